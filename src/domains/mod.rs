@@ -1,0 +1,7 @@
+//! One folder per analytics domain: its raw tables, rules, synthetic data and report.
+//! Nothing generic lives here; shared logic is in `transforms`, `io` and `report`.
+
+pub mod tv;
+
+/// The domains the report binary knows, by command-line name.
+pub const ALL: [&str; 1] = ["tv"];

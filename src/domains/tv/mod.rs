@@ -1,0 +1,17 @@
+//! TV audience analytics from set-top-box data (`spec/tv.md`).
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`tables`] | the four raw tables: file patterns, layouts, schemas (T1) |
+//! | [`rules`] | T2–T11 as lazy transforms |
+//! | [`pipeline`] | the run: validate, sink interim, apply rules, write outputs |
+//! | [`datagen`] | synthetic raw data in the real layouts, with injected faults |
+//! | [`report`] | the TV report: tables and charts |
+
+pub mod datagen;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
+pub mod tables;
+
+pub use pipeline::{run, TvOutputs, TvPaths};

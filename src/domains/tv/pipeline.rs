@@ -1,0 +1,300 @@
+//! The TV pipeline: raw files → validated interim tables → output tables.
+//!
+//! Stages, in order: validate programs, demographics and reference (T1) and sink
+//! them to `<interim>/`; resolve the program table (T3); validate the viewing fact
+//! table in one streaming pass that also quarantines unknown programs (T4) and
+//! aggregates the (device, program) pairs every later rule needs; then the rules
+//! T2–T11 on those small tables; finally the nine output tables as Parquet + CSV
+//! under `<processed>/` with a `_SUCCESS` manifest.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::{
+    col, concat, df, len, lit, DataFrame, DataType, Expr, IntoLazy, LazyFrame, UnionArgs,
+};
+
+use super::rules;
+use super::tables;
+use crate::io::{
+    count_rows, scan_parquet, sink_parquet_all, write_manifest, write_table, RawTable,
+};
+use crate::progress::Progress;
+use crate::schema::{quarantine_where, validate, Validation, REASON};
+
+/// Where a run reads and writes.
+#[derive(Clone, Debug)]
+pub struct TvPaths {
+    /// The raw input folder (`data/raw/tv`).
+    pub raw: PathBuf,
+    /// Validated tables and quarantines (`data/interim/tv`).
+    pub interim: PathBuf,
+    /// Output tables (`data/processed/tv`).
+    pub processed: PathBuf,
+}
+
+impl TvPaths {
+    /// The conventional folders under a data root (`data`).
+    pub fn under(data_root: &Path) -> Self {
+        TvPaths {
+            raw: data_root.join("raw/tv"),
+            interim: data_root.join("interim/tv"),
+            processed: data_root.join("processed/tv"),
+        }
+    }
+
+    fn valid(&self, table: &str) -> PathBuf {
+        self.interim.join(format!("{table}.parquet"))
+    }
+
+    fn quarantine(&self, table: &str) -> PathBuf {
+        self.interim
+            .join("quarantine")
+            .join(format!("{table}.parquet"))
+    }
+
+    fn pairs(&self) -> PathBuf {
+        self.interim.join("viewing_pairs.parquet")
+    }
+}
+
+/// Every table a TV run produces, collected (they are small).
+pub struct TvOutputs {
+    pub quarantine_summary: DataFrame,
+    pub program_clashes: DataFrame,
+    pub top_markets: DataFrame,
+    pub genre_reach: DataFrame,
+    pub top_genres: DataFrame,
+    pub wealth: DataFrame,
+    pub wealthy_market_genres: DataFrame,
+    pub program_popularity: DataFrame,
+    pub market_potential: DataFrame,
+    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined` per raw table.
+    pub table_counts: DataFrame,
+    /// `step`, `rows`: what each T5 cleaning step dropped from the reference.
+    pub reference_cleaning: DataFrame,
+}
+
+impl TvOutputs {
+    /// The spec's output tables, by name, in the spec's order.
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 9] {
+        [
+            ("quarantine_summary", &self.quarantine_summary),
+            ("program_clashes", &self.program_clashes),
+            ("top_markets", &self.top_markets),
+            ("genre_reach", &self.genre_reach),
+            ("top_genres", &self.top_genres),
+            ("wealth", &self.wealth),
+            ("wealthy_market_genres", &self.wealthy_market_genres),
+            ("program_popularity", &self.program_popularity),
+            ("market_potential", &self.market_potential),
+        ]
+    }
+}
+
+/// Row counts of one validated table.
+struct TableCount {
+    table: &'static str,
+    rows_in: u64,
+    rows_valid: u64,
+    rows_quarantined: u64,
+}
+
+/// Runs the whole TV pipeline and writes its interim and output tables.
+pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
+    let mut counts = Vec::new();
+    for table in [
+        tables::programs(),
+        tables::demographics(),
+        tables::reference(),
+    ] {
+        let count = validate_and_sink(paths, &table, None, Vec::new())?;
+        progress.done(&format!("validate {}", count.table), Some(count.rows_in));
+        counts.push(count);
+    }
+
+    let valid_programs = scan_parquet(&paths.valid("programs"))?;
+    let program_table = rules::program_table(valid_programs.clone())
+        .collect()
+        .context("cannot resolve the program table (T3)")?;
+    let program_codes = program_table
+        .column("prog_code")?
+        .as_materialized_series()
+        .clone();
+    progress.done("resolve programs", Some(program_table.height() as u64));
+
+    let viewing = tables::viewing();
+    let unknown_program = col("prog_code")
+        .is_in(lit(program_codes).implode(false), false)
+        .not();
+    let count = validate_and_sink(
+        paths,
+        &viewing,
+        Some((unknown_program, "unknown_program")),
+        vec![Box::new(|valid: LazyFrame| rules::viewing_pairs(valid))],
+    )?;
+    progress.done("validate viewing", Some(count.rows_in));
+    counts.push(count);
+
+    let outputs = apply_rules(paths, valid_programs, program_table.lazy(), counts)?;
+    progress.done("rules", None);
+
+    write_outputs(&paths.processed, &outputs)?;
+    progress.done("write outputs", None);
+    Ok(outputs)
+}
+
+/// An extra streaming output derived from a table's valid rows, written beside it.
+type Derived = Box<dyn Fn(LazyFrame) -> LazyFrame>;
+
+/// Validates one raw table (T1, plus an optional lookup rule) and sinks its valid rows
+/// and quarantine to the interim folder in one streaming pass over the raw files.
+fn validate_and_sink(
+    paths: &TvPaths,
+    table: &RawTable,
+    lookup_rule: Option<(Expr, &str)>,
+    derived: Vec<Derived>,
+) -> Result<TableCount> {
+    let name = table.schema.name;
+    let raw = table.scan(&paths.raw)?;
+    let mut validation = validate(raw.clone(), &table.schema);
+    if let Some((failed, reason)) = lookup_rule {
+        validation = quarantine_where(validation, failed, reason, &table.schema)?;
+    }
+    let Validation { valid, quarantine } = validation;
+    let mut jobs = vec![
+        (valid.clone(), paths.valid(name)),
+        (quarantine, paths.quarantine(name)),
+    ];
+    // Derived tables and the raw row count share the same scan of the raw files.
+    for derive in &derived {
+        jobs.push((derive(valid.clone()), paths.pairs()));
+    }
+    let rows_in_file = paths.interim.join(format!(".{name}_rows_in.parquet"));
+    jobs.push((
+        raw.select([len().cast(DataType::UInt64).alias("rows")]),
+        rows_in_file.clone(),
+    ));
+    sink_parquet_all(jobs).with_context(|| format!("cannot validate the raw table `{name}`"))?;
+
+    let rows_in = scan_parquet(&rows_in_file)?
+        .collect()?
+        .column("rows")?
+        .u64()?
+        .get(0)
+        .unwrap_or(0);
+    std::fs::remove_file(&rows_in_file)
+        .with_context(|| format!("cannot remove {}", rows_in_file.display()))?;
+    Ok(TableCount {
+        table: name,
+        rows_in,
+        rows_valid: count_rows(&paths.valid(name))?,
+        rows_quarantined: count_rows(&paths.quarantine(name))?,
+    })
+}
+
+fn apply_rules(
+    paths: &TvPaths,
+    valid_programs: LazyFrame,
+    programs: LazyFrame,
+    counts: Vec<TableCount>,
+) -> Result<TvOutputs> {
+    let demographics =
+        rules::clean_demographics(scan_parquet(&paths.valid("demographics"))?)?.cache();
+    let cleaned = rules::clean_reference(
+        scan_parquet(&paths.valid("reference"))?,
+        demographics.clone(),
+    )?;
+    let reference = cleaned
+        .table
+        .collect()
+        .context("T5: cannot clean the reference")?
+        .lazy();
+    let pairs = scan_parquet(&paths.pairs())?;
+    let device_events = pairs
+        .clone()
+        .group_by([col("device_id")])
+        .agg([col("events").sum().alias("events")]);
+
+    let genre_reach = rules::genre_reach(pairs.clone(), reference.clone(), programs.clone())?
+        .collect()
+        .context("T7: genre reach")?;
+    let wealth = rules::wealth(reference.clone(), demographics.clone())
+        .collect()
+        .context("T8: wealth")?;
+    let wealthy = rules::wealthy_markets(wealth.clone().lazy()).collect()?;
+    let market_order: Vec<String> = wealthy
+        .column("dma")?
+        .str()?
+        .iter()
+        .map(|d| d.unwrap_or_default().to_string())
+        .collect();
+
+    Ok(TvOutputs {
+        quarantine_summary: quarantine_summary(paths, &counts)?,
+        program_clashes: rules::program_clashes(valid_programs)?
+            .collect()
+            .context("T3: program clashes")?,
+        top_markets: rules::top_markets(reference.clone())?
+            .collect()
+            .context("T6: top markets")?,
+        top_genres: rules::top_genres(genre_reach.clone().lazy()).collect()?,
+        wealthy_market_genres: rules::wealthy_market_genres(
+            wealthy.lazy(),
+            genre_reach.clone().lazy(),
+            &market_order,
+        )?
+        .collect()
+        .context("T9: wealthy market genres")?,
+        program_popularity: rules::program_popularity(pairs, programs)?
+            .collect()
+            .context("T10: program popularity")?,
+        market_potential: rules::market_potential(
+            reference,
+            demographics,
+            device_events,
+            wealth.clone().lazy(),
+        )?
+        .collect()
+        .context("T11: market potential")?,
+        genre_reach,
+        wealth,
+        table_counts: table_counts_frame(&counts)?,
+        reference_cleaning: cleaned.dropped.collect().context("T5: cleaning counts")?,
+    })
+}
+
+/// `quarantine_summary`: rows per (table, reason) over every table's quarantine.
+fn quarantine_summary(paths: &TvPaths, counts: &[TableCount]) -> Result<DataFrame> {
+    let mut parts = Vec::new();
+    for count in counts {
+        let quarantine = scan_parquet(&paths.quarantine(count.table))?;
+        parts.push(quarantine.select([lit(count.table).alias("table"), col(REASON)]));
+    }
+    let summary = concat(parts, UnionArgs::default())?
+        .group_by([col("table"), col(REASON)])
+        .agg([len().cast(DataType::UInt64).alias("rows")])
+        .sort(["table", REASON], Default::default())
+        .collect()
+        .context("cannot summarise the quarantine")?;
+    Ok(summary)
+}
+
+fn table_counts_frame(counts: &[TableCount]) -> Result<DataFrame> {
+    Ok(df!(
+        "table" => counts.iter().map(|c| c.table).collect::<Vec<_>>(),
+        "rows_in" => counts.iter().map(|c| c.rows_in).collect::<Vec<_>>(),
+        "rows_valid" => counts.iter().map(|c| c.rows_valid).collect::<Vec<_>>(),
+        "rows_quarantined" => counts.iter().map(|c| c.rows_quarantined).collect::<Vec<_>>(),
+    )?)
+}
+
+/// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest.
+pub fn write_outputs(dir: &Path, outputs: &TvOutputs) -> Result<()> {
+    let mut written = Vec::new();
+    for (name, frame) in outputs.tables() {
+        let mut frame = frame.clone();
+        written.extend(write_table(&mut frame, dir, name)?);
+    }
+    write_manifest(dir, &written)
+}

@@ -1,0 +1,156 @@
+//! The TV domain's raw tables: where they live, their layout and their declared
+//! schema (rule T1). This is the one place that names the raw files.
+
+use crate::io::{RawTable, TextLayout};
+use crate::schema::{Column, ColumnType, TableSchema};
+
+/// Device ids are 12 hexadecimal characters.
+const DEVICE_ID_PATTERN: &str = "^[0-9A-Fa-f]{12}$";
+
+/// The 45 demographic columns, in file order.
+pub const DEMOGRAPHIC_COLUMNS: [&str; 45] = [
+    "household_id",
+    "household_size",
+    "num_adults",
+    "num_generations",
+    "adult_range",
+    "marital_status",
+    "race_code",
+    "presence_children",
+    "num_children",
+    "age_children",
+    "age_range_children",
+    "dwelling_type",
+    "home_owner_status",
+    "length_residence",
+    "home_market_value",
+    "num_vehicles",
+    "vehicle_make",
+    "vehicle_model",
+    "vehicle_year",
+    "net_worth",
+    "income",
+    "gender_individual",
+    "age_individual",
+    "education_highest",
+    "occupation_highest",
+    "education_1",
+    "occupation_1",
+    "age_2",
+    "education_2",
+    "occupation_2",
+    "age_3",
+    "education_3",
+    "occupation_3",
+    "age_4",
+    "education_4",
+    "occupation_4",
+    "age_5",
+    "education_5",
+    "occupation_5",
+    "polit_party_regist",
+    "polit_party_input",
+    "household_clusters",
+    "insurance_groups",
+    "financial_groups",
+    "green_living",
+];
+
+/// Income codes: `1`–`9`, then `A`–`D` for the four highest brackets.
+pub const INCOME_CODES: [&str; 13] = [
+    "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D",
+];
+
+/// `programs*.txt`: one airing per line, pipe separated, no header.
+pub fn programs() -> RawTable {
+    RawTable {
+        schema: TableSchema::new(
+            "programs",
+            vec![
+                Column::text("prog_code").required(),
+                Column::text("title").required(),
+                Column::text("genre").required(),
+                Column::new("air_date", ColumnType::Date("%Y%m%d")).required(),
+                Column::new("air_time", ColumnType::TimeHms).required(),
+                Column::new("duration", ColumnType::Float).range(0.0, 1440.0),
+            ],
+        ),
+        prefix: "programs",
+        suffix: ".txt",
+        layout: TextLayout::PIPE_NO_HEADER,
+        parquet_allowed: false,
+    }
+}
+
+/// `demographics*.txt`: one household per line, 45 columns, pipe separated, no header.
+pub fn demographics() -> RawTable {
+    let columns = DEMOGRAPHIC_COLUMNS
+        .iter()
+        .map(|&name| match name {
+            "household_id" => Column::text(name).required(),
+            "household_size" | "num_adults" => Column::new(name, ColumnType::Int).range(0.0, 100.0),
+            "net_worth" => Column::new(name, ColumnType::Int),
+            "income" => Column::text(name).one_of(&INCOME_CODES),
+            _ => Column::text(name),
+        })
+        .collect();
+    RawTable {
+        schema: TableSchema::new("demographics", columns),
+        prefix: "demographics",
+        suffix: ".txt",
+        layout: TextLayout::PIPE_NO_HEADER,
+        parquet_allowed: false,
+    }
+}
+
+/// `viewing*.csv`: one tune event per line, with header. The large fact table.
+pub fn viewing() -> RawTable {
+    RawTable {
+        schema: TableSchema::new(
+            "viewing",
+            vec![
+                Column::text("device_id")
+                    .required()
+                    .regex(DEVICE_ID_PATTERN),
+                Column::new("event_date", ColumnType::Date("%Y%m%d")).required(),
+                Column::new("event_time", ColumnType::TimeHms),
+                Column::text("mso_code"),
+                Column::text("prog_code").required(),
+                Column::text("station_num"),
+            ],
+        ),
+        prefix: "viewing",
+        suffix: ".csv",
+        layout: TextLayout::PLAIN_CSV_WITH_HEADER,
+        parquet_allowed: false,
+    }
+}
+
+/// `reference*.csv` (or `reference*.parquet`): device → household and market.
+pub fn reference() -> RawTable {
+    RawTable {
+        schema: TableSchema::new(
+            "reference",
+            vec![
+                Column::text("device_id")
+                    .required()
+                    .regex(DEVICE_ID_PATTERN),
+                Column::text("dma").required(),
+                Column::text("dma_code"),
+                Column::text("household_id").required(),
+                Column::text("zipcode"),
+                Column::text("household_type"),
+                Column::text("system_type"),
+            ],
+        ),
+        prefix: "reference",
+        suffix: ".csv",
+        layout: TextLayout::CSV_WITH_HEADER,
+        parquet_allowed: true,
+    }
+}
+
+/// All raw tables, in the order the pipeline validates them.
+pub fn all() -> Vec<RawTable> {
+    vec![programs(), demographics(), reference(), viewing()]
+}

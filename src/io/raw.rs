@@ -1,0 +1,66 @@
+//! Raw tables: a declared schema plus where its files are and how they are laid out.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::{col, concat, lit, DataType, LazyFrame, UnionArgs, NULL};
+
+use super::delimited::{scan_delimited, TextLayout};
+use super::files::find_table_files;
+use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
+
+/// A raw input table: its schema, its file-name pattern and its text layout.
+pub struct RawTable {
+    pub schema: TableSchema,
+    /// File names start with this, for example `viewing`.
+    pub prefix: &'static str,
+    /// File names end with this, for example `.csv`.
+    pub suffix: &'static str,
+    pub layout: TextLayout,
+    /// Whether `<prefix>*.parquet` files may stand in for the text files.
+    pub parquet_allowed: bool,
+}
+
+impl RawTable {
+    /// Scans the table's files in `dir` as raw text columns ready for
+    /// [`crate::schema::validate`]. Text files win when both layouts are present.
+    pub fn scan(&self, dir: &Path) -> Result<LazyFrame> {
+        let columns = self.schema.column_names();
+        match find_table_files(dir, self.prefix, self.suffix) {
+            Ok(files) => scan_delimited(&files, &columns, self.layout),
+            Err(text_missing) if self.parquet_allowed => {
+                let files =
+                    find_table_files(dir, self.prefix, ".parquet").map_err(|_| text_missing)?;
+                scan_parquet_as_text(&files, &columns)
+            }
+            Err(missing) => Err(missing),
+        }
+        .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))
+    }
+}
+
+/// Scans Parquet files as text columns, with the same position columns as text.
+fn scan_parquet_as_text(files: &[std::path::PathBuf], columns: &[&str]) -> Result<LazyFrame> {
+    let mut parts = Vec::with_capacity(files.len());
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let mut exprs = vec![lit(name).alias(SOURCE_FILE), col(LINE)];
+        exprs.extend(columns.iter().map(|c| col(*c).cast(DataType::String)));
+        exprs.push(lit(NULL).cast(DataType::String).alias(LAYOUT_ERROR));
+        let scan = super::sink::scan_parquet(file)?
+            .with_row_index(LINE, Some(1))
+            .select(exprs);
+        parts.push(scan);
+    }
+    let all = concat(
+        parts,
+        UnionArgs {
+            parallel: false,
+            ..Default::default()
+        },
+    )?;
+    Ok(all.with_row_index(ROW_NR, None))
+}

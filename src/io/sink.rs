@@ -1,0 +1,189 @@
+//! Writing tables: streaming Parquet sinks for large validated tables, eager
+//! Parquet + CSV twins for output tables, and the `_SUCCESS` manifest.
+//!
+//! Every write goes to a temporary file in the target folder and is renamed into
+//! place only when complete, so a killed run leaves the previous files intact.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::{
+    len, CsvWriter, DataFrame, DataType, Engine, FileWriteFormat, LazyFrame, ParquetWriteOptions,
+    ParquetWriter, PlRefPath, PolarsError, PolarsResult, ScanArgsParquet, SerWriter,
+    SinkDestination, SinkTarget, UnifiedSinkArgs,
+};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// A file written by [`write_table`], for the manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenFile {
+    /// File name relative to the table folder.
+    pub name: String,
+    pub rows: u64,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+fn temporary_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+fn ensure_parent(path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    }
+    Ok(())
+}
+
+fn rename_into_place(tmp: &Path, path: &Path) -> Result<()> {
+    std::fs::rename(tmp, path).with_context(|| {
+        format!(
+            "cannot move {} into place as {}",
+            tmp.display(),
+            path.display()
+        )
+    })
+}
+
+fn parquet_sink(lf: LazyFrame, path: &Path) -> PolarsResult<LazyFrame> {
+    lf.sink(
+        SinkDestination::File {
+            target: SinkTarget::Path(PlRefPath::new(path.to_string_lossy().as_ref())),
+        },
+        FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions::default())),
+        UnifiedSinkArgs::default(),
+    )
+}
+
+/// Streams each frame to its Parquet file in one run of the streaming engine, so that
+/// frames sharing a scan read their input once. Memory does not grow with row count.
+pub fn sink_parquet_all(jobs: Vec<(LazyFrame, PathBuf)>) -> Result<()> {
+    let Some((first, _)) = jobs.first() else {
+        return Ok(());
+    };
+    let optimizations = first.get_current_optimizations();
+    let mut plans = Vec::with_capacity(jobs.len());
+    for (lf, path) in &jobs {
+        ensure_parent(path)?;
+        let sink = parquet_sink(lf.clone(), &temporary_path(path))
+            .with_context(|| format!("cannot plan the write of {}", path.display()))?;
+        plans.push(sink.logical_plan);
+    }
+    let targets: Vec<String> = jobs.iter().map(|(_, p)| p.display().to_string()).collect();
+    LazyFrame::collect_all_with_engine(plans, Engine::Streaming, optimizations)
+        .with_context(|| format!("failed while writing {}", targets.join(", ")))?;
+    for (_, path) in &jobs {
+        rename_into_place(&temporary_path(path), path)?;
+    }
+    Ok(())
+}
+
+/// Scans a Parquet file lazily.
+pub fn scan_parquet(path: &Path) -> Result<LazyFrame> {
+    LazyFrame::scan_parquet(
+        PlRefPath::new(path.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )
+    .with_context(|| format!("cannot scan {}", path.display()))
+}
+
+/// The number of rows of a Parquet file (read from its metadata).
+pub fn count_rows(path: &Path) -> Result<u64> {
+    let counted = scan_parquet(path)?
+        .select([len().alias("rows")])
+        .collect()
+        .with_context(|| format!("cannot count the rows of {}", path.display()))?;
+    let rows = counted.column("rows")?.cast(&DataType::UInt64)?;
+    Ok(rows.u64()?.get(0).unwrap_or(0))
+}
+
+/// Writes `df` as `<dir>/<name>.parquet` and `<dir>/<name>.csv`, each atomically.
+pub fn write_table(df: &mut DataFrame, dir: &Path, name: &str) -> Result<Vec<WrittenFile>> {
+    let parquet = dir.join(format!("{name}.parquet"));
+    let csv = dir.join(format!("{name}.csv"));
+    write_atomically(&parquet, |file| {
+        ParquetWriter::new(file).finish(df).map(|_| ())
+    })?;
+    write_atomically(&csv, |file| {
+        CsvWriter::new(file).include_header(true).finish(df)
+    })?;
+    let rows = df.height() as u64;
+    Ok(vec![written(&parquet, rows)?, written(&csv, rows)?])
+}
+
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> PolarsResult<()>,
+) -> Result<()> {
+    ensure_parent(path)?;
+    let tmp = temporary_path(path);
+    let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let mut buffered = BufWriter::new(file);
+    write(&mut buffered).with_context(|| format!("cannot write {}", path.display()))?;
+    buffered
+        .flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    drop(buffered);
+    rename_into_place(&tmp, path)
+}
+
+fn written(path: &Path, rows: u64) -> Result<WrittenFile> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    Ok(WrittenFile {
+        name,
+        rows,
+        sha256: sha256_of(path)?,
+    })
+}
+
+/// Lower-case hex SHA-256 of a file's bytes.
+pub fn sha256_of(path: &Path) -> Result<String> {
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, then rename).
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically(path, |file| {
+        file.write_all(bytes).map_err(PolarsError::from)
+    })
+}
+
+/// Writes `<dir>/_SUCCESS`: one tab-separated line per file (name, rows, SHA-256),
+/// sorted by name, under a header line.
+pub fn write_manifest(dir: &Path, files: &[WrittenFile]) -> Result<()> {
+    let mut sorted = files.to_vec();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut text = String::from("file\trows\tsha256\n");
+    for f in &sorted {
+        text.push_str(&format!("{}\t{}\t{}\n", f.name, f.rows, f.sha256));
+    }
+    write_file_atomically(&dir.join("_SUCCESS"), text.as_bytes())
+}

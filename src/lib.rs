@@ -1,0 +1,34 @@
+//! SmartView: media and customer analytics as lazy Polars transforms.
+//!
+//! Raw files are read with a declared schema ([`schema`], [`io`]), validated into
+//! typed rows and a quarantine with reasons, sunk to interim Parquet, and turned by
+//! each domain's rules ([`domains`]), composed from generic [`transforms`], into
+//! named output tables and reports ([`report`]). Notebooks and the binaries call the
+//! same functions.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`schema`] | declared table schemas; validation into valid rows + quarantine |
+//! | [`io`] | raw layouts in, Parquet/CSV out, atomic writes, manifests |
+//! | [`transforms`] | domain-free lazy transforms (dedup, clashes, ranks, picks, stats) |
+//! | [`domains`] | one folder per domain: tables, rules, pipeline, data generator, report |
+//! | [`report`] | charts (plotters → SVG) and tables assembled into HTML and Markdown |
+//! | [`progress`] | stage timings and peak memory |
+//! | [`synth`] | deterministic random draws for the synthetic data generators |
+
+pub mod domains;
+pub mod io;
+pub mod progress;
+pub mod report;
+pub mod schema;
+pub mod synth;
+pub mod transforms;
+
+/// What a notebook or a binary usually needs.
+pub mod prelude {
+    pub use crate::domains::tv;
+    pub use crate::io::{scan_parquet, RawTable};
+    pub use crate::progress::Progress;
+    pub use crate::schema::{validate, Column, ColumnType, TableSchema, Validation};
+    pub use polars::prelude::*;
+}

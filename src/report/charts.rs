@@ -1,0 +1,260 @@
+//! Charts as SVG text, drawn with plotters: horizontal bars and heat maps.
+//!
+//! The same functions serve the reports and the notebooks. Text is laid out with the
+//! DejaVu Sans font shipped in `assets/fonts`, registered once per process, so charts
+//! look the same on every machine and two runs give the same bytes.
+
+use std::sync::Once;
+
+use anyhow::{anyhow, Result};
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+
+const FONT: &str = "sans-serif";
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const BAR_COLOR: RGBColor = RGBColor(0x3b, 0x6e, 0xa8);
+
+/// An SVG document, shown inline by notebooks and embedded in HTML reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Svg(pub String);
+
+impl Svg {
+    /// Jupyter (evcxr) rich display: the chart as an image.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
+            self.0
+        );
+    }
+}
+
+fn ensure_font() -> Result<()> {
+    static REGISTER: Once = Once::new();
+    let mut failed = false;
+    REGISTER.call_once(|| failed = register_font(FONT, FontStyle::Normal, FONT_BYTES).is_err());
+    if failed {
+        return Err(anyhow!(
+            "the bundled chart font assets/fonts/DejaVuSans.ttf is not a valid font"
+        ));
+    }
+    Ok(())
+}
+
+fn chart_error<E: std::fmt::Debug>(what: &str) -> impl FnOnce(E) -> anyhow::Error + '_ {
+    move |e| anyhow!("cannot draw the chart `{what}`: {e:?}")
+}
+
+/// A horizontal bar chart: one bar per label, first label on top.
+#[derive(Clone, Debug)]
+pub struct BarChart {
+    pub title: String,
+    pub labels: Vec<String>,
+    pub values: Vec<f64>,
+    /// What the bar length measures, written under the axis.
+    pub value_label: String,
+}
+
+/// Draws a [`BarChart`].
+pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
+    ensure_font()?;
+    let n = chart.labels.len().min(chart.values.len());
+    let longest = chart
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(4);
+    let label_width = (longest as u32 * 7 + 16).clamp(60, 300);
+    let (width, height) = (820u32, 90 + 24 * n.max(1) as u32);
+    let max = chart
+        .values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let max = if max > 0.0 { max * 1.08 } else { 1.0 };
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error(&chart.title))?;
+        let mut plot = ChartBuilder::on(&root)
+            .caption(&chart.title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(label_width)
+            .build_cartesian_2d(0.0..max, (0..n as i32).into_segmented())
+            .map_err(chart_error(&chart.title))?;
+        let labels = &chart.labels;
+        plot.configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n.max(1))
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                    let index = n as i32 - 1 - *i;
+                    labels.get(index as usize).cloned().unwrap_or_default()
+                }
+                SegmentValue::Last => String::new(),
+            })
+            .x_desc(&chart.value_label)
+            .label_style((FONT, 12))
+            .draw()
+            .map_err(chart_error(&chart.title))?;
+        let bars = chart.values.iter().take(n).enumerate().map(|(i, v)| {
+            let row = n as i32 - 1 - i as i32;
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(row)),
+                    (v.max(0.0), SegmentValue::Exact(row + 1)),
+                ],
+                BAR_COLOR.filled(),
+            );
+            bar.set_margin(3, 3, 0, 0);
+            bar
+        });
+        plot.draw_series(bars).map_err(chart_error(&chart.title))?;
+        root.present().map_err(chart_error(&chart.title))?;
+    }
+    Ok(Svg(text))
+}
+
+/// A heat map: `values[row][column]` in `[0, 1]` shaded from white to dark blue;
+/// `None` cells stay blank.
+#[derive(Clone, Debug)]
+pub struct HeatMap {
+    pub title: String,
+    pub rows: Vec<String>,
+    pub columns: Vec<String>,
+    pub values: Vec<Vec<Option<f64>>>,
+}
+
+fn shade(value: f64) -> RGBColor {
+    let t = value.clamp(0.0, 1.0);
+    let mix =
+        |low: u8, high: u8| (f64::from(low) + (f64::from(high) - f64::from(low)) * t).round() as u8;
+    RGBColor(mix(0xf4, 0x08), mix(0xf8, 0x30), mix(0xfc, 0x6b))
+}
+
+/// Draws a [`HeatMap`].
+pub fn heat_map(map: &HeatMap) -> Result<Svg> {
+    ensure_font()?;
+    let (n_rows, n_cols) = (map.rows.len(), map.columns.len());
+    let longest_row = map
+        .rows
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(4);
+    let longest_col = map
+        .columns
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(4);
+    let row_label_width = (longest_row as u32 * 7 + 16).clamp(60, 320);
+    let col_label_height = (longest_col as u32 * 7 + 16).clamp(40, 200);
+    let width = row_label_width + 40 + 26 * n_cols.max(1) as u32;
+    let height = col_label_height + 70 + 18 * n_rows.max(1) as u32;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error(&map.title))?;
+        let mut plot = ChartBuilder::on(&root)
+            .caption(&map.title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(col_label_height)
+            .y_label_area_size(row_label_width)
+            .build_cartesian_2d(
+                (0..n_cols as i32).into_segmented(),
+                (0..n_rows as i32).into_segmented(),
+            )
+            .map_err(chart_error(&map.title))?;
+        let (rows, columns) = (&map.rows, &map.columns);
+        plot.configure_mesh()
+            .disable_mesh()
+            .x_labels(n_cols.max(1))
+            .y_labels(n_rows.max(1))
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                    columns.get(*i as usize).cloned().unwrap_or_default()
+                }
+                SegmentValue::Last => String::new(),
+            })
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => rows
+                    .get((n_rows as i32 - 1 - *i) as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                SegmentValue::Last => String::new(),
+            })
+            .x_label_style((FONT, 11).into_font().transform(FontTransform::Rotate90))
+            .y_label_style((FONT, 11))
+            .draw()
+            .map_err(chart_error(&map.title))?;
+        let cells = map
+            .values
+            .iter()
+            .take(n_rows)
+            .enumerate()
+            .flat_map(|(r, row)| {
+                let y = n_rows as i32 - 1 - r as i32;
+                row.iter()
+                    .take(n_cols)
+                    .enumerate()
+                    .filter_map(move |(c, value)| {
+                        value.map(|v| {
+                            Rectangle::new(
+                                [
+                                    (SegmentValue::Exact(c as i32), SegmentValue::Exact(y)),
+                                    (
+                                        SegmentValue::Exact(c as i32 + 1),
+                                        SegmentValue::Exact(y + 1),
+                                    ),
+                                ],
+                                shade(v).filled(),
+                            )
+                        })
+                    })
+            });
+        plot.draw_series(cells).map_err(chart_error(&map.title))?;
+        root.present().map_err(chart_error(&map.title))?;
+    }
+    Ok(Svg(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_chart_draws_every_label_and_is_deterministic() -> Result<()> {
+        let chart = BarChart {
+            title: "Devices by market".into(),
+            labels: vec!["New York".into(), "Toledo".into()],
+            values: vec![10.0, 2.5],
+            value_label: "devices".into(),
+        };
+        let first = bar_chart(&chart)?;
+        assert!(first.0.starts_with("<svg"), "{}", &first.0[..40]);
+        assert!(first.0.contains("New York") && first.0.contains("Toledo"));
+        assert_eq!(first, bar_chart(&chart)?);
+        Ok(())
+    }
+
+    #[test]
+    fn heat_map_shades_cells_by_value() -> Result<()> {
+        let map = HeatMap {
+            title: "Reach".into(),
+            rows: vec!["A".into(), "B".into()],
+            columns: vec!["Drama".into(), "News".into()],
+            values: vec![vec![Some(1.0), Some(0.0)], vec![None, Some(0.5)]],
+        };
+        let svg = heat_map(&map)?.0;
+        assert!(svg.contains("Drama") && svg.contains("News"));
+        assert!(
+            svg.contains("#08306B") || svg.contains("#08306b"),
+            "darkest shade for 1.0"
+        );
+        assert_eq!(shade(0.0), RGBColor(0xf4, 0xf8, 0xfc));
+        Ok(())
+    }
+}

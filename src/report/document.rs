@@ -1,0 +1,211 @@
+//! A report as a list of blocks, rendered to HTML and Markdown.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::DataFrame;
+
+use super::charts::Svg;
+use super::table::{html_table, markdown_table};
+use crate::io::write_file_atomically;
+
+/// One piece of a report.
+pub enum Block {
+    /// A section heading.
+    Heading(String),
+    /// A paragraph of plain text.
+    Text(String),
+    /// A table with a caption, cut to `max_rows` rows.
+    Table {
+        caption: String,
+        frame: DataFrame,
+        max_rows: usize,
+    },
+    /// A chart; `name` is its file stem under `figures/`.
+    Chart {
+        name: String,
+        caption: String,
+        svg: Svg,
+    },
+}
+
+/// A report: a title and its blocks in order.
+pub struct Document {
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:70rem;\
+color:#1f2933;line-height:1.45;padding:0 1rem}h1{font-size:1.7rem}h2{margin-top:2.2rem;border-bottom:1px solid #d9e2ec;\
+padding-bottom:.2rem}table.frame{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}\
+table.frame caption{caption-side:top;text-align:left;color:#52606d;font-size:.8rem;padding:.2rem 0}\
+table.frame th,table.frame td{border:1px solid #d9e2ec;padding:.25rem .55rem;text-align:left;vertical-align:top}\
+table.frame th{background:#f0f4f8}table.frame .num{text-align:right;font-variant-numeric:tabular-nums}\
+table.frame .null{color:#9aa5b1;font-style:italic}table.frame .dtype{color:#7b8794;font-weight:normal;font-size:.75rem}\
+table.frame tr.gap td{text-align:center;color:#9aa5b1}figure{margin:1rem 0}figcaption{color:#52606d;font-size:.85rem}\
+figure svg{max-width:100%;height:auto}p.caption{color:#52606d;font-size:.85rem;margin-bottom:0}";
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+impl Document {
+    pub fn new(title: impl Into<String>) -> Self {
+        Document {
+            title: title.into(),
+            blocks: Vec::new(),
+        }
+    }
+
+    pub fn heading(&mut self, text: impl Into<String>) {
+        self.blocks.push(Block::Heading(text.into()));
+    }
+
+    pub fn text(&mut self, text: impl Into<String>) {
+        self.blocks.push(Block::Text(text.into()));
+    }
+
+    pub fn table(&mut self, caption: impl Into<String>, frame: &DataFrame, max_rows: usize) {
+        self.blocks.push(Block::Table {
+            caption: caption.into(),
+            frame: frame.clone(),
+            max_rows,
+        });
+    }
+
+    pub fn chart(&mut self, name: impl Into<String>, caption: impl Into<String>, svg: Svg) {
+        self.blocks.push(Block::Chart {
+            name: name.into(),
+            caption: caption.into(),
+            svg,
+        });
+    }
+
+    /// The report as one self-contained HTML page (charts inline).
+    pub fn to_html(&self) -> String {
+        let mut html = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<p><a href=\"index.html\">All reports</a></p>\n<h1>{}</h1>\n",
+            escape(&self.title),
+            escape(&self.title)
+        );
+        for block in &self.blocks {
+            match block {
+                Block::Heading(text) => html.push_str(&format!("<h2>{}</h2>\n", escape(text))),
+                Block::Text(text) => html.push_str(&format!("<p>{}</p>\n", escape(text))),
+                Block::Table {
+                    caption,
+                    frame,
+                    max_rows,
+                } => {
+                    html.push_str(&format!("<p class=\"caption\">{}</p>\n", escape(caption)));
+                    html.push_str(&html_table(frame, *max_rows));
+                }
+                Block::Chart { caption, svg, .. } => html.push_str(&format!(
+                    "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+                    strip_xml_declaration(&svg.0),
+                    escape(caption)
+                )),
+            }
+        }
+        html.push_str("</body>\n</html>\n");
+        html
+    }
+
+    /// The report as Markdown; charts link to `figures/<stem>-<name>.svg`.
+    pub fn to_markdown(&self, stem: &str) -> String {
+        let mut md = format!("# {}\n\n", self.title);
+        for block in &self.blocks {
+            match block {
+                Block::Heading(text) => md.push_str(&format!("## {text}\n\n")),
+                Block::Text(text) => md.push_str(&format!("{text}\n\n")),
+                Block::Table {
+                    caption,
+                    frame,
+                    max_rows,
+                } => {
+                    md.push_str(&format!(
+                        "{caption}\n\n{}\n",
+                        markdown_table(frame, *max_rows)
+                    ));
+                }
+                Block::Chart { name, caption, .. } => {
+                    md.push_str(&format!(
+                        "![{caption}](figures/{stem}-{name}.svg)\n\n*{caption}*\n\n"
+                    ));
+                }
+            }
+        }
+        md
+    }
+
+    /// Writes `<dir>/<stem>.html`, `<dir>/<stem>.md` and the figures, atomically.
+    pub fn write(&self, dir: &Path, stem: &str) -> Result<()> {
+        for block in &self.blocks {
+            if let Block::Chart { name, svg, .. } = block {
+                write_file_atomically(
+                    &dir.join("figures").join(format!("{stem}-{name}.svg")),
+                    svg.0.as_bytes(),
+                )?;
+            }
+        }
+        write_file_atomically(&dir.join(format!("{stem}.html")), self.to_html().as_bytes())?;
+        write_file_atomically(
+            &dir.join(format!("{stem}.md")),
+            self.to_markdown(stem).as_bytes(),
+        )
+    }
+}
+
+fn strip_xml_declaration(svg: &str) -> &str {
+    match svg.strip_prefix("<?xml") {
+        Some(rest) => rest
+            .split_once("?>")
+            .map(|(_, body)| body.trim_start())
+            .unwrap_or(svg),
+        None => svg,
+    }
+}
+
+/// Writes `<dir>/index.html` linking every `<dir>/*.html` report by its title.
+pub fn write_index(dir: &Path) -> Result<()> {
+    let mut reports = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if !name.ends_with(".html") || name == "index.html" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let title = text
+            .split_once("<title>")
+            .and_then(|(_, rest)| rest.split_once("</title>"))
+            .map(|(title, _)| title.to_string())
+            .unwrap_or_else(|| name.clone());
+        reports.push((name, title));
+    }
+    reports.sort();
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>SmartView reports</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>SmartView reports</h1>\n<ul>\n"
+    );
+    for (name, title) in &reports {
+        let stem = name.trim_end_matches(".html");
+        html.push_str(&format!(
+            "<li><a href=\"{name}\">{title}</a> (<a href=\"{stem}.md\">Markdown</a>)</li>\n"
+        ));
+    }
+    html.push_str("</ul>\n<p>Regenerate with <code>cargo run --release --bin report</code>.</p>\n</body>\n</html>\n");
+    write_file_atomically(&dir.join("index.html"), html.as_bytes())
+}

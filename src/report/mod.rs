@@ -1,0 +1,14 @@
+//! Reports: tables and charts assembled into HTML and Markdown.
+//!
+//! A domain builds a [`Document`] of headings, text, tables and charts from its
+//! output frames; [`Document::write`] renders it to `reports/<name>.html`
+//! (self-contained, charts inline), `reports/<name>.md` and
+//! `reports/figures/<name>-<chart>.svg`. [`write_index`] links every report.
+
+pub mod charts;
+pub mod document;
+pub mod table;
+
+pub use charts::{bar_chart, heat_map, BarChart, HeatMap, Svg};
+pub use document::{write_index, Block, Document};
+pub use table::{html_table, markdown_table};

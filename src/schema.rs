@@ -1,0 +1,360 @@
+//! Declared table schemas and their validation.
+//!
+//! A [`TableSchema`] is declared once per raw table: column names in file order, the
+//! type each column is parsed to, whether it is required, and value checks (allowed
+//! values, regex, numeric range). The same declaration drives reading (column order of
+//! headerless files, expected header of headed ones), validation and the report's data
+//! dictionary.
+//!
+//! [`validate`] works lazily on a frame of raw text columns (as produced by
+//! [`crate::io::delimited`]) and splits it into the typed valid rows and a quarantine
+//! frame holding each failing row's raw values, its source file and line, and the
+//! first rule it failed. Rule names are stable and flat, in the style
+//! `column|rule`:
+//!
+//! | rule | fails when | a null (empty field) |
+//! |---|---|---|
+//! | `layout|column_count` | the line has more or fewer fields than declared | – |
+//! | `layout|invalid_utf8` | the line holds bytes that are not UTF-8 | – |
+//! | `<col>|required` | a required column is empty | fails |
+//! | `<col>|dtype` | the text does not parse as the declared type | passes |
+//! | `<col>|one_of` | the value is not among the allowed values | passes |
+//! | `<col>|regex` | the value does not match the pattern | passes |
+//! | `<col>|range` | the parsed number lies outside `[min, max]` | passes |
+//!
+//! A row is checked against the rules in declaration order and quarantined under the
+//! first rule it fails, so every raw row is counted exactly once:
+//! `rows_in = rows_valid + rows_quarantined`.
+
+use polars::prelude::*;
+
+/// Column holding the quarantine reason (the failed rule's name).
+pub const REASON: &str = "reason";
+/// Column holding the source file's name of a raw row.
+pub const SOURCE_FILE: &str = "source_file";
+/// Column holding the 1-based line of a raw row in its source file.
+pub const LINE: &str = "line";
+/// Column holding a raw row's position across all files of its table, in file-name
+/// order; "first" in the rules always means the smallest `row_nr`.
+pub const ROW_NR: &str = "row_nr";
+/// Column set by the reader when a line is malformed as a whole (see the module docs).
+pub const LAYOUT_ERROR: &str = "__layout_error";
+
+/// The type a raw text column is parsed to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Kept as text.
+    Text,
+    /// A whole number (surrounding spaces allowed).
+    Int,
+    /// A floating-point number (surrounding spaces allowed).
+    Float,
+    /// A calendar date in the given `strftime` format, for example `%Y%m%d`.
+    Date(&'static str),
+    /// A time of day written as the integer `HHmmss`, leading zeros optional
+    /// (`93015` is 09:30:15); parsed to that integer.
+    TimeHms,
+}
+
+impl ColumnType {
+    /// The Polars dtype of the parsed column.
+    pub fn dtype(self) -> DataType {
+        match self {
+            ColumnType::Text => DataType::String,
+            ColumnType::Int => DataType::Int64,
+            ColumnType::Float => DataType::Float64,
+            ColumnType::Date(_) => DataType::Date,
+            ColumnType::TimeHms => DataType::Int32,
+        }
+    }
+
+    /// A short human name for data dictionaries.
+    pub fn describe(self) -> String {
+        match self {
+            ColumnType::Text => "text".into(),
+            ColumnType::Int => "integer".into(),
+            ColumnType::Float => "float".into(),
+            ColumnType::Date(fmt) => format!("date ({fmt})"),
+            ColumnType::TimeHms => "time HHmmss (integer)".into(),
+        }
+    }
+}
+
+/// A value check on a column; a null value always passes it.
+#[derive(Clone, Debug)]
+pub enum Check {
+    /// The raw text is one of these values.
+    OneOf(Vec<&'static str>),
+    /// The raw text matches this regular expression.
+    Regex(&'static str),
+    /// The parsed number lies in `[min, max]`.
+    Range { min: f64, max: f64 },
+}
+
+impl Check {
+    fn rule_suffix(&self) -> &'static str {
+        match self {
+            Check::OneOf(_) => "one_of",
+            Check::Regex(_) => "regex",
+            Check::Range { .. } => "range",
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Check::OneOf(values) => format!("one of {}", values.join(", ")),
+            Check::Regex(pattern) => format!("matches `{pattern}`"),
+            Check::Range { min, max } => format!("in [{min}, {max}]"),
+        }
+    }
+}
+
+/// One declared column.
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColumnType,
+    pub required: bool,
+    pub checks: Vec<Check>,
+}
+
+impl Column {
+    /// A nullable column of the given type with no checks.
+    pub fn new(name: &'static str, ty: ColumnType) -> Self {
+        Column {
+            name,
+            ty,
+            required: false,
+            checks: Vec::new(),
+        }
+    }
+
+    /// A nullable text column.
+    pub fn text(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Text)
+    }
+
+    /// Marks the column as required: an empty value fails `<col>|required`.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// Adds an allowed-values check.
+    pub fn one_of(mut self, values: &[&'static str]) -> Self {
+        self.checks.push(Check::OneOf(values.to_vec()));
+        self
+    }
+
+    /// Adds a regex check on the raw text.
+    pub fn regex(mut self, pattern: &'static str) -> Self {
+        self.checks.push(Check::Regex(pattern));
+        self
+    }
+
+    /// Adds a numeric range check on the parsed value.
+    pub fn range(mut self, min: f64, max: f64) -> Self {
+        self.checks.push(Check::Range { min, max });
+        self
+    }
+
+    /// The rules this column contributes, in the order they are checked.
+    pub fn rule_names(&self) -> Vec<String> {
+        let mut rules = Vec::new();
+        if self.required {
+            rules.push(format!("{}|required", self.name));
+        }
+        if self.ty != ColumnType::Text {
+            rules.push(format!("{}|dtype", self.name));
+        }
+        rules.extend(
+            self.checks
+                .iter()
+                .map(|c| format!("{}|{}", self.name, c.rule_suffix())),
+        );
+        rules
+    }
+
+    /// One line for a data dictionary: type, null rule and checks.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![self.ty.describe()];
+        parts.push(if self.required {
+            "required".into()
+        } else {
+            "nullable".into()
+        });
+        parts.extend(self.checks.iter().map(Check::describe));
+        parts.join("; ")
+    }
+
+    /// The parsed value of the raw text column (null where it does not parse).
+    fn parsed(&self) -> Expr {
+        let raw = col(self.name);
+        match self.ty {
+            ColumnType::Text => raw,
+            ColumnType::Int => raw.str().strip_chars(lit(NULL)).cast(DataType::Int64),
+            ColumnType::Float => raw.str().strip_chars(lit(NULL)).cast(DataType::Float64),
+            ColumnType::Date(format) => raw.str().strptime(
+                DataType::Date,
+                StrptimeOptions {
+                    format: Some(format.into()),
+                    strict: false,
+                    exact: true,
+                    cache: true,
+                },
+                lit("raise"),
+            ),
+            ColumnType::TimeHms => parse_time_hms(raw),
+        }
+    }
+}
+
+/// Parses `HHmmss` text (leading zeros optional) to its integer, null when it is not a
+/// valid time of day.
+fn parse_time_hms(raw: Expr) -> Expr {
+    let digits = raw.clone().str().contains(lit(r"^\d{1,6}$"), true);
+    let value = raw.cast(DataType::Int32);
+    let valid = digits
+        .and((value.clone() / lit(10_000)).lt(lit(24)))
+        .and(((value.clone() / lit(100)) % lit(100)).lt(lit(60)))
+        .and((value.clone() % lit(100)).lt(lit(60)));
+    when(valid)
+        .then(value)
+        .otherwise(lit(NULL).cast(DataType::Int32))
+}
+
+/// A raw table's declaration: its name and its columns in file order.
+#[derive(Clone, Debug)]
+pub struct TableSchema {
+    pub name: &'static str,
+    pub columns: Vec<Column>,
+}
+
+impl TableSchema {
+    pub fn new(name: &'static str, columns: Vec<Column>) -> Self {
+        TableSchema { name, columns }
+    }
+
+    /// Column names in file order.
+    pub fn column_names(&self) -> Vec<&'static str> {
+        self.columns.iter().map(|c| c.name).collect()
+    }
+
+    /// Every rule of the table, in the order rows are checked.
+    pub fn rule_names(&self) -> Vec<String> {
+        let mut rules = vec![
+            "layout|column_count".to_string(),
+            "layout|invalid_utf8".into(),
+        ];
+        rules.extend(self.columns.iter().flat_map(Column::rule_names));
+        rules
+    }
+
+    /// The schema of the valid (typed) rows, `row_nr` first.
+    pub fn typed_schema(&self) -> Schema {
+        let mut schema = Schema::default();
+        schema.with_column(ROW_NR.into(), IDX_DTYPE);
+        for c in &self.columns {
+            schema.with_column(c.name.into(), c.ty.dtype());
+        }
+        schema
+    }
+}
+
+/// The two halves of a validated table, both lazy.
+pub struct Validation {
+    /// Rows that passed every rule: `row_nr` then the declared columns, typed.
+    pub valid: LazyFrame,
+    /// Rows that failed: `source_file`, `line`, `reason`, then the raw text columns.
+    pub quarantine: LazyFrame,
+}
+
+/// Splits a raw frame into valid typed rows and quarantined raw rows.
+///
+/// The input holds the declared columns as text plus `source_file`, `line`, `row_nr`
+/// and `__layout_error` (see [`crate::io::delimited::scan_delimited`]).
+pub fn validate(raw: LazyFrame, schema: &TableSchema) -> Validation {
+    let checked = raw.with_column(failed_rule(schema).alias(REASON));
+    let mut typed = vec![col(ROW_NR)];
+    typed.extend(schema.columns.iter().map(|c| c.parsed().alias(c.name)));
+    let valid = checked.clone().filter(col(REASON).is_null()).select(typed);
+    let mut raw_columns = vec![col(SOURCE_FILE), col(LINE), col(REASON)];
+    raw_columns.extend(schema.columns.iter().map(|c| col(c.name)));
+    let quarantine = checked
+        .filter(col(REASON).is_not_null())
+        .select(raw_columns);
+    Validation { valid, quarantine }
+}
+
+/// Adds a rule that needs more than the row itself (for example a lookup in another
+/// table): valid rows for which `failed` is true move to the quarantine under
+/// `reason`, their typed values written back as text.
+pub fn quarantine_where(
+    validation: Validation,
+    failed: Expr,
+    reason: &str,
+    schema: &TableSchema,
+) -> PolarsResult<Validation> {
+    let mut moved_columns = vec![
+        lit(NULL).cast(DataType::String).alias(SOURCE_FILE),
+        lit(NULL).cast(IDX_DTYPE).alias(LINE),
+        lit(reason).alias(REASON),
+    ];
+    moved_columns.extend(
+        schema
+            .columns
+            .iter()
+            .map(|c| col(c.name).cast(DataType::String)),
+    );
+    let moved = validation
+        .valid
+        .clone()
+        .filter(failed.clone())
+        .select(moved_columns);
+    let quarantine = concat([validation.quarantine, moved], UnionArgs::default())?;
+    Ok(Validation {
+        valid: validation.valid.filter(failed.not()),
+        quarantine,
+    })
+}
+
+/// The name of the first rule a row fails, or null.
+fn failed_rule(schema: &TableSchema) -> Expr {
+    let mut checks: Vec<(Expr, String)> = Vec::new();
+    for column in &schema.columns {
+        let raw = col(column.name);
+        if column.required {
+            checks.push((raw.clone().is_null(), format!("{}|required", column.name)));
+        }
+        if column.ty != ColumnType::Text {
+            let unparsed = raw.clone().is_not_null().and(column.parsed().is_null());
+            checks.push((unparsed, format!("{}|dtype", column.name)));
+        }
+        for check in &column.checks {
+            let fails = match check {
+                Check::OneOf(values) => {
+                    let allowed = Series::new("allowed".into(), values.as_slice());
+                    raw.clone().is_in(lit(allowed).implode(false), false).not()
+                }
+                Check::Regex(pattern) => raw.clone().str().contains(lit(*pattern), true).not(),
+                Check::Range { min, max } => {
+                    let value = column.parsed().cast(DataType::Float64);
+                    value.clone().lt(lit(*min)).or(value.gt(lit(*max)))
+                }
+            };
+            // A null value passes every value check.
+            checks.push((
+                fails.fill_null(lit(false)),
+                format!("{}|{}", column.name, check.rule_suffix()),
+            ));
+        }
+    }
+    // The first non-null entry is the first rule the row fails.
+    let mut candidates = vec![col(LAYOUT_ERROR)];
+    candidates.extend(checks.into_iter().map(|(fails, rule)| {
+        when(fails)
+            .then(lit(rule))
+            .otherwise(lit(NULL).cast(DataType::String))
+    }));
+    coalesce(&candidates)
+}

@@ -1,0 +1,82 @@
+//! Exclusive top-k picks.
+//!
+//! Groups take turns in a given order; each takes its `k` best items (by rank) among
+//! those no earlier group has taken. This is the "each wealthy market claims its own
+//! genres" rule, stated for any group and item.
+
+use polars::prelude::*;
+
+use super::rank::{top_k_within, SortKey};
+
+/// Walks `group_order`; each group picks up to `k` items of `ranked` (columns
+/// `group`, `item`, `rank`), best rank first (ties: item ascending), skipping items
+/// taken by earlier groups. Output: `group`, `item`, `pick` (1 … k, the pick order),
+/// in walk order. A group with nothing left to pick has no rows.
+pub fn exclusive_picks(
+    ranked: LazyFrame,
+    group: &str,
+    item: &str,
+    rank: &str,
+    group_order: &[String],
+    k: u32,
+) -> PolarsResult<LazyFrame> {
+    let order = [SortKey::asc(rank), SortKey::asc(item)];
+    let mut taken: Option<LazyFrame> = None;
+    let mut parts = Vec::with_capacity(group_order.len());
+    for name in group_order {
+        let mut candidates = ranked.clone().filter(col(group).eq(lit(name.as_str())));
+        if let Some(taken) = &taken {
+            candidates = candidates.join(
+                taken.clone(),
+                [col(item)],
+                [col(item)],
+                JoinArgs::new(JoinType::Anti),
+            );
+        }
+        let picks = top_k_within(candidates, &[], &order, k, "pick")?
+            .select([col(group), col(item), col("pick")])
+            .cache();
+        let picked_items = picks.clone().select([col(item)]);
+        taken = Some(match taken {
+            Some(previous) => concat([previous, picked_items], UnionArgs::default())?.cache(),
+            None => picked_items,
+        });
+        parts.push(picks);
+    }
+    if parts.is_empty() {
+        return Ok(ranked
+            .select([col(group), col(item), lit(0u32).alias("pick")])
+            .limit(0));
+    }
+    concat(
+        parts,
+        UnionArgs {
+            parallel: false,
+            ..Default::default()
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_groups_skip_items_taken_earlier() -> PolarsResult<()> {
+        let ranked = df!(
+            "dma" => ["X", "X", "X", "Y", "Y", "Y", "Z"],
+            "genre" => ["News", "Drama", "Sports", "Drama", "News", "Kids", "News"],
+            "rank" => [1u32, 2, 3, 1, 2, 3, 1],
+        )?;
+        let order = vec!["Y".to_string(), "X".to_string(), "Z".to_string()];
+        let out = exclusive_picks(ranked.lazy(), "dma", "genre", "rank", &order, 2)?.collect()?;
+        // Y takes Drama, News; X has only Sports left; Z's News is gone.
+        let expected = df!(
+            "dma" => ["Y", "Y", "X"],
+            "genre" => ["Drama", "News", "Sports"],
+            "pick" => [1u32, 2, 1],
+        )?;
+        assert!(out.equals(&expected), "{out}");
+        Ok(())
+    }
+}
