@@ -8,7 +8,10 @@ use std::sync::Once;
 
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
+
+use super::table::format_float;
 
 const FONT: &str = "sans-serif";
 const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -44,6 +47,10 @@ fn chart_error<E: std::fmt::Debug>(what: &str) -> impl FnOnce(E) -> anyhow::Erro
     move |e| anyhow!("cannot draw the chart `{what}`: {e:?}")
 }
 
+fn label_style(size: u32, anchor: Pos) -> TextStyle<'static> {
+    TextStyle::from((FONT, size).into_font()).pos(anchor)
+}
+
 /// A horizontal bar chart: one bar per label, first label on top.
 #[derive(Clone, Debug)]
 pub struct BarChart {
@@ -73,6 +80,7 @@ pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     let max = if max > 0.0 { max * 1.08 } else { 1.0 };
+    let fail = chart_error(&chart.title);
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (width, height)).into_drawing_area();
@@ -82,37 +90,35 @@ pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(label_width)
-            .build_cartesian_2d(0.0..max, (0..n as i32).into_segmented())
+            .build_cartesian_2d(0.0..max, 0.0..n.max(1) as f64)
             .map_err(chart_error(&chart.title))?;
-        let labels = &chart.labels;
         plot.configure_mesh()
             .disable_y_mesh()
-            .y_labels(n.max(1))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
-                    let index = n as i32 - 1 - *i;
-                    labels.get(index as usize).cloned().unwrap_or_default()
-                }
-                SegmentValue::Last => String::new(),
-            })
+            .y_labels(0)
+            .x_label_formatter(&|v| format_float(*v))
             .x_desc(&chart.value_label)
             .label_style((FONT, 12))
             .draw()
             .map_err(chart_error(&chart.title))?;
+        // Row i (first label) sits at the top: y from n − i − 1 to n − i.
+        let top = |i: usize| (n - i) as f64;
         let bars = chart.values.iter().take(n).enumerate().map(|(i, v)| {
-            let row = n as i32 - 1 - i as i32;
-            let mut bar = Rectangle::new(
-                [
-                    (0.0, SegmentValue::Exact(row)),
-                    (v.max(0.0), SegmentValue::Exact(row + 1)),
-                ],
+            Rectangle::new(
+                [(0.0, top(i) - 0.85), (v.max(0.0), top(i) - 0.15)],
                 BAR_COLOR.filled(),
-            );
-            bar.set_margin(3, 3, 0, 0);
-            bar
+            )
         });
         plot.draw_series(bars).map_err(chart_error(&chart.title))?;
-        root.present().map_err(chart_error(&chart.title))?;
+        for (i, label) in chart.labels.iter().take(n).enumerate() {
+            let (x, y) = plot.backend_coord(&(0.0, top(i) - 0.5));
+            root.draw(&Text::new(
+                label.clone(),
+                (x - 6, y),
+                label_style(12, Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(chart_error(&chart.title))?;
+        }
+        root.present().map_err(fail)?;
     }
     Ok(Svg(text))
 }
@@ -153,7 +159,8 @@ pub fn heat_map(map: &HeatMap) -> Result<Svg> {
     let row_label_width = (longest_row as u32 * 7 + 16).clamp(60, 320);
     let col_label_height = (longest_col as u32 * 7 + 16).clamp(40, 200);
     let width = row_label_width + 40 + 26 * n_cols.max(1) as u32;
-    let height = col_label_height + 70 + 18 * n_rows.max(1) as u32;
+    let height = col_label_height + 70 + 20 * n_rows.max(1) as u32;
+    let fail = chart_error(&map.title);
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (width, height)).into_drawing_area();
@@ -163,60 +170,51 @@ pub fn heat_map(map: &HeatMap) -> Result<Svg> {
             .margin(12)
             .x_label_area_size(col_label_height)
             .y_label_area_size(row_label_width)
-            .build_cartesian_2d(
-                (0..n_cols as i32).into_segmented(),
-                (0..n_rows as i32).into_segmented(),
-            )
+            .build_cartesian_2d(0.0..n_cols.max(1) as f64, 0.0..n_rows.max(1) as f64)
             .map_err(chart_error(&map.title))?;
-        let (rows, columns) = (&map.rows, &map.columns);
         plot.configure_mesh()
             .disable_mesh()
-            .x_labels(n_cols.max(1))
-            .y_labels(n_rows.max(1))
-            .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
-                    columns.get(*i as usize).cloned().unwrap_or_default()
-                }
-                SegmentValue::Last => String::new(),
-            })
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => rows
-                    .get((n_rows as i32 - 1 - *i) as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                SegmentValue::Last => String::new(),
-            })
-            .x_label_style((FONT, 11).into_font().transform(FontTransform::Rotate90))
-            .y_label_style((FONT, 11))
+            .x_labels(0)
+            .y_labels(0)
             .draw()
             .map_err(chart_error(&map.title))?;
+        let top = |r: usize| (n_rows - r) as f64;
         let cells = map
             .values
             .iter()
             .take(n_rows)
             .enumerate()
             .flat_map(|(r, row)| {
-                let y = n_rows as i32 - 1 - r as i32;
                 row.iter()
                     .take(n_cols)
                     .enumerate()
                     .filter_map(move |(c, value)| {
                         value.map(|v| {
                             Rectangle::new(
-                                [
-                                    (SegmentValue::Exact(c as i32), SegmentValue::Exact(y)),
-                                    (
-                                        SegmentValue::Exact(c as i32 + 1),
-                                        SegmentValue::Exact(y + 1),
-                                    ),
-                                ],
+                                [(c as f64, top(r) - 1.0), (c as f64 + 1.0, top(r))],
                                 shade(v).filled(),
                             )
                         })
                     })
             });
         plot.draw_series(cells).map_err(chart_error(&map.title))?;
-        root.present().map_err(chart_error(&map.title))?;
+        for (r, label) in map.rows.iter().enumerate() {
+            let (x, y) = plot.backend_coord(&(0.0, top(r) - 0.5));
+            root.draw(&Text::new(
+                label.clone(),
+                (x - 6, y),
+                label_style(11, Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(chart_error(&map.title))?;
+        }
+        let rotated =
+            label_style(11, Pos::new(HPos::Left, VPos::Center)).transform(FontTransform::Rotate90);
+        for (c, label) in map.columns.iter().enumerate() {
+            let (x, y) = plot.backend_coord(&(c as f64 + 0.5, 0.0));
+            root.draw(&Text::new(label.clone(), (x, y + 6), rotated.clone()))
+                .map_err(chart_error(&map.title))?;
+        }
+        root.present().map_err(fail)?;
     }
     Ok(Svg(text))
 }

@@ -35,7 +35,8 @@ fn format_integer(value: &AnyValue) -> String {
     }
 }
 
-fn format_float(v: f64) -> String {
+/// A float for display: thousands separators, at most 4 decimals, no trailing zeros.
+pub fn format_float(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
     }

@@ -14,4 +14,7 @@ pub mod report;
 pub mod rules;
 pub mod tables;
 
+#[cfg(test)]
+mod tests;
+
 pub use pipeline::{run, TvOutputs, TvPaths};
