@@ -274,9 +274,21 @@ pub struct Validation {
 /// The input holds the declared columns as text plus `source_file`, `line`, `row_nr`
 /// and `__layout_error` (see [`crate::io::delimited::scan_delimited`]).
 pub fn validate(raw: LazyFrame, schema: &TableSchema) -> Validation {
-    let checked = raw.with_column(failed_rule(schema).alias(REASON));
+    // Each typed column is parsed once; the rules and the valid rows share the result.
+    let parsed: Vec<Expr> = schema
+        .columns
+        .iter()
+        .filter(|c| c.ty != ColumnType::Text)
+        .map(|c| c.parsed().alias(parsed_name(c.name)))
+        .collect();
+    let checked = raw
+        .with_columns(parsed)
+        .with_column(failed_rule(schema).alias(REASON));
     let mut typed = vec![col(ROW_NR)];
-    typed.extend(schema.columns.iter().map(|c| c.parsed().alias(c.name)));
+    typed.extend(schema.columns.iter().map(|c| match c.ty {
+        ColumnType::Text => col(c.name),
+        _ => col(parsed_name(c.name)).alias(c.name),
+    }));
     let valid = checked.clone().filter(col(REASON).is_null()).select(typed);
     let mut raw_columns = vec![col(SOURCE_FILE), col(LINE), col(REASON)];
     raw_columns.extend(schema.columns.iter().map(|c| col(c.name)));
@@ -284,6 +296,10 @@ pub fn validate(raw: LazyFrame, schema: &TableSchema) -> Validation {
         .filter(col(REASON).is_not_null())
         .select(raw_columns);
     Validation { valid, quarantine }
+}
+
+fn parsed_name(column: &str) -> String {
+    format!("__parsed_{column}")
 }
 
 /// Adds a rule that needs more than the row itself (for example a lookup in another
@@ -326,8 +342,9 @@ fn failed_rule(schema: &TableSchema) -> Expr {
         if column.required {
             checks.push((raw.clone().is_null(), format!("{}|required", column.name)));
         }
+        let parsed = col(parsed_name(column.name));
         if column.ty != ColumnType::Text {
-            let unparsed = raw.clone().is_not_null().and(column.parsed().is_null());
+            let unparsed = raw.clone().is_not_null().and(parsed.clone().is_null());
             checks.push((unparsed, format!("{}|dtype", column.name)));
         }
         for check in &column.checks {
@@ -338,7 +355,12 @@ fn failed_rule(schema: &TableSchema) -> Expr {
                 }
                 Check::Regex(pattern) => raw.clone().str().contains(lit(*pattern), true).not(),
                 Check::Range { min, max } => {
-                    let value = column.parsed().cast(DataType::Float64);
+                    let number = if column.ty == ColumnType::Text {
+                        raw.clone()
+                    } else {
+                        parsed.clone()
+                    };
+                    let value = number.cast(DataType::Float64);
                     value.clone().lt(lit(*min)).or(value.gt(lit(*max)))
                 }
             };
@@ -357,4 +379,128 @@ fn failed_rule(schema: &TableSchema) -> Expr {
             .otherwise(lit(NULL).cast(DataType::String))
     }));
     coalesce(&candidates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> TableSchema {
+        TableSchema::new(
+            "t",
+            vec![
+                Column::text("id").required().regex("^[a-z]$"),
+                Column::new("n", ColumnType::Int).range(0.0, 10.0),
+                Column::text("code").one_of(&["A", "B"]),
+                Column::new("day", ColumnType::Date("%Y%m%d")),
+                Column::new("at", ColumnType::TimeHms),
+            ],
+        )
+    }
+
+    fn raw() -> PolarsResult<DataFrame> {
+        let n = 7;
+        df!(
+            SOURCE_FILE => vec!["f.txt"; n],
+            LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
+            ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(),
+            LAYOUT_ERROR => [None, None, None, None, None, None, Some("layout|column_count")],
+            "id" => [Some("a"), None, Some("AB"), Some("b"), Some("c"), Some("d"), Some("e")],
+            "n" => [Some(" 3 "), Some("x"), Some("x"), Some("11"), None, Some("2"), Some("1")],
+            "code" => [Some("A"), None, None, Some("C"), None, Some("B"), None],
+            "day" => [Some("20151205"), None, None, None, Some("20151332"), None, None],
+            "at" => [Some("93015"), None, None, None, None, Some("236000"), None],
+        )
+    }
+
+    #[test]
+    fn the_first_failed_rule_names_the_row() -> PolarsResult<()> {
+        let Validation { valid, quarantine } = validate(raw()?.lazy(), &schema());
+        let quarantine = quarantine.collect()?;
+        let reasons: Vec<_> = quarantine
+            .column(REASON)?
+            .str()?
+            .iter()
+            .map(|r| r.unwrap_or("<null>"))
+            .collect();
+        // Row 2 fails `id|required` before `n|dtype`; row 3 fails `id|regex` before
+        // `n|dtype`; row 4 fails `n|range` before `code|one_of`; the rest one rule each.
+        assert_eq!(
+            reasons,
+            [
+                "id|required",
+                "id|regex",
+                "n|range",
+                "day|dtype",
+                "at|dtype",
+                "layout|column_count"
+            ]
+        );
+        assert_eq!(
+            quarantine
+                .column(LINE)?
+                .idx()?
+                .into_no_null_iter()
+                .collect::<Vec<_>>(),
+            [2, 3, 4, 5, 6, 7]
+        );
+        let valid = valid.collect()?;
+        assert_eq!(valid.height(), 1);
+        assert_eq!(
+            valid.column("n")?.i64()?.get(0),
+            Some(3),
+            "surrounding spaces are allowed"
+        );
+        assert_eq!(valid.column("at")?.i32()?.get(0), Some(93015));
+        assert_eq!(valid.column("day")?.dtype(), &DataType::Date);
+        Ok(())
+    }
+
+    #[test]
+    fn nulls_pass_value_checks_but_not_required() -> PolarsResult<()> {
+        let raw = df!(
+            SOURCE_FILE => ["f"], LINE => [1 as IdxSize], ROW_NR => [0 as IdxSize],
+            LAYOUT_ERROR => [None::<&str>],
+            "id" => ["z"], "n" => [None::<&str>], "code" => [None::<&str>], "day" => [None::<&str>], "at" => [None::<&str>],
+        )?;
+        let Validation { valid, .. } = validate(raw.lazy(), &schema());
+        assert_eq!(valid.collect()?.height(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn lookup_rules_move_valid_rows_to_the_quarantine() -> PolarsResult<()> {
+        let validation = validate(raw()?.lazy(), &schema());
+        let moved = quarantine_where(validation, col("id").eq(lit("a")), "unknown_id", &schema())?;
+        assert_eq!(moved.valid.collect()?.height(), 0);
+        let quarantine = moved.quarantine.collect()?;
+        assert_eq!(quarantine.height(), 7);
+        let last = quarantine.tail(Some(1));
+        assert_eq!(last.column(REASON)?.str()?.get(0), Some("unknown_id"));
+        assert_eq!(
+            last.column("n")?.str()?.get(0),
+            Some("3"),
+            "typed values go back as text"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn rule_names_follow_declaration_order() {
+        let rules = schema().rule_names();
+        assert_eq!(
+            rules,
+            [
+                "layout|column_count",
+                "layout|invalid_utf8",
+                "id|required",
+                "id|regex",
+                "n|dtype",
+                "n|range",
+                "code|one_of",
+                "day|dtype",
+                "at|dtype"
+            ]
+        );
+    }
 }

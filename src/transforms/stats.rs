@@ -4,11 +4,17 @@ use polars::prelude::*;
 
 /// Pearson correlation of `x` and `y` over the rows where both are non-null; null
 /// when fewer than two such rows remain or either side is constant (zero variance).
-/// For use in an aggregation context.
-pub fn pearson_or_null(x: Expr, y: Expr) -> Expr {
+/// For use in an aggregation context. The pairs are summed in the order of `order`
+/// (a key unique within the group), so that the floating-point result does not depend
+/// on the order rows arrive in.
+pub fn pearson_or_null(x: Expr, y: Expr, order: Expr) -> Expr {
     let both = x.clone().is_not_null().and(y.clone().is_not_null());
-    let xs = x.filter(both.clone());
-    let ys = y.filter(both);
+    let xs = x
+        .sort_by([order.clone()], Default::default())
+        .filter(both.clone().sort_by([order.clone()], Default::default()));
+    let ys = y
+        .sort_by([order.clone()], Default::default())
+        .filter(both.sort_by([order], Default::default()));
     let undefined = xs
         .clone()
         .len()
@@ -39,6 +45,7 @@ mod tests {
     #[test]
     fn correlation_is_exact_on_a_line_and_null_when_undefined() -> PolarsResult<()> {
         let df = df!(
+            "i" => (0..9).collect::<Vec<i32>>(),
             "g" => ["line", "line", "line", "flat", "flat", "one", "anti", "anti", "anti"],
             "x" => [Some(1.0), Some(2.0), Some(3.0), Some(1.0), Some(2.0), Some(1.0), Some(1.0), Some(2.0), None],
             "y" => [2.0, 4.0, 6.0, 5.0, 5.0, 1.0, 3.0, 1.0, 9.0],
@@ -46,7 +53,7 @@ mod tests {
         let out = df
             .lazy()
             .group_by([col("g")])
-            .agg([pearson_or_null(col("x"), col("y")).alias("r")])
+            .agg([pearson_or_null(col("x"), col("y"), col("i")).alias("r")])
             .sort(["g"], Default::default())
             .collect()?;
         let r: Vec<Option<f64>> = out.column("r")?.f64()?.iter().collect();

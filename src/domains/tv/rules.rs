@@ -438,7 +438,8 @@ pub fn market_potential(
         .group_by([col("dma")])
         .agg([
             len().alias("households"),
-            pearson_or_null(col("income_level"), col("events")).alias("income_viewing_corr"),
+            pearson_or_null(col("income_level"), col("events"), col("household_id"))
+                .alias("income_viewing_corr"),
         ]);
     let per_dma = devices.group_by([col("dma")]).agg([
         col("device_id").n_unique().alias("devices"),

@@ -72,7 +72,7 @@ pub fn programs() -> RawTable {
                 Column::text("genre").required(),
                 Column::new("air_date", ColumnType::Date("%Y%m%d")).required(),
                 Column::new("air_time", ColumnType::TimeHms).required(),
-                Column::new("duration", ColumnType::Float).range(0.0, 1440.0),
+                Column::new("duration", ColumnType::Float),
             ],
         ),
         prefix: "programs",
@@ -88,8 +88,7 @@ pub fn demographics() -> RawTable {
         .iter()
         .map(|&name| match name {
             "household_id" => Column::text(name).required(),
-            "household_size" | "num_adults" => Column::new(name, ColumnType::Int).range(0.0, 100.0),
-            "net_worth" => Column::new(name, ColumnType::Int),
+            "household_size" | "num_adults" | "net_worth" => Column::new(name, ColumnType::Int),
             "income" => Column::text(name).one_of(&INCOME_CODES),
             _ => Column::text(name),
         })

@@ -1,0 +1,555 @@
+//! The TV pipeline end to end: validation of hand-made raw files (T1, T4), invariants
+//! on generated data, bad input, byte-identical reruns, and the command line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Result;
+use polars::prelude::*;
+use smartview::domains::tv::{self, datagen, TvPaths};
+use smartview::progress::Progress;
+
+fn paths_in(root: &Path) -> TvPaths {
+    TvPaths {
+        raw: root.join("raw"),
+        interim: root.join("interim"),
+        processed: root.join("processed"),
+    }
+}
+
+fn run(paths: &TvPaths) -> Result<tv::TvOutputs> {
+    tv::run(paths, &mut Progress::new("tv", true))
+}
+
+fn demographic_line(id: &str, edit: impl FnOnce(&mut Vec<String>)) -> String {
+    let mut fields: Vec<String> = (0..45).map(|i| format!("{}", i % 10)).collect();
+    fields[0] = id.to_string();
+    fields[1] = "3".into(); // household_size
+    fields[2] = "2".into(); // num_adults
+    fields[19] = "250000".into(); // net_worth
+    fields[20] = "A".into(); // income
+    edit(&mut fields);
+    fields.join("|")
+}
+
+/// A raw folder where every bad row has exactly one fault.
+fn write_hand_made_raw(raw: &Path) -> Result<()> {
+    std::fs::create_dir_all(raw)?;
+    let mut programs = b"P1|Show A|Drama|20151205|233500|60.0
+P1|Show A|Drama|20151206|100000|60.0
+P2|Show B|News, Talk|20151205|090000|30.0
+P3||Drama|20151205|090000|30.0
+P4|Show D|Drama|2015-12-05|090000|30.0
+P5|Show E|Drama|20151205|250000|30.0
+P6|Show F|Drama|20151205|090000|abc
+P7|Show G|Drama|20151205
+"
+    .to_vec();
+    programs.extend_from_slice(b"P8|Caf\xe9|Drama|20151205|090000|30.0\n");
+    std::fs::write(raw.join("programs.txt"), programs)?;
+
+    let demographics = [
+        demographic_line("h1", |_| {}),
+        demographic_line("h2", |f| f[20] = "Z".into()),
+        demographic_line("h3", |f| f[19] = "12k".into()),
+        demographic_line("h4", |f| {
+            f.pop();
+        }),
+        demographic_line("", |_| {}),
+        demographic_line("h5", |f| f[1] = "x".into()),
+    ];
+    std::fs::write(raw.join("demographics.txt"), demographics.join("\n") + "\n")?;
+
+    std::fs::write(
+        raw.join("reference.csv"),
+        "device_id,dma,dma_code,household_id,zipcode,household_type,system_type
+AAAAAAAAAAAA,\"Washington, DC\",511,h1,20001,R,A
+XYZ,Boise,757,h1,83702,R,A
+BBBBBBBBBBBB,,757,h1,83702,R,A
+CCCCCCCCCCCC,Boise,757,h1,83702,R,A,extra
+",
+    )?;
+
+    std::fs::write(
+        raw.join("viewing.csv"),
+        "device_id,event_date,event_time,mso_code,prog_code,station_num
+AAAAAAAAAAAA,20151205,93015,M1,P1,10001
+aaaaaaaaaaaa,20151206,0,M1,P2,10001
+AAAAAAAAAAAA,20151205,93015,M1,P9,10001
+GGGGGGGGGGGG,20151205,93015,M1,P1,10001
+AAAAAAAAAAAA,20151305,93015,M1,P1,10001
+AAAAAAAAAAAA,20151205,96000,M1,P1,10001
+AAAAAAAAAAAA,20151205,abc,M1,P1,10001
+AAAAAAAAAAAA,20151205,93015,M1,,10001
+AAAAAAAAAAAA,20151205,93015,M1,P1
+AAAAAAAAAAAA,2015",
+    )?;
+    Ok(())
+}
+
+fn column_strings(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("<null>").to_string())
+        .collect()
+}
+
+fn column_u64(df: &DataFrame, name: &str) -> Vec<u64> {
+    let cast = df.column(name).unwrap().cast(&DataType::UInt64).unwrap();
+    cast.u64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or(u64::MAX))
+        .collect()
+}
+
+#[test]
+fn t1_t4_each_fault_is_quarantined_under_its_rule() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = paths_in(dir.path());
+    write_hand_made_raw(&paths.raw)?;
+    let outputs = run(&paths)?;
+
+    let summary = &outputs.quarantine_summary;
+    let got: Vec<(String, String, u64)> = column_strings(summary, "table")
+        .into_iter()
+        .zip(column_strings(summary, "reason"))
+        .zip(column_u64(summary, "rows"))
+        .map(|((t, r), n)| (t, r, n))
+        .collect();
+    let expected = [
+        ("demographics", "household_id|required", 1),
+        ("demographics", "household_size|dtype", 1),
+        ("demographics", "income|one_of", 1),
+        ("demographics", "layout|column_count", 1),
+        ("demographics", "net_worth|dtype", 1),
+        ("programs", "air_date|dtype", 1),
+        ("programs", "air_time|dtype", 1),
+        ("programs", "duration|dtype", 1),
+        ("programs", "layout|column_count", 1),
+        ("programs", "layout|invalid_utf8", 1),
+        ("programs", "title|required", 1),
+        ("reference", "device_id|regex", 1),
+        ("reference", "dma|required", 1),
+        ("reference", "layout|column_count", 1),
+        ("viewing", "device_id|regex", 1),
+        ("viewing", "event_date|dtype", 1),
+        ("viewing", "event_time|dtype", 2),
+        ("viewing", "layout|column_count", 2),
+        ("viewing", "prog_code|required", 1),
+        ("viewing", "unknown_program", 1),
+    ];
+    let expected: Vec<(String, String, u64)> = expected
+        .iter()
+        .map(|(t, r, n)| (t.to_string(), r.to_string(), *n))
+        .collect();
+    assert_eq!(got, expected);
+
+    let counts = &outputs.table_counts;
+    assert_eq!(
+        column_strings(counts, "table"),
+        ["programs", "demographics", "reference", "viewing"]
+    );
+    assert_eq!(column_u64(counts, "rows_in"), [9, 6, 4, 10]);
+    assert_eq!(column_u64(counts, "rows_valid"), [3, 1, 1, 2]);
+    assert_eq!(column_u64(counts, "rows_quarantined"), [6, 5, 3, 8]);
+
+    // The valid viewing rows are typed: dates parse, `93015` is 09:30:15.
+    let viewing = smartview::io::scan_parquet(&paths.interim.join("viewing.parquet"))?.collect()?;
+    assert_eq!(viewing.column("event_date")?.dtype(), &DataType::Date);
+    assert_eq!(
+        viewing
+            .column("event_time")?
+            .i32()?
+            .iter()
+            .collect::<Vec<_>>(),
+        [Some(93015), Some(0)]
+    );
+
+    // Quarantined rows keep their raw values, file and line.
+    let quarantine =
+        smartview::io::scan_parquet(&paths.interim.join("quarantine/viewing.parquet"))?
+            .collect()?;
+    let bad_date = quarantine.filter(
+        &quarantine
+            .column("reason")?
+            .str()?
+            .equal("event_date|dtype"),
+    )?;
+    assert_eq!(column_strings(&bad_date, "event_date"), ["20151305"]);
+    assert_eq!(column_strings(&bad_date, "source_file"), ["viewing.csv"]);
+    assert_eq!(column_u64(&bad_date, "line"), [6]);
+    Ok(())
+}
+
+/// Non-blank lines of the files whose names start with `prefix`, headers excluded.
+fn raw_rows(raw: &Path, prefix: &str, header: bool) -> Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(raw)? {
+        let path = entry?.path();
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(prefix))
+        {
+            let bytes = std::fs::read(&path)?;
+            let lines = bytes
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count() as u64;
+            total += lines - u64::from(header);
+        }
+    }
+    Ok(total)
+}
+
+fn assert_sorted(name: &str, df: &DataFrame, keys: &[&str], descending: &[bool]) -> Result<()> {
+    let sorted = df.sort(
+        keys.iter()
+            .map(|k| PlSmallStr::from(*k))
+            .collect::<Vec<_>>(),
+        SortMultipleOptions::default()
+            .with_order_descending_multi(descending.to_vec())
+            .with_nulls_last(true)
+            .with_maintain_order(true),
+    )?;
+    assert!(
+        sorted.equals_missing(df),
+        "{name} is not sorted by {keys:?}"
+    );
+    Ok(())
+}
+
+fn assert_unique(name: &str, df: &DataFrame, keys: &[&str]) -> Result<()> {
+    let distinct = df
+        .select(keys.iter().copied())?
+        .unique_stable(None, UniqueKeepStrategy::First, None)?
+        .height();
+    assert_eq!(distinct, df.height(), "{name} has duplicate {keys:?}");
+    Ok(())
+}
+
+#[test]
+fn generated_data_keeps_every_row_and_sorts_every_output() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = paths_in(dir.path());
+    let config = datagen::TvGenConfig {
+        viewing_rows: 30_000,
+        seed: 7,
+        viewing_files: 3,
+    };
+    let injected = datagen::generate(&paths.raw, &config)?;
+    let outputs = run(&paths)?;
+
+    // rows in = rows valid + rows quarantined, rows in counted from the raw files.
+    let counts = &outputs.table_counts;
+    let tables = column_strings(counts, "table");
+    let (rows_in, valid, quarantined) = (
+        column_u64(counts, "rows_in"),
+        column_u64(counts, "rows_valid"),
+        column_u64(counts, "rows_quarantined"),
+    );
+    for (i, table) in tables.iter().enumerate() {
+        let header = table == "viewing" || table == "reference";
+        assert_eq!(
+            rows_in[i],
+            raw_rows(&paths.raw, table, header)?,
+            "{table}: rows in"
+        );
+        assert_eq!(
+            rows_in[i],
+            valid[i] + quarantined[i],
+            "{table}: rows in = valid + quarantined"
+        );
+        assert_eq!(
+            rows_in[i],
+            injected.rows[table.as_str()],
+            "{table}: rows written"
+        );
+    }
+
+    // Every injected bad row is quarantined under its rule, and nothing else is.
+    let summary = &outputs.quarantine_summary;
+    let mut quarantined_by_rule = BTreeMap::new();
+    for ((table, reason), rows) in column_strings(summary, "table")
+        .into_iter()
+        .zip(column_strings(summary, "reason"))
+        .zip(column_u64(summary, "rows"))
+    {
+        quarantined_by_rule.insert(format!("{table}: {reason}"), rows);
+    }
+    let injected_bad: BTreeMap<String, u64> = injected
+        .faults
+        .iter()
+        .filter(|(name, _)| name.contains('|') || name.ends_with("unknown_program"))
+        .map(|(name, n)| (name.clone(), *n))
+        .collect();
+    assert_eq!(quarantined_by_rule, injected_bad);
+    assert!(
+        injected.faults_of("viewing", "unknown_program") > 0,
+        "the sample exercises T4"
+    );
+
+    // T5 counts what the generator injected where the count is unambiguous.
+    let cleaning = &outputs.reference_cleaning;
+    assert_eq!(column_strings(cleaning, "step")[0], "dma_unknown");
+    assert_eq!(
+        column_u64(cleaning, "rows")[0],
+        injected.faults_of("reference", "dma_unknown")
+    );
+
+    // Outputs are sorted by their spec keys and have no duplicate keys.
+    let o = &outputs;
+    assert_sorted(
+        "quarantine_summary",
+        &o.quarantine_summary,
+        &["table", "reason"],
+        &[false, false],
+    )?;
+    assert_sorted(
+        "program_clashes",
+        &o.program_clashes,
+        &["prog_code", "field"],
+        &[false, false],
+    )?;
+    assert_unique(
+        "program_clashes",
+        &o.program_clashes,
+        &["prog_code", "field"],
+    )?;
+    assert_eq!(o.top_markets.height(), 10);
+    assert_sorted(
+        "top_markets",
+        &o.top_markets,
+        &["devices", "dma"],
+        &[true, false],
+    )?;
+    assert_sorted(
+        "genre_reach",
+        &o.genre_reach,
+        &["dma", "genre_rank"],
+        &[false, false],
+    )?;
+    assert_unique("genre_reach", &o.genre_reach, &["dma", "genre"])?;
+    assert_unique("genre_reach", &o.genre_reach, &["dma", "genre_rank"])?;
+    assert_sorted(
+        "top_genres",
+        &o.top_genres,
+        &["dma", "genre_rank"],
+        &[false, false],
+    )?;
+    assert_sorted(
+        "wealth",
+        &o.wealth,
+        &["wealth_score", "dma"],
+        &[true, false],
+    )?;
+    assert_unique("wealth", &o.wealth, &["dma"])?;
+    assert_eq!(o.wealthy_market_genres.height(), 10);
+    assert_sorted(
+        "program_popularity",
+        &o.program_popularity,
+        &["rank"],
+        &[false],
+    )?;
+    assert_unique("program_popularity", &o.program_popularity, &["title"])?;
+    assert_sorted(
+        "market_potential",
+        &o.market_potential,
+        &["wealth_score", "dma"],
+        &[true, false],
+    )?;
+    assert!(
+        o.market_potential.height() >= 4,
+        "the sample grades several markets"
+    );
+    assert!(o.program_clashes.height() as u64 >= injected.faults_of("programs", "clashing_title"));
+
+    // The manifest lists every file with its rows and checksum.
+    let manifest = std::fs::read_to_string(paths.processed.join("_SUCCESS"))?;
+    assert_eq!(manifest.lines().count(), 1 + 2 * 9);
+    for line in manifest.lines().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let file = paths.processed.join(fields[0]);
+        assert_eq!(
+            smartview::io::sink::sha256_of(&file)?,
+            fields[2],
+            "{}",
+            fields[0]
+        );
+        if fields[0].ends_with(".parquet") {
+            assert_eq!(
+                smartview::io::count_rows(&file)?.to_string(),
+                fields[1],
+                "{}",
+                fields[0]
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_file() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = paths_in(dir.path());
+    write_hand_made_raw(&paths.raw)?;
+
+    std::fs::remove_file(paths.raw.join("demographics.txt"))?;
+    let message = format!(
+        "{:#}",
+        run(&paths).err().expect("a missing table fails the run")
+    );
+    assert!(
+        message.contains("no file matching demographics*.txt in"),
+        "{message}"
+    );
+
+    write_hand_made_raw(&paths.raw)?;
+    std::fs::write(paths.raw.join("programs.txt"), "")?;
+    let message = format!(
+        "{:#}",
+        run(&paths).err().expect("an empty file fails the run")
+    );
+    assert!(message.contains("programs.txt is empty"), "{message}");
+
+    write_hand_made_raw(&paths.raw)?;
+    std::fs::write(
+        paths.raw.join("viewing.csv"),
+        "device,date\nAAAAAAAAAAAA,20151205\n",
+    )?;
+    let message = format!(
+        "{:#}",
+        run(&paths).err().expect("a wrong header fails the run")
+    );
+    assert!(
+        message.contains("viewing.csv: line 1 is the header `device,date`"),
+        "{message}"
+    );
+
+    let missing = paths_in(&dir.path().join("nowhere"));
+    let message = format!(
+        "{:#}",
+        run(&missing).err().expect("a missing folder fails the run")
+    );
+    assert!(
+        message.contains("cannot read the raw data folder"),
+        "{message}"
+    );
+    Ok(())
+}
+
+fn files_under(root: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(
+                    path.strip_prefix(root)?.to_path_buf(),
+                    std::fs::read(&path)?,
+                );
+            }
+        }
+    }
+    Ok(files)
+}
+
+#[test]
+fn two_runs_give_byte_identical_tables_and_reports() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let raw = dir.path().join("raw");
+    datagen::generate(
+        &raw,
+        &datagen::TvGenConfig {
+            viewing_rows: 5_000,
+            seed: 3,
+            viewing_files: 1,
+        },
+    )?;
+    let mut runs = Vec::new();
+    for name in ["first", "second"] {
+        let root = dir.path().join(name);
+        let paths = TvPaths {
+            raw: raw.clone(),
+            interim: root.join("interim"),
+            processed: root.join("processed"),
+        };
+        let outputs = run(&paths)?;
+        tv::report::build(&outputs)?.write(&root.join("reports"), "tv")?;
+        smartview::report::write_index(&root.join("reports"))?;
+        runs.push((
+            files_under(&root.join("processed"))?,
+            files_under(&root.join("reports"))?,
+        ));
+    }
+    assert!(
+        runs[0].1.contains_key(Path::new("tv.html"))
+            && runs[0].1.contains_key(Path::new("index.html"))
+    );
+    assert!(runs[0].1.keys().any(|p| p.starts_with("figures")));
+    let differing: Vec<_> = [(&runs[0].0, &runs[1].0), (&runs[0].1, &runs[1].1)]
+        .into_iter()
+        .flat_map(|(a, b)| {
+            a.keys()
+                .chain(b.keys())
+                .filter(|k| a.get(*k) != b.get(*k))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "files differ between two runs: {differing:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn report_command_has_help_and_rejects_an_unknown_domain() -> Result<()> {
+    let help = Command::new(env!("CARGO_BIN_EXE_report"))
+        .arg("--help")
+        .output()?;
+    let text = String::from_utf8(help.stdout)?;
+    for flag in ["--domain", "--raw", "--out", "--reports"] {
+        assert!(text.contains(flag), "--help lists {flag}:\n{text}");
+    }
+    let unknown = Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(["--domain", "radio"])
+        .output()?;
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8(unknown.stderr)?.contains("unknown domain `radio`. Consider one of: tv")
+    );
+    Ok(())
+}
+
+#[test]
+fn generator_is_deterministic_for_a_seed() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let config = datagen::TvGenConfig {
+        viewing_rows: 2_000,
+        seed: 11,
+        viewing_files: 2,
+    };
+    datagen::generate(&dir.path().join("a"), &config)?;
+    datagen::generate(&dir.path().join("b"), &config)?;
+    assert_eq!(
+        files_under(&dir.path().join("a"))?,
+        files_under(&dir.path().join("b"))?
+    );
+    let other = datagen::TvGenConfig { seed: 12, ..config };
+    datagen::generate(&dir.path().join("c"), &other)?;
+    assert_ne!(
+        files_under(&dir.path().join("a"))?,
+        files_under(&dir.path().join("c"))?
+    );
+    Ok(())
+}
