@@ -34,8 +34,8 @@ pub const REASON: &str = "reason";
 pub const SOURCE_FILE: &str = "source_file";
 /// Column holding the 1-based line of a raw row in its source file.
 pub const LINE: &str = "line";
-/// Column holding a raw row's position across all files of its table, in file-name
-/// order; "first" in the rules always means the smallest `row_nr`.
+/// Column ordering a table's raw rows across its files, in file-name order, then
+/// line; "first" in the rules always means the smallest `row_nr`.
 pub const ROW_NR: &str = "row_nr";
 /// Column set by the reader when a line is malformed as a whole (see the module docs).
 pub const LAYOUT_ERROR: &str = "__layout_error";
@@ -253,7 +253,7 @@ impl TableSchema {
     /// The schema of the valid (typed) rows, `row_nr` first.
     pub fn typed_schema(&self) -> Schema {
         let mut schema = Schema::default();
-        schema.with_column(ROW_NR.into(), IDX_DTYPE);
+        schema.with_column(ROW_NR.into(), DataType::UInt64);
         for c in &self.columns {
             schema.with_column(c.name.into(), c.ty.dtype());
         }
@@ -269,11 +269,25 @@ pub struct Validation {
     pub quarantine: LazyFrame,
 }
 
+/// A rule that needs more than the row's own values, such as a lookup in another
+/// table: rows for which `failed` is true are quarantined under `reason`. It is
+/// checked after the schema's rules, on the raw text columns.
+#[derive(Clone, Debug)]
+pub struct LookupRule {
+    pub failed: Expr,
+    pub reason: &'static str,
+}
+
 /// Splits a raw frame into valid typed rows and quarantined raw rows.
 ///
 /// The input holds the declared columns as text plus `source_file`, `line`, `row_nr`
 /// and `__layout_error` (see [`crate::io::delimited::scan_delimited`]).
 pub fn validate(raw: LazyFrame, schema: &TableSchema) -> Validation {
+    validate_with(raw, schema, &[])
+}
+
+/// [`validate`] with further [`LookupRule`]s, checked in one pass with the schema's.
+pub fn validate_with(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Validation {
     // Each typed column is parsed once; the rules and the valid rows share the result.
     let parsed: Vec<Expr> = schema
         .columns
@@ -281,9 +295,15 @@ pub fn validate(raw: LazyFrame, schema: &TableSchema) -> Validation {
         .filter(|c| c.ty != ColumnType::Text)
         .map(|c| c.parsed().alias(parsed_name(c.name)))
         .collect();
+    let mut reasons = vec![failed_rule(schema)];
+    reasons.extend(lookups.iter().map(|rule| {
+        when(rule.failed.clone().fill_null(lit(false)))
+            .then(lit(rule.reason))
+            .otherwise(lit(NULL).cast(DataType::String))
+    }));
     let checked = raw
         .with_columns(parsed)
-        .with_column(failed_rule(schema).alias(REASON));
+        .with_column(coalesce(&reasons).alias(REASON));
     let mut typed = vec![col(ROW_NR)];
     typed.extend(schema.columns.iter().map(|c| match c.ty {
         ColumnType::Text => col(c.name),
@@ -300,38 +320,6 @@ pub fn validate(raw: LazyFrame, schema: &TableSchema) -> Validation {
 
 fn parsed_name(column: &str) -> String {
     format!("__parsed_{column}")
-}
-
-/// Adds a rule that needs more than the row itself (for example a lookup in another
-/// table): valid rows for which `failed` is true move to the quarantine under
-/// `reason`, their typed values written back as text.
-pub fn quarantine_where(
-    validation: Validation,
-    failed: Expr,
-    reason: &str,
-    schema: &TableSchema,
-) -> PolarsResult<Validation> {
-    let mut moved_columns = vec![
-        lit(NULL).cast(DataType::String).alias(SOURCE_FILE),
-        lit(NULL).cast(IDX_DTYPE).alias(LINE),
-        lit(reason).alias(REASON),
-    ];
-    moved_columns.extend(
-        schema
-            .columns
-            .iter()
-            .map(|c| col(c.name).cast(DataType::String)),
-    );
-    let moved = validation
-        .valid
-        .clone()
-        .filter(failed.clone())
-        .select(moved_columns);
-    let quarantine = concat([validation.quarantine, moved], UnionArgs::default())?;
-    Ok(Validation {
-        valid: validation.valid.filter(failed.not()),
-        quarantine,
-    })
 }
 
 /// The name of the first rule a row fails, or null.
@@ -469,18 +457,52 @@ mod tests {
     }
 
     #[test]
-    fn lookup_rules_move_valid_rows_to_the_quarantine() -> PolarsResult<()> {
-        let validation = validate(raw()?.lazy(), &schema());
-        let moved = quarantine_where(validation, col("id").eq(lit("a")), "unknown_id", &schema())?;
-        assert_eq!(moved.valid.collect()?.height(), 0);
-        let quarantine = moved.quarantine.collect()?;
-        assert_eq!(quarantine.height(), 7);
-        let last = quarantine.tail(Some(1));
-        assert_eq!(last.column(REASON)?.str()?.get(0), Some("unknown_id"));
+    fn lookup_rules_come_after_the_schema_rules() -> PolarsResult<()> {
+        let unknown = LookupRule {
+            failed: col("id")
+                .is_in(
+                    lit(Series::new("known".into(), ["a"])).implode(false),
+                    false,
+                )
+                .not(),
+            reason: "unknown_id",
+        };
+        let Validation { valid, quarantine } = validate_with(raw()?.lazy(), &schema(), &[unknown]);
+        assert_eq!(valid.collect()?.height(), 1, "row 1 (id a) is known");
+        let reasons: Vec<String> = quarantine
+            .collect()?
+            .column(REASON)?
+            .str()?
+            .iter()
+            .map(|r| r.unwrap_or("<null>").to_string())
+            .collect();
+        // Row 3 (id AB) fails `id|regex` first; rows 4–6 fail their own rules first.
         assert_eq!(
-            last.column("n")?.str()?.get(0),
-            Some("3"),
-            "typed values go back as text"
+            reasons,
+            [
+                "id|required",
+                "id|regex",
+                "n|range",
+                "day|dtype",
+                "at|dtype",
+                "layout|column_count"
+            ]
+        );
+        let Validation { valid, quarantine } = validate_with(
+            raw()?.lazy(),
+            &schema(),
+            &[LookupRule {
+                failed: col("id").eq(lit("a")),
+                reason: "unknown_id",
+            }],
+        );
+        assert_eq!(valid.collect()?.height(), 0);
+        let quarantine = quarantine.collect()?;
+        assert_eq!(quarantine.column(REASON)?.str()?.get(0), Some("unknown_id"));
+        assert_eq!(
+            quarantine.column("n")?.str()?.get(0),
+            Some(" 3 "),
+            "raw text is kept"
         );
         Ok(())
     }

@@ -81,6 +81,13 @@ fn run(args: &Args) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    // Read local files in prefetched chunks rather than memory-mapping them whole:
+    // mapped pages count as resident memory, which would then grow with the input.
+    // Set before any Polars call (the configuration is read once); a value the user
+    // set wins.
+    if std::env::var_os("POLARS_FORCE_ASYNC").is_none() {
+        std::env::set_var("POLARS_FORCE_ASYNC", "1");
+    }
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,7 +7,7 @@ use polars::prelude::{col, concat, lit, DataType, LazyFrame, UnionArgs, NULL};
 
 use super::delimited::{scan_delimited, TextLayout};
 use super::files::find_table_files;
-use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
+use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
 /// A raw input table: its schema, its file-name pattern and its text layout.
 pub struct RawTable {
@@ -42,7 +42,7 @@ impl RawTable {
 /// Scans Parquet files as text columns, with the same position columns as text.
 fn scan_parquet_as_text(files: &[std::path::PathBuf], columns: &[&str]) -> Result<LazyFrame> {
     let mut parts = Vec::with_capacity(files.len());
-    for file in files {
+    for (index, file) in files.iter().enumerate() {
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
@@ -50,17 +50,15 @@ fn scan_parquet_as_text(files: &[std::path::PathBuf], columns: &[&str]) -> Resul
         let mut exprs = vec![lit(name).alias(SOURCE_FILE), col(LINE)];
         exprs.extend(columns.iter().map(|c| col(*c).cast(DataType::String)));
         exprs.push(lit(NULL).cast(DataType::String).alias(LAYOUT_ERROR));
+        exprs.push(super::delimited::row_nr(index));
         let scan = super::sink::scan_parquet(file)?
             .with_row_index(LINE, Some(1))
             .select(exprs);
         parts.push(scan);
     }
-    let all = concat(
-        parts,
-        UnionArgs {
-            parallel: false,
-            ..Default::default()
-        },
-    )?;
-    Ok(all.with_row_index(ROW_NR, None))
+    let union = UnionArgs {
+        parallel: false,
+        ..Default::default()
+    };
+    Ok(concat(parts, union)?)
 }

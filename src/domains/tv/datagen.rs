@@ -5,7 +5,11 @@
 //! `viewing_NNN.csv` (streamed row by row, so 100M+ rows need no memory).
 //!
 //! Shape: 40 DMAs of Zipf-distributed size, 20 genres, Zipf program popularity,
-//! a few heavy-viewing devices and many light ones, 1–4 devices per household.
+//! a few heavy-viewing devices and many light ones, 1–4 devices per household. The
+//! household panel stops growing at 50 000 households; beyond that more rows mean
+//! more viewing per device, and devices return to their own few favourite programs
+//! (80% of their tune events), so distinct (device, program) pairs grow far slower
+//! than rows, as in real set-top-box data.
 //!
 //! Faults, each counted in [`TvGenSummary::faults`] under the name of the rule that
 //! handles it. Rows failing validation are extra rows with exactly one fault, so the
@@ -50,9 +54,10 @@ pub struct TvGenConfig {
 }
 
 impl TvGenConfig {
-    /// Households in proportion to viewing rows (40 rows each), at least 300.
+    /// Households in proportion to viewing rows (40 rows each), 300 to 50 000: a
+    /// panel of households, watched for longer as the rows grow.
     pub fn households(&self) -> usize {
-        (self.viewing_rows / 40).clamp(300, 2_000_000) as usize
+        (self.viewing_rows / 40).clamp(300, 50_000) as usize
     }
 
     /// Programs in proportion to viewing rows, 150 to 3 000.
@@ -475,6 +480,9 @@ fn write_reference(
     Ok(devices)
 }
 
+/// Favourite programs per device.
+const FAVOURITES: usize = 8;
+
 /// Streams the viewing rows over `viewing_files` files.
 fn write_viewing(
     out: &Path,
@@ -485,6 +493,10 @@ fn write_viewing(
     summary: &mut TvGenSummary,
 ) -> Result<()> {
     let popularity = WeightedIndex::zipf(programs.len(), 1.1);
+    let favourites: Vec<[usize; FAVOURITES]> = devices
+        .iter()
+        .map(|_| std::array::from_fn(|_| popularity.draw(synth)))
+        .collect();
     let files = config.viewing_files.max(1) as u64;
     let per_file = config.viewing_rows.div_ceil(files);
     let mut written = 0u64;
@@ -499,15 +511,22 @@ fn write_viewing(
         for _ in 0..rows {
             line.clear();
             // Heavy viewers: a skew towards the first devices.
-            let device = if synth.chance(0.01) {
-                synth.hex(12)
+            // Heavy viewers: a skew towards the first devices; 1% of rows come from
+            // devices missing from the reference.
+            let (device, program) = if synth.chance(0.01) {
+                (synth.hex(12), &programs[popularity.draw(synth)])
             } else {
-                devices[synth.skewed_index(devices.len(), 2.0)].clone()
+                let index = synth.skewed_index(devices.len(), 2.0);
+                let program = if synth.chance(0.8) {
+                    favourites[index][synth.below(0, FAVOURITES as u64) as usize]
+                } else {
+                    popularity.draw(synth)
+                };
+                (devices[index].clone(), &programs[program])
             };
             let date = 20_151_201 + synth.below(0, 14);
             let seconds = synth.below(0, 86_400);
             let time = (seconds / 3600) * 10_000 + (seconds / 60 % 60) * 100 + seconds % 60;
-            let program = &programs[popularity.draw(synth)];
             let mso = *synth.pick(&["MSO1", "MSO2", "MSO3"]);
             let station = 10_000 + synth.below(0, 500);
             let roll = synth.unit();

@@ -2,16 +2,16 @@
 //!
 //! Stages, in order: validate programs, demographics and reference (T1) and sink
 //! them to `<interim>/`; resolve the program table (T3); validate the viewing fact
-//! table in one streaming pass that also quarantines unknown programs (T4) and
-//! aggregates the (device, program) pairs every later rule needs; then the rules
-//! T2–T11 on those small tables; finally the nine output tables as Parquet + CSV
+//! table in one streaming pass that also quarantines unknown programs (T4); aggregate
+//! its (device, program) pairs, which every later rule needs, in a second streaming
+//! pass over the interim Parquet; then the rules T2–T11 on those small tables; finally the nine output tables as Parquet + CSV
 //! under `<processed>/` with a `_SUCCESS` manifest.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    col, concat, df, len, lit, DataFrame, DataType, Expr, IntoLazy, LazyFrame, UnionArgs,
+    col, concat, df, len, lit, DataFrame, DataType, Engine, IntoLazy, LazyFrame, UnionArgs,
 };
 
 use super::rules;
@@ -20,7 +20,7 @@ use crate::io::{
     count_rows, scan_parquet, sink_parquet_all, write_manifest, write_table, RawTable,
 };
 use crate::progress::Progress;
-use crate::schema::{quarantine_where, validate, Validation, REASON};
+use crate::schema::{validate_with, LookupRule, Validation, REASON};
 
 /// Where a run reads and writes.
 #[derive(Clone, Debug)]
@@ -108,7 +108,7 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
         tables::demographics(),
         tables::reference(),
     ] {
-        let count = validate_and_sink(paths, &table, None, Vec::new())?;
+        let count = validate_and_sink(paths, &table, &[])?;
         progress.done(&format!("validate {}", count.table), Some(count.rows_in));
         counts.push(count);
     }
@@ -124,73 +124,69 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
     progress.done("resolve programs", Some(program_table.height() as u64));
 
     let viewing = tables::viewing();
-    let unknown_program = col("prog_code")
-        .is_in(lit(program_codes).implode(false), false)
-        .not();
-    let count = validate_and_sink(
-        paths,
-        &viewing,
-        Some((unknown_program, "unknown_program")),
-        vec![Box::new(|valid: LazyFrame| rules::viewing_pairs(valid))],
-    )?;
+    let unknown_program = LookupRule {
+        failed: col("prog_code")
+            .is_in(lit(program_codes).implode(false), false)
+            .not(),
+        reason: "unknown_program",
+    };
+    let count = validate_and_sink(paths, &viewing, &[unknown_program])?;
     progress.done("validate viewing", Some(count.rows_in));
+    let viewing_rows = count.rows_valid;
     counts.push(count);
 
-    let outputs = apply_rules(paths, valid_programs, program_table.lazy(), counts)?;
-    progress.done("rules", None);
+    // The one aggregate over the fact table that T7, T10 and T11 share.
+    let pairs = rules::viewing_pairs(scan_parquet(&paths.valid("viewing"))?);
+    sink_parquet_all(vec![(pairs, paths.pairs())]).context("cannot aggregate the viewing pairs")?;
+    progress.done("aggregate viewing pairs", Some(viewing_rows));
+
+    let outputs = apply_rules(
+        paths,
+        valid_programs,
+        program_table.lazy(),
+        counts,
+        progress,
+    )?;
 
     write_outputs(&paths.processed, &outputs)?;
     progress.done("write outputs", None);
     Ok(outputs)
 }
 
-/// An extra streaming output derived from a table's valid rows, written beside it.
-type Derived = Box<dyn Fn(LazyFrame) -> LazyFrame>;
-
-/// Validates one raw table (T1, plus an optional lookup rule) and sinks its valid rows
+/// Validates one raw table (T1, plus lookup rules such as T4's) and sinks its valid rows
 /// and quarantine to the interim folder in one streaming pass over the raw files.
 fn validate_and_sink(
     paths: &TvPaths,
     table: &RawTable,
-    lookup_rule: Option<(Expr, &str)>,
-    derived: Vec<Derived>,
+    lookups: &[LookupRule],
 ) -> Result<TableCount> {
     let name = table.schema.name;
-    let raw = table.scan(&paths.raw)?;
-    let mut validation = validate(raw.clone(), &table.schema);
-    if let Some((failed, reason)) = lookup_rule {
-        validation = quarantine_where(validation, failed, reason, &table.schema)?;
-    }
-    let Validation { valid, quarantine } = validation;
-    let mut jobs = vec![
-        (valid.clone(), paths.valid(name)),
+    let Validation { valid, quarantine } =
+        validate_with(table.scan(&paths.raw)?, &table.schema, lookups);
+    sink_parquet_all(vec![
+        (valid, paths.valid(name)),
         (quarantine, paths.quarantine(name)),
-    ];
-    // Derived tables and the raw row count share the same scan of the raw files.
-    for derive in &derived {
-        jobs.push((derive(valid.clone()), paths.pairs()));
-    }
-    let rows_in_file = paths.interim.join(format!(".{name}_rows_in.parquet"));
-    jobs.push((
-        raw.select([len().cast(DataType::UInt64).alias("rows")]),
-        rows_in_file.clone(),
-    ));
-    sink_parquet_all(jobs).with_context(|| format!("cannot validate the raw table `{name}`"))?;
-
-    let rows_in = scan_parquet(&rows_in_file)?
-        .collect()?
-        .column("rows")?
-        .u64()?
-        .get(0)
-        .unwrap_or(0);
-    std::fs::remove_file(&rows_in_file)
-        .with_context(|| format!("cannot remove {}", rows_in_file.display()))?;
+    ])
+    .with_context(|| format!("cannot validate the raw table `{name}`"))?;
+    let rows_valid = count_rows(&paths.valid(name))?;
+    let rows_quarantined = count_rows(&paths.quarantine(name))?;
     Ok(TableCount {
         table: name,
-        rows_in,
-        rows_valid: count_rows(&paths.valid(name))?,
-        rows_quarantined: count_rows(&paths.quarantine(name))?,
+        rows_in: rows_valid + rows_quarantined,
+        rows_valid,
+        rows_quarantined,
     })
+}
+
+/// Collects one rule's output with the streaming engine (the rules read the large
+/// pairs table), naming the rule on failure and timing it.
+fn collect_rule(lf: LazyFrame, rule: &str, progress: &mut Progress) -> Result<DataFrame> {
+    let frame = lf
+        .collect_with_engine(Engine::Streaming)
+        .with_context(|| format!("rule {rule} failed"))?
+        .unwrap_single();
+    progress.done(rule, None);
+    Ok(frame)
 }
 
 fn apply_rules(
@@ -198,30 +194,40 @@ fn apply_rules(
     valid_programs: LazyFrame,
     programs: LazyFrame,
     counts: Vec<TableCount>,
+    progress: &mut Progress,
 ) -> Result<TvOutputs> {
-    let demographics =
-        rules::clean_demographics(scan_parquet(&paths.valid("demographics"))?)?.cache();
+    let p = progress;
+    let demographics = rules::clean_demographics(scan_parquet(&paths.valid("demographics"))?)?;
+    let demographics = collect_rule(demographics, "T2 demographics", p)?.lazy();
     let cleaned = rules::clean_reference(
         scan_parquet(&paths.valid("reference"))?,
         demographics.clone(),
     )?;
-    let reference = cleaned
-        .table
-        .collect()
-        .context("T5: cannot clean the reference")?
-        .lazy();
+    let reference = collect_rule(cleaned.table, "T5 reference", p)?.lazy();
+    let reference_cleaning = collect_rule(cleaned.dropped, "T5 cleaning counts", p)?;
     let pairs = scan_parquet(&paths.pairs())?;
     let device_events = pairs
         .clone()
         .group_by([col("device_id")])
         .agg([col("events").sum().alias("events")]);
 
-    let genre_reach = rules::genre_reach(pairs.clone(), reference.clone(), programs.clone())?
-        .collect()
-        .context("T7: genre reach")?;
-    let wealth = rules::wealth(reference.clone(), demographics.clone())
-        .collect()
-        .context("T8: wealth")?;
+    let program_clashes = collect_rule(
+        rules::program_clashes(valid_programs)?,
+        "T3 program clashes",
+        p,
+    )?;
+    let top_markets = collect_rule(rules::top_markets(reference.clone())?, "T6 top markets", p)?;
+    let genre_reach = collect_rule(
+        rules::genre_reach(pairs.clone(), reference.clone(), programs.clone())?,
+        "T7 genre reach",
+        p,
+    )?;
+    let top_genres = rules::top_genres(genre_reach.clone().lazy()).collect()?;
+    let wealth = collect_rule(
+        rules::wealth(reference.clone(), demographics.clone()),
+        "T8 wealth",
+        p,
+    )?;
     let wealthy = rules::wealthy_markets(wealth.clone().lazy()).collect()?;
     let market_order: Vec<String> = wealthy
         .column("dma")?
@@ -229,38 +235,38 @@ fn apply_rules(
         .iter()
         .map(|d| d.unwrap_or_default().to_string())
         .collect();
-
-    Ok(TvOutputs {
-        quarantine_summary: quarantine_summary(paths, &counts)?,
-        program_clashes: rules::program_clashes(valid_programs)?
-            .collect()
-            .context("T3: program clashes")?,
-        top_markets: rules::top_markets(reference.clone())?
-            .collect()
-            .context("T6: top markets")?,
-        top_genres: rules::top_genres(genre_reach.clone().lazy()).collect()?,
-        wealthy_market_genres: rules::wealthy_market_genres(
-            wealthy.lazy(),
-            genre_reach.clone().lazy(),
-            &market_order,
-        )?
-        .collect()
-        .context("T9: wealthy market genres")?,
-        program_popularity: rules::program_popularity(pairs, programs)?
-            .collect()
-            .context("T10: program popularity")?,
-        market_potential: rules::market_potential(
+    let wealthy_market_genres = collect_rule(
+        rules::wealthy_market_genres(wealthy.lazy(), genre_reach.clone().lazy(), &market_order)?,
+        "T9 wealthy market genres",
+        p,
+    )?;
+    let program_popularity = collect_rule(
+        rules::program_popularity(pairs, programs)?,
+        "T10 program popularity",
+        p,
+    )?;
+    let market_potential = collect_rule(
+        rules::market_potential(
             reference,
             demographics,
             device_events,
             wealth.clone().lazy(),
-        )?
-        .collect()
-        .context("T11: market potential")?,
+        )?,
+        "T11 market potential",
+        p,
+    )?;
+    Ok(TvOutputs {
+        quarantine_summary: quarantine_summary(paths, &counts)?,
+        program_clashes,
+        top_markets,
         genre_reach,
+        top_genres,
         wealth,
+        wealthy_market_genres,
+        program_popularity,
+        market_potential,
         table_counts: table_counts_frame(&counts)?,
-        reference_cleaning: cleaned.dropped.collect().context("T5: cleaning counts")?,
+        reference_cleaning,
     })
 }
 
