@@ -15,7 +15,10 @@
 //! | [`report`] | charts (plotters → SVG) and tables assembled into HTML and Markdown |
 //! | [`progress`] | stage timings and peak memory |
 //! | [`synth`] | deterministic random draws for the synthetic data generators |
+//! | [`values`] | a frame's column as plain Rust values |
+//! | [`cli`] | exit codes shared by the binaries |
 
+pub mod cli;
 pub mod domains;
 pub mod io;
 pub mod progress;
@@ -23,6 +26,7 @@ pub mod report;
 pub mod schema;
 pub mod synth;
 pub mod transforms;
+pub mod values;
 
 /// What a notebook or a binary usually needs.
 pub mod prelude {

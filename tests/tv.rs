@@ -9,6 +9,7 @@ use anyhow::Result;
 use polars::prelude::*;
 use smartview::domains::tv::{self, datagen, TvPaths};
 use smartview::progress::Progress;
+use smartview::values;
 
 fn paths_in(root: &Path) -> TvPaths {
     TvPaths {
@@ -89,22 +90,11 @@ AAAAAAAAAAAA,2015",
 }
 
 fn column_strings(df: &DataFrame, name: &str) -> Vec<String> {
-    df.column(name)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or("<null>").to_string())
-        .collect()
+    values::texts(df, name, "<null>").unwrap()
 }
 
 fn column_u64(df: &DataFrame, name: &str) -> Vec<u64> {
-    let cast = df.column(name).unwrap().cast(&DataType::UInt64).unwrap();
-    cast.u64()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or(u64::MAX))
-        .collect()
+    values::u64s(df, name, u64::MAX).unwrap()
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use clap::Parser;
+use smartview::cli::exit_code;
 use smartview::domains::{self, tv};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
@@ -89,11 +90,5 @@ fn main() -> ExitCode {
         std::env::set_var("POLARS_FORCE_ASYNC", "1");
     }
     let args = Args::parse();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(run(&args))
 }

@@ -71,11 +71,7 @@ mod tests {
             .collect()?;
         // P1: B twice beats A once; P2: Y and Z once each, Y is smaller; P3: Q (null ignored).
         assert_eq!(
-            out.column("title")?
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or("<null>"))
-                .collect::<Vec<_>>(),
+            crate::values::texts(&out, "title", "<null>")?,
             ["B", "Y", "Q"]
         );
         Ok(())

@@ -24,14 +24,7 @@ mod tests {
         let out = keep_first(df.lazy(), &["id"], "row_nr")?
             .sort(["row_nr"], Default::default())
             .collect()?;
-        assert_eq!(
-            out.column("id")?
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or("<null>"))
-                .collect::<Vec<_>>(),
-            ["a", "b", "c"]
-        );
+        assert_eq!(crate::values::texts(&out, "id", "<null>")?, ["a", "b", "c"]);
         assert_eq!(
             out.column("v")?
                 .i32()?

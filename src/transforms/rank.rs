@@ -85,11 +85,7 @@ mod tests {
         let order = [SortKey::desc("reach"), SortKey::asc("genre")];
         let out = rank_within(df.lazy(), &["dma"], &order, "genre_rank")?.collect()?;
         assert_eq!(
-            out.column("genre")?
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or("<null>"))
-                .collect::<Vec<_>>(),
+            crate::values::texts(&out, "genre", "<null>")?,
             ["News", "Comedy", "Drama", "Drama", "News"]
         );
         assert_eq!(
@@ -107,14 +103,7 @@ mod tests {
         let df = df!("name" => ["a", "b", "c", "d"], "n" => [1, 3, 3, 2])?;
         let order = [SortKey::desc("n"), SortKey::asc("name")];
         let out = top_k_within(df.lazy(), &[], &order, 2, "rank")?.collect()?;
-        assert_eq!(
-            out.column("name")?
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or("<null>"))
-                .collect::<Vec<_>>(),
-            ["b", "c"]
-        );
+        assert_eq!(crate::values::texts(&out, "name", "<null>")?, ["b", "c"]);
         Ok(())
     }
 }

@@ -75,11 +75,7 @@ mod tests {
             .collect()?;
         // floor(4i/7): 0,0,1,1,2,2,3
         assert_eq!(
-            out.column("g")?
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or("<null>"))
-                .collect::<Vec<_>>(),
+            crate::values::texts(&out, "g", "<null>")?,
             ["A", "A", "B", "B", "C", "C", "D"]
         );
         Ok(())

@@ -37,11 +37,7 @@ mod tests {
             [1, 1, 2]
         );
         assert_eq!(
-            out.column("genre")?
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or("<null>"))
-                .collect::<Vec<_>>(),
+            crate::values::texts(&out, "genre", "<null>")?,
             ["Talk", "Comedy", "News"]
         );
         Ok(())

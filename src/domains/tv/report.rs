@@ -2,26 +2,24 @@
 //! and its table. Builds a [`Document`] from [`TvOutputs`]; no rule is recomputed.
 
 use anyhow::Result;
-use polars::prelude::{DataFrame, DataType};
+use polars::prelude::DataFrame;
 
 use super::pipeline::TvOutputs;
 use crate::report::{bar_chart, heat_map, BarChart, Document, HeatMap, Svg};
+use crate::values;
 
 /// Bars shown in the program popularity chart.
 const POPULAR_PROGRAMS_SHOWN: usize = 20;
 
 fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
-    Ok(df
-        .column(column)?
-        .str()?
-        .iter()
-        .map(|v| v.unwrap_or("(null)").to_string())
-        .collect())
+    Ok(values::texts(df, column, "(null)")?)
 }
 
 fn floats(df: &DataFrame, column: &str) -> Result<Vec<f64>> {
-    let cast = df.column(column)?.cast(&DataType::Float64)?;
-    Ok(cast.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
+    Ok(values::f64s(df, column)?
+        .into_iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect())
 }
 
 /// A horizontal bar chart of `value` by `label`, first rows on top.

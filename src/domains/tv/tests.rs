@@ -4,29 +4,18 @@
 use polars::prelude::*;
 
 use super::rules::*;
+use crate::values;
 
 fn strs(df: &DataFrame, column: &str) -> Vec<String> {
-    df.column(column)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or("<null>").to_string())
-        .collect()
+    values::texts(df, column, "<null>").unwrap()
 }
 
-fn u32s(df: &DataFrame, column: &str) -> Vec<u32> {
-    let cast = df.column(column).unwrap().cast(&DataType::UInt32).unwrap();
-    cast.u32()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or(u32::MAX))
-        .collect()
+fn counts(df: &DataFrame, column: &str) -> Vec<u64> {
+    values::u64s(df, column, u64::MAX).unwrap()
 }
 
 fn f64s(df: &DataFrame, column: &str) -> Vec<Option<f64>> {
-    let cast = df.column(column).unwrap().cast(&DataType::Float64).unwrap();
-    cast.f64().unwrap().iter().collect()
+    values::f64s(df, column).unwrap()
 }
 
 fn idx(values: &[u32]) -> Vec<IdxSize> {
@@ -97,7 +86,7 @@ fn t3_airings_get_weekday_and_lose_exact_duplicates() -> PolarsResult<()> {
     let out = program_airings(clashing_programs()?.lazy())?.collect()?;
     // Rows 0 and 2 of P1 are the same airing; rows 3 and 4 of P2 become the same once
     // both carry the chosen Y / Comedy. 2015-12-05 was a Saturday.
-    assert_eq!(u32s(&out, "row_nr"), [0, 1, 3]);
+    assert_eq!(counts(&out, "row_nr"), [0, 1, 3]);
     assert_eq!(strs(&out, "air_day"), ["Sat", "Sun", "Mon"]);
     assert_eq!(strs(&out, "title"), ["B", "B", "Y"]);
     Ok(())
@@ -122,7 +111,7 @@ fn t5_reference_cleaning_in_spec_order() -> PolarsResult<()> {
     // h2 has two zipcodes; h3's null zipcode does not count; h4 has no demographics.
     assert_eq!(strs(&table, "device_id"), ["d3", "d6", "d7"]);
     assert_eq!(strs(&table, "dma"), ["Austin", "Boise", "Boise"]);
-    assert_eq!(u32s(&table, "num_devices"), [1, 2, 2]);
+    assert_eq!(counts(&table, "num_devices"), [1, 2, 2]);
     let dropped = cleaned.dropped.collect()?;
     assert_eq!(
         strs(&dropped, "step"),
@@ -134,7 +123,7 @@ fn t5_reference_cleaning_in_spec_order() -> PolarsResult<()> {
             "household_not_in_demographics"
         ]
     );
-    assert_eq!(u32s(&dropped, "rows"), [1, 1, 1, 2, 1]);
+    assert_eq!(counts(&dropped, "rows"), [1, 1, 1, 2, 1]);
     Ok(())
 }
 
@@ -156,8 +145,8 @@ fn t6_top_ten_markets_by_devices_ties_by_name() -> PolarsResult<()> {
         strs(&out, "dma"),
         ["M01", "M02", "M03", "M04", "M05", "M06", "M07", "M08", "M12", "M09"]
     );
-    assert_eq!(u32s(&out, "devices"), [12, 11, 10, 9, 8, 7, 6, 5, 5, 4]);
-    assert_eq!(u32s(&out, "households"), [6, 6, 5, 5, 4, 4, 3, 3, 3, 2]);
+    assert_eq!(counts(&out, "devices"), [12, 11, 10, 9, 8, 7, 6, 5, 5, 4]);
+    assert_eq!(counts(&out, "households"), [6, 6, 5, 5, 4, 4, 3, 3, 3, 2]);
     Ok(())
 }
 
@@ -183,8 +172,8 @@ fn t7_genre_reach_trims_genres_and_counts_pairs() -> PolarsResult<()> {
         strs(&out, "genre"),
         ["Comedy", "News", "Talk", "Comedy", "Drama", "Talk"]
     );
-    assert_eq!(u32s(&out, "reach"), [3, 3, 1, 1, 1, 1]);
-    assert_eq!(u32s(&out, "genre_rank"), [1, 2, 3, 1, 2, 3]);
+    assert_eq!(counts(&out, "reach"), [3, 3, 1, 1, 1, 1]);
+    assert_eq!(counts(&out, "genre_rank"), [1, 2, 3, 1, 2, 3]);
     let top = top_genres(out.lazy()).collect()?;
     assert_eq!(top.height(), 6, "all ranks are ≤ 5");
     Ok(())
@@ -213,7 +202,7 @@ fn t8_wealth_score_over_global_maxima() -> PolarsResult<()> {
     // mean(10, 2)/10 = 1.1 (h1 counted once) → tie, W first. Y: h7's nulls are ignored:
     // 200/400 + 4/10 = 0.9, over 2 households.
     assert_eq!(strs(&out, "dma"), ["Z", "W", "X", "Y"]);
-    assert_eq!(u32s(&out, "households"), [1, 1, 2, 2]);
+    assert_eq!(counts(&out, "households"), [1, 1, 2, 2]);
     assert_eq!(
         f64s(&out, "avg_net_worth"),
         [Some(400.0), Some(200.0), Some(200.0), Some(200.0)]
@@ -278,12 +267,12 @@ fn t10_popularity_counts_devices_per_shared_title() -> PolarsResult<()> {
     // 4 devices in all. Alpha: d1 (P1 and P2, once), d2, d4 → 3 → 75. Beta d3, Gamma d2
     // → 25 each, tie broken by title.
     assert_eq!(strs(&out, "title"), ["Alpha", "Beta", "Gamma"]);
-    assert_eq!(u32s(&out, "devices"), [3, 1, 1]);
+    assert_eq!(counts(&out, "devices"), [3, 1, 1]);
     assert_eq!(
         f64s(&out, "popularity_index"),
         [Some(75.0), Some(25.0), Some(25.0)]
     );
-    assert_eq!(u32s(&out, "rank"), [1, 2, 3]);
+    assert_eq!(counts(&out, "rank"), [1, 2, 3]);
     Ok(())
 }
 
@@ -339,8 +328,8 @@ fn t11_market_potential_grades_markets_with_30_households() -> PolarsResult<()> 
     // Order by wealth: Big3 1.5, then Big and Big2 tied at 0.9 → by name.
     // Grades at positions 0, 1, 2 of 3: floor(0) A, floor(4/3) B, floor(8/3) C.
     assert_eq!(strs(&out, "dma"), ["Big3", "Big", "Big2"]);
-    assert_eq!(u32s(&out, "households"), [30, 31, 30]);
-    assert_eq!(u32s(&out, "devices"), [30, 32, 30]);
+    assert_eq!(counts(&out, "households"), [30, 31, 30]);
+    assert_eq!(counts(&out, "devices"), [30, 32, 30]);
     // Big: 3 × (3 × 55) + 7 = 502 events over 32 devices.
     assert_eq!(
         f64s(&out, "viewing_per_device"),
