@@ -10,6 +10,7 @@
 //! | [`clash`] | clashing-record resolution: most frequent value per key, clash report |
 //! | [`rank`] | dense row numbers and top-k within groups with explicit tie-breaks |
 //! | [`join`] | attaching a single row of scalars to every row |
+//! | [`keys`] | dictionary-encoding text keys as integers for large aggregations |
 //! | [`picks`] | exclusive top-k picks: groups in order take items no earlier group took |
 //! | [`text`] | splitting delimited lists into trimmed, non-empty items |
 //! | [`stats`] | null-safe Pearson correlation, grades by position |
@@ -17,6 +18,7 @@
 pub mod clash;
 pub mod dedup;
 pub mod join;
+pub mod keys;
 pub mod picks;
 pub mod rank;
 pub mod stats;

@@ -4,7 +4,9 @@
 //! them to `<interim>/`; resolve the program table (T3); validate the viewing fact
 //! table in one streaming pass that also quarantines unknown programs (T4); aggregate
 //! its (device, program) pairs, which every later rule needs, in a second streaming
-//! pass over the interim Parquet; then the rules T2–T11 on those small tables; finally the nine output tables as Parquet + CSV
+//! pass over the interim Parquet, on integer keys (`viewing_pairs.parquet` holds the
+//! keys, `viewing_pairs_devices.parquet` and `viewing_pairs_programs.parquet` their
+//! dictionaries); then the rules T2–T11 on those smaller tables; finally the nine output tables as Parquet + CSV
 //! under `<processed>/` with a `_SUCCESS` manifest.
 
 use std::path::{Path, PathBuf};
@@ -21,6 +23,7 @@ use crate::io::{
 };
 use crate::progress::Progress;
 use crate::schema::{validate_with, LookupRule, Validation, REASON};
+use crate::transforms::keys;
 
 /// Where a run reads and writes.
 #[derive(Clone, Debug)]
@@ -135,19 +138,38 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
     let viewing_rows = count.rows_valid;
     counts.push(count);
 
-    // The one aggregate over the fact table that T7, T10 and T11 share.
-    let pairs = rules::viewing_pairs(scan_parquet(&paths.valid("viewing"))?);
-    sink_parquet_all(vec![(pairs, paths.pairs())]).context("cannot aggregate the viewing pairs")?;
+    // The one aggregate over the fact table that T7, T10 and T11 share, on integer
+    // keys: millions of distinct pairs hash far more cheaply as two u32s.
+    let viewing_valid = scan_parquet(&paths.valid("viewing"))?;
+    let keys = PairKeys {
+        devices: keys::dictionary(viewing_valid.clone(), "device_id").collect()?,
+        programs: keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?,
+    };
+    let keyed_viewing = keys.encode_programs(
+        keys.encode_devices(viewing_valid.select([col("device_id"), col("prog_code")])),
+    );
+    sink_parquet_all(vec![
+        (rules::viewing_pairs(keyed_viewing), paths.pairs()),
+        (
+            keys.devices.clone().lazy(),
+            paths.interim.join("viewing_pairs_devices.parquet"),
+        ),
+        (
+            keys.programs.clone().lazy(),
+            paths.interim.join("viewing_pairs_programs.parquet"),
+        ),
+    ])
+    .context("cannot aggregate the viewing pairs")?;
     progress.done("aggregate viewing pairs", Some(viewing_rows));
 
     let outputs = apply_rules(
         paths,
         valid_programs,
         program_table.lazy(),
+        &keys,
         counts,
         progress,
     )?;
-
     write_outputs(&paths.processed, &outputs)?;
     progress.done("write outputs", None);
     Ok(outputs)
@@ -178,6 +200,24 @@ fn validate_and_sink(
     })
 }
 
+/// The dictionaries that turn the viewing pairs' text keys into integers.
+struct PairKeys {
+    /// `device_id`, `__key`: every device of the valid viewing.
+    devices: DataFrame,
+    /// `prog_code`, `__key`: every program of the program table.
+    programs: DataFrame,
+}
+
+impl PairKeys {
+    fn encode_devices(&self, lf: LazyFrame) -> LazyFrame {
+        keys::encode(lf, self.devices.clone().lazy(), "device_id")
+    }
+
+    fn encode_programs(&self, lf: LazyFrame) -> LazyFrame {
+        keys::encode(lf, self.programs.clone().lazy(), "prog_code")
+    }
+}
+
 /// Collects one rule's output with the streaming engine (the rules read the large
 /// pairs table), naming the rule on failure and timing it.
 fn collect_rule(lf: LazyFrame, rule: &str, progress: &mut Progress) -> Result<DataFrame> {
@@ -193,6 +233,7 @@ fn apply_rules(
     paths: &TvPaths,
     valid_programs: LazyFrame,
     programs: LazyFrame,
+    keys: &PairKeys,
     counts: Vec<TableCount>,
     progress: &mut Progress,
 ) -> Result<TvOutputs> {
@@ -205,11 +246,16 @@ fn apply_rules(
     )?;
     let reference = collect_rule(cleaned.table, "T5 reference", p)?.lazy();
     let reference_cleaning = collect_rule(cleaned.dropped, "T5 cleaning counts", p)?;
+    // The pairs carry integer keys; T7 and T10 see the reference and the programs
+    // with the same keys, T11 gets each device's events back under its id.
     let pairs = scan_parquet(&paths.pairs())?;
-    let device_events = pairs
+    let keyed_reference = keys.encode_devices(reference.clone());
+    let keyed_programs = keys.encode_programs(programs);
+    let events_per_key = pairs
         .clone()
         .group_by([col("device_id")])
         .agg([col("events").sum().alias("events")]);
+    let device_events = keys::decode(events_per_key, keys.devices.clone().lazy(), "device_id");
 
     let program_clashes = collect_rule(
         rules::program_clashes(valid_programs)?,
@@ -218,7 +264,7 @@ fn apply_rules(
     )?;
     let top_markets = collect_rule(rules::top_markets(reference.clone())?, "T6 top markets", p)?;
     let genre_reach = collect_rule(
-        rules::genre_reach(pairs.clone(), reference.clone(), programs.clone())?,
+        rules::genre_reach(pairs.clone(), keyed_reference, keyed_programs.clone())?,
         "T7 genre reach",
         p,
     )?;
@@ -241,7 +287,7 @@ fn apply_rules(
         p,
     )?;
     let program_popularity = collect_rule(
-        rules::program_popularity(pairs, programs)?,
+        rules::program_popularity(pairs, keyed_programs)?,
         "T10 program popularity",
         p,
     )?;
