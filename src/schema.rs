@@ -57,17 +57,6 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
-    /// The Polars dtype of the parsed column.
-    pub fn dtype(self) -> DataType {
-        match self {
-            ColumnType::Text => DataType::String,
-            ColumnType::Int => DataType::Int64,
-            ColumnType::Float => DataType::Float64,
-            ColumnType::Date(_) => DataType::Date,
-            ColumnType::TimeHms => DataType::Int32,
-        }
-    }
-
     /// A short human name for data dictionaries.
     pub fn describe(self) -> String {
         match self {
@@ -250,14 +239,12 @@ impl TableSchema {
         rules
     }
 
-    /// The schema of the valid (typed) rows, `row_nr` first.
-    pub fn typed_schema(&self) -> Schema {
-        let mut schema = Schema::default();
-        schema.with_column(ROW_NR.into(), DataType::UInt64);
-        for c in &self.columns {
-            schema.with_column(c.name.into(), c.ty.dtype());
-        }
-        schema
+    /// The data dictionary: one row per column with its type, null rule and checks.
+    pub fn dictionary(&self) -> PolarsResult<DataFrame> {
+        df!(
+            "column" => self.columns.iter().map(|c| c.name).collect::<Vec<_>>(),
+            "declared as" => self.columns.iter().map(Column::describe).collect::<Vec<_>>(),
+        )
     }
 }
 

@@ -8,9 +8,6 @@ use polars::prelude::{AnyValue, DataFrame, DataType};
 
 use crate::progress::thousands;
 
-/// Rows shown by default before a frame is cut to head and tail.
-pub const DEFAULT_MAX_ROWS: usize = 20;
-
 /// A cell as display text.
 pub fn format_value(value: &AnyValue) -> String {
     match value {

@@ -1,13 +1,18 @@
 //! The TV pipeline: raw files → validated interim tables → output tables.
 //!
-//! Stages, in order: validate programs, demographics and reference (T1) and sink
-//! them to `<interim>/`; resolve the program table (T3); validate the viewing fact
-//! table in one streaming pass that also quarantines unknown programs (T4); aggregate
-//! its (device, program) pairs, which every later rule needs, in a second streaming
-//! pass over the interim Parquet, on integer keys (`viewing_pairs.parquet` holds the
-//! keys, `viewing_pairs_devices.parquet` and `viewing_pairs_programs.parquet` their
-//! dictionaries); then the rules T2–T11 on those smaller tables; finally the nine output tables as Parquet + CSV
-//! under `<processed>/` with a `_SUCCESS` manifest.
+//! Stages, in order:
+//!
+//! 1. validate programs, demographics and reference (T1) and sink them to `<interim>/`;
+//! 2. resolve the program table (T3);
+//! 3. validate the viewing fact table in one streaming pass that also quarantines
+//!    unknown programs (T4);
+//! 4. aggregate its distinct (device, program) pairs, which T7, T10 and T11 share, in
+//!    a second streaming pass over the interim Parquet, on integer keys
+//!    (`viewing_pairs.parquet` holds the keys, `viewing_pairs_devices.parquet` and
+//!    `viewing_pairs_programs.parquet` their dictionaries);
+//! 5. the rules T2–T11 on those smaller tables;
+//! 6. the nine output tables as Parquet + CSV under `<processed>/`, with a
+//!    `_SUCCESS` manifest.
 
 use std::path::{Path, PathBuf};
 
@@ -142,7 +147,9 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
     // keys: millions of distinct pairs hash far more cheaply as two u32s.
     let viewing_valid = scan_parquet(&paths.valid("viewing"))?;
     let keys = PairKeys {
-        devices: keys::dictionary(viewing_valid.clone(), "device_id").collect()?,
+        devices: keys::dictionary(viewing_valid.clone(), "device_id")
+            .collect_with_engine(Engine::Streaming)?
+            .unwrap_single(),
         programs: keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?,
     };
     let keyed_viewing = keys.encode_programs(

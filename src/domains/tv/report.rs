@@ -5,6 +5,7 @@ use anyhow::Result;
 use polars::prelude::DataFrame;
 
 use super::pipeline::TvOutputs;
+use super::tables;
 use crate::report::{bar_chart, heat_map, BarChart, Document, HeatMap, Svg};
 use crate::values;
 
@@ -173,5 +174,18 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
         &outputs.market_potential,
         50,
     );
+
+    doc.heading("Raw inputs");
+    doc.text(
+        "The declared schema of each raw table (rule T1): how each column is parsed and checked. \
+         A row failing a check is quarantined under `column|rule`; a null always passes value checks.",
+    );
+    for table in tables::all() {
+        let caption = format!(
+            "{} ({}*{}, in file-name order)",
+            table.schema.name, table.prefix, table.suffix
+        );
+        doc.table(caption, &table.schema.dictionary()?, 50);
+    }
     Ok(doc)
 }

@@ -220,8 +220,10 @@ pub fn top_markets(reference: LazyFrame) -> PolarsResult<LazyFrame> {
 }
 
 /// Distinct (device, program) pairs of the valid viewing with their tune events:
-/// `device_id`, `prog_code`, `events`. The one pass over the fact table that T7, T10
-/// and T11 share.
+/// `device_id`, `prog_code`, `events`. The one aggregate over the fact table that
+/// T7, T10 and T11 share. The two keys may be the text values or their dictionary
+/// keys ([`crate::transforms::keys`]); T7 and T10 only need them to be equal where
+/// the values are.
 pub fn viewing_pairs(viewing: LazyFrame) -> LazyFrame {
     viewing
         .group_by([col("device_id"), col("prog_code")])
