@@ -37,6 +37,10 @@ const EXTRA_FIELDS: &str = "__extra_fields";
 const WHOLE_LINE: &str = "__whole_line";
 /// What follows a unit separator (0x1F) in a raw line.
 const AFTER_UNIT_SEPARATOR: &str = "__after_unit_separator";
+/// Whether a raw line held bytes that are not UTF-8 (read as U+FFFD).
+const INVALID_UTF8: &str = "__invalid_utf8";
+/// What the lossy UTF-8 reading puts in place of bytes that are not UTF-8.
+const REPLACEMENT_CHARACTER: &str = "\u{FFFD}";
 /// The split fields of a raw line, as a struct.
 const SPLIT: &str = "__split";
 
@@ -155,13 +159,21 @@ fn scan_unquoted(file: &Path, columns: &[&str], layout: TextLayout) -> PolarsRes
     .with_quote_char(None)
     .finish()?;
     let separator = char::from(layout.separator).to_string();
-    let split = col(WHOLE_LINE)
+    let stripped = col(WHOLE_LINE)
         .str()
         .strip_suffix(lit("\r"))
+        .alias(WHOLE_LINE);
+    let blank = col(WHOLE_LINE).is_null().or(col(WHOLE_LINE).eq(lit("")));
+    let split = col(WHOLE_LINE)
         .str()
         .splitn(lit(separator), columns.len() + 1)
         .alias(SPLIT);
-    let mut exprs = vec![col(LINE)];
+    // One search of the whole line instead of one per field.
+    let invalid_utf8 = col(WHOLE_LINE)
+        .str()
+        .contains_literal(lit(REPLACEMENT_CHARACTER))
+        .alias(INVALID_UTF8);
+    let mut exprs = vec![col(LINE), col(INVALID_UTF8)];
     for (index, name) in columns.iter().enumerate() {
         exprs.push(
             col(SPLIT)
@@ -177,9 +189,11 @@ fn scan_unquoted(file: &Path, columns: &[&str], layout: TextLayout) -> PolarsRes
             .otherwise(extra)
             .alias(EXTRA_FIELDS),
     );
-    let stripped = col(WHOLE_LINE).str().strip_suffix(lit("\r"));
-    let blank = stripped.clone().is_null().or(stripped.eq(lit("")));
-    Ok(lines.filter(blank.not()).with_column(split).select(exprs))
+    Ok(lines
+        .with_column(stripped)
+        .filter(blank.not())
+        .with_columns([split, invalid_utf8])
+        .select(exprs))
 }
 
 /// The CSV parser with quoting: the declared columns plus `__extra_fields`.
@@ -191,25 +205,25 @@ fn scan_quoted(file: &Path, columns: &[&str], layout: TextLayout) -> PolarsResul
         .with_missing_is_null(false)
         .finish()?;
     // Fields past the declared ones: present when the extra column is non-empty.
-    Ok(fields.with_column(
-        when(col(EXTRA_FIELDS).eq(lit("")))
-            .then(lit(NULL).cast(DataType::String))
-            .otherwise(col(EXTRA_FIELDS))
-            .alias(EXTRA_FIELDS),
-    ))
+    let extra = when(col(EXTRA_FIELDS).eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(col(EXTRA_FIELDS))
+        .alias(EXTRA_FIELDS);
+    let invalid_utf8 = any_horizontal(
+        columns
+            .iter()
+            .map(|c| col(*c).str().contains_literal(lit(REPLACEMENT_CHARACTER)))
+            .collect::<Vec<_>>(),
+    )?
+    .alias(INVALID_UTF8);
+    Ok(fields.with_columns([extra, invalid_utf8]))
 }
 
 /// The declared columns with `""` as null, plus the position and layout columns.
 fn raw_columns(columns: &[&str], file_name: &str) -> PolarsResult<Vec<Expr>> {
     let last = columns.last().copied().unwrap_or(EXTRA_FIELDS);
     let wrong_count = col(EXTRA_FIELDS).is_not_null().or(col(last).is_null());
-    let invalid_utf8 = any_horizontal(
-        columns
-            .iter()
-            .map(|c| col(*c).str().contains_literal(lit("\u{FFFD}")))
-            .collect::<Vec<_>>(),
-    )?
-    .fill_null(lit(false));
+    let invalid_utf8 = col(INVALID_UTF8).fill_null(lit(false));
     let layout_error = when(wrong_count)
         .then(lit("layout|column_count"))
         .when(invalid_utf8)
