@@ -6,10 +6,11 @@
 //! 2. resolve the program table (T3);
 //! 3. validate the viewing fact table in one streaming pass that also quarantines
 //!    unknown programs (T4);
-//! 4. aggregate its distinct (device, program) pairs, which T7, T10 and T11 share, in
-//!    a second streaming pass over the interim Parquet, on integer keys
-//!    (`viewing_pairs.parquet` holds the keys, `viewing_pairs_devices.parquet` and
-//!    `viewing_pairs_programs.parquet` their dictionaries);
+//! 4. aggregate its distinct (device, program) pairs, which T7, T10 and T11 share,
+//!    from the interim Parquet on integer keys, in one streaming pass per 5M rows
+//!    over disjoint sets of devices (`viewing_pairs/part-NNN.parquet` hold the keys,
+//!    `viewing_pairs_devices.parquet` and `viewing_pairs_programs.parquet` their
+//!    dictionaries);
 //! 5. the rules T2–T11 on those smaller tables;
 //! 6. the nine output tables as Parquet + CSV under `<processed>/`, with a
 //!    `_SUCCESS` manifest.
@@ -18,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    col, concat, df, len, lit, DataFrame, DataType, Engine, IntoLazy, LazyFrame, UnionArgs,
+    col, concat, df, len, lit, DataFrame, DataType, Engine, Expr, IntoLazy, LazyFrame, NamedFrom,
+    Series, UnionArgs,
 };
 
 use super::rules;
@@ -26,7 +28,7 @@ use super::tables;
 use crate::io::{
     count_rows, scan_parquet, sink_parquet_all, write_manifest, write_table, RawTable,
 };
-use crate::progress::Progress;
+use crate::progress::{release_free_memory, Progress};
 use crate::schema::{validate_with, LookupRule, Validation, REASON};
 use crate::transforms::keys;
 
@@ -61,8 +63,9 @@ impl TvPaths {
             .join(format!("{table}.parquet"))
     }
 
+    /// The folder of the pair aggregate's parts, one per pass.
     fn pairs(&self) -> PathBuf {
-        self.interim.join("viewing_pairs.parquet")
+        self.interim.join("viewing_pairs")
     }
 }
 
@@ -152,11 +155,7 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
             .unwrap_single(),
         programs: keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?,
     };
-    let keyed_viewing = keys.encode_programs(
-        keys.encode_devices(viewing_valid.select([col("device_id"), col("prog_code")])),
-    );
     sink_parquet_all(vec![
-        (rules::viewing_pairs(keyed_viewing), paths.pairs()),
         (
             keys.devices.clone().lazy(),
             paths.interim.join("viewing_pairs_devices.parquet"),
@@ -166,7 +165,8 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
             paths.interim.join("viewing_pairs_programs.parquet"),
         ),
     ])
-    .context("cannot aggregate the viewing pairs")?;
+    .context("cannot write the pair dictionaries")?;
+    aggregate_pairs(paths, &keys, viewing_valid, viewing_rows)?;
     progress.done("aggregate viewing pairs", Some(viewing_rows));
 
     let outputs = apply_rules(
@@ -225,6 +225,73 @@ impl PairKeys {
     }
 }
 
+/// Valid viewing rows per pass of the pair aggregation. More rows are aggregated in
+/// several passes over disjoint sets of devices, so that the aggregation's memory,
+/// which grows with the distinct pairs it holds, stays flat as the table grows.
+const PAIR_PASS_ROWS: u64 = 5_000_000;
+
+/// Passes for `rows` viewing rows: a power of two, 1 to 16.
+fn pair_passes(rows: u64) -> u32 {
+    rows.div_ceil(PAIR_PASS_ROWS)
+        .next_power_of_two()
+        .clamp(1, 16) as u32
+}
+
+/// The devices of pass `pass` of `passes`: those whose last hex digit d has
+/// d mod passes = pass (device ids are 12 hex digits, validated in T1).
+fn devices_of_pass(pass: u32, passes: u32) -> Expr {
+    let digits: Vec<String> = "0123456789abcdef"
+        .chars()
+        .enumerate()
+        .filter(|(value, _)| *value as u32 % passes == pass)
+        .flat_map(|(_, digit)| [digit.to_string(), digit.to_ascii_uppercase().to_string()])
+        .collect();
+    let digits = Series::new("digits".into(), digits);
+    col("device_id")
+        .str()
+        .slice(lit(-1), lit(1))
+        .is_in(lit(digits).implode(false), false)
+}
+
+/// Writes the distinct (device, program) pairs with their tune events, on integer
+/// keys, as one Parquet part per pass under `<interim>/viewing_pairs/`.
+fn aggregate_pairs(paths: &TvPaths, keys: &PairKeys, viewing: LazyFrame, rows: u64) -> Result<()> {
+    let folder = paths.pairs();
+    if folder.exists() {
+        std::fs::remove_dir_all(&folder)
+            .with_context(|| format!("cannot clear {}", folder.display()))?;
+    }
+    let passes = pair_passes(rows);
+    for pass in 0..passes {
+        let devices = viewing
+            .clone()
+            .select([col("device_id"), col("prog_code")])
+            .filter(devices_of_pass(pass, passes));
+        let keyed = keys.encode_programs(keys.encode_devices(devices));
+        let part = folder.join(format!("part-{pass:03}.parquet"));
+        sink_parquet_all(vec![(rules::viewing_pairs(keyed), part)])
+            .context("cannot aggregate the viewing pairs")?;
+        release_free_memory();
+    }
+    Ok(())
+}
+
+/// The pair aggregate: every part under `<interim>/viewing_pairs/`, in name order.
+fn scan_pairs(paths: &TvPaths) -> Result<LazyFrame> {
+    let mut parts = Vec::new();
+    for entry in std::fs::read_dir(paths.pairs())
+        .with_context(|| format!("cannot list {}", paths.pairs().display()))?
+    {
+        parts.push(entry?.path());
+    }
+    parts.sort();
+    let scans = parts
+        .iter()
+        .map(|p| scan_parquet(p))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(concat(scans, UnionArgs::default())?)
+}
+
 /// Collects one rule's output with the streaming engine (the rules read the large
 /// pairs table), naming the rule on failure and timing it.
 fn collect_rule(lf: LazyFrame, rule: &str, progress: &mut Progress) -> Result<DataFrame> {
@@ -255,7 +322,7 @@ fn apply_rules(
     let reference_cleaning = collect_rule(cleaned.dropped, "T5 cleaning counts", p)?;
     // The pairs carry integer keys; T7 and T10 see the reference and the programs
     // with the same keys, T11 gets each device's events back under its id.
-    let pairs = scan_parquet(&paths.pairs())?;
+    let pairs = scan_pairs(paths)?;
     let keyed_reference = keys.encode_devices(reference.clone());
     let keyed_programs = keys.encode_programs(programs);
     let events_per_key = pairs
@@ -356,4 +423,38 @@ pub fn write_outputs(dir: &Path, outputs: &TvOutputs) -> Result<()> {
         written.extend(write_table(&mut frame, dir, name)?);
     }
     write_manifest(dir, &written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_passes_grow_with_rows_in_powers_of_two() {
+        assert_eq!(pair_passes(0), 1);
+        assert_eq!(pair_passes(5_000_000), 1);
+        assert_eq!(pair_passes(5_000_001), 2);
+        assert_eq!(pair_passes(20_000_000), 4);
+        assert_eq!(pair_passes(1_000_000_000), 16);
+    }
+
+    #[test]
+    fn every_device_falls_in_exactly_one_pass() -> polars::prelude::PolarsResult<()> {
+        let ids: Vec<String> = "0123456789abcdefABCDEF"
+            .chars()
+            .map(|d| format!("00000000000{d}"))
+            .collect();
+        for passes in [1u32, 2, 4, 16] {
+            let mut hits = vec![0u32; ids.len()];
+            for pass in 0..passes {
+                let df = df!("device_id" => ids.clone())?;
+                let picked = df.lazy().filter(devices_of_pass(pass, passes)).collect()?;
+                for id in crate::values::texts(&picked, "device_id", "")? {
+                    hits[ids.iter().position(|i| *i == id).unwrap()] += 1;
+                }
+            }
+            assert!(hits.iter().all(|&h| h == 1), "{passes} passes: {hits:?}");
+        }
+        Ok(())
+    }
 }
