@@ -149,12 +149,8 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
     // The one aggregate over the fact table that T7, T10 and T11 share, on integer
     // keys: millions of distinct pairs hash far more cheaply as two u32s.
     let viewing_valid = scan_parquet(&paths.valid("viewing"))?;
-    let keys = PairKeys {
-        devices: keys::dictionary(viewing_valid.clone(), "device_id")
-            .collect_with_engine(Engine::Streaming)?
-            .unwrap_single(),
-        programs: keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?,
-    };
+    let programs = keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?;
+    let keys = aggregate_pairs(paths, programs, viewing_valid, viewing_rows)?;
     sink_parquet_all(vec![
         (
             keys.devices.clone().lazy(),
@@ -166,7 +162,6 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
         ),
     ])
     .context("cannot write the pair dictionaries")?;
-    aggregate_pairs(paths, &keys, viewing_valid, viewing_rows)?;
     progress.done("aggregate viewing pairs", Some(viewing_rows));
 
     let outputs = apply_rules(
@@ -254,26 +249,50 @@ fn devices_of_pass(pass: u32, passes: u32) -> Expr {
 }
 
 /// Writes the distinct (device, program) pairs with their tune events, on integer
-/// keys, as one Parquet part per pass under `<interim>/viewing_pairs/`.
-fn aggregate_pairs(paths: &TvPaths, keys: &PairKeys, viewing: LazyFrame, rows: u64) -> Result<()> {
+/// keys, as one Parquet part per pass under `<interim>/viewing_pairs/`, and returns
+/// the dictionaries. Each pass keys its own devices: the device at position i of
+/// pass p's sorted dictionary gets key i · passes + p, unique over all passes.
+fn aggregate_pairs(
+    paths: &TvPaths,
+    programs: DataFrame,
+    viewing: LazyFrame,
+    rows: u64,
+) -> Result<PairKeys> {
     let folder = paths.pairs();
     if folder.exists() {
         std::fs::remove_dir_all(&folder)
             .with_context(|| format!("cannot clear {}", folder.display()))?;
     }
     let passes = pair_passes(rows);
+    let mut device_parts = Vec::with_capacity(passes as usize);
     for pass in 0..passes {
-        let devices = viewing
+        let viewing_of_pass = viewing
             .clone()
             .select([col("device_id"), col("prog_code")])
             .filter(devices_of_pass(pass, passes));
-        let keyed = keys.encode_programs(keys.encode_devices(devices));
+        // Group on the device text (a 1/passes share of the devices), then key the
+        // devices from the much smaller result: one scan per pass.
+        let pairs = rules::viewing_pairs(keys::encode(
+            viewing_of_pass,
+            programs.clone().lazy(),
+            "prog_code",
+        ))
+        .collect_with_engine(Engine::Streaming)
+        .context("cannot aggregate the viewing pairs")?
+        .unwrap_single();
+        let devices = keys::dictionary(pairs.clone().lazy(), "device_id")
+            .with_column((col(keys::KEY) * lit(passes) + lit(pass)).alias(keys::KEY))
+            .collect()?;
+        let keyed = keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id");
         let part = folder.join(format!("part-{pass:03}.parquet"));
-        sink_parquet_all(vec![(rules::viewing_pairs(keyed), part)])
-            .context("cannot aggregate the viewing pairs")?;
+        sink_parquet_all(vec![(keyed, part)]).context("cannot write the viewing pairs")?;
+        device_parts.push(devices.lazy());
         release_free_memory();
     }
-    Ok(())
+    let devices = concat(device_parts, UnionArgs::default())?
+        .sort(["device_id"], Default::default())
+        .collect()?;
+    Ok(PairKeys { devices, programs })
 }
 
 /// The pair aggregate: every part under `<interim>/viewing_pairs/`, in name order.
