@@ -433,6 +433,39 @@ fn bad_input_is_an_error_naming_the_file() -> Result<()> {
     Ok(())
 }
 
+#[test]
+fn reference_may_come_as_parquet() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = paths_in(dir.path());
+    write_hand_made_raw(&paths.raw)?;
+    std::fs::remove_file(paths.raw.join("reference.csv"))?;
+    let mut reference = df!(
+        "device_id" => ["AAAAAAAAAAAA", "XYZ"],
+        "dma" => ["Washington, DC", "Boise"],
+        "dma_code" => ["511", "757"],
+        "household_id" => ["h1", "h1"],
+        "zipcode" => ["20001", "83702"],
+        "household_type" => ["R", "R"],
+        "system_type" => ["A", "A"],
+    )?;
+    let file = std::fs::File::create(paths.raw.join("reference_2015.parquet"))?;
+    ParquetWriter::new(file).finish(&mut reference)?;
+    let outputs = run(&paths)?;
+    let counts = &outputs.table_counts;
+    assert_eq!(column_strings(counts, "table")[2], "reference");
+    assert_eq!(column_u64(counts, "rows_valid")[2], 1);
+    assert_eq!(
+        column_u64(counts, "rows_quarantined")[2],
+        1,
+        "XYZ fails device_id|regex"
+    );
+    assert_eq!(
+        column_strings(&outputs.top_markets, "dma"),
+        ["Washington, DC"]
+    );
+    Ok(())
+}
+
 fn files_under(root: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
     let mut files = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];

@@ -75,8 +75,10 @@ fn parquet_sink(lf: LazyFrame, path: &Path) -> PolarsResult<LazyFrame> {
     )
 }
 
-/// Streams each frame to its Parquet file in one run of the streaming engine, so that
-/// frames sharing a scan read their input once. Memory does not grow with row count.
+/// Streams each frame to its Parquet file in one run of the streaming engine, without
+/// holding whole tables in memory. Polars shares a common scan between the frames
+/// where it can: measured here, the valid rows and the quarantine of one validation
+/// share it, while a further aggregate of the same input costs a second pass.
 pub fn sink_parquet_all(jobs: Vec<(LazyFrame, PathBuf)>) -> Result<()> {
     let Some((first, _)) = jobs.first() else {
         return Ok(());
