@@ -3,7 +3,8 @@
 //! Stages, in order:
 //!
 //! 1. validate programs, demographics and reference (T1) and sink them to `<interim>/`;
-//! 2. resolve the program table (T3);
+//! 2. resolve the program table and the deduplicated airings with their weekday (T3,
+//!    `program_airings.parquet`);
 //! 3. validate the viewing fact table in one streaming pass that also quarantines
 //!    unknown programs (T4);
 //! 4. aggregate its distinct (device, program) pairs, which T7, T10 and T11 share,
@@ -132,6 +133,12 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
         .column("prog_code")?
         .as_materialized_series()
         .clone();
+    let airings = rules::program_airings(valid_programs.clone())?;
+    sink_parquet_all(vec![(
+        airings,
+        paths.interim.join("program_airings.parquet"),
+    )])
+    .context("cannot write the program airings (T3)")?;
     progress.done("resolve programs", Some(program_table.height() as u64));
 
     let viewing = tables::viewing();
