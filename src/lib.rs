@@ -13,6 +13,7 @@
 //! | [`transforms`] | domain-free lazy transforms (dedup, clashes, ranks, picks, stats) |
 //! | [`domains`] | one folder per domain: tables, rules, pipeline, data generator, report |
 //! | [`report`] | charts (plotters → SVG) and tables assembled into HTML and Markdown |
+//! | [`notebook`] | Jupyter (evcxr) display of frames and charts |
 //! | [`progress`] | stage timings and peak memory |
 //! | [`synth`] | deterministic random draws for the synthetic data generators |
 //! | [`values`] | a frame's column as plain Rust values |
@@ -21,6 +22,7 @@
 pub mod cli;
 pub mod domains;
 pub mod io;
+pub mod notebook;
 pub mod progress;
 pub mod report;
 pub mod schema;

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use polars::prelude::DataFrame;
 
 use super::charts::Svg;
-use super::table::{html_table, markdown_table};
+use super::table::{html_table, markdown_table, TABLE_CSS};
 use crate::io::write_file_atomically;
 
 /// One piece of a report.
@@ -35,15 +35,10 @@ pub struct Document {
     pub blocks: Vec<Block>,
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:70rem;\
-color:#1f2933;line-height:1.45;padding:0 1rem}h1{font-size:1.7rem}h2{margin-top:2.2rem;border-bottom:1px solid #d9e2ec;\
-padding-bottom:.2rem}table.frame{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}\
-table.frame caption{caption-side:top;text-align:left;color:#52606d;font-size:.8rem;padding:.2rem 0}\
-table.frame th,table.frame td{border:1px solid #d9e2ec;padding:.25rem .55rem;text-align:left;vertical-align:top}\
-table.frame th{background:#f0f4f8}table.frame .num{text-align:right;font-variant-numeric:tabular-nums}\
-table.frame .null{color:#9aa5b1;font-style:italic}table.frame .dtype{color:#7b8794;font-weight:normal;font-size:.75rem}\
-table.frame tr.gap td{text-align:center;color:#9aa5b1}figure{margin:1rem 0}figcaption{color:#52606d;font-size:.85rem}\
-figure svg{max-width:100%;height:auto}p.caption{color:#52606d;font-size:.85rem;margin-bottom:0}";
+const PAGE_CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;\
+max-width:70rem;color:#1f2933;line-height:1.45;padding:0 1rem}h1{font-size:1.7rem}h2{margin-top:2.2rem;\
+border-bottom:1px solid #d9e2ec;padding-bottom:.2rem}figure{margin:1rem 0}figcaption{color:#52606d;\
+font-size:.85rem}figure svg{max-width:100%;height:auto}p.caption{color:#52606d;font-size:.85rem;margin-bottom:0}";
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -86,7 +81,7 @@ impl Document {
     /// The report as one self-contained HTML page (charts inline).
     pub fn to_html(&self) -> String {
         let mut html = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<p><a href=\"index.html\">All reports</a></p>\n<h1>{}</h1>\n",
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{PAGE_CSS}{TABLE_CSS}</style>\n</head>\n<body>\n<p><a href=\"index.html\">All reports</a></p>\n<h1>{}</h1>\n",
             escape(&self.title),
             escape(&self.title)
         );
@@ -198,7 +193,7 @@ pub fn write_index(dir: &Path) -> Result<()> {
     }
     reports.sort();
     let mut html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>SmartView reports</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>SmartView reports</h1>\n<ul>\n"
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>SmartView reports</title>\n<style>{PAGE_CSS}{TABLE_CSS}</style>\n</head>\n<body>\n<h1>SmartView reports</h1>\n<ul>\n"
     );
     for (name, title) in &reports {
         let stem = name.trim_end_matches(".html");
