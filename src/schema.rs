@@ -373,6 +373,20 @@ mod tests {
         )
     }
 
+    /// The reasons of rows 2–7 of [`raw`], first failed rule each.
+    const RAW_REASONS: [&str; 6] = [
+        "id|required",
+        "id|regex",
+        "n|range",
+        "day|dtype",
+        "at|dtype",
+        "layout|column_count",
+    ];
+
+    fn reasons(quarantine: &DataFrame) -> PolarsResult<Vec<String>> {
+        crate::values::texts(quarantine, REASON, "<null>")
+    }
+
     fn raw() -> PolarsResult<DataFrame> {
         let n = 7;
         df!(
@@ -392,25 +406,9 @@ mod tests {
     fn the_first_failed_rule_names_the_row() -> PolarsResult<()> {
         let Validation { valid, quarantine } = validate(raw()?.lazy(), &schema());
         let quarantine = quarantine.collect()?;
-        let reasons: Vec<_> = quarantine
-            .column(REASON)?
-            .str()?
-            .iter()
-            .map(|r| r.unwrap_or("<null>"))
-            .collect();
         // Row 2 fails `id|required` before `n|dtype`; row 3 fails `id|regex` before
         // `n|dtype`; row 4 fails `n|range` before `code|one_of`; the rest one rule each.
-        assert_eq!(
-            reasons,
-            [
-                "id|required",
-                "id|regex",
-                "n|range",
-                "day|dtype",
-                "at|dtype",
-                "layout|column_count"
-            ]
-        );
+        assert_eq!(reasons(&quarantine)?, RAW_REASONS);
         assert_eq!(
             quarantine
                 .column(LINE)?
@@ -456,25 +454,8 @@ mod tests {
         };
         let Validation { valid, quarantine } = validate_with(raw()?.lazy(), &schema(), &[unknown]);
         assert_eq!(valid.collect()?.height(), 1, "row 1 (id a) is known");
-        let reasons: Vec<String> = quarantine
-            .collect()?
-            .column(REASON)?
-            .str()?
-            .iter()
-            .map(|r| r.unwrap_or("<null>").to_string())
-            .collect();
         // Row 3 (id AB) fails `id|regex` first; rows 4–6 fail their own rules first.
-        assert_eq!(
-            reasons,
-            [
-                "id|required",
-                "id|regex",
-                "n|range",
-                "day|dtype",
-                "at|dtype",
-                "layout|column_count"
-            ]
-        );
+        assert_eq!(reasons(&quarantine.collect()?)?, RAW_REASONS);
         let Validation { valid, quarantine } = validate_with(
             raw()?.lazy(),
             &schema(),

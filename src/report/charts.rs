@@ -51,6 +51,19 @@ fn label_style(size: u32, anchor: Pos) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font()).pos(anchor)
 }
 
+/// Writes each label right-aligned just left of its anchor (the left end of its row).
+fn draw_row_labels<'a, DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    anchors: impl Iterator<Item = (&'a String, (i32, i32))>,
+    size: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    for (label, (x, y)) in anchors {
+        let style = label_style(size, Pos::new(HPos::Right, VPos::Center));
+        root.draw(&Text::new(label.clone(), (x - 6, y), style))?;
+    }
+    Ok(())
+}
+
 /// A horizontal bar chart: one bar per label, first label on top.
 #[derive(Clone, Debug)]
 pub struct BarChart {
@@ -109,15 +122,9 @@ pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
             )
         });
         plot.draw_series(bars).map_err(chart_error(&chart.title))?;
-        for (i, label) in chart.labels.iter().take(n).enumerate() {
-            let (x, y) = plot.backend_coord(&(0.0, top(i) - 0.5));
-            root.draw(&Text::new(
-                label.clone(),
-                (x - 6, y),
-                label_style(12, Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .map_err(chart_error(&chart.title))?;
-        }
+        let rows = chart.labels.iter().take(n).enumerate();
+        let anchors = rows.map(|(i, label)| (label, plot.backend_coord(&(0.0, top(i) - 0.5))));
+        draw_row_labels(&root, anchors, 12).map_err(chart_error(&chart.title))?;
         root.present().map_err(fail)?;
     }
     Ok(Svg(text))
@@ -198,15 +205,12 @@ pub fn heat_map(map: &HeatMap) -> Result<Svg> {
                     })
             });
         plot.draw_series(cells).map_err(chart_error(&map.title))?;
-        for (r, label) in map.rows.iter().enumerate() {
-            let (x, y) = plot.backend_coord(&(0.0, top(r) - 0.5));
-            root.draw(&Text::new(
-                label.clone(),
-                (x - 6, y),
-                label_style(11, Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .map_err(chart_error(&map.title))?;
-        }
+        let anchors = map
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, label)| (label, plot.backend_coord(&(0.0, top(r) - 0.5))));
+        draw_row_labels(&root, anchors, 11).map_err(chart_error(&map.title))?;
         let rotated =
             label_style(11, Pos::new(HPos::Left, VPos::Center)).transform(FontTransform::Rotate90);
         for (c, label) in map.columns.iter().enumerate() {

@@ -32,6 +32,7 @@ use crate::io::{
 use crate::progress::{release_free_memory, Progress};
 use crate::schema::{validate_with, LookupRule, Validation, REASON};
 use crate::transforms::keys;
+use crate::values;
 
 /// Where a run reads and writes.
 #[derive(Clone, Debug)]
@@ -107,9 +108,15 @@ impl TvOutputs {
 /// Row counts of one validated table.
 struct TableCount {
     table: &'static str,
-    rows_in: u64,
     rows_valid: u64,
     rows_quarantined: u64,
+}
+
+impl TableCount {
+    /// Every raw row is either valid or quarantined.
+    fn rows_in(&self) -> u64 {
+        self.rows_valid + self.rows_quarantined
+    }
 }
 
 /// Runs the whole TV pipeline and writes its interim and output tables.
@@ -121,7 +128,7 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
         tables::reference(),
     ] {
         let count = validate_and_sink(paths, &table, &[])?;
-        progress.done(&format!("validate {}", count.table), Some(count.rows_in));
+        progress.done(&format!("validate {}", count.table), Some(count.rows_in()));
         counts.push(count);
     }
 
@@ -133,7 +140,7 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
         .column("prog_code")?
         .as_materialized_series()
         .clone();
-    let airings = rules::program_airings(valid_programs.clone())?;
+    let airings = rules::program_airings(valid_programs.clone(), program_table.clone().lazy())?;
     sink_parquet_all(vec![(
         airings,
         paths.interim.join("program_airings.parquet"),
@@ -149,12 +156,12 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
         reason: "unknown_program",
     };
     let count = validate_and_sink(paths, &viewing, &[unknown_program])?;
-    progress.done("validate viewing", Some(count.rows_in));
+    progress.done("validate viewing", Some(count.rows_in()));
     let viewing_rows = count.rows_valid;
     counts.push(count);
 
-    // The one aggregate over the fact table that T7, T10 and T11 share, on integer
-    // keys: millions of distinct pairs hash far more cheaply as two u32s.
+    // The one aggregate over the fact table that T7, T10 and T11 share, written on
+    // integer keys so that the rules read and join compact pairs.
     let viewing_valid = scan_parquet(&paths.valid("viewing"))?;
     let programs = keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?;
     let keys = aggregate_pairs(paths, programs, viewing_valid, viewing_rows)?;
@@ -203,7 +210,6 @@ fn validate_and_sink(
     let rows_quarantined = count_rows(&paths.quarantine(name))?;
     Ok(TableCount {
         table: name,
-        rows_in: rows_valid + rows_quarantined,
         rows_valid,
         rows_quarantined,
     })
@@ -375,12 +381,7 @@ fn apply_rules(
         p,
     )?;
     let wealthy = rules::wealthy_markets(wealth.clone().lazy()).collect()?;
-    let market_order: Vec<String> = wealthy
-        .column("dma")?
-        .str()?
-        .iter()
-        .map(|d| d.unwrap_or_default().to_string())
-        .collect();
+    let market_order = values::texts(&wealthy, "dma", "")?;
     let wealthy_market_genres = collect_rule(
         rules::wealthy_market_genres(wealthy.lazy(), genre_reach.clone().lazy(), &market_order)?,
         "T9 wealthy market genres",
@@ -435,7 +436,7 @@ fn quarantine_summary(paths: &TvPaths, counts: &[TableCount]) -> Result<DataFram
 fn table_counts_frame(counts: &[TableCount]) -> Result<DataFrame> {
     Ok(df!(
         "table" => counts.iter().map(|c| c.table).collect::<Vec<_>>(),
-        "rows_in" => counts.iter().map(|c| c.rows_in).collect::<Vec<_>>(),
+        "rows_in" => counts.iter().map(TableCount::rows_in).collect::<Vec<_>>(),
         "rows_valid" => counts.iter().map(|c| c.rows_valid).collect::<Vec<_>>(),
         "rows_quarantined" => counts.iter().map(|c| c.rows_quarantined).collect::<Vec<_>>(),
     )?)

@@ -72,14 +72,14 @@ pub fn program_clashes(programs: LazyFrame) -> PolarsResult<LazyFrame> {
         .sort(["prog_code", "field"], Default::default()))
 }
 
-/// T3: the airings with the chosen title and genre, `air_day` (`Mon` … `Sun`) added
-/// and exact duplicate rows dropped (first kept). Sorted by file order.
-pub fn program_airings(programs: LazyFrame) -> PolarsResult<LazyFrame> {
-    let chosen = program_table(programs.clone());
+/// T3: the airings with the chosen title and genre of `program_table` (see
+/// [`program_table`]), `air_day` (`Mon` … `Sun`) added and exact duplicate rows
+/// dropped (first kept). Sorted by file order.
+pub fn program_airings(programs: LazyFrame, program_table: LazyFrame) -> PolarsResult<LazyFrame> {
     let airings = programs
         .drop(cols(["title", "genre"]))
         .join(
-            chosen,
+            program_table,
             [col("prog_code")],
             [col("prog_code")],
             JoinArgs::new(JoinType::Inner),
