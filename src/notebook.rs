@@ -6,12 +6,51 @@
 //! numbers right-aligned with thousands separators, nulls shown as `null`, long
 //! frames cut to head and tail rows. A lazy frame collects only the rows it shows.
 //! Charts ([`crate::report::Svg`]) display themselves as images. Tables and charts
-//! come from [`crate::report`], the same code as the reports.
+//! come from [`crate::report`], the same code as the reports. [`validation_report`]
+//! checks any raw table against its declared schema and shows what it would keep and
+//! quarantine, and why.
 
-use polars::prelude::{DataFrame, IdxSize, LazyFrame, PolarsResult};
+use std::path::Path;
 
+use anyhow::{Context, Result};
+use polars::prelude::{col, len, DataFrame, DataType, IdxSize, IntoLazy, LazyFrame};
+use polars::prelude::{PolarsResult, SortMultipleOptions};
+
+use crate::io::RawTable;
+use crate::progress::thousands;
 use crate::report::table::{html_table, TABLE_CSS};
-use crate::schema::REASON;
+use crate::schema::{validate, Validation, REASON};
+
+/// The notebook header's last value: which SmartView and Polars the kernel runs.
+///
+/// evcxr shows the first value of a kernel's life through `Debug` even when the type
+/// has a rich display; the header takes that first turn, so that the tables and
+/// charts after it show as such. Both displays print the same line.
+#[derive(Clone, Copy)]
+pub struct KernelReady;
+
+impl std::fmt::Debug for KernelReady {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SmartView {} with Polars {}",
+            env!("CARGO_PKG_VERSION"),
+            polars::VERSION
+        )
+    }
+}
+
+impl KernelReady {
+    /// Jupyter (evcxr) display: the same line as plain text.
+    pub fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT");
+    }
+}
+
+/// The header's last line (see [`KernelReady`]).
+pub fn ready() -> KernelReady {
+    KernelReady
+}
 
 /// Rows a frame shows before it is cut to head and tail.
 pub const SHOWN_ROWS: usize = 10;
@@ -56,19 +95,93 @@ pub fn show_lazy(lf: LazyFrame, rows: usize) -> PolarsResult<FrameView> {
     Ok(view(html_table(&shown, rows), note))
 }
 
-/// A quarantine frame ([`crate::schema::Validation::quarantine`]) summarised as rows
-/// per failed rule, most frequent first.
-pub fn quarantine_rules(quarantine: LazyFrame) -> PolarsResult<FrameView> {
-    use polars::prelude::{col, len, SortMultipleOptions};
-    let counts = quarantine
+/// Rows per failed rule of a quarantine frame ([`Validation::quarantine`]), most
+/// frequent first, ties by rule.
+pub fn rule_counts(quarantine: LazyFrame) -> PolarsResult<DataFrame> {
+    quarantine
         .group_by([col(REASON)])
         .agg([len().alias("rows")])
         .sort(
             ["rows", REASON],
             SortMultipleOptions::default().with_order_descending_multi([true, false]),
         )
-        .collect()?;
-    Ok(show(&counts))
+        .collect()
+}
+
+/// A quarantine frame summarised for display as rows per failed rule.
+pub fn quarantine_rules(quarantine: LazyFrame) -> PolarsResult<FrameView> {
+    Ok(show(&rule_counts(quarantine)?))
+}
+
+/// Quarantined rows shown by [`validation_report`] as examples.
+pub const QUARANTINE_EXAMPLES: usize = 5;
+
+/// What validating one raw table keeps and quarantines.
+#[derive(Clone, Debug)]
+pub struct ValidationReport {
+    pub table: String,
+    pub rows_valid: u64,
+    pub rows_quarantined: u64,
+    /// `reason`, `rows`: see [`rule_counts`].
+    pub rules: DataFrame,
+    /// The first quarantined rows, with their file, line and reason.
+    pub examples: DataFrame,
+}
+
+impl ValidationReport {
+    /// Every raw row is either valid or quarantined.
+    pub fn rows_in(&self) -> u64 {
+        self.rows_valid + self.rows_quarantined
+    }
+
+    /// The report as HTML: counts, rows per failed rule, example rows.
+    pub fn html(&self) -> String {
+        format!(
+            "<style>{TABLE_CSS}</style><div><p><b>{}</b>: {} rows read, {} valid, {} quarantined</p>\
+             {}<p>First quarantined rows:</p>{}</div>",
+            self.table,
+            thousands(self.rows_in()),
+            thousands(self.rows_valid),
+            thousands(self.rows_quarantined),
+            html_table(&self.rules, SHOWN_ROWS),
+            html_table(&self.examples, QUARANTINE_EXAMPLES),
+        )
+    }
+
+    /// Jupyter (evcxr) rich display.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            self.html()
+        );
+    }
+}
+
+/// Validates a raw table's files in `raw_dir` against its declared schema, without
+/// writing anything: counts, rows per failed rule and the first quarantined rows.
+/// Lookup rules that need other tables (such as TV's unknown programs) are not
+/// applied here; the domain pipeline applies them.
+pub fn validation_report(table: &RawTable, raw_dir: &Path) -> Result<ValidationReport> {
+    let name = table.schema.name;
+    let Validation { valid, quarantine } = validate(table.scan(raw_dir)?, &table.schema);
+    let quarantined = quarantine
+        .collect()
+        .with_context(|| format!("cannot validate the raw table `{name}`"))?;
+    let rows_valid = valid
+        .select([len().cast(DataType::UInt64).alias("rows")])
+        .collect()
+        .with_context(|| format!("cannot count the valid rows of `{name}`"))?
+        .column("rows")?
+        .u64()?
+        .get(0)
+        .unwrap_or(0);
+    Ok(ValidationReport {
+        table: name.to_string(),
+        rows_valid,
+        rows_quarantined: quarantined.height() as u64,
+        rules: rule_counts(quarantined.clone().lazy())?,
+        examples: quarantined.head(Some(QUARANTINE_EXAMPLES)),
+    })
 }
 
 #[cfg(test)]
@@ -114,6 +227,47 @@ mod tests {
         let first = html.find("a|dtype").unwrap_or(usize::MAX);
         let second = html.find("b|regex").unwrap_or(0);
         assert!(first < second, "most frequent rule first");
+        Ok(())
+    }
+
+    #[test]
+    fn validation_report_counts_rules_and_shows_quarantined_rows() -> anyhow::Result<()> {
+        use crate::io::TextLayout;
+        use crate::schema::{Column, ColumnType, TableSchema, LINE};
+        use crate::values;
+
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("sales_1.csv"),
+            "region,amount\nnorth,10\nsouth,x\neast,30\n,40\n",
+        )?;
+        let table = RawTable {
+            schema: TableSchema::new(
+                "sales",
+                vec![
+                    Column::text("region").required(),
+                    Column::new("amount", ColumnType::Int),
+                ],
+            ),
+            prefix: "sales",
+            suffix: ".csv",
+            layout: TextLayout::PLAIN_CSV_WITH_HEADER,
+            parquet_allowed: false,
+        };
+        let report = validation_report(&table, dir.path())?;
+        assert_eq!(
+            (report.rows_in(), report.rows_valid, report.rows_quarantined),
+            (4, 2, 2)
+        );
+        assert_eq!(
+            values::texts(&report.rules, REASON, "")?,
+            ["amount|dtype", "region|required"],
+            "one row each: ties by rule"
+        );
+        assert_eq!(values::u64s(&report.examples, LINE, 0)?, [3, 5]);
+        assert!(report
+            .html()
+            .contains("<b>sales</b>: 4 rows read, 2 valid, 2 quarantined"));
         Ok(())
     }
 }

@@ -10,8 +10,10 @@ use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
+use polars::prelude::DataFrame;
 
 use super::table::format_float;
+use crate::values;
 
 const FONT: &str = "sans-serif";
 const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -128,6 +130,28 @@ pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
         root.present().map_err(fail)?;
     }
     Ok(Svg(text))
+}
+
+/// A horizontal bar chart of a frame's `value` column by its `label` column, for the
+/// first `limit` rows, first row on top. Null labels show as `(null)`, null values
+/// as empty bars.
+pub fn bar_chart_of(
+    df: &DataFrame,
+    label: &str,
+    value: &str,
+    title: &str,
+    limit: usize,
+) -> Result<Svg> {
+    let head = df.head(Some(limit));
+    bar_chart(&BarChart {
+        title: title.to_string(),
+        labels: values::texts(&head, label, "(null)")?,
+        values: values::f64s(&head, value)?
+            .into_iter()
+            .map(|v| v.unwrap_or(0.0))
+            .collect(),
+        value_label: value.replace('_', " "),
+    })
 }
 
 /// A heat map: `values[row][column]` in `[0, 1]` shaded from white to dark blue;

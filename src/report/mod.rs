@@ -9,6 +9,6 @@ pub mod charts;
 pub mod document;
 pub mod table;
 
-pub use charts::{bar_chart, heat_map, BarChart, HeatMap, Svg};
+pub use charts::{bar_chart, bar_chart_of, heat_map, BarChart, HeatMap, Svg};
 pub use document::{write_index, Block, Document};
 pub use table::{html_table, markdown_table};

@@ -6,7 +6,7 @@ use polars::prelude::DataFrame;
 
 use super::pipeline::TvOutputs;
 use super::tables;
-use crate::report::{bar_chart, heat_map, BarChart, Document, HeatMap, Svg};
+use crate::report::{bar_chart_of, heat_map, Document, HeatMap, Svg};
 use crate::values;
 
 /// Bars shown in the program popularity chart.
@@ -16,30 +16,15 @@ fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
     Ok(values::texts(df, column, "(null)")?)
 }
 
-fn floats(df: &DataFrame, column: &str) -> Result<Vec<f64>> {
-    Ok(values::f64s(df, column)?
-        .into_iter()
-        .map(|v| v.unwrap_or(0.0))
-        .collect())
-}
-
-/// A horizontal bar chart of `value` by `label`, first rows on top.
-pub fn bars(df: &DataFrame, label: &str, value: &str, title: &str, limit: usize) -> Result<Svg> {
-    let head = df.head(Some(limit));
-    bar_chart(&BarChart {
-        title: title.to_string(),
-        labels: strings(&head, label)?,
-        values: floats(&head, value)?,
-        value_label: value.replace('_', " "),
-    })
-}
-
 /// Genre reach as a DMA × genre heat map, each DMA's row scaled to its top genre,
 /// markets in `dma_order` and genres by overall reach.
 pub fn genre_heat_map(genre_reach: &DataFrame, dma_order: &[String]) -> Result<Svg> {
     let dmas = strings(genre_reach, "dma")?;
     let genres = strings(genre_reach, "genre")?;
-    let reach = floats(genre_reach, "reach")?;
+    let reach: Vec<f64> = values::f64s(genre_reach, "reach")?
+        .into_iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
     let mut totals: Vec<(String, f64)> = Vec::new();
     for (genre, value) in genres.iter().zip(&reach) {
         match totals.iter_mut().find(|(g, _)| g == genre) {
@@ -111,7 +96,7 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
     doc.chart(
         "top-markets",
         "The 10 DMAs with the most devices (T6).",
-        bars(
+        bar_chart_of(
             &outputs.top_markets,
             "dma",
             "devices",
@@ -138,7 +123,7 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
     doc.chart(
         "wealth-score",
         "Wealth score by market: mean net worth and mean income level, each over its maximum (T8).",
-        bars(
+        bar_chart_of(
             &outputs.wealth,
             "dma",
             "wealth_score",
@@ -157,7 +142,7 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
     doc.chart(
         "program-popularity",
         "Share of all viewing devices that tuned to each title (T10).",
-        bars(
+        bar_chart_of(
             &outputs.program_popularity,
             "title",
             "popularity_index",
