@@ -231,6 +231,19 @@ mod tests {
     }
 
     #[test]
+    fn ready_names_the_versions_in_both_displays() {
+        let line = format!("{:?}", ready());
+        assert_eq!(
+            line,
+            format!(
+                "SmartView {} with Polars {}",
+                env!("CARGO_PKG_VERSION"),
+                polars::VERSION
+            )
+        );
+    }
+
+    #[test]
     fn validation_report_counts_rules_and_shows_quarantined_rows() -> anyhow::Result<()> {
         use crate::io::TextLayout;
         use crate::schema::{Column, ColumnType, TableSchema, LINE};

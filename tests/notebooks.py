@@ -12,8 +12,8 @@ as in Jupyter), writes the executed copy to a temporary folder, and fails when
   - a code cell shows nothing where the committed notebook shows output;
   - a chart is missing: the committed cell shows an image and the new run does not;
   - a table is missing: the committed cell shows HTML and the new run does not;
-  - the first code cell is not the SmartView header (`:dep smartview-kernel ...`).
-It prints each notebook's run time, its first cell's time and its slowest later cell.
+  - the first code cell is not the SmartView header (`header_for`).
+It prints each notebook's run time and the time of each code cell.
 
 `regenerate` executes each notebook and writes it back with its new outputs, with
 run-dependent metadata (timings) removed, so a rerun on the same data gives the same
@@ -35,7 +35,6 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = "smartview-rust"
-HEADER_DEP = ":dep smartview-kernel = { path = "
 # A cell may compile SmartView and Polars for the kernel when the build folder is
 # cold or the checkout moved: allow for it.
 CELL_TIMEOUT_S = 3600
@@ -43,6 +42,9 @@ CELL_TIMEOUT_S = 3600
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 IMAGE = "image/svg+xml"
 HTML = "text/html"
+# What a failed cell shows. evcxr reports an `Err` returned through `?` on standard
+# error only (no error output, an "ok" reply), sometimes while the next cell runs.
+FAILED = {"error", "stderr"}
 
 
 def notebooks(args: list[str]) -> list[Path]:
@@ -85,16 +87,21 @@ def cell_seconds(cell: nbformat.NotebookNode) -> float | None:
 def kinds(cell: nbformat.NotebookNode) -> set[str]:
     """What a code cell shows: 'error', 'stdout', 'stderr', and the MIME types it
     displays."""
-    shown = set()
+    seen = set()
     for out in cell.get("outputs", []):
         if out["output_type"] == "error":
-            shown.add("error")
+            seen.add("error")
         elif out["output_type"] == "stream":
             if out.get("text", "").strip():
-                shown.add(out.get("name", "stdout"))
+                seen.add(out.get("name", "stdout"))
         else:
-            shown.update(out.get("data", {}).keys())
-    return shown
+            seen.update(out.get("data", {}).keys())
+    return seen
+
+
+def failures(executed: nbformat.NotebookNode) -> list[str]:
+    """The error text of every cell that failed."""
+    return [error_text(c) for c in executed.cells if kinds(c) & FAILED]
 
 
 def error_text(cell: nbformat.NotebookNode) -> str:
@@ -112,11 +119,13 @@ def error_text(cell: nbformat.NotebookNode) -> str:
     return ""
 
 
-def problems(committed: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> list[str]:
+def problems(
+    committed: nbformat.NotebookNode, executed: nbformat.NotebookNode, folder: Path
+) -> list[str]:
     found = []
     code = [c for c in committed.cells if c.cell_type == "code"]
-    if not code or HEADER_DEP not in code[0].source:
-        found.append(f"the first code cell is not the SmartView header ({HEADER_DEP}...)")
+    if not code or code[0].source.strip() != header_for(folder):
+        found.append(f"the first code cell is not the SmartView header:\n{header_for(folder)}")
     number = 0
     for before, after in zip(committed.cells, executed.cells):
         if before.cell_type != "code":
@@ -124,13 +133,12 @@ def problems(committed: nbformat.NotebookNode, executed: nbformat.NotebookNode) 
         number += 1
         where = f"code cell {number} ({before.source.strip().splitlines()[0][:60]!r})" if before.source.strip() else f"code cell {number}"
         was, now = kinds(before), kinds(after)
-        if now & {"error", "stderr"}:
-            # evcxr reports an `Err` returned through `?` on standard error only, and
-            # sometimes while the next cell runs: any standard error output fails.
+        if now & FAILED:
             found.append(f"{where} failed:\n{error_text(after)}")
             continue
-        if was - {"error"} and not now:
+        if was - FAILED and not now:
             found.append(f"{where} shows nothing; the committed notebook shows {sorted(was)}")
+            continue
         if IMAGE in was and IMAGE not in now:
             found.append(f"{where} lost its chart ({IMAGE})")
         if HTML in was and HTML not in now and IMAGE not in now:
@@ -162,7 +170,7 @@ def check(paths: list[Path]) -> int:
         executed = execute(committed, path.parent)
         seconds = time.monotonic() - started
         nbformat.write(executed, out_dir / path.name)
-        found = problems(committed, executed)
+        found = problems(committed, executed, path.parent)
         status = "FAILED" if found else "ok"
         print(f"notebook {shown(path)}: {status} in {seconds:.1f} s ({timings(executed)})")
         for problem in found:
@@ -179,7 +187,7 @@ def regenerate(paths: list[Path]) -> int:
         nb = nbformat.read(path, as_version=4)
         started = time.monotonic()
         executed = execute(nb, path.parent)
-        errors = [error_text(c) for c in executed.cells if kinds(c) & {"error", "stderr"}]
+        errors = failures(executed)
         if errors:
             print(f"notebook {shown(path)}: not written, a cell failed:\n{errors[0]}")
             return 1
@@ -199,7 +207,7 @@ def warm_up() -> int:
     ]
     started = time.monotonic()
     executed = execute(nb, ROOT / "notebooks")
-    errors = [error_text(c) for c in executed.cells if kinds(c) & {"error", "stderr"}]
+    errors = failures(executed)
     if errors:
         print(f"warm-up failed:\n{errors[0]}")
         return 1
@@ -212,7 +220,7 @@ def header_for(folder: Path) -> str:
     kernel = Path("kernel") if folder == ROOT / "notebooks" else Path(
         *[".."] * len(folder.relative_to(ROOT).parts), "notebooks", "kernel")
     return "\n".join([
-        f'{HEADER_DEP}"{kernel.as_posix()}" }}',
+        f':dep smartview-kernel = {{ path = "{kernel.as_posix()}" }}',
         "use smartview_kernel::{plotters, polars, smartview};",
         "use smartview::prelude::*;",
         "use smartview::notebook::*;",

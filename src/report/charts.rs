@@ -267,6 +267,28 @@ mod tests {
     }
 
     #[test]
+    fn bar_chart_of_takes_the_first_rows_and_shows_nulls() -> Result<()> {
+        let df = polars::df!(
+            "dma" => [Some("Boise"), None, Some("Toledo")],
+            "devices" => [Some(3.0), Some(2.0), None],
+        )?;
+        let two = bar_chart_of(&df, "dma", "devices", "Devices", 2)?.0;
+        assert!(two.contains("Boise") && two.contains("(null)"));
+        assert!(!two.contains("Toledo"), "only the first 2 rows");
+        let expected = bar_chart(&BarChart {
+            title: "Devices".into(),
+            labels: vec!["Boise".into(), "(null)".into(), "Toledo".into()],
+            values: vec![3.0, 2.0, 0.0],
+            value_label: "devices".into(),
+        })?;
+        assert_eq!(
+            bar_chart_of(&df, "dma", "devices", "Devices", 10)?,
+            expected
+        );
+        Ok(())
+    }
+
+    #[test]
     fn heat_map_shades_cells_by_value() -> Result<()> {
         let map = HeatMap {
             title: "Reach".into(),

@@ -12,8 +12,8 @@ use crate::progress::thousands;
 /// notebooks alike.
 pub const TABLE_CSS: &str = "table.frame{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}\
 table.frame caption{caption-side:top;text-align:left;color:#52606d;font-size:.8rem;padding:.2rem 0}\
-table.frame th,table.frame td{border:1px solid #d9e2ec;padding:.25rem .55rem;text-align:left;vertical-align:top}\
-table.frame th{background:#f0f4f8}table.frame .num{text-align:right;font-variant-numeric:tabular-nums}\
+table.frame th,table.frame td{border:1px solid #d9e2ec;padding:.25rem .55rem;text-align:left!important;vertical-align:top}\
+table.frame th{background:#f0f4f8}table.frame .num{text-align:right!important;font-variant-numeric:tabular-nums}\
 table.frame .null{color:#9aa5b1;font-style:italic}table.frame .dtype{color:#7b8794;font-weight:normal;\
 font-size:.75rem}table.frame tr.gap td{text-align:center;color:#9aa5b1}";
 
