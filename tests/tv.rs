@@ -383,6 +383,14 @@ fn generated_data_keeps_every_row_and_sorts_every_output() -> Result<()> {
     Ok(())
 }
 
+/// The full error chain of a run that must fail, for `why`.
+fn run_error(paths: &TvPaths, why: &str) -> String {
+    match run(paths) {
+        Ok(_) => panic!("{why}"),
+        Err(error) => format!("{error:#}"),
+    }
+}
+
 #[test]
 fn bad_input_is_an_error_naming_the_file() -> Result<()> {
     let dir = tempfile::tempdir()?;
@@ -390,10 +398,7 @@ fn bad_input_is_an_error_naming_the_file() -> Result<()> {
     write_hand_made_raw(&paths.raw)?;
 
     std::fs::remove_file(paths.raw.join("demographics.txt"))?;
-    let message = format!(
-        "{:#}",
-        run(&paths).err().expect("a missing table fails the run")
-    );
+    let message = run_error(&paths, "a missing table fails the run");
     assert!(
         message.contains("no file matching demographics*.txt in"),
         "{message}"
@@ -401,10 +406,7 @@ fn bad_input_is_an_error_naming_the_file() -> Result<()> {
 
     write_hand_made_raw(&paths.raw)?;
     std::fs::write(paths.raw.join("programs.txt"), "")?;
-    let message = format!(
-        "{:#}",
-        run(&paths).err().expect("an empty file fails the run")
-    );
+    let message = run_error(&paths, "an empty file fails the run");
     assert!(message.contains("programs.txt is empty"), "{message}");
 
     write_hand_made_raw(&paths.raw)?;
@@ -412,20 +414,14 @@ fn bad_input_is_an_error_naming_the_file() -> Result<()> {
         paths.raw.join("viewing.csv"),
         "device,date\nAAAAAAAAAAAA,20151205\n",
     )?;
-    let message = format!(
-        "{:#}",
-        run(&paths).err().expect("a wrong header fails the run")
-    );
+    let message = run_error(&paths, "a wrong header fails the run");
     assert!(
         message.contains("viewing.csv: line 1 is the header `device,date`"),
         "{message}"
     );
 
     let missing = paths_in(&dir.path().join("nowhere"));
-    let message = format!(
-        "{:#}",
-        run(&missing).err().expect("a missing folder fails the run")
-    );
+    let message = run_error(&missing, "a missing folder fails the run");
     assert!(
         message.contains("cannot read the raw data folder"),
         "{message}"
