@@ -19,6 +19,7 @@
 //! | `<col>|required` | a required column is empty | fails |
 //! | `<col>|dtype` | the text does not parse as the declared type | passes |
 //! | `<col>|one_of` | the value is not among the allowed values | passes |
+//! | `<col>|none_of` | the value is one of the excluded values | passes |
 //! | `<col>|regex` | the value does not match the pattern | passes |
 //! | `<col>|range` | the parsed number lies outside `[min, max]` | passes |
 //!
@@ -74,6 +75,8 @@ impl ColumnType {
 pub enum Check {
     /// The raw text is one of these values.
     OneOf(Vec<&'static str>),
+    /// The raw text is none of these values (placeholders such as `0`).
+    NoneOf(Vec<&'static str>),
     /// The raw text matches this regular expression.
     Regex(&'static str),
     /// The parsed number lies in `[min, max]`.
@@ -84,6 +87,7 @@ impl Check {
     fn rule_suffix(&self) -> &'static str {
         match self {
             Check::OneOf(_) => "one_of",
+            Check::NoneOf(_) => "none_of",
             Check::Regex(_) => "regex",
             Check::Range { .. } => "range",
         }
@@ -92,6 +96,7 @@ impl Check {
     fn describe(&self) -> String {
         match self {
             Check::OneOf(values) => format!("one of {}", values.join(", ")),
+            Check::NoneOf(values) => format!("none of {}", values.join(", ")),
             Check::Regex(pattern) => format!("matches `{pattern}`"),
             Check::Range { min, max } => format!("in [{min}, {max}]"),
         }
@@ -132,6 +137,12 @@ impl Column {
     /// Adds an allowed-values check.
     pub fn one_of(mut self, values: &[&'static str]) -> Self {
         self.checks.push(Check::OneOf(values.to_vec()));
+        self
+    }
+
+    /// Adds a check that the raw text is none of `values`.
+    pub fn none_of(mut self, values: &[&'static str]) -> Self {
+        self.checks.push(Check::NoneOf(values.to_vec()));
         self
     }
 
@@ -328,6 +339,10 @@ fn failed_rule(schema: &TableSchema) -> Expr {
                     let allowed = Series::new("allowed".into(), values.as_slice());
                     raw.clone().is_in(lit(allowed).implode(false), false).not()
                 }
+                Check::NoneOf(values) => {
+                    let excluded = Series::new("excluded".into(), values.as_slice());
+                    raw.clone().is_in(lit(excluded).implode(false), false)
+                }
                 Check::Regex(pattern) => raw.clone().str().contains(lit(*pattern), true).not(),
                 Check::Range { min, max } => {
                     let number = if column.ty == ColumnType::Text {
@@ -471,6 +486,23 @@ mod tests {
             quarantine.column("n")?.str()?.get(0),
             Some(" 3 "),
             "raw text is kept"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn none_of_excludes_placeholder_values() -> PolarsResult<()> {
+        let schema = TableSchema::new("t", vec![Column::text("id").required().none_of(&["0"])]);
+        let raw = df!(
+            SOURCE_FILE => ["f", "f", "f"], LINE => [1 as IdxSize, 2, 3], ROW_NR => [0 as IdxSize, 1, 2],
+            LAYOUT_ERROR => [None::<&str>, None, None],
+            "id" => [Some("0"), Some("00"), None],
+        )?;
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        assert_eq!(crate::values::texts(&valid.collect()?, "id", "")?, ["00"]);
+        assert_eq!(
+            reasons(&quarantine.collect()?)?,
+            ["id|none_of", "id|required"]
         );
         Ok(())
     }

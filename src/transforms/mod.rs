@@ -12,22 +12,34 @@
 //! | [`join`] | attaching a single row of scalars to every row |
 //! | [`keys`] | dictionary-encoding text keys as integers for large aggregations |
 //! | [`picks`] | exclusive top-k picks: groups in order take items no earlier group took |
-//! | [`text`] | splitting delimited lists into trimmed, non-empty items |
+//! | [`text`] | splitting delimited lists into trimmed items; digits of other scripts to ASCII |
 //! | [`stats`] | null-safe Pearson correlation, grades by position |
+//! | [`bucket`] | value → label buckets with inclusive bounds, bounds scaled to a period |
+//! | [`segments`] | inverted-CDF quantiles, rule-table segmentation |
+//! | [`wide`] | sums pivoted to fixed category columns, arg-max with a tie order |
+//! | [`trend`] | month keys, change between two periods of a keyed value |
 
+pub mod bucket;
 pub mod clash;
 pub mod dedup;
 pub mod join;
 pub mod keys;
 pub mod picks;
 pub mod rank;
+pub mod segments;
 pub mod stats;
 pub mod text;
+pub mod trend;
+pub mod wide;
 
+pub use bucket::{bucket, scale_buckets, Bucket};
 pub use clash::{clash_report, most_frequent};
 pub use dedup::keep_first;
 pub use join::{attach_single_row, keeping_left_order};
 pub use picks::exclusive_picks;
 pub use rank::{rank_within, top_k_within, SortKey};
+pub use segments::{first_matching, first_true, inverted_cdf_quantile, SegmentRule};
 pub use stats::{grade_by_position, pearson_or_null};
-pub use text::explode_trimmed;
+pub use text::{ascii_digits, explode_trimmed};
+pub use trend::{change_kind, compare_periods, month_key, next_month, transition};
+pub use wide::{arg_max_label, category_sums, nonzero_labels, pivot_sums, Category};

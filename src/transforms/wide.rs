@@ -1,0 +1,143 @@
+//! Wide tables over a fixed set of categories: sums pivoted to one column per
+//! category, the arg-max over such columns with an explicit tie order, and the list
+//! of categories a row has.
+
+use polars::prelude::*;
+
+use super::segments::first_true;
+
+/// A category of a pivot: rows whose pivot column equals `value` are summed into the
+/// column `column`; `label` names the category in arg-max and list results.
+#[derive(Clone, Copy, Debug)]
+pub struct Category<'a> {
+    pub value: &'a str,
+    pub column: &'a str,
+    pub label: &'a str,
+}
+
+/// Aggregations summing `value` into one column per category, for a `group_by`:
+/// rows of other categories add nothing, and a group without a category's rows
+/// gets 0 (not null). Add them to other aggregations of the same pass.
+pub fn category_sums(pivot: &str, value: &str, categories: &[Category]) -> Vec<Expr> {
+    categories
+        .iter()
+        .map(|c| {
+            when(col(pivot).eq(lit(c.value)))
+                .then(col(value))
+                .otherwise(lit(0))
+                .sum()
+                .alias(c.column)
+        })
+        .collect()
+}
+
+/// Sums of `value` per `index` pivoted to one column per category (missing → 0), in
+/// the order of `categories`, sorted by `index`.
+pub fn pivot_sums(
+    lf: LazyFrame,
+    index: &[&str],
+    pivot: &str,
+    value: &str,
+    categories: &[Category],
+) -> LazyFrame {
+    let keys: Vec<Expr> = index.iter().map(|k| col(*k)).collect();
+    lf.group_by(keys)
+        .agg(category_sums(pivot, value, categories))
+        .sort(index.to_vec(), Default::default())
+}
+
+/// The label of the category column holding the row's largest value; ties go to the
+/// category listed first. Null when every column is null.
+pub fn arg_max_label(categories: &[Category]) -> PolarsResult<Expr> {
+    polars_ensure!(!categories.is_empty(), InvalidOperation: "arg-max over no columns. Consider passing at least one category");
+    let columns: Vec<Expr> = categories.iter().map(|c| col(c.column)).collect();
+    let largest = polars::lazy::dsl::max_horizontal(columns)?;
+    let cases = categories
+        .iter()
+        .map(|c| (col(c.column).eq(largest.clone()), lit(c.label)))
+        .collect();
+    Ok(first_true(cases, lit(NULL).cast(DataType::String)))
+}
+
+/// The labels of the categories whose column is non-zero, in the order of
+/// `categories`, joined with `separator`; the empty string when none is.
+pub fn nonzero_labels(categories: &[Category], separator: &str) -> Expr {
+    let labels: Vec<Expr> = categories
+        .iter()
+        .map(|c| {
+            when(col(c.column).neq(lit(0)))
+                .then(lit(c.label))
+                .otherwise(lit(NULL).cast(DataType::String))
+        })
+        .collect();
+    concat_str(labels, separator, true).fill_null(lit(""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KINDS: [Category<'static>; 3] = [
+        Category {
+            value: "TV",
+            column: "Total_tv",
+            label: "tv",
+        },
+        Category {
+            value: "FILM",
+            column: "Total_film",
+            label: "film",
+        },
+        Category {
+            value: "KIDS",
+            column: "Total_kids",
+            label: "kids",
+        },
+    ];
+
+    #[test]
+    fn sums_pivot_to_fixed_columns_with_zero_for_missing() -> PolarsResult<()> {
+        let df = df!(
+            "id" => ["b", "a", "a", "b", "a"],
+            "kind" => ["FILM", "TV", "TV", "FILM", "OTHER"],
+            "secs" => [5i64, 1, 2, 7, 100],
+        )?;
+        let out = pivot_sums(df.lazy(), &["id"], "kind", "secs", &KINDS).collect()?;
+        assert_eq!(
+            out.get_column_names(),
+            ["id", "Total_tv", "Total_film", "Total_kids"]
+        );
+        let column = |name| -> PolarsResult<Vec<i64>> {
+            Ok(out.column(name)?.i64()?.into_no_null_iter().collect())
+        };
+        assert_eq!(column("Total_tv")?, [3, 0]);
+        assert_eq!(column("Total_film")?, [0, 12]);
+        assert_eq!(column("Total_kids")?, [0, 0], "OTHER is in no column");
+        Ok(())
+    }
+
+    #[test]
+    fn arg_max_breaks_ties_by_category_order() -> PolarsResult<()> {
+        let df = df!(
+            "Total_tv" => [1i64, 5, 0, 3],
+            "Total_film" => [2i64, 5, 0, 3],
+            "Total_kids" => [0i64, 1, 0, 9],
+        )?;
+        let out = df
+            .lazy()
+            .select([
+                arg_max_label(&KINDS)?.alias("top"),
+                nonzero_labels(&KINDS, "-").alias("taste"),
+            ])
+            .collect()?;
+        assert_eq!(
+            crate::values::texts(&out, "top", "<null>")?,
+            ["film", "tv", "tv", "kids"]
+        );
+        assert_eq!(
+            crate::values::texts(&out, "taste", "<null>")?,
+            ["tv-film", "tv-film-kids", "", "tv-film-kids"]
+        );
+        Ok(())
+    }
+}
