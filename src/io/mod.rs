@@ -1,19 +1,29 @@
 //! Reading raw layouts and writing tables.
 //!
-//! `files` finds a table's raw files in file-name order; `delimited` scans headerless
-//! and headed delimited text into raw text columns with positions and layout errors;
-//! `sink` streams lazy frames to Parquet and writes output tables (Parquet + CSV)
-//! atomically with a `_SUCCESS` manifest. Only this module and the binaries touch the
-//! file system.
+//! `files` finds a table's raw files in file-name order and `daily` a date-partitioned
+//! table's files or folders; `delimited`, `ndjson`, `excel` and `raw` read delimited
+//! text, newline-delimited JSON, workbooks and Parquet into raw text columns with
+//! positions and layout errors; `sink` streams lazy frames to Parquet and writes
+//! output tables (Parquet + CSV) atomically with a `_SUCCESS` manifest; `database`
+//! loads tables into SQLite or MySQL/MariaDB. Only this module and the binaries touch
+//! the file system.
 
+pub mod daily;
+pub mod database;
 pub mod delimited;
+pub mod excel;
 pub mod files;
+pub mod ndjson;
 pub mod raw;
 pub mod sink;
 
+pub use daily::{daily_entries, DateRange, Day};
+pub use database::{load_tables, DatabaseSink};
 pub use delimited::{scan_delimited, TextLayout};
+pub use excel::read_first_sheet;
 pub use files::find_table_files;
-pub use raw::RawTable;
+pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
+pub use raw::{scan_parquet_as_text, RawTable};
 pub use sink::{
     count_rows, scan_parquet, sink_parquet_all, write_file_atomically, write_manifest, write_table,
     WrittenFile,

@@ -31,7 +31,7 @@ impl RawTable {
             Err(text_missing) if self.parquet_allowed => {
                 let files =
                     find_table_files(dir, self.prefix, ".parquet").map_err(|_| text_missing)?;
-                scan_parquet_as_text(&files, &columns)
+                scan_parquet_as_text(&files, dir, &columns)
             }
             Err(missing) => Err(missing),
         }
@@ -39,14 +39,20 @@ impl RawTable {
     }
 }
 
-/// Scans Parquet files as text columns, with the same position columns as text.
-fn scan_parquet_as_text(files: &[std::path::PathBuf], columns: &[&str]) -> Result<LazyFrame> {
+/// Scans Parquet files (in the given order) as text columns, with the same position
+/// columns as delimited text: `source_file` is the path relative to `root`, `line`
+/// the 1-based row in the file.
+pub fn scan_parquet_as_text(
+    files: &[std::path::PathBuf],
+    root: &Path,
+    columns: &[&str],
+) -> Result<LazyFrame> {
     let mut parts = Vec::with_capacity(files.len());
     for (index, file) in files.iter().enumerate() {
         let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+            .strip_prefix(root)
+            .map(|relative| relative.to_string_lossy().to_string())
+            .unwrap_or_else(|_| file.display().to_string());
         let mut exprs = vec![lit(name).alias(SOURCE_FILE), col(LINE)];
         exprs.extend(columns.iter().map(|c| col(*c).cast(DataType::String)));
         exprs.push(lit(NULL).cast(DataType::String).alias(LAYOUT_ERROR));

@@ -1,0 +1,151 @@
+//! Excel workbooks (`.xlsx`, `.xls`, `.ods`) read with calamine into raw text columns,
+//! ready for [`crate::schema::validate`].
+//!
+//! The first row of the sheet names the columns; the declared columns are looked up
+//! by their trimmed header, in any order, and extra columns are ignored. Every cell
+//! becomes text as Excel shows it (`12`, `1.5`, `TRUE`); an empty cell is null. Rows
+//! carry `source_file` (`mapping.xlsx:Sheet1`), `line` (the sheet's 1-based row),
+//! `row_nr` and `__layout_error` (always null: a sheet has no malformed lines), like
+//! [`crate::io::delimited`]. Wholly empty rows are skipped.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use calamine::{open_workbook_auto, Data, Reader};
+use polars::prelude::{Column, DataFrame, IdxSize, NamedFrom, Series};
+
+use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
+
+/// Reads the first sheet of the workbook at `path`, returning the declared `columns`
+/// as text plus the position columns. An error names the file and sheet, and lists
+/// the header when a declared column is missing.
+pub fn read_first_sheet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
+    let mut workbook = open_workbook_auto(path)
+        .with_context(|| format!("cannot open the workbook {}", path.display()))?;
+    let sheet = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| anyhow!("the workbook {} has no sheet", path.display()))?;
+    let range = workbook
+        .worksheet_range(&sheet)
+        .with_context(|| format!("cannot read the sheet `{sheet}` of {}", path.display()))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let source = format!("{file_name}:{sheet}");
+    let first_row = range.start().map(|(row, _)| row).unwrap_or(0);
+    let mut rows = range.rows();
+    let Some(header) = rows.next() else {
+        bail!(
+            "the sheet `{sheet}` of {} is empty; expected a header row with {}",
+            path.display(),
+            columns.join(", ")
+        );
+    };
+    let header: Vec<String> = header
+        .iter()
+        .map(|c| c.to_string().trim().to_string())
+        .collect();
+    let positions = columns
+        .iter()
+        .map(|name| {
+            header.iter().position(|h| h == name).ok_or_else(|| {
+                anyhow!(
+                    "{source} ({}) has no column `{name}` in its header row {}: found [{}]. \
+                     Consider renaming the header cell",
+                    path.display(),
+                    first_row + 1,
+                    header.join(", ")
+                )
+            })
+        })
+        .collect::<Result<Vec<usize>>>()?;
+
+    let mut lines: Vec<IdxSize> = Vec::new();
+    let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); columns.len()];
+    for (offset, row) in rows.enumerate() {
+        if row.iter().all(|c| matches!(c, Data::Empty)) {
+            continue;
+        }
+        lines.push((first_row as usize + offset + 2) as IdxSize);
+        for (values, &position) in values.iter_mut().zip(&positions) {
+            values.push(row.get(position).and_then(cell_text));
+        }
+    }
+    let n = lines.len();
+    let row_nrs: Vec<u64> = lines.iter().map(|&l| l as u64).collect();
+    let mut frame: Vec<Column> = vec![
+        Series::new(SOURCE_FILE.into(), vec![source.as_str(); n]).into(),
+        Series::new(LINE.into(), lines).into(),
+        Series::new(ROW_NR.into(), row_nrs).into(),
+        Series::new(LAYOUT_ERROR.into(), vec![None::<&str>; n]).into(),
+    ];
+    for (name, values) in columns.iter().zip(values) {
+        frame.push(Series::new((*name).into(), values).into());
+    }
+    Ok(DataFrame::new(n, frame)?)
+}
+
+/// A cell as the text Excel shows; null when empty.
+fn cell_text(cell: &Data) -> Option<String> {
+    match cell {
+        Data::Empty => None,
+        other => Some(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::Workbook;
+
+    #[test]
+    fn reads_declared_columns_by_header_with_sheet_rows() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("mapping.xlsx");
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write(0, 0, "category")?;
+        sheet.write(0, 1, " search ")?;
+        sheet.write(0, 2, "ignored")?;
+        sheet.write(1, 0, "Anime")?;
+        sheet.write(1, 1, "naruto")?;
+        sheet.write(3, 1, 12.0)?;
+        book.save(&path)?;
+        let df = read_first_sheet(&path, &["search", "category"])?;
+        assert_eq!(
+            crate::values::texts(&df, "search", "<null>")?,
+            ["naruto", "12"]
+        );
+        assert_eq!(
+            crate::values::texts(&df, "category", "<null>")?,
+            ["Anime", "<null>"]
+        );
+        let lines: Vec<_> = df.column(LINE)?.idx()?.into_no_null_iter().collect();
+        assert_eq!(lines, [2, 4], "the empty row 3 is skipped");
+        assert_eq!(
+            crate::values::texts(&df, SOURCE_FILE, "")?[0],
+            "mapping.xlsx:Sheet1"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_missing_column_names_the_file_and_the_header() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("mapping.xlsx");
+        let mut book = Workbook::new();
+        book.add_worksheet().write(0, 0, "keyword")?;
+        book.save(&path)?;
+        let error = read_first_sheet(&path, &["search"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("mapping.xlsx") && error.contains("[keyword]"),
+            "{error}"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,308 @@
+//! Newline-delimited JSON (such as an Elasticsearch export) read in batches of raw
+//! text columns, ready for [`crate::schema::validate`].
+//!
+//! Each wanted field is addressed by a JSON pointer (`/_source/Contract`). Its value
+//! becomes text: strings as they are, numbers and booleans as written, objects and
+//! arrays as JSON (which then fails any typed check); a missing field, `null` or an
+//! empty string is null, as an empty field of delimited text is. Every batch carries `source_file`, `line` (1-based), `row_nr` (the file's
+//! position in the high 32 bits, the line in the low ones, as in
+//! [`crate::io::delimited`]) and `__layout_error`:
+//!
+//! - `layout|invalid_json`: the line is not a JSON value (its fields are null);
+//! - `layout|invalid_utf8`: the line holds bytes that are not UTF-8.
+//!
+//! Blank lines are not records and are skipped (line numbers still count them).
+//! Lines are parsed on every core; memory holds one batch at a time.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::{Column, DataFrame, IdxSize, NamedFrom, Series};
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
+
+/// A field to extract: the column it becomes and its JSON pointer.
+#[derive(Clone, Copy, Debug)]
+pub struct JsonField {
+    pub column: &'static str,
+    pub pointer: &'static str,
+}
+
+/// One NDJSON file and the constant text columns its rows carry (such as the date
+/// taken from its name), in the order of the reader's `constant_columns`.
+#[derive(Clone, Debug)]
+pub struct NdjsonFile {
+    pub path: PathBuf,
+    pub constants: Vec<String>,
+}
+
+/// Reads NDJSON files in batches of raw text columns.
+#[derive(Clone, Debug)]
+pub struct NdjsonReader {
+    pub fields: Vec<JsonField>,
+    /// Names of the per-file constant columns, after the fields.
+    pub constant_columns: Vec<&'static str>,
+    /// Rows per batch handed to the consumer.
+    pub batch_rows: usize,
+}
+
+/// Lines parsed per task on one core.
+const LINES_PER_TASK: usize = 16_384;
+
+impl NdjsonReader {
+    /// Reads `files` in order and hands each batch to `consume`; returns the rows read.
+    /// An error names the file that could not be read.
+    pub fn read(
+        &self,
+        files: &[NdjsonFile],
+        mut consume: impl FnMut(DataFrame) -> Result<()>,
+    ) -> Result<u64> {
+        let mut rows = 0u64;
+        for (index, file) in files.iter().enumerate() {
+            rows += self
+                .read_file(index, file, &mut consume)
+                .with_context(|| format!("cannot read {}", file.path.display()))?;
+        }
+        Ok(rows)
+    }
+
+    fn read_file(
+        &self,
+        index: usize,
+        file: &NdjsonFile,
+        consume: &mut impl FnMut(DataFrame) -> Result<()>,
+    ) -> Result<u64> {
+        let mut reader = BufReader::with_capacity(1 << 20, File::open(&file.path)?);
+        let name = display_name(&file.path);
+        let mut batch = LineBatch::default();
+        let mut line_no: u32 = 0;
+        let mut rows = 0u64;
+        loop {
+            let start = batch.bytes.len();
+            let read = reader.read_until(b'\n', &mut batch.bytes)?;
+            if read == 0 {
+                break;
+            }
+            line_no += 1;
+            let mut end = batch.bytes.len();
+            while end > start && matches!(batch.bytes[end - 1], b'\n' | b'\r') {
+                end -= 1;
+            }
+            if batch.bytes[start..end].iter().all(u8::is_ascii_whitespace) {
+                batch.bytes.truncate(start);
+                continue;
+            }
+            batch.lines.push((start, end, line_no));
+            if batch.lines.len() >= self.batch_rows {
+                rows += batch.lines.len() as u64;
+                consume(self.frame(&batch, index, &name, file)?)?;
+                batch.clear();
+            }
+        }
+        if !batch.lines.is_empty() {
+            rows += batch.lines.len() as u64;
+            consume(self.frame(&batch, index, &name, file)?)?;
+        }
+        Ok(rows)
+    }
+
+    fn frame(
+        &self,
+        batch: &LineBatch,
+        index: usize,
+        name: &str,
+        file: &NdjsonFile,
+    ) -> Result<DataFrame> {
+        let parts: Vec<ParsedLines> = batch
+            .lines
+            .par_chunks(LINES_PER_TASK)
+            .map(|lines| self.parse(&batch.bytes, lines))
+            .collect();
+        let n = batch.lines.len();
+        let lines: Vec<IdxSize> = batch.lines.iter().map(|l| l.2 as IdxSize).collect();
+        let row_nrs: Vec<u64> = batch
+            .lines
+            .iter()
+            .map(|l| ((index as u64) << 32) + l.2 as u64)
+            .collect();
+        let mut columns: Vec<Column> = vec![
+            Series::new(SOURCE_FILE.into(), vec![name; n]).into(),
+            Series::new(LINE.into(), lines).into(),
+            Series::new(ROW_NR.into(), row_nrs).into(),
+            Series::new(
+                LAYOUT_ERROR.into(),
+                parts
+                    .iter()
+                    .flat_map(|p| p.errors.iter().copied())
+                    .collect::<Vec<_>>(),
+            )
+            .into(),
+        ];
+        for (i, field) in self.fields.iter().enumerate() {
+            let values: Vec<Option<&str>> = parts
+                .iter()
+                .flat_map(|p| p.values[i].iter().map(|v| v.as_deref()))
+                .collect();
+            columns.push(Series::new(field.column.into(), values).into());
+        }
+        for (column, value) in self.constant_columns.iter().zip(&file.constants) {
+            columns.push(Series::new((*column).into(), vec![value.as_str(); n]).into());
+        }
+        Ok(DataFrame::new(n, columns)?)
+    }
+
+    fn parse(&self, bytes: &[u8], lines: &[(usize, usize, u32)]) -> ParsedLines {
+        let mut parsed = ParsedLines {
+            errors: Vec::with_capacity(lines.len()),
+            values: vec![Vec::with_capacity(lines.len()); self.fields.len()],
+        };
+        for &(start, end, _) in lines {
+            let line = &bytes[start..end];
+            let value = match std::str::from_utf8(line) {
+                Err(_) => Err("layout|invalid_utf8"),
+                Ok(text) => serde_json::from_str::<Value>(text).map_err(|_| "layout|invalid_json"),
+            };
+            match value {
+                Ok(value) => {
+                    parsed.errors.push(None);
+                    for (i, field) in self.fields.iter().enumerate() {
+                        parsed.values[i].push(value.pointer(field.pointer).and_then(as_text));
+                    }
+                }
+                Err(reason) => {
+                    parsed.errors.push(Some(reason));
+                    for values in &mut parsed.values {
+                        values.push(None);
+                    }
+                }
+            }
+        }
+        parsed
+    }
+}
+
+/// The lines of one batch: their bytes back to back and (start, end, line number).
+#[derive(Default)]
+struct LineBatch {
+    bytes: Vec<u8>,
+    lines: Vec<(usize, usize, u32)>,
+}
+
+impl LineBatch {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.lines.clear();
+    }
+}
+
+/// One task's share of a batch: a layout error or null per line, and each field's
+/// text per line.
+struct ParsedLines {
+    errors: Vec<Option<&'static str>>,
+    values: Vec<Vec<Option<String>>>,
+}
+
+/// A JSON value as raw text; null for `null`.
+fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(batch_rows: usize) -> NdjsonReader {
+        NdjsonReader {
+            fields: vec![
+                JsonField {
+                    column: "name",
+                    pointer: "/_source/name",
+                },
+                JsonField {
+                    column: "n",
+                    pointer: "/_source/n",
+                },
+            ],
+            constant_columns: vec!["day"],
+            batch_rows,
+        }
+    }
+
+    #[test]
+    fn fields_become_text_with_positions_and_layout_errors() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("20220601.json");
+        let mut bytes = b"{\"_source\":{\"name\":\"a\",\"n\":12}}\n\n{\"_source\":{\"name\":\"\",\"n\":1.5}}\r\n{broken\n".to_vec();
+        bytes.extend_from_slice(
+            b"{\"_source\":{\"name\":\"\xff\"}}\n{\"_source\":{\"name\":null,\"n\":[1]}}",
+        );
+        std::fs::write(&path, bytes)?;
+        let files = [NdjsonFile {
+            path,
+            constants: vec!["20220601".into()],
+        }];
+        let mut frames = Vec::new();
+        let rows = reader(3).read(&files, |df| {
+            frames.push(df);
+            Ok(())
+        })?;
+        assert_eq!(rows, 5, "the blank line is not a row");
+        assert_eq!(
+            frames.iter().map(DataFrame::height).collect::<Vec<_>>(),
+            [3, 2]
+        );
+        let mut all = frames[0].clone();
+        all.vstack_mut(&frames[1])?;
+        let texts = |c| crate::values::texts(&all, c, "<null>");
+        assert_eq!(
+            texts("name")?,
+            ["a", "<null>", "<null>", "<null>", "<null>"]
+        );
+        assert_eq!(texts("n")?, ["12", "1.5", "<null>", "<null>", "[1]"]);
+        assert_eq!(
+            texts(LAYOUT_ERROR)?,
+            [
+                "<null>",
+                "<null>",
+                "layout|invalid_json",
+                "layout|invalid_utf8",
+                "<null>"
+            ]
+        );
+        assert_eq!(texts("day")?, ["20220601"; 5]);
+        assert_eq!(texts(SOURCE_FILE)?, ["20220601.json"; 5]);
+        let lines: Vec<_> = all.column(LINE)?.idx()?.into_no_null_iter().collect();
+        assert_eq!(lines, [1, 3, 4, 5, 6], "line numbers count the blank line");
+        Ok(())
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_naming_it() {
+        let files = [NdjsonFile {
+            path: "/nonexistent/20220601.json".into(),
+            constants: vec![],
+        }];
+        let error = reader(10).read(&files, |_| Ok(())).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("/nonexistent/20220601.json"),
+            "{error:#}"
+        );
+    }
+}
