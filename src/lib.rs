@@ -32,7 +32,7 @@ pub mod values;
 
 /// What a notebook or a binary usually needs.
 pub mod prelude {
-    pub use crate::domains::tv;
+    pub use crate::domains::{customer360, tv};
     pub use crate::io::{scan_parquet, RawTable};
     pub use crate::progress::Progress;
     pub use crate::schema::{validate, Column, ColumnType, TableSchema, Validation};

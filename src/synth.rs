@@ -3,6 +3,8 @@
 //! A generator seeds one [`Synth`] and draws everything from it in a fixed order, so
 //! the same seed and size always give the same bytes.
 
+use std::collections::BTreeMap;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -95,6 +97,29 @@ impl WeightedIndex {
         self.cumulative
             .partition_point(|&c| c <= target)
             .min(self.cumulative.len().saturating_sub(1))
+    }
+}
+
+/// What was written: rows per table and injected faults by name.
+#[derive(Clone, Debug, Default)]
+pub struct GenSummary {
+    pub rows: BTreeMap<&'static str, u64>,
+    /// Keys are `table: rule`, for example `viewing: unknown_program`.
+    pub faults: BTreeMap<String, u64>,
+}
+
+impl GenSummary {
+    /// Counts one injected fault of `table` caught by `rule`.
+    pub fn fault(&mut self, table: &str, rule: &str) {
+        *self.faults.entry(format!("{table}: {rule}")).or_insert(0) += 1;
+    }
+
+    /// Injected faults of `table` under `rule`.
+    pub fn faults_of(&self, table: &str, rule: &str) -> u64 {
+        self.faults
+            .get(&format!("{table}: {rule}"))
+            .copied()
+            .unwrap_or(0)
     }
 }
 

@@ -9,8 +9,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Parser;
 use smartview::cli::exit_code;
-use smartview::domains::{self, tv};
+use smartview::domains::{self, customer360, tv};
+use smartview::io::daily::parse_day;
 use smartview::progress::thousands;
+use smartview::synth::GenSummary;
 
 /// Write deterministic synthetic raw data for a SmartView domain.
 ///
@@ -20,11 +22,12 @@ use smartview::progress::thousands;
 #[derive(Parser, Debug)]
 #[command(version, about, long_about)]
 struct Args {
-    /// The domain to generate (one of: tv).
+    /// The domain to generate (one of: tv, customer360).
     #[arg(long, value_name = "NAME")]
     domain: String,
 
-    /// Fact-table rows (tv: viewing rows); 1 000 to 100 000 000 and more.
+    /// Fact-table rows over all files (tv: viewing rows; customer360: content rows);
+    /// 1 000 to 100 000 000 and more.
     #[arg(long, value_name = "N", default_value_t = 40_000)]
     rows: u64,
 
@@ -32,9 +35,18 @@ struct Args {
     #[arg(long, default_value_t = 42)]
     seed: u64,
 
-    /// Number of files the fact table is spread over.
+    /// Number of files the fact table is spread over (customer360: days, one
+    /// content file each).
     #[arg(long, value_name = "N", default_value_t = 2)]
     files: usize,
+
+    /// customer360: contracts [default: one per 25 content rows a day].
+    #[arg(long, value_name = "N")]
+    contracts: Option<u64>,
+
+    /// customer360: the first content day, YYYYMMDD.
+    #[arg(long, value_name = "YYYYMMDD", default_value = "20220601")]
+    first_day: String,
 
     /// Output folder [default: data/raw/<domain>].
     #[arg(long, value_name = "DIR")]
@@ -53,12 +65,26 @@ fn run(args: &Args) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("data/raw").join(&args.domain));
-    let config = tv::datagen::TvGenConfig {
-        viewing_rows: args.rows,
-        seed: args.seed,
-        viewing_files: args.files,
+    let summary: GenSummary = match args.domain.as_str() {
+        "tv" => tv::datagen::generate(
+            &out,
+            &tv::datagen::TvGenConfig {
+                viewing_rows: args.rows,
+                seed: args.seed,
+                viewing_files: args.files,
+            },
+        )?,
+        _ => customer360::datagen::generate(
+            &out,
+            &customer360::datagen::Customer360GenConfig {
+                content_rows: args.rows,
+                days: args.files as u32,
+                first_day: parse_day(&args.first_day)?,
+                contracts: args.contracts,
+                seed: args.seed,
+            },
+        )?,
     };
-    let summary = tv::datagen::generate(&out, &config)?;
     eprintln!("wrote {}:", out.display());
     for (table, rows) in &summary.rows {
         eprintln!("  {table:<14} {:>14} rows", thousands(*rows));

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Parser;
 use smartview::cli::exit_code;
-use smartview::domains::{self, tv};
+use smartview::domains::{self, customer360, tv};
+use smartview::io::{DatabaseSink, DateRange};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
 
@@ -21,7 +22,7 @@ use smartview::report::write_index;
 #[derive(Parser, Debug)]
 #[command(version, about, long_about)]
 struct Args {
-    /// Run only this domain (one of: tv). Default: every domain.
+    /// Run only this domain (one of: tv, customer360). Default: every domain.
     #[arg(long, value_name = "NAME")]
     domain: Option<String>,
 
@@ -41,6 +42,25 @@ struct Args {
     #[arg(long, value_name = "DIR", default_value = "reports")]
     reports: PathBuf,
 
+    /// customer360: first content day to read, YYYYMMDD [default: the first file].
+    #[arg(long, value_name = "YYYYMMDD", requires = "to")]
+    from: Option<String>,
+
+    /// customer360: last content day to read, YYYYMMDD [default: the last file].
+    #[arg(long, value_name = "YYYYMMDD", requires = "from")]
+    to: Option<String>,
+
+    /// customer360: the two months the search trend compares, as YYYYMM,YYYYMM
+    /// [default: the last two months with search logs].
+    #[arg(long, value_name = "M1,M2")]
+    months: Option<String>,
+
+    /// customer360: where the customer_360, profile and trend tables are loaded:
+    /// sqlite:PATH, mysql://user:password@host:port/database, or none
+    /// [default: sqlite:<out>/customer360.sqlite].
+    #[arg(long, value_name = "SINK")]
+    sink: Option<String>,
+
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -57,15 +77,10 @@ fn run(args: &Args) -> Result<()> {
     };
     for domain in selected {
         let mut progress = Progress::new(domain, args.quiet);
-        let defaults = tv::TvPaths::under(&PathBuf::from("data"));
-        let paths = tv::TvPaths {
-            raw: args.raw.clone().unwrap_or(defaults.raw),
-            interim: args.interim.clone().unwrap_or(defaults.interim),
-            processed: args.out.clone().unwrap_or(defaults.processed),
+        let processed = match domain {
+            "tv" => run_tv(args, &mut progress)?,
+            _ => run_customer360(args, &mut progress)?,
         };
-        let outputs = tv::run(&paths, &mut progress)?;
-        tv::report::build(&outputs)?.write(&args.reports, domain)?;
-        progress.done("write report", None);
         if !args.quiet {
             let peak = peak_rss_bytes()
                 .map(|b| format!(", peak memory {} MB", thousands(b / 1_000_000)))
@@ -73,12 +88,84 @@ fn run(args: &Args) -> Result<()> {
             eprintln!(
                 "[{domain}] done in {:.2} s{peak}: tables in {}, report in {}",
                 progress.elapsed().as_secs_f64(),
-                paths.processed.display(),
+                processed.display(),
                 args.reports.join(format!("{domain}.html")).display()
             );
         }
     }
     write_index(&args.reports)
+}
+
+/// The folders of one domain's run: the flags where given, else the conventions.
+fn folders(args: &Args, raw: PathBuf, interim: PathBuf, processed: PathBuf) -> [PathBuf; 3] {
+    [
+        args.raw.clone().unwrap_or(raw),
+        args.interim.clone().unwrap_or(interim),
+        args.out.clone().unwrap_or(processed),
+    ]
+}
+
+fn run_tv(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
+    let defaults = tv::TvPaths::under(&PathBuf::from("data"));
+    let [raw, interim, processed] =
+        folders(args, defaults.raw, defaults.interim, defaults.processed);
+    let paths = tv::TvPaths {
+        raw,
+        interim,
+        processed,
+    };
+    let outputs = tv::run(&paths, progress)?;
+    tv::report::build(&outputs)?.write(&args.reports, "tv")?;
+    progress.done("write report", None);
+    Ok(paths.processed)
+}
+
+fn run_customer360(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
+    let defaults = customer360::Customer360Paths::under(&PathBuf::from("data"));
+    let [raw, interim, processed] =
+        folders(args, defaults.raw, defaults.interim, defaults.processed);
+    let paths = customer360::Customer360Paths {
+        raw,
+        interim,
+        processed,
+    };
+    let range = match (&args.from, &args.to) {
+        (Some(from), Some(to)) => Some(DateRange::parse(from, to)?),
+        _ => None,
+    };
+    let sink = match args.sink.as_deref() {
+        None => Some(paths.default_sink()),
+        Some("none") => None,
+        Some(text) => Some(text.parse::<DatabaseSink>()?),
+    };
+    let options = customer360::Customer360Options {
+        range,
+        months: args.months.as_deref().map(parse_months).transpose()?,
+        sink,
+        ..Default::default()
+    };
+    let outputs = customer360::run(&paths, &options, progress)?;
+    for notice in &outputs.notices {
+        eprintln!("[customer360] note: {notice}");
+    }
+    customer360::report::build(&outputs)?.write(&args.reports, "customer360")?;
+    progress.done("write report", None);
+    Ok(paths.processed)
+}
+
+/// Parses `YYYYMM,YYYYMM`.
+fn parse_months(text: &str) -> Result<(i32, i32)> {
+    let month = |part: &str| -> Result<i32> {
+        let part = part.trim();
+        match part.parse::<i32>() {
+            Ok(m) if part.len() == 6 && (1..=12).contains(&(m % 100)) => Ok(m),
+            _ => bail!("`{part}` is not a month written YYYYMM (for example 202206)"),
+        }
+    };
+    match text.split_once(',') {
+        Some((first, second)) => Ok((month(first)?, month(second)?)),
+        None => bail!("--months takes two months, YYYYMM,YYYYMM; got `{text}`"),
+    }
 }
 
 fn main() -> ExitCode {

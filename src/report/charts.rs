@@ -1,4 +1,4 @@
-//! Charts as SVG text, drawn with plotters: horizontal bars and heat maps.
+//! Charts as SVG text, drawn with plotters: horizontal bars, stacked bars and heat maps.
 //!
 //! The same functions serve the reports and the notebooks. Text is laid out with the
 //! DejaVu Sans font shipped in `assets/fonts`, registered once per process, so charts
@@ -154,6 +154,112 @@ pub fn bar_chart_of(
     })
 }
 
+/// Colours of the stacked bars' series, in series order (repeating past the last).
+const SERIES_COLORS: [RGBColor; 6] = [
+    RGBColor(0x3b, 0x6e, 0xa8),
+    RGBColor(0xe0, 0x8a, 0x2c),
+    RGBColor(0x4c, 0x9a, 0x5b),
+    RGBColor(0xc4, 0x4e, 0x52),
+    RGBColor(0x84, 0x6b, 0xb0),
+    RGBColor(0x8c, 0x8c, 0x8c),
+];
+
+/// A horizontal stacked bar chart: one bar per label, first label on top, each bar
+/// made of one segment per series in series order, with a legend.
+#[derive(Clone, Debug)]
+pub struct StackedBarChart {
+    pub title: String,
+    pub labels: Vec<String>,
+    /// `(series name, one value per label)`.
+    pub series: Vec<(String, Vec<f64>)>,
+    pub value_label: String,
+}
+
+/// Draws a [`StackedBarChart`].
+pub fn stacked_bar_chart(chart: &StackedBarChart) -> Result<Svg> {
+    ensure_font()?;
+    let n = chart.labels.len();
+    let value = |s: &(String, Vec<f64>), i: usize| {
+        s.1.get(i)
+            .copied()
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0)
+            .max(0.0)
+    };
+    let totals: Vec<f64> = (0..n)
+        .map(|i| chart.series.iter().map(|s| value(s, i)).sum())
+        .collect();
+    let max = totals.iter().copied().fold(0.0f64, f64::max);
+    let max = if max > 0.0 { max * 1.08 } else { 1.0 };
+    let longest = chart
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(4);
+    let label_width = (longest as u32 * 7 + 16).clamp(60, 300);
+    let legend_height = 22 * chart.series.len().div_ceil(4) as u32;
+    let (width, height) = (820u32, 100 + legend_height + 28 * n.max(1) as u32);
+    let fail = chart_error(&chart.title);
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error(&chart.title))?;
+        let (plot_area, legend_area) = root.split_vertically(height - legend_height - 8);
+        let mut plot = ChartBuilder::on(&plot_area)
+            .caption(&chart.title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(label_width)
+            .build_cartesian_2d(0.0..max, 0.0..n.max(1) as f64)
+            .map_err(chart_error(&chart.title))?;
+        plot.configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_label_formatter(&|v| format_float(*v))
+            .x_desc(&chart.value_label)
+            .label_style((FONT, 12))
+            .draw()
+            .map_err(chart_error(&chart.title))?;
+        let top = |i: usize| (n - i) as f64;
+        let mut start = vec![0.0f64; n];
+        for (k, series) in chart.series.iter().enumerate() {
+            let color = SERIES_COLORS[k % SERIES_COLORS.len()];
+            let segments: Vec<_> = (0..n)
+                .map(|i| {
+                    let from = start[i];
+                    start[i] += value(series, i);
+                    Rectangle::new(
+                        [(from, top(i) - 0.85), (start[i], top(i) - 0.15)],
+                        color.filled(),
+                    )
+                })
+                .collect();
+            plot.draw_series(segments)
+                .map_err(chart_error(&chart.title))?;
+        }
+        let rows = chart.labels.iter().enumerate();
+        let anchors = rows.map(|(i, label)| (label, plot.backend_coord(&(0.0, top(i) - 0.5))));
+        draw_row_labels(&plot_area, anchors, 12).map_err(chart_error(&chart.title))?;
+        for (k, (name, _)) in chart.series.iter().enumerate() {
+            let color = SERIES_COLORS[k % SERIES_COLORS.len()];
+            let (x, y) = (
+                label_width as i32 + 12 + 170 * (k % 4) as i32,
+                8 + 22 * (k / 4) as i32,
+            );
+            legend_area
+                .draw(&Rectangle::new([(x, y), (x + 14, y + 14)], color.filled()))
+                .map_err(chart_error(&chart.title))?;
+            let style = label_style(12, Pos::new(HPos::Left, VPos::Center));
+            legend_area
+                .draw(&Text::new(name.clone(), (x + 20, y + 7), style))
+                .map_err(chart_error(&chart.title))?;
+        }
+        root.present().map_err(fail)?;
+    }
+    Ok(Svg(text))
+}
+
 /// A heat map: `values[row][column]` in `[0, 1]` shaded from white to dark blue;
 /// `None` cells stay blank.
 #[derive(Clone, Debug)]
@@ -285,6 +391,29 @@ mod tests {
             bar_chart_of(&df, "dma", "devices", "Devices", 10)?,
             expected
         );
+        Ok(())
+    }
+
+    #[test]
+    fn stacked_bars_draw_every_series_in_the_legend() -> Result<()> {
+        let chart = StackedBarChart {
+            title: "Hours by segment".into(),
+            labels: vec!["VIP".into(), "loyal".into()],
+            series: vec![
+                ("TV".into(), vec![3.0, 1.0]),
+                ("Film".into(), vec![1.0, f64::NAN]),
+            ],
+            value_label: "hours".into(),
+        };
+        let svg = stacked_bar_chart(&chart)?;
+        for text in ["VIP", "loyal", "TV", "Film", "Hours by segment"] {
+            assert!(svg.0.contains(text), "{text} missing");
+        }
+        assert!(
+            svg.0.contains("#E08A2C") || svg.0.contains("#e08a2c"),
+            "second series colour"
+        );
+        assert_eq!(svg, stacked_bar_chart(&chart)?, "deterministic");
         Ok(())
     }
 

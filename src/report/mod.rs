@@ -9,6 +9,8 @@ pub mod charts;
 pub mod document;
 pub mod table;
 
-pub use charts::{bar_chart, bar_chart_of, heat_map, BarChart, HeatMap, Svg};
+pub use charts::{
+    bar_chart, bar_chart_of, heat_map, stacked_bar_chart, BarChart, HeatMap, StackedBarChart, Svg,
+};
 pub use document::{write_index, Block, Document};
 pub use table::{html_table, markdown_table};

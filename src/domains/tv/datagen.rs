@@ -11,7 +11,7 @@
 //! (80% of their tune events), so distinct (device, program) pairs grow far slower
 //! than rows, as in real set-top-box data.
 //!
-//! Faults, each counted in [`TvGenSummary::faults`] under the name of the rule that
+//! Faults, each counted in [`GenSummary::faults`] under the name of the rule that
 //! handles it. Rows failing validation are extra rows with exactly one fault, so the
 //! quarantine counts equal the injected counts:
 //!
@@ -32,7 +32,6 @@
 //! | viewing | bad device_id, bad date, bad time, no prog_code, short line | T1 | 0.05% / 0.05% / 0.02% / 0.02% / 0.02% |
 //! | viewing | device not in the reference | (not a fault of the row) | 1% of rows |
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -40,7 +39,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::tables::DEMOGRAPHIC_COLUMNS;
-use crate::synth::{Synth, WeightedIndex};
+use crate::synth::{GenSummary, Synth, WeightedIndex};
 
 /// How much data to generate.
 #[derive(Clone, Debug)]
@@ -63,28 +62,6 @@ impl TvGenConfig {
     /// Programs in proportion to viewing rows, 150 to 3 000.
     pub fn programs(&self) -> usize {
         (self.viewing_rows / 1_000).clamp(150, 3_000) as usize
-    }
-}
-
-/// What was written: rows per table and injected faults by name.
-#[derive(Clone, Debug, Default)]
-pub struct TvGenSummary {
-    pub rows: BTreeMap<&'static str, u64>,
-    /// Keys are `table: rule`, for example `viewing: unknown_program`.
-    pub faults: BTreeMap<String, u64>,
-}
-
-impl TvGenSummary {
-    fn fault(&mut self, table: &str, rule: &str) {
-        *self.faults.entry(format!("{table}: {rule}")).or_insert(0) += 1;
-    }
-
-    /// Injected faults of `table` under `rule`.
-    pub fn faults_of(&self, table: &str, rule: &str) -> u64 {
-        self.faults
-            .get(&format!("{table}: {rule}"))
-            .copied()
-            .unwrap_or(0)
     }
 }
 
@@ -161,10 +138,10 @@ const TITLE_WORDS: [&str; 24] = [
 ];
 
 /// Generates all four raw tables into `out` (created if needed).
-pub fn generate(out: &Path, config: &TvGenConfig) -> Result<TvGenSummary> {
+pub fn generate(out: &Path, config: &TvGenConfig) -> Result<GenSummary> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut synth = Synth::new(config.seed);
-    let mut summary = TvGenSummary::default();
+    let mut summary = GenSummary::default();
     let programs = write_programs(out, config, &mut synth, &mut summary)?;
     let households = write_demographics(out, config, &mut synth, &mut summary)?;
     let devices = write_reference(out, households, &mut synth, &mut summary)?;
@@ -202,7 +179,7 @@ fn write_programs(
     out: &Path,
     config: &TvGenConfig,
     synth: &mut Synth,
-    summary: &mut TvGenSummary,
+    summary: &mut GenSummary,
 ) -> Result<Vec<String>> {
     let mut file = create(out, "programs.txt")?;
     let genre_weights = WeightedIndex::zipf(GENRES.len(), 0.8);
@@ -288,7 +265,7 @@ fn write_demographics(
     out: &Path,
     config: &TvGenConfig,
     synth: &mut Synth,
-    summary: &mut TvGenSummary,
+    summary: &mut GenSummary,
 ) -> Result<usize> {
     let mut file = create(out, "demographics.txt")?;
     let households = config.households();
@@ -377,7 +354,7 @@ fn write_reference(
     out: &Path,
     households: usize,
     synth: &mut Synth,
-    summary: &mut TvGenSummary,
+    summary: &mut GenSummary,
 ) -> Result<Vec<String>> {
     let mut file = create(out, "reference.csv")?;
     writeln!(
@@ -490,7 +467,7 @@ fn write_viewing(
     programs: &[String],
     devices: &[String],
     synth: &mut Synth,
-    summary: &mut TvGenSummary,
+    summary: &mut GenSummary,
 ) -> Result<()> {
     let popularity = WeightedIndex::zipf(programs.len(), 1.1);
     let favourites: Vec<[usize; FAVOURITES]> = devices

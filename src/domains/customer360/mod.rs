@@ -1,0 +1,22 @@
+//! Customer 360 for an IPTV operator (`spec/customer360.md`): content logs and search
+//! logs become per-customer profiles, IQR segments and month-over-month search
+//! trends, delivered as files and into a database.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`tables`] | the four raw tables: layouts, declared schemas, C1 and C8's checks |
+//! | [`rules`] | C1–C12 as lazy transforms |
+//! | [`pipeline`] | the run: read and validate, sink interim, apply rules, deliver (C13) |
+//! | [`datagen`] | synthetic raw data in the real layouts, with injected faults |
+//! | [`report`] | the Customer 360 report: tables and charts |
+
+pub mod datagen;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
+pub mod tables;
+
+#[cfg(test)]
+mod tests;
+
+pub use pipeline::{run, Customer360Options, Customer360Outputs, Customer360Paths};

@@ -1,0 +1,536 @@
+//! The Customer 360 pipeline: raw files → validated interim tables → output tables,
+//! delivered as files and into a database.
+//!
+//! Stages, in order:
+//!
+//! 1. read the daily content logs (NDJSON) in batches on every core, validate each
+//!    batch (C1) and write its valid rows and quarantine as Parquet parts under
+//!    `<interim>/content/` and `<interim>/quarantine/content/` (memory holds one
+//!    batch);
+//! 2. validate the search logs (C8) in one streaming pass over the daily Parquet
+//!    folders;
+//! 3. validate the keyword mapping and the optional contract–user link;
+//! 4. profile the contracts (C2–C6) in one streaming pass over the content parts,
+//!    then segment them (C7);
+//! 5. the top keyword per month and user (C9, C10), the trend between two months
+//!    (C11) and the joined customer 360 table (C12);
+//! 6. deliver (C13): Parquet + CSV per output table under `<processed>/` with a
+//!    `_SUCCESS` manifest, and the customer 360, profile and trend tables loaded into
+//!    the database sink.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::{
+    col, concat, df, len, lit, DataFrame, DataType, Engine, IntoLazy, LazyFrame, ParquetWriter,
+    UnionArgs,
+};
+
+use super::rules;
+use super::tables;
+use crate::io::{
+    count_rows, daily_entries, load_tables, read_first_sheet, scan_parquet, scan_parquet_as_text,
+    sink_parquet_all, write_manifest, write_table, DatabaseSink, DateRange, NdjsonFile, RawTable,
+};
+use crate::progress::Progress;
+use crate::schema::{validate, validate_with, Validation, REASON};
+
+/// Where a run reads and writes.
+#[derive(Clone, Debug)]
+pub struct Customer360Paths {
+    /// The raw input folder (`data/raw/customer360`).
+    pub raw: PathBuf,
+    /// Validated tables and quarantines (`data/interim/customer360`).
+    pub interim: PathBuf,
+    /// Output tables (`data/processed/customer360`).
+    pub processed: PathBuf,
+}
+
+impl Customer360Paths {
+    /// The conventional folders under a data root (`data`).
+    pub fn under(data_root: &Path) -> Self {
+        Customer360Paths {
+            raw: data_root.join("raw/customer360"),
+            interim: data_root.join("interim/customer360"),
+            processed: data_root.join("processed/customer360"),
+        }
+    }
+
+    /// The default database: an SQLite file beside the output tables.
+    pub fn default_sink(&self) -> DatabaseSink {
+        DatabaseSink::Sqlite(self.processed.join("customer360.sqlite"))
+    }
+
+    fn valid(&self, table: &str) -> PathBuf {
+        self.interim.join(format!("{table}.parquet"))
+    }
+
+    fn quarantine(&self, table: &str) -> PathBuf {
+        self.interim
+            .join("quarantine")
+            .join(format!("{table}.parquet"))
+    }
+
+    fn content_parts(&self) -> PathBuf {
+        self.interim.join("content")
+    }
+
+    fn content_quarantine_parts(&self) -> PathBuf {
+        self.interim.join("quarantine").join("content")
+    }
+}
+
+/// How a run selects its data and where it delivers.
+#[derive(Clone, Debug)]
+pub struct Customer360Options {
+    /// The content days to read (`--from/--to`); every file when `None`.
+    pub range: Option<DateRange>,
+    /// The two months (yyyymm) C11 compares; the last two present when `None`.
+    pub months: Option<(i32, i32)>,
+    /// The database the tables are loaded into; none when `None`.
+    pub sink: Option<DatabaseSink>,
+    /// Content rows per batch (memory holds one batch).
+    pub batch_rows: usize,
+}
+
+impl Default for Customer360Options {
+    fn default() -> Self {
+        Customer360Options {
+            range: None,
+            months: None,
+            sink: None,
+            batch_rows: 1_000_000,
+        }
+    }
+}
+
+/// Every table a Customer 360 run produces, collected (they are per customer).
+pub struct Customer360Outputs {
+    pub quarantine_summary: DataFrame,
+    pub customer_profile: DataFrame,
+    pub segment_summary: DataFrame,
+    pub search_top_keyword: DataFrame,
+    pub search_trend: DataFrame,
+    /// Omitted without a contract–user link.
+    pub customer_360: Option<DataFrame>,
+    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined` per raw table.
+    pub table_counts: DataFrame,
+    /// The days the activeness bounds are scaled for (C6).
+    pub period_days: i64,
+    /// `q1`, `median` of `total_duration` (C7).
+    pub quartiles: DataFrame,
+    /// The months the trend compares (C11), when two were available.
+    pub trend_months: Option<(i32, i32)>,
+    /// What the run decided that a reader should know (omitted tables, …).
+    pub notices: Vec<String>,
+}
+
+impl Customer360Outputs {
+    /// The spec's output tables that this run produced, by name, in the spec's order.
+    pub fn tables(&self) -> Vec<(&'static str, &DataFrame)> {
+        let mut tables = vec![
+            ("quarantine_summary", &self.quarantine_summary),
+            ("customer_profile", &self.customer_profile),
+            ("segment_summary", &self.segment_summary),
+            ("search_top_keyword", &self.search_top_keyword),
+            ("search_trend", &self.search_trend),
+        ];
+        if let Some(joined) = &self.customer_360 {
+            tables.push(("customer_360", joined));
+        }
+        tables
+    }
+
+    /// The tables C13 loads into the database.
+    pub fn database_tables(&self) -> Vec<(&'static str, &DataFrame)> {
+        self.tables()
+            .into_iter()
+            .filter(|(name, _)| {
+                matches!(*name, "customer_360" | "customer_profile" | "search_trend")
+            })
+            .collect()
+    }
+}
+
+/// Row counts of one validated table.
+struct TableCount {
+    table: &'static str,
+    rows_valid: u64,
+    rows_quarantined: u64,
+}
+
+/// Runs the whole Customer 360 pipeline and writes its interim and output tables.
+pub fn run(
+    paths: &Customer360Paths,
+    options: &Customer360Options,
+    progress: &mut Progress,
+) -> Result<Customer360Outputs> {
+    let mut counts = Vec::new();
+    let mut notices = Vec::new();
+
+    let (content_count, period_days) = validate_content(paths, options)?;
+    progress.done(
+        "C1 validate content",
+        Some(content_count.rows_valid + content_count.rows_quarantined),
+    );
+    counts.push(content_count);
+
+    let search_count = validate_search(paths)?;
+    progress.done(
+        "C8 validate search",
+        Some(search_count.rows_valid + search_count.rows_quarantined),
+    );
+    counts.push(search_count);
+
+    let mapping_raw = mapping_frame(paths)?;
+    counts.push(validate_small(paths, mapping_raw, &tables::mapping(), &[])?);
+    let link_table = tables::contract_users();
+    let has_link = paths.raw.join(tables::LINK_CSV).is_file();
+    if has_link {
+        let link_raw = link_table.scan(&paths.raw)?;
+        counts.push(validate_small(paths, link_raw, &link_table, &[])?);
+    } else {
+        notices.push(format!(
+            "customer_360 is omitted: there is no {} in {} to link contracts to users (C12)",
+            tables::LINK_CSV,
+            paths.raw.display()
+        ));
+    }
+    progress.done("validate mapping and link", None);
+
+    let content = scan_parquet(&paths.content_parts().join("*.parquet"))?;
+    let activity = rules::contract_activity(content, period_days)?
+        .collect_with_engine(Engine::Streaming)
+        .context("rules C2–C6 (contract activity) failed")?
+        .unwrap_single();
+    let customer_profile = rules::segment_customers(activity.lazy())
+        .collect()
+        .context("rule C7 (segments) failed")?;
+    let quartiles = rules::duration_quartiles(customer_profile.clone().lazy()).collect()?;
+    let segment_summary = rules::segment_summary(customer_profile.clone().lazy()).collect()?;
+    progress.done(
+        "C2–C7 profiles and segments",
+        Some(customer_profile.height() as u64),
+    );
+
+    let categories =
+        rules::keyword_categories(scan_parquet(&paths.valid("mapping"))?)?.collect()?;
+    let events = rules::search_events(scan_parquet(&paths.valid("search"))?);
+    let search_top_keyword = rules::top_keywords(events, categories.lazy())?
+        .collect_with_engine(Engine::Streaming)
+        .context("rules C9–C10 (top keywords) failed")?
+        .unwrap_single();
+    let months = present_months(&search_top_keyword)?;
+    let trend_months = choose_months(&months, options.months)?;
+    let search_trend = match trend_months {
+        Some((first, second)) => {
+            rules::search_trend(search_top_keyword.clone().lazy(), first, second)
+        }
+        None => {
+            notices.push(format!(
+                "search_trend is empty: the search logs hold {} month(s), C11 needs two",
+                months.len()
+            ));
+            rules::search_trend(search_top_keyword.clone().lazy().filter(lit(false)), 0, 0)
+        }
+    }
+    .collect()
+    .context("rule C11 (search trend) failed")?;
+    progress.done(
+        "C9–C11 search keywords and trend",
+        Some(search_top_keyword.height() as u64),
+    );
+
+    let customer_360 = if has_link {
+        let link = scan_parquet(&paths.valid(link_table.schema.name))?;
+        let joined = rules::customer_360(
+            link,
+            customer_profile.clone().lazy(),
+            search_trend.clone().lazy(),
+        )
+        .collect()
+        .context("rule C12 (customer 360) failed")?;
+        progress.done("C12 customer 360", Some(joined.height() as u64));
+        Some(joined)
+    } else {
+        None
+    };
+
+    let outputs = Customer360Outputs {
+        quarantine_summary: quarantine_summary(paths, &counts)?,
+        customer_profile,
+        segment_summary,
+        search_top_keyword,
+        search_trend,
+        customer_360,
+        table_counts: table_counts_frame(&counts)?,
+        period_days,
+        quartiles,
+        trend_months,
+        notices,
+    };
+    write_outputs(&paths.processed, &outputs)?;
+    progress.done("C13 write files", None);
+    if let Some(sink) = &options.sink {
+        load_tables(sink, &outputs.database_tables())?;
+        progress.done(&format!("C13 load into {sink}"), None);
+    }
+    Ok(outputs)
+}
+
+/// C1: reads the selected daily content files in batches, validates each and writes
+/// its valid rows and quarantine as Parquet parts. Returns the counts and the period
+/// length in days (the `--from/--to` range, else first to last file date).
+fn validate_content(
+    paths: &Customer360Paths,
+    options: &Customer360Options,
+) -> Result<(TableCount, i64)> {
+    let days = daily_entries(&paths.raw.join(tables::CONTENT_DIR), ".json", options.range)?;
+    let period_days = match options.range {
+        Some(range) => range.days(),
+        None => (days[days.len() - 1].date - days[0].date).num_days() + 1,
+    };
+    let files: Vec<NdjsonFile> = days
+        .iter()
+        .map(|d| NdjsonFile {
+            path: d.path.clone(),
+            constants: vec![d.date.format("%Y%m%d").to_string()],
+        })
+        .collect();
+    let valid_dir = paths.content_parts();
+    let quarantine_dir = paths.content_quarantine_parts();
+    for dir in [&valid_dir, &quarantine_dir] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let schema = tables::content();
+    let mut count = TableCount {
+        table: schema.name,
+        rows_valid: 0,
+        rows_quarantined: 0,
+    };
+    let mut part = 0usize;
+    let mut write_batch = |raw: DataFrame| -> Result<()> {
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let mut valid = valid
+            .drop(polars::prelude::cols([crate::schema::ROW_NR]))
+            .collect()?;
+        let mut quarantine = quarantine.collect()?;
+        count.rows_valid += valid.height() as u64;
+        count.rows_quarantined += quarantine.height() as u64;
+        let name = format!("part-{part:05}.parquet");
+        write_parquet(&mut valid, &valid_dir.join(&name))?;
+        write_parquet(&mut quarantine, &quarantine_dir.join(&name))?;
+        part += 1;
+        Ok(())
+    };
+    let rows_read = tables::content_reader(options.batch_rows).read(&files, &mut write_batch)?;
+    if rows_read == 0 {
+        // Only empty files: one empty part keeps the folder scannable.
+        write_batch(empty_content_batch()?)?;
+    }
+    Ok((count, period_days))
+}
+
+/// A raw content batch without rows, with the reader's columns.
+fn empty_content_batch() -> Result<DataFrame> {
+    let reader = tables::content_reader(1);
+    let mut columns = vec![
+        crate::schema::SOURCE_FILE,
+        crate::schema::LINE,
+        crate::schema::ROW_NR,
+        crate::schema::LAYOUT_ERROR,
+    ];
+    columns.extend(reader.fields.iter().map(|f| f.column));
+    columns.extend(reader.constant_columns.iter().copied());
+    let mut frame = DataFrame::empty();
+    for name in columns {
+        let dtype = match name {
+            crate::schema::LINE => DataType::UInt32,
+            crate::schema::ROW_NR => DataType::UInt64,
+            _ => DataType::String,
+        };
+        frame.with_column(polars::prelude::Column::new_empty(name.into(), &dtype))?;
+    }
+    Ok(frame)
+}
+
+fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    ParquetWriter::new(file)
+        .finish(df)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// C8: validates the search logs from every daily folder's Parquet files in one
+/// streaming pass.
+fn validate_search(paths: &Customer360Paths) -> Result<TableCount> {
+    let root = paths.raw.join(tables::SEARCH_DIR);
+    let mut files = Vec::new();
+    for day in daily_entries(&root, "", None)? {
+        let mut parts: Vec<PathBuf> = std::fs::read_dir(&day.path)
+            .with_context(|| format!("cannot list {}", day.path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        parts.sort();
+        files.extend(parts);
+    }
+    if files.is_empty() {
+        bail!("no Parquet file in the daily folders of {}", root.display());
+    }
+    let schema = tables::search();
+    let raw = scan_parquet_as_text(&files, &root, &schema.column_names())?;
+    let Validation { valid, quarantine } = validate_with(raw, &schema, &tables::search_checks());
+    let name = schema.name;
+    sink_parquet_all(vec![
+        (valid, paths.valid(name)),
+        (quarantine, paths.quarantine(name)),
+    ])
+    .with_context(|| format!("cannot validate the search logs in {}", root.display()))?;
+    Ok(TableCount {
+        table: name,
+        rows_valid: count_rows(&paths.valid(name))?,
+        rows_quarantined: count_rows(&paths.quarantine(name))?,
+    })
+}
+
+/// The keyword mapping's raw rows: `mapping.xlsx` when present, else `mapping.csv`.
+fn mapping_frame(paths: &Customer360Paths) -> Result<LazyFrame> {
+    let table = tables::mapping();
+    let workbook = paths.raw.join(tables::MAPPING_XLSX);
+    if workbook.is_file() {
+        Ok(read_first_sheet(&workbook, &table.schema.column_names())?.lazy())
+    } else {
+        table.scan(&paths.raw)
+    }
+}
+
+/// Validates a small raw table and writes its valid rows and quarantine.
+fn validate_small(
+    paths: &Customer360Paths,
+    raw: LazyFrame,
+    table: &RawTable,
+    lookups: &[crate::schema::LookupRule],
+) -> Result<TableCount> {
+    let name = table.schema.name;
+    let Validation { valid, quarantine } = validate_with(raw, &table.schema, lookups);
+    sink_parquet_all(vec![
+        (valid, paths.valid(name)),
+        (quarantine, paths.quarantine(name)),
+    ])
+    .with_context(|| format!("cannot validate the raw table `{name}`"))?;
+    Ok(TableCount {
+        table: name,
+        rows_valid: count_rows(&paths.valid(name))?,
+        rows_quarantined: count_rows(&paths.quarantine(name))?,
+    })
+}
+
+/// The months present in the top-keyword table, ascending.
+fn present_months(top: &DataFrame) -> Result<Vec<i32>> {
+    let months = top
+        .column("month")?
+        .unique_stable()?
+        .sort(Default::default())?;
+    Ok(months.i32()?.into_no_null_iter().collect())
+}
+
+/// The two months C11 compares: the requested pair, which must be present, else the
+/// last two present; `None` when fewer than two are present.
+fn choose_months(present: &[i32], requested: Option<(i32, i32)>) -> Result<Option<(i32, i32)>> {
+    match requested {
+        Some((first, second)) => {
+            for month in [first, second] {
+                if !present.contains(&month) {
+                    bail!(
+                        "the month {month} has no search logs; present: {}. Consider another --months pair",
+                        present.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+                    );
+                }
+            }
+            Ok(Some((first, second)))
+        }
+        None if present.len() >= 2 => Ok(Some((
+            present[present.len() - 2],
+            present[present.len() - 1],
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// `quarantine_summary`: rows per (table, reason) over every table's quarantine.
+fn quarantine_summary(paths: &Customer360Paths, counts: &[TableCount]) -> Result<DataFrame> {
+    let mut parts = Vec::new();
+    for count in counts {
+        let quarantine = if count.table == "content" {
+            scan_parquet(&paths.content_quarantine_parts().join("*.parquet"))?
+        } else {
+            scan_parquet(&paths.quarantine(count.table))?
+        };
+        parts.push(quarantine.select([lit(count.table).alias("table"), col(REASON)]));
+    }
+    let summary = concat(parts, UnionArgs::default())?
+        .group_by([col("table"), col(REASON)])
+        .agg([len().cast(DataType::Int64).alias("rows")])
+        .sort(["table", REASON], Default::default())
+        .collect()
+        .context("cannot summarise the quarantine")?;
+    Ok(summary)
+}
+
+fn table_counts_frame(counts: &[TableCount]) -> Result<DataFrame> {
+    Ok(df!(
+        "table" => counts.iter().map(|c| c.table).collect::<Vec<_>>(),
+        "rows_in" => counts.iter().map(|c| c.rows_valid + c.rows_quarantined).collect::<Vec<_>>(),
+        "rows_valid" => counts.iter().map(|c| c.rows_valid).collect::<Vec<_>>(),
+        "rows_quarantined" => counts.iter().map(|c| c.rows_quarantined).collect::<Vec<_>>(),
+    )?)
+}
+
+/// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest. The files
+/// of an omitted `customer_360` table are removed, so that none is left from an
+/// earlier run.
+pub fn write_outputs(dir: &Path, outputs: &Customer360Outputs) -> Result<()> {
+    if outputs.customer_360.is_none() {
+        for extension in ["parquet", "csv"] {
+            let stale = dir.join(format!("customer_360.{extension}"));
+            if stale.exists() {
+                std::fs::remove_file(&stale)
+                    .with_context(|| format!("cannot remove {}", stale.display()))?;
+            }
+        }
+    }
+    let mut written = Vec::new();
+    for (name, frame) in outputs.tables() {
+        let mut frame = frame.clone();
+        written.extend(write_table(&mut frame, dir, name)?);
+    }
+    write_manifest(dir, &written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c11_defaults_to_the_last_two_months_and_checks_a_requested_pair() -> Result<()> {
+        assert_eq!(
+            choose_months(&[202205, 202206, 202207], None)?,
+            Some((202206, 202207))
+        );
+        assert_eq!(choose_months(&[202207], None)?, None);
+        assert_eq!(
+            choose_months(&[202205, 202206, 202207], Some((202205, 202206)))?,
+            Some((202205, 202206))
+        );
+        let error = choose_months(&[202206, 202207], Some((202207, 202208))).unwrap_err();
+        assert!(error.to_string().contains("202208"), "{error}");
+        Ok(())
+    }
+}

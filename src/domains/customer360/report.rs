@@ -1,0 +1,312 @@
+//! The Customer 360 report: data quality, segments, viewing, activeness, search
+//! interests and how they moved. Builds a [`Document`] from [`Customer360Outputs`];
+//! the charts summarise the output tables for display, no rule is recomputed.
+
+use anyhow::Result;
+use polars::prelude::{col, len, DataFrame, DataType, IntoLazy, SortMultipleOptions};
+
+use super::pipeline::Customer360Outputs;
+use super::rules::{ACTIVENESS, CONTENT_TYPES, CUSTOMER_TYPES, MOST_ACTIVE};
+use super::tables;
+use crate::report::{
+    bar_chart_of, heat_map, stacked_bar_chart, Document, HeatMap, StackedBarChart, Svg,
+};
+use crate::values;
+
+/// Seconds per hour, for viewing time shown in hours.
+const HOUR: f64 = 3600.0;
+
+/// Customers per activeness level, in the order of the levels.
+pub fn activeness_distribution(profile: &DataFrame) -> Result<DataFrame> {
+    let counts = profile
+        .clone()
+        .lazy()
+        .group_by([col("activeness")])
+        .agg([len().cast(DataType::Int64).alias("customers")])
+        .collect()?;
+    let order: Vec<&str> = ACTIVENESS
+        .iter()
+        .map(|b| b.label)
+        .chain([MOST_ACTIVE])
+        .collect();
+    in_label_order(&counts, "activeness", &order)
+}
+
+/// Each content type's share of customers whose most-watched type it is.
+pub fn most_watched_share(profile: &DataFrame) -> Result<DataFrame> {
+    Ok(profile
+        .clone()
+        .lazy()
+        .group_by([col("most_watch")])
+        .agg([len().cast(DataType::Int64).alias("customers")])
+        .with_column(
+            (col("customers").cast(DataType::Float64)
+                / col("customers").sum().cast(DataType::Float64))
+            .alias("share"),
+        )
+        .sort(
+            ["customers", "most_watch"],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .collect()?)
+}
+
+/// Users per (month, category) of their top keyword, most users first in each month.
+pub fn top_categories_by_month(top: &DataFrame) -> Result<DataFrame> {
+    Ok(top
+        .clone()
+        .lazy()
+        .group_by([col("month"), col("category")])
+        .agg([len().cast(DataType::Int64).alias("users")])
+        .sort(
+            ["month", "users", "category"],
+            SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+        )
+        .collect()?)
+}
+
+/// Users per (category in M, category in M+1), most frequent first.
+pub fn category_transitions(trend: &DataFrame) -> Result<DataFrame> {
+    Ok(trend
+        .clone()
+        .lazy()
+        .group_by([col("category_m1"), col("category_m2")])
+        .agg([len().cast(DataType::Int64).alias("users")])
+        .sort(
+            ["users", "category_m1", "category_m2"],
+            SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
+        )
+        .collect()?)
+}
+
+/// The rows of `counts` in the order of `order`'s labels in `column`, absent labels
+/// as 0.
+fn in_label_order(counts: &DataFrame, column: &str, order: &[&str]) -> Result<DataFrame> {
+    let labels = values::texts(counts, column, "")?;
+    let numbers = values::u64s(counts, "customers", 0)?;
+    let ordered: Vec<i64> = order
+        .iter()
+        .map(|label| {
+            labels
+                .iter()
+                .position(|l| l == label)
+                .map_or(0, |i| numbers[i] as i64)
+        })
+        .collect();
+    Ok(polars::df!(column => order, "customers" => ordered)?)
+}
+
+/// Viewing hours per content type, stacked, for each customer type.
+fn viewing_by_segment(profile: &DataFrame) -> Result<Svg> {
+    let sums: Vec<_> = CONTENT_TYPES
+        .iter()
+        .map(|c| col(c.column).sum().cast(DataType::Float64))
+        .collect();
+    let per_type = profile
+        .clone()
+        .lazy()
+        .group_by([col("customer_type")])
+        .agg(sums)
+        .collect()?;
+    let present = values::texts(&per_type, "customer_type", "")?;
+    let labels: Vec<String> = CUSTOMER_TYPES
+        .iter()
+        .filter(|t| present.iter().any(|p| p == *t))
+        .map(|t| t.to_string())
+        .collect();
+    let mut series = Vec::new();
+    for c in CONTENT_TYPES {
+        let column = values::f64s(&per_type, c.column)?;
+        let hours = labels
+            .iter()
+            .map(|label| {
+                let row = present.iter().position(|p| p == label);
+                row.and_then(|r| column[r]).unwrap_or(0.0) / HOUR
+            })
+            .collect();
+        series.push((c.label.to_string(), hours));
+    }
+    stacked_bar_chart(&StackedBarChart {
+        title: "Viewing hours by content type, per customer type".into(),
+        labels,
+        series,
+        value_label: "hours".into(),
+    })
+}
+
+/// The transition counts as a category × category heat map, each row scaled to its
+/// largest cell.
+fn transition_heat_map(transitions: &DataFrame, months: (i32, i32)) -> Result<Svg> {
+    let from = values::texts(transitions, "category_m1", "(null)")?;
+    let to = values::texts(transitions, "category_m2", "(null)")?;
+    let users = values::u64s(transitions, "users", 0)?;
+    let mut categories: Vec<String> = from.iter().chain(&to).cloned().collect();
+    categories.sort();
+    categories.dedup();
+    let mut cells = vec![vec![None; categories.len()]; categories.len()];
+    for ((a, b), n) in from.iter().zip(&to).zip(&users) {
+        let r = categories.iter().position(|c| c == a);
+        let c = categories.iter().position(|c| c == b);
+        if let (Some(r), Some(c)) = (r, c) {
+            cells[r][c] = Some(*n as f64);
+        }
+    }
+    for row in &mut cells {
+        let max = row.iter().flatten().copied().fold(0.0f64, f64::max);
+        if max > 0.0 {
+            row.iter_mut().flatten().for_each(|v| *v /= max);
+        }
+    }
+    heat_map(&HeatMap {
+        title: format!(
+            "Top search category: {} (rows) → {} (columns)",
+            months.0, months.1
+        ),
+        rows: categories.clone(),
+        columns: categories,
+        values: cells,
+    })
+}
+
+/// Builds the Customer 360 report.
+pub fn build(outputs: &Customer360Outputs) -> Result<Document> {
+    let mut doc = Document::new("Customer 360 report");
+    doc.text(format!(
+        "IPTV content logs and search logs turned into per-customer profiles, IQR segments and \
+         month-over-month search trends (rules C1–C13 of spec/customer360.md). Activeness bounds \
+         are scaled to a period of {} days.",
+        outputs.period_days
+    ));
+    for notice in &outputs.notices {
+        doc.text(format!("Note: {notice}."));
+    }
+
+    doc.heading("Data quality");
+    doc.table(
+        "Rows read, kept and quarantined per raw table (rows_in = rows_valid + rows_quarantined).",
+        &outputs.table_counts,
+        10,
+    );
+    doc.table(
+        "Quarantined rows by table and failed rule (C1, C8).",
+        &outputs.quarantine_summary,
+        50,
+    );
+
+    doc.heading("Segments");
+    doc.chart(
+        "segment-sizes",
+        "Customers per customer type (C7).",
+        bar_chart_of(
+            &outputs.segment_summary,
+            "customer_type",
+            "customers",
+            "Customers by segment",
+            20,
+        )?,
+    );
+    doc.table(
+        "Segment sizes and mean viewing seconds (C7).",
+        &outputs.segment_summary,
+        20,
+    );
+    doc.table(
+        "Q1 and median of total_duration over all profiled contracts (inverted CDF), which the segments compare against (C7).",
+        &outputs.quartiles,
+        1,
+    );
+
+    doc.heading("Viewing");
+    doc.chart(
+        "viewing-by-category",
+        "Viewing hours by content type within each customer type (C3).",
+        viewing_by_segment(&outputs.customer_profile)?,
+    );
+    let activeness = activeness_distribution(&outputs.customer_profile)?;
+    doc.chart(
+        "activeness",
+        "Customers per activeness level (C6).",
+        bar_chart_of(&activeness, "activeness", "customers", "Activeness", 10)?,
+    );
+    let most_watched = most_watched_share(&outputs.customer_profile)?;
+    doc.chart(
+        "most-watched",
+        "Share of customers by most-watched content type (C4).",
+        bar_chart_of(
+            &most_watched,
+            "most_watch",
+            "share",
+            "Most-watched content type",
+            10,
+        )?,
+    );
+    doc.table(
+        "Customers by most-watched content type (C4).",
+        &most_watched,
+        10,
+    );
+    doc.table(
+        "Customer profiles, first rows (C2–C7).",
+        &outputs.customer_profile,
+        10,
+    );
+
+    doc.heading("Search interests");
+    let by_month = top_categories_by_month(&outputs.search_top_keyword)?;
+    doc.table(
+        "Users per category of their top keyword, by month (C9, C10).",
+        &by_month,
+        60,
+    );
+    if let Some(months) = outputs.trend_months {
+        let transitions = category_transitions(&outputs.search_trend)?;
+        doc.chart(
+            "category-transitions",
+            "Where users' top search category went from one month to the next, each row scaled to its largest cell (C11).",
+            transition_heat_map(&transitions, months)?,
+        );
+        doc.table(
+            format!(
+                "Category transitions {} → {}: users per pair (C11).",
+                months.0, months.1
+            ),
+            &transitions,
+            60,
+        );
+    }
+    doc.table(
+        "Search trends, first rows (C11).",
+        &outputs.search_trend,
+        10,
+    );
+    if let Some(joined) = &outputs.customer_360 {
+        doc.table("Customer 360, first rows (C12).", joined, 10);
+    }
+
+    doc.heading("Raw inputs");
+    doc.text(
+        "The declared schema of each raw table: how each field is parsed and checked. A row failing a \
+         check is quarantined under `column|rule`; a null always passes value checks.",
+    );
+    doc.table(
+        "content (content/YYYYMMDD.json, fields under _source)",
+        &tables::content().dictionary()?,
+        20,
+    );
+    doc.table(
+        "search (search/YYYYMMDD/*.parquet)",
+        &tables::search().dictionary()?,
+        20,
+    );
+    doc.table(
+        "mapping (mapping.xlsx or mapping.csv)",
+        &tables::mapping().schema.dictionary()?,
+        20,
+    );
+    doc.table(
+        "contract_users (contract_users.csv, optional)",
+        &tables::contract_users().schema.dictionary()?,
+        20,
+    );
+    Ok(doc)
+}

@@ -1,0 +1,330 @@
+//! Rules C1–C12 of `spec/customer360.md` as lazy transforms over the validated
+//! tables. Each function documents the rule it implements and its columns; the
+//! generic pieces (pivots, arg-max, buckets, quantiles, top-k, period change) come
+//! from [`crate::transforms`].
+
+use polars::prelude::*;
+
+use super::tables::APP_TYPES;
+use crate::transforms::{
+    arg_max_label, ascii_digits, bucket, category_sums, change_kind, compare_periods,
+    first_matching, first_true, inverted_cdf_quantile, keep_first, keeping_left_order, month_key,
+    nonzero_labels, scale_buckets, top_k_within, transition, Bucket, Category, SegmentRule,
+    SortKey,
+};
+
+/// The five content types in C4's tie order, with their C3 columns.
+pub const CONTENT_TYPES: [Category<'static>; 5] = [
+    Category {
+        value: "Truyen_hinh",
+        column: "Total_Truyen_hinh",
+        label: "Truyen_hinh",
+    },
+    Category {
+        value: "Phim_truyen",
+        column: "Total_Phim_truyen",
+        label: "Phim_truyen",
+    },
+    Category {
+        value: "The_thao",
+        column: "Total_The_thao",
+        label: "The_thao",
+    },
+    Category {
+        value: "Giai_tri",
+        column: "Total_Giai_tri",
+        label: "Giai_tri",
+    },
+    Category {
+        value: "Thieu_nhi",
+        column: "Total_Thieu_nhi",
+        label: "Thieu_nhi",
+    },
+];
+
+/// C6's activeness buckets for a month (31 days); days past the last are `very high`.
+pub const ACTIVENESS: [Bucket; 4] = [
+    Bucket {
+        upper: 7,
+        label: "very low",
+    },
+    Bucket {
+        upper: 14,
+        label: "low",
+    },
+    Bucket {
+        upper: 21,
+        label: "moderate",
+    },
+    Bucket {
+        upper: 28,
+        label: "high",
+    },
+];
+/// The label past the last activeness bound.
+pub const MOST_ACTIVE: &str = "very high";
+/// The period the activeness bounds are written for.
+pub const ACTIVENESS_BASE_DAYS: i64 = 31;
+
+/// The customer types of C7, in the order their rules are checked, then `anomaly`.
+pub const CUSTOMER_TYPES: [&str; 7] = [
+    "leaving",
+    "need attention",
+    "normal",
+    "potential",
+    "loyal",
+    "VIP",
+    "anomaly",
+];
+
+/// A search keyword with no mapping (C10).
+pub const UNMAPPED: &str = "Unmapped";
+
+/// The profile columns after `contract`, in the spec's order.
+pub const PROFILE_COLUMNS: [&str; 12] = [
+    "Total_Truyen_hinh",
+    "Total_Phim_truyen",
+    "Total_The_thao",
+    "Total_Giai_tri",
+    "Total_Thieu_nhi",
+    "total_duration",
+    "total_devices",
+    "most_watch",
+    "customer_taste",
+    "active_days",
+    "activeness",
+    "customer_type",
+];
+
+/// The trend columns after `user_id`, in the spec's order.
+pub const TREND_COLUMNS: [&str; 6] = [
+    "keyword_m1",
+    "keyword_m2",
+    "category_m1",
+    "category_m2",
+    "trending_type",
+    "previous",
+];
+
+/// `text` without surrounding white space.
+pub fn trimmed(text: Expr) -> Expr {
+    text.str().strip_chars(lit(NULL))
+}
+
+/// C1: the content type of an app name (null for an app C1 does not know).
+pub fn content_type(app: Expr) -> Expr {
+    let cases = APP_TYPES
+        .iter()
+        .map(|(name, kind)| (app.clone().eq(lit(*name)), lit(*kind)))
+        .collect();
+    first_true(cases, lit(NULL).cast(DataType::String))
+}
+
+/// C2–C6: one row per contract with valid content rows (`Contract`, `Mac`,
+/// `AppName`, `TotalDuration`, `Date`). `days` is the length of the period, which
+/// scales the activeness bounds when longer than 31 days. Sorted by `contract`;
+/// `customer_type` is added by [`segment_customers`].
+pub fn contract_activity(content: LazyFrame, days: i64) -> PolarsResult<LazyFrame> {
+    let mut aggregations = category_sums("__type", "TotalDuration", &CONTENT_TYPES);
+    aggregations.push(
+        col("Mac")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("total_devices"),
+    );
+    aggregations.push(
+        col("Date")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("active_days"),
+    );
+    let totals: Vec<Expr> = CONTENT_TYPES.iter().map(|c| col(c.column)).collect();
+    let activeness = scale_buckets(&ACTIVENESS, days, ACTIVENESS_BASE_DAYS);
+    Ok(content
+        .select([
+            col("Contract").alias("contract"),
+            col("Mac"),
+            col("Date"),
+            col("TotalDuration").cast(DataType::Int64),
+            content_type(col("AppName")).alias("__type"),
+        ])
+        .group_by([col("contract")])
+        .agg(aggregations)
+        .with_column(polars::lazy::dsl::sum_horizontal(totals, false)?.alias("total_duration"))
+        .with_columns([
+            arg_max_label(&CONTENT_TYPES)?.alias("most_watch"),
+            nonzero_labels(&CONTENT_TYPES, "-").alias("customer_taste"),
+            bucket(col("active_days"), &activeness, MOST_ACTIVE)?.alias("activeness"),
+        ])
+        .sort(["contract"], Default::default()))
+}
+
+/// C7: adds `customer_type` from the activeness and the total against Q1 and the
+/// median of `total_duration` over all rows (inverted CDF), then puts the columns in
+/// the spec's order: `contract`, then [`PROFILE_COLUMNS`].
+pub fn segment_customers(activity: LazyFrame) -> LazyFrame {
+    let total = || col("total_duration");
+    let q1 = || col("__q1");
+    let median = || col("__median");
+    let is = |label: &str| col("activeness").eq(lit(label.to_string()));
+    let rules = [
+        SegmentRule::new(is("very low").and(total().lt(q1())), "leaving"),
+        SegmentRule::new(is("low").and(total().lt(median())), "need attention"),
+        SegmentRule::new(is("moderate").and(total().lt(median())), "normal"),
+        SegmentRule::new(is("moderate").and(total().gt_eq(median())), "potential"),
+        SegmentRule::new(is("high").and(total().gt(q1())), "loyal"),
+        SegmentRule::new(is("very high").and(total().gt(q1())), "VIP"),
+    ];
+    let mut columns = vec![col("contract")];
+    columns.extend(PROFILE_COLUMNS.iter().map(|c| col(*c)));
+    activity
+        .with_columns([
+            inverted_cdf_quantile(total(), 25).alias("__q1"),
+            inverted_cdf_quantile(total(), 50).alias("__median"),
+        ])
+        .with_column(first_matching(&rules, "anomaly").alias("customer_type"))
+        .select(columns)
+}
+
+/// The Q1 and median of `total_duration` that C7 compares against, as one row.
+pub fn duration_quartiles(profile: LazyFrame) -> LazyFrame {
+    profile.select([
+        inverted_cdf_quantile(col("total_duration"), 25).alias("q1"),
+        inverted_cdf_quantile(col("total_duration"), 50).alias("median"),
+    ])
+}
+
+/// `segment_summary`: customers and mean `total_duration` per `customer_type`.
+pub fn segment_summary(profile: LazyFrame) -> LazyFrame {
+    profile
+        .group_by([col("customer_type")])
+        .agg([
+            len().cast(DataType::Int64).alias("customers"),
+            col("total_duration")
+                .cast(DataType::Float64)
+                .mean()
+                .alias("avg_total_duration"),
+        ])
+        .sort(["customer_type"], Default::default())
+}
+
+/// The pattern a search datetime must match after digit normalisation (C8).
+const SEARCH_DATETIME: &str = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d+)?)?$";
+
+/// C8: a search log's `datetime` text parsed after mapping Persian and Arabic-Indic
+/// digits to ASCII: `yyyy-MM-dd`, optionally ` HH:mm:ss` and a fraction (dropped).
+/// Null when it does not parse (including impossible dates such as 2022-02-30).
+pub fn parsed_search_datetime(raw: Expr) -> Expr {
+    let text = ascii_digits(raw);
+    let well_formed = text.clone().str().contains(lit(SEARCH_DATETIME), true);
+    let whole_seconds = when(text.clone().str().len_chars().eq(lit(10)))
+        .then(concat_str([text.clone(), lit(" 00:00:00")], "", false))
+        .otherwise(text.str().slice(lit(0), lit(19)));
+    let parsed = whole_seconds.str().strptime(
+        DataType::Datetime(TimeUnit::Microseconds, None),
+        StrptimeOptions {
+            format: Some("%Y-%m-%d %H:%M:%S".into()),
+            strict: false,
+            exact: true,
+            cache: true,
+        },
+        lit("raise"),
+    );
+    when(well_formed.fill_null(lit(false)))
+        .then(parsed)
+        .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Microseconds, None)))
+}
+
+/// C8: valid search rows as `month` (yyyymm), `user_id` and the trimmed `keyword`.
+pub fn search_events(valid_search: LazyFrame) -> LazyFrame {
+    valid_search.select([
+        month_key(parsed_search_datetime(col("datetime"))),
+        col("user_id"),
+        trimmed(col("keyword")).alias("keyword"),
+    ])
+}
+
+/// C10: the mapping with trimmed `search` keys, the first row kept for a key that
+/// appears more than once (by `row_nr`).
+pub fn keyword_categories(valid_mapping: LazyFrame) -> PolarsResult<LazyFrame> {
+    let trimmed_keys = valid_mapping.with_column(trimmed(col("search")).alias("search"));
+    Ok(keep_first(trimmed_keys, &["search"], "row_nr")?.select([col("search"), col("category")]))
+}
+
+/// C9 and C10: per (month, user_id), the most searched keyword with its count
+/// (`searches`), ties to the lexicographically smallest keyword, and its category
+/// (`Unmapped` without an exact match). Sorted by month, user_id.
+pub fn top_keywords(events: LazyFrame, categories: LazyFrame) -> PolarsResult<LazyFrame> {
+    let counts = events
+        .group_by([col("month"), col("user_id"), col("keyword")])
+        .agg([len().cast(DataType::Int64).alias("searches")]);
+    let top = top_k_within(
+        counts,
+        &["month", "user_id"],
+        &[SortKey::desc("searches"), SortKey::asc("keyword")],
+        1,
+        "__rank",
+    )?;
+    Ok(top
+        .join(
+            categories,
+            [col("keyword")],
+            [col("search")],
+            keeping_left_order(JoinType::Left),
+        )
+        .select([
+            col("month"),
+            col("user_id"),
+            col("keyword"),
+            col("searches"),
+            col("category").fill_null(lit(UNMAPPED)),
+        ])
+        .sort(["month", "user_id"], Default::default()))
+}
+
+/// C11: users whose top keyword is known in both `first` and `second` (yyyymm), with
+/// both keywords and categories, `trending_type` and `previous`. Sorted by user_id.
+pub fn search_trend(top: LazyFrame, first: i32, second: i32) -> LazyFrame {
+    compare_periods(
+        top,
+        "user_id",
+        "month",
+        first,
+        second,
+        &["keyword", "category"],
+    )
+    .with_columns([
+        change_kind(col("category_m1"), col("category_m2")).alias("trending_type"),
+        transition(col("category_m1"), col("category_m2")).alias("previous"),
+    ])
+    .select(
+        std::iter::once(col("user_id"))
+            .chain(TREND_COLUMNS.iter().map(|c| col(*c)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// C12: one row per distinct link (contract, user_id) whose contract has a profile,
+/// with the profile columns, then the trend columns (null when the user has none).
+/// Sorted by contract, user_id.
+pub fn customer_360(link: LazyFrame, profile: LazyFrame, trend: LazyFrame) -> LazyFrame {
+    let mut columns = vec![col("contract"), col("user_id")];
+    columns.extend(PROFILE_COLUMNS.iter().map(|c| col(*c)));
+    columns.extend(TREND_COLUMNS.iter().map(|c| col(*c)));
+    link.select([col("contract"), col("user_id")])
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .join(
+            profile,
+            [col("contract")],
+            [col("contract")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            trend,
+            [col("user_id")],
+            [col("user_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select(columns)
+        .sort(["contract", "user_id"], Default::default())
+}

@@ -1,0 +1,137 @@
+//! The Customer 360 raw tables: where they live, their layout and their declared
+//! schema. This is the one place that names the raw files and their fields.
+//!
+//! - `content/YYYYMMDD.json`: newline-delimited JSON, fields under `_source`, the
+//!   row's `Date` from the file name (C1's checks are declared here);
+//! - `search/YYYYMMDD/*.parquet`: one folder per day (C8's checks are in
+//!   [`search_checks`]);
+//! - `mapping.xlsx` (first sheet) or `mapping.csv`: `search, category`;
+//! - `contract_users.csv`: `contract, user_id` (optional).
+
+use polars::prelude::{col, lit, Expr};
+
+use super::rules::{parsed_search_datetime, trimmed};
+use crate::io::{JsonField, NdjsonReader, RawTable, TextLayout};
+use crate::schema::{Column, ColumnType, LookupRule, TableSchema};
+
+/// The content logs' folder under the raw folder.
+pub const CONTENT_DIR: &str = "content";
+/// The search logs' folder under the raw folder.
+pub const SEARCH_DIR: &str = "search";
+/// The keyword mapping as a workbook (preferred when present).
+pub const MAPPING_XLSX: &str = "mapping.xlsx";
+/// The optional contract–user link.
+pub const LINK_CSV: &str = "contract_users.csv";
+
+/// The apps C1 knows, each with its content type.
+pub const APP_TYPES: [(&str, &str); 8] = [
+    ("CHANNEL", "Truyen_hinh"),
+    ("DSHD", "Truyen_hinh"),
+    ("KPLUS", "Truyen_hinh"),
+    ("VOD", "Phim_truyen"),
+    ("FIMS", "Phim_truyen"),
+    ("SPORT", "The_thao"),
+    ("RELAX", "Giai_tri"),
+    ("CHILD", "Thieu_nhi"),
+];
+
+/// The content logs (C1). Checked in the order of the spec's C1: unknown app,
+/// contract `0` or empty, missing Mac, non-integer or negative duration; the date
+/// comes from the file name. A line that is not JSON is `layout|invalid_json`.
+pub fn content() -> TableSchema {
+    let apps: Vec<&'static str> = APP_TYPES.iter().map(|(app, _)| *app).collect();
+    TableSchema::new(
+        "content",
+        vec![
+            Column::text("AppName").required().one_of(&apps),
+            Column::text("Contract").required().none_of(&["0"]),
+            Column::text("Mac").required(),
+            Column::new("TotalDuration", ColumnType::Int)
+                .required()
+                .range(0.0, i64::MAX as f64),
+            Column::new("Date", ColumnType::Date("%Y%m%d")).required(),
+        ],
+    )
+}
+
+/// Reads the content logs' JSON fields; `Date` is a per-file constant.
+pub fn content_reader(batch_rows: usize) -> NdjsonReader {
+    let field = |column, pointer| JsonField { column, pointer };
+    NdjsonReader {
+        fields: vec![
+            field("AppName", "/_source/AppName"),
+            field("Contract", "/_source/Contract"),
+            field("Mac", "/_source/Mac"),
+            field("TotalDuration", "/_source/TotalDuration"),
+        ],
+        constant_columns: vec!["Date"],
+        batch_rows,
+    }
+}
+
+/// The search log columns the rules use, read as text from each day's Parquet files.
+pub fn search() -> TableSchema {
+    TableSchema::new(
+        "search",
+        vec![
+            Column::text("eventID"),
+            Column::text("datetime"),
+            Column::text("user_id"),
+            Column::text("keyword"),
+        ],
+    )
+}
+
+/// C8's checks, in order: the datetime does not parse after digit normalisation
+/// (`bad_datetime`), then an empty user or trimmed keyword.
+pub fn search_checks() -> Vec<LookupRule> {
+    let empty = |e: Expr| e.clone().is_null().or(e.eq(lit("")));
+    vec![
+        LookupRule {
+            failed: parsed_search_datetime(col("datetime")).is_null(),
+            reason: "bad_datetime",
+        },
+        LookupRule {
+            failed: empty(trimmed(col("user_id"))),
+            reason: "user_id|required",
+        },
+        LookupRule {
+            failed: empty(trimmed(col("keyword"))),
+            reason: "keyword|required",
+        },
+    ]
+}
+
+/// The keyword mapping (C10): `mapping.xlsx`'s first sheet, else `mapping.csv`.
+pub fn mapping() -> RawTable {
+    RawTable {
+        schema: TableSchema::new(
+            "mapping",
+            vec![
+                Column::text("search").required(),
+                Column::text("category").required(),
+            ],
+        ),
+        prefix: "mapping",
+        suffix: ".csv",
+        layout: TextLayout::CSV_WITH_HEADER,
+        parquet_allowed: false,
+    }
+}
+
+/// The contract–user link (C12), optional.
+pub fn contract_users() -> RawTable {
+    RawTable {
+        schema: TableSchema::new(
+            "contract_users",
+            vec![
+                Column::text("contract").required(),
+                Column::text("user_id").required(),
+            ],
+        ),
+        prefix: "contract_users",
+        suffix: ".csv",
+        layout: TextLayout::CSV_WITH_HEADER,
+        parquet_allowed: false,
+    }
+}

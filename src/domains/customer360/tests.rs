@@ -1,0 +1,455 @@
+//! Rules C1–C12 on hand-made inputs, expected values worked out by hand.
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use super::rules::*;
+use super::tables;
+use crate::io::NdjsonFile;
+use crate::schema::{validate, validate_with, Validation, LINE, REASON, ROW_NR};
+use crate::values::{texts, u64s};
+
+fn ints(df: &DataFrame, column: &str) -> PolarsResult<Vec<i64>> {
+    Ok(df
+        .column(column)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .into_no_null_iter()
+        .collect())
+}
+
+/// Content rows as the validated table holds them.
+fn content(rows: &[(&str, &str, &str, i64, &str)]) -> PolarsResult<LazyFrame> {
+    let date = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    Ok(df!(
+        "Contract" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "Mac" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "AppName" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "TotalDuration" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "Date" => rows.iter().map(|r| date(r.4)).collect::<Vec<_>>(),
+    )?
+    .lazy())
+}
+
+#[test]
+fn c1_quarantines_each_fault_with_its_line() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("20220401.json");
+    let line = |contract: &str, mac: &str, app: &str, duration: &str| {
+        format!(
+            r#"{{"_index":"history","_source":{{"Contract":{contract},"Mac":{mac},"AppName":{app},"TotalDuration":{duration}}}}}"#
+        )
+    };
+    let lines = [
+        line(r#""SGH1""#, r#""M1""#, r#""KPLUS""#, "60"),
+        line(r#""SGH1""#, r#""M1""#, r#""GAME""#, "60"),
+        line(r#""0""#, r#""M1""#, r#""VOD""#, "60"),
+        line(r#""""#, r#""M1""#, r#""VOD""#, "60"),
+        line(r#""SGH2""#, "null", r#""VOD""#, "60"),
+        line(r#""SGH2""#, r#""M2""#, r#""VOD""#, r#""12.5""#),
+        r#"{"_source":{"Contract":"SGH3""#.to_string(),
+        line(r#""SGH2""#, r#""M2""#, r#""SPORT""#, r#""45""#),
+    ];
+    std::fs::write(&path, lines.join("\n"))?;
+    let files = [NdjsonFile {
+        path,
+        constants: vec!["20220401".into()],
+    }];
+    let mut frames = Vec::new();
+    tables::content_reader(100).read(&files, |df| {
+        frames.push(df);
+        Ok(())
+    })?;
+    let Validation { valid, quarantine } = validate(frames.remove(0).lazy(), &tables::content());
+    let quarantine = quarantine.collect()?;
+    assert_eq!(
+        texts(&quarantine, REASON, "")?,
+        [
+            "AppName|one_of",
+            "Contract|none_of",
+            "Contract|required",
+            "Mac|required",
+            "TotalDuration|dtype",
+            "layout|invalid_json"
+        ]
+    );
+    assert_eq!(u64s(&quarantine, LINE, 0)?, [2, 3, 4, 5, 6, 7]);
+    let valid = valid.collect()?;
+    assert_eq!(texts(&valid, "Contract", "")?, ["SGH1", "SGH2"]);
+    assert_eq!(
+        ints(&valid, "TotalDuration")?,
+        [60, 45],
+        "a quoted integer is an integer"
+    );
+    assert_eq!(
+        valid.column("Date")?.dtype(),
+        &DataType::Date,
+        "the date comes from the file name"
+    );
+    Ok(())
+}
+
+#[test]
+fn c1_maps_every_app_to_its_type() -> PolarsResult<()> {
+    let apps = [
+        "CHANNEL", "DSHD", "KPLUS", "VOD", "FIMS", "SPORT", "RELAX", "CHILD", "GAME",
+    ];
+    let out = df!("app" => apps)?
+        .lazy()
+        .select([content_type(col("app")).alias("t")])
+        .collect()?;
+    assert_eq!(
+        texts(&out, "t", "<null>")?,
+        [
+            "Truyen_hinh",
+            "Truyen_hinh",
+            "Truyen_hinh",
+            "Phim_truyen",
+            "Phim_truyen",
+            "The_thao",
+            "Giai_tri",
+            "Thieu_nhi",
+            "<null>"
+        ]
+    );
+    Ok(())
+}
+
+/// Contract A: 2 devices, TV 100 + 50, film 150 (a tie with TV), 3 days.
+/// Contract B: 1 device, sport 10, kids 0 seconds, 1 day.
+fn two_contracts() -> PolarsResult<LazyFrame> {
+    content(&[
+        ("A", "m1", "CHANNEL", 100, "2022-04-01"),
+        ("A", "m2", "KPLUS", 50, "2022-04-02"),
+        ("A", "m1", "VOD", 150, "2022-04-03"),
+        ("B", "m9", "SPORT", 10, "2022-04-01"),
+        ("B", "m9", "CHILD", 0, "2022-04-01"),
+    ])
+}
+
+#[test]
+fn c2_to_c6_profile_each_contract() -> PolarsResult<()> {
+    let out = contract_activity(two_contracts()?, 30)?.collect()?;
+    assert_eq!(texts(&out, "contract", "")?, ["A", "B"]);
+    assert_eq!(ints(&out, "total_devices")?, [2, 1], "C2: distinct Macs");
+    assert_eq!(ints(&out, "Total_Truyen_hinh")?, [150, 0], "C3");
+    assert_eq!(ints(&out, "Total_Phim_truyen")?, [150, 0]);
+    assert_eq!(ints(&out, "Total_The_thao")?, [0, 10]);
+    assert_eq!(ints(&out, "Total_Giai_tri")?, [0, 0], "C3: missing → 0");
+    assert_eq!(ints(&out, "Total_Thieu_nhi")?, [0, 0]);
+    assert_eq!(ints(&out, "total_duration")?, [300, 10]);
+    assert_eq!(
+        texts(&out, "most_watch", "")?,
+        ["Truyen_hinh", "The_thao"],
+        "C4: tie to Truyen_hinh"
+    );
+    assert_eq!(
+        texts(&out, "customer_taste", "")?,
+        ["Truyen_hinh-Phim_truyen", "The_thao"],
+        "C5: zero types left out"
+    );
+    assert_eq!(ints(&out, "active_days")?, [3, 1], "C6: distinct dates");
+    assert_eq!(texts(&out, "activeness", "")?, ["very low", "very low"]);
+    Ok(())
+}
+
+#[test]
+fn c6_activeness_bounds_and_their_scaling() -> PolarsResult<()> {
+    // One contract per active-day count; each row is a distinct day.
+    let mut rows = Vec::new();
+    let names: Vec<String> = [7, 8, 14, 15, 21, 22, 28, 29]
+        .iter()
+        .map(|d| format!("c{d:02}"))
+        .collect();
+    let days: Vec<String> = (0..62)
+        .map(|d| {
+            (NaiveDate::from_ymd_opt(2022, 4, 1).unwrap() + chrono::Duration::days(d))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .collect();
+    for (name, count) in names.iter().zip([7, 8, 14, 15, 21, 22, 28, 29]) {
+        for day in &days[..count] {
+            rows.push((name.as_str(), "m", "VOD", 1i64, day.as_str()));
+        }
+    }
+    let month = contract_activity(content(&rows)?, 31)?.collect()?;
+    assert_eq!(
+        texts(&month, "activeness", "")?,
+        [
+            "very low",
+            "low",
+            "low",
+            "moderate",
+            "moderate",
+            "high",
+            "high",
+            "very high"
+        ]
+    );
+    // 62 days: the bounds double to 14, 28, 42, 56.
+    let two_months = contract_activity(content(&rows)?, 62)?.collect()?;
+    assert_eq!(
+        texts(&two_months, "activeness", "")?,
+        ["very low", "very low", "very low", "low", "low", "low", "low", "moderate"]
+    );
+    Ok(())
+}
+
+/// A profile with the given (activeness, total_duration) rows, contracts c0, c1, …
+fn activity(rows: &[(&str, i64)]) -> PolarsResult<LazyFrame> {
+    let n = rows.len();
+    let mut df = df!(
+        "contract" => (0..n).map(|i| format!("c{i}")).collect::<Vec<_>>(),
+        "activeness" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "total_duration" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+    )?;
+    for column in PROFILE_COLUMNS {
+        if df.column(column).is_err() {
+            df.with_column(Column::new_scalar(
+                column.into(),
+                Scalar::null(DataType::String),
+                n,
+            ))?;
+        }
+    }
+    Ok(df.lazy())
+}
+
+#[test]
+fn c7_segments_against_q1_and_the_median() -> PolarsResult<()> {
+    // Totals 10, 20, …, 80 (n = 8): Q1 = the 2nd smallest = 20, median = the 4th = 40.
+    let rows = [
+        ("very low", 10),  // < Q1 → leaving
+        ("very low", 20),  // = Q1 → anomaly
+        ("low", 30),       // < median → need attention
+        ("low", 40),       // = median → anomaly
+        ("moderate", 50),  // ≥ median → potential
+        ("high", 60),      // > Q1 → loyal
+        ("very high", 70), // > Q1 → VIP
+        ("moderate", 80),  // ≥ median → potential
+    ];
+    let out = segment_customers(activity(&rows)?).collect()?;
+    assert_eq!(
+        texts(&out, "customer_type", "")?,
+        [
+            "leaving",
+            "anomaly",
+            "need attention",
+            "anomaly",
+            "potential",
+            "loyal",
+            "VIP",
+            "potential"
+        ]
+    );
+    let rows = [
+        ("moderate", 5),
+        ("moderate", 15),
+        ("high", 5),
+        ("very high", 5),
+    ];
+    // n = 4: Q1 = the 1st smallest = 5, median = the 2nd = 5.
+    let out = segment_customers(activity(&rows)?).collect()?;
+    assert_eq!(
+        texts(&out, "customer_type", "")?,
+        ["potential", "potential", "anomaly", "anomaly"],
+        "moderate at the median is potential; high and very high need more than Q1"
+    );
+    let mut names = vec!["contract"];
+    names.extend(PROFILE_COLUMNS);
+    assert_eq!(out.get_column_names(), names);
+    let summary = segment_summary(out.lazy()).collect()?;
+    assert_eq!(
+        texts(&summary, "customer_type", "")?,
+        ["anomaly", "potential"]
+    );
+    assert_eq!(ints(&summary, "customers")?, [2, 2]);
+    assert_eq!(
+        crate::values::f64s(&summary, "avg_total_duration")?,
+        [Some(5.0), Some(10.0)]
+    );
+    Ok(())
+}
+
+#[test]
+fn c8_parses_normalised_datetimes_and_nothing_else() -> PolarsResult<()> {
+    let raw = [
+        "2022-06-01 18:42:07.123",
+        "2022-06-01",
+        "۲۰۲۲-۰۷-۰۱ ۰۸:۰۰:۰۰",
+        "٢٠٢٢-٠٧-٠٢",
+        "2022-02-30",
+        "2022-06-01 25:00:00",
+        "01/06/2022",
+        "2022-06-01T18:42:07",
+        "",
+    ];
+    let out = df!("datetime" => raw)?
+        .lazy()
+        .select([month_key_of_search(col("datetime"))])
+        .collect()?;
+    let months: Vec<Option<i32>> = out.column("month")?.i32()?.iter().collect();
+    assert_eq!(
+        months,
+        [
+            Some(202206),
+            Some(202206),
+            Some(202207),
+            Some(202207),
+            None,
+            None,
+            None,
+            None,
+            None
+        ]
+    );
+    Ok(())
+}
+
+fn month_key_of_search(raw: Expr) -> Expr {
+    crate::transforms::month_key(parsed_search_datetime(raw))
+}
+
+#[test]
+fn c8_quarantines_bad_datetimes_then_empty_users_and_keywords() -> PolarsResult<()> {
+    let n = 5;
+    let raw = df!(
+        crate::schema::SOURCE_FILE => vec!["20220601/part-0.parquet"; n],
+        LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
+        ROW_NR => (0..n as u64).collect::<Vec<_>>(),
+        crate::schema::LAYOUT_ERROR => vec![None::<&str>; n],
+        "eventID" => ["e1", "e2", "e3", "e4", "e5"],
+        "datetime" => [Some("2022-06-01"), Some("bad"), Some("2022-06-01"), Some("2022-06-01"), None],
+        "user_id" => [Some("u1"), None, Some(" "), Some("u1"), Some("u1")],
+        "keyword" => [Some(" naruto "), Some("x"), Some("x"), Some("  "), Some("x")],
+    )?;
+    let Validation { valid, quarantine } =
+        validate_with(raw.lazy(), &tables::search(), &tables::search_checks());
+    let quarantine = quarantine.collect()?;
+    assert_eq!(
+        texts(&quarantine, REASON, "")?,
+        [
+            "bad_datetime",
+            "user_id|required",
+            "keyword|required",
+            "bad_datetime"
+        ]
+    );
+    let events = search_events(valid).collect()?;
+    assert_eq!(texts(&events, "keyword", "")?, ["naruto"], "trimmed");
+    assert_eq!(ints(&events, "month")?, [202206]);
+    Ok(())
+}
+
+fn mapping(rows: &[(&str, &str)]) -> PolarsResult<LazyFrame> {
+    Ok(df!(
+        ROW_NR => (0..rows.len() as u64).collect::<Vec<_>>(),
+        "search" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "category" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+    )?
+    .lazy())
+}
+
+fn events(rows: &[(i32, &str, &str)]) -> PolarsResult<LazyFrame> {
+    Ok(df!(
+        "month" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "user_id" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "keyword" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+    )?
+    .lazy())
+}
+
+#[test]
+fn c9_c10_top_keyword_with_ties_and_categories() -> PolarsResult<()> {
+    let categories = keyword_categories(mapping(&[
+        (" naruto ", "Anime"),
+        ("goblin", "K-drama"),
+        ("naruto", "C-drama"),
+        ("Goblin", "Other"),
+    ])?)?;
+    let searches = events(&[
+        (202206, "u2", "weather"),
+        (202206, "u1", "naruto"),
+        (202206, "u1", "goblin"),
+        (202206, "u1", "goblin"),
+        (202206, "u1", "naruto"),
+        (202207, "u1", "GOBLIN"),
+        (202206, "u3", "weather"),
+        (202206, "u3", "naruto"),
+    ])?;
+    let out = top_keywords(searches, categories)?.collect()?;
+    assert_eq!(ints(&out, "month")?, [202206, 202206, 202206, 202207]);
+    assert_eq!(texts(&out, "user_id", "")?, ["u1", "u2", "u3", "u1"]);
+    // u1 in June: goblin 2, naruto 2 → goblin (smaller); u3: naruto < weather.
+    assert_eq!(
+        texts(&out, "keyword", "")?,
+        ["goblin", "weather", "naruto", "GOBLIN"]
+    );
+    assert_eq!(ints(&out, "searches")?, [2, 1, 1, 1]);
+    // naruto: the first mapping row (trimmed) wins; matching is case-sensitive.
+    assert_eq!(
+        texts(&out, "category", "")?,
+        ["K-drama", "Unmapped", "Anime", "Unmapped"]
+    );
+    Ok(())
+}
+
+#[test]
+fn c11_trend_between_any_two_months() -> PolarsResult<()> {
+    let top = df!(
+        "month" => [202205, 202206, 202206, 202207, 202207, 202207],
+        "user_id" => ["u1", "u1", "u2", "u1", "u2", "u3"],
+        "keyword" => ["a", "b", "c", "d", "e", "f"],
+        "searches" => [1i64, 1, 1, 1, 1, 1],
+        "category" => ["X", "Anime", "K-drama", "Anime", "C-drama", "Z"],
+    )?;
+    let out = search_trend(top.clone().lazy(), 202206, 202207).collect()?;
+    let mut names = vec!["user_id"];
+    names.extend(TREND_COLUMNS);
+    assert_eq!(out.get_column_names(), names);
+    assert_eq!(
+        texts(&out, "user_id", "")?,
+        ["u1", "u2"],
+        "users in both months only"
+    );
+    assert_eq!(texts(&out, "keyword_m1", "")?, ["b", "c"]);
+    assert_eq!(texts(&out, "keyword_m2", "")?, ["d", "e"]);
+    assert_eq!(texts(&out, "trending_type", "")?, ["Unchanged", "Changed"]);
+    assert_eq!(
+        texts(&out, "previous", "")?,
+        ["Unchanged", "K-drama -> C-drama"]
+    );
+    let may_june = search_trend(top.lazy(), 202205, 202206).collect()?;
+    assert_eq!(texts(&may_june, "previous", "")?, ["X -> Anime"]);
+    Ok(())
+}
+
+#[test]
+fn c12_joins_profiles_and_trends_through_the_link() -> PolarsResult<()> {
+    let profile = segment_customers(activity(&[("low", 5), ("high", 9)])?);
+    let trend = df!(
+        "user_id" => ["u1"],
+        "keyword_m1" => ["a"], "keyword_m2" => ["b"],
+        "category_m1" => ["X"], "category_m2" => ["Y"],
+        "trending_type" => ["Changed"], "previous" => ["X -> Y"],
+    )?;
+    let link = df!(
+        "contract" => ["c1", "c0", "c0", "nobody", "c0"],
+        "user_id" => ["u3", "u1", "u2", "u1", "u1"],
+    )?;
+    let out = customer_360(link.lazy(), profile, trend.lazy()).collect()?;
+    assert_eq!(
+        texts(&out, "contract", "")?,
+        ["c0", "c0", "c1"],
+        "no profile → dropped; duplicates once"
+    );
+    assert_eq!(texts(&out, "user_id", "")?, ["u1", "u2", "u3"]);
+    assert_eq!(
+        texts(&out, "previous", "<null>")?,
+        ["X -> Y", "<null>", "<null>"]
+    );
+    assert_eq!(out.width(), 2 + PROFILE_COLUMNS.len() + TREND_COLUMNS.len());
+    Ok(())
+}
