@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::{Column, DataFrame, IdxSize, NamedFrom, Series};
 use rayon::prelude::*;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
@@ -156,29 +157,26 @@ impl NdjsonReader {
     }
 
     fn parse(&self, bytes: &[u8], lines: &[(usize, usize, u32)]) -> ParsedLines {
+        let tree = PathTree::of(&self.fields);
         let mut parsed = ParsedLines {
             errors: Vec::with_capacity(lines.len()),
             values: vec![Vec::with_capacity(lines.len()); self.fields.len()],
         };
         for &(start, end, _) in lines {
             let line = &bytes[start..end];
-            let value = match std::str::from_utf8(line) {
+            let mut found = vec![None; self.fields.len()];
+            let outcome = match std::str::from_utf8(line) {
                 Err(_) => Err("layout|invalid_utf8"),
-                Ok(text) => serde_json::from_str::<Value>(text).map_err(|_| "layout|invalid_json"),
+                Ok(text) => extract(text, &tree, &mut found).map_err(|_| "layout|invalid_json"),
             };
-            match value {
-                Ok(value) => {
-                    parsed.errors.push(None);
-                    for (i, field) in self.fields.iter().enumerate() {
-                        parsed.values[i].push(value.pointer(field.pointer).and_then(as_text));
-                    }
-                }
-                Err(reason) => {
-                    parsed.errors.push(Some(reason));
-                    for values in &mut parsed.values {
-                        values.push(None);
-                    }
-                }
+            if let Err(reason) = outcome {
+                found.iter_mut().for_each(|v| *v = None);
+                parsed.errors.push(Some(reason));
+            } else {
+                parsed.errors.push(None);
+            }
+            for (values, value) in parsed.values.iter_mut().zip(found) {
+                values.push(value);
             }
         }
         parsed
@@ -204,6 +202,141 @@ impl LineBatch {
 struct ParsedLines {
     errors: Vec<Option<&'static str>>,
     values: Vec<Vec<Option<String>>>,
+}
+
+/// The wanted fields' pointers as a tree of object keys: parsing descends only into
+/// the objects that hold a wanted field and skips everything else without building it.
+#[derive(Debug, Default)]
+struct PathTree {
+    children: Vec<(String, PathTree)>,
+    /// The field (index into the reader's fields) whose value sits here.
+    field: Option<usize>,
+}
+
+impl PathTree {
+    fn of(fields: &[JsonField]) -> Self {
+        let mut root = PathTree::default();
+        for (index, field) in fields.iter().enumerate() {
+            let mut node = &mut root;
+            for key in field.pointer.split('/').skip(1) {
+                let key = key.replace("~1", "/").replace("~0", "~");
+                let position = match node.children.iter().position(|(k, _)| *k == key) {
+                    Some(position) => position,
+                    None => {
+                        node.children.push((key, PathTree::default()));
+                        node.children.len() - 1
+                    }
+                };
+                node = &mut node.children[position].1;
+            }
+            node.field = Some(index);
+        }
+        root
+    }
+}
+
+/// Parses one JSON text, storing each wanted field's text in `found`.
+fn extract(text: &str, tree: &PathTree, found: &mut [Option<String>]) -> serde_json::Result<()> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde::de::DeserializeSeed::deserialize(Extract { tree, found }, &mut deserializer)?;
+    deserializer.end()
+}
+
+/// Deserializes a value at a node of the [`PathTree`].
+struct Extract<'t, 'f> {
+    tree: &'t PathTree,
+    found: &'f mut [Option<String>],
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Extract<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        if let Some(index) = self.tree.field {
+            let value = Value::deserialize(deserializer)?;
+            self.found[index] = as_text(&value);
+            return Ok(());
+        }
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Extract<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(child) = map.next_key_seed(KeyOf(self.tree))? {
+            match child {
+                Some(node) => map.next_value_seed(Extract {
+                    tree: node,
+                    found: &mut *self.found,
+                })?,
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// Reads an object key and finds the child node it leads to, if wanted.
+struct KeyOf<'t>(&'t PathTree);
+
+impl<'de, 't> serde::de::DeserializeSeed<'de> for KeyOf<'t> {
+    type Value = Option<&'t PathTree>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, 't> serde::de::Visitor<'de> for KeyOf<'t> {
+    type Value = Option<&'t PathTree>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self
+            .0
+            .children
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, node)| node))
+    }
 }
 
 /// A JSON value as raw text; null for `null`.
@@ -291,6 +424,33 @@ mod tests {
         let lines: Vec<_> = all.column(LINE)?.idx()?.into_no_null_iter().collect();
         assert_eq!(lines, [1, 3, 4, 5, 6], "line numbers count the blank line");
         Ok(())
+    }
+
+    #[test]
+    fn only_the_wanted_paths_are_read_whatever_else_the_line_holds() {
+        let fields = [
+            JsonField {
+                column: "a",
+                pointer: "/_source/a",
+            },
+            JsonField {
+                column: "b",
+                pointer: "/x~1y",
+            },
+        ];
+        let tree = PathTree::of(&fields);
+        let mut found = vec![None, None];
+        let line = r#"{"_id":[1,{"k":null}],"_source":{"z":{"a":0},"a":"v\u00e9"},"x/y":true}"#;
+        extract(line, &tree, &mut found).unwrap();
+        assert_eq!(found, [Some("vé".to_string()), Some("true".to_string())]);
+        let mut found = vec![None, None];
+        extract("[1, 2]", &tree, &mut found).unwrap();
+        assert_eq!(
+            found,
+            [None, None],
+            "a line that is not an object holds no field"
+        );
+        assert!(extract(r#"{"_source":{"a":1}} trailing"#, &tree, &mut found).is_err());
     }
 
     #[test]

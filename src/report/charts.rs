@@ -295,7 +295,9 @@ pub fn heat_map(map: &HeatMap) -> Result<Svg> {
         .unwrap_or(4);
     let row_label_width = (longest_row as u32 * 7 + 16).clamp(60, 320);
     let col_label_height = (longest_col as u32 * 7 + 16).clamp(40, 200);
-    let width = row_label_width + 40 + 26 * n_cols.max(1) as u32;
+    // Wide enough for the cells and for the title (18 px text, ~10 px a character).
+    let title_width = map.title.chars().count() as u32 * 10 + 40;
+    let width = (row_label_width + 40 + 26 * n_cols.max(1) as u32).max(title_width);
     let height = col_label_height + 70 + 20 * n_rows.max(1) as u32;
     let fail = chart_error(&map.title);
     let mut text = String::new();

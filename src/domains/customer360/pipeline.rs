@@ -33,7 +33,7 @@ use crate::io::{
     sink_parquet_all, write_manifest, write_table, DatabaseSink, DateRange, NdjsonFile, RawTable,
 };
 use crate::progress::Progress;
-use crate::schema::{validate, validate_with, Validation, REASON};
+use crate::schema::{validate_batch, validate_with, Validation, REASON};
 
 /// Where a run reads and writes.
 #[derive(Clone, Debug)]
@@ -314,11 +314,8 @@ fn validate_content(
     };
     let mut part = 0usize;
     let mut write_batch = |raw: DataFrame| -> Result<()> {
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
-        let mut valid = valid
-            .drop(polars::prelude::cols([crate::schema::ROW_NR]))
-            .collect()?;
-        let mut quarantine = quarantine.collect()?;
+        let (valid, mut quarantine) = validate_batch(raw.lazy(), &schema, &[])?;
+        let mut valid = valid.drop(crate::schema::ROW_NR)?;
         count.rows_valid += valid.height() as u64;
         count.rows_quarantined += quarantine.height() as u64;
         let name = format!("part-{part:05}.parquet");

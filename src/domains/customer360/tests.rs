@@ -50,6 +50,7 @@ fn c1_quarantines_each_fault_with_its_line() -> Result<()> {
         line(r#""SGH2""#, r#""M2""#, r#""VOD""#, r#""12.5""#),
         r#"{"_source":{"Contract":"SGH3""#.to_string(),
         line(r#""SGH2""#, r#""M2""#, r#""SPORT""#, r#""45""#),
+        line(r#""SGH2""#, r#""M2""#, r#""SPORT""#, "-5"),
     ];
     std::fs::write(&path, lines.join("\n"))?;
     let files = [NdjsonFile {
@@ -71,10 +72,11 @@ fn c1_quarantines_each_fault_with_its_line() -> Result<()> {
             "Contract|required",
             "Mac|required",
             "TotalDuration|dtype",
-            "layout|invalid_json"
+            "layout|invalid_json",
+            "TotalDuration|range"
         ]
     );
-    assert_eq!(u64s(&quarantine, LINE, 0)?, [2, 3, 4, 5, 6, 7]);
+    assert_eq!(u64s(&quarantine, LINE, 0)?, [2, 3, 4, 5, 6, 7, 9]);
     let valid = valid.collect()?;
     assert_eq!(texts(&valid, "Contract", "")?, ["SGH1", "SGH2"]);
     assert_eq!(
