@@ -41,8 +41,11 @@ impl Progress {
             let rows_text = rows
                 .map(|r| format!(", {} rows", thousands(r)))
                 .unwrap_or_default();
+            let peak_text = peak_rss_bytes()
+                .map(|b| format!(" (peak memory so far {} MB)", thousands(b / 1_000_000)))
+                .unwrap_or_default();
             eprintln!(
-                "[{}] {name}: {:.2} s{rows_text}",
+                "[{}] {name}: {:.2} s{rows_text}{peak_text}",
                 self.domain,
                 wall.as_secs_f64()
             );

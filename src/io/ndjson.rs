@@ -19,10 +19,14 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use polars::prelude::{Column, DataFrame, IdxSize, NamedFrom, Series};
+use polars::prelude::{
+    Column, DataFrame, IdxSize, IntoColumn, NamedFrom, PlSmallStr, Scalar, Series, StringChunked,
+    StringChunkedBuilder,
+};
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 
 use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 
@@ -131,7 +135,7 @@ impl NdjsonReader {
             .map(|l| ((index as u64) << 32) + l.2 as u64)
             .collect();
         let mut columns: Vec<Column> = vec![
-            Series::new(SOURCE_FILE.into(), vec![name; n]).into(),
+            Column::new_scalar(SOURCE_FILE.into(), Scalar::from(PlSmallStr::from(name)), n),
             Series::new(LINE.into(), lines).into(),
             Series::new(ROW_NR.into(), row_nrs).into(),
             Series::new(
@@ -143,43 +147,57 @@ impl NdjsonReader {
             )
             .into(),
         ];
-        for (i, field) in self.fields.iter().enumerate() {
-            let values: Vec<Option<&str>> = parts
-                .iter()
-                .flat_map(|p| p.values[i].iter().map(|v| v.as_deref()))
-                .collect();
-            columns.push(Series::new(field.column.into(), values).into());
+        let mut fields: Vec<Option<StringChunked>> = vec![None; self.fields.len()];
+        for part in parts {
+            for (all, chunk) in fields.iter_mut().zip(part.values) {
+                match all {
+                    Some(all) => all.append_owned(chunk)?,
+                    None => *all = Some(chunk),
+                }
+            }
+        }
+        for (field, values) in self.fields.iter().zip(fields) {
+            let values =
+                values.unwrap_or_else(|| StringChunkedBuilder::new(PlSmallStr::EMPTY, 0).finish());
+            columns.push(values.with_name(field.column.into()).into_column());
         }
         for (column, value) in self.constant_columns.iter().zip(&file.constants) {
-            columns.push(Series::new((*column).into(), vec![value.as_str(); n]).into());
+            let value = Scalar::from(PlSmallStr::from(value.as_str()));
+            columns.push(Column::new_scalar((*column).into(), value, n));
         }
         Ok(DataFrame::new(n, columns)?)
     }
 
     fn parse(&self, bytes: &[u8], lines: &[(usize, usize, u32)]) -> ParsedLines {
         let tree = PathTree::of(&self.fields);
-        let mut parsed = ParsedLines {
-            errors: Vec::with_capacity(lines.len()),
-            values: vec![Vec::with_capacity(lines.len()); self.fields.len()],
-        };
+        let mut errors = Vec::with_capacity(lines.len());
+        let mut builders: Vec<StringChunkedBuilder> = self
+            .fields
+            .iter()
+            .map(|f| StringChunkedBuilder::new(f.column.into(), lines.len()))
+            .collect();
+        let mut found: Vec<Option<Cow<str>>> = vec![None; self.fields.len()];
         for &(start, end, _) in lines {
             let line = &bytes[start..end];
-            let mut found = vec![None; self.fields.len()];
+            found.iter_mut().for_each(|v| *v = None);
             let outcome = match std::str::from_utf8(line) {
                 Err(_) => Err("layout|invalid_utf8"),
                 Ok(text) => extract(text, &tree, &mut found).map_err(|_| "layout|invalid_json"),
             };
             if let Err(reason) = outcome {
                 found.iter_mut().for_each(|v| *v = None);
-                parsed.errors.push(Some(reason));
+                errors.push(Some(reason));
             } else {
-                parsed.errors.push(None);
+                errors.push(None);
             }
-            for (values, value) in parsed.values.iter_mut().zip(found) {
-                values.push(value);
+            for (builder, value) in builders.iter_mut().zip(&found) {
+                builder.append_option(value.as_deref());
             }
         }
-        parsed
+        ParsedLines {
+            errors,
+            values: builders.into_iter().map(|b| b.finish()).collect(),
+        }
     }
 }
 
@@ -201,7 +219,7 @@ impl LineBatch {
 /// text per line.
 struct ParsedLines {
     errors: Vec<Option<&'static str>>,
-    values: Vec<Vec<Option<String>>>,
+    values: Vec<StringChunked>,
 }
 
 /// The wanted fields' pointers as a tree of object keys: parsing descends only into
@@ -235,33 +253,83 @@ impl PathTree {
     }
 }
 
-/// Parses one JSON text, storing each wanted field's text in `found`.
-fn extract(text: &str, tree: &PathTree, found: &mut [Option<String>]) -> serde_json::Result<()> {
+/// Parses one JSON text, storing each wanted field's text in `found` (borrowed from
+/// the line when it holds no escapes).
+fn extract<'a>(
+    text: &'a str,
+    tree: &PathTree,
+    found: &mut [Option<Cow<'a, str>>],
+) -> serde_json::Result<()> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     serde::de::DeserializeSeed::deserialize(Extract { tree, found }, &mut deserializer)?;
     deserializer.end()
 }
 
 /// Deserializes a value at a node of the [`PathTree`].
-struct Extract<'t, 'f> {
+struct Extract<'t, 'f, 'de> {
     tree: &'t PathTree,
-    found: &'f mut [Option<String>],
+    found: &'f mut [Option<Cow<'de, str>>],
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Extract<'_, '_> {
+impl<'de> serde::de::DeserializeSeed<'de> for Extract<'_, '_, 'de> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         if let Some(index) = self.tree.field {
-            let value = Value::deserialize(deserializer)?;
-            self.found[index] = as_text(&value);
+            self.found[index] = deserializer.deserialize_any(Leaf)?;
             return Ok(());
         }
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Extract<'_, '_> {
+/// A wanted field's value as text: strings as they are (an empty one is null),
+/// numbers and booleans as written, objects and arrays as JSON, `null` as null.
+struct Leaf;
+
+impl<'de> serde::de::Visitor<'de> for Leaf {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then_some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then_some(Cow::Owned(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(
+            serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string()),
+        )))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(Some(Cow::Owned(value.to_string())))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Some(Cow::Owned(value.to_string())))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Extract<'_, '_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -336,18 +404,6 @@ impl<'de, 't> serde::de::Visitor<'de> for KeyOf<'t> {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, node)| node))
-    }
-}
-
-/// A JSON value as raw text; null for `null`.
-fn as_text(value: &Value) -> Option<String> {
-    match value {
-        Value::Null => None,
-        Value::String(s) if s.is_empty() => None,
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        other => Some(other.to_string()),
     }
 }
 
@@ -442,7 +498,13 @@ mod tests {
         let mut found = vec![None, None];
         let line = r#"{"_id":[1,{"k":null}],"_source":{"z":{"a":0},"a":"v\u00e9"},"x/y":true}"#;
         extract(line, &tree, &mut found).unwrap();
-        assert_eq!(found, [Some("vé".to_string()), Some("true".to_string())]);
+        assert_eq!(
+            found,
+            [
+                Some(Cow::Owned("vé".to_string())),
+                Some(Cow::Borrowed("true"))
+            ]
+        );
         let mut found = vec![None, None];
         extract("[1, 2]", &tree, &mut found).unwrap();
         assert_eq!(

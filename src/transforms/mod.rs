@@ -7,6 +7,7 @@
 //! | module | what it owns |
 //! |---|---|
 //! | [`dedup`] | keep-first deduplication by an order column |
+//! | [`distinct`] | distinct counts per key that stream (pairs first, then counts) |
 //! | [`clash`] | clashing-record resolution: most frequent value per key, clash report |
 //! | [`rank`] | dense row numbers and top-k within groups with explicit tie-breaks |
 //! | [`join`] | attaching a single row of scalars to every row |
@@ -22,6 +23,7 @@
 pub mod bucket;
 pub mod clash;
 pub mod dedup;
+pub mod distinct;
 pub mod join;
 pub mod keys;
 pub mod picks;
@@ -35,6 +37,7 @@ pub mod wide;
 pub use bucket::{bucket, scale_buckets, Bucket};
 pub use clash::{clash_report, most_frequent};
 pub use dedup::keep_first;
+pub use distinct::distinct_count;
 pub use join::{attach_single_row, keeping_left_order};
 pub use picks::exclusive_picks;
 pub use rank::{rank_within, top_k_within, SortKey};
@@ -42,4 +45,4 @@ pub use segments::{first_matching, first_true, inverted_cdf_quantile, SegmentRul
 pub use stats::{grade_by_position, pearson_or_null};
 pub use text::{ascii_digits, explode_trimmed};
 pub use trend::{change_kind, compare_periods, month_key, next_month, transition};
-pub use wide::{arg_max_label, category_sums, nonzero_labels, pivot_sums, Category};
+pub use wide::{arg_max_label, nonzero_labels, pivot_sums, Category};

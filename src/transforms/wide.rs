@@ -15,24 +15,10 @@ pub struct Category<'a> {
     pub label: &'a str,
 }
 
-/// Aggregations summing `value` into one column per category, for a `group_by`:
-/// rows of other categories add nothing, and a group without a category's rows
-/// gets 0 (not null). Add them to other aggregations of the same pass.
-pub fn category_sums(pivot: &str, value: &str, categories: &[Category]) -> Vec<Expr> {
-    categories
-        .iter()
-        .map(|c| {
-            when(col(pivot).eq(lit(c.value)))
-                .then(col(value))
-                .otherwise(lit(0))
-                .sum()
-                .alias(c.column)
-        })
-        .collect()
-}
-
 /// Sums of `value` per `index` pivoted to one column per category (missing → 0), in
-/// the order of `categories`, sorted by `index`.
+/// the order of `categories`, sorted by `index`. Each row's value is first spread to
+/// its category's column, then plain sums aggregate them, which the streaming engine
+/// runs without holding the rows.
 pub fn pivot_sums(
     lf: LazyFrame,
     index: &[&str],
@@ -40,9 +26,17 @@ pub fn pivot_sums(
     value: &str,
     categories: &[Category],
 ) -> LazyFrame {
-    let keys: Vec<Expr> = index.iter().map(|k| col(*k)).collect();
-    lf.group_by(keys)
-        .agg(category_sums(pivot, value, categories))
+    let mut spread: Vec<Expr> = index.iter().map(|k| col(*k)).collect();
+    spread.extend(categories.iter().map(|c| {
+        when(col(pivot).eq(lit(c.value)))
+            .then(col(value))
+            .otherwise(lit(0))
+            .alias(c.column)
+    }));
+    let sums: Vec<Expr> = categories.iter().map(|c| col(c.column).sum()).collect();
+    lf.select(spread)
+        .group_by(index.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg(sums)
         .sort(index.to_vec(), Default::default())
 }
 

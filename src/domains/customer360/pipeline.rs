@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
-    col, concat, df, len, lit, DataFrame, DataType, Engine, IntoLazy, LazyFrame, ParquetWriter,
-    UnionArgs,
+    col, concat, df, len, lit, DataFrame, DataType, Engine, IntoLazy, LazyFrame,
+    ParquetCompression, ParquetWriter, UnionArgs,
 };
 
 use super::rules;
@@ -198,11 +198,23 @@ pub fn run(
     }
     progress.done("validate mapping and link", None);
 
+    // The three aggregates each read the content parts on their own: run together,
+    // they would share one scan that buffers rows for the slowest of them.
     let content = scan_parquet(&paths.content_parts().join("*.parquet"))?;
-    let activity = rules::contract_activity(content, period_days)?
-        .collect_with_engine(Engine::Streaming)
-        .context("rules C2–C6 (contract activity) failed")?
-        .unwrap_single();
+    let aggregates = rules::contract_aggregates(content);
+    let collect = |lf: LazyFrame| -> Result<LazyFrame> {
+        Ok(lf
+            .collect_with_engine(Engine::Streaming)
+            .context("rules C2–C6 (contract activity) failed")?
+            .unwrap_single()
+            .lazy())
+    };
+    let collected = rules::ContractAggregates {
+        viewing: collect(aggregates.viewing)?,
+        devices: collect(aggregates.devices)?,
+        active_days: collect(aggregates.active_days)?,
+    };
+    let activity = rules::profile_contracts(collected, period_days)?.collect()?;
     let customer_profile = rules::segment_customers(activity.lazy())
         .collect()
         .context("rule C7 (segments) failed")?;
@@ -358,7 +370,10 @@ fn empty_content_batch() -> Result<DataFrame> {
 fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    // LZ4 writes several times faster than the default zstd, for interim parts that
+    // are read back at once.
     ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Lz4Raw)
         .finish(df)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())

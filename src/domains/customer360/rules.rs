@@ -7,10 +7,10 @@ use polars::prelude::*;
 
 use super::tables::APP_TYPES;
 use crate::transforms::{
-    arg_max_label, ascii_digits, bucket, category_sums, change_kind, compare_periods,
+    arg_max_label, ascii_digits, bucket, change_kind, compare_periods, distinct_count,
     first_matching, first_true, inverted_cdf_quantile, keep_first, keeping_left_order, month_key,
-    nonzero_labels, scale_buckets, top_k_within, transition, Bucket, Category, SegmentRule,
-    SortKey,
+    nonzero_labels, pivot_sums, scale_buckets, top_k_within, transition, Bucket, Category,
+    SegmentRule, SortKey,
 };
 
 /// The five content types in C4's tie order, with their C3 columns.
@@ -120,36 +120,66 @@ pub fn content_type(app: Expr) -> Expr {
     first_true(cases, lit(NULL).cast(DataType::String))
 }
 
-/// C2–C6: one row per contract with valid content rows (`Contract`, `Mac`,
-/// `AppName`, `TotalDuration`, `Date`). `days` is the length of the period, which
-/// scales the activeness bounds when longer than 31 days. Sorted by `contract`;
-/// `customer_type` is added by [`segment_customers`].
+/// The three per-contract aggregates of the content rows that C2–C6 combine.
+pub struct ContractAggregates {
+    /// `contract` and the five `Total_*` columns (C3).
+    pub viewing: LazyFrame,
+    /// `contract`, `total_devices` (C2).
+    pub devices: LazyFrame,
+    /// `contract`, `active_days` (C6).
+    pub active_days: LazyFrame,
+}
+
+/// C2, C3 and C6's aggregates over valid content rows (`Contract`, `Mac`, `AppName`,
+/// `TotalDuration`, `Date`). Each streams; collect them one at a time on large data,
+/// since run together they share one scan that buffers rows for the slowest.
+pub fn contract_aggregates(content: LazyFrame) -> ContractAggregates {
+    let content = content.select([
+        col("Contract").alias("contract"),
+        col("Mac"),
+        col("Date"),
+        col("TotalDuration").cast(DataType::Int64),
+        content_type(col("AppName")).alias("__type"),
+    ]);
+    ContractAggregates {
+        viewing: pivot_sums(
+            content.clone(),
+            &["contract"],
+            "__type",
+            "TotalDuration",
+            &CONTENT_TYPES,
+        ),
+        devices: distinct_count(content.clone(), "contract", "Mac", "total_devices"),
+        active_days: distinct_count(content, "contract", "Date", "active_days"),
+    }
+}
+
+/// C2–C6: one row per contract with valid content rows. `days` is the length of the
+/// period, which scales the activeness bounds when longer than 31 days. Sorted by
+/// `contract`; `customer_type` is added by [`segment_customers`].
 pub fn contract_activity(content: LazyFrame, days: i64) -> PolarsResult<LazyFrame> {
-    let mut aggregations = category_sums("__type", "TotalDuration", &CONTENT_TYPES);
-    aggregations.push(
-        col("Mac")
-            .n_unique()
-            .cast(DataType::Int64)
-            .alias("total_devices"),
-    );
-    aggregations.push(
-        col("Date")
-            .n_unique()
-            .cast(DataType::Int64)
-            .alias("active_days"),
-    );
+    profile_contracts(contract_aggregates(content), days)
+}
+
+/// C2–C6 from the aggregates of [`contract_aggregates`].
+pub fn profile_contracts(aggregates: ContractAggregates, days: i64) -> PolarsResult<LazyFrame> {
+    let on_contract = || JoinArgs::new(JoinType::Inner);
     let totals: Vec<Expr> = CONTENT_TYPES.iter().map(|c| col(c.column)).collect();
     let activeness = scale_buckets(&ACTIVENESS, days, ACTIVENESS_BASE_DAYS);
-    Ok(content
-        .select([
-            col("Contract").alias("contract"),
-            col("Mac"),
-            col("Date"),
-            col("TotalDuration").cast(DataType::Int64),
-            content_type(col("AppName")).alias("__type"),
-        ])
-        .group_by([col("contract")])
-        .agg(aggregations)
+    Ok(aggregates
+        .viewing
+        .join(
+            aggregates.devices,
+            [col("contract")],
+            [col("contract")],
+            on_contract(),
+        )
+        .join(
+            aggregates.active_days,
+            [col("contract")],
+            [col("contract")],
+            on_contract(),
+        )
         .with_column(polars::lazy::dsl::sum_horizontal(totals, false)?.alias("total_duration"))
         .with_columns([
             arg_max_label(&CONTENT_TYPES)?.alias("most_watch"),
