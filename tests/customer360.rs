@@ -114,7 +114,7 @@ fn generated_data_keeps_every_row_and_quarantines_each_injected_fault() -> Resul
         .iter()
         .sum();
     assert_eq!(customers, profile.height() as u64);
-    let distinct_contracts = scan_parquet(&paths.interim.join("content/*.parquet"))?
+    let distinct_contracts = scan_parquet(&paths.interim.join("content/*/*.parquet"))?
         .select([col("Contract").n_unique()])
         .collect()?;
     assert_eq!(

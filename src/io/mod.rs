@@ -25,6 +25,6 @@ pub use files::find_table_files;
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use raw::{scan_parquet_as_text, RawTable};
 pub use sink::{
-    count_rows, scan_parquet, sink_parquet_all, write_file_atomically, write_manifest, write_table,
-    WrittenFile,
+    bucket_dir, count_rows, scan_parquet, sink_parquet_all, stable_buckets, write_bucketed_parquet,
+    write_file_atomically, write_manifest, write_table, WrittenFile,
 };

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    len, CsvWriter, DataFrame, DataType, Engine, FileWriteFormat, LazyFrame, ParquetCompression,
-    ParquetWriteOptions, ParquetWriter, PlRefPath, PolarsError, PolarsResult, ScanArgsParquet,
-    SerWriter, SinkDestination, SinkTarget, UnifiedSinkArgs,
+    len, BooleanChunked, CsvWriter, DataFrame, DataType, Engine, FileWriteFormat, LazyFrame,
+    ParquetCompression, ParquetWriteOptions, ParquetWriter, PlRefPath, PolarsError, PolarsResult,
+    ScanArgsParquet, SerWriter, SinkDestination, SinkTarget, StringChunked, UnifiedSinkArgs,
 };
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -96,6 +96,56 @@ pub fn sink_parquet_all(jobs: Vec<(LazyFrame, PathBuf)>) -> Result<()> {
         .with_context(|| format!("failed while writing {}", targets.join(", ")))?;
     for (_, path) in &jobs {
         rename_into_place(&temporary_path(path), path)?;
+    }
+    Ok(())
+}
+
+/// The bucket, out of `buckets`, of each value of `keys`: a stable FNV-1a hash of its
+/// bytes, so that a key always lands in the same bucket (null keys in bucket 0).
+pub fn stable_buckets(keys: &StringChunked, buckets: u32) -> Vec<u32> {
+    keys.iter()
+        .map(|key| {
+            let hash = key.map_or(0, |k| {
+                k.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                })
+            });
+            (hash % u64::from(buckets.max(1))) as u32
+        })
+        .collect()
+}
+
+/// The folder of bucket `bucket` under `dir`: `bucket-007`.
+pub fn bucket_dir(dir: &Path, bucket: u32) -> PathBuf {
+    dir.join(format!("bucket-{bucket:03}"))
+}
+
+/// Writes the rows of `df` as `<dir>/bucket-NNN/<name>`, split by
+/// [`stable_buckets`] of its `key` column; buckets without rows get no file. Every
+/// key's rows then sit in one bucket, which can be aggregated on its own.
+pub fn write_bucketed_parquet(
+    df: &DataFrame,
+    key: &str,
+    buckets: u32,
+    dir: &Path,
+    name: &str,
+) -> Result<()> {
+    let keys = df.column(key)?.str()?.clone();
+    let assigned = stable_buckets(&keys, buckets);
+    for bucket in 0..buckets.max(1) {
+        let mask: BooleanChunked = assigned.iter().map(|&b| b == bucket).collect();
+        let mut part = df.filter(&mask)?;
+        if part.height() == 0 {
+            continue;
+        }
+        let path = bucket_dir(dir, bucket).join(name);
+        ensure_parent(&path)?;
+        write_atomically(&path, |file| {
+            ParquetWriter::new(file)
+                .with_compression(ParquetCompression::Lz4Raw)
+                .finish(&mut part)
+                .map(|_| ())
+        })?;
     }
     Ok(())
 }
@@ -199,4 +249,54 @@ pub fn write_manifest(dir: &Path, files: &[WrittenFile]) -> Result<()> {
         text.push_str(&format!("{}\t{}\t{}\n", f.name, f.rows, f.sha256));
     }
     write_file_atomically(&dir.join("_SUCCESS"), text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::{df, IntoLazy, NamedFrom};
+
+    #[test]
+    fn buckets_are_stable_and_keep_each_key_together() -> Result<()> {
+        let keys = StringChunked::new("k".into(), [Some("SGH1"), Some("HNH2"), Some("SGH1"), None]);
+        let once = stable_buckets(&keys, 8);
+        assert_eq!(once, stable_buckets(&keys, 8), "the same on every run");
+        assert_eq!(once[0], once[2], "one key, one bucket");
+        assert_eq!(once[3], 0, "a null key goes to bucket 0");
+        assert!(once.iter().all(|&b| b < 8));
+        assert_eq!(stable_buckets(&keys, 1), [0, 0, 0, 0]);
+
+        let dir = tempfile::tempdir()?;
+        let df = df!("k" => ["a", "b", "c", "a", "d", "e"], "v" => [1, 2, 3, 4, 5, 6])?;
+        write_bucketed_parquet(&df, "k", 4, dir.path(), "part-0.parquet")?;
+        let mut rows = 0;
+        let mut seen = Vec::new();
+        for bucket in 0..4 {
+            let path = bucket_dir(dir.path(), bucket).join("part-0.parquet");
+            if !path.exists() {
+                continue;
+            }
+            let part = scan_parquet(&path)?.collect()?;
+            rows += part.height();
+            for key in crate::values::texts(&part, "k", "")? {
+                assert!(
+                    !seen.iter().any(|(k, b)| *k == key && *b != bucket),
+                    "{key} split"
+                );
+                seen.push((key, bucket));
+            }
+        }
+        assert_eq!(rows, 6, "every row is written once");
+        let all = scan_parquet(&dir.path().join("*/*.parquet"))?.collect()?;
+        assert_eq!(
+            all.lazy()
+                .select([polars::prelude::col("v").sum()])
+                .collect()?
+                .column("v")?
+                .i32()?
+                .get(0),
+            Some(21)
+        );
+        Ok(())
+    }
 }

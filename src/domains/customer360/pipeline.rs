@@ -29,10 +29,11 @@ use polars::prelude::{
 use super::rules;
 use super::tables;
 use crate::io::{
-    count_rows, daily_entries, load_tables, read_first_sheet, scan_parquet, scan_parquet_as_text,
-    sink_parquet_all, write_manifest, write_table, DatabaseSink, DateRange, NdjsonFile, RawTable,
+    bucket_dir, count_rows, daily_entries, load_tables, read_first_sheet, scan_parquet,
+    scan_parquet_as_text, sink_parquet_all, write_bucketed_parquet, write_manifest, write_table,
+    DatabaseSink, DateRange, NdjsonFile, RawTable,
 };
-use crate::progress::Progress;
+use crate::progress::{release_free_memory, Progress};
 use crate::schema::{validate_batch, validate_with, Validation, REASON};
 
 /// Where a run reads and writes.
@@ -168,7 +169,7 @@ pub fn run(
     let mut counts = Vec::new();
     let mut notices = Vec::new();
 
-    let (content_count, period_days) = validate_content(paths, options)?;
+    let (content_count, period_days, buckets) = validate_content(paths, options)?;
     progress.done(
         "C1 validate content",
         Some(content_count.rows_valid + content_count.rows_quarantined),
@@ -198,22 +199,7 @@ pub fn run(
     }
     progress.done("validate mapping and link", None);
 
-    // The three aggregates each read the content parts on their own: run together,
-    // they would share one scan that buffers rows for the slowest of them.
-    let content = scan_parquet(&paths.content_parts().join("*.parquet"))?;
-    let aggregates = rules::contract_aggregates(content);
-    let collect = |lf: LazyFrame| -> Result<LazyFrame> {
-        Ok(lf
-            .collect_with_engine(Engine::Streaming)
-            .context("rules C2–C6 (contract activity) failed")?
-            .unwrap_single()
-            .lazy())
-    };
-    let collected = rules::ContractAggregates {
-        viewing: collect(aggregates.viewing)?,
-        devices: collect(aggregates.devices)?,
-        active_days: collect(aggregates.active_days)?,
-    };
+    let collected = aggregate_contracts(paths, buckets)?;
     let activity = rules::profile_contracts(collected, period_days)?.collect()?;
     let customer_profile = rules::segment_customers(activity.lazy())
         .collect()
@@ -296,7 +282,7 @@ pub fn run(
 fn validate_content(
     paths: &Customer360Paths,
     options: &Customer360Options,
-) -> Result<(TableCount, i64)> {
+) -> Result<(TableCount, i64, u32)> {
     let days = daily_entries(&paths.raw.join(tables::CONTENT_DIR), ".json", options.range)?;
     let period_days = match options.range {
         Some(range) => range.days(),
@@ -309,6 +295,7 @@ fn validate_content(
             constants: vec![d.date.format("%Y%m%d").to_string()],
         })
         .collect();
+    let buckets = content_buckets(&files)?;
     let valid_dir = paths.content_parts();
     let quarantine_dir = paths.content_quarantine_parts();
     for dir in [&valid_dir, &quarantine_dir] {
@@ -327,21 +314,92 @@ fn validate_content(
     let mut part = 0usize;
     let mut write_batch = |raw: DataFrame| -> Result<()> {
         let (valid, mut quarantine) = validate_batch(raw.lazy(), &schema, &[])?;
-        let mut valid = valid.drop(crate::schema::ROW_NR)?;
+        let valid = valid.drop(crate::schema::ROW_NR)?;
         count.rows_valid += valid.height() as u64;
         count.rows_quarantined += quarantine.height() as u64;
         let name = format!("part-{part:05}.parquet");
-        write_parquet(&mut valid, &valid_dir.join(&name))?;
+        write_bucketed_parquet(&valid, "Contract", buckets, &valid_dir, &name)?;
         write_parquet(&mut quarantine, &quarantine_dir.join(&name))?;
         part += 1;
         Ok(())
     };
     let rows_read = tables::content_reader(options.batch_rows).read(&files, &mut write_batch)?;
     if rows_read == 0 {
-        // Only empty files: one empty part keeps the folder scannable.
+        // Only empty files: an empty quarantine part keeps that folder scannable.
         write_batch(empty_content_batch()?)?;
     }
-    Ok((count, period_days))
+    if count.rows_valid == 0 {
+        // No valid row: an empty part keeps the first bucket scannable.
+        let (valid, _) = validate_batch(empty_content_batch()?.lazy(), &schema, &[])?;
+        let mut empty = valid.drop(crate::schema::ROW_NR)?;
+        let first_bucket = bucket_dir(&valid_dir, 0);
+        std::fs::create_dir_all(&first_bucket)
+            .with_context(|| format!("cannot create {}", first_bucket.display()))?;
+        write_parquet(&mut empty, &first_bucket.join("part-00000.parquet"))?;
+    }
+    Ok((count, period_days, buckets))
+}
+
+/// Raw content bytes per bucket of the valid content (about 6M rows): each bucket is
+/// aggregated on its own, so that the aggregation's memory, which grows with the rows
+/// it reads, stays flat as the content grows.
+const CONTENT_BYTES_PER_BUCKET: u64 = 1 << 30;
+
+/// Buckets for the selected files: a power of two, 1 to 64, from their size.
+fn content_buckets(files: &[NdjsonFile]) -> Result<u32> {
+    let mut bytes = 0u64;
+    for file in files {
+        bytes += std::fs::metadata(&file.path)
+            .with_context(|| format!("cannot read {}", file.path.display()))?
+            .len();
+    }
+    Ok(bytes
+        .div_ceil(CONTENT_BYTES_PER_BUCKET)
+        .next_power_of_two()
+        .clamp(1, 64) as u32)
+}
+
+/// C2, C3 and C6's per-contract aggregates, bucket by bucket (a contract's rows are
+/// all in one bucket), each aggregate on its own: run together, they would share one
+/// scan that buffers rows for the slowest of them.
+fn aggregate_contracts(
+    paths: &Customer360Paths,
+    buckets: u32,
+) -> Result<rules::ContractAggregates> {
+    let mut parts: [Vec<LazyFrame>; 3] = Default::default();
+    for bucket in 0..buckets {
+        let dir = bucket_dir(&paths.content_parts(), bucket);
+        if !dir.is_dir() {
+            continue;
+        }
+        let aggregates = rules::contract_aggregates(scan_parquet(&dir.join("*.parquet"))?);
+        for (i, lf) in [
+            aggregates.viewing,
+            aggregates.devices,
+            aggregates.active_days,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let frame = lf
+                .collect_with_engine(Engine::Streaming)
+                .with_context(|| {
+                    format!(
+                        "rules C2–C6 (contract activity) failed on {}",
+                        dir.display()
+                    )
+                })?
+                .unwrap_single();
+            parts[i].push(frame.lazy());
+        }
+        release_free_memory();
+    }
+    let [viewing, devices, active_days] = parts.map(|frames| concat(frames, UnionArgs::default()));
+    Ok(rules::ContractAggregates {
+        viewing: viewing?,
+        devices: devices?,
+        active_days: active_days?,
+    })
 }
 
 /// A raw content batch without rows, with the reader's columns.
