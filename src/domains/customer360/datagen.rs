@@ -203,7 +203,7 @@ fn write_content_line(
     let c = contracts.viewing.draw(synth);
     let mut contract = format!("\"{}\"", contracts.ids[c]);
     let mut mac = format!("\"{}\"", synth.pick(&contracts.devices[c]));
-    let mut app = APPS[contracts.taste[c].draw(synth)].0;
+    let app = APPS[contracts.taste[c].draw(synth)].0;
     let mut duration = format!(
         "{}",
         synth.log_normal(1500.0, 1.2).round().min(86_400.0) as u64
@@ -227,9 +227,6 @@ fn write_content_line(
     } else if fault < 0.007 {
         malformed = true;
         summary.fault("content", "layout|invalid_json");
-    }
-    if app.is_empty() {
-        app = "CHANNEL";
     }
     let id = synth.hex(20);
     let line = format!(

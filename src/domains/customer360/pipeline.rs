@@ -4,14 +4,16 @@
 //! Stages, in order:
 //!
 //! 1. read the daily content logs (NDJSON) in batches on every core, validate each
-//!    batch (C1) and write its valid rows and quarantine as Parquet parts under
-//!    `<interim>/content/` and `<interim>/quarantine/content/` (memory holds one
-//!    batch);
+//!    batch (C1) and write its valid rows as Parquet parts under
+//!    `<interim>/content/bucket-NNN/` (split by a stable hash of the contract, one
+//!    bucket per GB of raw content) and its quarantine under
+//!    `<interim>/quarantine/content/` (memory holds one batch);
 //! 2. validate the search logs (C8) in one streaming pass over the daily Parquet
 //!    folders;
 //! 3. validate the keyword mapping and the optional contract–user link;
-//! 4. profile the contracts (C2–C6) in one streaming pass over the content parts,
-//!    then segment them (C7);
+//! 4. profile the contracts (C2–C6) with streaming aggregates over each bucket in
+//!    turn (a contract's rows are all in one bucket, so memory stays flat as the
+//!    content grows), then segment them (C7);
 //! 5. the top keyword per month and user (C9, C10), the trend between two months
 //!    (C11) and the joined customer 360 table (C12);
 //! 6. deliver (C13): Parquet + CSV per output table under `<processed>/` with a
