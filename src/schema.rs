@@ -336,6 +336,43 @@ fn split(checked: LazyFrame, schema: &TableSchema) -> Validation {
     Validation { valid, quarantine }
 }
 
+/// Row counts of one validated table: every raw row is either valid or quarantined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableCount {
+    pub table: &'static str,
+    pub rows_valid: u64,
+    pub rows_quarantined: u64,
+}
+
+impl TableCount {
+    pub fn rows_in(&self) -> u64 {
+        self.rows_valid + self.rows_quarantined
+    }
+}
+
+/// `table`, `rows_in`, `rows_valid`, `rows_quarantined`, one row per table.
+pub fn table_counts(counts: &[TableCount]) -> PolarsResult<DataFrame> {
+    df!(
+        "table" => counts.iter().map(|c| c.table).collect::<Vec<_>>(),
+        "rows_in" => counts.iter().map(TableCount::rows_in).collect::<Vec<_>>(),
+        "rows_valid" => counts.iter().map(|c| c.rows_valid).collect::<Vec<_>>(),
+        "rows_quarantined" => counts.iter().map(|c| c.rows_quarantined).collect::<Vec<_>>(),
+    )
+}
+
+/// `quarantine_summary`: `table`, `reason`, `rows` (UInt64) over each named table's
+/// quarantine, sorted by table and reason.
+pub fn quarantine_summary(quarantines: Vec<(&'static str, LazyFrame)>) -> PolarsResult<LazyFrame> {
+    let parts: Vec<LazyFrame> = quarantines
+        .into_iter()
+        .map(|(table, quarantine)| quarantine.select([lit(table).alias("table"), col(REASON)]))
+        .collect();
+    Ok(concat(parts, UnionArgs::default())?
+        .group_by([col("table"), col(REASON)])
+        .agg([len().cast(DataType::UInt64).alias("rows")])
+        .sort(["table", REASON], Default::default()))
+}
+
 fn parsed_name(column: &str) -> String {
     format!("__parsed_{column}")
 }

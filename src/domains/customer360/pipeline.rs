@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{
-    col, concat, df, len, lit, DataFrame, DataType, Engine, IntoLazy, LazyFrame,
-    ParquetCompression, ParquetWriter, UnionArgs,
+    concat, lit, DataFrame, DataType, Engine, IntoLazy, LazyFrame, ParquetCompression,
+    ParquetWriter, UnionArgs,
 };
 
 use super::rules;
@@ -36,7 +36,7 @@ use crate::io::{
     DatabaseSink, DateRange, NdjsonFile, RawTable,
 };
 use crate::progress::{release_free_memory, Progress};
-use crate::schema::{validate_batch, validate_with, Validation, REASON};
+use crate::schema::{self, table_counts, validate_batch, validate_with, TableCount, Validation};
 
 /// Where a run reads and writes.
 #[derive(Clone, Debug)]
@@ -155,13 +155,6 @@ impl Customer360Outputs {
     }
 }
 
-/// Row counts of one validated table.
-struct TableCount {
-    table: &'static str,
-    rows_valid: u64,
-    rows_quarantined: u64,
-}
-
 /// Runs the whole Customer 360 pipeline and writes its interim and output tables.
 pub fn run(
     paths: &Customer360Paths,
@@ -172,17 +165,11 @@ pub fn run(
     let mut notices = Vec::new();
 
     let (content_count, period_days, buckets) = validate_content(paths, options)?;
-    progress.done(
-        "C1 validate content",
-        Some(content_count.rows_valid + content_count.rows_quarantined),
-    );
+    progress.done("C1 validate content", Some(content_count.rows_in()));
     counts.push(content_count);
 
     let search_count = validate_search(paths)?;
-    progress.done(
-        "C8 validate search",
-        Some(search_count.rows_valid + search_count.rows_quarantined),
-    );
+    progress.done("C8 validate search", Some(search_count.rows_in()));
     counts.push(search_count);
 
     let mapping_raw = mapping_frame(paths)?;
@@ -263,7 +250,7 @@ pub fn run(
         search_top_keyword,
         search_trend,
         customer_360,
-        table_counts: table_counts_frame(&counts)?,
+        table_counts: table_counts(&counts)?,
         period_days,
         quartiles,
         trend_months,
@@ -536,33 +523,20 @@ fn choose_months(present: &[i32], requested: Option<(i32, i32)>) -> Result<Optio
     }
 }
 
-/// `quarantine_summary`: rows per (table, reason) over every table's quarantine.
+/// `quarantine_summary` over every validated table's quarantine (content's in parts).
 fn quarantine_summary(paths: &Customer360Paths, counts: &[TableCount]) -> Result<DataFrame> {
-    let mut parts = Vec::new();
+    let mut quarantines = Vec::new();
     for count in counts {
         let quarantine = if count.table == "content" {
             scan_parquet(&paths.content_quarantine_parts().join("*.parquet"))?
         } else {
             scan_parquet(&paths.quarantine(count.table))?
         };
-        parts.push(quarantine.select([lit(count.table).alias("table"), col(REASON)]));
+        quarantines.push((count.table, quarantine));
     }
-    let summary = concat(parts, UnionArgs::default())?
-        .group_by([col("table"), col(REASON)])
-        .agg([len().cast(DataType::Int64).alias("rows")])
-        .sort(["table", REASON], Default::default())
+    schema::quarantine_summary(quarantines)?
         .collect()
-        .context("cannot summarise the quarantine")?;
-    Ok(summary)
-}
-
-fn table_counts_frame(counts: &[TableCount]) -> Result<DataFrame> {
-    Ok(df!(
-        "table" => counts.iter().map(|c| c.table).collect::<Vec<_>>(),
-        "rows_in" => counts.iter().map(|c| c.rows_valid + c.rows_quarantined).collect::<Vec<_>>(),
-        "rows_valid" => counts.iter().map(|c| c.rows_valid).collect::<Vec<_>>(),
-        "rows_quarantined" => counts.iter().map(|c| c.rows_quarantined).collect::<Vec<_>>(),
-    )?)
+        .context("cannot summarise the quarantine")
 }
 
 /// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest. The files

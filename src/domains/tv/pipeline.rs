@@ -20,8 +20,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    col, concat, df, len, lit, DataFrame, DataType, Engine, Expr, IntoLazy, LazyFrame, NamedFrom,
-    Series, UnionArgs,
+    col, concat, lit, DataFrame, Engine, Expr, IntoLazy, LazyFrame, NamedFrom, Series, UnionArgs,
 };
 
 use super::rules;
@@ -30,7 +29,7 @@ use crate::io::{
     count_rows, scan_parquet, sink_parquet_all, write_manifest, write_table, RawTable,
 };
 use crate::progress::{release_free_memory, Progress};
-use crate::schema::{validate_with, LookupRule, Validation, REASON};
+use crate::schema::{self, table_counts, validate_with, LookupRule, TableCount, Validation};
 use crate::transforms::keys;
 use crate::values;
 
@@ -102,20 +101,6 @@ impl TvOutputs {
             ("program_popularity", &self.program_popularity),
             ("market_potential", &self.market_potential),
         ]
-    }
-}
-
-/// Row counts of one validated table.
-struct TableCount {
-    table: &'static str,
-    rows_valid: u64,
-    rows_quarantined: u64,
-}
-
-impl TableCount {
-    /// Every raw row is either valid or quarantined.
-    fn rows_in(&self) -> u64 {
-        self.rows_valid + self.rows_quarantined
     }
 }
 
@@ -412,34 +397,20 @@ fn apply_rules(
         wealthy_market_genres,
         program_popularity,
         market_potential,
-        table_counts: table_counts_frame(&counts)?,
+        table_counts: table_counts(&counts)?,
         reference_cleaning,
     })
 }
 
-/// `quarantine_summary`: rows per (table, reason) over every table's quarantine.
+/// `quarantine_summary` over every validated table's quarantine.
 fn quarantine_summary(paths: &TvPaths, counts: &[TableCount]) -> Result<DataFrame> {
-    let mut parts = Vec::new();
+    let mut quarantines = Vec::new();
     for count in counts {
-        let quarantine = scan_parquet(&paths.quarantine(count.table))?;
-        parts.push(quarantine.select([lit(count.table).alias("table"), col(REASON)]));
+        quarantines.push((count.table, scan_parquet(&paths.quarantine(count.table))?));
     }
-    let summary = concat(parts, UnionArgs::default())?
-        .group_by([col("table"), col(REASON)])
-        .agg([len().cast(DataType::UInt64).alias("rows")])
-        .sort(["table", REASON], Default::default())
+    schema::quarantine_summary(quarantines)?
         .collect()
-        .context("cannot summarise the quarantine")?;
-    Ok(summary)
-}
-
-fn table_counts_frame(counts: &[TableCount]) -> Result<DataFrame> {
-    Ok(df!(
-        "table" => counts.iter().map(|c| c.table).collect::<Vec<_>>(),
-        "rows_in" => counts.iter().map(TableCount::rows_in).collect::<Vec<_>>(),
-        "rows_valid" => counts.iter().map(|c| c.rows_valid).collect::<Vec<_>>(),
-        "rows_quarantined" => counts.iter().map(|c| c.rows_quarantined).collect::<Vec<_>>(),
-    )?)
+        .context("cannot summarise the quarantine")
 }
 
 /// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest.
@@ -455,6 +426,7 @@ pub fn write_outputs(dir: &Path, outputs: &TvOutputs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polars::prelude::df;
 
     #[test]
     fn pair_passes_grow_with_rows_in_powers_of_two() {
