@@ -52,6 +52,9 @@ pub enum ColumnType {
     Float,
     /// A calendar date in the given `strftime` format, for example `%Y%m%d`.
     Date(&'static str),
+    /// A timestamp (microseconds, no time zone) in the first of these `strftime`
+    /// formats that parses it, for example `%Y-%m-%d %H:%M:%S` or `%m/%d/%Y %H:%M`.
+    Datetime(&'static [&'static str]),
     /// A time of day written as the integer `HHmmss`, leading zeros optional
     /// (`93015` is 09:30:15); parsed to that integer.
     TimeHms,
@@ -65,6 +68,7 @@ impl ColumnType {
             ColumnType::Int => "integer".into(),
             ColumnType::Float => "float".into(),
             ColumnType::Date(fmt) => format!("date ({fmt})"),
+            ColumnType::Datetime(formats) => format!("timestamp ({})", formats.join(" or ")),
             ColumnType::TimeHms => "time HHmmss (integer)".into(),
         }
     }
@@ -194,19 +198,34 @@ impl Column {
             ColumnType::Text => raw,
             ColumnType::Int => raw.str().strip_chars(lit(NULL)).cast(DataType::Int64),
             ColumnType::Float => raw.str().strip_chars(lit(NULL)).cast(DataType::Float64),
-            ColumnType::Date(format) => raw.str().strptime(
-                DataType::Date,
-                StrptimeOptions {
-                    format: Some(format.into()),
-                    strict: false,
-                    exact: true,
-                    cache: true,
-                },
-                lit("raise"),
-            ),
+            ColumnType::Date(format) => parse_temporal(raw, DataType::Date, format),
+            ColumnType::Datetime(formats) => {
+                let datetime = DataType::Datetime(TimeUnit::Microseconds, None);
+                let trimmed = raw.str().strip_chars(lit(NULL));
+                coalesce(
+                    &formats
+                        .iter()
+                        .map(|format| parse_temporal(trimmed.clone(), datetime.clone(), format))
+                        .collect::<Vec<_>>(),
+                )
+            }
             ColumnType::TimeHms => parse_time_hms(raw),
         }
     }
+}
+
+/// Parses text in one `strftime` format exactly; null where it does not parse.
+fn parse_temporal(raw: Expr, to: DataType, format: &str) -> Expr {
+    raw.str().strptime(
+        to,
+        StrptimeOptions {
+            format: Some(format.into()),
+            strict: false,
+            exact: true,
+            cache: true,
+        },
+        lit("raise"),
+    )
 }
 
 /// Parses `HHmmss` text (leading zeros optional) to its integer, null when it is not a
@@ -561,6 +580,44 @@ mod tests {
             reasons(&quarantine.collect()?)?,
             ["id|none_of", "id|required"]
         );
+        Ok(())
+    }
+
+    #[test]
+    fn timestamps_parse_in_the_first_declared_format_that_fits() -> PolarsResult<()> {
+        const FORMATS: &[&str] = &["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"];
+        let schema = TableSchema::new(
+            "t",
+            vec![Column::new("at", ColumnType::Datetime(FORMATS)).required()],
+        );
+        let texts = [
+            "2010-12-01 08:26:00",
+            " 12/1/2010 8:26 ",
+            "1/09/2011 14:05",
+            "2011-02-29 10:00:00",
+            "12/1/2010",
+            "13/1/2010 8:26",
+        ];
+        let n = texts.len();
+        let raw = df!(
+            SOURCE_FILE => vec!["f"; n], LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
+            ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(), LAYOUT_ERROR => vec![None::<&str>; n],
+            "at" => texts,
+        )?;
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let valid = valid
+            .select([col("at").dt().to_string("%Y-%m-%d %H:%M:%S")])
+            .collect()?;
+        assert_eq!(
+            crate::values::texts(&valid, "at", "")?,
+            [
+                "2010-12-01 08:26:00",
+                "2010-12-01 08:26:00",
+                "2011-01-09 14:05:00"
+            ]
+        );
+        // No 29 February in 2011, no time, no month 13.
+        assert_eq!(reasons(&quarantine.collect()?)?, ["at|dtype"; 3]);
         Ok(())
     }
 

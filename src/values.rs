@@ -15,6 +15,16 @@ pub fn texts(df: &DataFrame, column: &str, null_text: &str) -> PolarsResult<Vec<
         .collect())
 }
 
+/// Any column written as text (numbers, dates, …), nulls as `null_text`.
+pub fn as_texts(df: &DataFrame, column: &str, null_text: &str) -> PolarsResult<Vec<String>> {
+    let cast = df.column(column)?.cast(&DataType::String)?;
+    Ok(cast
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or(null_text).to_string())
+        .collect())
+}
+
 /// A numeric column as `u64`, nulls (and values that do not fit) as `null_value`.
 pub fn u64s(df: &DataFrame, column: &str, null_value: u64) -> PolarsResult<Vec<u64>> {
     let cast = df.column(column)?.cast(&DataType::UInt64)?;

@@ -101,10 +101,17 @@ pub fn row_nr(file_index: usize) -> Expr {
     (lit((file_index as u64) << 32) + col(LINE).cast(DataType::UInt64)).alias(ROW_NR)
 }
 
-fn scan_one(file: &Path, index: usize, columns: &[&str], layout: TextLayout) -> Result<LazyFrame> {
+/// Scans one file as raw text columns, like [`scan_delimited`]; `index` is the file's
+/// position among the table's files, which orders its rows in `row_nr`.
+pub fn scan_one(
+    file: &Path,
+    index: usize,
+    columns: &[&str],
+    layout: TextLayout,
+) -> Result<LazyFrame> {
     check_readable(file)?;
     if layout.has_header {
-        check_header(file, columns, layout.separator)?;
+        check_header(file, columns, layout)?;
     }
     let fields = if layout.quoted {
         scan_quoted(file, columns, layout)
@@ -252,8 +259,15 @@ fn check_readable(file: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Checks that the first line names the declared columns, in order.
-fn check_header(file: &Path, columns: &[&str], separator: u8) -> Result<()> {
+/// The prefix of the names given to header fields that are empty (a trailing
+/// separator, as in the World Bank's files): `__unnamed_<position>`.
+pub const UNNAMED: &str = "__unnamed_";
+
+/// The column names of a file's header line (its first line), quotes removed where
+/// the layout is quoted; an empty field is named `__unnamed_<position>`. An error
+/// names the file.
+pub fn header_columns(file: &Path, layout: TextLayout) -> Result<Vec<String>> {
+    check_readable(file)?;
     let handle =
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let mut first = Vec::new();
@@ -261,15 +275,59 @@ fn check_header(file: &Path, columns: &[&str], separator: u8) -> Result<()> {
         .read_until(b'\n', &mut first)
         .with_context(|| format!("cannot read the header of {}", file.display()))?;
     let text = String::from_utf8_lossy(&first);
-    let found = text
+    let line = text
         .trim_start_matches('\u{FEFF}')
         .trim_end_matches(['\n', '\r']);
-    let expected = columns.join(&char::from(separator).to_string());
-    if found != expected {
+    Ok(
+        split_header(line, char::from(layout.separator), layout.quoted)
+            .into_iter()
+            .enumerate()
+            .map(|(position, name)| {
+                if name.is_empty() {
+                    format!("{UNNAMED}{position}")
+                } else {
+                    name
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The fields of a header line; with `quoted`, a field may be wrapped in `"` and hold
+/// the separator or a doubled `""`.
+fn split_header(line: &str, separator: char, quoted: bool) -> Vec<String> {
+    if !quoted {
+        return line.split(separator).map(str::to_string).collect();
+    }
+    let mut fields = vec![String::new()];
+    let mut in_quotes = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        let field = fields.last_mut().expect("one field at least");
+        match c {
+            '"' if in_quotes && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => in_quotes = !in_quotes,
+            c if c == separator && !in_quotes => fields.push(String::new()),
+            c => field.push(c),
+        }
+    }
+    fields
+}
+
+/// Checks that the first line names the declared columns, in order.
+fn check_header(file: &Path, columns: &[&str], layout: TextLayout) -> Result<()> {
+    let found = header_columns(file, layout)?;
+    if found != columns {
+        let separator = char::from(layout.separator).to_string();
         bail!(
-            "{}: line 1 is the header `{found}`, expected `{expected}`. Consider checking that \
+            "{}: line 1 is the header `{}`, expected `{}`. Consider checking that \
              the file is the right table in its original layout",
-            file.display()
+            file.display(),
+            found.join(&separator),
+            columns.join(&separator)
         );
     }
     Ok(())
@@ -423,6 +481,21 @@ mod tests {
             "file index in the high bits, line in the low"
         );
         assert_eq!(strings(&df, SOURCE_FILE)[2].as_deref(), Some("t2.txt"));
+        Ok(())
+    }
+
+    #[test]
+    fn quoted_headers_are_split_and_empty_names_are_numbered() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("WDIData.csv");
+        std::fs::write(
+            &path,
+            "\u{FEFF}\"Country Name\",\"Say \"\"hi\"\", then\",\"1960\",\r\n\"a\",\"b\",\"1\",\n",
+        )?;
+        assert_eq!(
+            header_columns(&path, TextLayout::CSV_WITH_HEADER)?,
+            ["Country Name", "Say \"hi\", then", "1960", "__unnamed_3"]
+        );
         Ok(())
     }
 }

@@ -6,12 +6,14 @@
 //! becomes text as Excel shows it (`12`, `1.5`, `TRUE`); an empty cell is null. Rows
 //! carry `source_file` (`mapping.xlsx:Sheet1`), `line` (the sheet's 1-based row),
 //! `row_nr` and `__layout_error` (always null: a sheet has no malformed lines), like
-//! [`crate::io::delimited`]. Wholly empty rows are skipped.
+//! [`crate::io::delimited`]. Wholly empty rows are skipped. A workbook may be read
+//! by its first sheet or by all its sheets, one after the other (the Online Retail II
+//! workbook holds one year per sheet).
 
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use calamine::{open_workbook_auto, Data, Reader};
+use calamine::{open_workbook_auto, Data, Range, Reader};
 use polars::prelude::{Column, DataFrame, IdxSize, NamedFrom, Series};
 
 use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
@@ -20,16 +22,62 @@ use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 /// as text plus the position columns. An error names the file and sheet, and lists
 /// the header when a declared column is missing.
 pub fn read_first_sheet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
+    read_sheets(path, columns, 0, SheetSelection::First)
+}
+
+/// Reads every sheet of the workbook at `path` (each with the same header), one after
+/// the other, like [`read_first_sheet`]. `file_index` orders this workbook among
+/// others in `row_nr`, as a file's position does for delimited text.
+pub fn read_all_sheets(path: &Path, columns: &[&str], file_index: usize) -> Result<DataFrame> {
+    read_sheets(path, columns, file_index, SheetSelection::All)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SheetSelection {
+    First,
+    All,
+}
+
+fn read_sheets(
+    path: &Path,
+    columns: &[&str],
+    file_index: usize,
+    selection: SheetSelection,
+) -> Result<DataFrame> {
     let mut workbook = open_workbook_auto(path)
         .with_context(|| format!("cannot open the workbook {}", path.display()))?;
-    let sheet = workbook
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| anyhow!("the workbook {} has no sheet", path.display()))?;
-    let range = workbook
-        .worksheet_range(&sheet)
-        .with_context(|| format!("cannot read the sheet `{sheet}` of {}", path.display()))?;
+    let mut sheets = workbook.sheet_names();
+    if sheets.is_empty() {
+        bail!("the workbook {} has no sheet", path.display());
+    }
+    if selection == SheetSelection::First {
+        sheets.truncate(1);
+    }
+    let mut frames = Vec::with_capacity(sheets.len());
+    for (sheet_index, sheet) in sheets.iter().enumerate() {
+        let range = workbook
+            .worksheet_range(sheet)
+            .with_context(|| format!("cannot read the sheet `{sheet}` of {}", path.display()))?;
+        // The sheet's rows follow the previous sheet's in `row_nr`.
+        let row_nr_base = ((file_index as u64) << 40) | ((sheet_index as u64) << 32);
+        frames.push(sheet_frame(path, sheet, &range, columns, row_nr_base)?);
+    }
+    let mut frames = frames.into_iter();
+    let mut all = frames.next().expect("at least one sheet");
+    for frame in frames {
+        all.vstack_mut(&frame)?;
+    }
+    Ok(all)
+}
+
+/// One sheet's declared columns as text, with the position columns.
+fn sheet_frame(
+    path: &Path,
+    sheet: &str,
+    range: &Range<Data>,
+    columns: &[&str],
+    row_nr_base: u64,
+) -> Result<DataFrame> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -75,7 +123,7 @@ pub fn read_first_sheet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
         }
     }
     let n = lines.len();
-    let row_nrs: Vec<u64> = lines.iter().map(|&l| l as u64).collect();
+    let row_nrs: Vec<u64> = lines.iter().map(|&l| row_nr_base + l as u64).collect();
     let mut frame: Vec<Column> = vec![
         Series::new(SOURCE_FILE.into(), vec![source.as_str(); n]).into(),
         Series::new(LINE.into(), lines).into(),
@@ -88,10 +136,17 @@ pub fn read_first_sheet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
     Ok(DataFrame::new(n, frame)?)
 }
 
-/// A cell as the text Excel shows; null when empty.
+/// A cell as the text Excel shows; null when empty. Whole numbers have no decimals
+/// (`489434`), and a date-time cell is written `yyyy-mm-dd HH:MM:SS`.
 fn cell_text(cell: &Data) -> Option<String> {
     match cell {
         Data::Empty => None,
+        Data::DateTime(datetime) => {
+            let (year, month, day, hour, minute, second, _) = datetime.to_ymd_hms_milli();
+            Some(format!(
+                "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}"
+            ))
+        }
         other => Some(other.to_string()),
     }
 }
@@ -129,6 +184,44 @@ mod tests {
             crate::values::texts(&df, SOURCE_FILE, "")?[0],
             "mapping.xlsx:Sheet1"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn all_sheets_are_read_in_order_with_dates_and_whole_numbers_as_text() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("retail.xlsx");
+        let mut book = Workbook::new();
+        let when = rust_xlsxwriter::ExcelDateTime::parse_from_str("2010-12-01 08:26:00")?;
+        let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm");
+        let first = book.add_worksheet().set_name("Year 1")?;
+        first.write(0, 0, "Invoice")?.write(0, 1, "At")?;
+        first.write(1, 0, 489434.0)?;
+        first.write_datetime_with_format(1, 1, &when, &format)?;
+        let second = book.add_worksheet().set_name("Year 2")?;
+        second.write(0, 0, "Invoice")?.write(0, 1, "At")?;
+        second.write(1, 0, "C489449")?.write(1, 1, "not a date")?;
+        second.write(2, 0, 1.5)?;
+        book.save(&path)?;
+        let df = read_all_sheets(&path, &["Invoice", "At"], 1)?;
+        assert_eq!(
+            crate::values::texts(&df, "Invoice", "<null>")?,
+            ["489434", "C489449", "1.5"]
+        );
+        assert_eq!(
+            crate::values::texts(&df, "At", "<null>")?,
+            ["2010-12-01 08:26:00", "not a date", "<null>"]
+        );
+        assert_eq!(
+            crate::values::texts(&df, SOURCE_FILE, "")?,
+            [
+                "retail.xlsx:Year 1",
+                "retail.xlsx:Year 2",
+                "retail.xlsx:Year 2"
+            ]
+        );
+        let row_nrs: Vec<u64> = df.column(ROW_NR)?.u64()?.into_no_null_iter().collect();
+        assert!(row_nrs.windows(2).all(|w| w[0] < w[1]), "{row_nrs:?}");
         Ok(())
     }
 

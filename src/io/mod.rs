@@ -5,26 +5,33 @@
 //! text, newline-delimited JSON, workbooks and Parquet into raw text columns with
 //! positions and layout errors; `sink` streams lazy frames to Parquet and writes
 //! output tables (Parquet + CSV) atomically with a `_SUCCESS` manifest; `database`
-//! loads tables into SQLite or MySQL/MariaDB. Only this module and the binaries touch
+//! loads tables into SQLite or MySQL/MariaDB; `export` writes query results as CSV,
+//! JSON or Parquet; `paths` names a domain's folders and
+//! files. Only this module and the binaries touch
 //! the file system.
 
 pub mod daily;
 pub mod database;
 pub mod delimited;
 pub mod excel;
+pub mod export;
 pub mod files;
 pub mod ndjson;
+pub mod paths;
 pub mod raw;
 pub mod sink;
 
 pub use daily::{daily_entries, DateRange, Day};
 pub use database::{load_tables, DatabaseSink};
-pub use delimited::{scan_delimited, TextLayout};
-pub use excel::read_first_sheet;
+pub use delimited::{header_columns, scan_delimited, scan_one, TextLayout, UNNAMED};
+pub use excel::{read_all_sheets, read_first_sheet};
+pub use export::{write_result, ResultFormat};
 pub use files::find_table_files;
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
+pub use paths::DomainPaths;
 pub use raw::{scan_parquet_as_text, RawTable};
 pub use sink::{
-    bucket_dir, count_rows, scan_parquet, sink_parquet_all, stable_buckets, write_bucketed_parquet,
-    write_file_atomically, write_manifest, write_table, WrittenFile,
+    bucket_dir, count_rows, scan_parquet, sink_parquet_all, stable_buckets, validate_to_parquet,
+    write_bucketed_parquet, write_file_atomically, write_manifest, write_table, write_tables,
+    WrittenFile,
 };

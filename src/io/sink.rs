@@ -1,5 +1,6 @@
 //! Writing tables: streaming Parquet sinks for large validated tables, eager
-//! Parquet + CSV twins for output tables, and the `_SUCCESS` manifest.
+//! Parquet + CSV twins for output tables, and the `_SUCCESS` manifest; validating a
+//! raw table straight into its valid and quarantined Parquet files.
 //!
 //! Every write goes to a temporary file in the target folder and is renamed into
 //! place only when complete, so a killed run leaves the previous files intact.
@@ -16,6 +17,8 @@ use polars::prelude::{
 };
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+
+use crate::schema::{validate_with, LookupRule, TableCount, TableSchema, Validation};
 
 /// A file written by [`write_table`], for the manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +103,32 @@ pub fn sink_parquet_all(jobs: Vec<(LazyFrame, PathBuf)>) -> Result<()> {
     Ok(())
 }
 
+/// Validates a raw table (its schema's rules, then `lookups`) and streams its valid
+/// rows to `valid` and its quarantined rows to `quarantine` in one pass over the raw
+/// rows; returns the two counts. An error names the table.
+pub fn validate_to_parquet(
+    raw: LazyFrame,
+    schema: &TableSchema,
+    lookups: &[LookupRule],
+    valid: &Path,
+    quarantine: &Path,
+) -> Result<TableCount> {
+    let Validation {
+        valid: valid_rows,
+        quarantine: quarantined_rows,
+    } = validate_with(raw, schema, lookups);
+    sink_parquet_all(vec![
+        (valid_rows, valid.to_path_buf()),
+        (quarantined_rows, quarantine.to_path_buf()),
+    ])
+    .with_context(|| format!("cannot validate the raw table `{}`", schema.name))?;
+    Ok(TableCount {
+        table: schema.name,
+        rows_valid: count_rows(valid)?,
+        rows_quarantined: count_rows(quarantine)?,
+    })
+}
+
 /// The bucket, out of `buckets`, of each value of `keys`: a stable FNV-1a hash of its
 /// bytes, so that a key always lands in the same bucket (null keys in bucket 0).
 pub fn stable_buckets(keys: &StringChunked, buckets: u32) -> Vec<u32> {
@@ -181,6 +210,17 @@ pub fn write_table(df: &mut DataFrame, dir: &Path, name: &str) -> Result<Vec<Wri
     })?;
     let rows = df.height() as u64;
     Ok(vec![written(&parquet, rows)?, written(&csv, rows)?])
+}
+
+/// Writes each named table with [`write_table`] into `dir`, then the `_SUCCESS`
+/// manifest listing every file written.
+pub fn write_tables(dir: &Path, tables: &[(&str, &DataFrame)]) -> Result<()> {
+    let mut written = Vec::new();
+    for (name, frame) in tables {
+        let mut frame = (*frame).clone();
+        written.extend(write_table(&mut frame, dir, name)?);
+    }
+    write_manifest(dir, &written)
 }
 
 fn write_atomically(

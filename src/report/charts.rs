@@ -1,4 +1,5 @@
-//! Charts as SVG text, drawn with plotters: horizontal bars, stacked bars and heat maps.
+//! Charts as SVG text, drawn with plotters: horizontal bars, stacked bars, lines and
+//! heat maps.
 //!
 //! The same functions serve the reports and the notebooks. Text is laid out with the
 //! DejaVu Sans font shipped in `assets/fonts`, registered once per process, so charts
@@ -154,7 +155,7 @@ pub fn bar_chart_of(
     })
 }
 
-/// Colours of the stacked bars' series, in series order (repeating past the last).
+/// Colours of the stacked bars' and lines' series, in series order (repeating past the last).
 const SERIES_COLORS: [RGBColor; 6] = [
     RGBColor(0x3b, 0x6e, 0xa8),
     RGBColor(0xe0, 0x8a, 0x2c),
@@ -241,19 +242,143 @@ pub fn stacked_bar_chart(chart: &StackedBarChart) -> Result<Svg> {
         let rows = chart.labels.iter().enumerate();
         let anchors = rows.map(|(i, label)| (label, plot.backend_coord(&(0.0, top(i) - 0.5))));
         draw_row_labels(&plot_area, anchors, 12).map_err(chart_error(&chart.title))?;
-        for (k, (name, _)) in chart.series.iter().enumerate() {
+        let names = chart.series.iter().map(|(name, _)| name);
+        draw_legend(&legend_area, names, label_width as i32 + 12)
+            .map_err(chart_error(&chart.title))?;
+        root.present().map_err(fail)?;
+    }
+    Ok(Svg(text))
+}
+
+/// Draws a legend of coloured squares and series names, four to a line, starting
+/// `left` pixels into `area`; series k has colour `SERIES_COLORS[k]`.
+fn draw_legend<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    names: impl Iterator<Item = &'a String>,
+    left: i32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    for (k, name) in names.enumerate() {
+        let color = SERIES_COLORS[k % SERIES_COLORS.len()];
+        let (x, y) = (left + 170 * (k % 4) as i32, 8 + 22 * (k / 4) as i32);
+        area.draw(&Rectangle::new([(x, y), (x + 14, y + 14)], color.filled()))?;
+        let style = label_style(12, Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(name.clone(), (x + 20, y + 7), style))?;
+    }
+    Ok(())
+}
+
+/// A line chart over categorical x positions (months, years), one line per series,
+/// with a legend when there is more than one. A `None` value leaves a gap.
+#[derive(Clone, Debug)]
+pub struct LineChart {
+    pub title: String,
+    /// One label per x position, in order; at most about twelve are written.
+    pub x_labels: Vec<String>,
+    /// `(series name, one value per x position)`.
+    pub series: Vec<(String, Vec<Option<f64>>)>,
+    pub value_label: String,
+}
+
+/// The runs of consecutive present values of a series, as (x, y) points.
+fn present_runs(values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut run = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        match value.filter(|v| v.is_finite()) {
+            Some(v) => run.push((i as f64, v)),
+            None if !run.is_empty() => runs.push(std::mem::take(&mut run)),
+            None => {}
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}
+
+/// A line chart of a frame's `columns` (one line each, named after the column) over
+/// its `x` column's values, in row order.
+pub fn line_chart_of(
+    df: &DataFrame,
+    x: &str,
+    columns: &[&str],
+    title: &str,
+    value_label: &str,
+) -> Result<Svg> {
+    let mut series = Vec::with_capacity(columns.len());
+    for column in columns {
+        series.push((column.replace('_', " "), values::f64s(df, column)?));
+    }
+    line_chart(&LineChart {
+        title: title.to_string(),
+        x_labels: values::as_texts(df, x, "(null)")?,
+        series,
+        value_label: value_label.to_string(),
+    })
+}
+
+/// Draws a [`LineChart`].
+pub fn line_chart(chart: &LineChart) -> Result<Svg> {
+    ensure_font()?;
+    let n = chart.x_labels.len().max(1);
+    let values = chart
+        .series
+        .iter()
+        .flat_map(|(_, v)| v.iter().flatten().copied())
+        .filter(|v| v.is_finite());
+    let (low, high) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let pad = if high > low { (high - low) * 0.06 } else { 1.0 };
+    let (low, high) = (if low < 0.0 { low - pad } else { 0.0 }, high + pad);
+    let legend_height = if chart.series.len() > 1 {
+        22 * chart.series.len().div_ceil(4) as u32
+    } else {
+        0
+    };
+    let (width, height) = (820u32, 380 + legend_height);
+    let step = n.div_ceil(12).max(1);
+    let fail = chart_error(&chart.title);
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error(&chart.title))?;
+        let (plot_area, legend_area) = root.split_vertically(height - legend_height);
+        let mut plot = ChartBuilder::on(&plot_area)
+            .caption(&chart.title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), low..high)
+            .map_err(chart_error(&chart.title))?;
+        let x_label = |x: &f64| {
+            let i = x.round();
+            let labelled = (i - x).abs() < 1e-9 && i >= 0.0 && (i as usize) % step == 0;
+            match chart.x_labels.get(i as usize) {
+                Some(label) if labelled => label.clone(),
+                _ => String::new(),
+            }
+        };
+        plot.configure_mesh()
+            .x_labels(n + 1)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&|v| format_float(*v))
+            .y_desc(&chart.value_label)
+            .label_style((FONT, 12))
+            .draw()
+            .map_err(chart_error(&chart.title))?;
+        for (k, (_, values)) in chart.series.iter().enumerate() {
             let color = SERIES_COLORS[k % SERIES_COLORS.len()];
-            let (x, y) = (
-                label_width as i32 + 12 + 170 * (k % 4) as i32,
-                8 + 22 * (k / 4) as i32,
-            );
-            legend_area
-                .draw(&Rectangle::new([(x, y), (x + 14, y + 14)], color.filled()))
-                .map_err(chart_error(&chart.title))?;
-            let style = label_style(12, Pos::new(HPos::Left, VPos::Center));
-            legend_area
-                .draw(&Text::new(name.clone(), (x + 20, y + 7), style))
-                .map_err(chart_error(&chart.title))?;
+            for run in present_runs(values) {
+                let dots = run
+                    .iter()
+                    .map(|&point| Circle::new(point, 2, color.filled()));
+                plot.draw_series(dots).map_err(chart_error(&chart.title))?;
+                plot.draw_series(LineSeries::new(run, color.stroke_width(2)))
+                    .map_err(chart_error(&chart.title))?;
+            }
+        }
+        if chart.series.len() > 1 {
+            let names = chart.series.iter().map(|(name, _)| name);
+            draw_legend(&legend_area, names, 92).map_err(chart_error(&chart.title))?;
         }
         root.present().map_err(fail)?;
     }
@@ -434,6 +559,29 @@ mod tests {
             "darkest shade for 1.0"
         );
         assert_eq!(shade(0.0), RGBColor(0xf4, 0xf8, 0xfc));
+        Ok(())
+    }
+
+    #[test]
+    fn a_gap_splits_a_line_and_every_series_is_in_the_legend() -> Result<()> {
+        assert_eq!(
+            present_runs(&[Some(1.0), None, Some(2.0), Some(3.0), Some(f64::NAN)]),
+            [vec![(0.0, 1.0)], vec![(2.0, 2.0), (3.0, 3.0)]]
+        );
+        let chart = LineChart {
+            title: "Orders by month".into(),
+            x_labels: vec!["201012".into(), "201101".into(), "201102".into()],
+            series: vec![
+                ("placed".into(), vec![Some(10.0), Some(12.0), None]),
+                ("cancelled".into(), vec![Some(1.0), Some(-2.0), Some(0.0)]),
+            ],
+            value_label: "invoices".into(),
+        };
+        let svg = line_chart(&chart)?;
+        for text in ["Orders by month", "201012", "201102", "placed", "cancelled"] {
+            assert!(svg.0.contains(text), "{text} missing");
+        }
+        assert_eq!(svg, line_chart(&chart)?, "deterministic");
         Ok(())
     }
 }

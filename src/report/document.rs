@@ -58,6 +58,23 @@ impl Document {
         self.blocks.push(Block::Heading(text.into()));
     }
 
+    /// The "Data quality" section every domain opens with: rows read, kept and
+    /// quarantined per raw table, then the quarantined rows by failed rule (`rules`
+    /// names the spec's validation rules, for example `R1`).
+    pub fn data_quality(&mut self, table_counts: &DataFrame, summary: &DataFrame, rules: &str) {
+        self.heading("Data quality");
+        self.table(
+            "Rows read, kept and quarantined per raw table (rows_in = rows_valid + rows_quarantined).",
+            table_counts,
+            10,
+        );
+        self.table(
+            format!("Quarantined rows by table and failed rule ({rules})."),
+            summary,
+            50,
+        );
+    }
+
     pub fn text(&mut self, text: impl Into<String>) {
         self.blocks.push(Block::Text(text.into()));
     }

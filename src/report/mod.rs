@@ -10,7 +10,8 @@ pub mod document;
 pub mod table;
 
 pub use charts::{
-    bar_chart, bar_chart_of, heat_map, stacked_bar_chart, BarChart, HeatMap, StackedBarChart, Svg,
+    bar_chart, bar_chart_of, heat_map, line_chart, line_chart_of, stacked_bar_chart, BarChart,
+    HeatMap, LineChart, StackedBarChart, Svg,
 };
 pub use document::{write_index, Block, Document};
 pub use table::{html_table, markdown_table};

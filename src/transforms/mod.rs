@@ -14,20 +14,24 @@
 //! | [`keys`] | dictionary-encoding text keys as integers for large aggregations |
 //! | [`picks`] | exclusive top-k picks: groups in order take items no earlier group took |
 //! | [`text`] | splitting delimited lists into trimmed items; digits of other scripts to ASCII |
-//! | [`stats`] | null-safe Pearson correlation, grades by position |
+//! | [`stats`] | null-safe Pearson correlation, grades by position, distribution summaries, exact sums in fixed units |
+//! | [`scoring`] | SQL's `ntile` quantile scores over an explicit total order |
+//! | [`cohort`] | cohort matrices: first months, activity and retention by month offset |
 //! | [`bucket`] | value → label buckets with inclusive bounds, bounds scaled to a period |
-//! | [`segments`] | inverted-CDF quantiles, rule-table segmentation |
-//! | [`wide`] | sums pivoted to fixed category columns, arg-max with a tie order |
-//! | [`trend`] | month keys, change between two periods of a keyed value |
+//! | [`segments`] | inverted-CDF quantiles, rule tables by condition or by regex |
+//! | [`wide`] | sums pivoted to fixed category columns, arg-max with a tie order, unpivot |
+//! | [`trend`] | month keys and arithmetic, month-over-month growth, change between periods |
 
 pub mod bucket;
 pub mod clash;
+pub mod cohort;
 pub mod dedup;
 pub mod distinct;
 pub mod join;
 pub mod keys;
 pub mod picks;
 pub mod rank;
+pub mod scoring;
 pub mod segments;
 pub mod stats;
 pub mod text;
@@ -36,13 +40,22 @@ pub mod wide;
 
 pub use bucket::{bucket, scale_buckets, Bucket};
 pub use clash::{clash_report, most_frequent};
+pub use cohort::{cohort_retention, first_months};
 pub use dedup::keep_first;
 pub use distinct::distinct_count;
 pub use join::{attach_single_row, keeping_left_order};
 pub use picks::exclusive_picks;
 pub use rank::{rank_within, top_k_within, SortKey};
-pub use segments::{first_matching, first_true, inverted_cdf_quantile, SegmentRule};
-pub use stats::{grade_by_position, pearson_or_null};
+pub use scoring::{ntile, ntile_of_position};
+pub use segments::{
+    first_full_match, first_matching, first_true, inverted_cdf_quantile, PatternRule, SegmentRule,
+};
+pub use stats::{
+    distribution_summary, from_fixed_units, grade_by_position, pearson_or_null, to_fixed_units,
+};
 pub use text::{ascii_digits, explode_trimmed};
-pub use trend::{change_kind, compare_periods, month_key, next_month, transition};
-pub use wide::{arg_max_label, nonzero_labels, pivot_sums, Category};
+pub use trend::{
+    change_kind, compare_periods, month_index, month_key, month_over_month_growth, months_between,
+    next_month, transition,
+};
+pub use wide::{arg_max_label, nonzero_labels, pivot_sums, unpivot, Category};

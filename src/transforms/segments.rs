@@ -1,4 +1,5 @@
-//! Quantiles by the inverted-CDF definition and rule-table segmentation.
+//! Quantiles by the inverted-CDF definition and rule-table segmentation, by
+//! conditions or by regular expressions on a code.
 
 use polars::prelude::*;
 
@@ -40,6 +41,33 @@ pub fn first_matching(rules: &[SegmentRule], otherwise: &str) -> Expr {
         .map(|rule| (rule.when.clone(), lit(rule.label)))
         .collect();
     first_true(cases, lit(otherwise.to_string()))
+}
+
+/// One row of a regex rule table: a code that matches `pattern` as a whole gets
+/// `label` (the pattern is anchored at both ends).
+#[derive(Clone, Copy, Debug)]
+pub struct PatternRule {
+    pub pattern: &'static str,
+    pub label: &'static str,
+}
+
+impl PatternRule {
+    pub const fn new(pattern: &'static str, label: &'static str) -> Self {
+        PatternRule { pattern, label }
+    }
+}
+
+/// The label of the first rule whose pattern matches the whole of `code`, else
+/// `otherwise` (also for a null code).
+pub fn first_full_match(code: Expr, rules: &[PatternRule], otherwise: &str) -> Expr {
+    let rules: Vec<SegmentRule> = rules
+        .iter()
+        .map(|rule| {
+            let anchored = format!("^(?:{})$", rule.pattern);
+            SegmentRule::new(code.clone().str().contains(lit(anchored), true), rule.label)
+        })
+        .collect();
+    first_matching(&rules, otherwise)
 }
 
 /// The value of the first `(condition, value)` case whose condition holds, else
@@ -110,6 +138,32 @@ mod tests {
         assert_eq!(
             crate::values::texts(&out, "s", "<null>")?,
             ["small", "small", "large", "other"]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_pattern_must_match_the_whole_code_and_the_first_match_wins() -> PolarsResult<()> {
+        let df = df!("code" => [Some("11"), Some("15"), Some("33"), Some("115"), Some("5"), None])?;
+        let rules = [
+            PatternRule::new("[1-2][1-2]", "low"),
+            PatternRule::new("1[1-5]", "one (never for 11: low comes first)"),
+            PatternRule::new("33|5", "middle or five"),
+        ];
+        let out = df
+            .lazy()
+            .select([first_full_match(col("code"), &rules, "Unknown").alias("s")])
+            .collect()?;
+        assert_eq!(
+            crate::values::texts(&out, "s", "<null>")?,
+            [
+                "low",
+                "one (never for 11: low comes first)",
+                "middle or five",
+                "Unknown",
+                "middle or five",
+                "Unknown"
+            ]
         );
         Ok(())
     }

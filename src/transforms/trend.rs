@@ -1,4 +1,5 @@
-//! Month keys and change detection between two periods of a keyed value.
+//! Month keys and their arithmetic, growth over the previous month, and change
+//! detection between two periods of a keyed value.
 
 use polars::prelude::*;
 
@@ -16,6 +17,47 @@ pub fn next_month(month: i32) -> i32 {
     } else {
         month + 1
     }
+}
+
+/// The month `yyyymm` as a count of months (year × 12 + month − 1), so that months
+/// subtract: `month_index(201101) − month_index(201012) = 1`. Int32.
+pub fn month_index(yyyymm: Expr) -> Expr {
+    let yyyymm = yyyymm.cast(DataType::Int32);
+    yyyymm.clone().floor_div(lit(100)) * lit(12) + yyyymm % lit(100) - lit(1)
+}
+
+/// The whole months from `from` to `to`, both `yyyymm`. Int32.
+pub fn months_between(from: Expr, to: Expr) -> Expr {
+    month_index(to) - month_index(from)
+}
+
+/// Adds `name`: the change of `value` from the previous calendar month in percent,
+/// (value − previous) / previous × 100. Null when the previous month has no row (the
+/// first month, or a gap) or its value is zero or null. `lf` holds one row per
+/// `month` (`yyyymm`); its order is kept.
+pub fn month_over_month_growth(lf: LazyFrame, month: &str, value: &str, name: &str) -> LazyFrame {
+    const INDEX: &str = "__month_index";
+    const PREVIOUS: &str = "__previous_value";
+    let previous = lf.clone().select([
+        (month_index(col(month)) + lit(1)).alias(INDEX),
+        col(value).cast(DataType::Float64).alias(PREVIOUS),
+    ]);
+    let current = col(value).cast(DataType::Float64);
+    let growth = (current - col(PREVIOUS)) / col(PREVIOUS) * lit(100.0);
+    lf.with_column(month_index(col(month)).alias(INDEX))
+        .join(
+            previous,
+            [col(INDEX)],
+            [col(INDEX)],
+            super::join::keeping_left_order(JoinType::Left),
+        )
+        .with_column(
+            when(col(PREVIOUS).neq(lit(0.0)))
+                .then(growth)
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias(name),
+        )
+        .drop(cols([INDEX, PREVIOUS]))
 }
 
 /// Keys present in both periods, with each of `columns` side by side: `<c>_m1` from
@@ -86,6 +128,33 @@ mod tests {
                 .collect::<Vec<_>>(),
             [202206, 202301]
         );
+        Ok(())
+    }
+
+    #[test]
+    fn months_count_across_the_year() -> PolarsResult<()> {
+        let df = df!("from" => [201012, 201001, 201105], "to" => [201101, 201012, 201105])?;
+        let out = df
+            .lazy()
+            .select([months_between(col("from"), col("to")).alias("n")])
+            .collect()?;
+        let n: Vec<i32> = out.column("n")?.i32()?.into_no_null_iter().collect();
+        assert_eq!(n, [1, 11, 0]);
+        Ok(())
+    }
+
+    #[test]
+    fn growth_is_against_the_previous_calendar_month() -> PolarsResult<()> {
+        // 201012 is first; 201101 grows from 200 to 250 (+25%); 201102 falls to 0
+        // (−100%); 201103 follows a zero (null); 201105 follows a gap (null).
+        let df = df!(
+            "month" => [201012, 201101, 201102, 201103, 201105],
+            "sales" => [200.0, 250.0, 0.0, 10.0, 30.0],
+        )?;
+        let out = month_over_month_growth(df.lazy(), "month", "sales", "growth").collect()?;
+        assert_eq!(out.get_column_names(), ["month", "sales", "growth"]);
+        let growth: Vec<Option<f64>> = out.column("growth")?.f64()?.iter().collect();
+        assert_eq!(growth, [None, Some(25.0), Some(-100.0), None, None]);
         Ok(())
     }
 

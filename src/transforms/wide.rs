@@ -1,6 +1,6 @@
 //! Wide tables over a fixed set of categories: sums pivoted to one column per
-//! category, the arg-max over such columns with an explicit tie order, and the list
-//! of categories a row has.
+//! category, the arg-max over such columns with an explicit tie order, the list
+//! of categories a row has, and wide columns unpivoted to rows.
 
 use polars::prelude::*;
 
@@ -67,6 +67,31 @@ pub fn nonzero_labels(categories: &[Category], separator: &str) -> Expr {
     concat_str(labels, separator, true).fill_null(lit(""))
 }
 
+/// Wide to long: one row per input row and column of `columns`, holding the `index`
+/// columns, `variable` (the column's name, as text) and `value` (its content),
+/// ordered by input row then by `columns`. Lazy and streaming: each row becomes a
+/// list of its cells that is exploded, so the input is read once.
+pub fn unpivot(
+    lf: LazyFrame,
+    index: &[&str],
+    columns: &[&str],
+    variable: &str,
+    value: &str,
+) -> PolarsResult<LazyFrame> {
+    let names = Series::new(variable.into(), columns);
+    let cells = concat_list(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())?;
+    let mut kept: Vec<Expr> = index.iter().map(|c| col(*c)).collect();
+    kept.push(lit(names).implode(false).alias(variable));
+    kept.push(cells.alias(value));
+    Ok(lf.select(kept).explode(
+        cols([variable, value]),
+        ExplodeOptions {
+            empty_as_null: true,
+            keep_nulls: true,
+        },
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +156,31 @@ mod tests {
         assert_eq!(
             crate::values::texts(&out, "taste", "<null>")?,
             ["tv-film", "tv-film-kids", "", "tv-film-kids"]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn wide_columns_unpivot_to_rows_in_row_then_column_order() -> PolarsResult<()> {
+        let df = df!(
+            "country" => ["Canada", "Korea, Rep."],
+            "1960" => [Some("1.5"), None],
+            "1961" => [None, Some("2")],
+        )?;
+        let out =
+            unpivot(df.lazy(), &["country"], &["1960", "1961"], "year", "value")?.collect()?;
+        assert_eq!(out.get_column_names(), ["country", "year", "value"]);
+        assert_eq!(
+            crate::values::texts(&out, "country", "")?,
+            ["Canada", "Canada", "Korea, Rep.", "Korea, Rep."]
+        );
+        assert_eq!(
+            crate::values::texts(&out, "year", "")?,
+            ["1960", "1961", "1960", "1961"]
+        );
+        assert_eq!(
+            crate::values::texts(&out, "value", "<null>")?,
+            ["1.5", "<null>", "<null>", "2"]
         );
         Ok(())
     }

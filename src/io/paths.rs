@@ -1,0 +1,44 @@
+//! The folders of a domain's run and the files in them, named once: raw input under
+//! `raw/<domain>`, validated tables and quarantines under `interim/<domain>`, output
+//! tables under `processed/<domain>`.
+
+use std::path::{Path, PathBuf};
+
+/// Where a domain's run reads and writes.
+#[derive(Clone, Debug)]
+pub struct DomainPaths {
+    /// The raw input folder (`data/raw/<domain>`).
+    pub raw: PathBuf,
+    /// Validated tables and quarantines (`data/interim/<domain>`).
+    pub interim: PathBuf,
+    /// Output tables (`data/processed/<domain>`).
+    pub processed: PathBuf,
+}
+
+impl DomainPaths {
+    /// The conventional folders of `domain` under a data root (`data`).
+    pub fn under(data_root: &Path, domain: &str) -> Self {
+        DomainPaths {
+            raw: data_root.join("raw").join(domain),
+            interim: data_root.join("interim").join(domain),
+            processed: data_root.join("processed").join(domain),
+        }
+    }
+
+    /// A validated table: `<interim>/<table>.parquet`.
+    pub fn valid(&self, table: &str) -> PathBuf {
+        self.interim.join(format!("{table}.parquet"))
+    }
+
+    /// A table's quarantined rows: `<interim>/quarantine/<table>.parquet`.
+    pub fn quarantine(&self, table: &str) -> PathBuf {
+        self.interim
+            .join("quarantine")
+            .join(format!("{table}.parquet"))
+    }
+
+    /// An output table: `<processed>/<table>.parquet`.
+    pub fn output(&self, table: &str) -> PathBuf {
+        self.processed.join(format!("{table}.parquet"))
+    }
+}
