@@ -4,7 +4,9 @@
 //! - TV: `cargo bench --bench scale -- --rows 5000000` (viewing rows);
 //! - Customer 360: `cargo bench --bench scale -- --domain customer360 --files 30
 //!   --rows 30000000` (content rows over 30 daily files; the database load goes to
-//!   the default SQLite file).
+//!   the default SQLite file);
+//! - retail: `cargo bench --bench scale -- --domain retail --rows 20000000` (invoice
+//!   lines, split over `--files` CSV files in time order).
 //!
 //! Add `--data DIR` to keep and reuse the generated data. The `report` binary runs as
 //! the only child process, so its wall time covers everything an analyst waits for
@@ -16,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use smartview::domains::{customer360, tv};
+use smartview::domains::{customer360, retail, tv};
 use smartview::progress::thousands;
 
 struct Options {
@@ -36,12 +38,12 @@ fn options() -> Result<Options> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--domain" => options.domain = args.next().context("--domain takes tv or customer360")?,
+            "--domain" => options.domain = args.next().context("--domain takes tv, customer360 or retail")?,
             "--rows" => options.rows = args.next().context("--rows takes a number")?.replace('_', "").parse()?,
             "--data" => options.data = Some(args.next().context("--data takes a folder")?.into()),
             "--files" => options.files = args.next().context("--files takes a number")?.parse()?,
             "--bench" => {}, // added by `cargo bench`
-            other => bail!("unknown argument `{other}`. Usage: cargo bench --bench scale -- [--domain tv|customer360] --rows N [--data DIR] [--files N]"),
+            other => bail!("unknown argument `{other}`. Usage: cargo bench --bench scale -- [--domain tv|customer360|retail] --rows N [--data DIR] [--files N]"),
         }
     }
     Ok(options)
@@ -91,7 +93,8 @@ fn main() -> Result<()> {
     let fact_table = match options.domain.as_str() {
         "tv" => "viewing",
         "customer360" => "content",
-        other => bail!("unknown domain `{other}`. Consider tv or customer360"),
+        "retail" => "online_retail",
+        other => bail!("unknown domain `{other}`. Consider tv, customer360 or retail"),
     };
     if !raw.join("_generated").exists() {
         let started = Instant::now();
@@ -103,6 +106,19 @@ fn main() -> Result<()> {
                     viewing_files: options.files,
                 };
                 tv::datagen::generate(&raw, &config)?;
+            }
+            "retail" => {
+                let config = retail::datagen::RetailGenConfig {
+                    lines: options.rows,
+                    files: options.files,
+                    first_month: chrono::NaiveDate::from_ymd_opt(2009, 12, 1)
+                        .context("a valid date")?,
+                    months: 25,
+                    customers: None,
+                    workbook: false,
+                    seed: 42,
+                };
+                retail::datagen::generate(&raw, &config)?;
             }
             _ => {
                 let config = customer360::datagen::Customer360GenConfig {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Parser;
 use smartview::cli::exit_code;
-use smartview::domains::{self, customer360, tv};
+use smartview::domains::{self, customer360, retail, tv, wdi};
 use smartview::io::daily::parse_day;
 use smartview::progress::thousands;
 use smartview::synth::GenSummary;
@@ -22,12 +22,13 @@ use smartview::synth::GenSummary;
 #[derive(Parser, Debug)]
 #[command(version, about, long_about)]
 struct Args {
-    /// The domain to generate (one of: tv, customer360).
+    /// The domain to generate (one of: tv, customer360, retail, wdi).
     #[arg(long, value_name = "NAME")]
     domain: String,
 
-    /// Fact-table rows over all files (tv: viewing rows; customer360: content rows);
-    /// 1 000 to 100 000 000 and more.
+    /// Fact-table rows over all files (tv: viewing rows; customer360: content rows;
+    /// retail: invoice lines; wdi: country-indicator series); 1 000 to 100 000 000
+    /// and more.
     #[arg(long, value_name = "N", default_value_t = 40_000)]
     rows: u64,
 
@@ -47,6 +48,30 @@ struct Args {
     /// customer360: the first content day, YYYYMMDD.
     #[arg(long, value_name = "YYYYMMDD", default_value = "20220601")]
     first_day: String,
+
+    /// retail: customers [default: one per 170 invoice lines].
+    #[arg(long, value_name = "N")]
+    customers: Option<u64>,
+
+    /// retail: the first month, YYYYMM.
+    #[arg(long, value_name = "YYYYMM", default_value = "200912")]
+    first_month: String,
+
+    /// retail: calendar months covered.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    months: u32,
+
+    /// retail: write one online_retail_II.xlsx workbook (two sheets) instead of CSV.
+    #[arg(long)]
+    xlsx: bool,
+
+    /// wdi: the first and last year, YYYY-YYYY.
+    #[arg(long, value_name = "YYYY-YYYY", default_value = "1960-2020")]
+    years: String,
+
+    /// wdi: write the long layout (wdi.csv) instead of the wide download.
+    #[arg(long)]
+    long: bool,
 
     /// Output folder [default: data/raw/<domain>].
     #[arg(long, value_name = "DIR")]
@@ -74,6 +99,31 @@ fn run(args: &Args) -> Result<()> {
                 viewing_files: args.files,
             },
         )?,
+        "retail" => retail::datagen::generate(
+            &out,
+            &retail::datagen::RetailGenConfig {
+                lines: args.rows,
+                files: args.files,
+                first_month: parse_day(&format!("{}01", args.first_month))?,
+                months: args.months,
+                customers: args.customers,
+                workbook: args.xlsx,
+                seed: args.seed,
+            },
+        )?,
+        "wdi" => {
+            let (first_year, last_year) = parse_years(&args.years)?;
+            wdi::datagen::generate(
+                &out,
+                &wdi::datagen::WdiGenConfig {
+                    series: args.rows,
+                    first_year,
+                    last_year,
+                    long: args.long,
+                    seed: args.seed,
+                },
+            )?
+        }
         _ => customer360::datagen::generate(
             &out,
             &customer360::datagen::Customer360GenConfig {
@@ -94,6 +144,20 @@ fn run(args: &Args) -> Result<()> {
         eprintln!("  {fault:<44} {:>10}", thousands(*count));
     }
     Ok(())
+}
+
+/// Parses `YYYY-YYYY`.
+fn parse_years(text: &str) -> Result<(i32, i32)> {
+    let year = |part: &str| -> Result<i32> {
+        match part.trim().parse::<i32>() {
+            Ok(y) if (1000..=9999).contains(&y) => Ok(y),
+            _ => bail!("`{part}` is not a year written YYYY"),
+        }
+    };
+    match text.split_once('-') {
+        Some((first, last)) => Ok((year(first)?, year(last)?)),
+        None => bail!("--years takes YYYY-YYYY, for example 1960-2020; got `{text}`"),
+    }
 }
 
 fn main() -> ExitCode {

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Parser;
 use smartview::cli::exit_code;
-use smartview::domains::{self, customer360, tv};
-use smartview::io::{DatabaseSink, DateRange};
+use smartview::domains::{self, customer360, retail, tv, wdi};
+use smartview::io::{DatabaseSink, DateRange, DomainPaths};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
 
@@ -22,7 +22,8 @@ use smartview::report::write_index;
 #[derive(Parser, Debug)]
 #[command(version, about, long_about)]
 struct Args {
-    /// Run only this domain (one of: tv, customer360). Default: every domain.
+    /// Run only this domain (one of: tv, customer360, retail, wdi). Default: every
+    /// domain.
     #[arg(long, value_name = "NAME")]
     domain: Option<String>,
 
@@ -61,6 +62,14 @@ struct Args {
     #[arg(long, value_name = "SINK")]
     sink: Option<String>,
 
+    /// wdi: the country of the series, by name or code [default: Canada].
+    #[arg(long, value_name = "COUNTRY")]
+    country: Option<String>,
+
+    /// wdi: the indicator, by code or name [default: NY.GDP.MKTP.KD.ZG, GDP growth].
+    #[arg(long, value_name = "INDICATOR")]
+    indicator: Option<String>,
+
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -79,7 +88,9 @@ fn run(args: &Args) -> Result<()> {
         let mut progress = Progress::new(domain, args.quiet);
         let processed = match domain {
             "tv" => run_tv(args, &mut progress)?,
-            _ => run_customer360(args, &mut progress)?,
+            "customer360" => run_customer360(args, &mut progress)?,
+            "retail" => run_retail(args, &mut progress)?,
+            _ => run_wdi(args, &mut progress)?,
         };
         if !args.quiet {
             let peak = peak_rss_bytes()
@@ -149,6 +160,46 @@ fn run_customer360(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
         eprintln!("[customer360] note: {notice}");
     }
     customer360::report::build(&outputs)?.write(&args.reports, "customer360")?;
+    progress.done("write report", None);
+    Ok(paths.processed)
+}
+
+/// A domain's folders: the flags where given, else `data/…/<domain>`.
+fn domain_paths(args: &Args, domain: &str) -> DomainPaths {
+    let defaults = DomainPaths::under(&PathBuf::from("data"), domain);
+    let [raw, interim, processed] =
+        folders(args, defaults.raw, defaults.interim, defaults.processed);
+    DomainPaths {
+        raw,
+        interim,
+        processed,
+    }
+}
+
+fn print_notices(domain: &str, notices: &[String]) {
+    for notice in notices {
+        eprintln!("[{domain}] note: {notice}");
+    }
+}
+
+fn run_retail(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
+    let paths = domain_paths(args, retail::pipeline::DOMAIN);
+    let outputs = retail::run(&paths, progress)?;
+    print_notices(retail::pipeline::DOMAIN, &outputs.notices);
+    retail::report::build(&outputs)?.write(&args.reports, retail::pipeline::DOMAIN)?;
+    progress.done("write report", None);
+    Ok(paths.processed)
+}
+
+fn run_wdi(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
+    let paths = domain_paths(args, wdi::pipeline::DOMAIN);
+    let options = wdi::WdiOptions {
+        country: args.country.clone(),
+        indicator: args.indicator.clone(),
+    };
+    let outputs = wdi::run(&paths, &options, progress)?;
+    print_notices(wdi::pipeline::DOMAIN, &outputs.notices);
+    wdi::report::build(&outputs)?.write(&args.reports, wdi::pipeline::DOMAIN)?;
     progress.done("write report", None);
     Ok(paths.processed)
 }

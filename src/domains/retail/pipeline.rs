@@ -1,0 +1,185 @@
+//! The retail pipeline: raw invoice lines → validated interim lines → invoice months
+//! → output tables.
+//!
+//! Stages, in order:
+//!
+//! 1. find the lines (`online_retail*.csv`, else `online_retail*.xlsx`), validate them
+//!    (R1) and stream the valid rows to `<interim>/online_retail.parquet` and the
+//!    quarantine to `<interim>/quarantine/online_retail.parquet`;
+//! 2. reduce the valid lines to invoice months in one streaming aggregation
+//!    (`<interim>/invoice_months.parquet`);
+//! 3. the rules R2–R8 on the invoice months;
+//! 4. the eight output tables as Parquet + CSV under `<processed>/`, with a
+//!    `_SUCCESS` manifest.
+
+use anyhow::{Context, Result};
+use polars::prelude::{df, DataFrame, Engine, IntoLazy, LazyFrame};
+
+use super::rules;
+use super::tables::{self, LineSource, LINES};
+use crate::io::{scan_parquet, sink_parquet_all, validate_to_parquet, write_tables, DomainPaths};
+use crate::progress::Progress;
+use crate::schema::{quarantine_summary, table_counts, TableCount};
+
+/// The domain's name: its folders, report and catalog prefix.
+pub const DOMAIN: &str = "retail";
+/// The interim table of invoice months (see [`rules::invoice_months`]).
+pub const INVOICE_MONTHS: &str = "invoice_months";
+
+/// Every table a retail run produces, collected (they are per month or customer).
+pub struct RetailOutputs {
+    pub quarantine_summary: DataFrame,
+    pub invoice_size: DataFrame,
+    pub monthly_orders: DataFrame,
+    pub monthly_sales: DataFrame,
+    pub monthly_customers: DataFrame,
+    pub cohort_retention: DataFrame,
+    pub rfm: DataFrame,
+    pub rfm_segments: DataFrame,
+    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined` for the invoice lines.
+    pub table_counts: DataFrame,
+    /// `rule`, `left_out`, `rows`: what the rules keep out of a figure, counted.
+    pub exclusions: DataFrame,
+    /// What the run decided that a reader should know (ignored files, …).
+    pub notices: Vec<String>,
+}
+
+impl RetailOutputs {
+    /// The spec's output tables, by name, in the spec's order.
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 8] {
+        [
+            ("quarantine_summary", &self.quarantine_summary),
+            ("invoice_size", &self.invoice_size),
+            ("monthly_orders", &self.monthly_orders),
+            ("monthly_sales", &self.monthly_sales),
+            ("monthly_customers", &self.monthly_customers),
+            ("cohort_retention", &self.cohort_retention),
+            ("rfm", &self.rfm),
+            ("rfm_segments", &self.rfm_segments),
+        ]
+    }
+}
+
+/// Runs the whole retail pipeline and writes its interim and output tables.
+pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs> {
+    let source = LineSource::find(&paths.raw)?;
+    let notices: Vec<String> = LineSource::ignored_workbooks(&paths.raw, &source)
+        .iter()
+        .map(|file| {
+            format!(
+                "{} was ignored: the CSV invoice lines in the same folder are read instead",
+                file.display()
+            )
+        })
+        .collect();
+    let table = tables::lines();
+    let count = validate_to_parquet(
+        source.scan()?,
+        &table.schema,
+        &[],
+        &paths.valid(LINES),
+        &paths.quarantine(LINES),
+    )?;
+    progress.done("validate invoice lines (R1)", Some(count.rows_in()));
+
+    sink_parquet_all(vec![(
+        rules::invoice_months(scan_parquet(&paths.valid(LINES))?),
+        paths.valid(INVOICE_MONTHS),
+    )])
+    .context("cannot aggregate the invoice lines to invoice months")?;
+    progress.done("aggregate invoice months", Some(count.rows_valid));
+
+    let outputs = apply_rules(paths, count, notices)?;
+    progress.done("rules R2-R8", Some(outputs.rfm.height() as u64));
+    write_tables(&paths.processed, &outputs.tables())?;
+    progress.done("write outputs", None);
+    Ok(outputs)
+}
+
+fn collect(lf: LazyFrame, what: &str) -> Result<DataFrame> {
+    Ok(lf
+        .collect_with_engine(Engine::Streaming)
+        .with_context(|| format!("cannot compute {what}"))?
+        .unwrap_single())
+}
+
+/// R2–R8 on the interim invoice months, plus the run's counts.
+fn apply_rules(
+    paths: &DomainPaths,
+    count: TableCount,
+    notices: Vec<String>,
+) -> Result<RetailOutputs> {
+    let invoice_months = collect(
+        scan_parquet(&paths.valid(INVOICE_MONTHS))?,
+        "the invoice months",
+    )?
+    .lazy();
+    let monthly_orders = collect(
+        rules::monthly_orders(invoice_months.clone()),
+        "monthly_orders (R3)",
+    )?;
+    let last_month = collect(rules::last_month(invoice_months.clone()), "the last month")?
+        .column(rules::MONTH)?
+        .i32()?
+        .get(0)
+        .unwrap_or(0);
+    let rfm = collect(rules::rfm(invoice_months.clone())?, "rfm (R7, R8)")?;
+    let quarantine = scan_parquet(&paths.quarantine(LINES))?;
+    Ok(RetailOutputs {
+        quarantine_summary: collect(
+            quarantine_summary(vec![(LINES, quarantine)])?,
+            "the quarantine summary",
+        )?,
+        invoice_size: collect(
+            rules::invoice_size(invoice_months.clone())?,
+            "invoice_size (R2)",
+        )?,
+        monthly_orders,
+        monthly_sales: collect(
+            rules::monthly_sales(invoice_months.clone()),
+            "monthly_sales (R4)",
+        )?,
+        monthly_customers: collect(
+            rules::monthly_customers(invoice_months.clone()),
+            "monthly_customers (R5)",
+        )?,
+        cohort_retention: collect(
+            rules::cohort_table(invoice_months.clone(), last_month),
+            "cohort_retention (R6)",
+        )?,
+        rfm_segments: collect(rules::rfm_segments(rfm.clone().lazy()), "rfm_segments (R8)")?,
+        rfm,
+        table_counts: table_counts(&[count])?,
+        exclusions: exclusions(invoice_months)?,
+        notices,
+    })
+}
+
+/// What R1 and R7 leave out of the customer figures, counted.
+fn exclusions(invoice_months: LazyFrame) -> Result<DataFrame> {
+    let single = |lf: LazyFrame, column: &str, what: &str| -> Result<i64> {
+        Ok(collect(lf, what)?
+            .column(column)?
+            .i64()?
+            .get(0)
+            .unwrap_or(0))
+    };
+    let lines = single(
+        rules::lines_without_customer(invoice_months.clone()),
+        "lines",
+        "the lines without a customer",
+    )?;
+    let customers = single(
+        rules::customers_without_placed_invoice(invoice_months),
+        "customers",
+        "the customers without a placed invoice",
+    )?;
+    Ok(df!(
+        "rule" => ["R1", "R7"],
+        "left_out" => [
+            "invoice lines without a Customer ID: in sales and order figures, not in customer figures",
+            "customers whose invoices are all cancellations: not scored",
+        ],
+        "rows" => [lines, customers],
+    )?)
+}

@@ -1,0 +1,161 @@
+//! The retail report: data quality, orders, sales and growth, customers, cohort
+//! retention and RFM segments. Builds a [`Document`] from [`RetailOutputs`]; the
+//! charts show the output tables, no rule is recomputed.
+
+use anyhow::Result;
+use polars::prelude::DataFrame;
+
+use super::pipeline::RetailOutputs;
+use super::tables;
+use crate::report::{bar_chart_of, heat_map, line_chart_of, Document, HeatMap, Svg};
+use crate::values;
+
+/// Cohorts shown in the retention heat map and table (the first ones).
+const COHORTS_SHOWN: usize = 24;
+
+/// The cohort retention table as a cohort × month-offset heat map.
+pub fn retention_heat_map(cohorts: &DataFrame) -> Result<Svg> {
+    let cohort = values::as_texts(cohorts, "cohort", "")?;
+    let offset = values::u64s(cohorts, "month_offset", 0)?;
+    let retention = values::f64s(cohorts, "retention")?;
+    let mut rows: Vec<String> = cohort.clone();
+    rows.dedup();
+    rows.truncate(COHORTS_SHOWN);
+    let columns = offset.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let mut cells = vec![vec![None; columns]; rows.len()];
+    for ((c, k), r) in cohort.iter().zip(&offset).zip(&retention) {
+        if let Some(row) = rows.iter().position(|label| label == c) {
+            cells[row][*k as usize] = *r;
+        }
+    }
+    heat_map(&HeatMap {
+        title: "Share of each cohort active k months after its first month".into(),
+        rows,
+        columns: (0..columns).map(|k| k.to_string()).collect(),
+        values: cells,
+    })
+}
+
+/// Builds the retail report.
+pub fn build(outputs: &RetailOutputs) -> Result<Document> {
+    let mut doc = Document::new("Online retail report");
+    doc.text(
+        "A UK online retailer's invoice lines turned into invoice sizes, monthly orders, sales, \
+         customers and cohort retention, and an RFM score and segment per customer (rules R1–R8 of \
+         spec/retail.md). Sales count cancellations, so returns net out; customer figures count \
+         placed (not cancelled) invoices of lines with a customer id.",
+    );
+    for notice in &outputs.notices {
+        doc.text(format!("Note: {notice}."));
+    }
+
+    doc.data_quality(&outputs.table_counts, &outputs.quarantine_summary, "R1");
+    doc.table(
+        "What the rules leave out of a figure, counted (R1, R7).",
+        &outputs.exclusions,
+        10,
+    );
+
+    doc.heading("Orders");
+    doc.table(
+        "Lines per invoice over all valid lines, and without the invoices above the 0.85 quantile (R2).",
+        &outputs.invoice_size,
+        2,
+    );
+    doc.chart(
+        "orders",
+        "Distinct placed and cancelled invoices per month (R3).",
+        line_chart_of(
+            &outputs.monthly_orders,
+            "yyyymm",
+            &["placed", "cancelled"],
+            "Orders placed and cancelled by month",
+            "invoices",
+        )?,
+    );
+    doc.table("Orders by month (R3).", &outputs.monthly_orders, 120);
+
+    doc.heading("Sales");
+    doc.chart(
+        "sales",
+        "Sales by month: Σ quantity × price, cancellations included (R4).",
+        line_chart_of(
+            &outputs.monthly_sales,
+            "yyyymm",
+            &["sales"],
+            "Monthly sales",
+            "sales",
+        )?,
+    );
+    doc.chart(
+        "growth",
+        "Change of sales against the previous calendar month, in percent (R4).",
+        line_chart_of(
+            &outputs.monthly_sales,
+            "yyyymm",
+            &["growth_pct"],
+            "Month-over-month sales growth",
+            "growth %",
+        )?,
+    );
+    doc.table("Sales by month (R4).", &outputs.monthly_sales, 120);
+
+    doc.heading("Customers");
+    doc.chart(
+        "customers",
+        "Active customers (a placed invoice in the month) and new ones (their first such month) (R5).",
+        line_chart_of(
+            &outputs.monthly_customers,
+            "yyyymm",
+            &["active", "new", "existing"],
+            "Active and new customers by month",
+            "customers",
+        )?,
+    );
+    doc.table("Customers by month (R5).", &outputs.monthly_customers, 120);
+
+    doc.heading("Retention");
+    doc.chart(
+        "retention",
+        format!(
+            "Cohort retention: rows are cohorts (first month), columns months since (R6); the first {COHORTS_SHOWN} cohorts."
+        ),
+        retention_heat_map(&outputs.cohort_retention)?,
+    );
+    doc.table(
+        "Cohort retention, first rows (R6).",
+        &outputs.cohort_retention,
+        30,
+    );
+
+    doc.heading("RFM segments");
+    doc.chart(
+        "rfm-segments",
+        "Customers per RFM segment (R8).",
+        bar_chart_of(
+            &outputs.rfm_segments,
+            "segment",
+            "customers",
+            "Customers by RFM segment",
+            11,
+        )?,
+    );
+    doc.table(
+        "Segment sizes and their mean recency (days), frequency (invoices) and monetary value (R7, R8).",
+        &outputs.rfm_segments,
+        11,
+    );
+    doc.table("RFM scores, first rows (R7, R8).", &outputs.rfm, 10);
+
+    doc.heading("Raw inputs");
+    doc.text(
+        "The declared schema of the invoice lines: how each field is parsed and checked. A row failing \
+         a check is quarantined under `column|rule`; a null always passes value checks.",
+    );
+    doc.table(
+        "online_retail (online_retail*.csv, or the sheets of online_retail*.xlsx)",
+        &tables::lines().schema.dictionary()?,
+        10,
+    );
+    Ok(doc)
+}

@@ -1,0 +1,364 @@
+//! R2–R8 on a hand-made set of validated lines, every expected value worked out by
+//! hand in the comments. R1 (reading and validation) is tested end to end in
+//! `tests/retail.rs`.
+//!
+//! The lines (date, invoice, quantity × price, customer):
+//!
+//! | month | invoice | lines | amounts | customer |
+//! |---|---|---|---|---|
+//! | 2010-12-01 | 1001 | 2 | 2 × 1.50, 1 × 10.00 | 13085 |
+//! | 2010-12-15 | 1002 | 1 | 4 × 0.25 | 12346 |
+//! | 2010-12-20 | C1003 | 1 | −1 × 10.00 | 13085 |
+//! | 2011-01-05 | 1004 | 1 | 3 × 2.00 | 13085 |
+//! | 2011-01-07 | 1005 | 2 | 1 × 5.00, 1 × 5.00 | none |
+//! | 2011-02-10 | 1006 | 5 | 1 × 1.00 each | 12347 |
+//! | 2011-02-11 | C1007 | 1 | −2 × 1.00 | 12348 |
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::rules;
+use crate::values;
+
+fn lines() -> PolarsResult<LazyFrame> {
+    let mut invoice = vec!["1001", "1001", "1002", "C1003", "1004", "1005", "1005"];
+    let mut quantity = vec![2i64, 1, 4, -1, 3, 1, 1];
+    let mut at = vec![
+        "2010-12-01 08:00:00",
+        "2010-12-01 08:00:00",
+        "2010-12-15 10:00:00",
+        "2010-12-20 11:00:00",
+        "2011-01-05 09:00:00",
+        "2011-01-07 09:00:00",
+        "2011-01-07 09:00:00",
+    ];
+    let mut price = vec![1.5, 10.0, 0.25, 10.0, 2.0, 5.0, 5.0];
+    let mut customer = vec![
+        Some(13085.0),
+        Some(13085.0),
+        Some(12346.0),
+        Some(13085.0),
+        Some(13085.0),
+        None,
+        None,
+    ];
+    for _ in 0..5 {
+        invoice.push("1006");
+        quantity.push(1);
+        at.push("2011-02-10 12:00:00");
+        price.push(1.0);
+        customer.push(Some(12347.0));
+    }
+    invoice.push("C1007");
+    quantity.push(-2);
+    at.push("2011-02-11 12:00:00");
+    price.push(1.0);
+    customer.push(Some(12348.0));
+    let df = df!(
+        "Invoice" => invoice,
+        "Quantity" => quantity,
+        "InvoiceDate" => at,
+        "Price" => price,
+        "Customer ID" => customer,
+    )?;
+    Ok(df.lazy().with_column(col("InvoiceDate").str().to_datetime(
+        Some(TimeUnit::Microseconds),
+        None,
+        StrptimeOptions::default(),
+        lit("raise"),
+    )))
+}
+
+fn invoice_months() -> PolarsResult<LazyFrame> {
+    Ok(rules::invoice_months(lines()?).collect()?.lazy())
+}
+
+fn i64s(df: &DataFrame, column: &str) -> PolarsResult<Vec<Option<i64>>> {
+    Ok(df
+        .column(column)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .collect())
+}
+
+#[test]
+fn r2_invoice_sizes_all_and_trimmed_above_the_85th_percentile() -> Result<()> {
+    // Lines per invoice: 1001 2, 1002 1, C1003 1, 1004 1, 1005 2, 1006 5, C1007 1.
+    // Sorted 1 1 1 1 2 2 5: median 1 (4th), mode 1, mean 13 / 7. The 0.85 quantile
+    // is the ⌈5.95⌉ = 6th smallest, 2, so `trimmed` drops 1006: 1 1 1 1 2 2, median
+    // (1 + 1) / 2, mean 8 / 6.
+    let out = rules::invoice_size(invoice_months()?)?.collect()?;
+    assert_eq!(
+        out.get_column_names(),
+        ["scope", "invoices", "min", "max", "median", "mode", "mean"]
+    );
+    assert_eq!(values::texts(&out, "scope", "")?, ["all", "trimmed"]);
+    assert_eq!(i64s(&out, "invoices")?, [Some(7), Some(6)]);
+    assert_eq!(i64s(&out, "min")?, [Some(1), Some(1)]);
+    assert_eq!(i64s(&out, "max")?, [Some(5), Some(2)]);
+    assert_eq!(i64s(&out, "mode")?, [Some(1), Some(1)]);
+    assert_eq!(values::f64s(&out, "median")?, [Some(1.0), Some(1.0)]);
+    assert_eq!(
+        values::f64s(&out, "mean")?,
+        [Some(13.0 / 7.0), Some(8.0 / 6.0)]
+    );
+    Ok(())
+}
+
+#[test]
+fn r3_distinct_placed_and_cancelled_invoices_per_month() -> Result<()> {
+    let out = rules::monthly_orders(invoice_months()?).collect()?;
+    assert_eq!(out.get_column_names(), ["yyyymm", "placed", "cancelled"]);
+    assert_eq!(
+        i64s(&out, "yyyymm")?,
+        [Some(201012), Some(201101), Some(201102)]
+    );
+    // 1001 and 1002 count once each though 1001 has two lines; 1005 has no customer
+    // and still counts.
+    assert_eq!(i64s(&out, "placed")?, [Some(2), Some(2), Some(1)]);
+    assert_eq!(i64s(&out, "cancelled")?, [Some(1), Some(0), Some(1)]);
+    Ok(())
+}
+
+#[test]
+fn r4_sales_net_of_cancellations_and_growth_over_the_previous_month() -> Result<()> {
+    // 201012: 3 + 10 + 1 − 10 = 4; 201101: 6 + 5 + 5 = 16 (+300%);
+    // 201102: 5 − 2 = 3 ((3 − 16) / 16 × 100 = −81.25%).
+    let out = rules::monthly_sales(invoice_months()?).collect()?;
+    assert_eq!(out.get_column_names(), ["yyyymm", "sales", "growth_pct"]);
+    assert_eq!(
+        values::f64s(&out, "sales")?,
+        [Some(4.0), Some(16.0), Some(3.0)]
+    );
+    assert_eq!(
+        values::f64s(&out, "growth_pct")?,
+        [None, Some(300.0), Some(-81.25)]
+    );
+    Ok(())
+}
+
+#[test]
+fn r5_active_new_and_existing_customers() -> Result<()> {
+    // 201012: 13085 and 12346, both new. 201101: 13085 again (1005 has no
+    // customer). 201102: 12347 is new; 12348 only cancelled, so is not active.
+    let out = rules::monthly_customers(invoice_months()?).collect()?;
+    assert_eq!(
+        out.get_column_names(),
+        ["yyyymm", "active", "new", "existing"]
+    );
+    assert_eq!(i64s(&out, "active")?, [Some(2), Some(1), Some(1)]);
+    assert_eq!(i64s(&out, "new")?, [Some(2), Some(0), Some(1)]);
+    assert_eq!(i64s(&out, "existing")?, [Some(0), Some(1), Some(0)]);
+    Ok(())
+}
+
+#[test]
+fn r6_cohorts_followed_to_the_last_month_of_the_data() -> Result<()> {
+    // Cohort 201012 = {13085, 12346}: 2, then 13085 in 201101, nobody in 201102.
+    // Cohort 201102 = {12347}. No customer starts in 201101.
+    let months = invoice_months()?;
+    let last = rules::last_month(months.clone()).collect()?;
+    assert_eq!(i64s(&last, "yyyymm")?, [Some(201102)]);
+    let out = rules::cohort_table(months, 201102).collect()?;
+    assert_eq!(
+        out.get_column_names(),
+        ["cohort", "month_offset", "customers", "retention"]
+    );
+    assert_eq!(
+        i64s(&out, "cohort")?,
+        [Some(201012), Some(201012), Some(201012), Some(201102)]
+    );
+    assert_eq!(
+        i64s(&out, "month_offset")?,
+        [Some(0), Some(1), Some(2), Some(0)]
+    );
+    assert_eq!(
+        i64s(&out, "customers")?,
+        [Some(2), Some(1), Some(0), Some(1)]
+    );
+    assert_eq!(
+        values::f64s(&out, "retention")?,
+        [Some(1.0), Some(0.5), Some(0.0), Some(1.0)]
+    );
+    Ok(())
+}
+
+#[test]
+fn r7_r8_recency_frequency_monetary_scores_and_segments() -> Result<()> {
+    // Reference day: 2011-02-11 + 1 = 2011-02-12.
+    // 12346: last placed 2010-12-15 → 59 days; 1 invoice; 1.00.
+    // 12347: 2011-02-10 → 2 days; 1 invoice; 5.00.
+    // 13085: 2011-01-05 → 38 days; 2 invoices (C1003 does not count); 3 + 10 − 10 + 6 = 9.00.
+    // 12348 only cancelled: excluded. Three rows, so ntile(5) gives 1, 2, 3 in order:
+    // recency 2 < 38 < 59 → r = 6 − (1, 2, 3) = 5, 4, 3 for 12347, 13085, 12346;
+    // frequency 1, 1 (tie: 12346 before 12347), 2 → f = 1, 2, 3 for 12346, 12347, 13085;
+    // monetary 1 < 5 < 9 → m = 1, 2, 3 for 12346, 12347, 13085.
+    // Codes: 12346 "31" About to Sleep; 12347 "52" and 13085 "43" Potential Loyalists.
+    let months = invoice_months()?;
+    let out = rules::rfm(months.clone())?.collect()?;
+    assert_eq!(
+        out.get_column_names(),
+        [
+            "customer_id",
+            "recency_days",
+            "frequency",
+            "monetary",
+            "r_score",
+            "f_score",
+            "m_score",
+            "segment"
+        ]
+    );
+    assert_eq!(out.column("customer_id")?.dtype(), &DataType::Int64);
+    assert_eq!(
+        i64s(&out, "customer_id")?,
+        [Some(12346), Some(12347), Some(13085)]
+    );
+    assert_eq!(i64s(&out, "recency_days")?, [Some(59), Some(2), Some(38)]);
+    assert_eq!(i64s(&out, "frequency")?, [Some(1), Some(1), Some(2)]);
+    assert_eq!(
+        values::f64s(&out, "monetary")?,
+        [Some(1.0), Some(5.0), Some(9.0)]
+    );
+    assert_eq!(i64s(&out, "r_score")?, [Some(3), Some(5), Some(4)]);
+    assert_eq!(i64s(&out, "f_score")?, [Some(1), Some(2), Some(3)]);
+    assert_eq!(i64s(&out, "m_score")?, [Some(1), Some(2), Some(3)]);
+    assert_eq!(
+        values::texts(&out, "segment", "")?,
+        [
+            "About to Sleep",
+            "Potential Loyalists",
+            "Potential Loyalists"
+        ]
+    );
+    let excluded = rules::customers_without_placed_invoice(months.clone()).collect()?;
+    assert_eq!(i64s(&excluded, "customers")?, [Some(1)], "12348");
+    let without = rules::lines_without_customer(months).collect()?;
+    assert_eq!(i64s(&without, "lines")?, [Some(2)], "the two lines of 1005");
+
+    // R8's summary: Potential Loyalists 2 (recency (2 + 38) / 2, frequency 1.5,
+    // monetary 7), then About to Sleep 1.
+    let segments = rules::rfm_segments(out.lazy()).collect()?;
+    assert_eq!(
+        segments.get_column_names(),
+        [
+            "segment",
+            "customers",
+            "avg_recency_days",
+            "avg_frequency",
+            "avg_monetary"
+        ]
+    );
+    assert_eq!(
+        values::texts(&segments, "segment", "")?,
+        ["Potential Loyalists", "About to Sleep"]
+    );
+    assert_eq!(i64s(&segments, "customers")?, [Some(2), Some(1)]);
+    assert_eq!(
+        values::f64s(&segments, "avg_recency_days")?,
+        [Some(20.0), Some(59.0)]
+    );
+    assert_eq!(
+        values::f64s(&segments, "avg_frequency")?,
+        [Some(1.5), Some(1.0)]
+    );
+    assert_eq!(
+        values::f64s(&segments, "avg_monetary")?,
+        [Some(7.0), Some(1.0)]
+    );
+    Ok(())
+}
+
+#[test]
+fn r7_scores_are_quintiles_with_the_first_groups_one_larger() -> Result<()> {
+    // Seven customers, one placed invoice each on the same day, monetary 1..7 in
+    // reverse id order: ntile(5) sizes 2, 2, 1, 1, 1. By monetary ascending the
+    // order is ids 7, 6, …, 1 → m = 1 1 2 2 3 4 5 for ids 7..1. Recency and
+    // frequency tie everywhere, so the ids decide: ids 1..7 get tiles 1 1 2 2 3 4 5,
+    // r = 6 − tile.
+    let ids: Vec<f64> = (1..=7).map(f64::from).collect();
+    let df = df!(
+        "Invoice" => (1..=7).map(|i| format!("{i}")).collect::<Vec<_>>(),
+        "Quantity" => vec![1i64; 7],
+        "InvoiceDate" => vec!["2011-03-01 10:00:00"; 7],
+        "Price" => (1..=7).rev().map(f64::from).collect::<Vec<_>>(),
+        "Customer ID" => ids,
+    )?;
+    let lines = df.lazy().with_column(col("InvoiceDate").str().to_datetime(
+        Some(TimeUnit::Microseconds),
+        None,
+        StrptimeOptions::default(),
+        lit("raise"),
+    ));
+    let out = rules::rfm(rules::invoice_months(lines))?.collect()?;
+    assert_eq!(i64s(&out, "m_score")?, [5, 4, 3, 2, 2, 1, 1].map(Some));
+    assert_eq!(i64s(&out, "f_score")?, [1, 1, 2, 2, 3, 4, 5].map(Some));
+    assert_eq!(i64s(&out, "r_score")?, [5, 5, 4, 4, 3, 2, 1].map(Some));
+    assert_eq!(i64s(&out, "recency_days")?, vec![Some(1); 7]);
+    Ok(())
+}
+
+#[test]
+fn r8_every_code_falls_in_its_segment_and_others_are_unknown() -> Result<()> {
+    let expected = [
+        // f = 1 … 5 for r = 1 … 5.
+        [
+            "Hibernating",
+            "Hibernating",
+            "At Risk",
+            "At Risk",
+            "Can't Lose",
+        ],
+        [
+            "Hibernating",
+            "Hibernating",
+            "At Risk",
+            "At Risk",
+            "Can't Lose",
+        ],
+        [
+            "About to Sleep",
+            "About to Sleep",
+            "Need Attention",
+            "Loyal Customers",
+            "Loyal Customers",
+        ],
+        [
+            "Promising",
+            "Potential Loyalists",
+            "Potential Loyalists",
+            "Loyal Customers",
+            "Loyal Customers",
+        ],
+        [
+            "New Customers",
+            "Potential Loyalists",
+            "Potential Loyalists",
+            "Champions",
+            "Champions",
+        ],
+    ];
+    let mut codes: Vec<String> = Vec::new();
+    let mut labels: Vec<&str> = Vec::new();
+    for (r, row) in expected.iter().enumerate() {
+        for (f, label) in row.iter().enumerate() {
+            codes.push(format!("{}{}", r + 1, f + 1));
+            labels.push(label);
+        }
+    }
+    codes.extend(["60".to_string(), "5".to_string(), "555".to_string()]);
+    labels.extend([rules::UNKNOWN_SEGMENT; 3]);
+    let df = df!("code" => codes)?;
+    let out = df
+        .lazy()
+        .select([crate::transforms::first_full_match(
+            col("code"),
+            &rules::RFM_SEGMENTS,
+            rules::UNKNOWN_SEGMENT,
+        )
+        .alias("segment")])
+        .collect()?;
+    assert_eq!(values::texts(&out, "segment", "")?, labels);
+    Ok(())
+}

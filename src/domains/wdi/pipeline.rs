@@ -1,0 +1,234 @@
+//! The WDI pipeline: raw wide or long files → the validated long table → the three
+//! output tables.
+//!
+//! Stages, in order:
+//!
+//! 1. find the files (`WDIData*.csv`, else `wdi*.csv`), unpivot the wide layout
+//!    lazily, drop the empty values (counted) and validate the rest (W1), streaming
+//!    the valid rows to `<interim>/wdi.parquet` (the catalog's `wdi`, W5) and the
+//!    quarantine to `<interim>/quarantine/wdi.parquet`;
+//! 2. check that the chosen country and indicator have values;
+//! 3. W2–W4, written as Parquet + CSV under `<processed>/` with a `_SUCCESS` manifest.
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::{col, df, len, DataFrame, DataType, Engine, LazyFrame};
+
+use super::rules::{self, DEFAULT_COUNTRY, DEFAULT_INDICATOR};
+use super::tables::{long_schema, WdiSource, VALUE, WDI};
+use crate::io::{scan_parquet, validate_to_parquet, write_tables, DomainPaths};
+use crate::progress::Progress;
+use crate::schema::{quarantine_summary, table_counts, LAYOUT_ERROR};
+use crate::values;
+
+/// The domain's name: its folders and report.
+pub const DOMAIN: &str = "wdi";
+
+/// The country and indicator a run is about (`--country`, `--indicator`); the
+/// defaults (Canada, GDP growth) when `None`.
+#[derive(Clone, Debug, Default)]
+pub struct WdiOptions {
+    pub country: Option<String>,
+    pub indicator: Option<String>,
+}
+
+impl WdiOptions {
+    pub fn country(&self) -> &str {
+        self.country.as_deref().unwrap_or(DEFAULT_COUNTRY)
+    }
+
+    pub fn indicator(&self) -> &str {
+        self.indicator.as_deref().unwrap_or(DEFAULT_INDICATOR)
+    }
+}
+
+/// Every table a WDI run produces, collected.
+pub struct WdiOutputs {
+    pub country_series: DataFrame,
+    pub indicator_panel: DataFrame,
+    pub peak_year: DataFrame,
+    /// `table`, `reason`, `rows` of the quarantined long rows (W1).
+    pub quarantine_summary: DataFrame,
+    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined`; rows in are the
+    /// non-empty values.
+    pub table_counts: DataFrame,
+    /// Empty values dropped by W1.
+    pub empty_values: u64,
+    /// The country and indicator asked for, as given.
+    pub country: String,
+    pub indicator: String,
+    /// The indicator's name in the data (its code when it has no name).
+    pub indicator_name: String,
+    /// What the run decided that a reader should know.
+    pub notices: Vec<String>,
+}
+
+impl WdiOutputs {
+    /// The spec's output tables, by name, in the spec's order.
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 3] {
+        [
+            ("country_series", &self.country_series),
+            ("indicator_panel", &self.indicator_panel),
+            ("peak_year", &self.peak_year),
+        ]
+    }
+}
+
+fn collect(lf: LazyFrame, what: &str) -> Result<DataFrame> {
+    Ok(lf
+        .collect_with_engine(Engine::Streaming)
+        .with_context(|| format!("cannot compute {what}"))?
+        .unwrap_single())
+}
+
+/// Runs the WDI pipeline and writes its interim and output tables. A country or
+/// indicator given in `options` that has no value in the data is an error listing
+/// what there is; with the defaults, the tables are empty and a notice says why.
+pub fn run(
+    paths: &DomainPaths,
+    options: &WdiOptions,
+    progress: &mut Progress,
+) -> Result<WdiOutputs> {
+    let source = WdiSource::find(&paths.raw)?;
+    let mut notices: Vec<String> = WdiSource::ignored_files(&paths.raw, &source)
+        .iter()
+        .map(|file| {
+            format!(
+                "{} was ignored: the wide WDIData files in the same folder are read instead",
+                file.display()
+            )
+        })
+        .collect();
+    let raw = source.scan()?;
+    let empty = col(VALUE).is_null().and(col(LAYOUT_ERROR).is_null());
+    // Counted as a sum of flags: `len()` over the unpivoted union fails in Polars
+    // 0.55 ("casting from UInt32 to UInt128 not supported").
+    let empty_values = collect(
+        raw.clone()
+            .select([empty.clone().cast(DataType::UInt64).sum().alias("rows")]),
+        "the empty values",
+    )?;
+    let empty_values = values::u64s(&empty_values, "rows", 0)?[0];
+    let count = validate_to_parquet(
+        raw.filter(empty.not()),
+        &long_schema(),
+        &[],
+        &paths.valid(WDI),
+        &paths.quarantine(WDI),
+    )?;
+    progress.done(
+        "validate the long table (W1)",
+        Some(count.rows_in() + empty_values),
+    );
+
+    let wdi = scan_parquet(&paths.valid(WDI))?;
+    let (country, indicator) = (options.country(), options.indicator());
+    let indicator_name = match check_selection(wdi.clone(), options)? {
+        Ok(name) => name,
+        Err(missing) => {
+            notices.push(missing);
+            indicator.to_string()
+        }
+    };
+    let outputs = WdiOutputs {
+        country_series: collect(
+            rules::country_series(wdi.clone(), country, indicator),
+            "country_series (W2)",
+        )?,
+        indicator_panel: collect(
+            rules::indicator_panel(wdi.clone(), indicator),
+            "indicator_panel (W3)",
+        )?,
+        peak_year: collect(rules::peak_year(wdi, indicator)?, "peak_year (W4)")?,
+        quarantine_summary: collect(
+            quarantine_summary(vec![(WDI, scan_parquet(&paths.quarantine(WDI))?)])?,
+            "the quarantine summary",
+        )?,
+        table_counts: table_counts(&[count])?,
+        empty_values,
+        country: country.to_string(),
+        indicator: indicator.to_string(),
+        indicator_name,
+        notices,
+    };
+    progress.done("rules W2-W4", Some(outputs.indicator_panel.height() as u64));
+    write_tables(&paths.processed, &outputs.tables())?;
+    progress.done("write outputs", None);
+    Ok(outputs)
+}
+
+/// The indicator's name when the chosen country and indicator both have values.
+/// Otherwise: an error when the missing one was given explicitly, else `Err` with a
+/// notice. Either message lists some of the countries or indicators present.
+fn check_selection(wdi: LazyFrame, options: &WdiOptions) -> Result<Result<String, String>> {
+    let (country, indicator) = (options.country(), options.indicator());
+    let of_indicator = wdi.clone().filter(rules::is_indicator(indicator));
+    let names = collect(
+        of_indicator.clone().select([
+            len().alias("rows"),
+            col("indicatorName").first().cast(DataType::String),
+        ]),
+        "the indicator's name",
+    )?;
+    let missing = if values::u64s(&names, "rows", 0)?[0] == 0 {
+        let present = some_values(wdi, "indicatorCode")?;
+        Some((
+            options.indicator.is_some(),
+            format!("no value of the indicator `{indicator}` in the data; indicators present include: {present}"),
+        ))
+    } else {
+        let rows = collect(
+            of_indicator
+                .clone()
+                .filter(rules::is_country(country))
+                .select([len().alias("rows")]),
+            "the country's rows",
+        )?;
+        if values::u64s(&rows, "rows", 0)?[0] == 0 {
+            let present = some_values(of_indicator, "countryName")?;
+            Some((
+                options.country.is_some(),
+                format!("no value of `{indicator}` for the country `{country}`; countries with it include: {present}"),
+            ))
+        } else {
+            None
+        }
+    };
+    match missing {
+        Some((true, message)) => bail!("{message}. Consider --country or --indicator"),
+        Some((false, message)) => Ok(Err(message)),
+        None => {
+            let name = values::texts(&names, "indicatorName", "")?;
+            Ok(Ok(name
+                .into_iter()
+                .next()
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| indicator.to_string())))
+        }
+    }
+}
+
+/// Up to ten distinct values of `column`, sorted, joined for a message.
+fn some_values(wdi: LazyFrame, column: &str) -> Result<String> {
+    let distinct = collect(
+        wdi.select([col(column)])
+            .unique(None, Default::default())
+            .sort([column], Default::default())
+            .limit(10),
+        "the values present",
+    )?;
+    let found = values::texts(&distinct, column, "(null)")?;
+    Ok(if found.is_empty() {
+        "none (the table is empty)".to_string()
+    } else {
+        found.join(", ")
+    })
+}
+
+/// The exclusions a report shows: W1's dropped empty values.
+pub fn exclusions(outputs: &WdiOutputs) -> Result<DataFrame> {
+    Ok(df!(
+        "rule" => ["W1"],
+        "left_out" => ["empty indicator values (no value for that country, indicator and year)"],
+        "rows" => [outputs.empty_values],
+    )?)
+}

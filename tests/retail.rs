@@ -1,0 +1,346 @@
+//! The retail pipeline end to end: R1 on hand-written CSV (both timestamp layouts,
+//! every quarantine reason), invariants and injected faults on generated data, the
+//! workbook path giving the same tables as the CSV path, the output files and
+//! manifest, bad input, the command line and the generator's determinism.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::Result;
+use polars::prelude::*;
+use smartview::domains::retail::{self, datagen};
+use smartview::io::{scan_parquet, DomainPaths};
+use smartview::progress::Progress;
+use smartview::synth::GenSummary;
+use smartview::values;
+
+fn paths_in(root: &Path) -> DomainPaths {
+    DomainPaths {
+        raw: root.join("raw"),
+        interim: root.join("interim"),
+        processed: root.join("processed"),
+    }
+}
+
+fn generate(raw: &Path, lines: u64, workbook: bool) -> Result<GenSummary> {
+    datagen::generate(
+        raw,
+        &datagen::RetailGenConfig {
+            lines,
+            files: 2,
+            first_month: chrono::NaiveDate::from_ymd_opt(2009, 12, 1).unwrap(),
+            months: 13,
+            customers: Some(150),
+            workbook,
+            seed: 11,
+        },
+    )
+}
+
+fn run(paths: &DomainPaths) -> Result<retail::RetailOutputs> {
+    retail::run(paths, &mut Progress::new("retail", true))
+}
+
+/// Rows quarantined per reason in the summary.
+fn quarantined(summary: &DataFrame, reason: &str) -> Result<u64> {
+    let reasons = values::texts(summary, "reason", "")?;
+    let rows = values::u64s(summary, "rows", 0)?;
+    Ok((0..rows.len())
+        .filter(|&i| reasons[i] == reason)
+        .map(|i| rows[i])
+        .sum())
+}
+
+const HEADER: &str = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country";
+
+#[test]
+fn r1_reads_both_timestamp_layouts_and_quarantines_bad_values() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = paths_in(dir.path());
+    std::fs::create_dir_all(&paths.raw)?;
+    let csv = [
+        HEADER,
+        "489434,85048,\"LIGHTS, 15CM\",12,2009-12-01 07:45:00,6.95,13085.0,United Kingdom",
+        "489435,79323P,PINK CHERRY LIGHTS,4,12/1/2009 7:46,2.1,13085.0,United Kingdom",
+        "C489449,22087,PAPER BUNTING,-12,12/1/2009 10:33,2.95,16321.0,Australia",
+        "489436,21232,STRAWBERRY MUG,6,2010-01-05 09:00:00,1.25,,United Kingdom",
+        "489437,21232,STRAWBERRY MUG,6,2010-13-05 09:00:00,1.25,13085.0,United Kingdom",
+        "489438,21232,STRAWBERRY MUG,six,2010-01-05 09:00:00,1.25,13085.0,United Kingdom",
+        "489439,21232,STRAWBERRY MUG,6,2010-01-05 09:00:00,N/A,13085.0,United Kingdom",
+        "489440,21232,STRAWBERRY MUG,6,2010-01-05 09:00:00,1.25,13085.5,United Kingdom",
+        ",21232,STRAWBERRY MUG,6,2010-01-05 09:00:00,1.25,13085.0,United Kingdom",
+    ]
+    .join("\n");
+    std::fs::write(paths.raw.join("online_retail_II.csv"), csv + "\n")?;
+    let outputs = run(&paths)?;
+
+    let summary = &outputs.quarantine_summary;
+    assert_eq!(
+        values::texts(summary, "reason", "")?,
+        [
+            "Customer ID|regex",
+            "InvoiceDate|dtype",
+            "Invoice|required",
+            "Price|dtype",
+            "Quantity|dtype"
+        ]
+    );
+    assert!(values::u64s(summary, "rows", 0)?.iter().all(|&n| n == 1));
+    assert_eq!(
+        values::texts(summary, "table", "")?,
+        vec!["online_retail"; 5]
+    );
+    let counts = &outputs.table_counts;
+    assert_eq!(values::u64s(counts, "rows_in", 0)?, [9]);
+    assert_eq!(values::u64s(counts, "rows_valid", 0)?, [4]);
+
+    // The quarantine keeps the raw values, the file and the line.
+    let quarantine = scan_parquet(&paths.quarantine("online_retail"))?.collect()?;
+    let bad_date = quarantine
+        .clone()
+        .lazy()
+        .filter(col("reason").eq(lit("InvoiceDate|dtype")))
+        .collect()?;
+    assert_eq!(values::u64s(&bad_date, "line", 0)?, [6]);
+    assert_eq!(
+        values::texts(&bad_date, "source_file", "")?,
+        ["online_retail_II.csv"]
+    );
+
+    // Both layouts parse: 2009-12 holds 489434 and 489435 (placed) and C489449.
+    let orders = &outputs.monthly_orders;
+    assert_eq!(values::u64s(orders, "yyyymm", 0)?, [200912, 201001]);
+    assert_eq!(values::u64s(orders, "placed", 0)?, [2, 1]);
+    assert_eq!(values::u64s(orders, "cancelled", 0)?, [1, 0]);
+    // The line without a customer counts for sales: 12 × 6.95 + 4 × 2.1 − 12 × 2.95 = 56.4,
+    // then 6 × 1.25.
+    let sales = values::f64s(&outputs.monthly_sales, "sales")?;
+    assert_eq!(sales, [Some(56.4), Some(7.5)]);
+    // Customer ids are integers; 16321 only cancelled and is not scored.
+    assert_eq!(values::u64s(&outputs.rfm, "customer_id", 0)?, [13085]);
+    let excluded = values::u64s(&outputs.exclusions, "rows", 0)?;
+    assert_eq!(
+        excluded,
+        [1, 1],
+        "one line without a customer, one customer not scored"
+    );
+    Ok(())
+}
+
+#[test]
+fn generated_lines_are_all_counted_and_each_fault_lands_under_its_rule() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = paths_in(dir.path());
+    let injected = generate(&paths.raw, 40_000, false)?;
+    let outputs = run(&paths)?;
+    let counts = &outputs.table_counts;
+    let rows_in = values::u64s(counts, "rows_in", 0)?[0];
+    let valid = values::u64s(counts, "rows_valid", 0)?[0];
+    let bad = values::u64s(counts, "rows_quarantined", 0)?[0];
+    assert_eq!(rows_in, 40_000);
+    assert_eq!(rows_in, valid + bad);
+    let mut total = 0;
+    for rule in ["InvoiceDate|dtype", "Quantity|dtype", "Price|dtype"] {
+        let expected = injected.faults_of("online_retail", rule);
+        assert!(expected > 0, "{rule} injected");
+        assert_eq!(
+            quarantined(&outputs.quarantine_summary, rule)?,
+            expected,
+            "{rule}"
+        );
+        total += expected;
+    }
+    assert_eq!(bad, total, "nothing else is quarantined");
+
+    // Lines without a customer: the generator's count minus those quarantined anyway.
+    let without = values::u64s(&outputs.exclusions, "rows", 0)?[0];
+    let generated_without = injected.faults_of("online_retail", "no_customer_id");
+    assert!(without <= generated_without && without + total >= generated_without);
+
+    // Invariants of the outputs.
+    let orders = &outputs.monthly_orders;
+    let months = values::u64s(orders, "yyyymm", 0)?;
+    assert_eq!(months.len(), 13, "every month of the data: {months:?}");
+    assert!(months.windows(2).all(|w| w[0] < w[1]));
+    let customers = &outputs.monthly_customers;
+    let active = values::u64s(customers, "active", 0)?;
+    let new = values::u64s(customers, "new", 0)?;
+    let existing = values::u64s(customers, "existing", 0)?;
+    for i in 0..active.len() {
+        assert_eq!(active[i], new[i] + existing[i]);
+    }
+    // Every scored customer is new exactly once.
+    assert_eq!(new.iter().sum::<u64>(), outputs.rfm.height() as u64);
+    let cohorts = &outputs.cohort_retention;
+    let offsets = values::u64s(cohorts, "month_offset", 0)?;
+    let retention = values::f64s(cohorts, "retention")?;
+    for (offset, share) in offsets.iter().zip(&retention) {
+        let share = share.unwrap_or(f64::NAN);
+        assert!((0.0..=1.0).contains(&share));
+        if *offset == 0 {
+            assert_eq!(share, 1.0);
+        }
+    }
+    let ids = values::u64s(&outputs.rfm, "customer_id", 0)?;
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
+    let segment_total: u64 = values::u64s(&outputs.rfm_segments, "customers", 0)?
+        .iter()
+        .sum();
+    assert_eq!(segment_total, ids.len() as u64);
+    // Scores are quintiles: each score's count is ⌊n/5⌋ or ⌈n/5⌉.
+    let n = ids.len() as u64;
+    for score in ["r_score", "f_score", "m_score"] {
+        let scores = values::u64s(&outputs.rfm, score, 0)?;
+        for s in 1..=5 {
+            let count = scores.iter().filter(|&&x| x == s).count() as u64;
+            assert!(
+                count == n / 5 || count == n.div_ceil(5),
+                "{score} {s}: {count} of {n}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_workbook_gives_the_same_tables_as_the_csv_files() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let csv = paths_in(&dir.path().join("csv"));
+    let xlsx = paths_in(&dir.path().join("xlsx"));
+    let from_csv = generate(&csv.raw, 6_000, false)?;
+    let from_xlsx = generate(&xlsx.raw, 6_000, true)?;
+    assert_eq!(from_csv.faults, from_xlsx.faults, "the same lines");
+    assert!(xlsx.raw.join("online_retail_II.xlsx").is_file());
+    let a = run(&csv)?;
+    let b = run(&xlsx)?;
+    for ((name, left), (_, right)) in a.tables().iter().zip(b.tables().iter()) {
+        assert!(left.equals_missing(right), "{name}:\n{left}\n{right}");
+    }
+    // Sheet rows are named in the quarantine: `file.xlsx:Year 2009-2010`.
+    let quarantine = scan_parquet(&xlsx.quarantine("online_retail"))?.collect()?;
+    let sources = values::texts(&quarantine, "source_file", "")?;
+    assert!(!sources.is_empty());
+    assert!(
+        sources
+            .iter()
+            .all(|s| s.starts_with("online_retail_II.xlsx:Year ")),
+        "{sources:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_output_tables_and_manifest_are_written() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = paths_in(dir.path());
+    generate(&paths.raw, 3_000, false)?;
+    let outputs = run(&paths)?;
+    let manifest = std::fs::read_to_string(paths.processed.join("_SUCCESS"))?;
+    let headers = [
+        ("quarantine_summary", "table,reason,rows"),
+        ("invoice_size", "scope,invoices,min,max,median,mode,mean"),
+        ("monthly_orders", "yyyymm,placed,cancelled"),
+        ("monthly_sales", "yyyymm,sales,growth_pct"),
+        ("monthly_customers", "yyyymm,active,new,existing"),
+        (
+            "cohort_retention",
+            "cohort,month_offset,customers,retention",
+        ),
+        (
+            "rfm",
+            "customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment",
+        ),
+        (
+            "rfm_segments",
+            "segment,customers,avg_recency_days,avg_frequency,avg_monetary",
+        ),
+    ];
+    for ((name, header), (table, frame)) in headers.iter().zip(outputs.tables()) {
+        assert_eq!(*name, table);
+        let csv = std::fs::read_to_string(paths.processed.join(format!("{name}.csv")))?;
+        assert_eq!(csv.lines().next(), Some(*header), "{name}");
+        assert_eq!(csv.lines().count(), frame.height() + 1, "{name}");
+        assert!(manifest.contains(&format!("{name}.parquet")), "{name}");
+    }
+    Ok(())
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_file_or_folder() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = paths_in(dir.path());
+    std::fs::create_dir_all(&paths.raw)?;
+    let error = run(&paths)
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+    assert!(
+        error.contains("online_retail*.csv or online_retail*.xlsx"),
+        "{error}"
+    );
+    std::fs::write(
+        paths.raw.join("online_retail.csv"),
+        "Invoice,StockCode,Quantity\n1,2,3\n",
+    )?;
+    let error = run(&paths)
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+    assert!(
+        error.contains("online_retail.csv") && error.contains("header"),
+        "{error}"
+    );
+    std::fs::write(paths.raw.join("online_retail.csv"), "")?;
+    let error = run(&paths)
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+    assert!(error.contains("is empty"), "{error}");
+    Ok(())
+}
+
+#[test]
+fn the_report_command_writes_the_retail_report() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let raw = dir.path().join("raw");
+    generate(&raw, 3_000, false)?;
+    let reports = dir.path().join("reports");
+    let status = Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(["--domain", "retail", "--quiet"])
+        .arg("--raw")
+        .arg(&raw)
+        .arg("--out")
+        .arg(dir.path().join("processed"))
+        .arg("--interim")
+        .arg(dir.path().join("interim"))
+        .arg("--reports")
+        .arg(&reports)
+        .status()?;
+    assert!(status.success());
+    let html = std::fs::read_to_string(reports.join("retail.html"))?;
+    for section in ["Orders", "Sales", "Customers", "Retention", "RFM segments"] {
+        assert!(html.contains(section), "{section}");
+    }
+    let index = std::fs::read_to_string(reports.join("index.html"))?;
+    assert!(index.contains("retail.html"));
+    Ok(())
+}
+
+#[test]
+fn the_generator_is_deterministic_for_a_seed() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    generate(&dir.path().join("a"), 2_000, false)?;
+    generate(&dir.path().join("b"), 2_000, false)?;
+    for file in ["online_retail_01.csv", "online_retail_02.csv"] {
+        let a = std::fs::read(dir.path().join("a").join(file))?;
+        assert!(!a.is_empty());
+        assert_eq!(a, std::fs::read(dir.path().join("b").join(file))?, "{file}");
+    }
+    let second = std::fs::read_to_string(dir.path().join("a/online_retail_02.csv"))?;
+    let first_line = second.lines().nth(1).unwrap_or_default();
+    assert!(
+        first_line.contains('/'),
+        "the second file uses M/d/yyyy H:mm: {first_line}"
+    );
+    Ok(())
+}
