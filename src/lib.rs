@@ -9,6 +9,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`schema`] | declared table schemas; validation into valid rows + quarantine |
+//! | [`catalog`] | every domain's tables under stable SQL names, queried with Polars SQL |
 //! | [`io`] | raw layouts in, Parquet/CSV out, atomic writes, manifests |
 //! | [`transforms`] | domain-free lazy transforms (dedup, clashes, ranks, picks, stats) |
 //! | [`domains`] | one folder per domain: tables, rules, pipeline, data generator, report |
@@ -19,6 +20,7 @@
 //! | [`values`] | a frame's column as plain Rust values |
 //! | [`cli`] | exit codes shared by the binaries |
 
+pub mod catalog;
 pub mod cli;
 pub mod domains;
 pub mod io;
@@ -32,8 +34,9 @@ pub mod values;
 
 /// What a notebook or a binary usually needs.
 pub mod prelude {
-    pub use crate::domains::{customer360, tv};
-    pub use crate::io::{scan_parquet, RawTable};
+    pub use crate::catalog::Catalog;
+    pub use crate::domains::{customer360, retail, tv, wdi};
+    pub use crate::io::{scan_parquet, DomainPaths, RawTable};
     pub use crate::progress::Progress;
     pub use crate::schema::{validate, Column, ColumnType, TableSchema, Validation};
     pub use polars::prelude::*;

@@ -1,0 +1,110 @@
+//! `sql`: runs a SQL query over the catalog of every domain's tables and prints the
+//! result as a table, or writes it as CSV, JSON or Parquet.
+//!
+//! Exit codes: 0 success; 1 the query failed (the message names the unknown table or
+//! column); 2 the command line was wrong.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use smartview::catalog::Catalog;
+use smartview::cli::exit_code;
+use smartview::io::{write_result, ResultFormat};
+
+/// Query SmartView's tables with SQL.
+///
+/// Every domain's validated tables (tv_viewing, retail_lines, wdi, …) and output
+/// tables (rfm, monthly_sales, peak_year, …) are registered under stable names once
+/// `report` has written them. For example:
+///
+///   sql "SELECT countryName, max(indicatorValue) FROM wdi
+///        WHERE indicatorCode = 'NY.GDP.MKTP.KD.ZG' GROUP BY 1"
+#[derive(Parser, Debug)]
+#[command(version, about, long_about)]
+struct Args {
+    /// The query (Polars SQL: SELECT, JOIN, GROUP BY, window functions, …).
+    #[arg(value_name = "QUERY", required_unless_present = "tables")]
+    query: Option<String>,
+
+    /// List the tables of the catalog and exit.
+    #[arg(long)]
+    tables: bool,
+
+    /// Write the result as csv, json or parquet instead of printing a table.
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<ResultFormat>,
+
+    /// Where the result goes [default: standard output; parquet needs a file].
+    #[arg(long, short, value_name = "FILE", requires = "format")]
+    output: Option<PathBuf>,
+
+    /// The data root holding interim/ and processed/.
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    data: PathBuf,
+
+    /// Rows printed as a table (the rest are counted).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    max_rows: usize,
+}
+
+fn run(args: &Args) -> Result<()> {
+    let mut catalog = Catalog::open(&args.data)?;
+    if args.tables {
+        print_table(&catalog.tables()?, usize::MAX);
+        return Ok(());
+    }
+    let query = args.query.as_deref().unwrap_or_default();
+    let mut result = catalog.query(query)?;
+    match (args.format, &args.output) {
+        (None, _) => print_table(&result, args.max_rows),
+        (Some(ResultFormat::Parquet), None) => bail!(
+            "--format parquet writes a binary file: add --output FILE (for example result.parquet)"
+        ),
+        (Some(format), Some(path)) => {
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = BufWriter::new(file);
+            write_result(&mut result, format, &mut out)?;
+            out.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} rows to {}", result.height(), path.display());
+        }
+        (Some(format), None) => {
+            let mut out = std::io::stdout().lock();
+            write_result(&mut result, format, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints `df` with Polars' table layout, at most `max_rows` rows.
+fn print_table(df: &polars::prelude::DataFrame, max_rows: usize) {
+    let shown = df.height().min(max_rows);
+    println!("{}", df.head(Some(shown)));
+    if shown < df.height() {
+        println!(
+            "… {} more rows (--max-rows to show them)",
+            df.height() - shown
+        );
+    }
+}
+
+fn main() -> ExitCode {
+    // Show every row and column handed to the printer, and text in full.
+    for (variable, value) in [
+        ("POLARS_FMT_MAX_ROWS", "-1"),
+        ("POLARS_FMT_MAX_COLS", "-1"),
+        ("POLARS_FMT_STR_LEN", "60"),
+    ] {
+        if std::env::var_os(variable).is_none() {
+            std::env::set_var(variable, value);
+        }
+    }
+    let args = Args::parse();
+    exit_code(run(&args))
+}

@@ -1,0 +1,469 @@
+//! The SQL catalog: every domain's validated and output tables under stable names,
+//! queried with Polars SQL from notebooks and from the `sql` command.
+//!
+//! [`DATASETS`] is the one list of the names and where each table lives under a data
+//! root (`data`): a domain's validated tables in `interim/<domain>/`, its output
+//! tables in `processed/<domain>/`. Each validated table `X` also has its quarantined
+//! rows as `X_quarantine`. Output tables keep their spec name, except the
+//! `quarantine_summary` every domain has, which is `<domain>_quarantine_summary`.
+//!
+//! [`Catalog::open`] registers the tables whose files exist (a domain that has not
+//! run yet has none) as lazy Parquet scans, so a query reads only what it needs and
+//! large tables go through the streaming engine. An unknown table is an error
+//! listing the catalog, and a known table without data says which run writes it;
+//! an unknown column is an error naming it and the columns there are.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use polars::prelude::{df, DataFrame, Engine, LazyFrame};
+use polars::sql::SQLContext;
+
+use crate::io::{scan_parquet, DomainPaths};
+
+/// Where a catalog table's rows are, inside its domain's folders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A validated table, `interim/<domain>/<table>.parquet`; its quarantine is
+    /// registered too, as `<name>_quarantine`.
+    Valid(&'static str),
+    /// Every Parquet file under `interim/<domain>/<folder>/` (a bucketed table).
+    ValidParts(&'static str),
+    /// An output table, `processed/<domain>/<table>.parquet`.
+    Output(&'static str),
+}
+
+/// One table of the catalog.
+#[derive(Clone, Copy, Debug)]
+pub struct Dataset {
+    /// The SQL name.
+    pub name: &'static str,
+    pub domain: &'static str,
+    pub location: Location,
+    /// One line for the table list.
+    pub about: &'static str,
+}
+
+const fn dataset(
+    name: &'static str,
+    domain: &'static str,
+    location: Location,
+    about: &'static str,
+) -> Dataset {
+    Dataset {
+        name,
+        domain,
+        location,
+        about,
+    }
+}
+
+use Location::{Output, Valid, ValidParts};
+
+/// Every table the catalog knows, by domain: validated inputs first, then outputs.
+pub const DATASETS: &[Dataset] = &[
+    dataset(
+        "tv_programs",
+        "tv",
+        Valid("programs"),
+        "program schedule, validated (T1)",
+    ),
+    dataset(
+        "tv_demographics",
+        "tv",
+        Valid("demographics"),
+        "household demographics, validated (T1)",
+    ),
+    dataset(
+        "tv_reference",
+        "tv",
+        Valid("reference"),
+        "device–household–market reference, validated (T1)",
+    ),
+    dataset(
+        "tv_viewing",
+        "tv",
+        Valid("viewing"),
+        "tuning events, validated (T1, T4)",
+    ),
+    dataset(
+        "tv_quarantine_summary",
+        "tv",
+        Output("quarantine_summary"),
+        "quarantined rows by table and rule",
+    ),
+    dataset(
+        "program_clashes",
+        "tv",
+        Output("program_clashes"),
+        "programs with clashing titles or genres (T3)",
+    ),
+    dataset(
+        "top_markets",
+        "tv",
+        Output("top_markets"),
+        "markets by devices (T6)",
+    ),
+    dataset(
+        "genre_reach",
+        "tv",
+        Output("genre_reach"),
+        "devices per market and genre (T7)",
+    ),
+    dataset(
+        "top_genres",
+        "tv",
+        Output("top_genres"),
+        "top genres per market (T8)",
+    ),
+    dataset(
+        "wealth",
+        "tv",
+        Output("wealth"),
+        "wealth score per market (T9)",
+    ),
+    dataset(
+        "wealthy_market_genres",
+        "tv",
+        Output("wealthy_market_genres"),
+        "genres of the wealthiest markets (T10)",
+    ),
+    dataset(
+        "program_popularity",
+        "tv",
+        Output("program_popularity"),
+        "programs by devices reached (T11)",
+    ),
+    dataset(
+        "market_potential",
+        "tv",
+        Output("market_potential"),
+        "market potential (T11)",
+    ),
+    dataset(
+        "customer360_content",
+        "customer360",
+        ValidParts("content"),
+        "content logs, validated (C1)",
+    ),
+    dataset(
+        "customer360_search",
+        "customer360",
+        Valid("search"),
+        "search logs, validated (C8)",
+    ),
+    dataset(
+        "customer360_mapping",
+        "customer360",
+        Valid("mapping"),
+        "keyword → category mapping (C10)",
+    ),
+    dataset(
+        "customer360_contract_users",
+        "customer360",
+        Valid("contract_users"),
+        "contract–user link (C12)",
+    ),
+    dataset(
+        "customer360_quarantine_summary",
+        "customer360",
+        Output("quarantine_summary"),
+        "quarantined rows by table and rule",
+    ),
+    dataset(
+        "customer_profile",
+        "customer360",
+        Output("customer_profile"),
+        "per-contract profile and segment (C2–C7)",
+    ),
+    dataset(
+        "segment_summary",
+        "customer360",
+        Output("segment_summary"),
+        "customer types (C7)",
+    ),
+    dataset(
+        "search_top_keyword",
+        "customer360",
+        Output("search_top_keyword"),
+        "top keyword per user and month (C9, C10)",
+    ),
+    dataset(
+        "search_trend",
+        "customer360",
+        Output("search_trend"),
+        "search category change between two months (C11)",
+    ),
+    dataset(
+        "customer_360",
+        "customer360",
+        Output("customer_360"),
+        "profile joined to users (C12)",
+    ),
+    dataset(
+        "retail_lines",
+        "retail",
+        Valid("online_retail"),
+        "invoice lines, validated (R1)",
+    ),
+    dataset(
+        "retail_invoice_months",
+        "retail",
+        Valid("invoice_months"),
+        "lines per invoice, month and customer (R1)",
+    ),
+    dataset(
+        "retail_quarantine_summary",
+        "retail",
+        Output("quarantine_summary"),
+        "quarantined rows by table and rule",
+    ),
+    dataset(
+        "invoice_size",
+        "retail",
+        Output("invoice_size"),
+        "lines per invoice (R2)",
+    ),
+    dataset(
+        "monthly_orders",
+        "retail",
+        Output("monthly_orders"),
+        "placed and cancelled invoices by month (R3)",
+    ),
+    dataset(
+        "monthly_sales",
+        "retail",
+        Output("monthly_sales"),
+        "sales and growth by month (R4)",
+    ),
+    dataset(
+        "monthly_customers",
+        "retail",
+        Output("monthly_customers"),
+        "active, new and existing customers by month (R5)",
+    ),
+    dataset(
+        "cohort_retention",
+        "retail",
+        Output("cohort_retention"),
+        "cohort retention by month offset (R6)",
+    ),
+    dataset(
+        "rfm",
+        "retail",
+        Output("rfm"),
+        "RFM scores and segment per customer (R7, R8)",
+    ),
+    dataset(
+        "rfm_segments",
+        "retail",
+        Output("rfm_segments"),
+        "RFM segment sizes and means (R8)",
+    ),
+    dataset(
+        "wdi",
+        "wdi",
+        Valid("wdi"),
+        "indicator values, long layout (W1, W5)",
+    ),
+    dataset(
+        "country_series",
+        "wdi",
+        Output("country_series"),
+        "one country's indicator by year (W2)",
+    ),
+    dataset(
+        "indicator_panel",
+        "wdi",
+        Output("indicator_panel"),
+        "one indicator for every country (W3)",
+    ),
+    dataset(
+        "peak_year",
+        "wdi",
+        Output("peak_year"),
+        "each country's peak year (W4)",
+    ),
+];
+
+/// A registered table: its SQL name, what it is, and the files it reads.
+#[derive(Clone, Debug)]
+struct Registered {
+    name: String,
+    domain: &'static str,
+    about: String,
+    path: PathBuf,
+}
+
+/// The SQL catalog over one data root.
+pub struct Catalog {
+    root: PathBuf,
+    registered: Vec<Registered>,
+    context: SQLContext,
+}
+
+/// The path a location reads, and whether it has data.
+fn resolve(paths: &DomainPaths, location: Location) -> (PathBuf, bool) {
+    match location {
+        Valid(table) => {
+            let path = paths.valid(table);
+            let present = path.is_file();
+            (path, present)
+        }
+        ValidParts(folder) => {
+            let dir = paths.interim.join(folder);
+            let present = has_parquet_below(&dir);
+            (dir.join("**").join("*.parquet"), present)
+        }
+        Output(table) => {
+            let path = paths.output(table);
+            let present = path.is_file();
+            (path, present)
+        }
+    }
+}
+
+fn has_parquet_below(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            has_parquet_below(&path)
+        } else {
+            path.extension().is_some_and(|e| e == "parquet")
+        }
+    })
+}
+
+impl Catalog {
+    /// Registers every table of [`DATASETS`] that has data under `data_root`.
+    pub fn open(data_root: &Path) -> Result<Self> {
+        let mut catalog = Catalog {
+            root: data_root.to_path_buf(),
+            registered: Vec::new(),
+            context: SQLContext::new(),
+        };
+        for dataset in DATASETS {
+            let paths = DomainPaths::under(data_root, dataset.domain);
+            let (path, present) = resolve(&paths, dataset.location);
+            if present {
+                catalog.register(dataset.name, dataset.domain, dataset.about, path)?;
+            }
+            if let Valid(table) = dataset.location {
+                let quarantine = paths.quarantine(table);
+                if quarantine.is_file() {
+                    let name = format!("{}_quarantine", dataset.name);
+                    let about = format!(
+                        "rows of {} that failed validation, with the rule",
+                        dataset.name
+                    );
+                    catalog.register(&name, dataset.domain, &about, quarantine)?;
+                }
+            }
+        }
+        Ok(catalog)
+    }
+
+    fn register(
+        &mut self,
+        name: &str,
+        domain: &'static str,
+        about: &str,
+        path: PathBuf,
+    ) -> Result<()> {
+        let scan =
+            scan_parquet(&path).with_context(|| format!("cannot register the table `{name}`"))?;
+        self.context.register(name, scan);
+        self.registered.push(Registered {
+            name: name.to_string(),
+            domain,
+            about: about.to_string(),
+            path,
+        });
+        Ok(())
+    }
+
+    /// The SQL names of the registered tables, in catalog order.
+    pub fn names(&self) -> Vec<&str> {
+        self.registered.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    /// The registered tables: `table`, `domain`, `about`, `path` (under the data root).
+    pub fn tables(&self) -> Result<DataFrame> {
+        let relative = |path: &Path| {
+            path.strip_prefix(&self.root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        };
+        Ok(df!(
+            "table" => self.registered.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            "domain" => self.registered.iter().map(|r| r.domain).collect::<Vec<_>>(),
+            "about" => self.registered.iter().map(|r| r.about.as_str()).collect::<Vec<_>>(),
+            "path" => self.registered.iter().map(|r| relative(&r.path)).collect::<Vec<_>>(),
+        )?)
+    }
+
+    /// Plans `query` over the catalog, lazily. Errors name the unknown table or
+    /// column.
+    pub fn sql(&mut self, query: &str) -> Result<LazyFrame> {
+        self.context
+            .execute(query)
+            .map_err(|error| self.explain(&error.to_string()))
+    }
+
+    /// Runs `query` over the catalog with the streaming engine.
+    pub fn query(&mut self, query: &str) -> Result<DataFrame> {
+        let plan = self.sql(query)?;
+        plan.collect_with_engine(Engine::Streaming)
+            .map(|result| result.unwrap_single())
+            .map_err(|error| self.explain(&error.to_string()))
+    }
+
+    /// A failed query's error in the catalog's terms.
+    fn explain(&self, message: &str) -> anyhow::Error {
+        if let Some(table) = between(message, "relation '", "' was not found") {
+            return self.unknown_table(table);
+        }
+        if let Some(table) = between(message, "no table or alias named '", "' found") {
+            return self.unknown_table(table);
+        }
+        let message = message.trim();
+        if message.contains("unable to find column") || message.contains("ColumnNotFound") {
+            return anyhow!("the SQL query names a column that is not there: {message}");
+        }
+        anyhow!("the SQL query failed: {message}")
+    }
+
+    fn unknown_table(&self, table: &str) -> anyhow::Error {
+        if let Some(known) = DATASETS.iter().find(|d| d.name == table) {
+            return anyhow!(
+                "the table `{table}` has no data under {} yet: it is written by \
+                 `cargo run --release --bin report -- --domain {}`",
+                self.root.display(),
+                known.domain
+            );
+        }
+        let names = self.names();
+        if names.is_empty() {
+            return anyhow!(
+                "unknown table `{table}`: the catalog under {} is empty. Run \
+                 `cargo run --release --bin report` first",
+                self.root.display()
+            );
+        }
+        anyhow!(
+            "unknown table `{table}`. Tables in the catalog: {}",
+            names.join(", ")
+        )
+    }
+}
+
+/// The text between `start` and `end` in `message`, when both are there.
+fn between<'a>(message: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = message.find(start)? + start.len();
+    let to = message[from..].find(end)? + from;
+    Some(&message[from..to])
+}
