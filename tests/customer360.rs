@@ -7,13 +7,13 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use smartview::domains::customer360::{self, datagen, Customer360Options, Customer360Paths};
-use smartview::io::{load_tables, scan_parquet, DatabaseSink, DateRange};
+use smartview::domains::customer360::{self, datagen, Customer360Options};
+use smartview::io::{load_tables, scan_parquet, DatabaseSink, DateRange, DomainPaths};
 use smartview::progress::Progress;
 use smartview::values;
 
-fn paths_in(root: &Path) -> Customer360Paths {
-    Customer360Paths {
+fn paths_in(root: &Path) -> DomainPaths {
+    DomainPaths {
         raw: root.join("raw"),
         interim: root.join("interim"),
         processed: root.join("processed"),
@@ -34,7 +34,7 @@ fn generate(raw: &Path, rows: u64, days: u32) -> Result<smartview::synth::GenSum
 }
 
 fn run(
-    paths: &Customer360Paths,
+    paths: &DomainPaths,
     options: &Customer360Options,
 ) -> Result<customer360::Customer360Outputs> {
     customer360::run(paths, options, &mut Progress::new("customer360", true))
@@ -261,7 +261,7 @@ fn c13_sqlite_holds_exactly_the_parquet_rows_and_replaces_them_atomically() -> R
     let dir = tempfile::tempdir()?;
     let paths = paths_in(dir.path());
     generate(&paths.raw, 8_000, 4)?;
-    let sink = paths.default_sink();
+    let sink = customer360::default_sink(&paths);
     let options = Customer360Options {
         sink: Some(sink.clone()),
         ..Default::default()

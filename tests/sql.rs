@@ -15,7 +15,7 @@ use smartview::values;
 
 /// A data root with retail and WDI run on generated raw data.
 fn data_root(root: &Path) -> Result<(retail::RetailOutputs, wdi::WdiOutputs)> {
-    let retail_paths = DomainPaths::under(root, "retail");
+    let retail_paths = DomainPaths::under(root, retail::DOMAIN);
     retail::datagen::generate(
         &retail_paths.raw,
         &retail::datagen::RetailGenConfig {
@@ -28,7 +28,7 @@ fn data_root(root: &Path) -> Result<(retail::RetailOutputs, wdi::WdiOutputs)> {
             seed: 3,
         },
     )?;
-    let wdi_paths = DomainPaths::under(root, "wdi");
+    let wdi_paths = DomainPaths::under(root, wdi::DOMAIN);
     wdi::datagen::generate(
         &wdi_paths.raw,
         &wdi::datagen::WdiGenConfig {

@@ -7,19 +7,20 @@ use std::process::Command;
 
 use anyhow::Result;
 use polars::prelude::*;
-use smartview::domains::tv::{self, datagen, TvPaths};
+use smartview::domains::tv::{self, datagen};
+use smartview::io::DomainPaths;
 use smartview::progress::Progress;
 use smartview::values;
 
-fn paths_in(root: &Path) -> TvPaths {
-    TvPaths {
+fn paths_in(root: &Path) -> DomainPaths {
+    DomainPaths {
         raw: root.join("raw"),
         interim: root.join("interim"),
         processed: root.join("processed"),
     }
 }
 
-fn run(paths: &TvPaths) -> Result<tv::TvOutputs> {
+fn run(paths: &DomainPaths) -> Result<tv::TvOutputs> {
     tv::run(paths, &mut Progress::new("tv", true))
 }
 
@@ -384,7 +385,7 @@ fn generated_data_keeps_every_row_and_sorts_every_output() -> Result<()> {
 }
 
 /// The full error chain of a run that must fail, for `why`.
-fn run_error(paths: &TvPaths, why: &str) -> String {
+fn run_error(paths: &DomainPaths, why: &str) -> String {
     match run(paths) {
         Ok(_) => panic!("{why}"),
         Err(error) => format!("{error:#}"),
@@ -496,7 +497,7 @@ fn two_runs_give_byte_identical_tables_and_reports() -> Result<()> {
     let mut runs = Vec::new();
     for name in ["first", "second"] {
         let root = dir.path().join(name);
-        let paths = TvPaths {
+        let paths = DomainPaths {
             raw: raw.clone(),
             interim: root.join("interim"),
             processed: root.join("processed"),

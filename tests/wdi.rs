@@ -183,12 +183,12 @@ fn an_explicit_country_or_indicator_without_values_is_an_error_listing_what_ther
     };
     let error = ask("Canada", "NO.SUCH.CODE");
     assert!(
-        error.contains("NO.SUCH.CODE") && error.contains("NY.GDP.MKTP.KD.ZG, SP.POP.TOTL"),
+        error.contains("NO.SUCH.CODE") && error.contains("`NY.GDP.MKTP.KD.ZG`, `SP.POP.TOTL`"),
         "{error}"
     );
     let error = ask("Cnada", "NY.GDP.MKTP.KD.ZG");
     assert!(
-        error.contains("Cnada") && error.contains("Canada, Korea, Rep."),
+        error.contains("Cnada") && error.contains("`Canada`, `Korea, Rep.`"),
         "{error}"
     );
     // By code and by name, both work.
@@ -237,7 +237,7 @@ fn the_report_command_takes_the_country_and_indicator() -> Result<()> {
     let reports = dir.path().join("reports");
     let command = |country: &str| {
         Command::new(env!("CARGO_BIN_EXE_report"))
-            .args(["--domain", "wdi", "--quiet", "--indicator", "SP.POP.TOTL"])
+            .args(["--domain", "wdi", "--quiet", "--indicator", "FP.CPI.TOTL.ZG"])
             .args(["--country", country])
             .arg("--raw")
             .arg(&raw)
@@ -256,7 +256,7 @@ fn the_report_command_takes_the_country_and_indicator() -> Result<()> {
         String::from_utf8_lossy(&ok.stderr)
     );
     let html = std::fs::read_to_string(reports.join("wdi.html"))?;
-    assert!(html.contains("Japan") && html.contains("Population, total"));
+    assert!(html.contains("Japan") && html.contains("Inflation, consumer prices (annual %)"));
     let bad = command("Atlantis")?;
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Atlantis"));

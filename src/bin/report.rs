@@ -107,45 +107,22 @@ fn run(args: &Args) -> Result<()> {
     write_index(&args.reports)
 }
 
-/// The folders of one domain's run: the flags where given, else the conventions.
-fn folders(args: &Args, raw: PathBuf, interim: PathBuf, processed: PathBuf) -> [PathBuf; 3] {
-    [
-        args.raw.clone().unwrap_or(raw),
-        args.interim.clone().unwrap_or(interim),
-        args.out.clone().unwrap_or(processed),
-    ]
-}
-
 fn run_tv(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let defaults = tv::TvPaths::under(&PathBuf::from("data"));
-    let [raw, interim, processed] =
-        folders(args, defaults.raw, defaults.interim, defaults.processed);
-    let paths = tv::TvPaths {
-        raw,
-        interim,
-        processed,
-    };
+    let paths = domain_paths(args, tv::DOMAIN);
     let outputs = tv::run(&paths, progress)?;
-    tv::report::build(&outputs)?.write(&args.reports, "tv")?;
+    tv::report::build(&outputs)?.write(&args.reports, tv::DOMAIN)?;
     progress.done("write report", None);
     Ok(paths.processed)
 }
 
 fn run_customer360(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let defaults = customer360::Customer360Paths::under(&PathBuf::from("data"));
-    let [raw, interim, processed] =
-        folders(args, defaults.raw, defaults.interim, defaults.processed);
-    let paths = customer360::Customer360Paths {
-        raw,
-        interim,
-        processed,
-    };
+    let paths = domain_paths(args, customer360::DOMAIN);
     let range = match (&args.from, &args.to) {
         (Some(from), Some(to)) => Some(DateRange::parse(from, to)?),
         _ => None,
     };
     let sink = match args.sink.as_deref() {
-        None => Some(paths.default_sink()),
+        None => Some(customer360::default_sink(&paths)),
         Some("none") => None,
         Some(text) => Some(text.parse::<DatabaseSink>()?),
     };
@@ -156,10 +133,8 @@ fn run_customer360(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
         ..Default::default()
     };
     let outputs = customer360::run(&paths, &options, progress)?;
-    for notice in &outputs.notices {
-        eprintln!("[customer360] note: {notice}");
-    }
-    customer360::report::build(&outputs)?.write(&args.reports, "customer360")?;
+    print_notices(customer360::DOMAIN, &outputs.notices);
+    customer360::report::build(&outputs)?.write(&args.reports, customer360::DOMAIN)?;
     progress.done("write report", None);
     Ok(paths.processed)
 }
@@ -167,12 +142,10 @@ fn run_customer360(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
 /// A domain's folders: the flags where given, else `data/…/<domain>`.
 fn domain_paths(args: &Args, domain: &str) -> DomainPaths {
     let defaults = DomainPaths::under(&PathBuf::from("data"), domain);
-    let [raw, interim, processed] =
-        folders(args, defaults.raw, defaults.interim, defaults.processed);
     DomainPaths {
-        raw,
-        interim,
-        processed,
+        raw: args.raw.clone().unwrap_or(defaults.raw),
+        interim: args.interim.clone().unwrap_or(defaults.interim),
+        processed: args.out.clone().unwrap_or(defaults.processed),
     }
 }
 
@@ -183,23 +156,23 @@ fn print_notices(domain: &str, notices: &[String]) {
 }
 
 fn run_retail(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, retail::pipeline::DOMAIN);
+    let paths = domain_paths(args, retail::DOMAIN);
     let outputs = retail::run(&paths, progress)?;
-    print_notices(retail::pipeline::DOMAIN, &outputs.notices);
-    retail::report::build(&outputs)?.write(&args.reports, retail::pipeline::DOMAIN)?;
+    print_notices(retail::DOMAIN, &outputs.notices);
+    retail::report::build(&outputs)?.write(&args.reports, retail::DOMAIN)?;
     progress.done("write report", None);
     Ok(paths.processed)
 }
 
 fn run_wdi(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, wdi::pipeline::DOMAIN);
+    let paths = domain_paths(args, wdi::DOMAIN);
     let options = wdi::WdiOptions {
         country: args.country.clone(),
         indicator: args.indicator.clone(),
     };
     let outputs = wdi::run(&paths, &options, progress)?;
-    print_notices(wdi::pipeline::DOMAIN, &outputs.notices);
-    wdi::report::build(&outputs)?.write(&args.reports, wdi::pipeline::DOMAIN)?;
+    print_notices(wdi::DOMAIN, &outputs.notices);
+    wdi::report::build(&outputs)?.write(&args.reports, wdi::DOMAIN)?;
     progress.done("write report", None);
     Ok(paths.processed)
 }

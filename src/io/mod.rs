@@ -31,7 +31,7 @@ pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
 pub use raw::{scan_parquet_as_text, RawTable};
 pub use sink::{
-    bucket_dir, count_rows, scan_parquet, sink_parquet_all, stable_buckets, validate_to_parquet,
-    write_bucketed_parquet, write_file_atomically, write_manifest, write_table, write_tables,
-    WrittenFile,
+    bucket_dir, collect_streaming, count_rows, scan_parquet, sink_parquet_all, stable_buckets,
+    validate_to_parquet, write_bucketed_parquet, write_file_atomically, write_manifest,
+    write_table, write_tables, WrittenFile,
 };

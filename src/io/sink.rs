@@ -103,6 +103,15 @@ pub fn sink_parquet_all(jobs: Vec<(LazyFrame, PathBuf)>) -> Result<()> {
     Ok(())
 }
 
+/// Runs `lf` on the streaming engine and returns the result; an error says `what`
+/// could not be computed.
+pub fn collect_streaming(lf: LazyFrame, what: &str) -> Result<DataFrame> {
+    Ok(lf
+        .collect_with_engine(Engine::Streaming)
+        .with_context(|| format!("cannot compute {what}"))?
+        .unwrap_single())
+}
+
 /// Validates a raw table (its schema's rules, then `lookups`) and streams its valid
 /// rows to `valid` and its quarantined rows to `quarantine` in one pass over the raw
 /// rows; returns the two counts. An error names the table.

@@ -19,4 +19,4 @@ pub mod tables;
 #[cfg(test)]
 mod tests;
 
-pub use pipeline::{run, Customer360Options, Customer360Outputs, Customer360Paths};
+pub use pipeline::{default_sink, run, Customer360Options, Customer360Outputs, DOMAIN};

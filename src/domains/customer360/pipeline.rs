@@ -31,56 +31,29 @@ use polars::prelude::{
 use super::rules;
 use super::tables;
 use crate::io::{
-    bucket_dir, count_rows, daily_entries, load_tables, read_first_sheet, scan_parquet,
-    scan_parquet_as_text, sink_parquet_all, write_bucketed_parquet, write_manifest, write_table,
-    DatabaseSink, DateRange, NdjsonFile, RawTable,
+    bucket_dir, daily_entries, load_tables, read_first_sheet, scan_parquet, scan_parquet_as_text,
+    validate_to_parquet, write_bucketed_parquet, write_tables, DatabaseSink, DateRange,
+    DomainPaths, NdjsonFile, RawTable,
 };
 use crate::progress::{release_free_memory, Progress};
-use crate::schema::{self, table_counts, validate_batch, validate_with, TableCount, Validation};
+use crate::schema::{self, table_counts, validate_batch, TableCount};
 
-/// Where a run reads and writes.
-#[derive(Clone, Debug)]
-pub struct Customer360Paths {
-    /// The raw input folder (`data/raw/customer360`).
-    pub raw: PathBuf,
-    /// Validated tables and quarantines (`data/interim/customer360`).
-    pub interim: PathBuf,
-    /// Output tables (`data/processed/customer360`).
-    pub processed: PathBuf,
+/// The domain's name: its folders under the data root and its report.
+pub const DOMAIN: &str = "customer360";
+
+/// The default database: an SQLite file beside the output tables.
+pub fn default_sink(paths: &DomainPaths) -> DatabaseSink {
+    DatabaseSink::Sqlite(paths.processed.join("customer360.sqlite"))
 }
 
-impl Customer360Paths {
-    /// The conventional folders under a data root (`data`).
-    pub fn under(data_root: &Path) -> Self {
-        Customer360Paths {
-            raw: data_root.join("raw/customer360"),
-            interim: data_root.join("interim/customer360"),
-            processed: data_root.join("processed/customer360"),
-        }
-    }
+/// The folder of the valid content's bucketed parts.
+fn content_parts(paths: &DomainPaths) -> PathBuf {
+    paths.interim.join("content")
+}
 
-    /// The default database: an SQLite file beside the output tables.
-    pub fn default_sink(&self) -> DatabaseSink {
-        DatabaseSink::Sqlite(self.processed.join("customer360.sqlite"))
-    }
-
-    fn valid(&self, table: &str) -> PathBuf {
-        self.interim.join(format!("{table}.parquet"))
-    }
-
-    fn quarantine(&self, table: &str) -> PathBuf {
-        self.interim
-            .join("quarantine")
-            .join(format!("{table}.parquet"))
-    }
-
-    fn content_parts(&self) -> PathBuf {
-        self.interim.join("content")
-    }
-
-    fn content_quarantine_parts(&self) -> PathBuf {
-        self.interim.join("quarantine").join("content")
-    }
+/// The folder of the content quarantine's parts.
+fn content_quarantine_parts(paths: &DomainPaths) -> PathBuf {
+    paths.interim.join("quarantine").join("content")
 }
 
 /// How a run selects its data and where it delivers.
@@ -157,7 +130,7 @@ impl Customer360Outputs {
 
 /// Runs the whole Customer 360 pipeline and writes its interim and output tables.
 pub fn run(
-    paths: &Customer360Paths,
+    paths: &DomainPaths,
     options: &Customer360Options,
     progress: &mut Progress,
 ) -> Result<Customer360Outputs> {
@@ -269,7 +242,7 @@ pub fn run(
 /// its valid rows and quarantine as Parquet parts. Returns the counts and the period
 /// length in days (the `--from/--to` range, else first to last file date).
 fn validate_content(
-    paths: &Customer360Paths,
+    paths: &DomainPaths,
     options: &Customer360Options,
 ) -> Result<(TableCount, i64, u32)> {
     let days = daily_entries(&paths.raw.join(tables::CONTENT_DIR), ".json", options.range)?;
@@ -285,8 +258,8 @@ fn validate_content(
         })
         .collect();
     let buckets = content_buckets(&files)?;
-    let valid_dir = paths.content_parts();
-    let quarantine_dir = paths.content_quarantine_parts();
+    let valid_dir = content_parts(paths);
+    let quarantine_dir = content_quarantine_parts(paths);
     for dir in [&valid_dir, &quarantine_dir] {
         if dir.exists() {
             std::fs::remove_dir_all(dir)
@@ -351,13 +324,10 @@ fn content_buckets(files: &[NdjsonFile]) -> Result<u32> {
 /// C2, C3 and C6's per-contract aggregates, bucket by bucket (a contract's rows are
 /// all in one bucket), each aggregate on its own: run together, they would share one
 /// scan that buffers rows for the slowest of them.
-fn aggregate_contracts(
-    paths: &Customer360Paths,
-    buckets: u32,
-) -> Result<rules::ContractAggregates> {
+fn aggregate_contracts(paths: &DomainPaths, buckets: u32) -> Result<rules::ContractAggregates> {
     let mut parts: [Vec<LazyFrame>; 3] = Default::default();
     for bucket in 0..buckets {
-        let dir = bucket_dir(&paths.content_parts(), bucket);
+        let dir = bucket_dir(&content_parts(paths), bucket);
         if !dir.is_dir() {
             continue;
         }
@@ -428,7 +398,7 @@ fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
 
 /// C8: validates the search logs from every daily folder's Parquet files in one
 /// streaming pass.
-fn validate_search(paths: &Customer360Paths) -> Result<TableCount> {
+fn validate_search(paths: &DomainPaths) -> Result<TableCount> {
     let root = paths.raw.join(tables::SEARCH_DIR);
     let mut files = Vec::new();
     for day in daily_entries(&root, "", None)? {
@@ -445,22 +415,19 @@ fn validate_search(paths: &Customer360Paths) -> Result<TableCount> {
     }
     let schema = tables::search();
     let raw = scan_parquet_as_text(&files, &root, &schema.column_names())?;
-    let Validation { valid, quarantine } = validate_with(raw, &schema, &tables::search_checks());
     let name = schema.name;
-    sink_parquet_all(vec![
-        (valid, paths.valid(name)),
-        (quarantine, paths.quarantine(name)),
-    ])
-    .with_context(|| format!("cannot validate the search logs in {}", root.display()))?;
-    Ok(TableCount {
-        table: name,
-        rows_valid: count_rows(&paths.valid(name))?,
-        rows_quarantined: count_rows(&paths.quarantine(name))?,
-    })
+    validate_to_parquet(
+        raw,
+        &schema,
+        &tables::search_checks(),
+        &paths.valid(name),
+        &paths.quarantine(name),
+    )
+    .with_context(|| format!("cannot validate the search logs in {}", root.display()))
 }
 
 /// The keyword mapping's raw rows: `mapping.xlsx` when present, else `mapping.csv`.
-fn mapping_frame(paths: &Customer360Paths) -> Result<LazyFrame> {
+fn mapping_frame(paths: &DomainPaths) -> Result<LazyFrame> {
     let table = tables::mapping();
     let workbook = paths.raw.join(tables::MAPPING_XLSX);
     if workbook.is_file() {
@@ -472,23 +439,19 @@ fn mapping_frame(paths: &Customer360Paths) -> Result<LazyFrame> {
 
 /// Validates a small raw table and writes its valid rows and quarantine.
 fn validate_small(
-    paths: &Customer360Paths,
+    paths: &DomainPaths,
     raw: LazyFrame,
     table: &RawTable,
     lookups: &[crate::schema::LookupRule],
 ) -> Result<TableCount> {
     let name = table.schema.name;
-    let Validation { valid, quarantine } = validate_with(raw, &table.schema, lookups);
-    sink_parquet_all(vec![
-        (valid, paths.valid(name)),
-        (quarantine, paths.quarantine(name)),
-    ])
-    .with_context(|| format!("cannot validate the raw table `{name}`"))?;
-    Ok(TableCount {
-        table: name,
-        rows_valid: count_rows(&paths.valid(name))?,
-        rows_quarantined: count_rows(&paths.quarantine(name))?,
-    })
+    validate_to_parquet(
+        raw,
+        &table.schema,
+        lookups,
+        &paths.valid(name),
+        &paths.quarantine(name),
+    )
 }
 
 /// The months present in the top-keyword table, ascending.
@@ -524,11 +487,11 @@ fn choose_months(present: &[i32], requested: Option<(i32, i32)>) -> Result<Optio
 }
 
 /// `quarantine_summary` over every validated table's quarantine (content's in parts).
-fn quarantine_summary(paths: &Customer360Paths, counts: &[TableCount]) -> Result<DataFrame> {
+fn quarantine_summary(paths: &DomainPaths, counts: &[TableCount]) -> Result<DataFrame> {
     let mut quarantines = Vec::new();
     for count in counts {
         let quarantine = if count.table == "content" {
-            scan_parquet(&paths.content_quarantine_parts().join("*.parquet"))?
+            scan_parquet(&content_quarantine_parts(paths).join("*.parquet"))?
         } else {
             scan_parquet(&paths.quarantine(count.table))?
         };
@@ -552,12 +515,7 @@ pub fn write_outputs(dir: &Path, outputs: &Customer360Outputs) -> Result<()> {
             }
         }
     }
-    let mut written = Vec::new();
-    for (name, frame) in outputs.tables() {
-        let mut frame = frame.clone();
-        written.extend(write_table(&mut frame, dir, name)?);
-    }
-    write_manifest(dir, &written)
+    write_tables(dir, &outputs.tables())
 }
 
 #[cfg(test)]

@@ -181,17 +181,7 @@ pub fn build(outputs: &Customer360Outputs) -> Result<Document> {
         doc.text(format!("Note: {notice}."));
     }
 
-    doc.heading("Data quality");
-    doc.table(
-        "Rows read, kept and quarantined per raw table (rows_in = rows_valid + rows_quarantined).",
-        &outputs.table_counts,
-        10,
-    );
-    doc.table(
-        "Quarantined rows by table and failed rule (C1, C8).",
-        &outputs.quarantine_summary,
-        50,
-    );
+    doc.data_quality(&outputs.table_counts, &outputs.quarantine_summary, "C1, C8");
 
     doc.heading("Segments");
     doc.chart(

@@ -7,8 +7,9 @@
 //! (a fifth of them make most of the sales); about a fifth of the invoices have no
 //! customer id. Products have Zipf-skewed popularity and log-normal prices; some
 //! descriptions hold commas and quotes (quoted in CSV). Invoices have a log-normal
-//! number of lines; about 2% of invoices are cancellations (`C…`) with negative
-//! quantities of a customer's earlier purchases.
+//! number of lines. About 8% of the invoices of customers who bought before are
+//! cancellations (`C…`) of one to six lines, with negative quantities of the
+//! customer's earlier purchases (about 2% of all lines, as in the public data).
 //!
 //! Layouts: CSV files `online_retail_NN.csv` split in time order, the even-numbered
 //! ones with timestamps `yyyy-MM-dd HH:mm:ss` and the others `M/d/yyyy H:mm`, as in
@@ -195,7 +196,7 @@ pub fn generate(out: &Path, config: &RetailGenConfig) -> Result<GenSummary> {
             Some(world.appetite.draw_among_first(&mut synth, arrived))
         };
         let cancelling = customer
-            .filter(|&c| !purchases[c].is_empty() && synth.chance(0.02))
+            .filter(|&c| !purchases[c].is_empty() && synth.chance(0.08))
             .map(|c| c as u64);
         let invoice = match cancelling {
             Some(_) => format!("C{invoice_number}"),
@@ -203,7 +204,7 @@ pub fn generate(out: &Path, config: &RetailGenConfig) -> Result<GenSummary> {
         };
         invoice_number += 1;
         let wanted = match cancelling {
-            Some(_) => synth.below(1, 4),
+            Some(_) => synth.below(1, 7),
             None => synth.log_normal(12.0, 0.9).round().clamp(1.0, 400.0) as u64,
         };
         let count = wanted.min(config.lines - written);

@@ -19,4 +19,4 @@ pub mod tables;
 #[cfg(test)]
 mod tests;
 
-pub use pipeline::{run, RetailOutputs};
+pub use pipeline::{run, RetailOutputs, DOMAIN};

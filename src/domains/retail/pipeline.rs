@@ -13,11 +13,14 @@
 //!    `_SUCCESS` manifest.
 
 use anyhow::{Context, Result};
-use polars::prelude::{df, DataFrame, Engine, IntoLazy, LazyFrame};
+use polars::prelude::{df, DataFrame, IntoLazy, LazyFrame};
 
 use super::rules;
 use super::tables::{self, LineSource, LINES};
-use crate::io::{scan_parquet, sink_parquet_all, validate_to_parquet, write_tables, DomainPaths};
+use crate::io::{
+    collect_streaming, scan_parquet, sink_parquet_all, validate_to_parquet, write_tables,
+    DomainPaths,
+};
 use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, TableCount};
 
@@ -96,58 +99,55 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs
     Ok(outputs)
 }
 
-fn collect(lf: LazyFrame, what: &str) -> Result<DataFrame> {
-    Ok(lf
-        .collect_with_engine(Engine::Streaming)
-        .with_context(|| format!("cannot compute {what}"))?
-        .unwrap_single())
-}
-
 /// R2–R8 on the interim invoice months, plus the run's counts.
 fn apply_rules(
     paths: &DomainPaths,
     count: TableCount,
     notices: Vec<String>,
 ) -> Result<RetailOutputs> {
-    let invoice_months = collect(
+    let invoice_months = collect_streaming(
         scan_parquet(&paths.valid(INVOICE_MONTHS))?,
         "the invoice months",
     )?
     .lazy();
-    let monthly_orders = collect(
+    let monthly_orders = collect_streaming(
         rules::monthly_orders(invoice_months.clone()),
         "monthly_orders (R3)",
     )?;
-    let last_month = collect(rules::last_month(invoice_months.clone()), "the last month")?
-        .column(rules::MONTH)?
-        .i32()?
-        .get(0)
-        .unwrap_or(0);
-    let rfm = collect(rules::rfm(invoice_months.clone())?, "rfm (R7, R8)")?;
+    let last_month =
+        collect_streaming(rules::last_month(invoice_months.clone()), "the last month")?
+            .column(rules::MONTH)?
+            .i32()?
+            .get(0)
+            .unwrap_or(0);
+    let rfm = collect_streaming(rules::rfm(invoice_months.clone())?, "rfm (R7, R8)")?;
     let quarantine = scan_parquet(&paths.quarantine(LINES))?;
     Ok(RetailOutputs {
-        quarantine_summary: collect(
+        quarantine_summary: collect_streaming(
             quarantine_summary(vec![(LINES, quarantine)])?,
             "the quarantine summary",
         )?,
-        invoice_size: collect(
+        invoice_size: collect_streaming(
             rules::invoice_size(invoice_months.clone())?,
             "invoice_size (R2)",
         )?,
         monthly_orders,
-        monthly_sales: collect(
+        monthly_sales: collect_streaming(
             rules::monthly_sales(invoice_months.clone()),
             "monthly_sales (R4)",
         )?,
-        monthly_customers: collect(
+        monthly_customers: collect_streaming(
             rules::monthly_customers(invoice_months.clone()),
             "monthly_customers (R5)",
         )?,
-        cohort_retention: collect(
+        cohort_retention: collect_streaming(
             rules::cohort_table(invoice_months.clone(), last_month),
             "cohort_retention (R6)",
         )?,
-        rfm_segments: collect(rules::rfm_segments(rfm.clone().lazy()), "rfm_segments (R8)")?,
+        rfm_segments: collect_streaming(
+            rules::rfm_segments(rfm.clone().lazy()),
+            "rfm_segments (R8)",
+        )?,
         rfm,
         table_counts: table_counts(&[count])?,
         exclusions: exclusions(invoice_months)?,
@@ -158,7 +158,7 @@ fn apply_rules(
 /// What R1 and R7 leave out of the customer figures, counted.
 fn exclusions(invoice_months: LazyFrame) -> Result<DataFrame> {
     let single = |lf: LazyFrame, column: &str, what: &str| -> Result<i64> {
-        Ok(collect(lf, what)?
+        Ok(collect_streaming(lf, what)?
             .column(column)?
             .i64()?
             .get(0)

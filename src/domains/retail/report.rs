@@ -3,11 +3,12 @@
 //! charts show the output tables, no rule is recomputed.
 
 use anyhow::Result;
-use polars::prelude::DataFrame;
+use polars::prelude::{col, DataFrame, DataType, IntoLazy, JoinType};
 
 use super::pipeline::RetailOutputs;
 use super::tables;
 use crate::report::{bar_chart_of, heat_map, line_chart_of, Document, HeatMap, Svg};
+use crate::transforms::keeping_left_order;
 use crate::values;
 
 /// Cohorts shown in the retention heat map and table (the first ones).
@@ -34,6 +35,27 @@ pub fn retention_heat_map(cohorts: &DataFrame) -> Result<Svg> {
         columns: (0..columns).map(|k| k.to_string()).collect(),
         values: cells,
     })
+}
+
+/// `rfm_segments` with each segment's mean R, F and M scores (`avg_r`, `avg_f`,
+/// `avg_m`), in the order of `rfm_segments`.
+pub fn segment_profiles(rfm: &DataFrame, segments: &DataFrame) -> Result<DataFrame> {
+    let mean = |score: &str, name: &str| col(score).cast(DataType::Float64).mean().alias(name);
+    let scores = rfm.clone().lazy().group_by([col("segment")]).agg([
+        mean("r_score", "avg_r"),
+        mean("f_score", "avg_f"),
+        mean("m_score", "avg_m"),
+    ]);
+    Ok(segments
+        .clone()
+        .lazy()
+        .join(
+            scores,
+            [col("segment")],
+            [col("segment")],
+            keeping_left_order(JoinType::Left),
+        )
+        .collect()?)
 }
 
 /// Builds the retail report.
@@ -141,8 +163,8 @@ pub fn build(outputs: &RetailOutputs) -> Result<Document> {
         )?,
     );
     doc.table(
-        "Segment sizes and their mean recency (days), frequency (invoices) and monetary value (R7, R8).",
-        &outputs.rfm_segments,
+        "Segment sizes, their mean recency (days), frequency (invoices) and monetary value, and their mean R, F and M scores (R7, R8).",
+        &segment_profiles(&outputs.rfm, &outputs.rfm_segments)?,
         11,
     );
     doc.table("RFM scores, first rows (R7, R8).", &outputs.rfm, 10);

@@ -17,4 +17,4 @@ pub mod tables;
 #[cfg(test)]
 mod tests;
 
-pub use pipeline::{run, TvOutputs, TvPaths};
+pub use pipeline::{run, TvOutputs, DOMAIN};

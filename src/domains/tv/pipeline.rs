@@ -26,48 +26,19 @@ use polars::prelude::{
 use super::rules;
 use super::tables;
 use crate::io::{
-    count_rows, scan_parquet, sink_parquet_all, write_manifest, write_table, RawTable,
+    scan_parquet, sink_parquet_all, validate_to_parquet, write_tables, DomainPaths, RawTable,
 };
 use crate::progress::{release_free_memory, Progress};
-use crate::schema::{self, table_counts, validate_with, LookupRule, TableCount, Validation};
+use crate::schema::{self, table_counts, LookupRule, TableCount};
 use crate::transforms::keys;
 use crate::values;
 
-/// Where a run reads and writes.
-#[derive(Clone, Debug)]
-pub struct TvPaths {
-    /// The raw input folder (`data/raw/tv`).
-    pub raw: PathBuf,
-    /// Validated tables and quarantines (`data/interim/tv`).
-    pub interim: PathBuf,
-    /// Output tables (`data/processed/tv`).
-    pub processed: PathBuf,
-}
+/// The domain's name: its folders under the data root and its report.
+pub const DOMAIN: &str = "tv";
 
-impl TvPaths {
-    /// The conventional folders under a data root (`data`).
-    pub fn under(data_root: &Path) -> Self {
-        TvPaths {
-            raw: data_root.join("raw/tv"),
-            interim: data_root.join("interim/tv"),
-            processed: data_root.join("processed/tv"),
-        }
-    }
-
-    fn valid(&self, table: &str) -> PathBuf {
-        self.interim.join(format!("{table}.parquet"))
-    }
-
-    fn quarantine(&self, table: &str) -> PathBuf {
-        self.interim
-            .join("quarantine")
-            .join(format!("{table}.parquet"))
-    }
-
-    /// The folder of the pair aggregate's parts, one per pass.
-    fn pairs(&self) -> PathBuf {
-        self.interim.join("viewing_pairs")
-    }
+/// The folder of the pair aggregate's parts, one per pass.
+fn pairs_dir(paths: &DomainPaths) -> PathBuf {
+    paths.interim.join("viewing_pairs")
 }
 
 /// Every table a TV run produces, collected (they are small).
@@ -105,7 +76,7 @@ impl TvOutputs {
 }
 
 /// Runs the whole TV pipeline and writes its interim and output tables.
-pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
+pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
     let mut counts = Vec::new();
     for table in [
         tables::programs(),
@@ -179,25 +150,18 @@ pub fn run(paths: &TvPaths, progress: &mut Progress) -> Result<TvOutputs> {
 /// Validates one raw table (T1, plus lookup rules such as T4's) and sinks its valid rows
 /// and quarantine to the interim folder in one streaming pass over the raw files.
 fn validate_and_sink(
-    paths: &TvPaths,
+    paths: &DomainPaths,
     table: &RawTable,
     lookups: &[LookupRule],
 ) -> Result<TableCount> {
     let name = table.schema.name;
-    let Validation { valid, quarantine } =
-        validate_with(table.scan(&paths.raw)?, &table.schema, lookups);
-    sink_parquet_all(vec![
-        (valid, paths.valid(name)),
-        (quarantine, paths.quarantine(name)),
-    ])
-    .with_context(|| format!("cannot validate the raw table `{name}`"))?;
-    let rows_valid = count_rows(&paths.valid(name))?;
-    let rows_quarantined = count_rows(&paths.quarantine(name))?;
-    Ok(TableCount {
-        table: name,
-        rows_valid,
-        rows_quarantined,
-    })
+    validate_to_parquet(
+        table.scan(&paths.raw)?,
+        &table.schema,
+        lookups,
+        &paths.valid(name),
+        &paths.quarantine(name),
+    )
 }
 
 /// The dictionaries that turn the viewing pairs' text keys into integers.
@@ -251,12 +215,12 @@ fn devices_of_pass(pass: u32, passes: u32) -> Expr {
 /// the dictionaries. Each pass keys its own devices: the device at position i of
 /// pass p's sorted dictionary gets key i · passes + p, unique over all passes.
 fn aggregate_pairs(
-    paths: &TvPaths,
+    paths: &DomainPaths,
     programs: DataFrame,
     viewing: LazyFrame,
     rows: u64,
 ) -> Result<PairKeys> {
-    let folder = paths.pairs();
+    let folder = pairs_dir(paths);
     if folder.exists() {
         std::fs::remove_dir_all(&folder)
             .with_context(|| format!("cannot clear {}", folder.display()))?;
@@ -294,10 +258,10 @@ fn aggregate_pairs(
 }
 
 /// The pair aggregate: every part under `<interim>/viewing_pairs/`, in name order.
-fn scan_pairs(paths: &TvPaths) -> Result<LazyFrame> {
+fn scan_pairs(paths: &DomainPaths) -> Result<LazyFrame> {
     let mut parts = Vec::new();
-    for entry in std::fs::read_dir(paths.pairs())
-        .with_context(|| format!("cannot list {}", paths.pairs().display()))?
+    for entry in std::fs::read_dir(pairs_dir(paths))
+        .with_context(|| format!("cannot list {}", pairs_dir(paths).display()))?
     {
         parts.push(entry?.path());
     }
@@ -321,7 +285,7 @@ fn collect_rule(lf: LazyFrame, rule: &str, progress: &mut Progress) -> Result<Da
 }
 
 fn apply_rules(
-    paths: &TvPaths,
+    paths: &DomainPaths,
     valid_programs: LazyFrame,
     programs: LazyFrame,
     keys: &PairKeys,
@@ -403,7 +367,7 @@ fn apply_rules(
 }
 
 /// `quarantine_summary` over every validated table's quarantine.
-fn quarantine_summary(paths: &TvPaths, counts: &[TableCount]) -> Result<DataFrame> {
+fn quarantine_summary(paths: &DomainPaths, counts: &[TableCount]) -> Result<DataFrame> {
     let mut quarantines = Vec::new();
     for count in counts {
         quarantines.push((count.table, scan_parquet(&paths.quarantine(count.table))?));
@@ -415,12 +379,7 @@ fn quarantine_summary(paths: &TvPaths, counts: &[TableCount]) -> Result<DataFram
 
 /// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest.
 pub fn write_outputs(dir: &Path, outputs: &TvOutputs) -> Result<()> {
-    let mut written = Vec::new();
-    for (name, frame) in outputs.tables() {
-        let mut frame = frame.clone();
-        written.extend(write_table(&mut frame, dir, name)?);
-    }
-    write_manifest(dir, &written)
+    write_tables(dir, &outputs.tables())
 }
 
 #[cfg(test)]

@@ -66,17 +66,7 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
          potential lies. Rules T1–T11 of spec/tv.md.",
     );
 
-    doc.heading("Data quality");
-    doc.table(
-        "Rows read, kept and quarantined per raw table (rows_in = rows_valid + rows_quarantined).",
-        &outputs.table_counts,
-        20,
-    );
-    doc.table(
-        "Quarantined rows by table and failed rule (T1, T4).",
-        &outputs.quarantine_summary,
-        50,
-    );
+    doc.data_quality(&outputs.table_counts, &outputs.quarantine_summary, "T1, T4");
     doc.table(
         "Reference rows dropped by each cleaning step, in order (T5).",
         &outputs.reference_cleaning,

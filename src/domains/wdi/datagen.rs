@@ -5,7 +5,8 @@
 //! `Korea, Rep.`) and regional aggregates, then numbered synthetic countries when
 //! more rows are asked for; twelve real indicators. Series start in different years,
 //! have scattered missing years and sometimes stop early; some countries have no
-//! value at all for an indicator (an all-empty row, as in the download). Growth
+//! value at all for a level or share indicator (an all-empty row, as in the
+//! download), while every country has its growth and inflation rates. Growth
 //! rates follow a random walk around the country's trend with world-wide shocks
 //! (1975, 1982, 2009, 2020); levels grow; percentages stay in range. A few growth
 //! values are exactly zero.
@@ -293,8 +294,9 @@ fn series(
     synth: &mut Synth,
     summary: &mut GenSummary,
 ) -> Vec<String> {
-    // One series in twelve has no value at all.
-    let absent = synth.chance(1.0 / 12.0);
+    // One series in twelve has no value at all, except growth rates: the headline
+    // indicators are there for every country.
+    let absent = synth.chance(1.0 / 12.0) && !matches!(kind, Kind::Rate { .. });
     let start = years[0] + synth.below(0, 36) as i32;
     let stop = years[years.len() - 1]
         - if synth.chance(0.2) {

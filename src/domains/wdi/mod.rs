@@ -20,4 +20,4 @@ pub mod tables;
 #[cfg(test)]
 mod tests;
 
-pub use pipeline::{run, WdiOptions, WdiOutputs};
+pub use pipeline::{run, WdiOptions, WdiOutputs, DOMAIN};

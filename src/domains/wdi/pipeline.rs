@@ -10,12 +10,12 @@
 //! 2. check that the chosen country and indicator have values;
 //! 3. W2–W4, written as Parquet + CSV under `<processed>/` with a `_SUCCESS` manifest.
 
-use anyhow::{bail, Context, Result};
-use polars::prelude::{col, df, len, DataFrame, DataType, Engine, LazyFrame};
+use anyhow::{bail, Result};
+use polars::prelude::{col, df, len, DataFrame, DataType, LazyFrame};
 
 use super::rules::{self, DEFAULT_COUNTRY, DEFAULT_INDICATOR};
 use super::tables::{long_schema, WdiSource, VALUE, WDI};
-use crate::io::{scan_parquet, validate_to_parquet, write_tables, DomainPaths};
+use crate::io::{collect_streaming, scan_parquet, validate_to_parquet, write_tables, DomainPaths};
 use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, LAYOUT_ERROR};
 use crate::values;
@@ -73,13 +73,6 @@ impl WdiOutputs {
     }
 }
 
-fn collect(lf: LazyFrame, what: &str) -> Result<DataFrame> {
-    Ok(lf
-        .collect_with_engine(Engine::Streaming)
-        .with_context(|| format!("cannot compute {what}"))?
-        .unwrap_single())
-}
-
 /// Runs the WDI pipeline and writes its interim and output tables. A country or
 /// indicator given in `options` that has no value in the data is an error listing
 /// what there is; with the defaults, the tables are empty and a notice says why.
@@ -102,7 +95,7 @@ pub fn run(
     let empty = col(VALUE).is_null().and(col(LAYOUT_ERROR).is_null());
     // Counted as a sum of flags: `len()` over the unpivoted union fails in Polars
     // 0.55 ("casting from UInt32 to UInt128 not supported").
-    let empty_values = collect(
+    let empty_values = collect_streaming(
         raw.clone()
             .select([empty.clone().cast(DataType::UInt64).sum().alias("rows")]),
         "the empty values",
@@ -130,16 +123,16 @@ pub fn run(
         }
     };
     let outputs = WdiOutputs {
-        country_series: collect(
+        country_series: collect_streaming(
             rules::country_series(wdi.clone(), country, indicator),
             "country_series (W2)",
         )?,
-        indicator_panel: collect(
+        indicator_panel: collect_streaming(
             rules::indicator_panel(wdi.clone(), indicator),
             "indicator_panel (W3)",
         )?,
-        peak_year: collect(rules::peak_year(wdi, indicator)?, "peak_year (W4)")?,
-        quarantine_summary: collect(
+        peak_year: collect_streaming(rules::peak_year(wdi, indicator)?, "peak_year (W4)")?,
+        quarantine_summary: collect_streaming(
             quarantine_summary(vec![(WDI, scan_parquet(&paths.quarantine(WDI))?)])?,
             "the quarantine summary",
         )?,
@@ -162,7 +155,7 @@ pub fn run(
 fn check_selection(wdi: LazyFrame, options: &WdiOptions) -> Result<Result<String, String>> {
     let (country, indicator) = (options.country(), options.indicator());
     let of_indicator = wdi.clone().filter(rules::is_indicator(indicator));
-    let names = collect(
+    let names = collect_streaming(
         of_indicator.clone().select([
             len().alias("rows"),
             col("indicatorName").first().cast(DataType::String),
@@ -176,7 +169,7 @@ fn check_selection(wdi: LazyFrame, options: &WdiOptions) -> Result<Result<String
             format!("no value of the indicator `{indicator}` in the data; indicators present include: {present}"),
         ))
     } else {
-        let rows = collect(
+        let rows = collect_streaming(
             of_indicator
                 .clone()
                 .filter(rules::is_country(country))
@@ -209,7 +202,7 @@ fn check_selection(wdi: LazyFrame, options: &WdiOptions) -> Result<Result<String
 
 /// Up to ten distinct values of `column`, sorted, joined for a message.
 fn some_values(wdi: LazyFrame, column: &str) -> Result<String> {
-    let distinct = collect(
+    let distinct = collect_streaming(
         wdi.select([col(column)])
             .unique(None, Default::default())
             .sort([column], Default::default())
@@ -220,7 +213,9 @@ fn some_values(wdi: LazyFrame, column: &str) -> Result<String> {
     Ok(if found.is_empty() {
         "none (the table is empty)".to_string()
     } else {
-        found.join(", ")
+        // Quoted, since names hold commas (`Korea, Rep.`).
+        let quoted: Vec<String> = found.iter().map(|value| format!("`{value}`")).collect();
+        quoted.join(", ")
     })
 }
 

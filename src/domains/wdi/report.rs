@@ -1,5 +1,6 @@
-//! The WDI report: the chosen country's series, the panel of all countries ranked
-//! by their latest value, and each country's peak year. Builds a [`Document`] from
+//! The WDI report: the chosen country's series, the panel of all countries as a
+//! country × year heat map and ranked by their latest value, and each country's peak
+//! year. Builds a [`Document`] from
 //! [`WdiOutputs`]; the charts show the output tables, no rule is recomputed.
 
 use anyhow::Result;
@@ -7,9 +8,11 @@ use polars::prelude::{col, DataFrame, IntoLazy, SortMultipleOptions};
 
 use super::pipeline::{exclusions, WdiOutputs};
 use super::tables;
-use crate::report::{bar_chart_of, line_chart_of, Document};
+use crate::report::table::format_float;
+use crate::report::{heat_map, line_chart, Document, HeatMap, LineChart, Svg};
+use crate::values;
 
-/// Countries shown in the ranked view of the panel.
+/// Countries shown in the ranked table of the panel.
 const RANKED: usize = 30;
 
 /// Each country's most recent value in the panel (`countryName`, `year`, `value`),
@@ -34,6 +37,76 @@ pub fn latest_values(panel: &DataFrame) -> Result<DataFrame> {
         .collect()?)
 }
 
+/// The country series over every year from its first to its last, a missing year
+/// left as a gap in the line.
+pub fn series_chart(outputs: &WdiOutputs) -> Result<Svg> {
+    let years = values::u64s(&outputs.country_series, "year", 0)?;
+    let found = values::f64s(&outputs.country_series, "value")?;
+    let (first, last) = match (years.iter().min(), years.iter().max()) {
+        (Some(first), Some(last)) => (*first, *last),
+        _ => (0, 0),
+    };
+    let all_years: Vec<u64> = if years.is_empty() {
+        Vec::new()
+    } else {
+        (first..=last).collect()
+    };
+    let line = all_years
+        .iter()
+        .map(|year| years.iter().position(|y| y == year).and_then(|i| found[i]))
+        .collect();
+    line_chart(&LineChart {
+        title: format!("{}: {}", outputs.country, outputs.indicator_name),
+        x_labels: all_years.iter().map(u64::to_string).collect(),
+        series: vec![("value".into(), line)],
+        value_label: outputs.indicator.clone(),
+    })
+}
+
+/// The panel as a country × year heat map: each cell shaded by its value between the
+/// panel's lowest (white) and highest (dark), a missing year left blank.
+pub fn panel_heat_map(outputs: &WdiOutputs) -> Result<Svg> {
+    let panel = &outputs.indicator_panel;
+    let countries = values::texts(panel, "countryName", "(null)")?;
+    let years = values::u64s(panel, "year", 0)?;
+    let found = values::f64s(panel, "value")?;
+    let mut rows = countries.clone();
+    rows.dedup();
+    let (first, last) = match (years.iter().min(), years.iter().max()) {
+        (Some(first), Some(last)) => (*first, *last),
+        _ => (0, 0),
+    };
+    let columns = if years.is_empty() {
+        0
+    } else {
+        (last - first + 1) as usize
+    };
+    let present = found.iter().flatten().copied().filter(|v| v.is_finite());
+    let (low, high) = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let span = if high > low { high - low } else { 1.0 };
+    let mut cells = vec![vec![None; columns]; rows.len()];
+    for ((country, year), value) in countries.iter().zip(&years).zip(&found) {
+        if let (Some(row), Some(value)) = (rows.iter().position(|r| r == country), value) {
+            cells[row][(year - first) as usize] = Some((value - low) / span);
+        }
+    }
+    heat_map(&HeatMap {
+        title: format!(
+            "{} by country and year (white {} … dark {})",
+            outputs.indicator_name,
+            format_float(low),
+            format_float(high)
+        ),
+        rows,
+        columns: (first..first + columns as u64)
+            .map(|y| y.to_string())
+            .collect(),
+        values: cells,
+    })
+}
+
 /// Builds the WDI report.
 pub fn build(outputs: &WdiOutputs) -> Result<Document> {
     let mut doc = Document::new("World Development Indicators report");
@@ -55,13 +128,7 @@ pub fn build(outputs: &WdiOutputs) -> Result<Document> {
     doc.chart(
         "country-series",
         format!("{indicator} of {} by year (W2).", outputs.country),
-        line_chart_of(
-            &outputs.country_series,
-            "year",
-            &["value"],
-            &format!("{}: {}", outputs.country, outputs.indicator_name),
-            &outputs.indicator,
-        )?,
+        series_chart(outputs)?,
     );
     doc.table(
         format!("{} by year (W2).", outputs.country),
@@ -72,15 +139,9 @@ pub fn build(outputs: &WdiOutputs) -> Result<Document> {
     doc.heading("All countries");
     let latest = latest_values(&outputs.indicator_panel)?;
     doc.chart(
-        "panel-latest",
-        format!("Each country's most recent value of {indicator}, the highest {RANKED} (W3)."),
-        bar_chart_of(
-            &latest,
-            "countryName",
-            "value",
-            &format!("Latest {}", outputs.indicator_name),
-            RANKED,
-        )?,
+        "panel",
+        format!("{indicator} of every country by year, shaded from the panel's lowest to its highest value (W3)."),
+        panel_heat_map(outputs)?,
     );
     doc.table(
         "Most recent value and its year per country (W3).",
