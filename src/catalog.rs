@@ -3,8 +3,8 @@
 //!
 //! [`DATASETS`] is the one list of the names and where each table lives under a data
 //! root (`data`): a domain's validated tables in `interim/<domain>/`, its output
-//! tables in `processed/<domain>/`. Each validated table `X` also has its quarantined
-//! rows as `X_quarantine`. Output tables keep their spec name, except the
+//! tables in `processed/<domain>/`. Each validated table kept in one file, `X`, also
+//! has its quarantined rows as `X_quarantine`. Output tables keep their spec name, except the
 //! `quarantine_summary` every domain has, which is `<domain>_quarantine_summary`.
 //!
 //! [`Catalog::open`] registers the tables whose files exist (a domain that has not
@@ -214,7 +214,7 @@ pub const DATASETS: &[Dataset] = &[
     dataset(
         "retail_invoice_months",
         RETAIL,
-        Valid("invoice_months"),
+        ValidParts("invoice_months"),
         "lines per invoice, month and customer (R1)",
     ),
     dataset(

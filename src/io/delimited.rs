@@ -299,21 +299,22 @@ fn split_header(line: &str, separator: char, quoted: bool) -> Vec<String> {
     if !quoted {
         return line.split(separator).map(str::to_string).collect();
     }
-    let mut fields = vec![String::new()];
+    let mut fields = Vec::new();
+    let mut field = String::new();
     let mut in_quotes = false;
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
-        let field = fields.last_mut().expect("one field at least");
         match c {
             '"' if in_quotes && chars.peek() == Some(&'"') => {
                 field.push('"');
                 chars.next();
             }
             '"' => in_quotes = !in_quotes,
-            c if c == separator && !in_quotes => fields.push(String::new()),
+            c if c == separator && !in_quotes => fields.push(std::mem::take(&mut field)),
             c => field.push(c),
         }
     }
+    fields.push(field);
     fields
 }
 

@@ -47,27 +47,25 @@ fn read_sheets(
     let mut workbook = open_workbook_auto(path)
         .with_context(|| format!("cannot open the workbook {}", path.display()))?;
     let mut sheets = workbook.sheet_names();
-    if sheets.is_empty() {
-        bail!("the workbook {} has no sheet", path.display());
-    }
     if selection == SheetSelection::First {
         sheets.truncate(1);
     }
-    let mut frames = Vec::with_capacity(sheets.len());
+    let mut all: Option<DataFrame> = None;
     for (sheet_index, sheet) in sheets.iter().enumerate() {
         let range = workbook
             .worksheet_range(sheet)
             .with_context(|| format!("cannot read the sheet `{sheet}` of {}", path.display()))?;
         // The sheet's rows follow the previous sheet's in `row_nr`.
         let row_nr_base = ((file_index as u64) << 40) | ((sheet_index as u64) << 32);
-        frames.push(sheet_frame(path, sheet, &range, columns, row_nr_base)?);
+        let frame = sheet_frame(path, sheet, &range, columns, row_nr_base)?;
+        match all.as_mut() {
+            Some(rows) => {
+                rows.vstack_mut(&frame)?;
+            }
+            None => all = Some(frame),
+        }
     }
-    let mut frames = frames.into_iter();
-    let mut all = frames.next().expect("at least one sheet");
-    for frame in frames {
-        all.vstack_mut(&frame)?;
-    }
-    Ok(all)
+    all.ok_or_else(|| anyhow!("the workbook {} has no sheet", path.display()))
 }
 
 /// One sheet's declared columns as text, with the position columns.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{AnyValue, CsvWriter, DataFrame, DataType, ParquetWriter, SerWriter};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 /// A result format, by its command-line name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,8 +46,8 @@ pub fn write_result(df: &mut DataFrame, format: ResultFormat, out: &mut dyn Writ
     Ok(())
 }
 
-/// A JSON array of row objects. Dates and times are ISO text; non-finite floats are
-/// null.
+/// A JSON array of row objects, keys in column order. Dates and times are ISO text;
+/// non-finite floats are null.
 fn write_json(df: &DataFrame, out: &mut dyn Write) -> Result<()> {
     // Temporal and nested values as their text, cast by Polars.
     let mut columns = Vec::with_capacity(df.width());
@@ -62,17 +62,23 @@ fn write_json(df: &DataFrame, out: &mut dyn Write) -> Result<()> {
             column.cast(&DataType::String)?
         });
     }
+    // Objects are written field by field so that keys keep the columns' order.
+    let keys: Vec<String> = columns
+        .iter()
+        .map(|column| serde_json::to_string(column.name().as_str()))
+        .collect::<Result<_, _>>()?;
     out.write_all(b"[")?;
     for row in 0..df.height() {
-        let mut object = Map::new();
-        for column in &columns {
-            object.insert(column.name().to_string(), json_value(column.get(row)?));
+        out.write_all(if row > 0 { b",\n{" } else { b"\n{" })?;
+        for (index, (key, column)) in keys.iter().zip(&columns).enumerate() {
+            if index > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(key.as_bytes())?;
+            out.write_all(b":")?;
+            serde_json::to_writer(&mut *out, &json_value(column.get(row)?))?;
         }
-        if row > 0 {
-            out.write_all(b",")?;
-        }
-        out.write_all(b"\n")?;
-        serde_json::to_writer(&mut *out, &Value::Object(object))?;
+        out.write_all(b"}")?;
     }
     out.write_all(b"\n]\n")?;
     Ok(())
@@ -116,6 +122,11 @@ mod tests {
         df.with_column(Column::new("day".into(), [0i32, 1]).cast(&DataType::Date)?)?;
         let mut out = Vec::new();
         write_result(&mut df, ResultFormat::Json, &mut out)?;
+        let text = String::from_utf8(out.clone())?;
+        assert!(
+            text.starts_with("[\n{\"country\":\"Korea, Rep.\",\"year\":1960,"),
+            "keys in column order: {text}"
+        );
         let parsed: Value = serde_json::from_slice(&out)?;
         assert_eq!(
             parsed,

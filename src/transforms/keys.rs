@@ -4,7 +4,9 @@
 //! stores every string; on integer keys it needs a fraction of the memory. A
 //! dictionary maps each distinct value, in sorted order, to a `UInt32` key, so the
 //! keys are the same on every run; [`encode`] and [`decode`] swap a column between
-//! its values and its keys, keeping the column's name.
+//! its values and its keys, keeping the column's name. [`key_in_pass`] splits a
+//! table by key into disjoint passes, so that an aggregation by that key can run one
+//! pass at a time.
 
 use polars::prelude::*;
 
@@ -41,6 +43,37 @@ pub fn decode(lf: LazyFrame, dictionary: LazyFrame, column: &str) -> LazyFrame {
         .drop(cols(["__value"]))
 }
 
+/// Rows of pass `pass` out of `passes`: those whose `key` ends in the i-th character
+/// of `alphabet` with i mod `passes` = `pass`. A key ending in any other character, or
+/// null, is in pass 0, so every row is in exactly one pass. With keys whose last
+/// characters are evenly spread (invoice numbers and digits), `passes` dividing the
+/// alphabet's length gives passes of equal size.
+pub fn key_in_pass(key: Expr, alphabet: &str, pass: u32, passes: u32) -> Expr {
+    let passes = passes.max(1);
+    let characters = |wanted: &dyn Fn(usize) -> bool| {
+        let chosen: Vec<String> = alphabet
+            .chars()
+            .enumerate()
+            .filter(|(i, _)| wanted(*i))
+            .map(|(_, c)| c.to_string())
+            .collect();
+        lit(Series::new("characters".into(), chosen)).implode(false)
+    };
+    let last = key.str().slice(lit(-1), lit(1));
+    let in_pass = last
+        .clone()
+        .is_in(characters(&|i| i as u32 % passes == pass), false)
+        .fill_null(lit(false));
+    if pass == 0 {
+        let known = last
+            .is_in(characters(&|_| true), false)
+            .fill_null(lit(false));
+        in_pass.or(known.not())
+    } else {
+        in_pass
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +95,28 @@ mod tests {
             crate::values::texts(&decoded, "device", "-")?,
             ["b", "a", "b", "c"]
         );
+        Ok(())
+    }
+
+    #[test]
+    fn every_key_falls_in_exactly_one_pass() -> PolarsResult<()> {
+        let df =
+            df!("k" => [Some("489434"), Some("C489449"), Some("A5"), Some("X"), None, Some("10")])?;
+        let mut passes_of_rows = vec![Vec::new(); df.height()];
+        for pass in 0..5 {
+            let out = df
+                .clone()
+                .lazy()
+                .select([key_in_pass(col("k"), "0123456789", pass, 5).alias("in")])
+                .collect()?;
+            for (row, inside) in out.column("in")?.bool()?.iter().enumerate() {
+                if inside == Some(true) {
+                    passes_of_rows[row].push(pass);
+                }
+            }
+        }
+        // Last digits 4, 9, 5 → passes 4, 4, 0; `X` and null → 0; 0 → 0.
+        assert_eq!(passes_of_rows, [[4], [4], [0], [0], [0], [0]]);
         Ok(())
     }
 }

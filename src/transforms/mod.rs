@@ -11,7 +11,7 @@
 //! | [`clash`] | clashing-record resolution: most frequent value per key, clash report |
 //! | [`rank`] | dense row numbers and top-k within groups with explicit tie-breaks |
 //! | [`join`] | attaching a single row of scalars to every row |
-//! | [`keys`] | dictionary-encoding text keys as integers for large aggregations |
+//! | [`keys`] | dictionary-encoding text keys as integers, splitting a table by key into passes |
 //! | [`picks`] | exclusive top-k picks: groups in order take items no earlier group took |
 //! | [`text`] | splitting delimited lists into trimmed items; digits of other scripts to ASCII |
 //! | [`stats`] | null-safe Pearson correlation, grades by position, distribution summaries, exact sums in fixed units |
@@ -44,6 +44,7 @@ pub use cohort::{cohort_retention, first_months};
 pub use dedup::keep_first;
 pub use distinct::distinct_count;
 pub use join::{attach_single_row, keeping_left_order};
+pub use keys::key_in_pass;
 pub use picks::exclusive_picks;
 pub use rank::{rank_within, top_k_within, SortKey};
 pub use scoring::{ntile, ntile_of_position};

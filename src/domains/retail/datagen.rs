@@ -440,7 +440,9 @@ impl LineSink for CsvSink {
             }
             self.open(index)?;
         }
-        let (_, writer) = self.current.as_mut().expect("a file is open");
+        let Some((_, writer)) = self.current.as_mut() else {
+            bail!("no invoice line file is open");
+        };
         let at = match &line.at {
             Cell::Value(at) if index % 2 == 0 => at.format("%Y-%m-%d %H:%M:%S").to_string(),
             Cell::Value(at) => at.format("%-m/%-d/%Y %-H:%M").to_string(),

@@ -6,14 +6,14 @@
 //! 1. find the lines (`online_retail*.csv`, else `online_retail*.xlsx`), validate them
 //!    (R1) and stream the valid rows to `<interim>/online_retail.parquet` and the
 //!    quarantine to `<interim>/quarantine/online_retail.parquet`;
-//! 2. reduce the valid lines to invoice months in one streaming aggregation
-//!    (`<interim>/invoice_months.parquet`);
+//! 2. reduce the valid lines to invoice months with streaming aggregations, one pass
+//!    per 5M lines over disjoint sets of invoices (`<interim>/invoice_months/`);
 //! 3. the rules R2–R8 on the invoice months;
 //! 4. the eight output tables as Parquet + CSV under `<processed>/`, with a
 //!    `_SUCCESS` manifest.
 
 use anyhow::{Context, Result};
-use polars::prelude::{df, DataFrame, IntoLazy, LazyFrame};
+use polars::prelude::{col, df, DataFrame, IntoLazy, LazyFrame};
 
 use super::rules;
 use super::tables::{self, LineSource, LINES};
@@ -21,12 +21,14 @@ use crate::io::{
     collect_streaming, scan_parquet, sink_parquet_all, validate_to_parquet, write_tables,
     DomainPaths,
 };
-use crate::progress::Progress;
+use crate::progress::{release_free_memory, Progress};
 use crate::schema::{quarantine_summary, table_counts, TableCount};
+use crate::transforms::key_in_pass;
 
 /// The domain's name: its folders, report and catalog prefix.
 pub const DOMAIN: &str = "retail";
-/// The interim table of invoice months (see [`rules::invoice_months`]).
+/// The interim table of invoice months (see [`rules::invoice_months`]), a folder of
+/// one Parquet part per aggregation pass.
 pub const INVOICE_MONTHS: &str = "invoice_months";
 
 /// Every table a retail run produces, collected (they are per month or customer).
@@ -85,11 +87,7 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs
     )?;
     progress.done("validate invoice lines (R1)", Some(count.rows_in()));
 
-    sink_parquet_all(vec![(
-        rules::invoice_months(scan_parquet(&paths.valid(LINES))?),
-        paths.valid(INVOICE_MONTHS),
-    )])
-    .context("cannot aggregate the invoice lines to invoice months")?;
+    aggregate_invoice_months(paths, count.rows_valid)?;
     progress.done("aggregate invoice months", Some(count.rows_valid));
 
     let outputs = apply_rules(paths, count, notices)?;
@@ -99,6 +97,50 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs
     Ok(outputs)
 }
 
+/// Valid lines per pass of the invoice-month aggregation. More lines are aggregated
+/// in several passes over disjoint sets of invoices, because a streaming group-by's
+/// memory grows with the rows it reads.
+const LINES_PER_PASS: u64 = 5_000_000;
+
+/// Passes for `rows` valid lines: 1, 2, 5 or 10, so that the passes, split by an
+/// invoice number's last digit, are of equal size.
+fn aggregation_passes(rows: u64) -> u32 {
+    let wanted = rows.div_ceil(LINES_PER_PASS);
+    [1, 2, 5, 10]
+        .into_iter()
+        .find(|&passes| u64::from(passes) >= wanted)
+        .unwrap_or(10)
+}
+
+/// The folder of the invoice months' parts, one per pass.
+fn invoice_months_dir(paths: &DomainPaths) -> std::path::PathBuf {
+    paths.interim.join(INVOICE_MONTHS)
+}
+
+/// Aggregates the valid lines to invoice months (R1's aggregate), one pass per set
+/// of invoices, into `<interim>/invoice_months/part-NNN.parquet`.
+fn aggregate_invoice_months(paths: &DomainPaths, rows: u64) -> Result<()> {
+    let folder = invoice_months_dir(paths);
+    if folder.exists() {
+        std::fs::remove_dir_all(&folder)
+            .with_context(|| format!("cannot clear {}", folder.display()))?;
+    }
+    let passes = aggregation_passes(rows);
+    for pass in 0..passes {
+        let lines = scan_parquet(&paths.valid(LINES))?.filter(key_in_pass(
+            col("Invoice"),
+            "0123456789",
+            pass,
+            passes,
+        ));
+        let part = folder.join(format!("part-{pass:03}.parquet"));
+        sink_parquet_all(vec![(rules::invoice_months(lines), part)])
+            .context("cannot aggregate the invoice lines to invoice months")?;
+        release_free_memory();
+    }
+    Ok(())
+}
+
 /// R2–R8 on the interim invoice months, plus the run's counts.
 fn apply_rules(
     paths: &DomainPaths,
@@ -106,7 +148,7 @@ fn apply_rules(
     notices: Vec<String>,
 ) -> Result<RetailOutputs> {
     let invoice_months = collect_streaming(
-        scan_parquet(&paths.valid(INVOICE_MONTHS))?,
+        scan_parquet(&invoice_months_dir(paths).join("*.parquet"))?,
         "the invoice months",
     )?
     .lazy();
@@ -182,4 +224,19 @@ fn exclusions(invoice_months: LazyFrame) -> Result<DataFrame> {
         ],
         "rows" => [lines, customers],
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passes_divide_the_ten_last_digits_evenly() {
+        assert_eq!(aggregation_passes(0), 1);
+        assert_eq!(aggregation_passes(5_000_000), 1);
+        assert_eq!(aggregation_passes(5_000_001), 2);
+        assert_eq!(aggregation_passes(20_000_000), 5);
+        assert_eq!(aggregation_passes(26_000_000), 10);
+        assert_eq!(aggregation_passes(500_000_000), 10);
+    }
 }
