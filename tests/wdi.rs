@@ -237,7 +237,13 @@ fn the_report_command_takes_the_country_and_indicator() -> Result<()> {
     let reports = dir.path().join("reports");
     let command = |country: &str| {
         Command::new(env!("CARGO_BIN_EXE_report"))
-            .args(["--domain", "wdi", "--quiet", "--indicator", "FP.CPI.TOTL.ZG"])
+            .args([
+                "--domain",
+                "wdi",
+                "--quiet",
+                "--indicator",
+                "FP.CPI.TOTL.ZG",
+            ])
             .args(["--country", country])
             .arg("--raw")
             .arg(&raw)
