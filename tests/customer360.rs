@@ -12,14 +12,6 @@ use smartview::io::{load_tables, scan_parquet, DatabaseSink, DateRange, DomainPa
 use smartview::progress::Progress;
 use smartview::values;
 
-fn paths_in(root: &Path) -> DomainPaths {
-    DomainPaths {
-        raw: root.join("raw"),
-        interim: root.join("interim"),
-        processed: root.join("processed"),
-    }
-}
-
 fn generate(raw: &Path, rows: u64, days: u32) -> Result<smartview::synth::GenSummary> {
     datagen::generate(
         raw,
@@ -54,7 +46,7 @@ fn quarantined(summary: &DataFrame, table: &str, reason: &str) -> Result<u64> {
 #[test]
 fn generated_data_keeps_every_row_and_quarantines_each_injected_fault() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     let injected = generate(&paths.raw, 30_000, 10)?;
     let outputs = run(&paths, &Customer360Options::default())?;
 
@@ -147,7 +139,7 @@ fn generated_data_keeps_every_row_and_quarantines_each_injected_fault() -> Resul
 #[test]
 fn c13_writes_every_table_with_a_manifest() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     generate(&paths.raw, 5_000, 3)?;
     run(&paths, &Customer360Options::default())?;
     let expected = [
@@ -259,7 +251,7 @@ fn mysql_rows(url: &str, table: &str) -> Result<Vec<Vec<Option<String>>>> {
 #[test]
 fn c13_sqlite_holds_exactly_the_parquet_rows_and_replaces_them_atomically() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     generate(&paths.raw, 8_000, 4)?;
     let sink = customer360::default_sink(&paths);
     let options = Customer360Options {
@@ -320,7 +312,7 @@ fn c13_mariadb_holds_exactly_the_parquet_rows_and_replaces_them_atomically() -> 
     let url = mariadb_url()?;
     let sink: DatabaseSink = url.parse()?;
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     generate(&paths.raw, 8_000, 4)?;
     let options = Customer360Options {
         sink: Some(sink.clone()),
@@ -360,7 +352,7 @@ fn c13_mariadb_holds_exactly_the_parquet_rows_and_replaces_them_atomically() -> 
 #[test]
 fn the_date_range_selects_content_files_and_scales_activeness() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     generate(&paths.raw, 6_000, 6)?;
     let all = run(&paths, &Customer360Options::default())?;
     assert_eq!(all.period_days, 6, "first to last file");
@@ -393,7 +385,7 @@ fn the_date_range_selects_content_files_and_scales_activeness() -> Result<()> {
 #[test]
 fn bad_input_is_an_error_naming_the_file() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     generate(&paths.raw, 2_000, 2)?;
     std::fs::write(paths.raw.join("content/notes.txt"), "stray")?;
     let error = format!(

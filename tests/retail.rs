@@ -14,14 +14,6 @@ use smartview::progress::Progress;
 use smartview::synth::GenSummary;
 use smartview::values;
 
-fn paths_in(root: &Path) -> DomainPaths {
-    DomainPaths {
-        raw: root.join("raw"),
-        interim: root.join("interim"),
-        processed: root.join("processed"),
-    }
-}
-
 fn generate(raw: &Path, lines: u64, workbook: bool) -> Result<GenSummary> {
     datagen::generate(
         raw,
@@ -56,7 +48,7 @@ const HEADER: &str = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,C
 #[test]
 fn r1_reads_both_timestamp_layouts_and_quarantines_bad_values() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     std::fs::create_dir_all(&paths.raw)?;
     let csv = [
         HEADER,
@@ -130,7 +122,7 @@ fn r1_reads_both_timestamp_layouts_and_quarantines_bad_values() -> Result<()> {
 #[test]
 fn generated_lines_are_all_counted_and_each_fault_lands_under_its_rule() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     let injected = generate(&paths.raw, 40_000, false)?;
     let outputs = run(&paths)?;
     let counts = &outputs.table_counts;
@@ -205,8 +197,8 @@ fn generated_lines_are_all_counted_and_each_fault_lands_under_its_rule() -> Resu
 #[test]
 fn the_workbook_gives_the_same_tables_as_the_csv_files() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let csv = paths_in(&dir.path().join("csv"));
-    let xlsx = paths_in(&dir.path().join("xlsx"));
+    let csv = DomainPaths::in_folder(&dir.path().join("csv"));
+    let xlsx = DomainPaths::in_folder(&dir.path().join("xlsx"));
     let from_csv = generate(&csv.raw, 6_000, false)?;
     let from_xlsx = generate(&xlsx.raw, 6_000, true)?;
     assert_eq!(from_csv.faults, from_xlsx.faults, "the same lines");
@@ -232,7 +224,7 @@ fn the_workbook_gives_the_same_tables_as_the_csv_files() -> Result<()> {
 #[test]
 fn the_output_tables_and_manifest_are_written() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     generate(&paths.raw, 3_000, false)?;
     let outputs = run(&paths)?;
     let manifest = std::fs::read_to_string(paths.processed.join("_SUCCESS"))?;
@@ -268,7 +260,7 @@ fn the_output_tables_and_manifest_are_written() -> Result<()> {
 #[test]
 fn bad_input_is_an_error_naming_the_file_or_folder() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     std::fs::create_dir_all(&paths.raw)?;
     let error = run(&paths)
         .err()

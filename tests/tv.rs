@@ -12,14 +12,6 @@ use smartview::io::DomainPaths;
 use smartview::progress::Progress;
 use smartview::values;
 
-fn paths_in(root: &Path) -> DomainPaths {
-    DomainPaths {
-        raw: root.join("raw"),
-        interim: root.join("interim"),
-        processed: root.join("processed"),
-    }
-}
-
 fn run(paths: &DomainPaths) -> Result<tv::TvOutputs> {
     tv::run(paths, &mut Progress::new("tv", true))
 }
@@ -101,7 +93,7 @@ fn column_u64(df: &DataFrame, name: &str) -> Vec<u64> {
 #[test]
 fn t1_t4_each_fault_is_quarantined_under_its_rule() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     write_hand_made_raw(&paths.raw)?;
     let outputs = run(&paths)?;
 
@@ -227,7 +219,7 @@ fn assert_unique(name: &str, df: &DataFrame, keys: &[&str]) -> Result<()> {
 #[test]
 fn generated_data_keeps_every_row_and_sorts_every_output() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     let config = datagen::TvGenConfig {
         viewing_rows: 30_000,
         seed: 7,
@@ -395,7 +387,7 @@ fn run_error(paths: &DomainPaths, why: &str) -> String {
 #[test]
 fn bad_input_is_an_error_naming_the_file() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     write_hand_made_raw(&paths.raw)?;
 
     std::fs::remove_file(paths.raw.join("demographics.txt"))?;
@@ -421,7 +413,7 @@ fn bad_input_is_an_error_naming_the_file() -> Result<()> {
         "{message}"
     );
 
-    let missing = paths_in(&dir.path().join("nowhere"));
+    let missing = DomainPaths::in_folder(&dir.path().join("nowhere"));
     let message = run_error(&missing, "a missing folder fails the run");
     assert!(
         message.contains("cannot read the raw data folder"),
@@ -433,7 +425,7 @@ fn bad_input_is_an_error_naming_the_file() -> Result<()> {
 #[test]
 fn reference_may_come_as_parquet() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     write_hand_made_raw(&paths.raw)?;
     std::fs::remove_file(paths.raw.join("reference.csv"))?;
     let mut reference = df!(

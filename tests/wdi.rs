@@ -13,14 +13,6 @@ use smartview::progress::Progress;
 use smartview::synth::GenSummary;
 use smartview::values;
 
-fn paths_in(root: &Path) -> DomainPaths {
-    DomainPaths {
-        raw: root.join("raw"),
-        interim: root.join("interim"),
-        processed: root.join("processed"),
-    }
-}
-
 fn generate(raw: &Path, series: u64, long: bool) -> Result<GenSummary> {
     datagen::generate(
         raw,
@@ -48,7 +40,7 @@ const WIDE: &str = "\u{FEFF}\"Country Name\",\"Country Code\",\"Indicator Name\"
 fn w1_the_wide_download_is_unpivoted_with_empties_dropped_and_bad_values_quarantined() -> Result<()>
 {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     std::fs::create_dir_all(&paths.raw)?;
     std::fs::write(paths.raw.join("WDIData.csv"), WIDE)?;
     let outputs = run(&paths, &WdiOptions::default())?;
@@ -110,8 +102,8 @@ fn w1_the_wide_download_is_unpivoted_with_empties_dropped_and_bad_values_quarant
 #[test]
 fn the_long_layout_gives_the_same_tables_as_the_wide_one() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let wide = paths_in(&dir.path().join("wide"));
-    let long = paths_in(&dir.path().join("long"));
+    let wide = DomainPaths::in_folder(&dir.path().join("wide"));
+    let long = DomainPaths::in_folder(&dir.path().join("long"));
     let from_wide = generate(&wide.raw, 300, false)?;
     let from_long = generate(&long.raw, 300, true)?;
     assert_eq!(from_wide.faults, from_long.faults, "the same values");
@@ -134,7 +126,7 @@ fn the_long_layout_gives_the_same_tables_as_the_wide_one() -> Result<()> {
 #[test]
 fn generated_values_are_all_counted_and_bad_ones_quarantined() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     let injected = generate(&paths.raw, 300, false)?;
     let outputs = run(&paths, &WdiOptions::default())?;
     let rows_in = values::u64s(&outputs.table_counts, "rows_in", 0)?[0];
@@ -168,7 +160,7 @@ fn generated_values_are_all_counted_and_bad_ones_quarantined() -> Result<()> {
 fn an_explicit_country_or_indicator_without_values_is_an_error_listing_what_there_is() -> Result<()>
 {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     std::fs::create_dir_all(&paths.raw)?;
     std::fs::write(paths.raw.join("WDIData.csv"), WIDE)?;
     let ask = |country: &str, indicator: &str| {
@@ -215,7 +207,7 @@ fn an_explicit_country_or_indicator_without_values_is_an_error_listing_what_ther
 #[test]
 fn a_wide_file_without_its_key_columns_is_an_error_naming_it() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = paths_in(dir.path());
+    let paths = DomainPaths::in_folder(dir.path());
     std::fs::create_dir_all(&paths.raw)?;
     std::fs::write(
         paths.raw.join("WDIData.csv"),

@@ -25,6 +25,16 @@ impl DomainPaths {
         }
     }
 
+    /// The three folders side by side in `root` (`root/raw`, `root/interim`,
+    /// `root/processed`), for a self-contained run such as a test's.
+    pub fn in_folder(root: &Path) -> Self {
+        DomainPaths {
+            raw: root.join("raw"),
+            interim: root.join("interim"),
+            processed: root.join("processed"),
+        }
+    }
+
     /// A validated table: `<interim>/<table>.parquet`.
     pub fn valid(&self, table: &str) -> PathBuf {
         self.interim.join(format!("{table}.parquet"))
