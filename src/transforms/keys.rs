@@ -6,7 +6,7 @@
 //! keys are the same on every run; [`encode`] and [`decode`] swap a column between
 //! its values and its keys, keeping the column's name. [`key_in_pass`] splits a
 //! table by key into disjoint passes, so that an aggregation by that key can run one
-//! pass at a time.
+//! pass at a time; [`passes_for`] says how many passes a table needs.
 
 use polars::prelude::*;
 
@@ -41,6 +41,19 @@ pub fn decode(lf: LazyFrame, dictionary: LazyFrame, column: &str) -> LazyFrame {
     lf.join(values, [col(column)], [col(column)], small_right_side())
         .with_column(col("__value").alias(column))
         .drop(cols(["__value"]))
+}
+
+/// How many passes of at most about `rows_per_pass` rows `rows` rows need, when
+/// [`key_in_pass`] splits them by the last character of a key in `alphabet`: the
+/// smallest divisor of the alphabet's length that is enough (so that the passes are
+/// of equal size), and at most the alphabet's length.
+pub fn passes_for(rows: u64, rows_per_pass: u64, alphabet: &str) -> u32 {
+    let characters = alphabet.chars().count().max(1) as u32;
+    let wanted = rows.div_ceil(rows_per_pass.max(1));
+    (1..=characters)
+        .filter(|passes| characters % passes == 0)
+        .find(|&passes| u64::from(passes) >= wanted)
+        .unwrap_or(characters)
 }
 
 /// Rows of pass `pass` out of `passes`: those whose `key` ends in the i-th character
@@ -96,6 +109,20 @@ mod tests {
             ["b", "a", "b", "c"]
         );
         Ok(())
+    }
+
+    #[test]
+    fn passes_divide_the_alphabet_and_cover_the_rows() {
+        // Digits: 1, 2, 5 or 10 passes.
+        assert_eq!(passes_for(0, 100, "0123456789"), 1);
+        assert_eq!(passes_for(100, 100, "0123456789"), 1);
+        assert_eq!(passes_for(101, 100, "0123456789"), 2);
+        assert_eq!(passes_for(300, 100, "0123456789"), 5);
+        assert_eq!(passes_for(501, 100, "0123456789"), 10);
+        assert_eq!(passes_for(5_000, 100, "0123456789"), 10);
+        // Hex digits: powers of two up to 16.
+        assert_eq!(passes_for(300, 100, "0123456789abcdef"), 4);
+        assert_eq!(passes_for(900, 100, "0123456789abcdef"), 16);
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub use cohort::{cohort_retention, first_months};
 pub use dedup::keep_first;
 pub use distinct::distinct_count;
 pub use join::{attach_single_row, keeping_left_order};
-pub use keys::key_in_pass;
+pub use keys::{key_in_pass, passes_for};
 pub use picks::exclusive_picks;
 pub use rank::{rank_within, top_k_within, SortKey};
 pub use scoring::{ntile, ntile_of_position};

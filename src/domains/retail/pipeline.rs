@@ -23,7 +23,7 @@ use crate::io::{
 };
 use crate::progress::{release_free_memory, Progress};
 use crate::schema::{quarantine_summary, table_counts, TableCount};
-use crate::transforms::key_in_pass;
+use crate::transforms::{key_in_pass, passes_for};
 
 /// The domain's name: its folders, report and catalog prefix.
 pub const DOMAIN: &str = "retail";
@@ -102,14 +102,13 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs
 /// memory grows with the rows it reads.
 const LINES_PER_PASS: u64 = 5_000_000;
 
+/// The characters an invoice number ends in: the passes split invoices by them.
+const INVOICE_DIGITS: &str = "0123456789";
+
 /// Passes for `rows` valid lines: 1, 2, 5 or 10, so that the passes, split by an
 /// invoice number's last digit, are of equal size.
 fn aggregation_passes(rows: u64) -> u32 {
-    let wanted = rows.div_ceil(LINES_PER_PASS);
-    [1, 2, 5, 10]
-        .into_iter()
-        .find(|&passes| u64::from(passes) >= wanted)
-        .unwrap_or(10)
+    passes_for(rows, LINES_PER_PASS, INVOICE_DIGITS)
 }
 
 /// The folder of the invoice months' parts, one per pass.
@@ -129,7 +128,7 @@ fn aggregate_invoice_months(paths: &DomainPaths, rows: u64) -> Result<()> {
     for pass in 0..passes {
         let lines = scan_parquet(&paths.valid(LINES))?.filter(key_in_pass(
             col("Invoice"),
-            "0123456789",
+            INVOICE_DIGITS,
             pass,
             passes,
         ));

@@ -19,9 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use polars::prelude::{
-    col, concat, lit, DataFrame, Engine, Expr, IntoLazy, LazyFrame, NamedFrom, Series, UnionArgs,
-};
+use polars::prelude::{col, concat, lit, DataFrame, Engine, Expr, IntoLazy, LazyFrame, UnionArgs};
 
 use super::rules;
 use super::tables;
@@ -30,7 +28,7 @@ use crate::io::{
 };
 use crate::progress::{release_free_memory, Progress};
 use crate::schema::{self, table_counts, LookupRule, TableCount};
-use crate::transforms::keys;
+use crate::transforms::{key_in_pass, keys, passes_for};
 use crate::values;
 
 /// The domain's name: its folders under the data root and its report.
@@ -187,27 +185,23 @@ impl PairKeys {
 /// which grows with the distinct pairs it holds, stays flat as the table grows.
 const PAIR_PASS_ROWS: u64 = 5_000_000;
 
+/// The digits a device id ends in (lower case): the passes split devices by them.
+const HEX_DIGITS: &str = "0123456789abcdef";
+
 /// Passes for `rows` viewing rows: a power of two, 1 to 16.
 fn pair_passes(rows: u64) -> u32 {
-    rows.div_ceil(PAIR_PASS_ROWS)
-        .next_power_of_two()
-        .clamp(1, 16) as u32
+    passes_for(rows, PAIR_PASS_ROWS, HEX_DIGITS)
 }
 
-/// The devices of pass `pass` of `passes`: those whose last hex digit d has
-/// d mod passes = pass (device ids are 12 hex digits, validated in T1).
+/// The devices of pass `pass` of `passes`, by their last hex digit in either case
+/// (device ids are 12 hex digits, validated in T1).
 fn devices_of_pass(pass: u32, passes: u32) -> Expr {
-    let digits: Vec<String> = "0123456789abcdef"
-        .chars()
-        .enumerate()
-        .filter(|(value, _)| *value as u32 % passes == pass)
-        .flat_map(|(_, digit)| [digit.to_string(), digit.to_ascii_uppercase().to_string()])
-        .collect();
-    let digits = Series::new("digits".into(), digits);
-    col("device_id")
-        .str()
-        .slice(lit(-1), lit(1))
-        .is_in(lit(digits).implode(false), false)
+    key_in_pass(
+        col("device_id").str().to_lowercase(),
+        HEX_DIGITS,
+        pass,
+        passes,
+    )
 }
 
 /// Writes the distinct (device, program) pairs with their tune events, on integer
