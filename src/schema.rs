@@ -305,7 +305,7 @@ pub fn validate(raw: LazyFrame, schema: &TableSchema) -> Validation {
 
 /// [`validate`] with further [`LookupRule`]s, checked in one pass with the schema's.
 pub fn validate_with(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Validation {
-    split(checked(raw, schema, lookups), schema)
+    split(checked(raw, schema, lookups), schema, lookups)
 }
 
 /// [`validate_with`] for a batch that fits in memory: the checks run once and the
@@ -316,12 +316,15 @@ pub fn validate_batch(
     lookups: &[LookupRule],
 ) -> PolarsResult<(DataFrame, DataFrame)> {
     let checked = checked(raw, schema, lookups).collect()?;
-    let Validation { valid, quarantine } = split(checked.lazy(), schema);
+    let Validation { valid, quarantine } = split(checked.lazy(), schema, lookups);
     Ok((valid.collect()?, quarantine.collect()?))
 }
 
-/// The raw rows with each typed column parsed once (as `__parsed_<col>`) and the
-/// first failed rule in `reason`.
+/// Column flagging the rows that fail at least one rule.
+const FAILED: &str = "__failed";
+
+/// The raw rows with each typed column parsed once (as `__parsed_<col>`) and
+/// `__failed`; the failed rule's name is worked out later, on failing rows only.
 fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> LazyFrame {
     let parsed: Vec<Expr> = schema
         .columns
@@ -329,28 +332,29 @@ fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Lazy
         .filter(|c| c.ty != ColumnType::Text)
         .map(|c| c.parsed().alias(parsed_name(c.name)))
         .collect();
-    let mut reasons = vec![failed_rule(schema)];
-    reasons.extend(lookups.iter().map(|rule| {
-        when(rule.failed.clone().fill_null(lit(false)))
-            .then(lit(rule.reason))
-            .otherwise(lit(NULL).cast(DataType::String))
-    }));
-    raw.with_columns(parsed)
-        .with_column(coalesce(&reasons).alias(REASON))
+    // Boolean kernels on every row; naming the rule takes a text column per rule.
+    let failed = rule_checks(schema, lookups)
+        .into_iter()
+        .fold(col(LAYOUT_ERROR).is_not_null(), |any, (fails, _)| {
+            any.or(fails)
+        });
+    raw.with_columns(parsed).with_column(failed.alias(FAILED))
 }
 
-/// Splits checked rows into the typed valid rows and the raw quarantined rows.
-fn split(checked: LazyFrame, schema: &TableSchema) -> Validation {
+/// Splits checked rows into the typed valid rows and the raw quarantined rows, the
+/// latter with the first rule each failed in `reason`.
+fn split(checked: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Validation {
     let mut typed = vec![col(ROW_NR)];
     typed.extend(schema.columns.iter().map(|c| match c.ty {
         ColumnType::Text => col(c.name),
         _ => col(parsed_name(c.name)).alias(c.name),
     }));
-    let valid = checked.clone().filter(col(REASON).is_null()).select(typed);
+    let valid = checked.clone().filter(col(FAILED).not()).select(typed);
     let mut raw_columns = vec![copied_text(SOURCE_FILE), col(LINE), col(REASON)];
     raw_columns.extend(schema.columns.iter().map(|c| copied_text(c.name)));
     let quarantine = checked
-        .filter(col(REASON).is_not_null())
+        .filter(col(FAILED))
+        .with_column(first_failed_rule(schema, lookups).alias(REASON))
         .select(raw_columns);
     Validation { valid, quarantine }
 }
@@ -404,8 +408,10 @@ fn parsed_name(column: &str) -> String {
     format!("__parsed_{column}")
 }
 
-/// The name of the first rule a row fails, or null.
-fn failed_rule(schema: &TableSchema) -> Expr {
+/// Every rule of the schema and then every lookup, in the order rows are checked:
+/// an expression true where a row fails it, and the rule's name. The layout rules
+/// come first and are not listed: the reader names them in `__layout_error`.
+fn rule_checks(schema: &TableSchema, lookups: &[LookupRule]) -> Vec<(Expr, String)> {
     let mut checks: Vec<(Expr, String)> = Vec::new();
     for column in &schema.columns {
         let raw = col(column.name);
@@ -445,13 +451,28 @@ fn failed_rule(schema: &TableSchema) -> Expr {
             ));
         }
     }
+    checks.extend(lookups.iter().map(|rule| {
+        (
+            rule.failed.clone().fill_null(lit(false)),
+            rule.reason.to_string(),
+        )
+    }));
+    checks
+}
+
+/// The name of the first rule a row fails, or null.
+fn first_failed_rule(schema: &TableSchema, lookups: &[LookupRule]) -> Expr {
     // The first non-null entry is the first rule the row fails.
     let mut candidates = vec![col(LAYOUT_ERROR)];
-    candidates.extend(checks.into_iter().map(|(fails, rule)| {
-        when(fails)
-            .then(lit(rule))
-            .otherwise(lit(NULL).cast(DataType::String))
-    }));
+    candidates.extend(
+        rule_checks(schema, lookups)
+            .into_iter()
+            .map(|(fails, rule)| {
+                when(fails)
+                    .then(lit(rule))
+                    .otherwise(lit(NULL).cast(DataType::String))
+            }),
+    );
     coalesce(&candidates)
 }
 

@@ -6,14 +6,14 @@
 //! `__layout_error`, which names a malformed line:
 //!
 //! - `layout|column_count`: the line has more or fewer fields than declared;
-//! - `layout|invalid_utf8`: bytes that are not UTF-8 (read lossily, then caught by the
-//!   replacement character U+FFFD).
+//! - `layout|invalid_utf8`: bytes that are not UTF-8 (read lossily, with the
+//!   replacement character U+FFFD in their place).
 //!
-//! Unquoted layouts (pipe files, plain CSV of codes and numbers) are read a whole
-//! line at a time and split with `splitn`, so field counts are exact: `a|b|` has an
-//! empty third field, `a|b` lacks it. Quoted CSV goes through the CSV parser, which
-//! keeps quoted separators in their field; there, more fields than declared are
-//! caught, but a line short of trailing fields reads them as empty.
+//! Unquoted layouts (pipe files, plain CSV of codes and numbers) are split by
+//! [`super::unquoted`], so field counts are exact: `a|b|` has an empty third field,
+//! `a|b` lacks it. Quoted CSV goes through the CSV parser, which keeps quoted
+//! separators in their field; there, more fields than declared are caught, but a line
+//! short of trailing fields reads them as empty.
 //!
 //! Blank lines are not records and are skipped (line numbers still count them).
 //! Empty fields become nulls after these checks. Files that cannot be used at all
@@ -29,20 +29,15 @@ use polars::prelude::{
 };
 use std::sync::Arc;
 
+use super::unquoted::{scan_unquoted, COLUMN_COUNT, INVALID_UTF8 as INVALID_UTF8_ERROR};
 use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 
 /// Extra column that receives the fields past the declared ones.
 const EXTRA_FIELDS: &str = "__extra_fields";
-/// A whole raw line, before it is split.
-const WHOLE_LINE: &str = "__whole_line";
-/// What follows a unit separator (0x1F) in a raw line.
-const AFTER_UNIT_SEPARATOR: &str = "__after_unit_separator";
-/// Whether a raw line held bytes that are not UTF-8 (read as U+FFFD).
+/// Whether a quoted line held bytes that are not UTF-8 (read as U+FFFD).
 const INVALID_UTF8: &str = "__invalid_utf8";
 /// What the lossy UTF-8 reading puts in place of bytes that are not UTF-8.
 const REPLACEMENT_CHARACTER: &str = "\u{FFFD}";
-/// The split fields of a raw line, as a struct.
-const SPLIT: &str = "__split";
 
 /// How a delimited text file is laid out.
 #[derive(Clone, Copy, Debug)]
@@ -113,18 +108,23 @@ pub fn scan_one(
     if layout.has_header {
         check_header(file, columns, layout)?;
     }
-    let fields = if layout.quoted {
-        scan_quoted(file, columns, layout)
-    } else {
-        scan_unquoted(file, columns, layout)
-    }
-    .with_context(|| format!("cannot scan {}", file.display()))?;
     let path = file.to_string_lossy().to_string();
     let file_name = file
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or(path);
-    let mut exprs = raw_columns(columns, &file_name)?;
+    let source_file = lit(file_name.as_str()).alias(SOURCE_FILE);
+    if !layout.quoted {
+        // Already split exactly, with nulls and layout errors.
+        let fields = scan_unquoted(file, columns, layout.separator, layout.has_header)?;
+        let mut exprs = vec![source_file, col(LINE)];
+        exprs.extend(columns.iter().map(|c| col(*c)));
+        exprs.extend([col(LAYOUT_ERROR), row_nr(index)]);
+        return Ok(fields.select(exprs));
+    }
+    let fields = scan_quoted(file, columns, layout)
+        .with_context(|| format!("cannot scan {}", file.display()))?;
+    let mut exprs = raw_columns(columns, source_file)?;
     exprs.push(row_nr(index));
     Ok(fields.select(exprs))
 }
@@ -152,57 +152,6 @@ fn text_schema<'a>(names: impl IntoIterator<Item = &'a str>) -> Schema {
     schema
 }
 
-/// Whole lines split with `splitn`: the declared columns plus `__extra_fields`, which
-/// holds whatever follows the last declared field.
-fn scan_unquoted(file: &Path, columns: &[&str], layout: TextLayout) -> PolarsResult<LazyFrame> {
-    // The unit separator never splits a text line; should one hold it, the rest of
-    // the line lands in a second column and the line is flagged.
-    let lines = csv_reader(
-        file,
-        layout,
-        text_schema([WHOLE_LINE, AFTER_UNIT_SEPARATOR]),
-    )
-    .with_separator(0x1F)
-    .with_quote_char(None)
-    .finish()?;
-    let separator = char::from(layout.separator).to_string();
-    let stripped = col(WHOLE_LINE)
-        .str()
-        .strip_suffix(lit("\r"))
-        .alias(WHOLE_LINE);
-    let blank = col(WHOLE_LINE).is_null().or(col(WHOLE_LINE).eq(lit("")));
-    let split = col(WHOLE_LINE)
-        .str()
-        .splitn(lit(separator), columns.len() + 1)
-        .alias(SPLIT);
-    // One search of the whole line instead of one per field.
-    let invalid_utf8 = col(WHOLE_LINE)
-        .str()
-        .contains_literal(lit(REPLACEMENT_CHARACTER))
-        .alias(INVALID_UTF8);
-    let mut exprs = vec![col(LINE), col(INVALID_UTF8)];
-    for (index, name) in columns.iter().enumerate() {
-        exprs.push(
-            col(SPLIT)
-                .struct_()
-                .field_by_index(index as i64)
-                .alias(*name),
-        );
-    }
-    let extra = col(SPLIT).struct_().field_by_index(columns.len() as i64);
-    exprs.push(
-        when(col(AFTER_UNIT_SEPARATOR).is_not_null())
-            .then(lit(""))
-            .otherwise(extra)
-            .alias(EXTRA_FIELDS),
-    );
-    Ok(lines
-        .with_column(stripped)
-        .filter(blank.not())
-        .with_columns([split, invalid_utf8])
-        .select(exprs))
-}
-
 /// The CSV parser with quoting: the declared columns plus `__extra_fields`.
 fn scan_quoted(file: &Path, columns: &[&str], layout: TextLayout) -> PolarsResult<LazyFrame> {
     let schema = text_schema(columns.iter().copied().chain([EXTRA_FIELDS]));
@@ -226,17 +175,18 @@ fn scan_quoted(file: &Path, columns: &[&str], layout: TextLayout) -> PolarsResul
     Ok(fields.with_columns([extra, invalid_utf8]))
 }
 
-/// The declared columns with `""` as null, plus the position and layout columns.
-fn raw_columns(columns: &[&str], file_name: &str) -> PolarsResult<Vec<Expr>> {
+/// The quoted reader's declared columns with `""` as null, plus the position and
+/// layout columns.
+fn raw_columns(columns: &[&str], source_file: Expr) -> PolarsResult<Vec<Expr>> {
     let last = columns.last().copied().unwrap_or(EXTRA_FIELDS);
     let wrong_count = col(EXTRA_FIELDS).is_not_null().or(col(last).is_null());
     let invalid_utf8 = col(INVALID_UTF8).fill_null(lit(false));
     let layout_error = when(wrong_count)
-        .then(lit("layout|column_count"))
+        .then(lit(COLUMN_COUNT))
         .when(invalid_utf8)
-        .then(lit("layout|invalid_utf8"))
+        .then(lit(INVALID_UTF8_ERROR))
         .otherwise(lit(NULL).cast(DataType::String));
-    let mut exprs = vec![lit(file_name).alias(SOURCE_FILE), col(LINE)];
+    let mut exprs = vec![source_file, col(LINE)];
     exprs.extend(columns.iter().map(|c| {
         when(col(*c).eq(lit("")))
             .then(lit(NULL).cast(DataType::String))

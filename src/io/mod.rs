@@ -20,6 +20,7 @@ pub mod ndjson;
 pub mod paths;
 pub mod raw;
 pub mod sink;
+pub mod unquoted;
 
 pub use daily::{daily_entries, DateRange, Day};
 pub use database::{load_tables, DatabaseSink};
