@@ -3,12 +3,12 @@
 //! `files` finds a table's raw files in file-name order and `daily` a date-partitioned
 //! table's files or folders; `delimited`, `ndjson`, `excel` and `raw` read delimited
 //! text, newline-delimited JSON, workbooks and Parquet into raw text columns with
-//! positions and layout errors; `sink` streams lazy frames to Parquet and writes
-//! output tables (Parquet + CSV) atomically with a `_SUCCESS` manifest; `database`
-//! loads tables into SQLite or MySQL/MariaDB; `export` writes query results as CSV,
-//! JSON or Parquet; `paths` names a domain's folders and
-//! files. Only this module and the binaries touch
-//! the file system.
+//! positions and layout errors (`unquoted` splits unquoted text for `delimited`);
+//! `sink` streams lazy frames to Parquet and writes output tables (Parquet + CSV)
+//! atomically with a `_SUCCESS` manifest; `database` loads tables into SQLite or
+//! MySQL/MariaDB; `export` writes query results as CSV, JSON or Parquet; `paths` names
+//! a domain's folders and files. Only this module and the binaries touch the file
+//! system.
 
 pub mod daily;
 pub mod database;

@@ -59,23 +59,36 @@ pub struct Chunk {
     pub first_line: u64,
 }
 
+/// The byte order mark some tools write at the start of UTF-8 text.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 /// Cuts `file` into chunks of about `chunk_bytes` whole lines each, skipping the
-/// first line when `skip_header`. One sequential read; an error names the file.
+/// first line when `skip_header` (and a byte order mark otherwise). One sequential
+/// read; an error names the file.
 pub fn plan_chunks(file: &Path, skip_header: bool, chunk_bytes: u64) -> Result<Vec<Chunk>> {
     let mut reader = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let mut buffer = vec![0u8; 1 << 20];
     let mut chunks = Vec::new();
     let mut offset = 0u64;
     // Until the header's newline is seen, no chunk starts.
-    let mut start: Option<u64> = (!skip_header).then_some(0);
+    let mut start: Option<u64> = None;
     let mut line = 1u64;
     let mut first_line = line;
     loop {
-        let read = reader
-            .read(&mut buffer)
-            .with_context(|| format!("cannot read {}", file.display()))?;
+        let read = match reader.read(&mut buffer) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            read => read.with_context(|| format!("cannot read {}", file.display()))?,
+        };
         if read == 0 {
             break;
+        }
+        if offset == 0 && !skip_header {
+            let mark = buffer[..read].starts_with(BYTE_ORDER_MARK);
+            start = Some(if mark {
+                BYTE_ORDER_MARK.len() as u64
+            } else {
+                0
+            });
         }
         for newline in memchr_iter(b'\n', &buffer[..read]) {
             let after = offset + newline as u64 + 1;
@@ -402,6 +415,26 @@ mod tests {
             lines.extend(df.column(LINE)?.idx()?.into_no_null_iter());
         }
         assert_eq!(lines, (2..=1002).collect::<Vec<IdxSize>>());
+        Ok(())
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_field() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, "\u{FEFF}a|b\nc|d\n")?;
+        let chunks = plan_chunks(&path, false, 64)?;
+        assert_eq!(
+            chunks,
+            [Chunk {
+                start: 3,
+                end: 11,
+                first_line: 1
+            }],
+            "3 + 4 + 4 bytes"
+        );
+        let df = read_chunk(&path, chunks[0], &["x", "y"], b'|')?;
+        assert_eq!(texts(&df, "x"), [Some("a".into()), Some("c".into())]);
         Ok(())
     }
 
