@@ -58,6 +58,24 @@ impl Progress {
         self.stage_started = Instant::now();
     }
 
+    /// A progress for stages that run on another thread alongside this one's: it
+    /// prints the same way and times its first stage from now.
+    /// [`Progress::absorb`] takes its stages back.
+    pub fn beside(&self) -> Progress {
+        Progress {
+            domain: self.domain.clone(),
+            quiet: self.quiet,
+            started: self.started,
+            stage_started: Instant::now(),
+            stages: Vec::new(),
+        }
+    }
+
+    /// Records the stages of a progress made by [`Progress::beside`].
+    pub fn absorb(&mut self, beside: Progress) {
+        self.stages.extend(beside.stages);
+    }
+
     /// Wall time since the run started.
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()

@@ -2,24 +2,29 @@
 //!
 //! Stages, in order:
 //!
-//! 1. validate programs, demographics and reference (T1) and sink them to `<interim>/`;
-//! 2. resolve the program table and the deduplicated airings with their weekday (T3,
+//! 1. validate the programs (T1) and sink them to `<interim>/`; resolve the program
+//!    table and the deduplicated airings with their weekday (T3,
 //!    `program_airings.parquet`);
-//! 3. validate the viewing fact table in one streaming pass that also quarantines
-//!    unknown programs (T4);
-//! 4. aggregate its distinct (device, program) pairs, which T7, T10 and T11 share,
-//!    from the interim Parquet on integer keys, in one streaming pass per 5M rows
-//!    over disjoint sets of devices (`viewing_pairs/part-NNN.parquet` hold the keys,
-//!    `viewing_pairs_devices.parquet` and `viewing_pairs_programs.parquet` their
-//!    dictionaries);
-//! 5. the rules T2–T11 on those smaller tables;
-//! 6. the nine output tables as Parquet + CSV under `<processed>/`, with a
+//! 2. on two threads at once:
+//!    - validate the viewing fact table in one streaming pass that also quarantines
+//!      unknown programs (T4), then aggregate its distinct (device, program) pairs,
+//!      which T7, T10 and T11 share, from the interim Parquet on integer keys, in one
+//!      streaming pass per 5M rows over disjoint sets of devices
+//!      (`viewing_pairs/part-NNN.parquet` hold the keys,
+//!      `viewing_pairs_devices.parquet` and `viewing_pairs_programs.parquet` their
+//!      dictionaries);
+//!    - validate the demographics and the reference (T1), clean them (T2, T5) and
+//!      run the rules that need nothing else (T3's clash report, T6, T8);
+//! 3. the rules on the pairs (T7, T9, T10, T11);
+//! 4. the nine output tables as Parquet + CSV under `<processed>/`, with a
 //!    `_SUCCESS` manifest.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use polars::prelude::{col, concat, lit, DataFrame, Engine, Expr, IntoLazy, LazyFrame, UnionArgs};
+use anyhow::{anyhow, Context, Result};
+use polars::prelude::{
+    col, concat, lit, DataFrame, Engine, Expr, IntoLazy, LazyFrame, Series, UnionArgs,
+};
 
 use super::rules;
 use super::tables;
@@ -75,16 +80,8 @@ impl TvOutputs {
 
 /// Runs the whole TV pipeline and writes its interim and output tables.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
-    let mut counts = Vec::new();
-    for table in [
-        tables::programs(),
-        tables::demographics(),
-        tables::reference(),
-    ] {
-        let count = validate_and_sink(paths, &table, &[])?;
-        progress.done(&format!("validate {}", count.table), Some(count.rows_in()));
-        counts.push(count);
-    }
+    let programs_count = validate_and_sink(paths, &tables::programs(), &[])?;
+    progress.done("validate programs", Some(programs_count.rows_in()));
 
     let valid_programs = scan_parquet(&paths.valid("programs"))?;
     let program_table = rules::program_table(valid_programs.clone())
@@ -102,23 +99,67 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
     .context("cannot write the program airings (T3)")?;
     progress.done("resolve programs", Some(program_table.height() as u64));
 
-    let viewing = tables::viewing();
+    // Households and markets do not depend on the viewing: they are validated and
+    // cleaned on a second thread while this one works through the fact table, so that
+    // the small tables' stages fill the cores the large one leaves idle.
+    let (markets, viewing) = std::thread::scope(|scope| -> Result<_> {
+        let mut beside = progress.beside();
+        let valid_programs = valid_programs.clone();
+        let markets = scope.spawn(move || {
+            let markets = market_tables(paths, valid_programs, &mut beside);
+            (markets, beside)
+        });
+        let viewing =
+            validate_and_aggregate_viewing(paths, program_codes, &program_table, progress);
+        let (markets, beside) = markets
+            .join()
+            .map_err(|_| anyhow!("the household and market stages stopped unexpectedly"))?;
+        progress.absorb(beside);
+        Ok((markets?, viewing?))
+    })?;
+
+    let outputs = apply_viewing_rules(
+        paths,
+        program_table.lazy(),
+        markets,
+        viewing,
+        programs_count,
+        progress,
+    )?;
+    write_outputs(&paths.processed, &outputs)?;
+    progress.done("write outputs", None);
+    Ok(outputs)
+}
+
+/// What the viewing stages hand to the rules: the valid viewing's count and the
+/// dictionaries of the pair aggregate's keys.
+struct ViewingAggregate {
+    count: TableCount,
+    keys: PairKeys,
+}
+
+/// Validates the viewing fact table, quarantining unknown programs (T1, T4), and
+/// aggregates its distinct (device, program) pairs.
+fn validate_and_aggregate_viewing(
+    paths: &DomainPaths,
+    program_codes: Series,
+    program_table: &DataFrame,
+    progress: &mut Progress,
+) -> Result<ViewingAggregate> {
     let unknown_program = LookupRule {
         failed: col("prog_code")
             .is_in(lit(program_codes).implode(false), false)
             .not(),
         reason: "unknown_program",
     };
-    let count = validate_and_sink(paths, &viewing, &[unknown_program])?;
+    let count = validate_and_sink(paths, &tables::viewing(), &[unknown_program])?;
     progress.done("validate viewing", Some(count.rows_in()));
-    let viewing_rows = count.rows_valid;
-    counts.push(count);
 
     // The one aggregate over the fact table that T7, T10 and T11 share, written on
     // integer keys so that the rules read and join compact pairs.
     let viewing_valid = scan_parquet(&paths.valid("viewing"))?;
     let programs = keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?;
-    let keys = aggregate_pairs(paths, programs, viewing_valid, viewing_rows)?;
+    let keys = aggregate_pairs(paths, programs, viewing_valid, count.rows_valid)?;
     sink_parquet_all(vec![
         (
             keys.devices.clone().lazy(),
@@ -130,19 +171,66 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
         ),
     ])
     .context("cannot write the pair dictionaries")?;
-    progress.done("aggregate viewing pairs", Some(viewing_rows));
+    progress.done("aggregate viewing pairs", Some(count.rows_valid));
+    Ok(ViewingAggregate { count, keys })
+}
 
-    let outputs = apply_rules(
-        paths,
-        valid_programs,
-        program_table.lazy(),
-        &keys,
-        counts,
-        progress,
+/// The tables that do not need the viewing: validated demographics and reference
+/// (T1), cleaned (T2, T5), and the rules on them alone (T3's clash report, T6, T8).
+struct MarketTables {
+    /// The demographics' and the reference's counts, in that order.
+    counts: [TableCount; 2],
+    demographics: LazyFrame,
+    reference: LazyFrame,
+    reference_cleaning: DataFrame,
+    program_clashes: DataFrame,
+    top_markets: DataFrame,
+    wealth: DataFrame,
+}
+
+fn market_tables(
+    paths: &DomainPaths,
+    valid_programs: LazyFrame,
+    progress: &mut Progress,
+) -> Result<MarketTables> {
+    let mut counts = Vec::with_capacity(2);
+    for table in [tables::demographics(), tables::reference()] {
+        let count = validate_and_sink(paths, &table, &[])?;
+        progress.done(&format!("validate {}", count.table), Some(count.rows_in()));
+        counts.push(count);
+    }
+    let p = progress;
+    let demographics = rules::clean_demographics(scan_parquet(&paths.valid("demographics"))?)?;
+    let demographics = collect_rule(demographics, "T2 demographics", p)?.lazy();
+    let cleaned = rules::clean_reference(
+        scan_parquet(&paths.valid("reference"))?,
+        demographics.clone(),
     )?;
-    write_outputs(&paths.processed, &outputs)?;
-    progress.done("write outputs", None);
-    Ok(outputs)
+    let reference = collect_rule(cleaned.table, "T5 reference", p)?.lazy();
+    let reference_cleaning = collect_rule(cleaned.dropped, "T5 cleaning counts", p)?;
+    let program_clashes = collect_rule(
+        rules::program_clashes(valid_programs)?,
+        "T3 program clashes",
+        p,
+    )?;
+    let top_markets = collect_rule(rules::top_markets(reference.clone())?, "T6 top markets", p)?;
+    let wealth = collect_rule(
+        rules::wealth(reference.clone(), demographics.clone()),
+        "T8 wealth",
+        p,
+    )?;
+    let [demographics_count, reference_count]: [TableCount; 2] = counts
+        .try_into()
+        .map_err(|_| anyhow!("two tables were validated"))?;
+    Ok(MarketTables {
+        counts: [demographics_count, reference_count],
+        demographics,
+        reference,
+        reference_cleaning,
+        program_clashes,
+        top_markets,
+        wealth,
+    })
 }
 
 /// Validates one raw table (T1, plus lookup rules such as T4's) and sinks its valid rows
@@ -279,23 +367,26 @@ fn collect_rule(lf: LazyFrame, rule: &str, progress: &mut Progress) -> Result<Da
     Ok(frame)
 }
 
-fn apply_rules(
+/// The rules on the pair aggregate (T7, T9, T10, T11), and every output table.
+fn apply_viewing_rules(
     paths: &DomainPaths,
-    valid_programs: LazyFrame,
     programs: LazyFrame,
-    keys: &PairKeys,
-    counts: Vec<TableCount>,
+    markets: MarketTables,
+    viewing: ViewingAggregate,
+    programs_count: TableCount,
     progress: &mut Progress,
 ) -> Result<TvOutputs> {
     let p = progress;
-    let demographics = rules::clean_demographics(scan_parquet(&paths.valid("demographics"))?)?;
-    let demographics = collect_rule(demographics, "T2 demographics", p)?.lazy();
-    let cleaned = rules::clean_reference(
-        scan_parquet(&paths.valid("reference"))?,
-        demographics.clone(),
-    )?;
-    let reference = collect_rule(cleaned.table, "T5 reference", p)?.lazy();
-    let reference_cleaning = collect_rule(cleaned.dropped, "T5 cleaning counts", p)?;
+    let MarketTables {
+        counts: [demographics_count, reference_count],
+        demographics,
+        reference,
+        reference_cleaning,
+        program_clashes,
+        top_markets,
+        wealth,
+    } = markets;
+    let keys = &viewing.keys;
     // The pairs carry integer keys; T7 and T10 see the reference and the programs
     // with the same keys, T11 gets each device's events back under its id.
     let pairs = scan_pairs(paths)?;
@@ -307,23 +398,12 @@ fn apply_rules(
         .agg([col("events").sum().alias("events")]);
     let device_events = keys::decode(events_per_key, keys.devices.clone().lazy(), "device_id");
 
-    let program_clashes = collect_rule(
-        rules::program_clashes(valid_programs)?,
-        "T3 program clashes",
-        p,
-    )?;
-    let top_markets = collect_rule(rules::top_markets(reference.clone())?, "T6 top markets", p)?;
     let genre_reach = collect_rule(
         rules::genre_reach(pairs.clone(), keyed_reference, keyed_programs.clone())?,
         "T7 genre reach",
         p,
     )?;
     let top_genres = rules::top_genres(genre_reach.clone().lazy()).collect()?;
-    let wealth = collect_rule(
-        rules::wealth(reference.clone(), demographics.clone()),
-        "T8 wealth",
-        p,
-    )?;
     let wealthy = rules::wealthy_markets(wealth.clone().lazy()).collect()?;
     let market_order = values::texts(&wealthy, "dma", "")?;
     let wealthy_market_genres = collect_rule(
@@ -346,6 +426,12 @@ fn apply_rules(
         "T11 market potential",
         p,
     )?;
+    let counts = [
+        programs_count,
+        demographics_count,
+        reference_count,
+        viewing.count,
+    ];
     Ok(TvOutputs {
         quarantine_summary: quarantine_summary(paths, &counts)?,
         program_clashes,
