@@ -104,7 +104,6 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
     // the small tables' stages fill the cores the large one leaves idle.
     let (markets, viewing) = std::thread::scope(|scope| -> Result<_> {
         let mut beside = progress.beside();
-        let valid_programs = valid_programs.clone();
         let markets = scope.spawn(move || {
             let markets = market_tables(paths, valid_programs, &mut beside);
             (markets, beside)
