@@ -23,13 +23,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 use polars::prelude::{
-    col, concat, lit, DataFrame, Engine, Expr, IntoLazy, LazyFrame, Series, UnionArgs,
+    col, concat, lit, DataFrame, Engine, Expr, IntoLazy, LazyFrame, Series, UnionArgs, IDX_DTYPE,
 };
 
 use super::rules;
 use super::tables;
 use crate::io::{
-    scan_parquet, sink_parquet_all, validate_to_parquet, write_tables, DomainPaths, RawTable,
+    collect_streaming, scan_parquet, sink_parquet_all, validate_to_parquet, write_tables,
+    DomainPaths, RawTable,
 };
 use crate::progress::{release_free_memory, Progress};
 use crate::schema::{self, table_counts, LookupRule, TableCount};
@@ -339,8 +340,9 @@ fn aggregate_pairs(
     Ok(PairKeys { devices, programs })
 }
 
-/// The pair aggregate: every part under `<interim>/viewing_pairs/`, in name order.
-fn scan_pairs(paths: &DomainPaths) -> Result<LazyFrame> {
+/// The pair aggregate's parts under `<interim>/viewing_pairs/`, in name order. They
+/// hold disjoint sets of devices.
+fn pair_parts(paths: &DomainPaths) -> Result<Vec<PathBuf>> {
     let mut parts = Vec::new();
     for entry in std::fs::read_dir(pairs_dir(paths))
         .with_context(|| format!("cannot list {}", pairs_dir(paths).display()))?
@@ -348,11 +350,37 @@ fn scan_pairs(paths: &DomainPaths) -> Result<LazyFrame> {
         parts.push(entry?.path());
     }
     parts.sort();
-    let scans = parts
+    Ok(parts)
+}
+
+/// The pair aggregate: every part, in name order.
+fn scan_pairs(paths: &DomainPaths) -> Result<LazyFrame> {
+    let scans = pair_parts(paths)?
         .iter()
         .map(|p| scan_parquet(p))
         .collect::<Result<Vec<_>>>()?;
     Ok(concat(scans, UnionArgs::default())?)
+}
+
+/// T10 one pair part at a time: the parts hold disjoint devices, so their distinct
+/// device counts add up, and memory holds one part's distinct devices at a time
+/// rather than the whole aggregate's.
+fn program_popularity_by_part(paths: &DomainPaths, programs: LazyFrame) -> Result<LazyFrame> {
+    let mut title_counts = Vec::new();
+    let mut all_counts = Vec::new();
+    for part in pair_parts(paths)? {
+        let pairs = scan_parquet(&part)?;
+        let counts = rules::title_device_counts(pairs.clone(), programs.clone())?;
+        title_counts.push(collect_streaming(counts, "T10's device counts")?.lazy());
+        let all = rules::all_device_count(pairs);
+        all_counts.push(collect_streaming(all, "T10's device count")?.lazy());
+    }
+    let devices = || col("devices").sum().cast(IDX_DTYPE).alias("devices");
+    let titles = concat(title_counts, UnionArgs::default())?
+        .group_by([col("title")])
+        .agg([devices()]);
+    let all = concat(all_counts, UnionArgs::default())?.select([devices()]);
+    Ok(rules::popularity_from_counts(titles, all)?)
 }
 
 /// Collects one rule's output with the streaming engine (the rules read the large
@@ -411,7 +439,7 @@ fn apply_viewing_rules(
         p,
     )?;
     let program_popularity = collect_rule(
-        rules::program_popularity(pairs, keyed_programs)?,
+        program_popularity_by_part(paths, keyed_programs)?,
         "T10 program popularity",
         p,
     )?;

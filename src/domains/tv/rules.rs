@@ -375,11 +375,15 @@ pub fn wealthy_market_genres(
 /// distinct devices in the valid viewing. Output: `title`, `devices`,
 /// `popularity_index`, `rank` (by devices descending, ties title), sorted by rank.
 pub fn program_popularity(pairs: LazyFrame, programs: LazyFrame) -> PolarsResult<LazyFrame> {
-    let all_devices = pairs.clone().select([col("device_id")
-        .n_unique()
-        .cast(DataType::Float64)
-        .alias("__all")]);
-    let per_title = pairs
+    let counts = title_device_counts(pairs.clone(), programs)?;
+    popularity_from_counts(counts, all_device_count(pairs))
+}
+
+/// T10's counts over a set of (device, program) pairs: `title`, `devices` (distinct
+/// devices that tuned to the title). Over sets of pairs with disjoint devices, the
+/// counts of the whole are the sums of the sets' counts.
+pub fn title_device_counts(pairs: LazyFrame, programs: LazyFrame) -> PolarsResult<LazyFrame> {
+    Ok(pairs
         .join(
             programs.select([col("prog_code"), col("title")]),
             [col("prog_code")],
@@ -387,8 +391,22 @@ pub fn program_popularity(pairs: LazyFrame, programs: LazyFrame) -> PolarsResult
             JoinArgs::new(JoinType::Inner),
         )
         .group_by([col("title")])
-        .agg([col("device_id").n_unique().alias("devices")]);
-    let with_share = attach_single_row(per_title, all_devices).with_column(
+        .agg([col("device_id").n_unique().alias("devices")]))
+}
+
+/// The distinct devices of a set of pairs, as one row in `devices`; over sets with
+/// disjoint devices, the sum of theirs.
+pub fn all_device_count(pairs: LazyFrame) -> LazyFrame {
+    pairs.select([col("device_id").n_unique().alias("devices")])
+}
+
+/// T10 from [`title_device_counts`] and [`all_device_count`].
+pub fn popularity_from_counts(
+    title_devices: LazyFrame,
+    all_devices: LazyFrame,
+) -> PolarsResult<LazyFrame> {
+    let all = all_devices.select([col("devices").cast(DataType::Float64).alias("__all")]);
+    let with_share = attach_single_row(title_devices, all).with_column(
         (lit(100.0) * col("devices").cast(DataType::Float64) / col("__all"))
             .alias("popularity_index"),
     );

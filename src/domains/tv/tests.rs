@@ -278,6 +278,44 @@ fn t10_popularity_counts_devices_per_shared_title() -> PolarsResult<()> {
 }
 
 #[test]
+fn t10_counts_of_device_disjoint_parts_add_up_to_the_whole() -> PolarsResult<()> {
+    let programs = df!(
+        "prog_code" => ["P1", "P2", "P3"],
+        "title" => ["Alpha", "Alpha", "Beta"],
+    )?;
+    // d1 and d2 in one part, d3 in the other; d1 tunes to Alpha twice.
+    let first = df!("device_id" => ["d1", "d1", "d2"], "prog_code" => ["P1", "P2", "P3"])?;
+    let second = df!("device_id" => ["d3", "d3"], "prog_code" => ["P2", "P3"])?;
+    let mut titles = Vec::new();
+    let mut all = Vec::new();
+    for part in [first.clone(), second.clone()] {
+        titles.push(title_device_counts(
+            part.clone().lazy(),
+            programs.clone().lazy(),
+        )?);
+        all.push(all_device_count(part.lazy()));
+    }
+    let summed = |parts: Vec<LazyFrame>| concat(parts, UnionArgs::default());
+    let titles = summed(titles)?
+        .group_by([col("title")])
+        .agg([col("devices").sum()]);
+    let all = summed(all)?.select([col("devices").sum()]);
+    let by_part = popularity_from_counts(titles, all)?.collect()?;
+    let whole = program_popularity(summed(vec![first.lazy(), second.lazy()])?, programs.lazy())?
+        .collect()?;
+    // Alpha: d1, d3 of 3 devices; Beta: d2, d3.
+    assert_eq!(strs(&by_part, "title"), ["Alpha", "Beta"]);
+    assert_eq!(counts(&by_part, "devices"), [2, 2]);
+    assert_eq!(
+        f64s(&by_part, "popularity_index"),
+        f64s(&whole, "popularity_index")
+    );
+    assert_eq!(counts(&by_part, "devices"), counts(&whole, "devices"));
+    assert_eq!(strs(&by_part, "title"), strs(&whole, "title"));
+    Ok(())
+}
+
+#[test]
 fn t11_market_potential_grades_markets_with_30_households() -> PolarsResult<()> {
     let (mut ref_dma, mut ref_household, mut ref_device) = (Vec::new(), Vec::new(), Vec::new());
     let (mut demo_household, mut demo_income) = (Vec::new(), Vec::new());
