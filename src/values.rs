@@ -15,6 +15,16 @@ pub fn texts(df: &DataFrame, column: &str, null_text: &str) -> PolarsResult<Vec<
         .collect())
 }
 
+/// The text of a column, nulls as `None`.
+pub fn optional_texts(df: &DataFrame, column: &str) -> PolarsResult<Vec<Option<String>>> {
+    Ok(df
+        .column(column)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
 /// Any column written as text (numbers, dates, …), nulls as `null_text`.
 pub fn as_texts(df: &DataFrame, column: &str, null_text: &str) -> PolarsResult<Vec<String>> {
     let cast = df.column(column)?.cast(&DataType::String)?;

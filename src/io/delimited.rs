@@ -287,6 +287,7 @@ fn check_header(file: &Path, columns: &[&str], layout: TextLayout) -> Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::optional_texts;
     use polars::prelude::DataFrame;
 
     fn scan_text(content: &[u8], columns: &[&str], layout: TextLayout) -> Result<DataFrame> {
@@ -296,27 +297,21 @@ mod tests {
         Ok(scan_delimited(&[path], columns, layout)?.collect()?)
     }
 
-    fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-        df.column(name)
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect()
-    }
-
     #[test]
     fn flags_wrong_field_counts_and_keeps_empty_fields_as_null() -> Result<()> {
         let text = b"a|b|c\na|b\na|b|c|d\na||\na|b|c";
         let df = scan_text(text, &["x", "y", "z"], TextLayout::PIPE_NO_HEADER)?;
         assert_eq!(df.height(), 5);
-        let errors = strings(&df, LAYOUT_ERROR);
+        let errors = optional_texts(&df, LAYOUT_ERROR)?;
         let count = Some("layout|column_count".to_string());
         assert_eq!(errors, [None, count.clone(), count, None, None]);
-        assert_eq!(strings(&df, "y")[3], None, "an empty field reads as null");
         assert_eq!(
-            strings(&df, "z")[4].as_deref(),
+            optional_texts(&df, "y")?[3],
+            None,
+            "an empty field reads as null"
+        );
+        assert_eq!(
+            optional_texts(&df, "z")?[4].as_deref(),
             Some("c"),
             "a last line without newline is kept"
         );
@@ -329,7 +324,7 @@ mod tests {
     fn crlf_line_ends_and_blank_lines() -> Result<()> {
         let df = scan_text(b"a|b\r\n\nc|d\r\n", &["x", "y"], TextLayout::PIPE_NO_HEADER)?;
         assert_eq!(
-            strings(&df, "y"),
+            optional_texts(&df, "y")?,
             [Some("b".to_string()), Some("d".to_string())]
         );
         assert_eq!(
@@ -346,7 +341,7 @@ mod tests {
     fn truncated_last_line_is_a_column_count_error() -> Result<()> {
         let df = scan_text(b"a|b|c\na|b", &["x", "y", "z"], TextLayout::PIPE_NO_HEADER)?;
         assert_eq!(
-            strings(&df, LAYOUT_ERROR)[1].as_deref(),
+            optional_texts(&df, LAYOUT_ERROR)?[1].as_deref(),
             Some("layout|column_count")
         );
         Ok(())
@@ -360,7 +355,7 @@ mod tests {
             TextLayout::PIPE_NO_HEADER,
         )?;
         assert_eq!(
-            strings(&df, LAYOUT_ERROR),
+            optional_texts(&df, LAYOUT_ERROR)?,
             [Some("layout|invalid_utf8".to_string()), None]
         );
         Ok(())
@@ -371,7 +366,7 @@ mod tests {
         let text = b"id,dma\n1,\"Washington, DC\"\n2,Boise\n";
         let df = scan_text(text, &["id", "dma"], TextLayout::CSV_WITH_HEADER)?;
         assert_eq!(
-            strings(&df, "dma"),
+            optional_texts(&df, "dma")?,
             [
                 Some("Washington, DC".to_string()),
                 Some("Boise".to_string())
@@ -431,7 +426,10 @@ mod tests {
             [1, 2, (1 << 32) + 1],
             "file index in the high bits, line in the low"
         );
-        assert_eq!(strings(&df, SOURCE_FILE)[2].as_deref(), Some("t2.txt"));
+        assert_eq!(
+            optional_texts(&df, SOURCE_FILE)?[2].as_deref(),
+            Some("t2.txt")
+        );
         Ok(())
     }
 

@@ -335,16 +335,7 @@ pub fn scan_unquoted(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn texts(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-        df.column(name)
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect()
-    }
+    use crate::values::optional_texts;
 
     #[test]
     fn splits_exact_field_counts() -> PolarsResult<()> {
@@ -362,11 +353,11 @@ mod tests {
         );
         let count = Some(COLUMN_COUNT.to_string());
         assert_eq!(
-            texts(&df, LAYOUT_ERROR),
+            optional_texts(&df, LAYOUT_ERROR)?,
             [None, count.clone(), count, None, None]
         );
         assert_eq!(
-            texts(&df, "r"),
+            optional_texts(&df, "r")?,
             [
                 Some("c".into()),
                 None,
@@ -375,7 +366,7 @@ mod tests {
                 Some("z".into())
             ]
         );
-        assert_eq!(texts(&df, "q")[3], None, "an empty field is null");
+        assert_eq!(optional_texts(&df, "q")?[3], None, "an empty field is null");
         Ok(())
     }
 
@@ -383,14 +374,14 @@ mod tests {
     fn invalid_utf8_is_read_lossily_and_flagged_after_the_count() -> PolarsResult<()> {
         let df = split_lines(b"a|\xffb\nc|d|e\xfe\nf|g\n", 1, &["p", "q"], b'|')?;
         assert_eq!(
-            texts(&df, LAYOUT_ERROR),
+            optional_texts(&df, LAYOUT_ERROR)?,
             [
                 Some(INVALID_UTF8.to_string()),
                 Some(COLUMN_COUNT.to_string()),
                 None
             ]
         );
-        assert_eq!(texts(&df, "q")[0].as_deref(), Some("\u{FFFD}b"));
+        assert_eq!(optional_texts(&df, "q")?[0].as_deref(), Some("\u{FFFD}b"));
         Ok(())
     }
 
@@ -434,7 +425,10 @@ mod tests {
             "3 + 4 + 4 bytes"
         );
         let df = read_chunk(&path, chunks[0], &["x", "y"], b'|')?;
-        assert_eq!(texts(&df, "x"), [Some("a".into()), Some("c".into())]);
+        assert_eq!(
+            optional_texts(&df, "x")?,
+            [Some("a".into()), Some("c".into())]
+        );
         Ok(())
     }
 

@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 use polars::prelude::{
-    col, concat, lit, DataFrame, Engine, Expr, IntoLazy, LazyFrame, Series, UnionArgs, IDX_DTYPE,
+    col, concat, df, lit, DataFrame, Engine, Expr, IdxSize, IntoLazy, LazyFrame, Series, UnionArgs,
+    IDX_DTYPE,
 };
 
 use super::rules;
@@ -81,8 +82,7 @@ impl TvOutputs {
 
 /// Runs the whole TV pipeline and writes its interim and output tables.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
-    let programs_count = validate_and_sink(paths, &tables::programs(), &[])?;
-    progress.done("validate programs", Some(programs_count.rows_in()));
+    let programs_count = validate_and_sink(paths, &tables::programs(), &[], progress)?;
 
     let valid_programs = scan_parquet(&paths.valid("programs"))?;
     let program_table = rules::program_table(valid_programs.clone())
@@ -152,8 +152,7 @@ fn validate_and_aggregate_viewing(
             .not(),
         reason: "unknown_program",
     };
-    let count = validate_and_sink(paths, &tables::viewing(), &[unknown_program])?;
-    progress.done("validate viewing", Some(count.rows_in()));
+    let count = validate_and_sink(paths, &tables::viewing(), &[unknown_program], progress)?;
 
     // The one aggregate over the fact table that T7, T10 and T11 share, written on
     // integer keys so that the rules read and join compact pairs.
@@ -178,8 +177,8 @@ fn validate_and_aggregate_viewing(
 /// The tables that do not need the viewing: validated demographics and reference
 /// (T1), cleaned (T2, T5), and the rules on them alone (T3's clash report, T6, T8).
 struct MarketTables {
-    /// The demographics' and the reference's counts, in that order.
-    counts: [TableCount; 2],
+    demographics_count: TableCount,
+    reference_count: TableCount,
     demographics: LazyFrame,
     reference: LazyFrame,
     reference_cleaning: DataFrame,
@@ -193,12 +192,8 @@ fn market_tables(
     valid_programs: LazyFrame,
     progress: &mut Progress,
 ) -> Result<MarketTables> {
-    let mut counts = Vec::with_capacity(2);
-    for table in [tables::demographics(), tables::reference()] {
-        let count = validate_and_sink(paths, &table, &[])?;
-        progress.done(&format!("validate {}", count.table), Some(count.rows_in()));
-        counts.push(count);
-    }
+    let demographics_count = validate_and_sink(paths, &tables::demographics(), &[], progress)?;
+    let reference_count = validate_and_sink(paths, &tables::reference(), &[], progress)?;
     let p = progress;
     let demographics = rules::clean_demographics(scan_parquet(&paths.valid("demographics"))?)?;
     let demographics = collect_rule(demographics, "T2 demographics", p)?.lazy();
@@ -219,11 +214,9 @@ fn market_tables(
         "T8 wealth",
         p,
     )?;
-    let [demographics_count, reference_count]: [TableCount; 2] = counts
-        .try_into()
-        .map_err(|_| anyhow!("two tables were validated"))?;
     Ok(MarketTables {
-        counts: [demographics_count, reference_count],
+        demographics_count,
+        reference_count,
         demographics,
         reference,
         reference_cleaning,
@@ -234,20 +227,24 @@ fn market_tables(
 }
 
 /// Validates one raw table (T1, plus lookup rules such as T4's) and sinks its valid rows
-/// and quarantine to the interim folder in one streaming pass over the raw files.
+/// and quarantine to the interim folder in one streaming pass over the raw files; the
+/// stage is reported as `validate <table>`.
 fn validate_and_sink(
     paths: &DomainPaths,
     table: &RawTable,
     lookups: &[LookupRule],
+    progress: &mut Progress,
 ) -> Result<TableCount> {
     let name = table.schema.name;
-    validate_to_parquet(
+    let count = validate_to_parquet(
         table.scan(&paths.raw)?,
         &table.schema,
         lookups,
         &paths.valid(name),
         &paths.quarantine(name),
-    )
+    )?;
+    progress.done(&format!("validate {name}"), Some(count.rows_in()));
+    Ok(count)
 }
 
 /// The dictionaries that turn the viewing pairs' text keys into integers.
@@ -364,22 +361,22 @@ fn scan_pairs(paths: &DomainPaths) -> Result<LazyFrame> {
 
 /// T10 one pair part at a time: the parts hold disjoint devices, so their distinct
 /// device counts add up, and memory holds one part's distinct devices at a time
-/// rather than the whole aggregate's.
-fn program_popularity_by_part(paths: &DomainPaths, programs: LazyFrame) -> Result<LazyFrame> {
+/// rather than the whole aggregate's. Every device of the pairs is in `keys`'s
+/// dictionary, so its length is the count of all devices.
+fn program_popularity_by_part(
+    paths: &DomainPaths,
+    keys: &PairKeys,
+    programs: LazyFrame,
+) -> Result<LazyFrame> {
     let mut title_counts = Vec::new();
-    let mut all_counts = Vec::new();
     for part in pair_parts(paths)? {
-        let pairs = scan_parquet(&part)?;
-        let counts = rules::title_device_counts(pairs.clone(), programs.clone())?;
+        let counts = rules::title_device_counts(scan_parquet(&part)?, programs.clone())?;
         title_counts.push(collect_streaming(counts, "T10's device counts")?.lazy());
-        let all = rules::all_device_count(pairs);
-        all_counts.push(collect_streaming(all, "T10's device count")?.lazy());
     }
-    let devices = || col("devices").sum().cast(IDX_DTYPE).alias("devices");
     let titles = concat(title_counts, UnionArgs::default())?
         .group_by([col("title")])
-        .agg([devices()]);
-    let all = concat(all_counts, UnionArgs::default())?.select([devices()]);
+        .agg([col("devices").sum().cast(IDX_DTYPE).alias("devices")]);
+    let all = df!("devices" => [IdxSize::try_from(keys.devices.height())?])?.lazy();
     Ok(rules::popularity_from_counts(titles, all)?)
 }
 
@@ -404,15 +401,8 @@ fn apply_viewing_rules(
     progress: &mut Progress,
 ) -> Result<TvOutputs> {
     let p = progress;
-    let MarketTables {
-        counts: [demographics_count, reference_count],
-        demographics,
-        reference,
-        reference_cleaning,
-        program_clashes,
-        top_markets,
-        wealth,
-    } = markets;
+    let (reference, demographics, wealth) =
+        (markets.reference, markets.demographics, markets.wealth);
     let keys = &viewing.keys;
     // The pairs carry integer keys; T7 and T10 see the reference and the programs
     // with the same keys, T11 gets each device's events back under its id.
@@ -439,7 +429,7 @@ fn apply_viewing_rules(
         p,
     )?;
     let program_popularity = collect_rule(
-        program_popularity_by_part(paths, keyed_programs)?,
+        program_popularity_by_part(paths, keys, keyed_programs)?,
         "T10 program popularity",
         p,
     )?;
@@ -455,14 +445,14 @@ fn apply_viewing_rules(
     )?;
     let counts = [
         programs_count,
-        demographics_count,
-        reference_count,
+        markets.demographics_count,
+        markets.reference_count,
         viewing.count,
     ];
     Ok(TvOutputs {
         quarantine_summary: quarantine_summary(paths, &counts)?,
-        program_clashes,
-        top_markets,
+        program_clashes: markets.program_clashes,
+        top_markets: markets.top_markets,
         genre_reach,
         top_genres,
         wealth,
@@ -470,7 +460,7 @@ fn apply_viewing_rules(
         program_popularity,
         market_potential,
         table_counts: table_counts(&counts)?,
-        reference_cleaning,
+        reference_cleaning: markets.reference_cleaning,
     })
 }
 
