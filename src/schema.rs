@@ -29,6 +29,8 @@
 
 use polars::prelude::*;
 
+use crate::transforms::text::matches_regex;
+
 /// Column holding the quarantine reason (the failed rule's name).
 pub const REASON: &str = "reason";
 /// Column holding the source file's name of a raw row.
@@ -231,7 +233,8 @@ fn parse_temporal(raw: Expr, to: DataType, format: &str) -> Expr {
 /// Parses `HHmmss` text (leading zeros optional) to its integer, null when it is not a
 /// valid time of day.
 fn parse_time_hms(raw: Expr) -> Expr {
-    let digits = raw.clone().str().contains(lit(r"^\d{1,6}$"), true);
+    // ASCII digits: the integer cast reads no others.
+    let digits = matches_regex(raw.clone(), r"^[0-9]{1,6}$");
     let value = raw.cast(DataType::Int32);
     let valid = digits
         .and((value.clone() / lit(10_000)).lt(lit(24)))
@@ -433,7 +436,7 @@ fn rule_checks(schema: &TableSchema, lookups: &[LookupRule]) -> Vec<(Expr, Strin
                     let excluded = Series::new("excluded".into(), values.as_slice());
                     raw.clone().is_in(lit(excluded).implode(false), false)
                 }
-                Check::Regex(pattern) => raw.clone().str().contains(lit(*pattern), true).not(),
+                Check::Regex(pattern) => matches_regex(raw.clone(), pattern).not(),
                 Check::Range { min, max } => {
                     let number = if column.ty == ColumnType::Text {
                         raw.clone()

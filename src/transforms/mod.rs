@@ -13,7 +13,7 @@
 //! | [`join`] | attaching a single row of scalars to every row |
 //! | [`keys`] | dictionary-encoding text keys as integers, splitting a table by key into passes |
 //! | [`picks`] | exclusive top-k picks: groups in order take items no earlier group took |
-//! | [`text`] | splitting delimited lists into trimmed items; digits of other scripts to ASCII |
+//! | [`text`] | splitting delimited lists into trimmed items; digits of other scripts to ASCII; regex matching with a fast path for fixed-format codes |
 //! | [`stats`] | null-safe Pearson correlation, grades by position, distribution summaries, exact sums in fixed units |
 //! | [`scoring`] | SQL's `ntile` quantile scores over an explicit total order |
 //! | [`cohort`] | cohort matrices: first months, activity and retention by month offset |
