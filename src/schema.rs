@@ -307,8 +307,10 @@ pub fn validate(raw: LazyFrame, schema: &TableSchema) -> Validation {
 }
 
 /// [`validate`] with further [`LookupRule`]s, checked in one pass with the schema's.
+/// The two halves share the checked rows as a cached subplan: run in one query
+/// (`collect_all`), they and anything else built on them read the raw rows once.
 pub fn validate_with(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Validation {
-    split(checked(raw, schema, lookups), schema, lookups)
+    split(checked(raw, schema, lookups).cache(), schema, lookups)
 }
 
 /// [`validate_with`] for a batch that fits in memory: the checks run once and the

@@ -32,7 +32,8 @@ pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
 pub use raw::{scan_parquet_as_text, RawTable};
 pub use sink::{
-    bucket_dir, collect_streaming, count_rows, scan_parquet, sink_parquet_all, stable_buckets,
-    validate_to_parquet, write_bucketed_parquet, write_file_atomically, write_manifest,
-    write_table, write_tables, WrittenFile,
+    bucket_dir, collect_streaming, count_rows, scan_parquet, sink_parquet_all,
+    sink_parquet_and_collect, stable_buckets, validate_to_parquet,
+    validate_to_parquet_and_aggregate, write_bucketed_parquet, write_file_atomically,
+    write_manifest, write_table, write_tables, ValidAggregate, WrittenFile,
 };

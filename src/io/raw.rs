@@ -1,6 +1,6 @@
 //! Raw tables: a declared schema plus where its files are and how they are laid out.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{col, concat, lit, DataType, LazyFrame, UnionArgs, NULL};
@@ -26,27 +26,51 @@ impl RawTable {
     /// [`crate::schema::validate`]. Text files win when both layouts are present.
     pub fn scan(&self, dir: &Path) -> Result<LazyFrame> {
         let columns = self.schema.column_names();
+        self.files(dir)
+            .and_then(|files| match files {
+                TableFiles::Text(files) => scan_delimited(&files, &columns, self.layout),
+                TableFiles::Parquet(files) => scan_parquet_as_text(&files, dir, &columns),
+            })
+            .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))
+    }
+
+    /// The total size of the table's files in `dir`: known before they are read, it
+    /// lets a pipeline plan passes over a large table.
+    pub fn size_bytes(&self, dir: &Path) -> Result<u64> {
+        let (TableFiles::Text(files) | TableFiles::Parquet(files)) = self
+            .files(dir)
+            .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))?;
+        files.iter().try_fold(0, |total, file| {
+            let metadata = std::fs::metadata(file)
+                .with_context(|| format!("cannot read the size of {}", file.display()))?;
+            Ok(total + metadata.len())
+        })
+    }
+
+    fn files(&self, dir: &Path) -> Result<TableFiles> {
         match find_table_files(dir, self.prefix, self.suffix) {
-            Ok(files) => scan_delimited(&files, &columns, self.layout),
+            Ok(files) => Ok(TableFiles::Text(files)),
             Err(text_missing) if self.parquet_allowed => {
-                let files =
-                    find_table_files(dir, self.prefix, ".parquet").map_err(|_| text_missing)?;
-                scan_parquet_as_text(&files, dir, &columns)
+                find_table_files(dir, self.prefix, ".parquet")
+                    .map(TableFiles::Parquet)
+                    .map_err(|_| text_missing)
             }
             Err(missing) => Err(missing),
         }
-        .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))
     }
+}
+
+/// A raw table's files, in name order.
+enum TableFiles {
+    Text(Vec<PathBuf>),
+    /// `<prefix>*.parquet` files standing in for missing text files.
+    Parquet(Vec<PathBuf>),
 }
 
 /// Scans Parquet files (in the given order) as text columns, with the same position
 /// columns as delimited text: `source_file` is the path relative to `root`, `line`
 /// the 1-based row in the file.
-pub fn scan_parquet_as_text(
-    files: &[std::path::PathBuf],
-    root: &Path,
-    columns: &[&str],
-) -> Result<LazyFrame> {
+pub fn scan_parquet_as_text(files: &[PathBuf], root: &Path, columns: &[&str]) -> Result<LazyFrame> {
     let mut parts = Vec::with_capacity(files.len());
     for (index, file) in files.iter().enumerate() {
         let name = file

@@ -79,28 +79,38 @@ fn parquet_sink(lf: LazyFrame, path: &Path) -> PolarsResult<LazyFrame> {
 }
 
 /// Streams each frame to its Parquet file in one run of the streaming engine, without
-/// holding whole tables in memory. Polars shares a common scan between the frames
-/// where it can: measured here, the valid rows and the quarantine of one validation
-/// share it, while a further aggregate of the same input costs a second pass.
+/// holding whole tables in memory. Frames that share a cached subplan
+/// ([`LazyFrame::cache`]) compute it once.
 pub fn sink_parquet_all(jobs: Vec<(LazyFrame, PathBuf)>) -> Result<()> {
-    let Some((first, _)) = jobs.first() else {
-        return Ok(());
+    sink_parquet_and_collect(jobs, Vec::new()).map(|_| ())
+}
+
+/// [`sink_parquet_all`] that also collects `results` in the same run, so that an
+/// aggregate of a table is computed in the pass that writes the table; returns the
+/// collected results in order.
+pub fn sink_parquet_and_collect(
+    jobs: Vec<(LazyFrame, PathBuf)>,
+    results: Vec<LazyFrame>,
+) -> Result<Vec<DataFrame>> {
+    let Some(first) = jobs.first().map(|(lf, _)| lf).or(results.first()) else {
+        return Ok(Vec::new());
     };
     let optimizations = first.get_current_optimizations();
-    let mut plans = Vec::with_capacity(jobs.len());
+    let mut plans = Vec::with_capacity(jobs.len() + results.len());
     for (lf, path) in &jobs {
         ensure_parent(path)?;
         let sink = parquet_sink(lf.clone(), &temporary_path(path))
             .with_context(|| format!("cannot plan the write of {}", path.display()))?;
         plans.push(sink.logical_plan);
     }
+    plans.extend(results.into_iter().map(|lf| lf.logical_plan));
     let targets: Vec<String> = jobs.iter().map(|(_, p)| p.display().to_string()).collect();
-    LazyFrame::collect_all_with_engine(plans, Engine::Streaming, optimizations)
+    let mut frames = LazyFrame::collect_all_with_engine(plans, Engine::Streaming, optimizations)
         .with_context(|| format!("failed while writing {}", targets.join(", ")))?;
     for (_, path) in &jobs {
         rename_into_place(&temporary_path(path), path)?;
     }
-    Ok(())
+    Ok(frames.split_off(jobs.len()))
 }
 
 /// Runs `lf` on the streaming engine and returns the result; an error says `what`
@@ -122,20 +132,46 @@ pub fn validate_to_parquet(
     valid: &Path,
     quarantine: &Path,
 ) -> Result<TableCount> {
+    validate_to_parquet_and_aggregate(raw, schema, lookups, valid, quarantine, Vec::new())
+        .map(|(count, _)| count)
+}
+
+/// An aggregate of a table's valid rows, computed as they are written.
+pub type ValidAggregate<'a> = Box<dyn FnOnce(LazyFrame) -> LazyFrame + 'a>;
+
+/// [`validate_to_parquet`] that also computes each of `aggregates` over the valid
+/// rows in the same pass over the raw rows, instead of reading the valid rows back;
+/// returns the counts and the collected aggregates, in order.
+pub fn validate_to_parquet_and_aggregate(
+    raw: LazyFrame,
+    schema: &TableSchema,
+    lookups: &[LookupRule],
+    valid: &Path,
+    quarantine: &Path,
+    aggregates: Vec<ValidAggregate<'_>>,
+) -> Result<(TableCount, Vec<DataFrame>)> {
     let Validation {
         valid: valid_rows,
         quarantine: quarantined_rows,
     } = validate_with(raw, schema, lookups);
-    sink_parquet_all(vec![
-        (valid_rows, valid.to_path_buf()),
-        (quarantined_rows, quarantine.to_path_buf()),
-    ])
+    let results = aggregates
+        .into_iter()
+        .map(|aggregate| aggregate(valid_rows.clone()))
+        .collect();
+    let aggregated = sink_parquet_and_collect(
+        vec![
+            (valid_rows, valid.to_path_buf()),
+            (quarantined_rows, quarantine.to_path_buf()),
+        ],
+        results,
+    )
     .with_context(|| format!("cannot validate the raw table `{}`", schema.name))?;
-    Ok(TableCount {
+    let count = TableCount {
         table: schema.name,
         rows_valid: count_rows(valid)?,
         rows_quarantined: count_rows(quarantine)?,
-    })
+    };
+    Ok((count, aggregated))
 }
 
 /// The bucket, out of `buckets`, of each value of `keys`: a stable FNV-1a hash of its

@@ -7,10 +7,11 @@
 //!    `program_airings.parquet`);
 //! 2. on two threads at once:
 //!    - validate the viewing fact table in one streaming pass that also quarantines
-//!      unknown programs (T4), then aggregate its distinct (device, program) pairs,
-//!      which T7, T10 and T11 share, from the interim Parquet on integer keys, in one
-//!      streaming pass per 5M rows over disjoint sets of devices
-//!      (`viewing_pairs/part-NNN.parquet` hold the keys,
+//!      unknown programs (T4) and aggregates the valid rows' distinct (device,
+//!      program) pairs, which T7, T10 and T11 share. A table of more than about 300 MB
+//!      is aggregated in one pass per 300 MB over disjoint sets of devices: the first
+//!      during validation, the others over the interim Parquet. The pairs are written
+//!      on integer keys (`viewing_pairs/part-NNN.parquet` hold the keys,
 //!      `viewing_pairs_devices.parquet` and `viewing_pairs_programs.parquet` their
 //!      dictionaries);
 //!    - validate the demographics and the reference (T1), clean them (T2, T5) and
@@ -30,8 +31,8 @@ use polars::prelude::{
 use super::rules;
 use super::tables;
 use crate::io::{
-    collect_streaming, scan_parquet, sink_parquet_all, validate_to_parquet, write_tables,
-    DomainPaths, RawTable,
+    collect_streaming, scan_parquet, sink_parquet_all, validate_to_parquet_and_aggregate,
+    write_tables, DomainPaths, RawTable, ValidAggregate,
 };
 use crate::progress::{release_free_memory, Progress};
 use crate::schema::{self, table_counts, LookupRule, TableCount};
@@ -82,7 +83,7 @@ impl TvOutputs {
 
 /// Runs the whole TV pipeline and writes its interim and output tables.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
-    let programs_count = validate_and_sink(paths, &tables::programs(), &[], progress)?;
+    let programs_count = validate_and_sink(paths, &tables::programs(), progress)?;
 
     let valid_programs = scan_parquet(&paths.valid("programs"))?;
     let program_table = rules::program_table(valid_programs.clone())
@@ -152,13 +153,22 @@ fn validate_and_aggregate_viewing(
             .not(),
         reason: "unknown_program",
     };
-    let count = validate_and_sink(paths, &tables::viewing(), &[unknown_program], progress)?;
-
     // The one aggregate over the fact table that T7, T10 and T11 share, written on
-    // integer keys so that the rules read and join compact pairs.
-    let viewing_valid = scan_parquet(&paths.valid("viewing"))?;
+    // integer keys so that the rules read and join compact pairs. Its first pass
+    // aggregates the valid rows as they are written.
+    let viewing = tables::viewing();
+    let passes = pair_passes(viewing.size_bytes(&paths.raw)?);
     let programs = keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?;
-    let keys = aggregate_pairs(paths, programs, viewing_valid, count.rows_valid)?;
+    let first_pass: ValidAggregate = Box::new(|valid| pairs_of_pass(valid, &programs, 0, passes));
+    let (count, mut aggregates) = validate_sink_and_aggregate(
+        paths,
+        &viewing,
+        &[unknown_program],
+        vec![first_pass],
+        progress,
+    )?;
+    let first_pass_pairs = aggregates.remove(0);
+    let keys = aggregate_pairs(paths, programs, first_pass_pairs, passes)?;
     sink_parquet_all(vec![
         (
             keys.devices.clone().lazy(),
@@ -192,8 +202,8 @@ fn market_tables(
     valid_programs: LazyFrame,
     progress: &mut Progress,
 ) -> Result<MarketTables> {
-    let demographics_count = validate_and_sink(paths, &tables::demographics(), &[], progress)?;
-    let reference_count = validate_and_sink(paths, &tables::reference(), &[], progress)?;
+    let demographics_count = validate_and_sink(paths, &tables::demographics(), progress)?;
+    let reference_count = validate_and_sink(paths, &tables::reference(), progress)?;
     let p = progress;
     let demographics = rules::clean_demographics(scan_parquet(&paths.valid("demographics"))?)?;
     let demographics = collect_rule(demographics, "T2 demographics", p)?.lazy();
@@ -226,25 +236,37 @@ fn market_tables(
     })
 }
 
-/// Validates one raw table (T1, plus lookup rules such as T4's) and sinks its valid rows
-/// and quarantine to the interim folder in one streaming pass over the raw files; the
-/// stage is reported as `validate <table>`.
+/// Validates one raw table (T1) and sinks its valid rows and quarantine to the interim
+/// folder in one streaming pass over the raw files; the stage is reported as
+/// `validate <table>`.
 fn validate_and_sink(
     paths: &DomainPaths,
     table: &RawTable,
-    lookups: &[LookupRule],
     progress: &mut Progress,
 ) -> Result<TableCount> {
+    validate_sink_and_aggregate(paths, table, &[], Vec::new(), progress).map(|(count, _)| count)
+}
+
+/// [`validate_and_sink`] with lookup rules such as T4's, and `aggregates` of the valid
+/// rows computed in the same pass; returns them collected, in order.
+fn validate_sink_and_aggregate(
+    paths: &DomainPaths,
+    table: &RawTable,
+    lookups: &[LookupRule],
+    aggregates: Vec<ValidAggregate>,
+    progress: &mut Progress,
+) -> Result<(TableCount, Vec<DataFrame>)> {
     let name = table.schema.name;
-    let count = validate_to_parquet(
+    let (count, aggregated) = validate_to_parquet_and_aggregate(
         table.scan(&paths.raw)?,
         &table.schema,
         lookups,
         &paths.valid(name),
         &paths.quarantine(name),
+        aggregates,
     )?;
     progress.done(&format!("validate {name}"), Some(count.rows_in()));
-    Ok(count)
+    Ok((count, aggregated))
 }
 
 /// The dictionaries that turn the viewing pairs' text keys into integers.
@@ -265,17 +287,19 @@ impl PairKeys {
     }
 }
 
-/// Valid viewing rows per pass of the pair aggregation. More rows are aggregated in
-/// several passes over disjoint sets of devices, so that the aggregation's memory,
-/// which grows with the distinct pairs it holds, stays flat as the table grows.
-const PAIR_PASS_ROWS: u64 = 5_000_000;
+/// Viewing text per pass of the pair aggregation, about 5.5M rows. A larger table is
+/// aggregated in several passes over disjoint sets of devices, so that the
+/// aggregation's memory, which grows with the distinct pairs it holds, stays flat as
+/// the table grows. The passes are planned from the files' size, known before they
+/// are read, so that the first can run while the table is validated.
+const PAIR_PASS_BYTES: u64 = 300 << 20;
 
 /// The digits a device id ends in (lower case): the passes split devices by them.
 const HEX_DIGITS: &str = "0123456789abcdef";
 
-/// Passes for `rows` viewing rows: a power of two, 1 to 16.
-fn pair_passes(rows: u64) -> u32 {
-    passes_for(rows, PAIR_PASS_ROWS, HEX_DIGITS)
+/// Passes for `bytes` of viewing files: a power of two, 1 to 16.
+fn pair_passes(bytes: u64) -> u32 {
+    passes_for(bytes, PAIR_PASS_BYTES, HEX_DIGITS)
 }
 
 /// The devices of pass `pass` of `passes`, by their last hex digit in either case
@@ -290,51 +314,63 @@ fn devices_of_pass(pass: u32, passes: u32) -> Expr {
     key_in_pass(last_digit, HEX_DIGITS, pass, passes)
 }
 
+/// The distinct (device, program) pairs of the devices of pass `pass` of `passes`,
+/// with their tune events; the programs as their keys in `programs`, the devices as
+/// text.
+fn pairs_of_pass(viewing: LazyFrame, programs: &DataFrame, pass: u32, passes: u32) -> LazyFrame {
+    let viewing_of_pass = viewing
+        .select([col("device_id"), col("prog_code")])
+        .filter(devices_of_pass(pass, passes));
+    rules::viewing_pairs(keys::encode(
+        viewing_of_pass,
+        programs.clone().lazy(),
+        "prog_code",
+    ))
+}
+
 /// Writes the distinct (device, program) pairs with their tune events, on integer
 /// keys, as one Parquet part per pass under `<interim>/viewing_pairs/`, and returns
-/// the dictionaries. Each pass keys its own devices: the device at position i of
-/// pass p's sorted dictionary gets key i · passes + p, unique over all passes.
+/// the dictionaries. Pass 0's pairs are given (aggregated during validation); the
+/// other passes aggregate the valid viewing of `<interim>/`. Each pass keys its own
+/// devices: the device at position i of pass p's sorted dictionary gets key
+/// i · passes + p, unique over all passes.
 fn aggregate_pairs(
     paths: &DomainPaths,
     programs: DataFrame,
-    viewing: LazyFrame,
-    rows: u64,
+    first_pass_pairs: DataFrame,
+    passes: u32,
 ) -> Result<PairKeys> {
     let folder = pairs_dir(paths);
     if folder.exists() {
         std::fs::remove_dir_all(&folder)
             .with_context(|| format!("cannot clear {}", folder.display()))?;
     }
-    let passes = pair_passes(rows);
-    let mut device_parts = Vec::with_capacity(passes as usize);
-    for pass in 0..passes {
-        let viewing_of_pass = viewing
-            .clone()
-            .select([col("device_id"), col("prog_code")])
-            .filter(devices_of_pass(pass, passes));
-        // Group on the device text (a 1/passes share of the devices), then key the
-        // devices from the much smaller result: one scan per pass.
-        let pairs = rules::viewing_pairs(keys::encode(
-            viewing_of_pass,
-            programs.clone().lazy(),
-            "prog_code",
-        ))
-        .collect_with_engine(Engine::Streaming)
-        .context("cannot aggregate the viewing pairs")?
-        .unwrap_single();
-        let devices = keys::dictionary(pairs.clone().lazy(), "device_id")
-            .with_column((col(keys::KEY) * lit(passes) + lit(pass)).alias(keys::KEY))
-            .collect()?;
-        let keyed = keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id");
-        let part = folder.join(format!("part-{pass:03}.parquet"));
-        sink_parquet_all(vec![(keyed, part)]).context("cannot write the viewing pairs")?;
-        device_parts.push(devices.lazy());
+    let viewing = scan_parquet(&paths.valid("viewing"))?;
+    let mut device_parts = vec![write_pair_part(&folder, first_pass_pairs, 0, passes)?];
+    for pass in 1..passes {
         release_free_memory();
+        let pairs = collect_streaming(
+            pairs_of_pass(viewing.clone(), &programs, pass, passes),
+            "the viewing pairs",
+        )?;
+        device_parts.push(write_pair_part(&folder, pairs, pass, passes)?);
     }
     let devices = concat(device_parts, UnionArgs::default())?
         .sort(["device_id"], Default::default())
         .collect()?;
     Ok(PairKeys { devices, programs })
+}
+
+/// Keys the devices of pass `pass`'s pairs and writes them as `part-NNN.parquet` in
+/// `folder`; returns the pass's device dictionary.
+fn write_pair_part(folder: &Path, pairs: DataFrame, pass: u32, passes: u32) -> Result<LazyFrame> {
+    let devices = keys::dictionary(pairs.clone().lazy(), "device_id")
+        .with_column((col(keys::KEY) * lit(passes) + lit(pass)).alias(keys::KEY))
+        .collect()?;
+    let keyed = keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id");
+    let part = folder.join(format!("part-{pass:03}.parquet"));
+    sink_parquet_all(vec![(keyed, part)]).context("cannot write the viewing pairs")?;
+    Ok(devices.lazy())
 }
 
 /// The pair aggregate's parts under `<interim>/viewing_pairs/`, in name order. They
@@ -486,12 +522,13 @@ mod tests {
     use polars::prelude::df;
 
     #[test]
-    fn pair_passes_grow_with_rows_in_powers_of_two() {
+    fn pair_passes_grow_with_size_in_powers_of_two() {
+        let per_pass = PAIR_PASS_BYTES;
         assert_eq!(pair_passes(0), 1);
-        assert_eq!(pair_passes(5_000_000), 1);
-        assert_eq!(pair_passes(5_000_001), 2);
-        assert_eq!(pair_passes(20_000_000), 4);
-        assert_eq!(pair_passes(1_000_000_000), 16);
+        assert_eq!(pair_passes(per_pass), 1);
+        assert_eq!(pair_passes(per_pass + 1), 2);
+        assert_eq!(pair_passes(3 * per_pass), 4);
+        assert_eq!(pair_passes(100 * per_pass), 16);
     }
 
     #[test]
