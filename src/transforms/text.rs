@@ -54,8 +54,8 @@ pub fn explode_trimmed(lf: LazyFrame, column: &str, separator: &str) -> LazyFram
 /// Whether `text` matches the regular expression `pattern` anywhere, as
 /// `str().contains(pattern)` (null for null text). A pattern that is one ASCII
 /// character class repeated over the whole value, such as `^[0-9A-Fa-f]{12}$`, is
-/// checked byte by byte instead of through the regex engine: the same answer several
-/// times faster, on the millions of ids a fact table validates.
+/// checked byte by byte instead of through the regex engine: the same answer in less
+/// than half the time (measured on the 10M ids and times of 5M TV viewing rows).
 pub fn matches_regex(text: Expr, pattern: &str) -> Expr {
     match WholeValueClass::parse(pattern) {
         Some(class) => text.map(

@@ -167,7 +167,9 @@ fn validate_and_aggregate_viewing(
         vec![first_pass],
         progress,
     )?;
-    let first_pass_pairs = aggregates.remove(0);
+    let first_pass_pairs = aggregates
+        .pop()
+        .context("the viewing validation returned no pair aggregate")?;
     let keys = aggregate_pairs(paths, programs, first_pass_pairs, passes)?;
     sink_parquet_all(vec![
         (
