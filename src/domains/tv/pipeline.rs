@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 use polars::prelude::{
-    col, concat, df, lit, DataFrame, Engine, Expr, IdxSize, IntoLazy, LazyFrame, Series, UnionArgs,
+    col, concat, df, lit, DataFrame, Engine, Expr, IdxSize, IntoLazy, LazyFrame, UnionArgs,
     IDX_DTYPE,
 };
 
@@ -89,10 +89,6 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
     let program_table = rules::program_table(valid_programs.clone())
         .collect()
         .context("cannot resolve the program table (T3)")?;
-    let program_codes = program_table
-        .column("prog_code")?
-        .as_materialized_series()
-        .clone();
     let airings = rules::program_airings(valid_programs.clone(), program_table.clone().lazy())?;
     sink_parquet_all(vec![(
         airings,
@@ -110,12 +106,13 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
             let markets = market_tables(paths, valid_programs, &mut beside);
             (markets, beside)
         });
-        let viewing =
-            validate_and_aggregate_viewing(paths, program_codes, &program_table, progress);
+        let viewing = validate_and_aggregate_viewing(paths, &program_table, progress);
         let (markets, beside) = markets
             .join()
             .map_err(|_| anyhow!("the household and market stages stopped unexpectedly"))?;
         progress.absorb(beside);
+        // Timed on its own, so that the next stage is not charged with it.
+        progress.done("wait for the household and market stages", None);
         Ok((markets?, viewing?))
     })?;
 
@@ -143,10 +140,15 @@ struct ViewingAggregate {
 /// aggregates its distinct (device, program) pairs.
 fn validate_and_aggregate_viewing(
     paths: &DomainPaths,
-    program_codes: Series,
     program_table: &DataFrame,
     progress: &mut Progress,
 ) -> Result<ViewingAggregate> {
+    // Every program of the program table, with its key in the pair aggregate.
+    let programs = keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?;
+    let program_codes = programs
+        .column("prog_code")?
+        .as_materialized_series()
+        .clone();
     let unknown_program = LookupRule {
         failed: col("prog_code")
             .is_in(lit(program_codes).implode(false), false)
@@ -158,7 +160,6 @@ fn validate_and_aggregate_viewing(
     // aggregates the valid rows as they are written.
     let viewing = tables::viewing();
     let passes = pair_passes(viewing.size_bytes(&paths.raw)?);
-    let programs = keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?;
     let first_pass: ValidAggregate = Box::new(|valid| pairs_of_pass(valid, &programs, 0, passes));
     let (count, mut aggregates) = validate_sink_and_aggregate(
         paths,
@@ -348,14 +349,18 @@ fn aggregate_pairs(
             .with_context(|| format!("cannot clear {}", folder.display()))?;
     }
     let viewing = scan_parquet(&paths.valid("viewing"))?;
-    let mut device_parts = vec![write_pair_part(&folder, first_pass_pairs, 0, passes)?];
-    for pass in 1..passes {
-        release_free_memory();
-        let pairs = collect_streaming(
-            pairs_of_pass(viewing.clone(), &programs, pass, passes),
-            "the viewing pairs",
-        )?;
+    let mut first_pass_pairs = Some(first_pass_pairs);
+    let mut device_parts = Vec::with_capacity(passes as usize);
+    for pass in 0..passes {
+        let pairs = match first_pass_pairs.take() {
+            Some(pairs) => pairs,
+            None => collect_streaming(
+                pairs_of_pass(viewing.clone(), &programs, pass, passes),
+                "the viewing pairs",
+            )?,
+        };
         device_parts.push(write_pair_part(&folder, pairs, pass, passes)?);
+        release_free_memory();
     }
     let devices = concat(device_parts, UnionArgs::default())?
         .sort(["device_id"], Default::default())
