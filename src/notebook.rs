@@ -163,7 +163,10 @@ impl ValidationReport {
 /// applied here; the domain pipeline applies them.
 pub fn validation_report(table: &RawTable, raw_dir: &Path) -> Result<ValidationReport> {
     let name = table.schema.name;
-    let Validation { valid, quarantine } = validate(table.scan(raw_dir)?, &table.schema);
+    let Validation { valid, quarantine } = validate(
+        table.scan(raw_dir, &crate::io::Reading::default())?,
+        &table.schema,
+    );
     let quarantined = quarantine
         .collect()
         .with_context(|| format!("cannot validate the raw table `{name}`"))?;
@@ -264,7 +267,7 @@ mod tests {
             ),
             prefix: "sales",
             suffix: ".csv",
-            layout: TextLayout::PLAIN_CSV_WITH_HEADER,
+            layout: TextLayout::CSV_WITH_HEADER,
             parquet_allowed: false,
         };
         let report = validation_report(&table, dir.path())?;

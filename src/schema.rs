@@ -16,6 +16,8 @@
 //! |---|---|---|
 //! | `layout|column_count` | the line has more or fewer fields than declared | – |
 //! | `layout|invalid_utf8` | the line holds bytes that are not UTF-8 | – |
+//! | `layout|invalid_encoding` | the line does not decode in the named encoding | – |
+//! | `layout|invalid_json` | an NDJSON line is not a JSON value | – |
 //! | `<col>|required` | a required column is empty | fails |
 //! | `<col>|dtype` | the text does not parse as the declared type | passes |
 //! | `<col>|one_of` | the value is not among the allowed values | passes |
@@ -40,8 +42,83 @@ pub const LINE: &str = "line";
 /// Column ordering a table's raw rows across its files, in file-name order, then
 /// line; "first" in the rules always means the smallest `row_nr`.
 pub const ROW_NR: &str = "row_nr";
+/// The `row_nr` of line `line` of the table's file number `file_index` (in file-name
+/// order): the file in the high 32 bits, the line in the low ones, so that rows sort
+/// as they stand in the files without a global row count (which would make the
+/// streaming engine hold rows back). A workbook's sheets count as files.
+pub fn row_nr_value(file_index: usize, line: u64) -> u64 {
+    ((file_index as u64) << 32) + line
+}
+
+/// [`row_nr_value`] as an expression over the `line` column.
+pub fn row_nr(file_index: usize) -> Expr {
+    (lit(row_nr_value(file_index, 0)) + col(LINE).cast(DataType::UInt64)).alias(ROW_NR)
+}
+
 /// Column set by the reader when a line is malformed as a whole (see the module docs).
 pub const LAYOUT_ERROR: &str = "__layout_error";
+
+/// The layout rule of a line with more or fewer fields than declared.
+pub const COLUMN_COUNT: &str = "layout|column_count";
+/// The layout rule of a line holding bytes that are not UTF-8.
+pub const INVALID_UTF8: &str = "layout|invalid_utf8";
+/// The layout rule of a line that does not decode in the encoding named for its file.
+pub const INVALID_ENCODING: &str = "layout|invalid_encoding";
+/// The layout rule of an NDJSON line that is not a JSON value.
+pub const INVALID_JSON: &str = "layout|invalid_json";
+
+/// The order of day and month in a date written with both as numbers, such as
+/// `05/12/2010`: 5 December in the UK (`dmy`), May 12 in the US (`mdy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateOrder {
+    /// Day first (`dd/MM/yyyy`).
+    Dmy,
+    /// Month first (`MM/dd/yyyy`).
+    Mdy,
+}
+
+impl DateOrder {
+    /// The command line's name: `dmy` or `mdy`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DateOrder::Dmy => "dmy",
+            DateOrder::Mdy => "mdy",
+        }
+    }
+
+    /// `format` written in this order, when it is declared month-first: `%m` and `%d`
+    /// swap places for [`DateOrder::Dmy`]. Year-first formats (`%Y-%m-%d`) are never
+    /// read day-first and stay as they are.
+    pub fn format(self, format: &str) -> String {
+        if self == DateOrder::Mdy || format.starts_with("%Y") {
+            return format.to_string();
+        }
+        format
+            .replace("%m", "\u{0}")
+            .replace("%d", "%m")
+            .replace('\u{0}', "%d")
+    }
+}
+
+/// How a multi-layout timestamp column reads day and month: in the declared default
+/// order, except in the files listed, which are read in the other.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayMonthOrder {
+    /// The order of the spec, used where nothing decides.
+    pub default: DateOrder,
+    /// `source_file` names of the files read in the other order.
+    pub other_order_files: Vec<String>,
+}
+
+impl DayMonthOrder {
+    /// The order other than the default.
+    pub fn other(&self) -> DateOrder {
+        match self.default {
+            DateOrder::Dmy => DateOrder::Mdy,
+            DateOrder::Mdy => DateOrder::Dmy,
+        }
+    }
+}
 
 /// The type a raw text column is parsed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +151,14 @@ impl ColumnType {
             ColumnType::TimeHms => "time HHmmss (integer)".into(),
         }
     }
+}
+
+/// One validation rule: its stable `column|rule` name and the expression that is true
+/// on the rows failing it.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub name: String,
+    pub fails: Expr,
 }
 
 /// A value check on a column; a null value always passes it.
@@ -116,6 +201,9 @@ pub struct Column {
     pub ty: ColumnType,
     pub required: bool,
     pub checks: Vec<Check>,
+    /// For a [`ColumnType::Datetime`] whose formats put the month before the day
+    /// (`%m/%d/%Y`): the order decided per file (see [`Column::day_month`]).
+    pub day_month: Option<DayMonthOrder>,
 }
 
 impl Column {
@@ -126,6 +214,7 @@ impl Column {
             ty,
             required: false,
             checks: Vec::new(),
+            day_month: None,
         }
     }
 
@@ -158,26 +247,74 @@ impl Column {
         self
     }
 
+    /// Declares a timestamp column whose month-first formats (`%m/%d/%Y %H:%M`) may
+    /// be written day-first in some files: each file is read in one order, decided
+    /// from its values before validation, `default` where nothing decides.
+    pub fn day_month(mut self, default: DateOrder) -> Self {
+        self.day_month = Some(DayMonthOrder {
+            default,
+            other_order_files: Vec::new(),
+        });
+        self
+    }
+
+    /// The formats of a timestamp column read in `order`.
+    pub fn formats_in(formats: &[&str], order: DateOrder) -> Vec<String> {
+        formats.iter().map(|f| order.format(f)).collect()
+    }
+
     /// Adds a numeric range check on the parsed value.
     pub fn range(mut self, min: f64, max: f64) -> Self {
         self.checks.push(Check::Range { min, max });
         self
     }
 
-    /// The rules this column contributes, in the order they are checked.
+    /// The names of the rules this column contributes, in the order they are checked.
     pub fn rule_names(&self) -> Vec<String> {
+        self.rules().into_iter().map(|rule| rule.name).collect()
+    }
+
+    /// The rules this column contributes, in the order they are checked: each rule's
+    /// `column|rule` name and the expression true on the rows that fail it (over the
+    /// raw text column and its parsed twin `__parsed_<col>`).
+    pub fn rules(&self) -> Vec<Rule> {
+        let raw = col(self.name);
+        let parsed = col(parsed_name(self.name));
+        let rule = |suffix: &str, fails: Expr| Rule {
+            name: format!("{}|{suffix}", self.name),
+            fails,
+        };
         let mut rules = Vec::new();
         if self.required {
-            rules.push(format!("{}|required", self.name));
+            rules.push(rule("required", raw.clone().is_null()));
         }
         if self.ty != ColumnType::Text {
-            rules.push(format!("{}|dtype", self.name));
+            rules.push(rule("dtype", raw.clone().is_not_null().and(parsed.clone().is_null())));
         }
-        rules.extend(
-            self.checks
-                .iter()
-                .map(|c| format!("{}|{}", self.name, c.rule_suffix())),
-        );
+        for check in &self.checks {
+            let fails = match check {
+                Check::OneOf(values) => {
+                    let allowed = Series::new("allowed".into(), values.as_slice());
+                    raw.clone().is_in(lit(allowed).implode(false), false).not()
+                }
+                Check::NoneOf(values) => {
+                    let excluded = Series::new("excluded".into(), values.as_slice());
+                    raw.clone().is_in(lit(excluded).implode(false), false)
+                }
+                Check::Regex(pattern) => matches_regex(raw.clone(), pattern).not(),
+                Check::Range { min, max } => {
+                    let number = if self.ty == ColumnType::Text {
+                        raw.clone()
+                    } else {
+                        parsed.clone()
+                    };
+                    let value = number.cast(DataType::Float64);
+                    value.clone().lt(lit(*min)).or(value.gt(lit(*max)))
+                }
+            };
+            // A null value passes every value check.
+            rules.push(rule(check.rule_suffix(), fails.fill_null(lit(false))));
+        }
         rules
     }
 
@@ -189,6 +326,12 @@ impl Column {
         } else {
             "nullable".into()
         });
+        if let Some(order) = &self.day_month {
+            parts.push(format!(
+                "day/month order decided per file ({} where nothing decides)",
+                order.default.name()
+            ));
+        }
         parts.extend(self.checks.iter().map(Check::describe));
         parts.join("; ")
     }
@@ -202,18 +345,35 @@ impl Column {
             ColumnType::Float => raw.str().strip_chars(lit(NULL)).cast(DataType::Float64),
             ColumnType::Date(format) => parse_temporal(raw, DataType::Date, format),
             ColumnType::Datetime(formats) => {
-                let datetime = DataType::Datetime(TimeUnit::Microseconds, None);
                 let trimmed = raw.str().strip_chars(lit(NULL));
-                coalesce(
-                    &formats
-                        .iter()
-                        .map(|format| parse_temporal(trimmed.clone(), datetime.clone(), format))
-                        .collect::<Vec<_>>(),
-                )
+                match &self.day_month {
+                    None => parse_datetime(trimmed, formats, DateOrder::Mdy),
+                    Some(order) if order.other_order_files.is_empty() => {
+                        parse_datetime(trimmed, formats, order.default)
+                    }
+                    Some(order) => {
+                        let files = Series::new("files".into(), order.other_order_files.clone());
+                        when(col(SOURCE_FILE).is_in(lit(files).implode(false), false))
+                            .then(parse_datetime(trimmed.clone(), formats, order.other()))
+                            .otherwise(parse_datetime(trimmed, formats, order.default))
+                    }
+                }
             }
             ColumnType::TimeHms => parse_time_hms(raw),
         }
     }
+}
+
+/// Parses text as a timestamp (microseconds) in the first of `formats`, read in
+/// `order`, that parses it; null where none does.
+pub fn parse_datetime(text: Expr, formats: &[&str], order: DateOrder) -> Expr {
+    let datetime = DataType::Datetime(TimeUnit::Microseconds, None);
+    coalesce(
+        &formats
+            .iter()
+            .map(|format| parse_temporal(text.clone(), datetime.clone(), &order.format(format)))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// Parses text in one `strftime` format exactly; null where it does not parse.
@@ -264,10 +424,7 @@ impl TableSchema {
 
     /// Every rule of the table, in the order rows are checked.
     pub fn rule_names(&self) -> Vec<String> {
-        let mut rules = vec![
-            "layout|column_count".to_string(),
-            "layout|invalid_utf8".into(),
-        ];
+        let mut rules = vec![COLUMN_COUNT.to_string(), INVALID_UTF8.into()];
         rules.extend(self.columns.iter().flat_map(Column::rule_names));
         rules
     }
@@ -340,9 +497,7 @@ fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Lazy
     // Boolean kernels on every row; naming the rule takes a text column per rule.
     let failed = rule_checks(schema, lookups)
         .into_iter()
-        .fold(col(LAYOUT_ERROR).is_not_null(), |any, (fails, _)| {
-            any.or(fails)
-        });
+        .fold(col(LAYOUT_ERROR).is_not_null(), |any, rule| any.or(rule.fails));
     raw.with_columns(parsed).with_column(failed.alias(FAILED))
 }
 
@@ -413,54 +568,14 @@ fn parsed_name(column: &str) -> String {
     format!("__parsed_{column}")
 }
 
-/// Every rule of the schema and then every lookup, in the order rows are checked:
-/// an expression true where a row fails it, and the rule's name. The layout rules
-/// come first and are not listed: the reader names them in `__layout_error`.
-fn rule_checks(schema: &TableSchema, lookups: &[LookupRule]) -> Vec<(Expr, String)> {
-    let mut checks: Vec<(Expr, String)> = Vec::new();
-    for column in &schema.columns {
-        let raw = col(column.name);
-        if column.required {
-            checks.push((raw.clone().is_null(), format!("{}|required", column.name)));
-        }
-        let parsed = col(parsed_name(column.name));
-        if column.ty != ColumnType::Text {
-            let unparsed = raw.clone().is_not_null().and(parsed.clone().is_null());
-            checks.push((unparsed, format!("{}|dtype", column.name)));
-        }
-        for check in &column.checks {
-            let fails = match check {
-                Check::OneOf(values) => {
-                    let allowed = Series::new("allowed".into(), values.as_slice());
-                    raw.clone().is_in(lit(allowed).implode(false), false).not()
-                }
-                Check::NoneOf(values) => {
-                    let excluded = Series::new("excluded".into(), values.as_slice());
-                    raw.clone().is_in(lit(excluded).implode(false), false)
-                }
-                Check::Regex(pattern) => matches_regex(raw.clone(), pattern).not(),
-                Check::Range { min, max } => {
-                    let number = if column.ty == ColumnType::Text {
-                        raw.clone()
-                    } else {
-                        parsed.clone()
-                    };
-                    let value = number.cast(DataType::Float64);
-                    value.clone().lt(lit(*min)).or(value.gt(lit(*max)))
-                }
-            };
-            // A null value passes every value check.
-            checks.push((
-                fails.fill_null(lit(false)),
-                format!("{}|{}", column.name, check.rule_suffix()),
-            ));
-        }
-    }
-    checks.extend(lookups.iter().map(|rule| {
-        (
-            rule.failed.clone().fill_null(lit(false)),
-            rule.reason.to_string(),
-        )
+/// Every rule of the schema and then every lookup, in the order rows are checked.
+/// The layout rules come first and are not listed: the reader names them in
+/// `__layout_error`.
+fn rule_checks(schema: &TableSchema, lookups: &[LookupRule]) -> Vec<Rule> {
+    let mut checks: Vec<Rule> = schema.columns.iter().flat_map(Column::rules).collect();
+    checks.extend(lookups.iter().map(|rule| Rule {
+        name: rule.reason.to_string(),
+        fails: rule.failed.clone().fill_null(lit(false)),
     }));
     checks
 }
@@ -472,9 +587,9 @@ fn first_failed_rule(schema: &TableSchema, lookups: &[LookupRule]) -> Expr {
     candidates.extend(
         rule_checks(schema, lookups)
             .into_iter()
-            .map(|(fails, rule)| {
-                when(fails)
-                    .then(lit(rule))
+            .map(|rule| {
+                when(rule.fails)
+                    .then(lit(rule.name))
                     .otherwise(lit(NULL).cast(DataType::String))
             }),
     );

@@ -10,9 +10,10 @@ use anyhow::{bail, Result};
 use clap::Parser;
 use smartview::cli::exit_code;
 use smartview::domains::{self, customer360, retail, tv, wdi};
-use smartview::io::{DatabaseSink, DateRange, DomainPaths};
+use smartview::io::{DatabaseSink, DateRange, DomainPaths, Reading};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
+use smartview::schema::DateOrder;
 
 /// Regenerate SmartView's output tables and reports from the raw data.
 ///
@@ -70,6 +71,18 @@ struct Args {
     #[arg(long, value_name = "INDICATOR")]
     indicator: Option<String>,
 
+    /// The encoding of the raw text files, as a WHATWG label: latin1 (=
+    /// windows-1252), iso-8859-15, windows-1250, shift_jis, gbk, … [default: utf-8;
+    /// a file that is not UTF-8 is then named in a notice]
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+
+    /// The order of day and month in dates such as 05/12/2010 (retail
+    /// InvoiceDate): dmy (UK) or mdy (US) [default: decided per file from the
+    /// values that only one order can read; the spec's order where none does]
+    #[arg(long, value_name = "ORDER", value_parser = ["dmy", "mdy"])]
+    date_order: Option<String>,
+
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -108,15 +121,16 @@ fn run(args: &Args) -> Result<()> {
 }
 
 fn run_tv(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, tv::DOMAIN);
+    let paths = domain_paths(args, tv::DOMAIN)?;
     let outputs = tv::run(&paths, progress)?;
+    print_notices(tv::DOMAIN, &paths.reading.notices.all());
     tv::report::build(&outputs)?.write(&args.reports, tv::DOMAIN)?;
     progress.done("write report", None);
     Ok(paths.processed)
 }
 
 fn run_customer360(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, customer360::DOMAIN);
+    let paths = domain_paths(args, customer360::DOMAIN)?;
     let range = match (&args.from, &args.to) {
         (Some(from), Some(to)) => Some(DateRange::parse(from, to)?),
         _ => None,
@@ -139,14 +153,21 @@ fn run_customer360(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
     Ok(paths.processed)
 }
 
-/// A domain's folders: the flags where given, else `data/…/<domain>`.
-fn domain_paths(args: &Args, domain: &str) -> DomainPaths {
+/// A domain's folders: the flags where given, else `data/…/<domain>`; and how its
+/// raw text is read (`--encoding`, `--date-order`).
+fn domain_paths(args: &Args, domain: &str) -> Result<DomainPaths> {
     let defaults = DomainPaths::under(&PathBuf::from("data"), domain);
-    DomainPaths {
+    let date_order = match args.date_order.as_deref() {
+        Some("dmy") => Some(DateOrder::Dmy),
+        Some(_) => Some(DateOrder::Mdy),
+        None => None,
+    };
+    Ok(DomainPaths {
         raw: args.raw.clone().unwrap_or(defaults.raw),
         interim: args.interim.clone().unwrap_or(defaults.interim),
         processed: args.out.clone().unwrap_or(defaults.processed),
-    }
+        reading: Reading::new(args.encoding.as_deref(), date_order)?,
+    })
 }
 
 fn print_notices(domain: &str, notices: &[String]) {
@@ -156,7 +177,7 @@ fn print_notices(domain: &str, notices: &[String]) {
 }
 
 fn run_retail(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, retail::DOMAIN);
+    let paths = domain_paths(args, retail::DOMAIN)?;
     let outputs = retail::run(&paths, progress)?;
     print_notices(retail::DOMAIN, &outputs.notices);
     retail::report::build(&outputs)?.write(&args.reports, retail::DOMAIN)?;
@@ -165,7 +186,7 @@ fn run_retail(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
 }
 
 fn run_wdi(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, wdi::DOMAIN);
+    let paths = domain_paths(args, wdi::DOMAIN)?;
     let options = wdi::WdiOptions {
         country: args.country.clone(),
         indicator: args.indicator.clone(),

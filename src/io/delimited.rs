@@ -1,86 +1,88 @@
 //! Scanning delimited text (pipe files without header, CSV with header) lazily.
 //!
 //! Every declared column is read as text, so that a bad value becomes a quarantined
-//! row rather than a failed read. The scan adds `source_file`, `line` (1-based, the
-//! header counted), `row_nr` (position across all files in file-name order) and
-//! `__layout_error`, which names a malformed line:
+//! row rather than a failed read. The scan adds `source_file`, `line` (the physical
+//! line a record starts on, 1-based, the header counted), `row_nr` (position across
+//! all files in file-name order) and `__layout_error`, which names a malformed
+//! record:
 //!
-//! - `layout|column_count`: the line has more or fewer fields than declared;
+//! - `layout|column_count`: the record has more or fewer fields than declared;
 //! - `layout|invalid_utf8`: bytes that are not UTF-8 (read lossily, with the
-//!   replacement character U+FFFD in their place).
+//!   replacement character U+FFFD in their place); with a named encoding,
+//!   `layout|invalid_encoding` for bytes that do not decode in it.
 //!
-//! Unquoted layouts (pipe files, plain CSV of codes and numbers) are split by
-//! [`super::unquoted`], so field counts are exact: `a|b|` has an empty third field,
-//! `a|b` lacks it. Quoted CSV goes through the CSV parser, which keeps quoted
-//! separators in their field; there, more fields than declared are caught, but a line
-//! short of trailing fields reads them as empty.
-//!
-//! Blank lines are not records and are skipped (line numbers still count them).
-//! Empty fields become nulls after these checks. Files that cannot be used at all
-//! (missing, empty, wrong header) are errors naming the file.
+//! Every layout is read by [`super::chunked`]: RFC 4180 quoting wherever a chunk holds
+//! a quote character, exact field counts (`a|b|` has an empty third field, `a|b`
+//! lacks it), a byte order mark skipped, `\r\n` accepted, blank lines skipped (line
+//! numbers still count them). Empty fields become nulls after these checks. Files
+//! that cannot be used at all (missing, empty, wrong header) are errors naming the
+//! file; a file with bytes that are not UTF-8 leaves a notice suggesting
+//! `--encoding`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{
-    any_horizontal, col, concat, lit, when, CsvEncoding, DataType, Expr, IdxSize, LazyCsvReader,
-    LazyFileListReader, LazyFrame, PlRefPath, PolarsResult, RowIndex, Schema, UnionArgs, NULL,
-};
-use std::sync::Arc;
+use csv_core::{ReadFieldResult, ReaderBuilder};
+use encoding_rs::Encoding;
+use polars::prelude::{col, concat, lit, LazyFrame, UnionArgs};
 
-use super::unquoted::{scan_unquoted, COLUMN_COUNT, INVALID_UTF8 as INVALID_UTF8_ERROR};
-use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
-
-/// Extra column that receives the fields past the declared ones.
-const EXTRA_FIELDS: &str = "__extra_fields";
-/// Whether a quoted line held bytes that are not UTF-8 (read as U+FFFD).
-const INVALID_UTF8: &str = "__invalid_utf8";
-/// What the lossy UTF-8 reading puts in place of bytes that are not UTF-8.
-const REPLACEMENT_CHARACTER: &str = "\u{FFFD}";
+use super::chunked::{scan_chunked, BYTE_ORDER_MARK};
+use super::reading::Notices;
+use crate::schema::{row_nr, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
 /// How a delimited text file is laid out.
 #[derive(Clone, Copy, Debug)]
 pub struct TextLayout {
     /// Field separator, for example `b'|'` or `b','`.
     pub separator: u8,
-    /// Whether the first line is a header naming the declared columns.
+    /// Whether a header line naming the declared columns comes before the records.
     pub has_header: bool,
-    /// Whether fields may be quoted with `"` (CSV); pipe files are read verbatim.
-    pub quoted: bool,
+    /// Lines before the header (or before the first record without one) that are not
+    /// part of the table, such as the World Bank's `"Data Source",…` lines; skipped,
+    /// still counted in line numbers.
+    pub preamble_lines: u64,
+    /// The text's encoding when it is not UTF-8 (`None`: UTF-8).
+    pub encoding: Option<&'static Encoding>,
 }
 
 impl TextLayout {
-    /// Headerless pipe-separated text, no quoting.
+    /// Headerless pipe-separated text.
     pub const PIPE_NO_HEADER: TextLayout = TextLayout {
         separator: b'|',
         has_header: false,
-        quoted: false,
+        preamble_lines: 0,
+        encoding: None,
     };
-    /// Comma-separated values with a header line and `"` quoting.
+    /// Comma-separated values with a header line.
     pub const CSV_WITH_HEADER: TextLayout = TextLayout {
         separator: b',',
         has_header: true,
-        quoted: true,
+        preamble_lines: 0,
+        encoding: None,
     };
-    /// Comma-separated codes and numbers with a header line, never quoted: read with
-    /// exact field counts.
-    pub const PLAIN_CSV_WITH_HEADER: TextLayout = TextLayout {
-        separator: b',',
-        has_header: true,
-        quoted: false,
-    };
+
+    /// This layout, with text decoded from `encoding` (`None`: UTF-8).
+    pub fn with_encoding(self, encoding: Option<&'static Encoding>) -> Self {
+        TextLayout { encoding, ..self }
+    }
 }
 
-/// Scans `files` (in the given order) as one lazy frame of raw text columns.
+/// Scans `files` (in the given order) as one lazy frame of raw text columns; a file
+/// holding bytes that are not UTF-8 (with no encoding named) leaves a notice in
+/// `notices`.
+///
+/// # Errors
+/// When a file is missing, empty, unreadable or has the wrong header; the message
+/// names it.
 pub fn scan_delimited(
     files: &[PathBuf],
     columns: &[&str],
     layout: TextLayout,
+    notices: &Notices,
 ) -> Result<LazyFrame> {
     let mut parts = Vec::with_capacity(files.len());
     for (index, file) in files.iter().enumerate() {
-        parts.push(scan_one(file, index, columns, layout)?);
+        parts.push(scan_one(file, index, columns, layout, notices)?);
     }
     let union = UnionArgs {
         parallel: false,
@@ -89,112 +91,42 @@ pub fn scan_delimited(
     concat(parts, union).context("cannot combine the raw files")
 }
 
-/// `row_nr` of a line: the file's position in file-name order in the high 32 bits,
-/// the line in the low ones. It orders rows as they stand in the files without a
-/// global row count, which would make the streaming engine hold rows back.
-pub fn row_nr(file_index: usize) -> Expr {
-    (lit((file_index as u64) << 32) + col(LINE).cast(DataType::UInt64)).alias(ROW_NR)
-}
-
 /// Scans one file as raw text columns, like [`scan_delimited`]; `index` is the file's
 /// position among the table's files, which orders its rows in `row_nr`.
+///
+/// # Errors
+/// As [`scan_delimited`].
 pub fn scan_one(
     file: &Path,
     index: usize,
     columns: &[&str],
     layout: TextLayout,
+    notices: &Notices,
 ) -> Result<LazyFrame> {
     check_readable(file)?;
     if layout.has_header {
         check_header(file, columns, layout)?;
     }
-    let path = file.to_string_lossy().to_string();
-    let file_name = file
-        .file_name()
+    let file_name = file_name(file);
+    let scan = scan_chunked(file, columns, &layout)?;
+    if let Some(line) = scan.first_invalid_utf8_line {
+        notices.push(format!(
+            "{file_name} is not UTF-8 (first at line {line}): its lines with such bytes \
+             are quarantined as layout|invalid_utf8. Consider --encoding with the file's \
+             encoding, for example --encoding windows-1252 (Latin-1)"
+        ));
+    }
+    let mut exprs = vec![lit(file_name.as_str()).alias(SOURCE_FILE), col(LINE)];
+    exprs.extend(columns.iter().map(|c| col(*c)));
+    exprs.extend([col(LAYOUT_ERROR), row_nr(index)]);
+    Ok(scan.records.select(exprs))
+}
+
+/// A file's name without its folder, as `source_file` shows it.
+fn file_name(file: &Path) -> String {
+    file.file_name()
         .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or(path);
-    let source_file = lit(file_name.as_str()).alias(SOURCE_FILE);
-    if !layout.quoted {
-        // Already split exactly, with nulls and layout errors.
-        let fields = scan_unquoted(file, columns, layout.separator, layout.has_header)?;
-        let mut exprs = vec![source_file, col(LINE)];
-        exprs.extend(columns.iter().map(|c| col(*c)));
-        exprs.extend([col(LAYOUT_ERROR), row_nr(index)]);
-        return Ok(fields.select(exprs));
-    }
-    let fields = scan_quoted(file, columns, layout)
-        .with_context(|| format!("cannot scan {}", file.display()))?;
-    let mut exprs = raw_columns(columns, source_file)?;
-    exprs.push(row_nr(index));
-    Ok(fields.select(exprs))
-}
-
-fn csv_reader(file: &Path, layout: TextLayout, schema: Schema) -> LazyCsvReader {
-    let first_data_line: IdxSize = if layout.has_header { 2 } else { 1 };
-    LazyCsvReader::new(PlRefPath::new(file.to_string_lossy().as_ref()))
-        .with_has_header(false)
-        .with_skip_rows(usize::from(layout.has_header))
-        .with_schema(Some(Arc::new(schema)))
-        .with_truncate_ragged_lines(true)
-        .with_encoding(CsvEncoding::LossyUtf8)
-        .with_raise_if_empty(false)
-        .with_row_index(Some(RowIndex {
-            name: LINE.into(),
-            offset: first_data_line,
-        }))
-}
-
-fn text_schema<'a>(names: impl IntoIterator<Item = &'a str>) -> Schema {
-    let mut schema = Schema::default();
-    for name in names {
-        schema.with_column(name.into(), DataType::String);
-    }
-    schema
-}
-
-/// The CSV parser with quoting: the declared columns plus `__extra_fields`.
-fn scan_quoted(file: &Path, columns: &[&str], layout: TextLayout) -> PolarsResult<LazyFrame> {
-    let schema = text_schema(columns.iter().copied().chain([EXTRA_FIELDS]));
-    let fields = csv_reader(file, layout, schema)
-        .with_separator(layout.separator)
-        .with_quote_char(Some(b'"'))
-        .with_missing_is_null(false)
-        .finish()?;
-    // Fields past the declared ones: present when the extra column is non-empty.
-    let extra = when(col(EXTRA_FIELDS).eq(lit("")))
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(col(EXTRA_FIELDS))
-        .alias(EXTRA_FIELDS);
-    let invalid_utf8 = any_horizontal(
-        columns
-            .iter()
-            .map(|c| col(*c).str().contains_literal(lit(REPLACEMENT_CHARACTER)))
-            .collect::<Vec<_>>(),
-    )?
-    .alias(INVALID_UTF8);
-    Ok(fields.with_columns([extra, invalid_utf8]))
-}
-
-/// The quoted reader's declared columns with `""` as null, plus the position and
-/// layout columns.
-fn raw_columns(columns: &[&str], source_file: Expr) -> PolarsResult<Vec<Expr>> {
-    let last = columns.last().copied().unwrap_or(EXTRA_FIELDS);
-    let wrong_count = col(EXTRA_FIELDS).is_not_null().or(col(last).is_null());
-    let invalid_utf8 = col(INVALID_UTF8).fill_null(lit(false));
-    let layout_error = when(wrong_count)
-        .then(lit(COLUMN_COUNT))
-        .when(invalid_utf8)
-        .then(lit(INVALID_UTF8_ERROR))
-        .otherwise(lit(NULL).cast(DataType::String));
-    let mut exprs = vec![source_file, col(LINE)];
-    exprs.extend(columns.iter().map(|c| {
-        when(col(*c).eq(lit("")))
-            .then(lit(NULL).cast(DataType::String))
-            .otherwise(col(*c))
-            .alias(*c)
-    }));
-    exprs.push(layout_error.alias(LAYOUT_ERROR));
-    Ok(exprs)
+        .unwrap_or_else(|| file.to_string_lossy().to_string())
 }
 
 fn check_readable(file: &Path) -> Result<()> {
@@ -213,70 +145,107 @@ fn check_readable(file: &Path) -> Result<()> {
 /// separator, as in the World Bank's files): `__unnamed_<position>`.
 pub const UNNAMED: &str = "__unnamed_";
 
-/// The column names of a file's header line (its first line), quotes removed where
-/// the layout is quoted; an empty field is named `__unnamed_<position>`. An error
-/// names the file.
-pub fn header_columns(file: &Path, layout: TextLayout) -> Result<Vec<String>> {
-    check_readable(file)?;
+/// The first lines of a file (a byte order mark removed, line ends dropped), decoded
+/// from `encoding` (lossily); at most `count`, fewer when the file is shorter.
+///
+/// # Errors
+/// When the file cannot be opened or read; the message names it.
+pub fn first_lines(
+    file: &Path,
+    count: usize,
+    encoding: Option<&'static Encoding>,
+) -> Result<Vec<String>> {
+    use std::io::{BufRead, BufReader};
     let handle =
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let mut first = Vec::new();
-    BufReader::new(handle)
-        .read_until(b'\n', &mut first)
-        .with_context(|| format!("cannot read the header of {}", file.display()))?;
-    let text = String::from_utf8_lossy(&first);
-    let line = text
-        .trim_start_matches('\u{FEFF}')
-        .trim_end_matches(['\n', '\r']);
-    Ok(
-        split_header(line, char::from(layout.separator), layout.quoted)
-            .into_iter()
-            .enumerate()
-            .map(|(position, name)| {
-                if name.is_empty() {
-                    format!("{UNNAMED}{position}")
-                } else {
-                    name
-                }
-            })
-            .collect(),
-    )
+    let mut reader = BufReader::new(handle);
+    let mut lines = Vec::with_capacity(count);
+    let mut bytes = Vec::new();
+    while lines.len() < count {
+        bytes.clear();
+        let read = reader
+            .read_until(b'\n', &mut bytes)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        if read == 0 {
+            break;
+        }
+        let mut line: &[u8] = &bytes;
+        if lines.is_empty() {
+            line = line.strip_prefix(BYTE_ORDER_MARK).unwrap_or(line);
+        }
+        while let Some(rest) = line.strip_suffix(b"\n").or_else(|| line.strip_suffix(b"\r")) {
+            line = rest;
+        }
+        lines.push(match encoding {
+            Some(encoding) => encoding.decode_without_bom_handling(line).0.into_owned(),
+            None => String::from_utf8_lossy(line).into_owned(),
+        });
+    }
+    Ok(lines)
 }
 
-/// The fields of a header line; with `quoted`, a field may be wrapped in `"` and hold
-/// the separator or a doubled `""`.
-fn split_header(line: &str, separator: char, quoted: bool) -> Vec<String> {
-    if !quoted {
-        return line.split(separator).map(str::to_string).collect();
-    }
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if in_quotes && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
+/// The column names of a file's header line (the line after its preamble), quotes
+/// removed; an empty field is named `__unnamed_<position>`.
+///
+/// # Errors
+/// When the file is missing, empty or unreadable, or ends before its header; the
+/// message names it.
+pub fn header_columns(file: &Path, layout: TextLayout) -> Result<Vec<String>> {
+    check_readable(file)?;
+    let header_line = layout.preamble_lines as usize + 1;
+    let lines = first_lines(file, header_line, layout.encoding)?;
+    let Some(line) = lines.get(header_line - 1) else {
+        bail!("{}: the file ends before its header line {header_line}", file.display());
+    };
+    Ok(split_record(line, layout.separator)
+        .into_iter()
+        .enumerate()
+        .map(|(position, name)| {
+            if name.is_empty() {
+                format!("{UNNAMED}{position}")
+            } else {
+                name
             }
-            '"' => in_quotes = !in_quotes,
-            c if c == separator && !in_quotes => fields.push(std::mem::take(&mut field)),
-            c => field.push(c),
+        })
+        .collect())
+}
+
+/// The fields of one line of delimited text, with RFC 4180 quoting (csv-core).
+pub fn split_record(line: &str, separator: u8) -> Vec<String> {
+    let mut reader = ReaderBuilder::new().delimiter(separator).build();
+    let mut input = line.as_bytes();
+    let mut fields = Vec::new();
+    let mut field = Vec::new();
+    let mut output = [0u8; 1024];
+    loop {
+        let (result, read, wrote) = reader.read_field(input, &mut output);
+        input = &input[read..];
+        field.extend_from_slice(&output[..wrote]);
+        match result {
+            ReadFieldResult::InputEmpty | ReadFieldResult::OutputFull => {}
+            ReadFieldResult::Field { record_end } => {
+                fields.push(String::from_utf8_lossy(&field).into_owned());
+                field.clear();
+                if record_end {
+                    break;
+                }
+            }
+            ReadFieldResult::End => break,
         }
     }
-    fields.push(field);
     fields
 }
 
-/// Checks that the first line names the declared columns, in order.
+/// Checks that the header line names the declared columns, in order.
 fn check_header(file: &Path, columns: &[&str], layout: TextLayout) -> Result<()> {
     let found = header_columns(file, layout)?;
     if found != columns {
         let separator = char::from(layout.separator).to_string();
         bail!(
-            "{}: line 1 is the header `{}`, expected `{}`. Consider checking that \
+            "{}: line {} is the header `{}`, expected `{}`. Consider checking that \
              the file is the right table in its original layout",
             file.display(),
+            layout.preamble_lines + 1,
             found.join(&separator),
             columns.join(&separator)
         );
@@ -287,14 +256,15 @@ fn check_header(file: &Path, columns: &[&str], layout: TextLayout) -> Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::{COLUMN_COUNT, INVALID_UTF8, ROW_NR};
     use crate::values::optional_texts;
-    use polars::prelude::DataFrame;
+    use polars::prelude::{DataFrame, IdxSize};
 
     fn scan_text(content: &[u8], columns: &[&str], layout: TextLayout) -> Result<DataFrame> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("table.txt");
         std::fs::write(&path, content)?;
-        Ok(scan_delimited(&[path], columns, layout)?.collect()?)
+        Ok(scan_delimited(&[path], columns, layout, &Notices::default())?.collect()?)
     }
 
     #[test]
@@ -403,6 +373,7 @@ mod tests {
             &["/nonexistent/programs.txt".into()],
             &["x"],
             TextLayout::PIPE_NO_HEADER,
+            &Notices::default(),
         )
         .err()
         .expect("a missing file is an error");
@@ -419,7 +390,13 @@ mod tests {
         let second = dir.path().join("t2.txt");
         std::fs::write(&first, "a\nb\n")?;
         std::fs::write(&second, "c\n")?;
-        let df = scan_delimited(&[first, second], &["x"], TextLayout::PIPE_NO_HEADER)?.collect()?;
+        let df = scan_delimited(
+            &[first, second],
+            &["x"],
+            TextLayout::PIPE_NO_HEADER,
+            &Notices::default(),
+        )?
+        .collect()?;
         let order: Vec<u64> = df.column(ROW_NR)?.u64()?.into_no_null_iter().collect();
         assert_eq!(
             order,
@@ -445,6 +422,113 @@ mod tests {
             header_columns(&path, TextLayout::CSV_WITH_HEADER)?,
             ["Country Name", "Say \"hi\", then", "1960", "__unnamed_3"]
         );
+        Ok(())
+    }
+
+    fn lines_of(df: &DataFrame) -> Result<Vec<IdxSize>> {
+        Ok(df.column(LINE)?.idx()?.into_no_null_iter().collect())
+    }
+
+    /// Issue 14, fault 3: a CSV with every field quoted (header bare) reads like the
+    /// same CSV unquoted, in every layout.
+    #[test]
+    fn every_field_quoted_reads_like_unquoted() -> Result<()> {
+        let quoted = b"id,dma,n\n\"a1\",\"Washington, DC\",\"7\"\n\"b2\",\"say \"\"hi\"\"\",\"\"\n";
+        let df = scan_text(quoted, &["id", "dma", "n"], TextLayout::CSV_WITH_HEADER)?;
+        assert_eq!(optional_texts(&df, "id")?, [Some("a1".into()), Some("b2".into())]);
+        assert_eq!(
+            optional_texts(&df, "dma")?,
+            [Some("Washington, DC".into()), Some("say \"hi\"".into())]
+        );
+        assert_eq!(optional_texts(&df, "n")?, [Some("7".into()), None]);
+        assert_eq!(optional_texts(&df, LAYOUT_ERROR)?, [None, None]);
+        let pipe = scan_text(b"\"a\"|\"b|c\"\nd|e\n", &["x", "y"], TextLayout::PIPE_NO_HEADER)?;
+        assert_eq!(optional_texts(&pipe, "y")?, [Some("b|c".into()), Some("e".into())]);
+        Ok(())
+    }
+
+    /// Issue 14, fault 5: a quoted line break, a blank line and trailing blank lines;
+    /// reported lines are physical lines.
+    #[test]
+    fn quoted_line_breaks_and_blank_lines_keep_physical_line_numbers() -> Result<()> {
+        let text = b"Invoice,Description,Quantity\r\n1,plain,1\r\n2,\"two\r\nlines\",2\r\n\r\n3,bad,x\r\n\"4\",ok,4\n\n\n";
+        let df = scan_text(text, &["Invoice", "Description", "Quantity"], TextLayout::CSV_WITH_HEADER)?;
+        assert_eq!(lines_of(&df)?, [2, 3, 6, 7], "no row for a blank line");
+        assert_eq!(
+            optional_texts(&df, "Description")?[1].as_deref(),
+            Some("two\r\nlines"),
+            "a quoted line break stays in its field"
+        );
+        assert_eq!(optional_texts(&df, "Quantity")?[2].as_deref(), Some("x"));
+        assert_eq!(optional_texts(&df, "Quantity")?[3].as_deref(), Some("4"), "no \\r kept");
+        assert_eq!(optional_texts(&df, LAYOUT_ERROR)?, [None, None, None, None]);
+        Ok(())
+    }
+
+    /// Quoted records are counted like unquoted ones: short and long records are
+    /// `layout|column_count` whether or not a field is quoted.
+    #[test]
+    fn quoted_records_have_exact_field_counts() -> Result<()> {
+        let text = b"a,b,c\n\"1\",2\n\"1\",2,3,4\n\"1\",2,\n";
+        let df = scan_text(text, &["a", "b", "c"], TextLayout::CSV_WITH_HEADER)?;
+        let count = Some(COLUMN_COUNT.to_string());
+        assert_eq!(optional_texts(&df, LAYOUT_ERROR)?, [count.clone(), count, None]);
+        assert_eq!(optional_texts(&df, "c")?, [None, Some("3".into()), None]);
+        Ok(())
+    }
+
+    /// Issue 14, fault 7: Latin-1 text is flagged and named in a notice without an
+    /// encoding, and read whole with one.
+    #[test]
+    fn legacy_encodings_are_named_or_decoded() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("online_retail.csv");
+        // CRÈME BRÛLÉE and £ in Latin-1.
+        std::fs::write(&path, b"d,p\nCR\xC8ME BR\xDBL\xC9E,\xA31\nplain,2\n")?;
+        let notices = Notices::default();
+        let df = scan_delimited(&[path.clone()], &["d", "p"], TextLayout::CSV_WITH_HEADER, &notices)?
+            .collect()?;
+        assert_eq!(
+            optional_texts(&df, LAYOUT_ERROR)?,
+            [Some(INVALID_UTF8.to_string()), None]
+        );
+        let said = notices.all();
+        assert_eq!(said.len(), 1);
+        assert!(
+            said[0].starts_with("online_retail.csv is not UTF-8 (first at line 2)")
+                && said[0].contains("--encoding"),
+            "{said:?}"
+        );
+        let latin1 = TextLayout::CSV_WITH_HEADER.with_encoding(Some(encoding_rs::WINDOWS_1252));
+        let notices = Notices::default();
+        let df = scan_delimited(&[path], &["d", "p"], latin1, &notices)?.collect()?;
+        assert_eq!(
+            optional_texts(&df, "d")?,
+            [Some("CRÈME BRÛLÉE".into()), Some("plain".into())]
+        );
+        assert_eq!(optional_texts(&df, "p")?[0].as_deref(), Some("£1"));
+        assert_eq!(optional_texts(&df, LAYOUT_ERROR)?, [None, None]);
+        assert!(notices.all().is_empty());
+        Ok(())
+    }
+
+    /// Lines before the header (the World Bank's `"Data Source",…`) are skipped and
+    /// counted.
+    #[test]
+    fn preamble_lines_come_before_the_header() -> Result<()> {
+        let text = b"\xEF\xBB\xBF\"Data Source\",\"WDI\",\n\n\"Last Updated Date\",\"2025-01-28\",\n\n\"a\",\"b\",\n\"1\",\"2\",\n";
+        let layout = TextLayout {
+            preamble_lines: 4,
+            ..TextLayout::CSV_WITH_HEADER
+        };
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("API_X_DS2_en_csv_v2_1.csv");
+        std::fs::write(&path, text)?;
+        assert_eq!(header_columns(&path, layout)?, ["a", "b", "__unnamed_2"]);
+        let df = scan_delimited(&[path], &["a", "b", "__unnamed_2"], layout, &Notices::default())?
+            .collect()?;
+        assert_eq!(lines_of(&df)?, [6]);
+        assert_eq!(optional_texts(&df, "b")?, [Some("2".into())]);
         Ok(())
     }
 }

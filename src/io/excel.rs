@@ -56,7 +56,8 @@ fn read_sheets(
             .worksheet_range(sheet)
             .with_context(|| format!("cannot read the sheet `{sheet}` of {}", path.display()))?;
         // The sheet's rows follow the previous sheet's in `row_nr`.
-        let row_nr_base = ((file_index as u64) << 40) | ((sheet_index as u64) << 32);
+        // A sheet counts as a file: the workbook's position, then the sheet's.
+        let row_nr_base = crate::schema::row_nr_value((file_index << 8) | sheet_index, 0);
         let frame = sheet_frame(path, sheet, &range, columns, row_nr_base)?;
         match all.as_mut() {
             Some(rows) => {

@@ -3,14 +3,18 @@
 //! `files` finds a table's raw files in file-name order and `daily` a date-partitioned
 //! table's files or folders; `delimited`, `ndjson`, `excel` and `raw` read delimited
 //! text, newline-delimited JSON, workbooks and Parquet into raw text columns with
-//! positions and layout errors (`unquoted` splits unquoted text for `delimited`);
+//! positions and layout errors (`chunked` splits delimited text for `delimited`);
+//! `reading` holds a run's reading options (encoding, date order) and notices, and
+//! `dates` decides the day/month order of ambiguous timestamp columns per file;
 //! `sink` streams lazy frames to Parquet and writes output tables (Parquet + CSV)
 //! atomically with a `_SUCCESS` manifest; `database` loads tables into SQLite or
 //! MySQL/MariaDB; `export` writes query results as CSV, JSON or Parquet; `paths` names
 //! a domain's folders and files. Only this module and the binaries touch the file
 //! system.
 
+pub mod chunked;
 pub mod daily;
+pub mod dates;
 pub mod database;
 pub mod delimited;
 pub mod excel;
@@ -19,18 +23,22 @@ pub mod files;
 pub mod ndjson;
 pub mod paths;
 pub mod raw;
+pub mod reading;
 pub mod sink;
-pub mod unquoted;
 
 pub use daily::{daily_entries, DateRange, Day};
 pub use database::{load_tables, DatabaseSink};
-pub use delimited::{header_columns, scan_delimited, scan_one, TextLayout, UNNAMED};
+pub use dates::resolve_day_month;
+pub use delimited::{
+    first_lines, header_columns, scan_delimited, scan_one, split_record, TextLayout, UNNAMED,
+};
 pub use excel::{read_all_sheets, read_first_sheet};
 pub use export::{write_result, ResultFormat};
 pub use files::find_table_files;
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
 pub use raw::{scan_parquet_as_text, RawTable};
+pub use reading::{encoding_for_label, Notices, Reading};
 pub use sink::{
     bucket_dir, collect_streaming, count_rows, scan_parquet, sink_parquet_all,
     sink_parquet_and_collect, stable_buckets, validate_to_parquet,

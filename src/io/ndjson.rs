@@ -11,7 +11,9 @@
 //! - `layout|invalid_json`: the line is not a JSON value (its fields are null);
 //! - `layout|invalid_utf8`: the line holds bytes that are not UTF-8.
 //!
-//! Blank lines are not records and are skipped (line numbers still count them).
+//! A UTF-8 byte order mark before the first line is skipped, `\r\n` line ends are
+//! accepted, and blank lines are not records and are skipped (line numbers still
+//! count them).
 //! Lines are parsed on every core; memory holds one batch at a time.
 
 use std::fs::File;
@@ -28,7 +30,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
 
-use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
+use super::chunked::BYTE_ORDER_MARK;
+use crate::schema::{
+    row_nr_value, INVALID_JSON, INVALID_UTF8, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE,
+};
 
 /// A field to extract: the column it becomes and its JSON pointer.
 #[derive(Clone, Copy, Debug)]
@@ -93,6 +98,10 @@ impl NdjsonReader {
                 break;
             }
             line_no += 1;
+            let mut start = start;
+            if line_no == 1 && batch.bytes[start..].starts_with(BYTE_ORDER_MARK) {
+                start += BYTE_ORDER_MARK.len();
+            }
             let mut end = batch.bytes.len();
             while end > start && matches!(batch.bytes[end - 1], b'\n' | b'\r') {
                 end -= 1;
@@ -132,7 +141,7 @@ impl NdjsonReader {
         let row_nrs: Vec<u64> = batch
             .lines
             .iter()
-            .map(|l| ((index as u64) << 32) + l.2 as u64)
+            .map(|l| row_nr_value(index, u64::from(l.2)))
             .collect();
         let mut columns: Vec<Column> = vec![
             Column::new_scalar(SOURCE_FILE.into(), Scalar::from(PlSmallStr::from(name)), n),
@@ -181,8 +190,8 @@ impl NdjsonReader {
             let line = &bytes[start..end];
             found.iter_mut().for_each(|v| *v = None);
             let outcome = match std::str::from_utf8(line) {
-                Err(_) => Err("layout|invalid_utf8"),
-                Ok(text) => extract(text, &tree, &mut found).map_err(|_| "layout|invalid_json"),
+                Err(_) => Err(INVALID_UTF8),
+                Ok(text) => extract(text, &tree, &mut found).map_err(|_| INVALID_JSON),
             };
             if let Err(reason) = outcome {
                 found.iter_mut().for_each(|v| *v = None);
@@ -479,6 +488,44 @@ mod tests {
         assert_eq!(texts(SOURCE_FILE)?, ["20220601.json"; 5]);
         let lines: Vec<_> = all.column(LINE)?.idx()?.into_no_null_iter().collect();
         assert_eq!(lines, [1, 3, 4, 5, 6], "line numbers count the blank line");
+        Ok(())
+    }
+
+    /// Issue 14, fault 4: a byte order mark and CRLF line ends give the same rows as
+    /// the plain file.
+    #[test]
+    fn a_byte_order_mark_and_crlf_change_nothing() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let plain = b"{\"_source\":{\"name\":\"a\",\"n\":1}}\n{\"_source\":{\"name\":\"b\",\"n\":2}}\n";
+        let mut marked = b"\xEF\xBB\xBF".to_vec();
+        for byte in plain {
+            if *byte == b'\n' {
+                marked.push(b'\r');
+            }
+            marked.push(*byte);
+        }
+        let mut frames = Vec::new();
+        for (name, bytes) in [("plain.json", plain.to_vec()), ("marked.json", marked)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes)?;
+            let files = [NdjsonFile {
+                path,
+                constants: vec!["20220601".into()],
+            }];
+            let mut all = Vec::new();
+            reader(10).read(&files, |df| {
+                all.push(df.drop(SOURCE_FILE)?);
+                Ok(())
+            })?;
+            frames.push(all);
+        }
+        assert_eq!(frames[0], frames[1]);
+        let texts = crate::values::texts(&frames[1][0], "name", "<null>")?;
+        assert_eq!(texts, ["a", "b"]);
+        assert_eq!(
+            crate::values::texts(&frames[1][0], LAYOUT_ERROR, "<null>")?,
+            ["<null>", "<null>"]
+        );
         Ok(())
     }
 

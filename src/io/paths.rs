@@ -1,8 +1,10 @@
 //! The folders of a domain's run and the files in them, named once: raw input under
 //! `raw/<domain>`, validated tables and quarantines under `interim/<domain>`, output
-//! tables under `processed/<domain>`.
+//! tables under `processed/<domain>`; and how the raw files are read ([`Reading`]).
 
 use std::path::{Path, PathBuf};
+
+use super::reading::Reading;
 
 /// Where a domain's run reads and writes.
 #[derive(Clone, Debug)]
@@ -13,6 +15,8 @@ pub struct DomainPaths {
     pub interim: PathBuf,
     /// Output tables (`data/processed/<domain>`).
     pub processed: PathBuf,
+    /// How the raw text is read (encoding, date order) and the readers' notices.
+    pub reading: Reading,
 }
 
 impl DomainPaths {
@@ -22,6 +26,7 @@ impl DomainPaths {
             raw: data_root.join("raw").join(domain),
             interim: data_root.join("interim").join(domain),
             processed: data_root.join("processed").join(domain),
+            reading: Reading::default(),
         }
     }
 
@@ -32,6 +37,7 @@ impl DomainPaths {
             raw: root.join("raw"),
             interim: root.join("interim"),
             processed: root.join("processed"),
+            reading: Reading::default(),
         }
     }
 

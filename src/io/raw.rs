@@ -7,6 +7,7 @@ use polars::prelude::{col, concat, lit, DataType, LazyFrame, UnionArgs, NULL};
 
 use super::delimited::{scan_delimited, TextLayout};
 use super::files::find_table_files;
+use super::reading::Reading;
 use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
 /// A raw input table: its schema, its file-name pattern and its text layout.
@@ -24,11 +25,19 @@ pub struct RawTable {
 impl RawTable {
     /// Scans the table's files in `dir` as raw text columns ready for
     /// [`crate::schema::validate`]. Text files win when both layouts are present.
-    pub fn scan(&self, dir: &Path) -> Result<LazyFrame> {
+    /// Text is decoded as `reading` says; notices go to `reading.notices`.
+    ///
+    /// # Errors
+    /// When no file matches, or one cannot be read (see
+    /// [`super::delimited::scan_delimited`]); the message names the table.
+    pub fn scan(&self, dir: &Path, reading: &Reading) -> Result<LazyFrame> {
         let columns = self.schema.column_names();
+        let layout = self.layout.with_encoding(reading.encoding);
         self.files(dir)
             .and_then(|files| match files {
-                TableFiles::Text(files) => scan_delimited(&files, &columns, self.layout),
+                TableFiles::Text(files) => {
+                    scan_delimited(&files, &columns, layout, &reading.notices)
+                }
                 TableFiles::Parquet(files) => scan_parquet_as_text(&files, dir, &columns),
             })
             .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))
@@ -80,7 +89,7 @@ pub fn scan_parquet_as_text(files: &[PathBuf], root: &Path, columns: &[&str]) ->
         let mut exprs = vec![lit(name).alias(SOURCE_FILE), col(LINE)];
         exprs.extend(columns.iter().map(|c| col(*c).cast(DataType::String)));
         exprs.push(lit(NULL).cast(DataType::String).alias(LAYOUT_ERROR));
-        exprs.push(super::delimited::row_nr(index));
+        exprs.push(crate::schema::row_nr(index));
         let scan = super::sink::scan_parquet(file)?
             .with_row_index(LINE, Some(1))
             .select(exprs);

@@ -33,6 +33,7 @@ use polars::prelude::{df, IntoColumn, IntoSeries, ListChunked, NamedFrom, Parque
 use rust_xlsxwriter::Workbook;
 
 use crate::synth::{GenSummary, Synth, WeightedIndex};
+use crate::schema::INVALID_JSON;
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -226,7 +227,7 @@ fn write_content_line(
         summary.fault("content", "TotalDuration|dtype");
     } else if fault < 0.007 {
         malformed = true;
-        summary.fault("content", "layout|invalid_json");
+        summary.fault("content", INVALID_JSON);
     }
     let id = synth.hex(20);
     let line = format!(

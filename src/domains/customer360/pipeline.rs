@@ -150,7 +150,7 @@ pub fn run(
     let link_table = tables::contract_users();
     let has_link = paths.raw.join(tables::LINK_CSV).is_file();
     if has_link {
-        let link_raw = link_table.scan(&paths.raw)?;
+        let link_raw = link_table.scan(&paths.raw, &paths.reading)?;
         counts.push(validate_small(paths, link_raw, &link_table, &[])?);
     } else {
         notices.push(format!(
@@ -227,7 +227,10 @@ pub fn run(
         period_days,
         quartiles,
         trend_months,
-        notices,
+        notices: notices
+            .into_iter()
+            .chain(paths.reading.notices.all())
+            .collect(),
     };
     write_outputs(&paths.processed, &outputs)?;
     progress.done("C13 write files", None);
@@ -433,7 +436,7 @@ fn mapping_frame(paths: &DomainPaths) -> Result<LazyFrame> {
     if workbook.is_file() {
         Ok(read_first_sheet(&workbook, &table.schema.column_names())?.lazy())
     } else {
-        table.scan(&paths.raw)
+        table.scan(&paths.raw, &paths.reading)
     }
 }
 

@@ -18,8 +18,8 @@ use polars::prelude::{col, df, DataFrame, IntoLazy, LazyFrame};
 use super::rules;
 use super::tables::{self, LineSource, LINES};
 use crate::io::{
-    collect_streaming, scan_parquet, sink_parquet_all, validate_to_parquet, write_tables,
-    DomainPaths,
+    collect_streaming, resolve_day_month, scan_parquet, sink_parquet_all, validate_to_parquet,
+    write_tables, DomainPaths,
 };
 use crate::progress::{release_free_memory, Progress};
 use crate::schema::{quarantine_summary, table_counts, TableCount};
@@ -68,7 +68,7 @@ impl RetailOutputs {
 /// Runs the whole retail pipeline and writes its interim and output tables.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs> {
     let source = LineSource::find(&paths.raw)?;
-    let notices: Vec<String> = LineSource::ignored_workbooks(&paths.raw, &source)
+    let mut notices: Vec<String> = LineSource::ignored_workbooks(&paths.raw, &source)
         .iter()
         .map(|file| {
             format!(
@@ -78,9 +78,11 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs
         })
         .collect();
     let table = tables::lines();
+    let raw = source.scan(&paths.reading)?;
+    let schema = resolve_day_month(&raw, &table.schema, &paths.reading)?;
     let count = validate_to_parquet(
-        source.scan()?,
-        &table.schema,
+        raw,
+        &schema,
         &[],
         &paths.valid(LINES),
         &paths.quarantine(LINES),
@@ -90,6 +92,7 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs
     aggregate_invoice_months(paths, count.rows_valid)?;
     progress.done("aggregate invoice months", Some(count.rows_valid));
 
+    notices.extend(paths.reading.notices.all());
     let outputs = apply_rules(paths, count, notices)?;
     progress.done("rules R2-R8", Some(outputs.rfm.height() as u64));
     write_tables(&paths.processed, &outputs.tables())?;

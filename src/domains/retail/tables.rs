@@ -9,14 +9,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::{concat, IntoLazy, LazyFrame, UnionArgs};
 
-use crate::io::{find_table_files, read_all_sheets, RawTable, TextLayout};
-use crate::schema::{Column, ColumnType, TableSchema};
+use crate::io::{find_table_files, read_all_sheets, RawTable, Reading, TextLayout};
+use crate::schema::{Column, ColumnType, DateOrder, TableSchema};
 
 /// The raw table's name, in quarantines and the summary.
 pub const LINES: &str = "online_retail";
 /// File names start with this.
 pub const PREFIX: &str = "online_retail";
-/// The two timestamp layouts of `InvoiceDate`, tried in this order.
+/// The two timestamp layouts of `InvoiceDate`, tried in this order. The second is
+/// month-first as the spec writes it (`M/d/yyyy H:mm`); a file written day-first by
+/// a UK-locale spreadsheet is recognised from its values (see
+/// [`crate::io::dates`]).
 pub const TIMESTAMP_FORMATS: &[&str] = &["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"];
 
 /// The invoice lines (R1). A bad timestamp or a non-numeric quantity or price is
@@ -31,7 +34,9 @@ pub fn lines() -> RawTable {
                 Column::text("StockCode"),
                 Column::text("Description"),
                 Column::new("Quantity", ColumnType::Int).required(),
-                Column::new("InvoiceDate", ColumnType::Datetime(TIMESTAMP_FORMATS)).required(),
+                Column::new("InvoiceDate", ColumnType::Datetime(TIMESTAMP_FORMATS))
+                    .required()
+                    .day_month(DateOrder::Mdy),
                 Column::new("Price", ColumnType::Float).required(),
                 Column::new("Customer ID", ColumnType::Float).regex(r"^\s*\d+(\.0*)?\s*$"),
                 Column::text("Country"),
@@ -80,12 +85,20 @@ impl LineSource {
 
     /// The raw lines as text columns with their positions, ready for validation.
     /// Workbooks are read into memory (calamine reads a sheet whole); CSV is scanned.
-    pub fn scan(&self) -> Result<LazyFrame> {
+    ///
+    /// # Errors
+    /// When a file cannot be read; the message names it.
+    pub fn scan(&self, reading: &Reading) -> Result<LazyFrame> {
         let table = lines();
         let columns = table.schema.column_names();
         match self {
-            LineSource::Csv(files) => crate::io::scan_delimited(files, &columns, table.layout)
-                .context("cannot read the invoice lines"),
+            LineSource::Csv(files) => crate::io::scan_delimited(
+                files,
+                &columns,
+                table.layout.with_encoding(reading.encoding),
+                &reading.notices,
+            )
+            .context("cannot read the invoice lines"),
             LineSource::Workbooks(files) => {
                 let mut parts = Vec::with_capacity(files.len());
                 for (index, file) in files.iter().enumerate() {

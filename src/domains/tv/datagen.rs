@@ -40,6 +40,7 @@ use anyhow::{Context, Result};
 
 use super::tables::DEMOGRAPHIC_COLUMNS;
 use crate::synth::{GenSummary, Synth, WeightedIndex};
+use crate::schema::{COLUMN_COUNT, INVALID_UTF8};
 
 /// How much data to generate.
 #[derive(Clone, Debug)]
@@ -244,13 +245,13 @@ fn write_programs(
             rows += 1;
         } else if roll < 0.008 {
             writeln!(file, "{code}|{title}|{genre}|20151201")?;
-            summary.fault("programs", "layout|column_count");
+            summary.fault("programs", COLUMN_COUNT);
             rows += 1;
         } else if roll < 0.010 {
             file.write_all(format!("{code}|").as_bytes())?;
             file.write_all(b"Caf\xe9 Bonjour")?;
             writeln!(file, "|{genre}|20151202|090000|{duration}")?;
-            summary.fault("programs", "layout|invalid_utf8");
+            summary.fault("programs", INVALID_UTF8);
             rows += 1;
         }
         codes.push(code);
@@ -298,7 +299,7 @@ fn write_demographics(
         match fault {
             Some("income|one_of") => fields[20] = "Z".into(),
             Some("net_worth|dtype") => fields[19] = "n/a".into(),
-            Some("layout|column_count") => {
+            Some(COLUMN_COUNT) => {
                 fields.pop();
             }
             _ => {}
@@ -321,7 +322,7 @@ fn write_demographics(
         } else if roll < 0.006 {
             Some("net_worth|dtype")
         } else if roll < 0.009 {
-            Some("layout|column_count")
+            Some(COLUMN_COUNT)
         } else {
             None
         };
@@ -448,7 +449,7 @@ fn write_reference(
                 csv_field(DMAS[dma]),
                 household_id(id)
             )?;
-            summary.fault("reference", "layout|column_count");
+            summary.fault("reference", COLUMN_COUNT);
             rows += 1;
         }
     }
@@ -513,7 +514,7 @@ fn write_viewing(
                 r if r < 0.005 => Some("event_date|dtype"),
                 r if r < 0.0052 => Some("event_time|dtype"),
                 r if r < 0.0054 => Some("prog_code|required"),
-                r if r < 0.0056 => Some("layout|column_count"),
+                r if r < 0.0056 => Some(COLUMN_COUNT),
                 _ => None,
             };
             use std::fmt::Write as _;

@@ -261,7 +261,7 @@ fn validate_sink_and_aggregate(
 ) -> Result<(TableCount, Vec<DataFrame>)> {
     let name = table.schema.name;
     let (count, aggregated) = validate_to_parquet_and_aggregate(
-        table.scan(&paths.raw)?,
+        table.scan(&paths.raw, &paths.reading)?,
         &table.schema,
         lookups,
         &paths.valid(name),

@@ -120,7 +120,7 @@ pub fn viewing() -> RawTable {
         ),
         prefix: "viewing",
         suffix: ".csv",
-        layout: TextLayout::PLAIN_CSV_WITH_HEADER,
+        layout: TextLayout::CSV_WITH_HEADER,
         parquet_allowed: false,
     }
 }

@@ -91,7 +91,7 @@ pub fn run(
             )
         })
         .collect();
-    let raw = source.scan()?;
+    let raw = source.scan(&paths.reading)?;
     let empty = col(VALUE).is_null().and(col(LAYOUT_ERROR).is_null());
     // Counted as a sum of flags: `len()` over the unpivoted union fails in Polars
     // 0.55 ("casting from UInt32 to UInt128 not supported").
@@ -122,6 +122,7 @@ pub fn run(
             indicator.to_string()
         }
     };
+    notices.extend(paths.reading.notices.all());
     let outputs = WdiOutputs {
         country_series: collect_streaming(
             rules::country_series(wdi.clone(), country, indicator),

@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use polars::prelude::{col, concat, LazyFrame, UnionArgs};
 
-use crate::io::{find_table_files, header_columns, scan_delimited, scan_one, TextLayout};
+use crate::io::{
+    find_table_files, header_columns, scan_delimited, scan_one, Reading, TextLayout,
+};
 use crate::schema::{Column, ColumnType, TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 use crate::transforms::unpivot;
 
@@ -95,18 +97,22 @@ impl WdiSource {
     }
 
     /// The long layout as raw text columns with their positions, empty values
-    /// included, ready for W1.
-    pub fn scan(&self) -> Result<LazyFrame> {
+    /// included, ready for W1; text decoded as `reading` says.
+    ///
+    /// # Errors
+    /// When a file cannot be read or its header is not the layout's.
+    pub fn scan(&self, reading: &Reading) -> Result<LazyFrame> {
+        let layout = TextLayout::CSV_WITH_HEADER.with_encoding(reading.encoding);
         match self {
             WdiSource::Long(files) => {
                 let columns = long_schema().column_names();
-                scan_delimited(files, &columns, TextLayout::CSV_WITH_HEADER)
+                scan_delimited(files, &columns, layout, &reading.notices)
                     .context("cannot read the long indicator table")
             }
             WdiSource::Wide(files) => {
                 let mut parts = Vec::with_capacity(files.len());
                 for (index, file) in files.iter().enumerate() {
-                    parts.push(scan_wide(file, index)?);
+                    parts.push(scan_wide(file, index, layout, reading)?);
                 }
                 let union = UnionArgs {
                     parallel: false,
@@ -119,8 +125,7 @@ impl WdiSource {
 }
 
 /// One wide file, unpivoted to the long layout's raw text columns.
-fn scan_wide(file: &Path, index: usize) -> Result<LazyFrame> {
-    let layout = TextLayout::CSV_WITH_HEADER;
+fn scan_wide(file: &Path, index: usize, layout: TextLayout, reading: &Reading) -> Result<LazyFrame> {
     let header = header_columns(file, layout)?;
     let keys: Vec<&str> = WIDE_KEYS.iter().map(|(wide, _)| *wide).collect();
     if header.len() < keys.len() || header[..keys.len()] != keys {
@@ -148,7 +153,7 @@ fn scan_wide(file: &Path, index: usize) -> Result<LazyFrame> {
         );
     }
     let columns: Vec<&str> = header.iter().map(String::as_str).collect();
-    let wide = scan_one(file, index, &columns, layout)
+    let wide = scan_one(file, index, &columns, layout, &reading.notices)
         .with_context(|| format!("cannot read the wide indicator table {}", file.display()))?;
     let mut index_columns = vec![SOURCE_FILE, LINE, ROW_NR, LAYOUT_ERROR];
     index_columns.extend(keys.iter().copied());

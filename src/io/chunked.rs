@@ -1,0 +1,799 @@
+//! Reading delimited text (CSV with or without a header, pipe files) as real exports
+//! write it, in chunks, through Polars' streaming engine.
+//!
+//! 1. A first sequential pass over the file ([`plan_chunks`]) cuts it into chunks of
+//!    about [`CHUNK_BYTES`] of whole records, each with the physical line it starts
+//!    on. Where a stretch of the file holds no quote character every newline ends a
+//!    record and the cut is a `memchr`; elsewhere csv-core follows the quoting, so a
+//!    quoted line break never splits a record. The same pass notes the first line
+//!    that is not UTF-8, for the run's notices.
+//! 2. The chunk descriptions are the source of a lazy frame, and a streamable map
+//!    reads and splits one chunk per morsel ([`split_chunk`]), so every core parses
+//!    chunks while the rest of the query consumes them, and memory holds a few chunks
+//!    at a time whatever the file's size.
+//!
+//! What a file may look like: a UTF-8 byte order mark (skipped); `\n` or `\r\n` line
+//! ends; RFC 4180 quoting (a field wrapped in `"` may hold the separator, line breaks
+//! and doubled `""`), parsed by csv-core in the chunks that hold a quote character
+//! while the others are split on the separator directly; blank lines (skipped);
+//! preamble lines before the header ([`TextLayout::preamble_lines`]); a last line
+//! without newline; a legacy encoding, when the caller names it
+//! ([`TextLayout::encoding`]), decoded per chunk.
+//!
+//! Each record yields the declared columns (empty fields as null), its `line` (the
+//! physical line it starts on, 1-based, with preamble, header, blank lines and quoted
+//! line breaks counted) and `__layout_error`: [`COLUMN_COUNT`] when it has more or
+//! fewer fields than declared, else [`INVALID_UTF8`] when it holds bytes that are not
+//! UTF-8 (its fields are then read lossily, with U+FFFD in place of those bytes), or
+//! [`INVALID_ENCODING`] when it does not decode in the named encoding.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use csv_core::{ReadRecordResult, Reader as CsvReader, ReaderBuilder, Terminator};
+use memchr::{memchr, memchr_iter, memrchr};
+use polars::prelude::{
+    concat, df, Column as PlColumn, DataFrame, DataType, IdxCa, IdxSize, IntoColumn, IntoLazy,
+    LazyFrame, OptFlags, PolarsError, PolarsResult, Schema, SchemaRef, StringChunkedBuilder,
+    UnionArgs, IDX_DTYPE,
+};
+
+use super::delimited::TextLayout;
+use crate::schema::{LAYOUT_ERROR, LINE};
+
+pub use crate::schema::{COLUMN_COUNT, INVALID_ENCODING, INVALID_UTF8};
+
+/// The bytes a chunk holds before it is cut at the next record boundary: enough that
+/// the per-morsel overhead vanishes, small enough that a few chunks in flight per
+/// core stay a few tens of MB.
+pub const CHUNK_BYTES: u64 = 4 << 20;
+
+/// Names of the chunk description columns, the map's input.
+const CHUNK_START: &str = "__chunk_start";
+const CHUNK_END: &str = "__chunk_end";
+const CHUNK_FIRST_LINE: &str = "__chunk_first_line";
+
+/// The byte order mark some tools write at the start of UTF-8 text.
+pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
+/// A run of whole records of a file: bytes `start..end`, the first on line
+/// `first_line` (1-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    pub start: u64,
+    pub end: u64,
+    pub first_line: u64,
+}
+
+/// What the first pass over a file found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChunkPlan {
+    /// The data records' chunks, in file order.
+    pub chunks: Vec<Chunk>,
+    /// The first line holding bytes that are not UTF-8; `None` when the whole file is
+    /// UTF-8, or when an encoding was named (then nothing is checked here).
+    pub first_invalid_utf8_line: Option<u64>,
+}
+
+/// The csv-core reader every pass uses: the layout's separator, `"` quoting with
+/// doubled quotes, records ended by `\n` (a `\r` before it is dropped from the last
+/// field).
+fn csv_reader(separator: u8) -> CsvReader {
+    ReaderBuilder::new()
+        .delimiter(separator)
+        .terminator(Terminator::Any(b'\n'))
+        .build()
+}
+
+/// Cuts `file` into chunks of about `chunk_bytes` of whole records each, after its
+/// byte order mark, preamble lines and header (see [`TextLayout`]). One sequential
+/// read.
+///
+/// # Errors
+/// When the file cannot be opened or read; the message names it.
+pub fn plan_chunks(file: &Path, layout: &TextLayout, chunk_bytes: u64) -> Result<ChunkPlan> {
+    let mut reader = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut planner = Planner::new(layout, chunk_bytes);
+    let mut offset = 0u64;
+    loop {
+        let read = match reader.read(&mut buffer) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            read => read.with_context(|| format!("cannot read {}", file.display()))?,
+        };
+        if read == 0 {
+            break;
+        }
+        planner.feed(&buffer[..read], offset);
+        offset += read as u64;
+    }
+    Ok(planner.finish(offset))
+}
+
+/// The state of [`plan_chunks`]'s pass.
+struct Planner {
+    chunk_bytes: u64,
+    chunks: Vec<Chunk>,
+    /// Preamble and header lines still to skip before the first chunk starts.
+    lines_to_skip: u64,
+    /// Where the current chunk starts, once the skipped lines are behind.
+    start: Option<u64>,
+    first_line: u64,
+    /// The line of the next byte to read (1 + newlines read so far).
+    line: u64,
+    csv: CsvReader,
+    /// Whether csv-core is inside a record (possibly in a quoted field).
+    mid_record: bool,
+    sink: Vec<u8>,
+    ends: Vec<usize>,
+    utf8: Option<Utf8Scan>,
+}
+
+impl Planner {
+    fn new(layout: &TextLayout, chunk_bytes: u64) -> Self {
+        Planner {
+            chunk_bytes,
+            chunks: Vec::new(),
+            lines_to_skip: layout.preamble_lines + u64::from(layout.has_header),
+            start: None,
+            first_line: 1,
+            line: 1,
+            csv: csv_reader(layout.separator),
+            mid_record: false,
+            sink: vec![0; 1 << 16],
+            ends: vec![0; 1 << 10],
+            utf8: layout.encoding.is_none().then(Utf8Scan::default),
+        }
+    }
+
+    fn feed(&mut self, buffer: &[u8], offset: u64) {
+        if let Some(utf8) = &mut self.utf8 {
+            utf8.feed(buffer, self.line);
+        }
+        let mut pos = 0;
+        if offset == 0 && buffer.starts_with(BYTE_ORDER_MARK) {
+            pos = BYTE_ORDER_MARK.len();
+        }
+        while self.lines_to_skip > 0 && pos < buffer.len() {
+            match memchr(b'\n', &buffer[pos..]) {
+                Some(at) => {
+                    pos += at + 1;
+                    self.line += 1;
+                    self.lines_to_skip -= 1;
+                }
+                None => pos = buffer.len(),
+            }
+        }
+        if self.lines_to_skip > 0 {
+            return;
+        }
+        if self.start.is_none() {
+            self.start = Some(offset + pos as u64);
+            self.first_line = self.line;
+        }
+        while pos < buffer.len() {
+            let rest = &buffer[pos..];
+            if !self.mid_record && memchr(b'"', rest).is_none() {
+                // No quote ahead: every newline ends a record.
+                if let Some(last) = memrchr(b'\n', rest) {
+                    for newline in memchr_iter(b'\n', &rest[..=last]) {
+                        self.line += 1;
+                        self.boundary(offset + (pos + newline + 1) as u64);
+                    }
+                    pos += last + 1;
+                    continue;
+                }
+            }
+            let (result, read, _, _) = self.csv.read_record(rest, &mut self.sink, &mut self.ends);
+            let consumed = &rest[..read];
+            self.line += memchr_iter(b'\n', consumed).count() as u64;
+            pos += read;
+            match result {
+                ReadRecordResult::Record => {
+                    self.mid_record = false;
+                    if consumed.last() == Some(&b'\n') {
+                        self.boundary(offset + pos as u64);
+                    }
+                }
+                ReadRecordResult::End => break,
+                // Input used up, or fields longer than the scratch space: the record
+                // goes on (what csv-core writes here is not needed).
+                _ => self.mid_record = true,
+            }
+        }
+    }
+
+    /// A record ends just before `after`: the current chunk ends there when full.
+    fn boundary(&mut self, after: u64) {
+        if let Some(from) = self.start {
+            if after - from >= self.chunk_bytes {
+                self.chunks.push(Chunk {
+                    start: from,
+                    end: after,
+                    first_line: self.first_line,
+                });
+                self.start = Some(after);
+                self.first_line = self.line;
+            }
+        }
+    }
+
+    fn finish(mut self, size: u64) -> ChunkPlan {
+        if let Some(from) = self.start.filter(|&from| from < size) {
+            self.chunks.push(Chunk {
+                start: from,
+                end: size,
+                first_line: self.first_line,
+            });
+        }
+        ChunkPlan {
+            chunks: self.chunks,
+            first_invalid_utf8_line: self.utf8.and_then(Utf8Scan::finish),
+        }
+    }
+}
+
+/// Finds the first line that is not UTF-8, checking whole lines so that a character
+/// cut by a buffer boundary is checked whole.
+#[derive(Default)]
+struct Utf8Scan {
+    /// The start of a line whose end is in a later buffer.
+    pending: Vec<u8>,
+    pending_line: u64,
+    first_bad: Option<u64>,
+}
+
+impl Utf8Scan {
+    /// Checks `buffer`, whose first byte is on line `line`.
+    fn feed(&mut self, buffer: &[u8], line: u64) {
+        if self.first_bad.is_some() {
+            return;
+        }
+        if self.pending.is_empty() {
+            self.pending_line = line;
+        }
+        let (Some(first), Some(last)) = (memchr(b'\n', buffer), memrchr(b'\n', buffer)) else {
+            self.pending.extend_from_slice(buffer);
+            return;
+        };
+        self.pending.extend_from_slice(&buffer[..=first]);
+        let pending = std::mem::take(&mut self.pending);
+        self.check(&pending, self.pending_line);
+        self.check(&buffer[first + 1..=last], line + 1);
+        let after = line + memchr_iter(b'\n', &buffer[..=last]).count() as u64;
+        self.pending.extend_from_slice(&buffer[last + 1..]);
+        self.pending_line = after;
+    }
+
+    fn check(&mut self, bytes: &[u8], line: u64) {
+        if self.first_bad.is_some() {
+            return;
+        }
+        if let Err(error) = std::str::from_utf8(bytes) {
+            let before = &bytes[..error.valid_up_to()];
+            self.first_bad = Some(line + memchr_iter(b'\n', before).count() as u64);
+        }
+    }
+
+    fn finish(mut self) -> Option<u64> {
+        let pending = std::mem::take(&mut self.pending);
+        self.check(&pending, self.pending_line);
+        self.first_bad
+    }
+}
+
+/// The schema of what [`split_chunk`] returns for `columns`.
+pub fn split_schema(columns: &[&str]) -> Schema {
+    let mut schema = Schema::default();
+    for name in columns {
+        schema.with_column((*name).into(), DataType::String);
+    }
+    schema.with_column(LINE.into(), IDX_DTYPE);
+    schema.with_column(LAYOUT_ERROR.into(), DataType::String);
+    schema
+}
+
+/// Builds the columns of one chunk's records.
+struct Records {
+    fields: Vec<StringChunkedBuilder>,
+    lines: Vec<IdxSize>,
+    errors: StringChunkedBuilder,
+}
+
+impl Records {
+    fn new(columns: &[&str], bytes: usize) -> Self {
+        let rows_estimate = bytes / 32 + 1;
+        Records {
+            fields: columns
+                .iter()
+                .map(|name| StringChunkedBuilder::new((*name).into(), rows_estimate))
+                .collect(),
+            lines: Vec::with_capacity(rows_estimate),
+            errors: StringChunkedBuilder::new(LAYOUT_ERROR.into(), rows_estimate),
+        }
+    }
+
+    fn push_line(&mut self, line: u64, error: Option<&str>) -> PolarsResult<()> {
+        self.lines.push(IdxSize::try_from(line).map_err(|_| {
+            PolarsError::ComputeError(format!("line {line} is past the largest line index").into())
+        })?);
+        self.errors.append_option(error);
+        Ok(())
+    }
+
+    fn finish(self) -> PolarsResult<DataFrame> {
+        let mut output: Vec<PlColumn> = self
+            .fields
+            .into_iter()
+            .map(|builder| builder.finish().into_column())
+            .collect();
+        output.push(IdxCa::from_vec(LINE.into(), self.lines).into_column());
+        output.push(self.errors.finish().into_column());
+        DataFrame::new_infer_height(output)
+    }
+}
+
+/// Splits whole records of text (starting on line `first_line`) into the declared
+/// `columns`, `line` and `__layout_error`, as described in the module docs; `bytes`
+/// are decoded from `layout.encoding` first when one is named.
+///
+/// # Errors
+/// Only when a line number does not fit Polars' row index type.
+pub fn split_chunk(
+    bytes: &[u8],
+    first_line: u64,
+    columns: &[&str],
+    layout: &TextLayout,
+) -> PolarsResult<DataFrame> {
+    let mut records = Records::new(columns, bytes.len());
+    let (text, decode_error): (Cow<[u8]>, Option<&str>) = match layout.encoding {
+        Some(encoding) => {
+            let (text, _) = encoding.decode_without_bom_handling(bytes);
+            match text {
+                Cow::Borrowed(text) => (Cow::Borrowed(text.as_bytes()), None),
+                Cow::Owned(text) => (Cow::Owned(text.into_bytes()), Some(INVALID_ENCODING)),
+            }
+        }
+        None => (Cow::Borrowed(bytes), Some(INVALID_UTF8)),
+    };
+    let all_valid = std::str::from_utf8(&text).is_ok()
+        && !(layout.encoding.is_some() && decoded_with_errors(&text));
+    let checks = LineChecks {
+        all_valid,
+        invalid: decode_error.unwrap_or(INVALID_UTF8),
+        encoding: layout.encoding.is_some(),
+    };
+    if memchr(b'"', &text).is_none() {
+        split_unquoted(&text, first_line, layout.separator, &checks, &mut records)?;
+    } else {
+        split_quoted(&text, first_line, layout.separator, &checks, &mut records)?;
+    }
+    records.finish()
+}
+
+/// Whether decoded text holds U+FFFD, which a legacy encoding never decodes to but
+/// from malformed bytes.
+fn decoded_with_errors(text: &[u8]) -> bool {
+    memchr::memmem::find(text, "\u{FFFD}".as_bytes()).is_some()
+}
+
+/// How the lines of a chunk are checked for text that does not decode.
+struct LineChecks {
+    /// Every byte of the chunk decoded: no line needs a check.
+    all_valid: bool,
+    /// The layout error of a line that did not decode.
+    invalid: &'static str,
+    /// Whether the text was decoded from a named encoding (malformed bytes are then
+    /// U+FFFD in valid UTF-8).
+    encoding: bool,
+}
+
+impl LineChecks {
+    fn is_valid(&self, line: &[u8]) -> bool {
+        self.all_valid
+            || match std::str::from_utf8(line) {
+                Ok(_) => !(self.encoding && decoded_with_errors(line)),
+                Err(_) => false,
+            }
+    }
+}
+
+/// The fast path for text without quote characters: every newline ends a record and
+/// every separator ends a field.
+fn split_unquoted(
+    bytes: &[u8],
+    first_line: u64,
+    separator: u8,
+    checks: &LineChecks,
+    records: &mut Records,
+) -> PolarsResult<()> {
+    let mut line_start = 0;
+    let ends = memchr_iter(b'\n', bytes).chain(
+        // A last line without newline.
+        (bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len()),
+    );
+    for (number, end) in (first_line..).zip(ends) {
+        let mut line = &bytes[line_start..end];
+        line_start = end + 1;
+        if let Some(without_cr) = line.strip_suffix(b"\r") {
+            line = without_cr;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        let valid = checks.is_valid(line);
+        let count_ok = split_fields(line, separator, valid, &mut records.fields);
+        records.push_line(number, layout_error(count_ok, valid, checks))?;
+    }
+    Ok(())
+}
+
+fn layout_error(count_ok: bool, valid: bool, checks: &LineChecks) -> Option<&'static str> {
+    if !count_ok {
+        Some(COLUMN_COUNT)
+    } else if !valid {
+        Some(checks.invalid)
+    } else {
+        None
+    }
+}
+
+/// Appends the fields of one non-empty unquoted line to `fields` (null for empty and
+/// missing ones); returns whether the line had exactly as many fields as declared.
+fn split_fields(
+    line: &[u8],
+    separator: u8,
+    utf8: bool,
+    fields: &mut [StringChunkedBuilder],
+) -> bool {
+    let declared = fields.len();
+    let mut rest = Some(line);
+    let mut count_ok = true;
+    for (index, builder) in fields.iter_mut().enumerate() {
+        let Some(remaining) = rest else {
+            // The line ended before this field.
+            builder.append_null();
+            count_ok = false;
+            continue;
+        };
+        let (field, after) = match memchr(separator, remaining) {
+            Some(at) => (&remaining[..at], Some(&remaining[at + 1..])),
+            None => (remaining, None),
+        };
+        if index + 1 == declared && after.is_some() {
+            // A separator after the last declared field: more fields than declared.
+            count_ok = false;
+        }
+        append_field(builder, field, utf8);
+        rest = after;
+    }
+    count_ok
+}
+
+fn append_field(builder: &mut StringChunkedBuilder, field: &[u8], utf8: bool) {
+    if field.is_empty() {
+        builder.append_null();
+    } else if utf8 {
+        // SAFETY: the record is valid UTF-8 and fields are cut at ASCII bytes (the
+        // separator, quotes and line ends), which never sit inside a character.
+        builder.append_value(unsafe { std::str::from_utf8_unchecked(field) });
+    } else {
+        builder.append_value(String::from_utf8_lossy(field));
+    }
+}
+
+/// The RFC 4180 path, through csv-core: records may hold quoted separators, doubled
+/// quotes and line breaks; `line` is the physical line a record starts on.
+fn split_quoted(
+    bytes: &[u8],
+    first_line: u64,
+    separator: u8,
+    checks: &LineChecks,
+    records: &mut Records,
+) -> PolarsResult<()> {
+    let mut csv = csv_reader(separator);
+    let mut output = vec![0u8; 1 << 12];
+    let mut ends = vec![0usize; records.fields.len() + 1];
+    let mut line = first_line;
+    let mut pos = 0;
+    loop {
+        // Blank lines are not records.
+        while let Some(&byte) = bytes.get(pos) {
+            if byte != b'\n' && byte != b'\r' {
+                break;
+            }
+            line += u64::from(byte == b'\n');
+            pos += 1;
+        }
+        if pos >= bytes.len() {
+            return Ok(());
+        }
+        let record_start = pos;
+        let (mut written, mut fields) = (0, 0);
+        loop {
+            let (result, read, wrote, ended) =
+                csv.read_record(&bytes[pos..], &mut output[written..], &mut ends[fields..]);
+            pos += read;
+            written += wrote;
+            fields += ended;
+            match result {
+                ReadRecordResult::Record | ReadRecordResult::End => break,
+                ReadRecordResult::OutputFull => output.resize(output.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+                // Input used up: an empty input tells csv-core the record ends here.
+                ReadRecordResult::InputEmpty => {}
+            }
+        }
+        let raw = &bytes[record_start..pos];
+        let valid = checks.is_valid(raw);
+        let mut field_ends = ends[..fields].to_vec();
+        // A `\r` before the newline belongs to the line end, not the last field.
+        if let Some(last) = field_ends.last_mut() {
+            if *last > 0 && output[*last - 1] == b'\r' {
+                *last -= 1;
+            }
+        }
+        let count_ok = fields == records.fields.len();
+        let mut field_start = 0;
+        for (index, builder) in records.fields.iter_mut().enumerate() {
+            match field_ends.get(index) {
+                Some(&end) => {
+                    append_field(builder, &output[field_start..end], valid);
+                    field_start = ends[index];
+                }
+                None => builder.append_null(),
+            }
+        }
+        records.push_line(line, layout_error(count_ok, valid, checks))?;
+        line += memchr_iter(b'\n', raw).count() as u64;
+    }
+}
+
+/// Reads bytes `chunk.start..chunk.end` of `file` and splits them.
+fn read_chunk(
+    file: &Path,
+    chunk: Chunk,
+    columns: &[&str],
+    layout: &TextLayout,
+) -> PolarsResult<DataFrame> {
+    thread_local! {
+        // Reused between chunks: a fresh buffer each time costs page faults.
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let handle = File::open(file).map_err(|e| io_error(file, e))?;
+    BUFFER.with_borrow_mut(|bytes| {
+        bytes.resize((chunk.end - chunk.start) as usize, 0);
+        handle
+            .read_exact_at(bytes, chunk.start)
+            .map_err(|e| io_error(file, e))?;
+        split_chunk(bytes, chunk.first_line, columns, layout)
+    })
+}
+
+fn io_error(file: &Path, error: std::io::Error) -> PolarsError {
+    PolarsError::IO {
+        error: Arc::new(error),
+        msg: Some(format!("cannot read {}", file.display()).into()),
+    }
+}
+
+/// The number of chunks the streaming engine works on at once: one per thread.
+fn chunks_in_flight() -> usize {
+    std::env::var("POLARS_MAX_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// A file scanned lazily: its records and what the first pass found.
+pub struct ChunkedScan {
+    /// The declared `columns` (text), `line` and `__layout_error`.
+    pub records: LazyFrame,
+    /// See [`ChunkPlan::first_invalid_utf8_line`].
+    pub first_invalid_utf8_line: Option<u64>,
+}
+
+/// Scans `file` lazily as the declared `columns` (text), `line` and
+/// `__layout_error`, laid out as `layout` says.
+///
+/// # Errors
+/// When the file cannot be opened or read; the message names it.
+pub fn scan_chunked(file: &Path, columns: &[&str], layout: &TextLayout) -> Result<ChunkedScan> {
+    let plan = plan_chunks(file, layout, CHUNK_BYTES)?;
+    let schema: SchemaRef = Arc::new(split_schema(columns));
+    let first_invalid_utf8_line = plan.first_invalid_utf8_line;
+    if plan.chunks.is_empty() {
+        return Ok(ChunkedScan {
+            records: DataFrame::empty_with_schema(&schema).lazy(),
+            first_invalid_utf8_line,
+        });
+    }
+    // The streaming engine splits an in-memory source into one morsel per thread:
+    // sources of as many chunks as threads give one chunk per morsel, and the ordered
+    // union keeps the file's order.
+    let sources = plan
+        .chunks
+        .chunks(chunks_in_flight())
+        .map(|group| {
+            Ok(df!(
+                CHUNK_START => group.iter().map(|c| c.start).collect::<Vec<_>>(),
+                CHUNK_END => group.iter().map(|c| c.end).collect::<Vec<_>>(),
+                CHUNK_FIRST_LINE => group.iter().map(|c| c.first_line).collect::<Vec<_>>(),
+            )?
+            .lazy())
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let descriptions = concat(
+        sources,
+        UnionArgs {
+            parallel: false,
+            ..Default::default()
+        },
+    )?;
+    let path: PathBuf = file.to_path_buf();
+    let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    let output_schema = schema.clone();
+    let layout = *layout;
+    let records = descriptions.map(
+        move |described: DataFrame| {
+            let columns: Vec<&str> = names.iter().map(String::as_str).collect();
+            let starts = described.column(CHUNK_START)?.u64()?.clone();
+            let ends = described.column(CHUNK_END)?.u64()?.clone();
+            let first_lines = described.column(CHUNK_FIRST_LINE)?.u64()?.clone();
+            let mut parsed = DataFrame::empty_with_schema(&output_schema);
+            for ((start, end), first_line) in starts
+                .into_no_null_iter()
+                .zip(ends.into_no_null_iter())
+                .zip(first_lines.into_no_null_iter())
+            {
+                let chunk = Chunk {
+                    start,
+                    end,
+                    first_line,
+                };
+                parsed.vstack_mut_owned(read_chunk(&path, chunk, &columns, &layout)?)?;
+            }
+            Ok(parsed)
+        },
+        OptFlags::STREAMING,
+        Some(Arc::new(move |_: &Schema| Ok(schema.clone()))),
+        Some("split delimited records"),
+    );
+    Ok(ChunkedScan {
+        records,
+        first_invalid_utf8_line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::optional_texts;
+
+    const PIPE: TextLayout = TextLayout::PIPE_NO_HEADER;
+    const CSV: TextLayout = TextLayout::CSV_WITH_HEADER;
+
+    fn lines_of(df: &DataFrame) -> PolarsResult<Vec<IdxSize>> {
+        Ok(df.column(LINE)?.idx()?.into_no_null_iter().collect())
+    }
+
+    #[test]
+    fn splits_exact_field_counts() -> PolarsResult<()> {
+        let df = split_chunk(
+            b"a|b|c\na|b\na|b|c|d\na||\n\r\nx|y|z",
+            5,
+            &["p", "q", "r"],
+            &PIPE,
+        )?;
+        assert_eq!(lines_of(&df)?, [5, 6, 7, 8, 10], "the blank line 9 is counted, not kept");
+        let count = Some(COLUMN_COUNT.to_string());
+        assert_eq!(
+            optional_texts(&df, LAYOUT_ERROR)?,
+            [None, count.clone(), count, None, None]
+        );
+        assert_eq!(
+            optional_texts(&df, "r")?,
+            [Some("c".into()), None, Some("c".into()), None, Some("z".into())]
+        );
+        assert_eq!(optional_texts(&df, "q")?[3], None, "an empty field is null");
+        Ok(())
+    }
+
+    #[test]
+    fn invalid_utf8_is_read_lossily_and_flagged_after_the_count() -> PolarsResult<()> {
+        for text in [&b"a|\xffb\nc|d|e\xfe\nf|g\n"[..], b"a|\xffb\nc|d|e\xfe\n\"f\"|g\n"] {
+            let df = split_chunk(text, 1, &["p", "q"], &PIPE)?;
+            assert_eq!(
+                optional_texts(&df, LAYOUT_ERROR)?,
+                [Some(INVALID_UTF8.to_string()), Some(COLUMN_COUNT.to_string()), None]
+            );
+            assert_eq!(optional_texts(&df, "q")?[0].as_deref(), Some("\u{FFFD}b"));
+        }
+        Ok(())
+    }
+
+    /// The fast path and the quoted path give the same records for text both can
+    /// read.
+    #[test]
+    fn quoted_and_unquoted_paths_agree() -> PolarsResult<()> {
+        let text = b"a|b|c\r\na|b\n\na|b|c|d\na||\nx|y|z";
+        let fast = split_chunk(text, 1, &["p", "q", "r"], &PIPE)?;
+        let mut quoted_text = text.to_vec();
+        quoted_text.extend_from_slice(b"\n\"u\"|v|w\n");
+        let quoted = split_chunk(&quoted_text, 1, &["p", "q", "r"], &PIPE)?;
+        assert_eq!(quoted.head(Some(fast.height())), fast);
+        assert_eq!(lines_of(&quoted)?.last(), Some(&7));
+        Ok(())
+    }
+
+    /// Records with quoted line breaks are never cut, however small the chunks, and
+    /// every record is read once with its physical line.
+    #[test]
+    fn chunks_cut_between_records_only() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("t.csv");
+        let mut body = String::from("\u{FEFF}id,v\n");
+        let mut expected_lines = Vec::new();
+        let mut line = 2;
+        for i in 0..300 {
+            expected_lines.push(line);
+            if i % 7 == 3 {
+                body.push_str(&format!("{i},\"two\nlines, \"\"quoted\"\"\"\n"));
+                line += 2;
+            } else if i % 11 == 5 {
+                body.push_str(&format!("{i},plain\r\n\r\n"));
+                line += 2;
+            } else {
+                body.push_str(&format!("{i},plain\n"));
+                line += 1;
+            }
+        }
+        std::fs::write(&path, body)?;
+        let plan = plan_chunks(&path, &CSV, 64)?;
+        assert!(plan.chunks.len() > 20);
+        assert_eq!(plan.chunks[0].start, 3 + 5, "after the mark and the header");
+        assert_eq!(plan.first_invalid_utf8_line, None);
+        let mut lines = Vec::new();
+        let mut ids = Vec::new();
+        for chunk in &plan.chunks {
+            let df = read_chunk(&path, *chunk, &["id", "v"], &CSV)?;
+            assert!(optional_texts(&df, LAYOUT_ERROR)?.iter().all(Option::is_none));
+            lines.extend(lines_of(&df)?);
+            ids.extend(optional_texts(&df, "id")?.into_iter().flatten());
+        }
+        assert_eq!(lines, expected_lines);
+        assert_eq!(ids, (0..300).map(|i| i.to_string()).collect::<Vec<_>>());
+        Ok(())
+    }
+
+    #[test]
+    fn the_first_line_that_is_not_utf8_is_found_across_buffers() {
+        let mut scan = Utf8Scan::default();
+        // "é" (C3 A9) cut between two buffers is valid; line 3 holds a lone FF.
+        scan.feed(b"ok\nabc\xC3", 1);
+        scan.feed(b"\xA9\nx\xFFy\n", 2);
+        assert_eq!(scan.finish(), Some(3));
+        let mut clean = Utf8Scan::default();
+        clean.feed(b"a\xC3", 1);
+        clean.feed(b"\xA9", 1);
+        assert_eq!(clean.finish(), None);
+    }
+
+    #[test]
+    fn a_header_alone_has_no_chunks() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, "id,v\n")?;
+        assert!(plan_chunks(&path, &CSV, 64)?.chunks.is_empty());
+        std::fs::write(&path, "id,v")?;
+        assert!(plan_chunks(&path, &CSV, 64)?.chunks.is_empty());
+        Ok(())
+    }
+}
