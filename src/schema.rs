@@ -289,7 +289,10 @@ impl Column {
             rules.push(rule("required", raw.clone().is_null()));
         }
         if self.ty != ColumnType::Text {
-            rules.push(rule("dtype", raw.clone().is_not_null().and(parsed.clone().is_null())));
+            rules.push(rule(
+                "dtype",
+                raw.clone().is_not_null().and(parsed.clone().is_null()),
+            ));
         }
         for check in &self.checks {
             let fails = match check {
@@ -497,7 +500,9 @@ fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Lazy
     // Boolean kernels on every row; naming the rule takes a text column per rule.
     let failed = rule_checks(schema, lookups)
         .into_iter()
-        .fold(col(LAYOUT_ERROR).is_not_null(), |any, rule| any.or(rule.fails));
+        .fold(col(LAYOUT_ERROR).is_not_null(), |any, rule| {
+            any.or(rule.fails)
+        });
     raw.with_columns(parsed).with_column(failed.alias(FAILED))
 }
 
@@ -584,15 +589,11 @@ fn rule_checks(schema: &TableSchema, lookups: &[LookupRule]) -> Vec<Rule> {
 fn first_failed_rule(schema: &TableSchema, lookups: &[LookupRule]) -> Expr {
     // The first non-null entry is the first rule the row fails.
     let mut candidates = vec![col(LAYOUT_ERROR)];
-    candidates.extend(
-        rule_checks(schema, lookups)
-            .into_iter()
-            .map(|rule| {
-                when(rule.fails)
-                    .then(lit(rule.name))
-                    .otherwise(lit(NULL).cast(DataType::String))
-            }),
-    );
+    candidates.extend(rule_checks(schema, lookups).into_iter().map(|rule| {
+        when(rule.fails)
+            .then(lit(rule.name))
+            .otherwise(lit(NULL).cast(DataType::String))
+    }));
     coalesce(&candidates)
 }
 

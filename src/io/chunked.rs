@@ -692,7 +692,11 @@ mod tests {
             &["p", "q", "r"],
             &PIPE,
         )?;
-        assert_eq!(lines_of(&df)?, [5, 6, 7, 8, 10], "the blank line 9 is counted, not kept");
+        assert_eq!(
+            lines_of(&df)?,
+            [5, 6, 7, 8, 10],
+            "the blank line 9 is counted, not kept"
+        );
         let count = Some(COLUMN_COUNT.to_string());
         assert_eq!(
             optional_texts(&df, LAYOUT_ERROR)?,
@@ -700,7 +704,13 @@ mod tests {
         );
         assert_eq!(
             optional_texts(&df, "r")?,
-            [Some("c".into()), None, Some("c".into()), None, Some("z".into())]
+            [
+                Some("c".into()),
+                None,
+                Some("c".into()),
+                None,
+                Some("z".into())
+            ]
         );
         assert_eq!(optional_texts(&df, "q")?[3], None, "an empty field is null");
         Ok(())
@@ -708,11 +718,18 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_read_lossily_and_flagged_after_the_count() -> PolarsResult<()> {
-        for text in [&b"a|\xffb\nc|d|e\xfe\nf|g\n"[..], b"a|\xffb\nc|d|e\xfe\n\"f\"|g\n"] {
+        for text in [
+            &b"a|\xffb\nc|d|e\xfe\nf|g\n"[..],
+            b"a|\xffb\nc|d|e\xfe\n\"f\"|g\n",
+        ] {
             let df = split_chunk(text, 1, &["p", "q"], &PIPE)?;
             assert_eq!(
                 optional_texts(&df, LAYOUT_ERROR)?,
-                [Some(INVALID_UTF8.to_string()), Some(COLUMN_COUNT.to_string()), None]
+                [
+                    Some(INVALID_UTF8.to_string()),
+                    Some(COLUMN_COUNT.to_string()),
+                    None
+                ]
             );
             assert_eq!(optional_texts(&df, "q")?[0].as_deref(), Some("\u{FFFD}b"));
         }
@@ -764,7 +781,9 @@ mod tests {
         let mut ids = Vec::new();
         for chunk in &plan.chunks {
             let df = read_chunk(&path, *chunk, &["id", "v"], &CSV)?;
-            assert!(optional_texts(&df, LAYOUT_ERROR)?.iter().all(Option::is_none));
+            assert!(optional_texts(&df, LAYOUT_ERROR)?
+                .iter()
+                .all(Option::is_none));
             lines.extend(lines_of(&df)?);
             ids.extend(optional_texts(&df, "id")?.into_iter().flatten());
         }

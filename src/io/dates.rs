@@ -25,10 +25,15 @@ use crate::schema::{
 /// When a file holds values that only one order can read and others that only the
 /// other order can (the message names the file, the column and a line of each), or
 /// when the raw rows cannot be read.
-pub fn resolve_day_month(raw: &LazyFrame, schema: &TableSchema, reading: &Reading) -> Result<TableSchema> {
+pub fn resolve_day_month(
+    raw: &LazyFrame,
+    schema: &TableSchema,
+    reading: &Reading,
+) -> Result<TableSchema> {
     let mut resolved = schema.clone();
     for column in resolved.columns.iter_mut() {
-        let (Some(order), ColumnType::Datetime(formats)) = (&mut column.day_month, column.ty) else {
+        let (Some(order), ColumnType::Datetime(formats)) = (&mut column.day_month, column.ty)
+        else {
             continue;
         };
         if let Some(forced) = reading.date_order {
@@ -104,7 +109,10 @@ fn file_evidence(raw: LazyFrame, name: &str, formats: &[&str]) -> Result<Vec<Fil
     let ambiguous = mdy.clone().neq(dmy.clone()).fill_null(lit(false));
     let first = |flag: &str, what: Expr, alias: &str| {
         what.filter(col(flag))
-            .sort_by([col(LINE).filter(col(flag))], SortMultipleOptions::default())
+            .sort_by(
+                [col(LINE).filter(col(flag))],
+                SortMultipleOptions::default(),
+            )
             .first()
             .alias(alias)
     };
@@ -124,7 +132,10 @@ fn file_evidence(raw: LazyFrame, name: &str, formats: &[&str]) -> Result<Vec<Fil
             first(MONTH_FIRST, col(VALUE), "mdy_value"),
             first(DAY_FIRST, col(LINE), "dmy_line"),
             first(DAY_FIRST, col(VALUE), "dmy_value"),
-            col(AMBIGUOUS).sum().cast(polars::prelude::DataType::UInt64).alias("ambiguous"),
+            col(AMBIGUOUS)
+                .sum()
+                .cast(polars::prelude::DataType::UInt64)
+                .alias("ambiguous"),
             first(AMBIGUOUS, col(VALUE), "ambiguous_value"),
         ])
         .sort([SOURCE_FILE], Default::default());
@@ -156,5 +167,8 @@ fn evidence_rows(frame: &DataFrame) -> Result<Vec<FileEvidence>> {
 
 /// Whether a schema has a column whose day/month order is decided per file.
 pub fn has_day_month(schema: &TableSchema) -> bool {
-    schema.columns.iter().any(|c: &Column| c.day_month.is_some())
+    schema
+        .columns
+        .iter()
+        .any(|c: &Column| c.day_month.is_some())
 }

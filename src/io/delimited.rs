@@ -173,7 +173,10 @@ pub fn first_lines(
         if lines.is_empty() {
             line = line.strip_prefix(BYTE_ORDER_MARK).unwrap_or(line);
         }
-        while let Some(rest) = line.strip_suffix(b"\n").or_else(|| line.strip_suffix(b"\r")) {
+        while let Some(rest) = line
+            .strip_suffix(b"\n")
+            .or_else(|| line.strip_suffix(b"\r"))
+        {
             line = rest;
         }
         lines.push(match encoding {
@@ -195,7 +198,10 @@ pub fn header_columns(file: &Path, layout: TextLayout) -> Result<Vec<String>> {
     let header_line = layout.preamble_lines as usize + 1;
     let lines = first_lines(file, header_line, layout.encoding)?;
     let Some(line) = lines.get(header_line - 1) else {
-        bail!("{}: the file ends before its header line {header_line}", file.display());
+        bail!(
+            "{}: the file ends before its header line {header_line}",
+            file.display()
+        );
     };
     Ok(split_record(line, layout.separator)
         .into_iter()
@@ -435,15 +441,25 @@ mod tests {
     fn every_field_quoted_reads_like_unquoted() -> Result<()> {
         let quoted = b"id,dma,n\n\"a1\",\"Washington, DC\",\"7\"\n\"b2\",\"say \"\"hi\"\"\",\"\"\n";
         let df = scan_text(quoted, &["id", "dma", "n"], TextLayout::CSV_WITH_HEADER)?;
-        assert_eq!(optional_texts(&df, "id")?, [Some("a1".into()), Some("b2".into())]);
+        assert_eq!(
+            optional_texts(&df, "id")?,
+            [Some("a1".into()), Some("b2".into())]
+        );
         assert_eq!(
             optional_texts(&df, "dma")?,
             [Some("Washington, DC".into()), Some("say \"hi\"".into())]
         );
         assert_eq!(optional_texts(&df, "n")?, [Some("7".into()), None]);
         assert_eq!(optional_texts(&df, LAYOUT_ERROR)?, [None, None]);
-        let pipe = scan_text(b"\"a\"|\"b|c\"\nd|e\n", &["x", "y"], TextLayout::PIPE_NO_HEADER)?;
-        assert_eq!(optional_texts(&pipe, "y")?, [Some("b|c".into()), Some("e".into())]);
+        let pipe = scan_text(
+            b"\"a\"|\"b|c\"\nd|e\n",
+            &["x", "y"],
+            TextLayout::PIPE_NO_HEADER,
+        )?;
+        assert_eq!(
+            optional_texts(&pipe, "y")?,
+            [Some("b|c".into()), Some("e".into())]
+        );
         Ok(())
     }
 
@@ -452,7 +468,11 @@ mod tests {
     #[test]
     fn quoted_line_breaks_and_blank_lines_keep_physical_line_numbers() -> Result<()> {
         let text = b"Invoice,Description,Quantity\r\n1,plain,1\r\n2,\"two\r\nlines\",2\r\n\r\n3,bad,x\r\n\"4\",ok,4\n\n\n";
-        let df = scan_text(text, &["Invoice", "Description", "Quantity"], TextLayout::CSV_WITH_HEADER)?;
+        let df = scan_text(
+            text,
+            &["Invoice", "Description", "Quantity"],
+            TextLayout::CSV_WITH_HEADER,
+        )?;
         assert_eq!(lines_of(&df)?, [2, 3, 6, 7], "no row for a blank line");
         assert_eq!(
             optional_texts(&df, "Description")?[1].as_deref(),
@@ -460,7 +480,11 @@ mod tests {
             "a quoted line break stays in its field"
         );
         assert_eq!(optional_texts(&df, "Quantity")?[2].as_deref(), Some("x"));
-        assert_eq!(optional_texts(&df, "Quantity")?[3].as_deref(), Some("4"), "no \\r kept");
+        assert_eq!(
+            optional_texts(&df, "Quantity")?[3].as_deref(),
+            Some("4"),
+            "no \\r kept"
+        );
         assert_eq!(optional_texts(&df, LAYOUT_ERROR)?, [None, None, None, None]);
         Ok(())
     }
@@ -472,7 +496,10 @@ mod tests {
         let text = b"a,b,c\n\"1\",2\n\"1\",2,3,4\n\"1\",2,\n";
         let df = scan_text(text, &["a", "b", "c"], TextLayout::CSV_WITH_HEADER)?;
         let count = Some(COLUMN_COUNT.to_string());
-        assert_eq!(optional_texts(&df, LAYOUT_ERROR)?, [count.clone(), count, None]);
+        assert_eq!(
+            optional_texts(&df, LAYOUT_ERROR)?,
+            [count.clone(), count, None]
+        );
         assert_eq!(optional_texts(&df, "c")?, [None, Some("3".into()), None]);
         Ok(())
     }
@@ -486,8 +513,13 @@ mod tests {
         // CRÈME BRÛLÉE and £ in Latin-1.
         std::fs::write(&path, b"d,p\nCR\xC8ME BR\xDBL\xC9E,\xA31\nplain,2\n")?;
         let notices = Notices::default();
-        let df = scan_delimited(&[path.clone()], &["d", "p"], TextLayout::CSV_WITH_HEADER, &notices)?
-            .collect()?;
+        let df = scan_delimited(
+            &[path.clone()],
+            &["d", "p"],
+            TextLayout::CSV_WITH_HEADER,
+            &notices,
+        )?
+        .collect()?;
         assert_eq!(
             optional_texts(&df, LAYOUT_ERROR)?,
             [Some(INVALID_UTF8.to_string()), None]
@@ -525,8 +557,13 @@ mod tests {
         let path = dir.path().join("API_X_DS2_en_csv_v2_1.csv");
         std::fs::write(&path, text)?;
         assert_eq!(header_columns(&path, layout)?, ["a", "b", "__unnamed_2"]);
-        let df = scan_delimited(&[path], &["a", "b", "__unnamed_2"], layout, &Notices::default())?
-            .collect()?;
+        let df = scan_delimited(
+            &[path],
+            &["a", "b", "__unnamed_2"],
+            layout,
+            &Notices::default(),
+        )?
+        .collect()?;
         assert_eq!(lines_of(&df)?, [6]);
         assert_eq!(optional_texts(&df, "b")?, [Some("2".into())]);
         Ok(())

@@ -14,8 +14,8 @@
 
 pub mod chunked;
 pub mod daily;
-pub mod dates;
 pub mod database;
+pub mod dates;
 pub mod delimited;
 pub mod excel;
 pub mod export;

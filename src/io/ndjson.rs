@@ -496,7 +496,8 @@ mod tests {
     #[test]
     fn a_byte_order_mark_and_crlf_change_nothing() -> Result<()> {
         let dir = tempfile::tempdir()?;
-        let plain = b"{\"_source\":{\"name\":\"a\",\"n\":1}}\n{\"_source\":{\"name\":\"b\",\"n\":2}}\n";
+        let plain =
+            b"{\"_source\":{\"name\":\"a\",\"n\":1}}\n{\"_source\":{\"name\":\"b\",\"n\":2}}\n";
         let mut marked = b"\xEF\xBB\xBF".to_vec();
         for byte in plain {
             if *byte == b'\n' {

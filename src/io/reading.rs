@@ -79,7 +79,10 @@ impl Notices {
 
     /// Every notice left so far.
     pub fn all(&self) -> Vec<String> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -95,7 +98,10 @@ mod tests {
         let unknown = Reading::new(Some("klingon"), None).unwrap_err();
         assert!(format!("{unknown}").contains("`klingon` is not an encoding label"));
         let utf16 = Reading::new(Some("utf-16le"), None).unwrap_err();
-        assert!(format!("{utf16}").contains("UTF-16LE is not supported"), "{utf16}");
+        assert!(
+            format!("{utf16}").contains("UTF-16LE is not supported"),
+            "{utf16}"
+        );
         Ok(())
     }
 

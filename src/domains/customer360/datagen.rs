@@ -32,8 +32,8 @@ use chrono::{Datelike, Duration, NaiveDate};
 use polars::prelude::{df, IntoColumn, IntoSeries, ListChunked, NamedFrom, ParquetWriter, Series};
 use rust_xlsxwriter::Workbook;
 
-use crate::synth::{GenSummary, Synth, WeightedIndex};
 use crate::schema::INVALID_JSON;
+use crate::synth::{GenSummary, Synth, WeightedIndex};
 
 /// What to generate.
 #[derive(Clone, Debug)]

@@ -39,8 +39,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::tables::DEMOGRAPHIC_COLUMNS;
-use crate::synth::{GenSummary, Synth, WeightedIndex};
 use crate::schema::{COLUMN_COUNT, INVALID_UTF8};
+use crate::synth::{GenSummary, Synth, WeightedIndex};
 
 /// How much data to generate.
 #[derive(Clone, Debug)]

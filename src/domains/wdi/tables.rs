@@ -18,9 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use polars::prelude::{col, concat, LazyFrame, UnionArgs};
 
-use crate::io::{
-    find_table_files, header_columns, scan_delimited, scan_one, Reading, TextLayout,
-};
+use crate::io::{find_table_files, header_columns, scan_delimited, scan_one, Reading, TextLayout};
 use crate::schema::{Column, ColumnType, TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 use crate::transforms::unpivot;
 
@@ -125,7 +123,12 @@ impl WdiSource {
 }
 
 /// One wide file, unpivoted to the long layout's raw text columns.
-fn scan_wide(file: &Path, index: usize, layout: TextLayout, reading: &Reading) -> Result<LazyFrame> {
+fn scan_wide(
+    file: &Path,
+    index: usize,
+    layout: TextLayout,
+    reading: &Reading,
+) -> Result<LazyFrame> {
     let header = header_columns(file, layout)?;
     let keys: Vec<&str> = WIDE_KEYS.iter().map(|(wide, _)| *wide).collect();
     if header.len() < keys.len() || header[..keys.len()] != keys {
