@@ -493,6 +493,7 @@ fn two_runs_give_byte_identical_tables_and_reports() -> Result<()> {
             raw: raw.clone(),
             interim: root.join("interim"),
             processed: root.join("processed"),
+            reading: Default::default(),
         };
         let outputs = run(&paths)?;
         tv::report::build(&outputs)?.write(&root.join("reports"), "tv")?;
