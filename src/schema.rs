@@ -31,7 +31,7 @@
 
 use polars::prelude::*;
 
-use crate::transforms::text::matches_regex;
+use crate::transforms::text::{ascii_digits, matches_regex};
 
 /// Column holding the quarantine reason (the failed rule's name).
 pub const REASON: &str = "reason";
@@ -137,6 +137,10 @@ pub enum ColumnType {
     /// A time of day written as the integer `HHmmss`, leading zeros optional
     /// (`93015` is 09:30:15); parsed to that integer.
     TimeHms,
+    /// An ISO 8601 timestamp (microseconds, no time zone): `yyyy-MM-dd`, optionally
+    /// followed by ` HH:mm:ss` and a fraction of a second (dropped). Impossible dates
+    /// (`2022-02-30`) do not parse.
+    IsoTimestamp,
 }
 
 impl ColumnType {
@@ -149,6 +153,39 @@ impl ColumnType {
             ColumnType::Date(fmt) => format!("date ({fmt})"),
             ColumnType::Datetime(formats) => format!("timestamp ({})", formats.join(" or ")),
             ColumnType::TimeHms => "time HHmmss (integer)".into(),
+            ColumnType::IsoTimestamp => "timestamp (yyyy-MM-dd[ HH:mm:ss[.fff]])".into(),
+        }
+    }
+}
+
+/// How a column's raw text is prepared before it is checked and parsed: declared
+/// with the column, so that its checks, its parsed value and the valid table all see
+/// the prepared text (the quarantine keeps the raw text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prepare {
+    /// Surrounding whitespace removed; text left empty becomes null.
+    Trim,
+    /// Arabic-Indic and Persian digits mapped to ASCII `0`–`9`.
+    AsciiDigits,
+}
+
+impl Prepare {
+    fn apply(self, text: Expr) -> Expr {
+        match self {
+            Prepare::Trim => {
+                let trimmed = text.str().strip_chars(lit(NULL));
+                when(trimmed.clone().eq(lit("")))
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(trimmed)
+            }
+            Prepare::AsciiDigits => ascii_digits(text),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Prepare::Trim => "trimmed (empty → null)",
+            Prepare::AsciiDigits => "Arabic-Indic and Persian digits read as 0–9",
         }
     }
 }
@@ -159,6 +196,17 @@ impl ColumnType {
 pub struct Rule {
     pub name: String,
     pub fails: Expr,
+}
+
+impl Rule {
+    /// `<column>|lookup`: the raw text of `column` is not among `keys` (the keys of
+    /// another table, known at run time); a null value passes.
+    pub fn lookup(column: &str, keys: Series) -> Self {
+        Rule {
+            name: format!("{column}|lookup"),
+            fails: col(column).is_in(lit(keys).implode(false), false).not(),
+        }
+    }
 }
 
 /// A value check on a column; a null value always passes it.
@@ -204,6 +252,8 @@ pub struct Column {
     /// For a [`ColumnType::Datetime`] whose formats put the month before the day
     /// (`%m/%d/%Y`): the order decided per file (see [`Column::day_month`]).
     pub day_month: Option<DayMonthOrder>,
+    /// How the raw text is prepared before the rules, in order.
+    pub prepare: Vec<Prepare>,
 }
 
 impl Column {
@@ -215,7 +265,33 @@ impl Column {
             required: false,
             checks: Vec::new(),
             day_month: None,
+            prepare: Vec::new(),
         }
+    }
+
+    /// Adds a preparation step (see [`Prepare`]), applied before every rule.
+    pub fn prepared(mut self, step: Prepare) -> Self {
+        self.prepare.push(step);
+        self
+    }
+
+    /// The text the rules see: the raw column, prepared when the column says so.
+    fn value(&self) -> Expr {
+        if self.prepare.is_empty() {
+            col(self.name)
+        } else {
+            col(prepared_name(self.name))
+        }
+    }
+
+    /// The prepared text, computed once per row as `__prepared_<col>`.
+    fn prepared_text(&self) -> Option<Expr> {
+        (!self.prepare.is_empty()).then(|| {
+            self.prepare
+                .iter()
+                .fold(col(self.name), |text, step| step.apply(text))
+                .alias(prepared_name(self.name))
+        })
     }
 
     /// A nullable text column.
@@ -278,7 +354,7 @@ impl Column {
     /// `column|rule` name and the expression true on the rows that fail it (over the
     /// raw text column and its parsed twin `__parsed_<col>`).
     pub fn rules(&self) -> Vec<Rule> {
-        let raw = col(self.name);
+        let raw = self.value();
         let parsed = col(parsed_name(self.name));
         let rule = |suffix: &str, fails: Expr| Rule {
             name: format!("{}|{suffix}", self.name),
@@ -324,6 +400,7 @@ impl Column {
     /// One line for a data dictionary: type, null rule and checks.
     pub fn describe(&self) -> String {
         let mut parts = vec![self.ty.describe()];
+        parts.extend(self.prepare.iter().map(|step| step.describe().to_string()));
         parts.push(if self.required {
             "required".into()
         } else {
@@ -339,9 +416,9 @@ impl Column {
         parts.join("; ")
     }
 
-    /// The parsed value of the raw text column (null where it does not parse).
+    /// The parsed value of the (prepared) text column, null where it does not parse.
     fn parsed(&self) -> Expr {
-        let raw = col(self.name);
+        let raw = self.value();
         match self.ty {
             ColumnType::Text => raw,
             ColumnType::Int => raw.str().strip_chars(lit(NULL)).cast(DataType::Int64),
@@ -363,6 +440,7 @@ impl Column {
                 }
             }
             ColumnType::TimeHms => parse_time_hms(raw),
+            ColumnType::IsoTimestamp => parse_iso_timestamp(raw),
         }
     }
 }
@@ -391,6 +469,26 @@ fn parse_temporal(raw: Expr, to: DataType, format: &str) -> Expr {
         },
         lit("raise"),
     )
+}
+
+/// The whole-value pattern of [`ColumnType::IsoTimestamp`].
+const ISO_TIMESTAMP: &str =
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?)?$";
+
+/// Parses [`ColumnType::IsoTimestamp`] text; null where it does not parse.
+fn parse_iso_timestamp(raw: Expr) -> Expr {
+    let datetime = DataType::Datetime(TimeUnit::Microseconds, None);
+    let well_formed = raw.clone().str().contains(lit(ISO_TIMESTAMP), true);
+    let whole_seconds = when(raw.clone().str().len_chars().eq(lit(10)))
+        .then(concat_str([raw.clone(), lit(" 00:00:00")], "", false))
+        .otherwise(raw.str().slice(lit(0), lit(19)));
+    when(well_formed.fill_null(lit(false)))
+        .then(parse_temporal(
+            whole_seconds,
+            datetime.clone(),
+            "%Y-%m-%d %H:%M:%S",
+        ))
+        .otherwise(lit(NULL).cast(datetime))
 }
 
 /// Parses `HHmmss` text (leading zeros optional) to its integer, null when it is not a
@@ -449,15 +547,6 @@ pub struct Validation {
     pub quarantine: LazyFrame,
 }
 
-/// A rule that needs more than the row's own values, such as a lookup in another
-/// table: rows for which `failed` is true are quarantined under `reason`. It is
-/// checked after the schema's rules, on the raw text columns.
-#[derive(Clone, Debug)]
-pub struct LookupRule {
-    pub failed: Expr,
-    pub reason: &'static str,
-}
-
 /// Splits a raw frame into valid typed rows and quarantined raw rows.
 ///
 /// The input holds the declared columns as text plus `source_file`, `line`, `row_nr`
@@ -466,10 +555,11 @@ pub fn validate(raw: LazyFrame, schema: &TableSchema) -> Validation {
     validate_with(raw, schema, &[])
 }
 
-/// [`validate`] with further [`LookupRule`]s, checked in one pass with the schema's.
+/// [`validate`] with further rules that need more than the row's own values (such
+/// as [`Rule::lookup`]), checked after the schema's, in one pass with them.
 /// The two halves share the checked rows as a cached subplan: run in one query
 /// (`collect_all`), they and anything else built on them read the raw rows once.
-pub fn validate_with(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Validation {
+pub fn validate_with(raw: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> Validation {
     split(checked(raw, schema, lookups).cache(), schema, lookups)
 }
 
@@ -478,7 +568,7 @@ pub fn validate_with(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule
 pub fn validate_batch(
     raw: LazyFrame,
     schema: &TableSchema,
-    lookups: &[LookupRule],
+    lookups: &[Rule],
 ) -> PolarsResult<(DataFrame, DataFrame)> {
     let checked = checked(raw, schema, lookups).collect()?;
     let Validation { valid, quarantine } = split(checked.lazy(), schema, lookups);
@@ -490,7 +580,12 @@ const FAILED: &str = "__failed";
 
 /// The raw rows with each typed column parsed once (as `__parsed_<col>`) and
 /// `__failed`; the failed rule's name is worked out later, on failing rows only.
-fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> LazyFrame {
+fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> LazyFrame {
+    let prepared: Vec<Expr> = schema
+        .columns
+        .iter()
+        .filter_map(Column::prepared_text)
+        .collect();
     let parsed: Vec<Expr> = schema
         .columns
         .iter()
@@ -503,15 +598,17 @@ fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Lazy
         .fold(col(LAYOUT_ERROR).is_not_null(), |any, rule| {
             any.or(rule.fails)
         });
-    raw.with_columns(parsed).with_column(failed.alias(FAILED))
+    raw.with_columns(prepared)
+        .with_columns(parsed)
+        .with_column(failed.alias(FAILED))
 }
 
 /// Splits checked rows into the typed valid rows and the raw quarantined rows, the
 /// latter with the first rule each failed in `reason`.
-fn split(checked: LazyFrame, schema: &TableSchema, lookups: &[LookupRule]) -> Validation {
+fn split(checked: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> Validation {
     let mut typed = vec![col(ROW_NR)];
     typed.extend(schema.columns.iter().map(|c| match c.ty {
-        ColumnType::Text => col(c.name),
+        ColumnType::Text => c.value().alias(c.name),
         _ => col(parsed_name(c.name)).alias(c.name),
     }));
     let valid = checked.clone().filter(col(FAILED).not()).select(typed);
@@ -573,20 +670,24 @@ fn parsed_name(column: &str) -> String {
     format!("__parsed_{column}")
 }
 
+fn prepared_name(column: &str) -> String {
+    format!("__prepared_{column}")
+}
+
 /// Every rule of the schema and then every lookup, in the order rows are checked.
 /// The layout rules come first and are not listed: the reader names them in
 /// `__layout_error`.
-fn rule_checks(schema: &TableSchema, lookups: &[LookupRule]) -> Vec<Rule> {
+fn rule_checks(schema: &TableSchema, lookups: &[Rule]) -> Vec<Rule> {
     let mut checks: Vec<Rule> = schema.columns.iter().flat_map(Column::rules).collect();
     checks.extend(lookups.iter().map(|rule| Rule {
-        name: rule.reason.to_string(),
-        fails: rule.failed.clone().fill_null(lit(false)),
+        name: rule.name.clone(),
+        fails: rule.fails.clone().fill_null(lit(false)),
     }));
     checks
 }
 
 /// The name of the first rule a row fails, or null.
-fn first_failed_rule(schema: &TableSchema, lookups: &[LookupRule]) -> Expr {
+fn first_failed_rule(schema: &TableSchema, lookups: &[Rule]) -> Expr {
     // The first non-null entry is the first rule the row fails.
     let mut candidates = vec![col(LAYOUT_ERROR)];
     candidates.extend(rule_checks(schema, lookups).into_iter().map(|rule| {
@@ -684,15 +785,8 @@ mod tests {
 
     #[test]
     fn lookup_rules_come_after_the_schema_rules() -> PolarsResult<()> {
-        let unknown = LookupRule {
-            failed: col("id")
-                .is_in(
-                    lit(Series::new("known".into(), ["a"])).implode(false),
-                    false,
-                )
-                .not(),
-            reason: "unknown_id",
-        };
+        let unknown = Rule::lookup("id", Series::new("known".into(), ["a"]));
+        assert_eq!(unknown.name, "id|lookup");
         let Validation { valid, quarantine } = validate_with(raw()?.lazy(), &schema(), &[unknown]);
         assert_eq!(valid.collect()?.height(), 1, "row 1 (id a) is known");
         // Row 3 (id AB) fails `id|regex` first; rows 4–6 fail their own rules first.
@@ -700,9 +794,9 @@ mod tests {
         let Validation { valid, quarantine } = validate_with(
             raw()?.lazy(),
             &schema(),
-            &[LookupRule {
-                failed: col("id").eq(lit("a")),
-                reason: "unknown_id",
+            &[Rule {
+                name: "unknown_id".into(),
+                fails: col("id").eq(lit("a")),
             }],
         );
         assert_eq!(valid.collect()?.height(), 0);
@@ -797,6 +891,72 @@ mod tests {
                 "day|dtype",
                 "at|dtype"
             ]
+        );
+    }
+
+    #[test]
+    fn prepared_columns_are_checked_parsed_and_kept_prepared() -> PolarsResult<()> {
+        let schema = TableSchema::new(
+            "search",
+            vec![
+                Column::new("at", ColumnType::IsoTimestamp).prepared(Prepare::AsciiDigits),
+                Column::text("user").prepared(Prepare::Trim).required(),
+            ],
+        );
+        let raw = df!(
+            SOURCE_FILE => ["f"; 6], LINE => [1 as IdxSize, 2, 3, 4, 5, 6],
+            ROW_NR => [0 as IdxSize, 1, 2, 3, 4, 5],
+            LAYOUT_ERROR => [None::<&str>; 6],
+            "at" => [
+                Some("\u{06F2}\u{06F0}\u{06F2}\u{06F2}-06-01 18:42:07.123"),
+                Some("2022-06-01"),
+                Some("2022-02-30"),
+                Some("2022-6-01"),
+                Some("2022-06-01"),
+                None,
+            ],
+            "user" => [Some(" u1 "), Some("u2"), Some("u3"), Some("u4"), Some("   "), Some("u6")],
+        )?;
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let valid = valid.collect()?;
+        assert_eq!(
+            crate::values::texts(&valid, "user", "")?,
+            ["u1", "u2", "u6"]
+        );
+        let at = valid.column("at")?.datetime()?.physical().clone();
+        let expected = |s: &str| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+                .map(|t| t.and_utc().timestamp_micros())
+                .ok()
+        };
+        assert_eq!(
+            at.iter().collect::<Vec<_>>(),
+            [
+                expected("2022-06-01 18:42:07"),
+                expected("2022-06-01 00:00:00"),
+                None
+            ]
+        );
+        let quarantine = quarantine.collect()?;
+        assert_eq!(
+            reasons(&quarantine)?,
+            ["at|dtype", "at|dtype", "user|required"]
+        );
+        assert_eq!(
+            crate::values::texts(&quarantine, "user", "")?,
+            ["u3", "u4", "   "],
+            "the quarantine keeps the raw text"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn day_first_formats_swap_day_and_month_but_never_year_first_ones() {
+        assert_eq!(DateOrder::Dmy.format("%m/%d/%Y %H:%M"), "%d/%m/%Y %H:%M");
+        assert_eq!(DateOrder::Mdy.format("%m/%d/%Y %H:%M"), "%m/%d/%Y %H:%M");
+        assert_eq!(
+            DateOrder::Dmy.format("%Y-%m-%d %H:%M:%S"),
+            "%Y-%m-%d %H:%M:%S"
         );
     }
 }

@@ -117,7 +117,7 @@ impl WeightedIndex {
 #[derive(Clone, Debug, Default)]
 pub struct GenSummary {
     pub rows: BTreeMap<&'static str, u64>,
-    /// Keys are `table: rule`, for example `viewing: unknown_program`.
+    /// Keys are `table: rule`, for example `viewing: prog_code|lookup`.
     pub faults: BTreeMap<String, u64>,
 }
 

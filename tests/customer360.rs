@@ -76,7 +76,7 @@ fn generated_data_keeps_every_row_and_quarantines_each_injected_fault() -> Resul
         ("content", "Mac|required"),
         ("content", "TotalDuration|dtype"),
         ("content", "layout|invalid_json"),
-        ("search", "bad_datetime"),
+        ("search", "datetime|dtype"),
         ("search", "user_id|required"),
         ("search", "keyword|required"),
         ("contract_users", "user_id|required"),

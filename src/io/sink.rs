@@ -18,7 +18,7 @@ use polars::prelude::{
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-use crate::schema::{validate_with, LookupRule, TableCount, TableSchema, Validation};
+use crate::schema::{validate_with, Rule, TableCount, TableSchema, Validation};
 
 /// A file written by [`write_table`], for the manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,7 +129,7 @@ pub fn collect_streaming(lf: LazyFrame, what: &str) -> Result<DataFrame> {
 pub fn validate_to_parquet(
     raw: LazyFrame,
     schema: &TableSchema,
-    lookups: &[LookupRule],
+    lookups: &[Rule],
     valid: &Path,
     quarantine: &Path,
 ) -> Result<TableCount> {
@@ -146,7 +146,7 @@ pub type ValidAggregate<'a> = Box<dyn FnOnce(LazyFrame) -> LazyFrame + 'a>;
 pub fn validate_to_parquet_and_aggregate(
     raw: LazyFrame,
     schema: &TableSchema,
-    lookups: &[LookupRule],
+    lookups: &[Rule],
     valid: &Path,
     quarantine: &Path,
     aggregates: Vec<ValidAggregate<'_>>,

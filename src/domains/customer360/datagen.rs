@@ -18,7 +18,7 @@
 //! durations (`TotalDuration|dtype`), malformed JSON lines (`layout|invalid_json`);
 //! in the search logs datetimes with Persian or Arabic-Indic digits (valid after
 //! C8's normalisation, counted as `persian_digits` and `arabic_indic_digits`),
-//! unparseable datetimes (`bad_datetime`), null users (`user_id|required`), null
+//! unparseable datetimes (`datetime|dtype`), null users (`user_id|required`), null
 //! keywords (`keyword|required`), keywords with stray spaces (`stray_spaces`) and
 //! unmapped keywords (`unmapped_keyword`).
 
@@ -367,7 +367,7 @@ fn write_search(
                 datetime = synth
                     .pick(&["2022-13-45 10:00:00", "yesterday", "01/06/2022 10:00"])
                     .to_string();
-                summary.fault("search", "bad_datetime");
+                summary.fault("search", "datetime|dtype");
             } else if fault < 0.04 {
                 user = None;
                 summary.fault("search", "user_id|required");

@@ -422,7 +422,7 @@ fn validate_search(paths: &DomainPaths) -> Result<TableCount> {
     validate_to_parquet(
         raw,
         &schema,
-        &tables::search_checks(),
+        &[],
         &paths.valid(name),
         &paths.quarantine(name),
     )
@@ -445,7 +445,7 @@ fn validate_small(
     paths: &DomainPaths,
     raw: LazyFrame,
     table: &RawTable,
-    lookups: &[crate::schema::LookupRule],
+    lookups: &[crate::schema::Rule],
 ) -> Result<TableCount> {
     let name = table.schema.name;
     validate_to_parquet(

@@ -7,10 +7,9 @@ use polars::prelude::*;
 
 use super::tables::APP_TYPES;
 use crate::transforms::{
-    arg_max_label, ascii_digits, bucket, change_kind, compare_periods, distinct_count,
-    first_matching, first_true, inverted_cdf_quantile, keep_first, keeping_left_order, month_key,
-    nonzero_labels, pivot_sums, scale_buckets, top_k_within, transition, Bucket, Category,
-    SegmentRule, SortKey,
+    arg_max_label, bucket, change_kind, compare_periods, distinct_count, first_matching,
+    first_true, inverted_cdf_quantile, keep_first, keeping_left_order, month_key, nonzero_labels,
+    pivot_sums, scale_buckets, top_k_within, transition, Bucket, Category, SegmentRule, SortKey,
 };
 
 /// The five content types in C4's tie order, with their C3 columns.
@@ -105,11 +104,6 @@ pub const TREND_COLUMNS: [&str; 6] = [
     "trending_type",
     "previous",
 ];
-
-/// `text` without surrounding white space.
-pub fn trimmed(text: Expr) -> Expr {
-    text.str().strip_chars(lit(NULL))
-}
 
 /// C1: the content type of an app name (null for an app C1 does not know).
 pub fn content_type(app: Expr) -> Expr {
@@ -238,47 +232,18 @@ pub fn segment_summary(profile: LazyFrame) -> LazyFrame {
         .sort(["customer_type"], Default::default())
 }
 
-/// The pattern a search datetime must match after digit normalisation (C8).
-const SEARCH_DATETIME: &str = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d+)?)?$";
-
-/// C8: a search log's `datetime` text parsed after mapping Persian and Arabic-Indic
-/// digits to ASCII: `yyyy-MM-dd`, optionally ` HH:mm:ss` and a fraction (dropped).
-/// Null when it does not parse (including impossible dates such as 2022-02-30).
-pub fn parsed_search_datetime(raw: Expr) -> Expr {
-    let text = ascii_digits(raw);
-    let well_formed = text.clone().str().contains(lit(SEARCH_DATETIME), true);
-    let whole_seconds = when(text.clone().str().len_chars().eq(lit(10)))
-        .then(concat_str([text.clone(), lit(" 00:00:00")], "", false))
-        .otherwise(text.str().slice(lit(0), lit(19)));
-    let parsed = whole_seconds.str().strptime(
-        DataType::Datetime(TimeUnit::Microseconds, None),
-        StrptimeOptions {
-            format: Some("%Y-%m-%d %H:%M:%S".into()),
-            strict: false,
-            exact: true,
-            cache: true,
-        },
-        lit("raise"),
-    );
-    when(well_formed.fill_null(lit(false)))
-        .then(parsed)
-        .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Microseconds, None)))
-}
-
-/// C8: valid search rows as `month` (yyyymm), `user_id` and the trimmed `keyword`.
+/// C8: valid search rows (their `datetime` parsed, `user_id` and `keyword` trimmed
+/// by the schema, [`super::tables::search`]) as `month` (yyyymm), `user_id` and
+/// `keyword`.
 pub fn search_events(valid_search: LazyFrame) -> LazyFrame {
-    valid_search.select([
-        month_key(parsed_search_datetime(col("datetime"))),
-        col("user_id"),
-        trimmed(col("keyword")).alias("keyword"),
-    ])
+    valid_search.select([month_key(col("datetime")), col("user_id"), col("keyword")])
 }
 
-/// C10: the mapping with trimmed `search` keys, the first row kept for a key that
-/// appears more than once (by `row_nr`).
+/// C10: the mapping (its `search` keys trimmed by the schema,
+/// [`super::tables::mapping`]), the first row kept for a key that appears more than
+/// once (by `row_nr`).
 pub fn keyword_categories(valid_mapping: LazyFrame) -> PolarsResult<LazyFrame> {
-    let trimmed_keys = valid_mapping.with_column(trimmed(col("search")).alias("search"));
-    Ok(keep_first(trimmed_keys, &["search"], "row_nr")?.select([col("search"), col("category")]))
+    Ok(keep_first(valid_mapping, &["search"], "row_nr")?.select([col("search"), col("category")]))
 }
 
 /// C9 and C10: per (month, user_id), the most searched keyword with its count

@@ -3,16 +3,13 @@
 //!
 //! - `content/YYYYMMDD.json`: newline-delimited JSON, fields under `_source`, the
 //!   row's `Date` from the file name (C1's checks are declared here);
-//! - `search/YYYYMMDD/*.parquet`: one folder per day (C8's checks are in
-//!   [`search_checks`]);
+//! - `search/YYYYMMDD/*.parquet`: one folder per day (C8's checks are declared
+//!   here);
 //! - `mapping.xlsx` (first sheet) or `mapping.csv`: `search, category`;
 //! - `contract_users.csv`: `contract, user_id` (optional).
 
-use polars::prelude::{col, lit, Expr};
-
-use super::rules::{parsed_search_datetime, trimmed};
 use crate::io::{JsonField, NdjsonReader, RawTable, TextLayout};
-use crate::schema::{Column, ColumnType, LookupRule, TableSchema};
+use crate::schema::{Column, ColumnType, Prepare, TableSchema};
 
 /// The content logs' folder under the raw folder.
 pub const CONTENT_DIR: &str = "content";
@@ -69,37 +66,22 @@ pub fn content_reader(batch_rows: usize) -> NdjsonReader {
     }
 }
 
-/// The search log columns the rules use, read as text from each day's Parquet files.
+/// The search log columns the rules use, read as text from each day's Parquet files,
+/// with C8's checks in order: `datetime` (Persian and Arabic-Indic digits read as
+/// ASCII) is `yyyy-MM-dd`, optionally ` HH:mm:ss` and a fraction; then a user and a
+/// keyword, both trimmed, that are not empty.
 pub fn search() -> TableSchema {
     TableSchema::new(
         "search",
         vec![
             Column::text("eventID"),
-            Column::text("datetime"),
-            Column::text("user_id"),
-            Column::text("keyword"),
+            Column::new("datetime", ColumnType::IsoTimestamp)
+                .prepared(Prepare::AsciiDigits)
+                .required(),
+            Column::text("user_id").prepared(Prepare::Trim).required(),
+            Column::text("keyword").prepared(Prepare::Trim).required(),
         ],
     )
-}
-
-/// C8's checks, in order: the datetime does not parse after digit normalisation
-/// (`bad_datetime`), then an empty user or trimmed keyword.
-pub fn search_checks() -> Vec<LookupRule> {
-    let empty = |e: Expr| e.clone().is_null().or(e.eq(lit("")));
-    vec![
-        LookupRule {
-            failed: parsed_search_datetime(col("datetime")).is_null(),
-            reason: "bad_datetime",
-        },
-        LookupRule {
-            failed: empty(trimmed(col("user_id"))),
-            reason: "user_id|required",
-        },
-        LookupRule {
-            failed: empty(trimmed(col("keyword"))),
-            reason: "keyword|required",
-        },
-    ]
 }
 
 /// The keyword mapping (C10): `mapping.xlsx`'s first sheet, else `mapping.csv`.
@@ -108,7 +90,7 @@ pub fn mapping() -> RawTable {
         schema: TableSchema::new(
             "mapping",
             vec![
-                Column::text("search").required(),
+                Column::text("search").prepared(Prepare::Trim).required(),
                 Column::text("category").required(),
             ],
         ),

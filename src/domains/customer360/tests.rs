@@ -7,7 +7,7 @@ use polars::prelude::*;
 use super::rules::*;
 use super::tables;
 use crate::io::NdjsonFile;
-use crate::schema::{validate, validate_with, Validation, LINE, REASON, ROW_NR};
+use crate::schema::{validate, Validation, LINE, REASON, ROW_NR};
 use crate::values::{texts, u64s};
 
 fn ints(df: &DataFrame, column: &str) -> PolarsResult<Vec<i64>> {
@@ -275,68 +275,90 @@ fn c7_segments_against_q1_and_the_median() -> PolarsResult<()> {
     Ok(())
 }
 
-#[test]
-fn c8_parses_normalised_datetimes_and_nothing_else() -> PolarsResult<()> {
-    let raw = [
-        "2022-06-01 18:42:07.123",
-        "2022-06-01",
-        "۲۰۲۲-۰۷-۰۱ ۰۸:۰۰:۰۰",
-        "٢٠٢٢-٠٧-٠٢",
-        "2022-02-30",
-        "2022-06-01 25:00:00",
-        "01/06/2022",
-        "2022-06-01T18:42:07",
-        "",
-    ];
-    let out = df!("datetime" => raw)?
-        .lazy()
-        .select([month_key_of_search(col("datetime"))])
-        .collect()?;
-    let months: Vec<Option<i32>> = out.column("month")?.i32()?.iter().collect();
-    assert_eq!(
-        months,
-        [
-            Some(202206),
-            Some(202206),
-            Some(202207),
-            Some(202207),
-            None,
-            None,
-            None,
-            None,
-            None
-        ]
-    );
-    Ok(())
-}
-
-fn month_key_of_search(raw: Expr) -> Expr {
-    crate::transforms::month_key(parsed_search_datetime(raw))
-}
-
-#[test]
-fn c8_quarantines_bad_datetimes_then_empty_users_and_keywords() -> PolarsResult<()> {
-    let n = 5;
-    let raw = df!(
+/// Raw search rows as the Parquet reader gives them, one per datetime text.
+fn raw_search(
+    datetimes: &[Option<&str>],
+    users: &[Option<&str>],
+    keywords: &[Option<&str>],
+) -> PolarsResult<DataFrame> {
+    let n = datetimes.len();
+    df!(
         crate::schema::SOURCE_FILE => vec!["20220601/part-0.parquet"; n],
         LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
         ROW_NR => (0..n as u64).collect::<Vec<_>>(),
         crate::schema::LAYOUT_ERROR => vec![None::<&str>; n],
-        "eventID" => ["e1", "e2", "e3", "e4", "e5"],
-        "datetime" => [Some("2022-06-01"), Some("bad"), Some("2022-06-01"), Some("2022-06-01"), None],
-        "user_id" => [Some("u1"), None, Some(" "), Some("u1"), Some("u1")],
-        "keyword" => [Some(" naruto "), Some("x"), Some("x"), Some("  "), Some("x")],
-    )?;
-    let Validation { valid, quarantine } =
-        validate_with(raw.lazy(), &tables::search(), &tables::search_checks());
+        "eventID" => (0..n).map(|i| format!("e{i}")).collect::<Vec<_>>(),
+        "datetime" => datetimes,
+        "user_id" => users,
+        "keyword" => keywords,
+    )
+}
+
+#[test]
+fn c8_parses_normalised_datetimes_and_nothing_else() -> PolarsResult<()> {
+    let datetimes = [
+        Some("2022-06-01 18:42:07.123"),
+        Some("2022-06-01"),
+        Some("۲۰۲۲-۰۷-۰۱ ۰۸:۰۰:۰۰"),
+        Some("٢٠٢٢-٠٧-٠٢"),
+        Some("2022-02-30"),
+        Some("2022-06-01 25:00:00"),
+        Some("01/06/2022"),
+        Some("2022-06-01T18:42:07"),
+        Some(""),
+    ];
+    let n = datetimes.len();
+    let raw = raw_search(&datetimes, &vec![Some("u1"); n], &vec![Some("k"); n])?;
+    let Validation { valid, quarantine } = validate(raw.lazy(), &tables::search());
+    let events = search_events(valid).collect()?;
+    assert_eq!(ints(&events, "month")?, [202206, 202206, 202207, 202207]);
     let quarantine = quarantine.collect()?;
     assert_eq!(
         texts(&quarantine, REASON, "")?,
         [
-            "bad_datetime",
+            "datetime|dtype",
+            "datetime|dtype",
+            "datetime|dtype",
+            "datetime|dtype",
+            "datetime|dtype"
+        ]
+    );
+    assert_eq!(
+        texts(&quarantine, "datetime", "<null>")?[4],
+        "",
+        "the raw text is kept"
+    );
+    Ok(())
+}
+
+#[test]
+fn c8_quarantines_bad_datetimes_then_empty_users_and_keywords() -> PolarsResult<()> {
+    let raw = raw_search(
+        &[
+            Some("2022-06-01"),
+            Some("bad"),
+            Some("2022-06-01"),
+            Some("2022-06-01"),
+            None,
+        ],
+        &[Some("u1"), None, Some(" "), Some("u1"), Some("u1")],
+        &[
+            Some(" naruto "),
+            Some("x"),
+            Some("x"),
+            Some("  "),
+            Some("x"),
+        ],
+    )?;
+    let Validation { valid, quarantine } = validate(raw.lazy(), &tables::search());
+    let quarantine = quarantine.collect()?;
+    assert_eq!(
+        texts(&quarantine, REASON, "")?,
+        [
+            "datetime|dtype",
             "user_id|required",
             "keyword|required",
-            "bad_datetime"
+            "datetime|required"
         ]
     );
     let events = search_events(valid).collect()?;
@@ -345,13 +367,18 @@ fn c8_quarantines_bad_datetimes_then_empty_users_and_keywords() -> PolarsResult<
     Ok(())
 }
 
+/// The valid rows of a mapping table with these raw rows.
 fn mapping(rows: &[(&str, &str)]) -> PolarsResult<LazyFrame> {
-    Ok(df!(
-        ROW_NR => (0..rows.len() as u64).collect::<Vec<_>>(),
+    let n = rows.len();
+    let raw = df!(
+        crate::schema::SOURCE_FILE => vec!["mapping.csv"; n],
+        LINE => (2..n as IdxSize + 2).collect::<Vec<_>>(),
+        ROW_NR => (0..n as u64).collect::<Vec<_>>(),
+        crate::schema::LAYOUT_ERROR => vec![None::<&str>; n],
         "search" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
         "category" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-    )?
-    .lazy())
+    )?;
+    Ok(validate(raw.lazy(), &tables::mapping().schema).valid)
 }
 
 fn events(rows: &[(i32, &str, &str)]) -> PolarsResult<LazyFrame> {

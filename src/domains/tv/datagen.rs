@@ -509,7 +509,7 @@ fn write_viewing(
             let station = 10_000 + synth.below(0, 500);
             let roll = synth.unit();
             let fault = match roll {
-                r if r < 0.004 => Some("unknown_program"),
+                r if r < 0.004 => Some("prog_code|lookup"),
                 r if r < 0.0045 => Some("device_id|regex"),
                 r if r < 0.005 => Some("event_date|dtype"),
                 r if r < 0.0052 => Some("event_time|dtype"),
@@ -519,7 +519,7 @@ fn write_viewing(
             };
             use std::fmt::Write as _;
             let _ = match fault {
-                Some("unknown_program") => write!(
+                Some("prog_code|lookup") => write!(
                     line,
                     "{device},{date},{time},{mso},XX{:012},{station}",
                     synth.below(0, 1_000_000)

@@ -35,7 +35,7 @@ use crate::io::{
     write_tables, DomainPaths, RawTable, ValidAggregate,
 };
 use crate::progress::{release_free_memory, Progress};
-use crate::schema::{self, table_counts, LookupRule, TableCount};
+use crate::schema::{self, table_counts, Rule, TableCount};
 use crate::transforms::{key_in_pass, keys, passes_for};
 use crate::values;
 
@@ -149,12 +149,8 @@ fn validate_and_aggregate_viewing(
         .column("prog_code")?
         .as_materialized_series()
         .clone();
-    let unknown_program = LookupRule {
-        failed: col("prog_code")
-            .is_in(lit(program_codes).implode(false), false)
-            .not(),
-        reason: "unknown_program",
-    };
+    // T4: a viewing row whose program is not in the program table.
+    let unknown_program = Rule::lookup("prog_code", program_codes);
     // The one aggregate over the fact table that T7, T10 and T11 share, written on
     // integer keys so that the rules read and join compact pairs. Its first pass
     // aggregates the valid rows as they are written.
@@ -255,7 +251,7 @@ fn validate_and_sink(
 fn validate_sink_and_aggregate(
     paths: &DomainPaths,
     table: &RawTable,
-    lookups: &[LookupRule],
+    lookups: &[Rule],
     aggregates: Vec<ValidAggregate>,
     progress: &mut Progress,
 ) -> Result<(TableCount, Vec<DataFrame>)> {
