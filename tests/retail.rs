@@ -319,6 +319,54 @@ fn the_report_command_writes_the_retail_report() -> Result<()> {
 }
 
 #[test]
+fn r4_six_times_4_95_is_exactly_29_7_with_one_thread() -> Result<()> {
+    // Issue 14: with one Polars thread, February's 6 × 4.95 came out as
+    // 29.700000000000003 (the month's 297000 units of 10⁻⁴ multiplied by the
+    // reciprocal 10⁻⁴ instead of divided by 10⁴), with more threads as 29.7.
+    let dir = tempfile::tempdir()?;
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw)?;
+    let csv = [
+        HEADER,
+        "536365,85123A,WHITE HANGING HEART,2,2011-01-05 08:26:00,2.55,17850.0,United Kingdom",
+        "540001,22633,HAND WARMER UNION JACK,6,2011-02-01 09:00:00,4.95,17850.0,United Kingdom",
+        "550001,84029G,KNITTED HOT WATER BOTTLE,3,2011-03-02 10:00:00,3.39,13047.0,United Kingdom",
+    ]
+    .join("\n");
+    std::fs::write(raw.join("online_retail_II.csv"), csv + "\n")?;
+    let processed = dir.path().join("processed");
+    let status = Command::new(env!("CARGO_BIN_EXE_report"))
+        .env("POLARS_MAX_THREADS", "1")
+        .args(["--domain", "retail", "--quiet"])
+        .arg("--raw")
+        .arg(&raw)
+        .arg("--out")
+        .arg(&processed)
+        .arg("--interim")
+        .arg(dir.path().join("interim"))
+        .arg("--reports")
+        .arg(dir.path().join("reports"))
+        .status()?;
+    assert!(status.success());
+    let csv = std::fs::read_to_string(processed.join("monthly_sales.csv"))?;
+    assert_eq!(
+        csv.lines()
+            .map(|l| l.split(',').nth(1).unwrap_or(""))
+            .collect::<Vec<_>>(),
+        ["sales", "5.1", "29.7", "10.17"],
+        "{csv}"
+    );
+    let sales = scan_parquet(&processed.join("monthly_sales.parquet"))?.collect()?;
+    assert_eq!(
+        values::f64s(&sales, "sales")?,
+        [Some(5.1), Some(29.7), Some(10.17)]
+    );
+    let rfm = scan_parquet(&processed.join("rfm.parquet"))?.collect()?;
+    assert_eq!(values::f64s(&rfm, "monetary")?, [Some(10.17), Some(34.8)]);
+    Ok(())
+}
+
+#[test]
 fn the_generator_is_deterministic_for_a_seed() -> Result<()> {
     let dir = tempfile::tempdir()?;
     generate(&dir.path().join("a"), 2_000, false)?;

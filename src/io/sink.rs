@@ -245,7 +245,11 @@ pub fn count_rows(path: &Path) -> Result<u64> {
 }
 
 /// Writes `df` as `<dir>/<name>.parquet` and `<dir>/<name>.csv`, each atomically.
+/// The frame is made one chunk first: Parquet's row groups and pages follow the
+/// chunks, which depend on how many threads produced the frame, and the bytes must
+/// not.
 pub fn write_table(df: &mut DataFrame, dir: &Path, name: &str) -> Result<Vec<WrittenFile>> {
+    df.rechunk_mut_par();
     let parquet = dir.join(format!("{name}.parquet"));
     let csv = dir.join(format!("{name}.csv"));
     write_atomically(&parquet, |file| {

@@ -3,6 +3,7 @@
 
 use polars::prelude::*;
 
+use super::exact::ratio;
 use super::join::keeping_left_order;
 use super::trend::months_between;
 
@@ -23,7 +24,8 @@ pub fn first_months(activity: LazyFrame, entity: &str, month: &str) -> LazyFrame
 /// offset k from 0 to `last_month` − cohort: `count_name` = cohort members active in
 /// month cohort + k, and `retention` = that count / the cohort's size. Offset 0 is
 /// the whole cohort. Columns `cohort`, `month_offset` (Int32), `count_name` (Int64),
-/// `retention` (Float64), sorted by cohort and offset.
+/// `retention` (Float64, one correctly rounded division: [`ratio`]), sorted by cohort
+/// and offset.
 pub fn cohort_retention(
     activity: LazyFrame,
     entity: &str,
@@ -73,10 +75,7 @@ pub fn cohort_retention(
         keeping_left_order(JoinType::Left),
     )
     .with_column(col(count_name).fill_null(lit(0i64)))
-    .with_column(
-        (col(count_name).cast(DataType::Float64) / col(SIZE).cast(DataType::Float64))
-            .alias(RETENTION),
-    )
+    .with_column(ratio(col(count_name), col(SIZE)).alias(RETENTION))
     .select([
         col(COHORT),
         col(MONTH_OFFSET),

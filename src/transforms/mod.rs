@@ -14,7 +14,8 @@
 //! | [`keys`] | dictionary-encoding text keys as integers, splitting a table by key into passes |
 //! | [`picks`] | exclusive top-k picks: groups in order take items no earlier group took |
 //! | [`text`] | splitting delimited lists into trimmed items; digits of other scripts to ASCII; regex matching with a fast path for fixed-format codes |
-//! | [`stats`] | null-safe Pearson correlation, grades by position, distribution summaries, exact sums in fixed units |
+//! | [`exact`] | float aggregates with the same bits in any row order or thread count: exact sums in fixed units, correctly rounded ratios, exact means and Pearson correlations of integers |
+//! | [`stats`] | grades by position, distribution summaries |
 //! | [`scoring`] | SQL's `ntile` quantile scores over an explicit total order |
 //! | [`cohort`] | cohort matrices: first months, activity and retention by month offset |
 //! | [`bucket`] | value → label buckets with inclusive bounds, bounds scaled to a period |
@@ -27,6 +28,7 @@ pub mod clash;
 pub mod cohort;
 pub mod dedup;
 pub mod distinct;
+pub mod exact;
 pub mod join;
 pub mod keys;
 pub mod picks;
@@ -43,6 +45,10 @@ pub use clash::{clash_report, most_frequent};
 pub use cohort::{cohort_retention, first_months};
 pub use dedup::keep_first;
 pub use distinct::distinct_count;
+pub use exact::{
+    exact_mean, exact_pearson_or_null, fixed_product_units, fixed_units_mean, from_fixed_units,
+    ratio, to_fixed_units,
+};
 pub use join::{attach_single_row, keeping_left_order};
 pub use keys::{key_in_pass, passes_for};
 pub use picks::exclusive_picks;
@@ -51,9 +57,7 @@ pub use scoring::{ntile, ntile_of_position};
 pub use segments::{
     first_full_match, first_matching, first_true, inverted_cdf_quantile, PatternRule, SegmentRule,
 };
-pub use stats::{
-    distribution_summary, from_fixed_units, grade_by_position, pearson_or_null, to_fixed_units,
-};
+pub use stats::{distribution_summary, grade_by_position};
 pub use text::{ascii_digits, explode_trimmed};
 pub use trend::{
     change_kind, compare_periods, month_index, month_key, month_over_month_growth, months_between,

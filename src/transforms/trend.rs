@@ -3,6 +3,8 @@
 
 use polars::prelude::*;
 
+use super::exact::ratio;
+
 /// The month of a date or datetime as the integer `yyyymm`.
 pub fn month_key(date: Expr) -> Expr {
     (date.clone().dt().year() * lit(100) + date.dt().month().cast(DataType::Int32))
@@ -34,7 +36,8 @@ pub fn months_between(from: Expr, to: Expr) -> Expr {
 /// Adds `name`: the change of `value` from the previous calendar month in percent,
 /// (value − previous) / previous × 100. Null when the previous month has no row (the
 /// first month, or a gap) or its value is zero or null. `lf` holds one row per
-/// `month` (`yyyymm`); its order is kept.
+/// `month` (`yyyymm`); its order is kept. The division is [`ratio`]'s, so the bits
+/// do not depend on how the rows are split into morsels.
 pub fn month_over_month_growth(lf: LazyFrame, month: &str, value: &str, name: &str) -> LazyFrame {
     const INDEX: &str = "__month_index";
     const PREVIOUS: &str = "__previous_value";
@@ -43,7 +46,7 @@ pub fn month_over_month_growth(lf: LazyFrame, month: &str, value: &str, name: &s
         col(value).cast(DataType::Float64).alias(PREVIOUS),
     ]);
     let current = col(value).cast(DataType::Float64);
-    let growth = (current - col(PREVIOUS)) / col(PREVIOUS) * lit(100.0);
+    let growth = ratio(current - col(PREVIOUS), col(PREVIOUS)) * lit(100.0);
     lf.with_column(month_index(col(month)).alias(INDEX))
         .join(
             previous,

@@ -11,6 +11,7 @@ use super::tables;
 use crate::report::{
     bar_chart_of, heat_map, stacked_bar_chart, Document, HeatMap, StackedBarChart, Svg,
 };
+use crate::transforms::ratio;
 use crate::values;
 
 /// Seconds per hour, for viewing time shown in hours.
@@ -32,18 +33,15 @@ pub fn activeness_distribution(profile: &DataFrame) -> Result<DataFrame> {
     in_label_order(&counts, "activeness", &order)
 }
 
-/// Each content type's share of customers whose most-watched type it is.
+/// Each content type's share of customers whose most-watched type it is (one
+/// correctly rounded division of integer counts, [`ratio`]).
 pub fn most_watched_share(profile: &DataFrame) -> Result<DataFrame> {
     Ok(profile
         .clone()
         .lazy()
         .group_by([col("most_watch")])
         .agg([len().cast(DataType::Int64).alias("customers")])
-        .with_column(
-            (col("customers").cast(DataType::Float64)
-                / col("customers").sum().cast(DataType::Float64))
-            .alias("share"),
-        )
+        .with_column(ratio(col("customers"), col("customers").sum()).alias("share"))
         .sort(
             ["customers", "most_watch"],
             SortMultipleOptions::default().with_order_descending_multi([true, false]),

@@ -7,9 +7,10 @@ use polars::prelude::*;
 
 use super::tables::APP_TYPES;
 use crate::transforms::{
-    arg_max_label, bucket, change_kind, compare_periods, distinct_count, first_matching,
-    first_true, inverted_cdf_quantile, keep_first, keeping_left_order, month_key, nonzero_labels,
-    pivot_sums, scale_buckets, top_k_within, transition, Bucket, Category, SegmentRule, SortKey,
+    arg_max_label, bucket, change_kind, compare_periods, distinct_count, exact_mean,
+    first_matching, first_true, inverted_cdf_quantile, keep_first, keeping_left_order, month_key,
+    nonzero_labels, pivot_sums, scale_buckets, top_k_within, transition, Bucket, Category,
+    SegmentRule, SortKey,
 };
 
 /// The five content types in C4's tie order, with their C3 columns.
@@ -218,16 +219,14 @@ pub fn duration_quartiles(profile: LazyFrame) -> LazyFrame {
     ])
 }
 
-/// `segment_summary`: customers and mean `total_duration` per `customer_type`.
+/// `segment_summary`: customers and mean `total_duration` per `customer_type` (the
+/// exact integer sum over the count, [`exact_mean`]: the same bits in any row order).
 pub fn segment_summary(profile: LazyFrame) -> LazyFrame {
     profile
         .group_by([col("customer_type")])
         .agg([
             len().cast(DataType::Int64).alias("customers"),
-            col("total_duration")
-                .cast(DataType::Float64)
-                .mean()
-                .alias("avg_total_duration"),
+            exact_mean(col("total_duration")).alias("avg_total_duration"),
         ])
         .sort(["customer_type"], Default::default())
 }

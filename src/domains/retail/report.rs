@@ -3,12 +3,12 @@
 //! charts show the output tables, no rule is recomputed.
 
 use anyhow::Result;
-use polars::prelude::{col, DataFrame, DataType, IntoLazy, JoinType};
+use polars::prelude::{col, DataFrame, IntoLazy, JoinType};
 
 use super::pipeline::RetailOutputs;
 use super::tables;
 use crate::report::{bar_chart_of, heat_map, line_chart_of, Document, HeatMap, Svg};
-use crate::transforms::keeping_left_order;
+use crate::transforms::{exact_mean, keeping_left_order};
 use crate::values;
 
 /// Cohorts shown in the retention heat map and table (the first ones).
@@ -38,9 +38,9 @@ pub fn retention_heat_map(cohorts: &DataFrame) -> Result<Svg> {
 }
 
 /// `rfm_segments` with each segment's mean R, F and M scores (`avg_r`, `avg_f`,
-/// `avg_m`), in the order of `rfm_segments`.
+/// `avg_m`, exact integer sums over the count), in the order of `rfm_segments`.
 pub fn segment_profiles(rfm: &DataFrame, segments: &DataFrame) -> Result<DataFrame> {
-    let mean = |score: &str, name: &str| col(score).cast(DataType::Float64).mean().alias(name);
+    let mean = |score: &str, name: &str| exact_mean(col(score)).alias(name);
     let scores = rfm.clone().lazy().group_by([col("segment")]).agg([
         mean("r_score", "avg_r"),
         mean("f_score", "avg_f"),

@@ -5,8 +5,12 @@
 //! timestamp. Every rule R2–R8 is computed from that table, which is about twenty
 //! times smaller than the lines, so the fact table is read once, by one streaming
 //! aggregation. Amounts are Σ Quantity × Price summed exactly in units of 10⁻⁴
-//! ([`to_fixed_units`]), so sales and monetary values do not depend on the order
-//! the lines are read in.
+//! ([`fixed_product_units`]: the integer quantity times the price in whole 10⁻⁴
+//! units; a price with more than 4 decimals is rounded to 4, half to even) and turned
+//! into numbers by one correctly rounded division ([`from_fixed_units`]), so sales and
+//! monetary values do not depend on the order the lines are read in or on how the
+//! work is split between threads. Means and ratios are exact sums divided once
+//! ([`crate::transforms::exact`]).
 //!
 //! Column meanings used throughout: `cancelled` = the invoice starts with `C`;
 //! a *placed* invoice is one that is not cancelled; `customer_id` is the Customer ID
@@ -19,9 +23,10 @@ use polars::prelude::{
 
 use crate::transforms::cohort::COHORT;
 use crate::transforms::{
-    attach_single_row, cohort_retention, distribution_summary, first_full_match, first_months,
-    from_fixed_units, inverted_cdf_quantile, keeping_left_order, month_key,
-    month_over_month_growth, ntile, to_fixed_units, PatternRule, SortKey,
+    attach_single_row, cohort_retention, distribution_summary, exact_mean, first_full_match,
+    first_months, fixed_product_units, fixed_units_mean, from_fixed_units, inverted_cdf_quantile,
+    keeping_left_order, month_key, month_over_month_growth, ntile, to_fixed_units, PatternRule,
+    SortKey,
 };
 
 /// Decimal places at which amounts are summed exactly.
@@ -64,15 +69,16 @@ pub fn customer_id(raw: Expr) -> Expr {
 
 /// R1 → invoice months: one row per (`Invoice`, `yyyymm`, `customer_id`) of the
 /// validated lines, with `lines` (Int64), `amount_units` (Σ Quantity × Price in
-/// 10⁻⁴ units), `last_at` (the latest `InvoiceDate`) and `cancelled`.
+/// 10⁻⁴ units, Int64, exact: see [`fixed_product_units`]), `last_at` (the latest
+/// `InvoiceDate`) and `cancelled`.
 pub fn invoice_months(lines: LazyFrame) -> LazyFrame {
-    let amount = col("Quantity").cast(DataType::Float64) * col("Price");
     lines
         .select([
             col("Invoice"),
             month_key(col("InvoiceDate")).alias(MONTH),
             customer_id(col("Customer ID")).alias(CUSTOMER),
-            to_fixed_units(amount, AMOUNT_DECIMALS).alias("amount_units"),
+            fixed_product_units(col("Quantity"), col("Price"), AMOUNT_DECIMALS)
+                .alias("amount_units"),
             col("InvoiceDate"),
         ])
         .group_by([col("Invoice"), col(MONTH), col(CUSTOMER)])
@@ -94,7 +100,7 @@ fn placed_with_customer(invoice_months: LazyFrame) -> LazyFrame {
     invoice_months.filter(placed().and(col(CUSTOMER).is_not_null()))
 }
 
-/// An amount column from summed units.
+/// An amount column from summed units: units / 10⁴, correctly rounded (R4, R7).
 fn amount(units: Expr) -> Expr {
     from_fixed_units(units, AMOUNT_DECIMALS)
 }
@@ -142,8 +148,9 @@ fn distinct_invoices(which: Expr) -> Expr {
         .cast(DataType::Int64)
 }
 
-/// R4: per month, `sales` = Σ Quantity × Price (cancellations net out) and
-/// `growth_pct` against the previous calendar month.
+/// R4: per month, `sales` = Σ Quantity × Price (cancellations net out), summed
+/// exactly in 10⁻⁴ units and divided once (6 × 4.95 is 29.7, not
+/// 29.700000000000003), and `growth_pct` against the previous calendar month.
 pub fn monthly_sales(invoice_months: LazyFrame) -> LazyFrame {
     let sales = invoice_months
         .group_by([col(MONTH)])
@@ -257,17 +264,17 @@ pub fn rfm(invoice_months: LazyFrame) -> PolarsResult<LazyFrame> {
 
 /// R8's summary: per segment, `customers` and the mean recency, frequency and
 /// monetary value; most customers first, then by segment name. The means are exact
-/// sums (integers, and monetary values in 10⁻⁴ units) divided by the count, so they do
-/// not depend on the order the rows arrive in.
+/// sums (integers, and monetary values in 10⁻⁴ units) divided once by the count
+/// ([`exact_mean`], [`fixed_units_mean`]), so they do not depend on the order the
+/// rows arrive in.
 pub fn rfm_segments(rfm: LazyFrame) -> LazyFrame {
-    let mean_of = |sum: Expr| sum.cast(DataType::Float64) / len().cast(DataType::Float64);
-    let monetary_units = to_fixed_units(col("monetary"), AMOUNT_DECIMALS).sum();
+    let monetary_units = to_fixed_units(col("monetary"), AMOUNT_DECIMALS);
     rfm.group_by([col("segment")])
         .agg([
             len().cast(DataType::Int64).alias("customers"),
-            mean_of(col("recency_days").sum()).alias("avg_recency_days"),
-            mean_of(col("frequency").sum()).alias("avg_frequency"),
-            mean_of(amount(monetary_units)).alias("avg_monetary"),
+            exact_mean(col("recency_days")).alias("avg_recency_days"),
+            exact_mean(col("frequency")).alias("avg_frequency"),
+            fixed_units_mean(monetary_units, AMOUNT_DECIMALS).alias("avg_monetary"),
         ])
         .sort(
             ["customers", "segment"],

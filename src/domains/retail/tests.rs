@@ -139,6 +139,44 @@ fn r4_sales_net_of_cancellations_and_growth_over_the_previous_month() -> Result<
 }
 
 #[test]
+fn r4_sales_are_summed_exactly_and_divided_once() -> Result<()> {
+    // Issue 14's three lines: 2 × 2.55, 6 × 4.95 and 3 × 3.39 in three months. In
+    // floats 6 × 4.95 is 29.700000000000003 and 297000 units × 10⁻⁴ (the reciprocal
+    // Polars multiplies by) too; in 10⁻⁴ units 2 × 25500, 6 × 49500, 3 × 33900,
+    // each divided once by 10⁴: exactly 5.1, 29.7 and 10.17. Collected in memory,
+    // the three months are one chunk, the case that gave 29.700000000000003.
+    let df = df!(
+        "Invoice" => ["536365", "540001", "550001"],
+        "Quantity" => [2i64, 6, 3],
+        "InvoiceDate" => ["2011-01-05 08:26:00", "2011-02-01 09:00:00", "2011-03-02 10:00:00"],
+        "Price" => [2.55, 4.95, 3.39],
+        "Customer ID" => [Some(17850.0), Some(17850.0), Some(13047.0)],
+    )?;
+    let lines = df.lazy().with_column(col("InvoiceDate").str().to_datetime(
+        Some(TimeUnit::Microseconds),
+        None,
+        StrptimeOptions::default(),
+        lit("raise"),
+    ));
+    let months = rules::invoice_months(lines).collect()?.lazy();
+    let out = rules::monthly_sales(months.clone()).collect()?;
+    let sales = values::f64s(&out, "sales")?;
+    assert_eq!(sales, [Some(5.1), Some(29.7), Some(10.17)]);
+    assert_eq!(
+        values::f64s(&out, "growth_pct")?,
+        [
+            None,
+            Some((29.7 - 5.1) / 5.1 * 100.0),
+            Some((10.17 - 29.7) / 29.7 * 100.0)
+        ]
+    );
+    // R7's monetary is summed the same way: 5.1 + 29.7 for 17850.
+    let rfm = rules::rfm(months)?.collect()?;
+    assert_eq!(values::f64s(&rfm, "monetary")?, [Some(10.17), Some(34.8)]);
+    Ok(())
+}
+
+#[test]
 fn r5_active_new_and_existing_customers() -> Result<()> {
     // 201012: 13085 and 12346, both new. 201101: 13085 again (1005 has no
     // customer). 201102: 12347 is new; 12348 only cancelled, so is not active.

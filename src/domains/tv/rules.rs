@@ -3,14 +3,17 @@
 //! Inputs are the valid rows of the T1 validation (typed, with `row_nr` giving file
 //! order). Each function documents the columns it reads and returns; none collects.
 //! The pipeline ([`super::pipeline`]) wires them together and writes the outputs.
+//! Means, ratios and correlations are exact integer sums combined by a fixed sequence
+//! of correctly rounded float operations ([`crate::transforms::exact`]), so they
+//! have the same bits whatever the thread count.
 
 use polars::prelude::*;
 
 use crate::schema::ROW_NR;
 use crate::transforms::{
-    attach_single_row, clash_report, exclusive_picks, explode_trimmed, grade_by_position,
-    keep_first, keeping_left_order, most_frequent, pearson_or_null, rank_within, top_k_within,
-    SortKey,
+    attach_single_row, clash_report, exact_mean, exact_pearson_or_null, exclusive_picks,
+    explode_trimmed, grade_by_position, keep_first, keeping_left_order, most_frequent, rank_within,
+    ratio, top_k_within, SortKey,
 };
 
 /// Markets with fewer cleaned households are not graded (T11).
@@ -278,7 +281,8 @@ pub fn top_genres(genre_reach: LazyFrame) -> LazyFrame {
 
 /// T8: wealth score of every DMA over its cleaned households.
 /// Output: `dma`, `households`, `avg_net_worth`, `avg_income_level`, `wealth_score`,
-/// sorted by wealth_score descending (nulls last), then dma.
+/// sorted by wealth_score descending (nulls last), then dma. The means are exact
+/// integer sums over the count ([`exact_mean`]); the divisions are [`ratio`]'s.
 pub fn wealth(reference: LazyFrame, demographics: LazyFrame) -> LazyFrame {
     let with_maxima = demographics.select([
         col("household_id"),
@@ -299,11 +303,8 @@ pub fn wealth(reference: LazyFrame, demographics: LazyFrame) -> LazyFrame {
         .group_by([col("dma")])
         .agg([
             len().alias("households"),
-            col("net_worth").mean().alias("avg_net_worth"),
-            col("income_level")
-                .cast(DataType::Float64)
-                .mean()
-                .alias("avg_income_level"),
+            exact_mean(col("net_worth")).alias("avg_net_worth"),
+            exact_mean(col("income_level")).alias("avg_income_level"),
             col("__max_net_worth")
                 .first()
                 .cast(DataType::Float64)
@@ -314,8 +315,9 @@ pub fn wealth(reference: LazyFrame, demographics: LazyFrame) -> LazyFrame {
                 .alias("__max_il"),
         ])
         .with_column(
-            (col("avg_net_worth") / col("__max_nw") + col("avg_income_level") / col("__max_il"))
-                .alias("wealth_score"),
+            (ratio(col("avg_net_worth"), col("__max_nw"))
+                + ratio(col("avg_income_level"), col("__max_il")))
+            .alias("wealth_score"),
         )
         .select([
             col("dma"),
@@ -407,8 +409,11 @@ pub fn popularity_from_counts(
 ) -> PolarsResult<LazyFrame> {
     let all = all_devices.select([col("devices").cast(DataType::Float64).alias("__all")]);
     let with_share = attach_single_row(title_devices, all).with_column(
-        (lit(100.0) * col("devices").cast(DataType::Float64) / col("__all"))
-            .alias("popularity_index"),
+        ratio(
+            lit(100.0) * col("devices").cast(DataType::Float64),
+            col("__all"),
+        )
+        .alias("popularity_index"),
     );
     Ok(rank_within(
         with_share,
@@ -428,7 +433,9 @@ pub fn popularity_from_counts(
 /// `device_events` holds `device_id`, `events` (valid tune events per device).
 /// Output: `dma`, `households`, `devices`, `viewing_per_device`,
 /// `income_viewing_corr`, `wealth_score`, `potential_grade`, sorted by wealth_score
-/// descending (nulls last), then dma.
+/// descending (nulls last), then dma. `viewing_per_device` is one correctly rounded
+/// division ([`ratio`]); the correlation is built from exact integer sums
+/// ([`exact_pearson_or_null`]), so neither depends on the order rows arrive in.
 pub fn market_potential(
     reference: LazyFrame,
     demographics: LazyFrame,
@@ -458,8 +465,7 @@ pub fn market_potential(
         .group_by([col("dma")])
         .agg([
             len().alias("households"),
-            pearson_or_null(col("income_level"), col("events"), col("household_id"))
-                .alias("income_viewing_corr"),
+            exact_pearson_or_null(col("income_level"), col("events")).alias("income_viewing_corr"),
         ]);
     let per_dma = devices.group_by([col("dma")]).agg([
         col("device_id").n_unique().alias("devices"),
@@ -479,10 +485,7 @@ pub fn market_potential(
             [col("dma")],
             JoinArgs::new(JoinType::Left),
         )
-        .with_column(
-            (col("events").cast(DataType::Float64) / col("devices").cast(DataType::Float64))
-                .alias("viewing_per_device"),
-        )
+        .with_column(ratio(col("events"), col("devices")).alias("viewing_per_device"))
         .sort(
             ["wealth_score", "dma"],
             SortMultipleOptions::default()

@@ -1,0 +1,336 @@
+//! Float aggregates that give the same bits whatever the thread count, the morsel
+//! size or the order rows arrive in (DESIGN.md: "float aggregates give the same bits
+//! whatever the thread count").
+//!
+//! Two things in Polars make a float result depend on how the work was split:
+//!
+//! - a float **sum** adds in the order rows arrive, per thread and per morsel, and
+//!   floating-point addition is not associative;
+//! - a float **division** by a column that is a single value (a literal, or a one-row
+//!   morsel) is done as a multiplication by the reciprocal, `x · (1/y)`, which can
+//!   differ from `x / y` in the last bit: 297000 / 10⁴ is 29.7, but
+//!   297000 · 10⁻⁴ is 29.700000000000003. Whether a streaming morsel holds one row or
+//!   several decides which of the two a row gets.
+//!
+//! The functions here avoid both: sums are taken over integers (exact, so any order
+//! gives the same total), amounts are integers of 10^−d units
+//! ([`to_fixed_units`], [`fixed_product_units`], [`from_fixed_units`]), and every
+//! division is [`ratio`], a correctly rounded IEEE division of each pair of values.
+//! Means ([`exact_mean`]) and Pearson correlations ([`exact_pearson_or_null`]) of
+//! integer columns are built from exact integer sums and a fixed sequence of float
+//! operations. Every function builds an `Expr` of elementwise operations and
+//! reductions, so the streaming engine keeps running them as streaming operators.
+//!
+//! Integer sums are Int64: exact while every partial sum stays within ±9.2·10¹⁸ (for
+//! amounts in 10⁻⁴ units, ±9.2·10¹⁴ currency units). Integers are turned into
+//! Float64 exactly up to 2⁵³ ≈ 9.0·10¹⁵.
+
+use polars::prelude::*;
+
+/// `numerator / denominator` as Float64, each pair of values divided with one
+/// correctly rounded IEEE division (both are cast to Float64 first: exact for
+/// integers up to 2⁵³), so that the result does not depend on whether either side
+/// arrives as a single value. A side of one value is broadcast to the other's length.
+/// Null where either side is null; division by zero gives ±inf or NaN as in IEEE.
+/// Unlike Polars' `/`, never computes `x · (1/y)`.
+///
+/// # Errors
+/// When the plan runs: when the two sides have different lengths, neither being 1,
+/// or a side cannot be cast to Float64.
+pub fn ratio(numerator: Expr, denominator: Expr) -> Expr {
+    map_multiple(
+        divide_columns,
+        [numerator, denominator],
+        |_: &Schema, fields: &[Field]| {
+            let name = fields.first().map(|f| f.name().clone()).unwrap_or_default();
+            Ok(Field::new(name, DataType::Float64))
+        },
+    )
+}
+
+/// [`ratio`]'s kernel: element-wise `a / b` with broadcasting of a length-1 side.
+fn divide_columns(columns: &mut [Column]) -> PolarsResult<Column> {
+    polars_ensure!(
+        columns.len() == 2,
+        ComputeError: "ratio takes 2 columns, got {}", columns.len()
+    );
+    let name = columns[0].name().clone();
+    let a = columns[0].cast(&DataType::Float64)?;
+    let b = columns[1].cast(&DataType::Float64)?;
+    let (a, b) = (
+        a.as_materialized_series().f64()?,
+        b.as_materialized_series().f64()?,
+    );
+    let divide = |x: Option<f64>, y: Option<f64>| Some(x? / y?);
+    let out: Float64Chunked = match (a.len(), b.len()) {
+        (n, m) if n == m => a.iter().zip(b.iter()).map(|(x, y)| divide(x, y)).collect(),
+        (1, _) => b.iter().map(|y| divide(a.get(0), y)).collect(),
+        (_, 1) => a.iter().map(|x| divide(x, b.get(0))).collect(),
+        (n, m) => polars_bail!(
+            ShapeMismatch: "ratio of `{}` ({} rows) by `{}` ({} rows): the lengths differ. Consider dividing columns of the same frame",
+            name, n, columns[1].name(), m
+        ),
+    };
+    Ok(out.with_name(name).into_column())
+}
+
+/// The mean of the non-null values of an integer column, as Float64: their exact
+/// Int64 sum divided by their count with [`ratio`], so the correctly rounded mean
+/// whatever the order rows are summed in. Null when there is no non-null value. For
+/// use in an aggregation context (or a `select` over a whole frame).
+pub fn exact_mean(value: Expr) -> Expr {
+    let count = value.clone().count();
+    when(count.clone().eq(lit(0)))
+        .then(lit(NULL).cast(DataType::Float64))
+        .otherwise(ratio(value.cast(DataType::Int64).sum(), count))
+}
+
+/// Ten to the power `decimals` as an exact Float64 (`decimals` ≤ 15).
+fn scale(decimals: u32) -> f64 {
+    10i64.pow(decimals.min(15)) as f64
+}
+
+/// `value` as a whole number of 10^−`decimals` units (Int64): value · 10^decimals
+/// rounded half to even. A value with at most `decimals` decimals is converted
+/// exactly (its binary approximation lands within a few ulps of the whole number); a
+/// value with more is rounded to `decimals` decimals, halves to the even unit, as
+/// its Float64 value times 10^decimals falls (in 10⁻⁴ units: 0.00005 → 0,
+/// 0.00025 → 2, 0.00035 → 4, but 0.00015 → 1, its Float64 being just below the
+/// half). `decimals` ≤ 15.
+pub fn to_fixed_units(value: Expr, decimals: u32) -> Expr {
+    (value.cast(DataType::Float64) * lit(scale(decimals)))
+        .round(0, RoundMode::HalfToEven)
+        .cast(DataType::Int64)
+}
+
+/// `quantity × price` in whole 10^−`decimals` units (Int64), computed exactly: the
+/// integer `quantity` (cast to Int64) times `price` in units ([`to_fixed_units`]:
+/// a price with more decimals is first rounded to `decimals`, half to even). Sums of
+/// such products are exact and so independent of the order rows are added in; turn
+/// them back into amounts with [`from_fixed_units`]. Implements the retail spec's
+/// "summed exactly (prices have at most 4 decimals)" (R4, R7).
+pub fn fixed_product_units(quantity: Expr, price: Expr, decimals: u32) -> Expr {
+    quantity.cast(DataType::Int64) * to_fixed_units(price, decimals)
+}
+
+/// A number of 10^−`decimals` units (see [`to_fixed_units`]) as a Float64 amount:
+/// units / 10^decimals with one correctly rounded division ([`ratio`]), so 297000
+/// units of 10⁻⁴ are exactly 29.7 (the Float64 nearest 29.7), never
+/// 29.700000000000003. Exact to the last bit while |units| ≤ 2⁵³.
+pub fn from_fixed_units(units: Expr, decimals: u32) -> Expr {
+    ratio(units, lit(scale(decimals)))
+}
+
+/// The mean of the non-null `units` (Int64 10^−`decimals` units, see
+/// [`to_fixed_units`]) as a Float64 amount: their exact sum divided once by
+/// count · 10^decimals, so the correctly rounded mean in any row order. Null when
+/// there is no non-null value. For use in an aggregation context.
+pub fn fixed_units_mean(units: Expr, decimals: u32) -> Expr {
+    let count = units.clone().count().cast(DataType::Int64);
+    when(count.clone().eq(lit(0i64)))
+        .then(lit(NULL).cast(DataType::Float64))
+        .otherwise(ratio(
+            units.cast(DataType::Int64).sum(),
+            count * lit(10i64.pow(decimals.min(15))),
+        ))
+}
+
+/// Pearson correlation of two integer columns `x` and `y` over the rows where both
+/// are non-null, as Float64; null when fewer than two such rows remain or either side
+/// is constant (zero variance). For use in an aggregation context.
+///
+/// The six sums it needs (n, Σx, Σy, Σx², Σy², Σxy) are exact Int64 sums, so they do
+/// not depend on the order rows arrive in, and so neither does
+/// r = (nΣxy − ΣxΣy) / √((nΣx² − (Σx)²)(nΣy² − (Σy)²)), whose numerator and variances
+/// are computed in Int64 too (exact while they stay below 9.2·10¹⁸) and the rest in
+/// one fixed sequence of Float64 operations. Zero variance is detected exactly.
+pub fn exact_pearson_or_null(x: Expr, y: Expr) -> Expr {
+    let both = x.clone().is_not_null().and(y.clone().is_not_null());
+    let only_both = |v: Expr| {
+        when(both.clone())
+            .then(v.cast(DataType::Int64))
+            .otherwise(lit(NULL).cast(DataType::Int64))
+    };
+    let (x, y) = (only_both(x), only_both(y));
+    let n = both.cast(DataType::Int64).sum();
+    let sum = |v: Expr| v.sum();
+    let spread = |s_vv: Expr, s_v: Expr| n.clone() * s_vv - s_v.clone() * s_v;
+    let var_x = spread(sum(x.clone() * x.clone()), sum(x.clone()));
+    let var_y = spread(sum(y.clone() * y.clone()), sum(y.clone()));
+    let covariance = n.clone() * sum(x.clone() * y.clone()) - sum(x) * sum(y);
+    let float = |v: Expr| v.cast(DataType::Float64);
+    let undefined = n
+        .lt(lit(2i64))
+        .or(var_x.clone().eq(lit(0i64)))
+        .or(var_y.clone().eq(lit(0i64)));
+    when(undefined)
+        .then(lit(NULL).cast(DataType::Float64))
+        .otherwise(ratio(
+            float(covariance),
+            (float(var_x) * float(var_y)).sqrt(),
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f64s(df: &DataFrame, column: &str) -> PolarsResult<Vec<Option<f64>>> {
+        Ok(df.column(column)?.f64()?.iter().collect())
+    }
+
+    #[test]
+    fn ratio_divides_instead_of_multiplying_by_the_reciprocal() -> PolarsResult<()> {
+        // 297000 · (1/10⁴) = 29.700000000000003; 297000 / 10⁴ = 29.7.
+        let df = df!("u" => [297000i64, 1, 3])?;
+        let out = df
+            .clone()
+            .lazy()
+            .select([
+                ratio(col("u"), lit(10_000.0)).alias("by_literal"),
+                ratio(lit(297000i64), col("u")).alias("literal_by"),
+            ])
+            .collect()?;
+        assert_eq!(
+            f64s(&out, "by_literal")?,
+            [Some(29.7), Some(0.0001), Some(0.0003)]
+        );
+        assert_eq!(
+            f64s(&out, "literal_by")?,
+            [Some(1.0), Some(297000.0), Some(99000.0)]
+        );
+        let pairs =
+            df!("a" => [Some(1.0), None, Some(-1.0), Some(0.0)], "b" => [3.0, 1.0, 0.0, 0.0])?
+                .lazy()
+                .select([ratio(col("a"), col("b")).alias("r")])
+                .collect()?;
+        let r = f64s(&pairs, "r")?;
+        assert_eq!(r[0], Some(1.0 / 3.0));
+        assert_eq!(r[1], None);
+        assert_eq!(r[2], Some(f64::NEG_INFINITY));
+        assert!(r[3].is_some_and(f64::is_nan));
+        Ok(())
+    }
+
+    #[test]
+    fn ratio_of_different_lengths_is_an_error() -> PolarsResult<()> {
+        let df = df!("a" => [1.0, 2.0, 3.0])?;
+        let out = df
+            .lazy()
+            .select([ratio(col("a"), col("a").head(Some(2)))])
+            .collect();
+        assert!(out.is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn six_times_four_ninety_five_sums_to_exactly_29_7() -> PolarsResult<()> {
+        // R4's reported case: in floats 6 × 4.95 = 29.700000000000003.
+        let df = df!("m" => [1, 2, 2, 3], "q" => [1i64, 6, 0, -2], "p" => [2.5, 4.95, 1.0, 0.1])?;
+        let out = df
+            .lazy()
+            .group_by([col("m")])
+            .agg([
+                from_fixed_units(fixed_product_units(col("q"), col("p"), 4).sum(), 4)
+                    .alias("sales"),
+            ])
+            .sort(["m"], Default::default())
+            .collect()?;
+        assert_eq!(f64s(&out, "sales")?, [Some(2.5), Some(29.7), Some(-0.2)]);
+        Ok(())
+    }
+
+    #[test]
+    fn fixed_unit_sums_are_exact_in_any_order() -> PolarsResult<()> {
+        // 0.1 + 0.2 is 0.30000000000000004 in floats; in units of 10^-4 it is 0.3.
+        let df = df!("q" => [1i64, 2, -3], "p" => [0.1, 0.1, 0.1])?;
+        let sum = |df: DataFrame| -> PolarsResult<Option<f64>> {
+            let out = df
+                .lazy()
+                .select([
+                    from_fixed_units(fixed_product_units(col("q"), col("p"), 4).sum(), 4)
+                        .alias("s"),
+                ])
+                .collect()?;
+            Ok(out.column("s")?.f64()?.get(0))
+        };
+        assert_eq!(sum(df.clone())?, Some(0.0));
+        assert_eq!(sum(df.head(Some(2)))?, Some(0.3));
+        assert_eq!(sum(df.reverse().head(Some(2)))?, Some(-0.1));
+        Ok(())
+    }
+
+    #[test]
+    fn more_than_four_decimals_round_half_to_even() -> PolarsResult<()> {
+        let df = df!("p" => [0.00005, 0.00025, 0.00035, 1.23456, -2.5, 4.95])?;
+        let out = df
+            .lazy()
+            .select([
+                to_fixed_units(col("p"), 4).alias("units"),
+                to_fixed_units(col("p"), 0).alias("whole"),
+            ])
+            .collect()?;
+        let units: Vec<i64> = out.column("units")?.i64()?.into_no_null_iter().collect();
+        assert_eq!(units, [0, 2, 4, 12346, -25000, 49500]);
+        let whole: Vec<i64> = out.column("whole")?.i64()?.into_no_null_iter().collect();
+        assert_eq!(whole, [0, 0, 0, 1, -2, 5], "-2.5 rounds to the even -2");
+        Ok(())
+    }
+
+    #[test]
+    fn integer_means_are_the_exact_sum_over_the_count() -> PolarsResult<()> {
+        // 1/3 + 1/3 + 1/3 summed in floats is 1.0000000000000002 in some orders;
+        // here the mean of 1, 2, 2 is 5 / 3 divided once.
+        let df = df!(
+            "g" => ["a", "a", "a", "b", "b", "c"],
+            "v" => [Some(1i64), Some(2), Some(2), Some(7), None, None],
+        )?;
+        let out = df
+            .lazy()
+            .group_by([col("g")])
+            .agg([exact_mean(col("v")).alias("mean")])
+            .sort(["g"], Default::default())
+            .collect()?;
+        assert_eq!(f64s(&out, "mean")?, [Some(5.0 / 3.0), Some(7.0), None]);
+        Ok(())
+    }
+
+    #[test]
+    fn fixed_unit_means_divide_once() -> PolarsResult<()> {
+        // 0.1, 0.2 and 0.3 in 10⁻⁴ units sum to 6000; 6000 / (3 · 10⁴) = 0.2.
+        let df = df!("u" => [Some(1000i64), Some(2000), Some(3000), None])?;
+        let out = df
+            .lazy()
+            .select([
+                fixed_units_mean(col("u"), 4).alias("mean"),
+                fixed_units_mean(col("u").filter(col("u").is_null()), 4).alias("none"),
+            ])
+            .collect()?;
+        assert_eq!(f64s(&out, "mean")?, [Some(0.2)]);
+        assert_eq!(f64s(&out, "none")?, [None]);
+        Ok(())
+    }
+
+    #[test]
+    fn integer_correlation_is_exact_on_a_line_and_null_when_undefined() -> PolarsResult<()> {
+        let df = df!(
+            "g" => ["line", "line", "line", "flat", "flat", "one", "anti", "anti", "anti", "some", "some", "some", "some"],
+            "x" => [Some(1i64), Some(2), Some(3), Some(1), Some(2), Some(1), Some(1), Some(2), None, Some(1), Some(2), Some(3), Some(4)],
+            "y" => [2i64, 4, 6, 5, 5, 1, 3, 1, 9, 1, 3, 2, 4],
+        )?;
+        let out = df
+            .lazy()
+            .group_by([col("g")])
+            .agg([exact_pearson_or_null(col("x"), col("y")).alias("r")])
+            .sort(["g"], Default::default())
+            .collect()?;
+        // anti: (1,3),(2,1) → −1; flat: y constant → null; line → 1; one: a single
+        // pair → null; some: n=4, Σx=10, Σy=10, Σx²=30, Σy²=30, Σxy=29:
+        // (4·29 − 100) / √((120 − 100)(120 − 100)) = 16 / 20 = 0.8.
+        assert_eq!(
+            f64s(&out, "r")?,
+            [Some(-1.0), None, Some(1.0), None, Some(16.0 / 20.0)]
+        );
+        Ok(())
+    }
+}

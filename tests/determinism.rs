@@ -1,0 +1,191 @@
+//! Output bytes do not depend on thread scheduling (DESIGN.md: "float aggregates give
+//! the same bits whatever the thread count"; issue 14, fault 1).
+//!
+//! For each domain, the `report` binary runs on the committed sample in
+//! `data/raw/<domain>` with `POLARS_MAX_THREADS` = 1, 2 and 8, each into its own
+//! folders; every output table (Parquet and CSV under the processed folder) and every
+//! report file must be byte-identical across the three runs. One thread puts every
+//! group of a streaming aggregation in one morsel, eight split them into many small
+//! ones, so a sum or a division whose bits depend on the morsels shows up here.
+//!
+//! The committed samples have too many groups per table for the morsels to differ
+//! much; a generated retail set of three months, where each month's group is alone
+//! in its morsel with several threads, is what showed issue 14's fault (sales such
+//! as 27606.510000000002 with one thread and 27606.51 with two or eight).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{ensure, Result};
+use smartview::domains::retail::datagen;
+
+/// The thread counts each domain runs with.
+const THREADS: [&str; 3] = ["1", "2", "8"];
+
+/// Every file under `root` with the given extensions, by path relative to `root`.
+fn files_under(root: &Path, extensions: &[&str]) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| extensions.iter().any(|x| e == *x))
+            {
+                files.insert(
+                    path.strip_prefix(root)?.to_path_buf(),
+                    std::fs::read(&path)?,
+                );
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// The output tables and the report files of a run, by relative path.
+type RunFiles = (BTreeMap<PathBuf, Vec<u8>>, BTreeMap<PathBuf, Vec<u8>>);
+
+/// Runs `report --domain <domain>` on `raw` with `threads` Polars threads, its
+/// outputs under `root`.
+
+fn run_report(
+    domain: &str,
+    raw: &Path,
+    threads: &str,
+    root: &Path,
+    extra: &[&str],
+) -> Result<RunFiles> {
+    let (processed, reports) = (root.join("processed"), root.join("reports"));
+    let output = Command::new(env!("CARGO_BIN_EXE_report"))
+        .env("POLARS_MAX_THREADS", threads)
+        .args(["--domain", domain, "--quiet"])
+        .args(extra)
+        .arg("--raw")
+        .arg(raw)
+        .arg("--out")
+        .arg(&processed)
+        .arg("--interim")
+        .arg(root.join("interim"))
+        .arg("--reports")
+        .arg(&reports)
+        .output()?;
+    ensure!(
+        output.status.success(),
+        "report --domain {domain} with {threads} threads failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok((
+        files_under(&processed, &["parquet", "csv"])?,
+        files_under(&reports, &["html", "md", "svg"])?,
+    ))
+}
+
+/// The files that differ between two runs, with the first differing CSV line when
+/// there is one.
+fn differences(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {
+    let mut names: Vec<&PathBuf> = a.keys().chain(b.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|name| a.get(*name) != b.get(*name))
+        .map(|name| {
+            let lines = |files: &BTreeMap<PathBuf, Vec<u8>>| {
+                files
+                    .get(name)
+                    .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+                    .unwrap_or_default()
+            };
+            let (left, right) = (lines(a), lines(b));
+            let first = left
+                .lines()
+                .zip(right.lines())
+                .find(|(l, r)| l != r)
+                .map(|(l, r)| format!(": `{l}` vs `{r}`"))
+                .filter(|_| name.extension().is_some_and(|e| e == "csv"));
+            format!("{}{}", name.display(), first.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// The committed sample of `domain`.
+fn sample(domain: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/raw")
+        .join(domain)
+}
+
+/// Runs `domain` on `raw` with every thread count and asserts identical bytes.
+fn assert_same_bytes_for_any_thread_count(domain: &str, raw: &Path, extra: &[&str]) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut runs = Vec::new();
+    for threads in THREADS {
+        let root = dir.path().join(format!("threads-{threads}"));
+        runs.push((threads, run_report(domain, raw, threads, &root, extra)?));
+    }
+    let (_, (tables, reports)) = &runs[0];
+    ensure!(!tables.is_empty(), "{domain}: no output table was written");
+    ensure!(!reports.is_empty(), "{domain}: no report was written");
+    let mut problems = Vec::new();
+    for (threads, (other_tables, other_reports)) in &runs[1..] {
+        for file in differences(tables, other_tables)
+            .into_iter()
+            .chain(differences(reports, other_reports))
+        {
+            problems.push(format!("1 vs {threads} threads: {file}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{domain}: outputs differ with the thread count:\n{}",
+        problems.join("\n")
+    );
+    Ok(())
+}
+
+#[test]
+fn tv_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
+    assert_same_bytes_for_any_thread_count("tv", &sample("tv"), &[])
+}
+
+#[test]
+fn customer360_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
+    assert_same_bytes_for_any_thread_count(
+        "customer360",
+        &sample("customer360"),
+        &["--sink", "none"],
+    )
+}
+
+#[test]
+fn retail_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
+    assert_same_bytes_for_any_thread_count("retail", &sample("retail"), &[])
+}
+
+#[test]
+fn retail_outputs_of_three_generated_months_are_identical_for_1_2_and_8_threads() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let raw = dir.path().join("raw");
+    datagen::generate(
+        &raw,
+        &datagen::RetailGenConfig {
+            lines: 4_000,
+            files: 2,
+            first_month: chrono::NaiveDate::from_ymd_opt(2011, 1, 1).unwrap_or_default(),
+            months: 3,
+            customers: None,
+            workbook: false,
+            seed: 5,
+        },
+    )?;
+    assert_same_bytes_for_any_thread_count("retail", &raw, &[])
+}
+
+#[test]
+fn wdi_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
+    assert_same_bytes_for_any_thread_count("wdi", &sample("wdi"), &[])
+}
