@@ -260,3 +260,300 @@ fn the_report_command_takes_the_country_and_indicator() -> Result<()> {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Atlantis"));
     Ok(())
 }
+
+// Issue 14, fault 6: the names and layouts of today's World Bank downloads.
+
+/// `WIDE` as the bulk zip's `WDICSV.csv` writes it in recent versions: no trailing
+/// comma, so no unnamed last column.
+fn wide_without_trailing_comma() -> String {
+    WIDE.replace(",\n", "\n")
+}
+
+/// The bulk zip's companion tables, which are not the indicator table.
+fn write_bulk_companions(raw: &Path) -> Result<()> {
+    std::fs::write(
+        raw.join("WDICountry.csv"),
+        "\"Country Code\",\"Short Name\",\"Table Name\",\"Long Name\",\n\"CAN\",\"Canada\",\"Canada\",\"Canada\",\n",
+    )?;
+    std::fs::write(
+        raw.join("WDISeries.csv"),
+        "\"Series Code\",\"Topic\",\"Indicator Name\",\n\"NY.GDP.MKTP.KD.ZG\",\"Economic Policy & Debt: National accounts: Growth rates\",\"GDP growth (annual %)\"\n",
+    )?;
+    Ok(())
+}
+
+/// The values worked out by hand from `WIDE` (see
+/// `w1_the_wide_download_is_unpivoted_with_empties_dropped_and_bad_values_quarantined`).
+fn assert_wide_sample_tables(outputs: &wdi::WdiOutputs) -> Result<()> {
+    assert_eq!(outputs.empty_values, 3);
+    assert_eq!(values::u64s(&outputs.table_counts, "rows_valid", 0)?, [5]);
+    assert_eq!(
+        values::u64s(&outputs.country_series, "year", 0)?,
+        [1961, 1962]
+    );
+    assert_eq!(
+        values::f64s(&outputs.country_series, "value")?,
+        [Some(3.5), Some(7.1)]
+    );
+    assert_eq!(
+        values::texts(&outputs.indicator_panel, "countryName", "")?,
+        ["Canada", "Canada", "Korea, Rep.", "Korea, Rep."]
+    );
+    assert_eq!(
+        values::u64s(&outputs.indicator_panel, "year", 0)?,
+        [1961, 1962, 1960, 1962]
+    );
+    assert_eq!(
+        values::texts(&outputs.peak_year, "countryName", "")?,
+        ["Canada", "Korea, Rep."]
+    );
+    assert_eq!(values::u64s(&outputs.peak_year, "year", 0)?, [1962, 1960]);
+    assert_eq!(
+        values::f64s(&outputs.peak_year, "value")?,
+        [Some(7.1), Some(6.9)]
+    );
+    Ok(())
+}
+
+#[test]
+fn w1_the_bulk_zips_wdicsv_gives_the_same_tables_as_wdidata_and_its_companions_are_not_read(
+) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let old = DomainPaths::in_folder(&dir.path().join("old"));
+    let new = DomainPaths::in_folder(&dir.path().join("new"));
+    std::fs::create_dir_all(&old.raw)?;
+    std::fs::create_dir_all(&new.raw)?;
+    std::fs::write(old.raw.join("WDIData.csv"), WIDE)?;
+    std::fs::write(new.raw.join("WDICSV.csv"), wide_without_trailing_comma())?;
+    write_bulk_companions(&new.raw)?;
+    let a = run(&old, &WdiOptions::default())?;
+    let b = run(&new, &WdiOptions::default())?;
+    assert_wide_sample_tables(&b)?;
+    for ((name, left), (_, right)) in a.tables().iter().zip(b.tables().iter()) {
+        assert!(left.equals_missing(right), "{name}:\n{left}\n{right}");
+    }
+    assert!(b.notices.is_empty(), "{:?}", b.notices);
+    let quarantine = scan_parquet(&new.quarantine("wdi"))?.collect()?;
+    assert_eq!(
+        values::texts(&quarantine, "source_file", "")?,
+        ["WDICSV.csv"]
+    );
+    assert_eq!(values::u64s(&quarantine, "line", 0)?, [3]);
+    Ok(())
+}
+
+/// `API_NY.GDP.MKTP.KD.ZG_DS2_en_csv_v2_2.csv` as downloaded: a byte order mark,
+/// CRLF, four preamble lines (two blank) before the header on line 5, and a
+/// trailing empty field on every line.
+const API_GROWTH: &str = "\u{FEFF}\"Data Source\",\"World Development Indicators\",\r
+\r
+\"Last Updated Date\",\"2025-01-28\",\r
+\r
+\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"1960\",\"1961\",\"1962\",\r
+\"Aruba\",\"ABW\",\"GDP growth (annual %)\",\"NY.GDP.MKTP.KD.ZG\",\"\",\"\",\"2.1\",\r
+\"Canada\",\"CAN\",\"GDP growth (annual %)\",\"NY.GDP.MKTP.KD.ZG\",\"\",\"3.5\",\"7.1\",\r
+\"Korea, Rep.\",\"KOR\",\"GDP growth (annual %)\",\"NY.GDP.MKTP.KD.ZG\",\"6.9\",\"..\",\"3.9\",\r
+";
+
+/// Another indicator's file with a different preamble: two lines, no blank line,
+/// LF line ends, so the header is on line 3.
+const API_POPULATION: &str = "\"Data Source\",\"World Development Indicators\",
+\"Last Updated Date\",\"2025-01-28\",
+\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"1960\",\"1961\",\"1962\",
+\"Canada\",\"CAN\",\"Population, total\",\"SP.POP.TOTL\",\"17909009\",\"n/a\",\"\",
+";
+
+#[test]
+fn w1_per_indicator_api_files_are_read_after_their_own_preamble_with_physical_lines() -> Result<()>
+{
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    std::fs::create_dir_all(&paths.raw)?;
+    let name = "API_NY.GDP.MKTP.KD.ZG_DS2_en_csv_v2_2.csv";
+    std::fs::write(paths.raw.join(name), API_GROWTH)?;
+    std::fs::write(
+        paths.raw.join("API_SP.POP.TOTL_DS2_en_csv_v2_9.csv"),
+        API_POPULATION,
+    )?;
+    std::fs::write(
+        paths.raw.join(format!("Metadata_Country_{name}")),
+        "\u{FEFF}\"Country Code\",\"Region\",\"IncomeGroup\",\"SpecialNotes\",\"TableName\",\r\n\"ABW\",\"Latin America & Caribbean\",\"High income\",\"\",\"Aruba\",\r\n",
+    )?;
+    std::fs::write(
+        paths.raw.join(format!("Metadata_Indicator_{name}")),
+        "\u{FEFF}\"INDICATOR_CODE\",\"INDICATOR_NAME\",\"SOURCE_NOTE\",\"SOURCE_ORGANIZATION\",\r\n\"NY.GDP.MKTP.KD.ZG\",\"GDP growth (annual %)\",\"Annual percentage growth rate of GDP\",\"World Bank\",\r\n",
+    )?;
+    let outputs = run(&paths, &WdiOptions::default())?;
+
+    // Growth: 3 lines × 3 years, 3 empty (Aruba 1960, 1961; Canada 1960), Korea's
+    // `..` quarantined, 5 kept. Population: 1 line × 3 years, 1 empty, `n/a`
+    // quarantined, 1 kept.
+    assert_eq!(outputs.empty_values, 4);
+    assert_eq!(values::u64s(&outputs.table_counts, "rows_in", 0)?, [8]);
+    assert_eq!(values::u64s(&outputs.table_counts, "rows_valid", 0)?, [6]);
+    let quarantine = scan_parquet(&paths.quarantine("wdi"))?.collect()?;
+    assert_eq!(
+        values::texts(&quarantine, "source_file", "")?,
+        [name, "API_SP.POP.TOTL_DS2_en_csv_v2_9.csv"]
+    );
+    assert_eq!(
+        values::u64s(&quarantine, "line", 0)?,
+        [8, 4],
+        "physical lines, each file after its own preamble: Korea's after 4 preamble \
+         lines, the header, Aruba and Canada; Canada's after 2 and the header"
+    );
+    assert_eq!(values::texts(&quarantine, "year", "")?, ["1961", "1961"]);
+    assert_eq!(
+        values::texts(&quarantine, "indicatorValue", "")?,
+        ["..", "n/a"]
+    );
+
+    let long = scan_parquet(&paths.valid("wdi"))?.collect()?;
+    assert_eq!(
+        values::texts(&long, "countryCode", "")?,
+        ["ABW", "CAN", "CAN", "KOR", "KOR", "CAN"]
+    );
+    assert_eq!(
+        values::u64s(&long, "year", 0)?,
+        [1962, 1961, 1962, 1960, 1962, 1960]
+    );
+    assert_eq!(
+        values::f64s(&long, "indicatorValue")?,
+        [
+            Some(2.1),
+            Some(3.5),
+            Some(7.1),
+            Some(6.9),
+            Some(3.9),
+            Some(17909009.0)
+        ]
+    );
+
+    assert_eq!(
+        values::f64s(&outputs.country_series, "value")?,
+        [Some(3.5), Some(7.1)]
+    );
+    assert_eq!(
+        values::texts(&outputs.indicator_panel, "countryName", "")?,
+        ["Aruba", "Canada", "Canada", "Korea, Rep.", "Korea, Rep."]
+    );
+    // Highest first: Canada 7.1 (1962), Korea 6.9 (1960), Aruba 2.1 (1962).
+    assert_eq!(
+        values::texts(&outputs.peak_year, "countryName", "")?,
+        ["Canada", "Korea, Rep.", "Aruba"]
+    );
+    assert_eq!(
+        values::u64s(&outputs.peak_year, "year", 0)?,
+        [1962, 1960, 1962]
+    );
+    assert_eq!(outputs.indicator_name, "GDP growth (annual %)");
+    Ok(())
+}
+
+#[test]
+fn w1_official_names_match_whatever_their_case() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    // `WIDE` as a per-indicator download: BOM, preamble, CRLF.
+    let as_api_download = format!(
+        "\u{FEFF}\"Data Source\",\"World Development Indicators\",\n\n\
+         \"Last Updated Date\",\"2025-01-28\",\n\n{}",
+        WIDE.trim_start_matches('\u{FEFF}')
+    )
+    .replace('\n', "\r\n");
+    let cases = [
+        ("wdicsv.csv", wide_without_trailing_comma()),
+        ("WDIDATA.CSV", WIDE.to_string()),
+        ("api_ny.gdp.mktp.kd.zg_ds2_en_csv_v2_2.csv", as_api_download),
+    ];
+    for (index, (name, text)) in cases.iter().enumerate() {
+        let paths = DomainPaths::in_folder(&dir.path().join(index.to_string()));
+        std::fs::create_dir_all(&paths.raw)?;
+        std::fs::write(paths.raw.join(name), text)?;
+        let outputs = run(&paths, &WdiOptions::default())
+            .map_err(|error| anyhow::anyhow!("{name}: {error:#}"))?;
+        assert_wide_sample_tables(&outputs)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn w1_long_files_are_wdi_star_csv_but_never_the_world_banks_own_file_names() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    std::fs::create_dir_all(&paths.raw)?;
+    write_bulk_companions(&paths.raw)?;
+    std::fs::write(
+        paths.raw.join("WDIfootnote.csv"),
+        "\"CountryCode\",\"SeriesCode\",\"Year\",\"DESCRIPTION\",\n",
+    )?;
+    std::fs::write(
+        paths.raw.join("WDISeries-Time.csv"),
+        "\"SeriesCode\",\"Year\",\"DESCRIPTION\",\n",
+    )?;
+    // Only companions: no indicator table, and the error says what is there.
+    let error = format!(
+        "{:#}",
+        run(&paths, &WdiOptions::default())
+            .err()
+            .unwrap_or_else(|| anyhow::anyhow!("no error"))
+    );
+    assert!(
+        error.contains("WDICountry.csv")
+            && error.contains("WDISeries.csv")
+            && error.contains("WDICSV*.csv"),
+        "{error}"
+    );
+
+    // A long file next to them is read, and they are not.
+    std::fs::write(
+        paths.raw.join("wdi_long.csv"),
+        "year,countryName,countryCode,indicatorName,indicatorCode,indicatorValue\n\
+         2001,Canada,CAN,GDP growth (annual %),NY.GDP.MKTP.KD.ZG,1.8\n\
+         2000,Canada,CAN,GDP growth (annual %),NY.GDP.MKTP.KD.ZG,5.2\n",
+    )?;
+    let outputs = run(&paths, &WdiOptions::default())?;
+    assert_eq!(
+        values::u64s(&outputs.country_series, "year", 0)?,
+        [2000, 2001]
+    );
+    assert_eq!(
+        values::f64s(&outputs.country_series, "value")?,
+        [Some(5.2), Some(1.8)]
+    );
+    assert!(outputs.notices.is_empty(), "{:?}", outputs.notices);
+    Ok(())
+}
+
+#[test]
+fn a_folder_without_an_indicator_table_is_an_error_listing_its_files_and_the_names_accepted(
+) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    std::fs::create_dir_all(paths.raw.join("old"))?;
+    std::fs::write(paths.raw.join("population.csv"), "a,b\n1,2\n")?;
+    std::fs::write(paths.raw.join("notes.txt"), "WDI downloads\n")?;
+    std::fs::write(
+        paths
+            .raw
+            .join("Metadata_Indicator_API_SP.POP.TOTL_DS2_en_csv_v2_9.csv"),
+        "\"INDICATOR_CODE\",\"INDICATOR_NAME\",\n",
+    )?;
+    let error = format!(
+        "{:#}",
+        run(&paths, &WdiOptions::default())
+            .err()
+            .unwrap_or_else(|| anyhow::anyhow!("no error"))
+    );
+    for expected in [
+        // The files there, sorted.
+        "Metadata_Indicator_API_SP.POP.TOTL_DS2_en_csv_v2_9.csv, notes.txt, old/, population.csv",
+        // The names accepted.
+        "WDIData*.csv",
+        "WDICSV*.csv",
+        "API_*.csv",
+        "wdi*.csv",
+    ] {
+        assert!(error.contains(expected), "`{expected}` in: {error}");
+    }
+    Ok(())
+}

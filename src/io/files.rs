@@ -1,16 +1,172 @@
 //! Finding a raw table's files.
 //!
-//! A table is stored as one or more files whose names start with a prefix and end
-//! with a suffix (`viewing*.csv`). They are returned in file-name order, which is the
-//! order "first" refers to in every rule.
+//! A table is stored as one or more files whose names match a [`NamePattern`]:
+//! a prefix and a suffix (`viewing*.csv`), compared without regard to ASCII case,
+//! since downloads and copies between systems change it (`WDICSV.csv`,
+//! `wdicsv.csv`, `VIEWING.CSV` are the same table), optionally with names that are
+//! another table's left out (`wdi*.csv` but not `WDICountry*`). The files are
+//! returned in file-name (byte) order, which is the order "first" refers to in every
+//! rule. When nothing matches, the error names the folder, the patterns accepted and
+//! the first names that are there.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, Context, Error, Result};
 
-/// The files in `dir` whose names start with `prefix` and end with `suffix`, sorted by
-/// name. An error names the folder and the pattern when nothing matches.
+/// How many of a folder's names an error lists.
+pub const LISTED_NAMES: usize = 12;
+
+/// A raw table's file names: `<prefix>*<suffix>`, case-insensitive (ASCII), except
+/// names starting with one of `except` (also case-insensitive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NamePattern {
+    /// Names start with this, for example `viewing`.
+    pub prefix: &'static str,
+    /// Names end with this, for example `.csv`.
+    pub suffix: &'static str,
+    /// Names starting with one of these are not the table's, although they match.
+    pub except: &'static [&'static str],
+}
+
+impl NamePattern {
+    /// `<prefix>*<suffix>`, with no exception.
+    pub const fn new(prefix: &'static str, suffix: &'static str) -> Self {
+        NamePattern {
+            prefix,
+            suffix,
+            except: &[],
+        }
+    }
+
+    /// This pattern, leaving out names that start with one of `prefixes`.
+    pub const fn except(self, prefixes: &'static [&'static str]) -> Self {
+        NamePattern {
+            except: prefixes,
+            ..self
+        }
+    }
+
+    /// Whether `name` (a file name, without its folder) is one of the table's.
+    pub fn matches(&self, name: &str) -> bool {
+        name_matches(name, self.prefix, self.suffix, self.except)
+    }
+}
+
+/// `name` starts with `prefix`, ends with `suffix` and starts with none of `except`,
+/// all without regard to ASCII case.
+fn name_matches(name: &str, prefix: &str, suffix: &str, except: &[&str]) -> bool {
+    let folded = name.to_ascii_lowercase();
+    let starts_with = |start: &str| folded.starts_with(&start.to_ascii_lowercase());
+    folded.len() >= prefix.len() + suffix.len()
+        && starts_with(prefix)
+        && folded.ends_with(&suffix.to_ascii_lowercase())
+        && !except.iter().any(|other| starts_with(other))
+}
+
+/// `prefix*suffix`, then `(not other*, …)` when names are left out.
+impl fmt::Display for NamePattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}*{}", self.prefix, self.suffix)?;
+        if !self.except.is_empty() {
+            let others: Vec<String> = self.except.iter().map(|o| format!("{o}*")).collect();
+            write!(f, " (not {})", others.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// The files in `dir` whose names start with `prefix` and end with `suffix`, in any
+/// case, sorted by name.
+///
+/// # Errors
+/// When the folder cannot be read, or nothing matches: the message names the folder
+/// and the pattern, and lists the names that are there.
 pub fn find_table_files(dir: &Path, prefix: &str, suffix: &str) -> Result<Vec<PathBuf>> {
+    let files = files_where(dir, |name| name_matches(name, prefix, suffix, &[]))?;
+    if files.is_empty() {
+        return Err(no_match(dir, &[format!("{prefix}*{suffix}")]));
+    }
+    Ok(files)
+}
+
+/// The files in `dir` matching any of `patterns`, sorted by name; empty when none
+/// does.
+///
+/// # Errors
+/// When the folder cannot be read.
+pub fn matching_files(dir: &Path, patterns: &[NamePattern]) -> Result<Vec<PathBuf>> {
+    files_where(dir, |name| patterns.iter().any(|p| p.matches(name)))
+}
+
+/// The files in `dir` matching any of `patterns`, sorted by name.
+///
+/// # Errors
+/// When the folder cannot be read, or nothing matches (see [`no_file_matching`]).
+pub fn find_files(dir: &Path, patterns: &[NamePattern]) -> Result<Vec<PathBuf>> {
+    let files = matching_files(dir, patterns)?;
+    if files.is_empty() {
+        return Err(no_file_matching(dir, patterns));
+    }
+    Ok(files)
+}
+
+/// The error for a folder where none of `patterns` matches: `no file matching
+/// <patterns> in <dir>`, the first names that are in the folder (sorted; folders end
+/// with `/`), and what to do.
+pub fn no_file_matching(dir: &Path, patterns: &[NamePattern]) -> Error {
+    let accepted: Vec<String> = patterns.iter().map(ToString::to_string).collect();
+    no_match(dir, &accepted)
+}
+
+fn no_match(dir: &Path, accepted: &[String]) -> Error {
+    let accepted = match accepted {
+        [] => String::from("(no pattern)"),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    };
+    let present = match folder_names(dir) {
+        Ok(names) if names.is_empty() => String::from("the folder is empty"),
+        Ok(names) => {
+            let more = names.len().saturating_sub(LISTED_NAMES);
+            let shown = names
+                .into_iter()
+                .take(LISTED_NAMES)
+                .collect::<Vec<_>>()
+                .join(", ");
+            if more > 0 {
+                format!("the folder holds {shown} and {more} more")
+            } else {
+                format!("the folder holds {shown}")
+            }
+        }
+        Err(error) => format!("the folder cannot be listed ({error})"),
+    };
+    anyhow!(
+        "no file matching {accepted} in {}; {present}. Consider renaming the table's \
+         files to one of those names, pointing --raw at the folder holding the raw \
+         files, or generating a sample with `cargo run --release --bin datagen`",
+        dir.display()
+    )
+}
+
+/// The names in `dir`, sorted, folders marked with a trailing `/`.
+fn folder_names(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let mut name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() {
+            name.push('/');
+        }
+        names.push(name);
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// The files in `dir` whose names (UTF-8 ones only) pass `keep`, sorted by name.
+fn files_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the raw data folder {}", dir.display()))?;
     let mut files = Vec::new();
@@ -18,17 +174,107 @@ pub fn find_table_files(dir: &Path, prefix: &str, suffix: &str) -> Result<Vec<Pa
         let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if name.starts_with(prefix) && name.ends_with(suffix) && entry.path().is_file() {
+        if keep(name) && entry.path().is_file() {
             files.push(entry.path());
         }
     }
-    if files.is_empty() {
-        bail!(
-            "no file matching {prefix}*{suffix} in {}. Consider pointing --raw at the folder \
-             holding the raw files, or generating a sample with `cargo run --release --bin datagen`",
-            dir.display()
-        );
-    }
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(names: &[&str]) -> Result<tempfile::TempDir> {
+        let dir = tempfile::tempdir()?;
+        for name in names {
+            std::fs::write(dir.path().join(name), "x\n")?;
+        }
+        Ok(dir)
+    }
+
+    fn names(files: &[PathBuf]) -> Vec<String> {
+        files
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn every_tables_names_match_in_any_case_in_name_order() -> Result<()> {
+        let dir = folder(&["viewing_2.csv", "VIEWING_1.CSV", "Viewing.Csv", "views.csv"])?;
+        let files = find_table_files(dir.path(), "viewing", ".csv")?;
+        assert_eq!(
+            names(&files),
+            ["VIEWING_1.CSV", "Viewing.Csv", "viewing_2.csv"],
+            "byte order: upper case first"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn no_match_lists_the_folders_names_sorted_and_the_pattern() -> Result<()> {
+        let dir = folder(&["zeta.txt", "Demographics.json", "alpha.csv"])?;
+        std::fs::create_dir(dir.path().join("old"))?;
+        let error = find_table_files(dir.path(), "demographics", ".txt")
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(
+            error.contains("no file matching demographics*.txt in")
+                && error.contains("the folder holds Demographics.json, alpha.csv, old/, zeta.txt."),
+            "{error}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn no_match_in_a_large_folder_lists_the_first_names_and_counts_the_rest() -> Result<()> {
+        let many: Vec<String> = (0..15).map(|i| format!("f{i:02}.txt")).collect();
+        let dir = folder(&many.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let error = format!(
+            "{}",
+            no_file_matching(dir.path(), &[NamePattern::new("a", ".csv")])
+        );
+        assert!(
+            error.contains("f00.txt, f01.txt") && error.contains("f11.txt and 3 more"),
+            "{error}"
+        );
+        assert!(!error.contains("f12.txt"), "{error}");
+        let empty = tempfile::tempdir()?;
+        let error = format!(
+            "{}",
+            no_file_matching(empty.path(), &[NamePattern::new("a", ".csv")])
+        );
+        assert!(error.contains("the folder is empty"), "{error}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_pattern_leaves_out_names_starting_with_its_exceptions_in_any_case() -> Result<()> {
+        const LONG: NamePattern = NamePattern::new("wdi", ".csv").except(&["WDICountry", "WDICSV"]);
+        assert!(LONG.matches("wdi.csv") && LONG.matches("WDI_long.CSV"));
+        assert!(!LONG.matches("WDICountry.csv") && !LONG.matches("wdicsv.csv"));
+        assert!(!LONG.matches("wdi.csv.bak") && !LONG.matches("my_wdi.csv"));
+        assert_eq!(LONG.to_string(), "wdi*.csv (not WDICountry*, WDICSV*)");
+        let dir = folder(&["WDICSV.csv", "wdi_b.csv", "API_x.csv", "Metadata_API_x.csv"])?;
+        let patterns = [LONG, NamePattern::new("API_", ".csv")];
+        assert_eq!(
+            names(&find_files(dir.path(), &patterns)?),
+            ["API_x.csv", "wdi_b.csv"]
+        );
+        let error = format!("{}", no_file_matching(dir.path(), &patterns));
+        assert!(
+            error.contains("no file matching wdi*.csv (not WDICountry*, WDICSV*) or API_*.csv in"),
+            "{error}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_name_needs_room_for_both_prefix_and_suffix() {
+        assert!(!NamePattern::new("a.csv", ".csv").matches("a.csv"));
+        assert!(NamePattern::new("a", ".csv").matches("a.csv"));
+    }
 }

@@ -1,16 +1,16 @@
 //! Reading raw layouts and writing tables.
 //!
-//! `files` finds a table's raw files in file-name order and `daily` a date-partitioned
-//! table's files or folders; `delimited`, `ndjson`, `excel` and `raw` read delimited
-//! text, newline-delimited JSON, workbooks and Parquet into raw text columns with
-//! positions and layout errors (`chunked` splits delimited text for `delimited`);
-//! `reading` holds a run's reading options (encoding, date order) and notices, and
-//! `dates` decides the day/month order of ambiguous timestamp columns per file;
-//! `sink` streams lazy frames to Parquet and writes output tables (Parquet + CSV)
-//! atomically with a `_SUCCESS` manifest; `database` loads tables into SQLite or
-//! MySQL/MariaDB; `export` writes query results as CSV, JSON or Parquet; `paths` names
-//! a domain's folders and files. Only this module and the binaries touch the file
-//! system.
+//! `files` finds a table's raw files (names matched in any case) in file-name order
+//! and `daily` a date-partitioned table's files or folders; `delimited`, `ndjson`,
+//! `excel` and `raw` read delimited text, newline-delimited JSON, workbooks and
+//! Parquet into raw text columns with positions and layout errors (`chunked` splits
+//! delimited text for `delimited`); `reading` holds a run's reading options
+//! (encoding, date order) and notices, and `dates` decides the day/month order of
+//! ambiguous timestamp columns per file; `sink` streams lazy frames to Parquet and
+//! writes output tables (Parquet + CSV) atomically with a `_SUCCESS` manifest;
+//! `database` loads tables into SQLite or MySQL/MariaDB; `export` writes query
+//! results as CSV, JSON or Parquet; `paths` names a domain's folders and files. Only
+//! this module and the binaries touch the file system.
 
 pub mod chunked;
 pub mod daily;
@@ -34,7 +34,7 @@ pub use delimited::{
 };
 pub use excel::{read_all_sheets, read_first_sheet};
 pub use export::{write_result, ResultFormat};
-pub use files::find_table_files;
+pub use files::{find_files, find_table_files, matching_files, no_file_matching, NamePattern};
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
 pub use raw::{scan_parquet_as_text, RawTable};

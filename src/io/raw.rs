@@ -6,14 +6,14 @@ use anyhow::{Context, Result};
 use polars::prelude::{col, concat, lit, DataType, LazyFrame, UnionArgs, NULL};
 
 use super::delimited::{scan_delimited, TextLayout};
-use super::files::find_table_files;
+use super::files::{matching_files, no_file_matching, NamePattern};
 use super::reading::Reading;
 use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
 /// A raw input table: its schema, its file-name pattern and its text layout.
 pub struct RawTable {
     pub schema: TableSchema,
-    /// File names start with this, for example `viewing`.
+    /// File names start with this, in any case, for example `viewing`.
     pub prefix: &'static str,
     /// File names end with this, for example `.csv`.
     pub suffix: &'static str,
@@ -56,16 +56,23 @@ impl RawTable {
         })
     }
 
+    /// The text files, else (when allowed) the Parquet files; an error lists the
+    /// patterns accepted and the folder's names when there are neither.
     fn files(&self, dir: &Path) -> Result<TableFiles> {
-        match find_table_files(dir, self.prefix, self.suffix) {
-            Ok(files) => Ok(TableFiles::Text(files)),
-            Err(text_missing) if self.parquet_allowed => {
-                find_table_files(dir, self.prefix, ".parquet")
-                    .map(TableFiles::Parquet)
-                    .map_err(|_| text_missing)
-            }
-            Err(missing) => Err(missing),
+        let text = NamePattern::new(self.prefix, self.suffix);
+        let files = matching_files(dir, &[text])?;
+        if !files.is_empty() {
+            return Ok(TableFiles::Text(files));
         }
+        if !self.parquet_allowed {
+            return Err(no_file_matching(dir, &[text]));
+        }
+        let parquet = NamePattern::new(self.prefix, ".parquet");
+        let files = matching_files(dir, &[parquet])?;
+        if !files.is_empty() {
+            return Ok(TableFiles::Parquet(files));
+        }
+        Err(no_file_matching(dir, &[text, parquet]))
     }
 }
 

@@ -3,10 +3,12 @@
 //!
 //! Stages, in order:
 //!
-//! 1. find the files (`WDIData*.csv`, else `wdi*.csv`), unpivot the wide layout
-//!    lazily, drop the empty values (counted) and validate the rest (W1), streaming
-//!    the valid rows to `<interim>/wdi.parquet` (the catalog's `wdi`, W5) and the
-//!    quarantine to `<interim>/quarantine/wdi.parquet`;
+//! 1. find the files (the wide `WDIData*.csv`, `WDICSV*.csv` and `API_*.csv`, else
+//!    the long `wdi*.csv`, names in any case; see [`super::tables`]), unpivot the
+//!    wide layout lazily, each file after its own preamble, drop the empty values
+//!    (counted) and validate the rest (W1), streaming the valid rows to
+//!    `<interim>/wdi.parquet` (the catalog's `wdi`, W5) and the quarantine to
+//!    `<interim>/quarantine/wdi.parquet`;
 //! 2. check that the chosen country and indicator have values;
 //! 3. W2–W4, written as Parquet + CSV under `<processed>/` with a `_SUCCESS` manifest.
 
@@ -86,7 +88,8 @@ pub fn run(
         .iter()
         .map(|file| {
             format!(
-                "{} was ignored: the wide WDIData files in the same folder are read instead",
+                "{} was ignored: the wide files (WDIData, WDICSV or API_) in the same folder \
+                 are read instead",
                 file.display()
             )
         })

@@ -163,7 +163,7 @@ pub fn build(outputs: &WdiOutputs) -> Result<Document> {
          is unpivoted. A row failing a check is quarantined under `column|rule`.",
     );
     doc.table(
-        "wdi (WDIData*.csv unpivoted, or wdi*.csv)",
+        "wdi (WDIData*.csv, WDICSV*.csv or API_*.csv unpivoted, or wdi*.csv)",
         &tables::long_schema().dictionary()?,
         10,
     );

@@ -1,34 +1,70 @@
 //! The WDI raw layouts and the declared long table. This is the one place that
 //! names the raw files and their fields.
 //!
-//! - **wide**, `WDIData*.csv`, the World Bank download: `Country Name, Country Code,
-//!   Indicator Name, Indicator Code` then one column per year (`1960`, `1961`, …),
-//!   every field quoted, names holding commas, and usually a trailing comma (an
-//!   unnamed last column, ignored). Each file is unpivoted lazily to the long layout:
-//!   one row per (line, year), in line then year order, every row of a line keeping
-//!   the line's `source_file`, `line` and `row_nr`.
-//! - **long**, `wdi*.csv`: `year, countryName, countryCode, indicatorName,
-//!   indicatorCode, indicatorValue`.
+//! - **wide**, the World Bank's downloads: `Country Name, Country Code, Indicator
+//!   Name, Indicator Code` then one column per year (`1960`, `1961`, …), every field
+//!   quoted, names holding commas. Three names ([`WIDE_FILES`]):
+//!   - `WDIData*.csv`, the bulk zip's table until 2023, with a trailing comma on
+//!     every line (an unnamed last column, ignored);
+//!   - `WDICSV*.csv`, the bulk zip's table since, without the trailing comma;
+//!   - `API_*.csv`, the per-indicator download
+//!     (`API_NY.GDP.MKTP.KD.ZG_DS2_en_csv_v2_2.csv`), whose header comes after a
+//!     preamble (`"Data Source","World Development Indicators",`, a blank line,
+//!     `"Last Updated Date",…`, a blank line) and whose lines end with an empty
+//!     field. The `Metadata_Country_API_…` and `Metadata_Indicator_API_…` files of
+//!     the same zip do not match.
 //!
-//! When both layouts are present, the wide files are read and the long ones ignored
-//! with a notice.
+//!   Each file's preamble is found, not assumed: its header is the first of its
+//!   first [`HEADER_SEARCH_LINES`] lines whose first field is `Country Name`; the
+//!   lines before it are skipped and still counted in `line`. Each file is unpivoted
+//!   lazily to the long layout: one row per (line, year), in line then year order,
+//!   every row of a line keeping the line's `source_file`, `line` and `row_nr`.
+//! - **long**, `wdi*.csv`: `year, countryName, countryCode, indicatorName,
+//!   indicatorCode, indicatorValue` ([`LONG_FILES`]). The World Bank's own names
+//!   are never long, although they start with `wdi` too: the data tables above and
+//!   the bulk zip's companions `WDICountry.csv`, `WDISeries.csv`,
+//!   `WDICountry-Series.csv`, `WDISeries-Time.csv` and `WDIfootnote.csv` (countries,
+//!   series and footnotes, not values), which are not read at all.
+//!
+//! Names match in any case (`wdicsv.csv`, `WDIDATA.CSV`). When both layouts are
+//! present, the wide files are read and the long ones ignored with a notice.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{col, concat, LazyFrame, UnionArgs};
 
-use crate::io::{find_table_files, header_columns, scan_delimited, scan_one, Reading, TextLayout};
+use crate::io::{
+    first_lines, header_columns, matching_files, no_file_matching, scan_delimited, scan_one,
+    split_record, NamePattern, Reading, TextLayout,
+};
 use crate::schema::{Column, ColumnType, TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 use crate::transforms::unpivot;
 
 /// The validated long table's name: in quarantines, the interim file and the SQL
 /// catalog (W5).
 pub const WDI: &str = "wdi";
-/// Wide files start with this.
-pub const WIDE_PREFIX: &str = "WDIData";
-/// Long files start with this.
-pub const LONG_PREFIX: &str = "wdi";
+/// The wide files: the bulk zip's data table, old (`WDIData`) and new (`WDICSV`)
+/// names, and the per-indicator download (`API_`).
+pub const WIDE_FILES: [NamePattern; 3] = [
+    NamePattern::new("WDIData", ".csv"),
+    NamePattern::new("WDICSV", ".csv"),
+    NamePattern::new("API_", ".csv"),
+];
+/// The names the World Bank gives the files of its bulk zip (their starts): they
+/// start with `WDI` but are never the long layout.
+pub const WORLD_BANK_NAMES: [&str; 5] = [
+    "WDIData",
+    "WDICSV",
+    "WDICountry",
+    "WDISeries",
+    "WDIfootnote",
+];
+/// The long files: `wdi*.csv`, except the World Bank's own names.
+pub const LONG_FILES: [NamePattern; 1] =
+    [NamePattern::new("wdi", ".csv").except(&WORLD_BANK_NAMES)];
+/// How many lines from the top of a wide file its header is looked for in.
+pub const HEADER_SEARCH_LINES: usize = 10;
 /// The value column, whose empty cells W1 drops.
 pub const VALUE: &str = "indicatorValue";
 
@@ -62,34 +98,35 @@ pub fn long_schema() -> TableSchema {
 /// Where the indicator values come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WdiSource {
-    /// `WDIData*.csv`, in file-name order.
+    /// [`WIDE_FILES`], in file-name order.
     Wide(Vec<PathBuf>),
-    /// `wdi*.csv`, in file-name order.
+    /// [`LONG_FILES`], in file-name order.
     Long(Vec<PathBuf>),
 }
 
 impl WdiSource {
-    /// The wide files in `raw` when there are any, else the long ones. An error names
-    /// the folder and both patterns when there is neither.
+    /// The wide files in `raw` when there are any, else the long ones.
+    ///
+    /// # Errors
+    /// When the folder cannot be read or holds neither; the message names the
+    /// folder, every name accepted and the names that are there.
     pub fn find(raw: &Path) -> Result<Self> {
-        if let Ok(files) = find_table_files(raw, WIDE_PREFIX, ".csv") {
-            return Ok(WdiSource::Wide(files));
+        let wide = matching_files(raw, &WIDE_FILES)?;
+        if !wide.is_empty() {
+            return Ok(WdiSource::Wide(wide));
         }
-        find_table_files(raw, LONG_PREFIX, ".csv")
-            .map(WdiSource::Long)
-            .with_context(|| {
-                format!(
-                    "no indicator table in {}: expected {WIDE_PREFIX}*.csv (wide) or \
-                     {LONG_PREFIX}*.csv (long)",
-                    raw.display()
-                )
-            })
+        let long = matching_files(raw, &LONG_FILES)?;
+        if !long.is_empty() {
+            return Ok(WdiSource::Long(long));
+        }
+        let accepted: Vec<NamePattern> = WIDE_FILES.iter().chain(&LONG_FILES).copied().collect();
+        Err(no_file_matching(raw, &accepted).context("no WDI indicator table, wide or long"))
     }
 
     /// The long files ignored because wide files were found, for a notice.
     pub fn ignored_files(raw: &Path, source: &WdiSource) -> Vec<PathBuf> {
         match source {
-            WdiSource::Wide(_) => find_table_files(raw, LONG_PREFIX, ".csv").unwrap_or_default(),
+            WdiSource::Wide(_) => matching_files(raw, &LONG_FILES).unwrap_or_default(),
             WdiSource::Long(_) => Vec::new(),
         }
     }
@@ -122,19 +159,36 @@ impl WdiSource {
     }
 }
 
-/// One wide file, unpivoted to the long layout's raw text columns.
+/// One wide file, unpivoted to the long layout's raw text columns; its preamble
+/// (the lines before its header) is found by [`preamble_lines`].
 fn scan_wide(
     file: &Path,
     index: usize,
     layout: TextLayout,
     reading: &Reading,
 ) -> Result<LazyFrame> {
+    let preamble = preamble_lines(file, layout)?;
+    let layout = TextLayout {
+        preamble_lines: preamble.unwrap_or(0),
+        ..layout
+    };
     let header = header_columns(file, layout)?;
     let keys: Vec<&str> = WIDE_KEYS.iter().map(|(wide, _)| *wide).collect();
     if header.len() < keys.len() || header[..keys.len()] != keys {
+        let searched = if preamble.is_none() {
+            format!(
+                " (and none of its first {HEADER_SEARCH_LINES} lines starts with `{}`)",
+                keys[0]
+            )
+        } else {
+            String::new()
+        };
         bail!(
-            "{}: the header starts `{}`, expected `{}` then one column per year",
+            "{}: the header, line {}, starts `{}`, expected `{}` then one column per \
+             year{searched}. Consider checking that the file is a World Bank download in \
+             its original layout",
             file.display(),
+            layout.preamble_lines + 1,
             header
                 .iter()
                 .take(keys.len())
@@ -166,4 +220,24 @@ fn scan_wide(
     selected.extend(WIDE_KEYS.iter().map(|(wide, long)| col(*wide).alias(*long)));
     selected.push(col(VALUE));
     Ok(long.select(selected))
+}
+
+/// The number of lines before a wide file's header: the header is the first of the
+/// file's first [`HEADER_SEARCH_LINES`] lines whose first field is `Country Name`
+/// (0 in the bulk files, 4 in the per-indicator `API_` files). `None` when there is
+/// no such line.
+///
+/// # Errors
+/// When the file cannot be opened or read; the message names it.
+fn preamble_lines(file: &Path, layout: TextLayout) -> Result<Option<u64>> {
+    let lines = first_lines(file, HEADER_SEARCH_LINES, layout.encoding)?;
+    let first_key = WIDE_KEYS[0].0;
+    Ok(lines
+        .iter()
+        .position(|line| {
+            split_record(line, layout.separator)
+                .first()
+                .is_some_and(|field| field == first_key)
+        })
+        .map(|position| position as u64))
 }
