@@ -344,6 +344,10 @@ fn has_parquet_below(dir: &Path) -> bool {
 
 impl Catalog {
     /// Registers every table of [`DATASETS`] that has data under `data_root`.
+    ///
+    /// # Errors
+    /// When the scan of a table's Parquet file cannot be planned; the message names the
+    /// table.
     pub fn open(data_root: &Path) -> Result<Self> {
         let mut catalog = Catalog {
             root: data_root.to_path_buf(),
@@ -396,6 +400,10 @@ impl Catalog {
     }
 
     /// The registered tables: `table`, `domain`, `about`, `path` (under the data root).
+    ///
+    /// # Errors
+    /// When Polars cannot build the frame; not expected, as every column holds one value
+    /// per registered table.
     pub fn tables(&self) -> Result<DataFrame> {
         let relative = |path: &Path| {
             path.strip_prefix(&self.root)
@@ -413,6 +421,11 @@ impl Catalog {
 
     /// Plans `query` over the catalog, lazily. Errors name the unknown table or
     /// column.
+    ///
+    /// # Errors
+    /// When the query does not parse or cannot be planned. An unknown table is named,
+    /// with the registered tables listed or the command that writes it; a missing column
+    /// is reported as such.
     pub fn sql(&mut self, query: &str) -> Result<LazyFrame> {
         self.context
             .execute(query)
@@ -420,6 +433,10 @@ impl Catalog {
     }
 
     /// Runs `query` over the catalog with the streaming engine.
+    ///
+    /// # Errors
+    /// As [`Catalog::sql`], and when the plan fails to run (a missing column, an
+    /// unreadable Parquet file or another Polars error).
     pub fn query(&mut self, query: &str) -> Result<DataFrame> {
         let plan = self.sql(query)?;
         plan.collect_with_engine(Engine::Streaming)

@@ -87,6 +87,9 @@ pub fn show(df: &DataFrame) -> FrameView {
 
 /// A lazy frame for display: collects only its first `rows` rows (plus one, to tell
 /// whether there are more).
+///
+/// # Errors
+/// When the plan fails to run (Polars error).
 pub fn show_lazy(lf: LazyFrame, rows: usize) -> PolarsResult<FrameView> {
     let head = lf.limit((rows + 1) as IdxSize).collect()?;
     let more = head.height() > rows;
@@ -97,6 +100,9 @@ pub fn show_lazy(lf: LazyFrame, rows: usize) -> PolarsResult<FrameView> {
 
 /// Rows per failed rule of a quarantine frame ([`Validation::quarantine`]), most
 /// frequent first, ties by rule.
+///
+/// # Errors
+/// When the plan fails to run, for example without a `reason` column.
 pub fn rule_counts(quarantine: LazyFrame) -> PolarsResult<DataFrame> {
     quarantine
         .group_by([col(REASON)])
@@ -109,6 +115,9 @@ pub fn rule_counts(quarantine: LazyFrame) -> PolarsResult<DataFrame> {
 }
 
 /// A quarantine frame summarised for display as rows per failed rule.
+///
+/// # Errors
+/// As [`rule_counts`].
 pub fn quarantine_rules(quarantine: LazyFrame) -> PolarsResult<FrameView> {
     Ok(show(&rule_counts(quarantine)?))
 }
@@ -161,6 +170,10 @@ impl ValidationReport {
 /// writing anything: counts, rows per failed rule and the first quarantined rows.
 /// Lookup rules that need other tables (such as TV's unknown programs) are not
 /// applied here; the domain pipeline applies them.
+///
+/// # Errors
+/// When no file of the table is found or one cannot be read or validated; the
+/// message names the table.
 pub fn validation_report(table: &RawTable, raw_dir: &Path) -> Result<ValidationReport> {
     let name = table.schema.name;
     let Validation { valid, quarantine } = validate(
@@ -248,7 +261,7 @@ mod tests {
 
     #[test]
     fn validation_report_counts_rules_and_shows_quarantined_rows() -> anyhow::Result<()> {
-        use crate::io::TextLayout;
+        use crate::io::{Source, TextLayout};
         use crate::schema::{Column, ColumnType, TableSchema, LINE};
         use crate::values;
 
@@ -257,19 +270,16 @@ mod tests {
             dir.path().join("sales_1.csv"),
             "region,amount\nnorth,10\nsouth,x\neast,30\n,40\n",
         )?;
-        let table = RawTable {
-            schema: TableSchema::new(
+        let table = RawTable::new(
+            TableSchema::new(
                 "sales",
                 vec![
                     Column::text("region").required(),
                     Column::new("amount", ColumnType::Int),
                 ],
             ),
-            prefix: "sales",
-            suffix: ".csv",
-            layout: TextLayout::CSV_WITH_HEADER,
-            parquet_allowed: false,
-        };
+            vec![Source::text("sales", ".csv", TextLayout::CSV_WITH_HEADER)],
+        );
         let report = validation_report(&table, dir.path())?;
         assert_eq!(
             (report.rows_in(), report.rows_valid, report.rows_quarantined),

@@ -531,6 +531,10 @@ impl TableSchema {
     }
 
     /// The data dictionary: one row per column with its type, null rule and checks.
+    ///
+    /// # Errors
+    /// When Polars cannot build the frame; not expected, as both columns hold one value
+    /// per declared column.
     pub fn dictionary(&self) -> PolarsResult<DataFrame> {
         df!(
             "column" => self.columns.iter().map(|c| c.name).collect::<Vec<_>>(),
@@ -565,6 +569,11 @@ pub fn validate_with(raw: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> 
 
 /// [`validate_with`] for a batch that fits in memory: the checks run once and the
 /// checked rows are split, instead of each half repeating them.
+///
+/// # Errors
+/// When the checks fail to run: `raw` lacks a declared column or a position column
+/// (`source_file`, `line`, `row_nr`, `__layout_error`), or a lookup names a missing
+/// column (Polars error).
 pub fn validate_batch(
     raw: LazyFrame,
     schema: &TableSchema,
@@ -644,6 +653,10 @@ impl TableCount {
 }
 
 /// `table`, `rows_in`, `rows_valid`, `rows_quarantined`, one row per table.
+///
+/// # Errors
+/// When Polars cannot build the frame; not expected, as every column holds one value per
+/// count.
 pub fn table_counts(counts: &[TableCount]) -> PolarsResult<DataFrame> {
     df!(
         "table" => counts.iter().map(|c| c.table).collect::<Vec<_>>(),
@@ -655,6 +668,10 @@ pub fn table_counts(counts: &[TableCount]) -> PolarsResult<DataFrame> {
 
 /// `quarantine_summary`: `table`, `reason`, `rows` (UInt64) over each named table's
 /// quarantine, sorted by table and reason.
+///
+/// # Errors
+/// When `quarantines` is empty (Polars `NoData`). A quarantine without `reason` fails
+/// when the plan runs.
 pub fn quarantine_summary(quarantines: Vec<(&'static str, LazyFrame)>) -> PolarsResult<LazyFrame> {
     let parts: Vec<LazyFrame> = quarantines
         .into_iter()

@@ -6,6 +6,9 @@
 use polars::prelude::{DataFrame, DataType, PolarsResult};
 
 /// The text of a column, nulls written as `null_text`.
+///
+/// # Errors
+/// When `column` is missing or not a String column.
 pub fn texts(df: &DataFrame, column: &str, null_text: &str) -> PolarsResult<Vec<String>> {
     Ok(df
         .column(column)?
@@ -16,6 +19,9 @@ pub fn texts(df: &DataFrame, column: &str, null_text: &str) -> PolarsResult<Vec<
 }
 
 /// The text of a column, nulls as `None`.
+///
+/// # Errors
+/// When `column` is missing or not a String column.
 pub fn optional_texts(df: &DataFrame, column: &str) -> PolarsResult<Vec<Option<String>>> {
     Ok(df
         .column(column)?
@@ -26,6 +32,9 @@ pub fn optional_texts(df: &DataFrame, column: &str) -> PolarsResult<Vec<Option<S
 }
 
 /// Any column written as text (numbers, dates, …), nulls as `null_text`.
+///
+/// # Errors
+/// When `column` is missing or cannot be cast to String.
 pub fn as_texts(df: &DataFrame, column: &str, null_text: &str) -> PolarsResult<Vec<String>> {
     let cast = df.column(column)?.cast(&DataType::String)?;
     Ok(cast
@@ -36,6 +45,9 @@ pub fn as_texts(df: &DataFrame, column: &str, null_text: &str) -> PolarsResult<V
 }
 
 /// A numeric column as `u64`, nulls (and values that do not fit) as `null_value`.
+///
+/// # Errors
+/// When `column` is missing or cannot be cast to UInt64.
 pub fn u64s(df: &DataFrame, column: &str, null_value: u64) -> PolarsResult<Vec<u64>> {
     let cast = df.column(column)?.cast(&DataType::UInt64)?;
     Ok(cast
@@ -46,6 +58,9 @@ pub fn u64s(df: &DataFrame, column: &str, null_value: u64) -> PolarsResult<Vec<u
 }
 
 /// A numeric column as `f64`, nulls as `None`.
+///
+/// # Errors
+/// When `column` is missing or cannot be cast to Float64.
 pub fn f64s(df: &DataFrame, column: &str) -> PolarsResult<Vec<Option<f64>>> {
     let cast = df.column(column)?.cast(&DataType::Float64)?;
     Ok(cast.f64()?.iter().collect())

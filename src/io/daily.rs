@@ -15,6 +15,10 @@ pub struct DateRange {
 
 impl DateRange {
     /// The range from `from` to `to`, both `YYYYMMDD`; an error names a bad date.
+    ///
+    /// # Errors
+    /// When `from` or `to` is not a date written `YYYYMMDD` (the message quotes it), or
+    /// `to` is before `from`.
     pub fn parse(from: &str, to: &str) -> Result<Self> {
         let range = DateRange {
             from: parse_day(from)?,
@@ -37,6 +41,9 @@ impl DateRange {
 }
 
 /// Parses `YYYYMMDD`.
+///
+/// # Errors
+/// When `text` is not a valid date written `YYYYMMDD`; the message quotes it.
 pub fn parse_day(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y%m%d")
         .with_context(|| format!("`{text}` is not a date written YYYYMMDD (for example 20220601)"))
@@ -53,6 +60,11 @@ pub struct Day {
 /// folders when it is empty), in date order, restricted to `range` when given.
 /// Another name in the folder is an error naming it, so that a stray file is noticed
 /// rather than read or skipped silently.
+///
+/// # Errors
+/// When `dir` cannot be read; when an entry whose name does not start with `.` is not a
+/// `YYYYMMDD<suffix>` file (a `YYYYMMDD` folder when `suffix` is empty), the message
+/// naming it; or when no entry is found (within `range`, when given).
 pub fn daily_entries(dir: &Path, suffix: &str, range: Option<DateRange>) -> Result<Vec<Day>> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the folder {}", dir.display()))?;

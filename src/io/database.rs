@@ -195,6 +195,12 @@ fn placeholders(rows: usize, columns: usize) -> String {
 }
 
 /// Replaces `tables` (name, frame) in the database atomically; see the module docs.
+///
+/// # Errors
+/// When a table name holds characters other than ASCII letters, digits and `_`, a
+/// column's type has no database equivalent (the message names table and column), the
+/// database cannot be opened or reached, a statement fails, or a MySQL URL names no
+/// database. Except for a bad table name, the message names the sink (password hidden).
 pub fn load_tables(sink: &DatabaseSink, tables: &[(&str, &DataFrame)]) -> Result<()> {
     for (name, _) in tables {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {

@@ -21,6 +21,10 @@ use crate::schema::{LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 /// Reads the first sheet of the workbook at `path`, returning the declared `columns`
 /// as text plus the position columns. An error names the file and sheet, and lists
 /// the header when a declared column is missing.
+///
+/// # Errors
+/// When the workbook cannot be opened or read, has no sheet, or its header lacks a
+/// declared column; the message names the file and sheet.
 pub fn read_first_sheet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
     read_sheets(path, columns, 0, SheetSelection::First)
 }
@@ -28,17 +32,29 @@ pub fn read_first_sheet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
 /// Reads every sheet of the workbook at `path` (each with the same header), one after
 /// the other, like [`read_first_sheet`]. `file_index` orders this workbook among
 /// others in `row_nr`, as a file's position does for delimited text.
+///
+/// # Errors
+/// As [`read_first_sheet`], for any of its sheets.
 pub fn read_all_sheets(path: &Path, columns: &[&str], file_index: usize) -> Result<DataFrame> {
     read_sheets(path, columns, file_index, SheetSelection::All)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SheetSelection {
+/// Which sheets of a workbook hold a table's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SheetSelection {
+    /// The first sheet only.
     First,
+    /// Every sheet, one after the other, each with the same header.
     All,
 }
 
-fn read_sheets(
+/// Reads the `selection` of sheets of the workbook at `path`, like
+/// [`read_all_sheets`].
+///
+/// # Errors
+/// When the workbook cannot be opened or read, has no sheet, or a sheet's header
+/// lacks a declared column; the message names the file and sheet.
+pub fn read_sheets(
     path: &Path,
     columns: &[&str],
     file_index: usize,

@@ -30,6 +30,10 @@ impl FromStr for ResultFormat {
 }
 
 /// Writes `df` to `out` in `format`.
+///
+/// # Errors
+/// When Polars cannot encode `df` as CSV or Parquet, a column cannot be cast to text for
+/// JSON, or writing to `out` fails.
 pub fn write_result(df: &mut DataFrame, format: ResultFormat, out: &mut dyn Write) -> Result<()> {
     match format {
         ResultFormat::Csv => CsvWriter::new(out)

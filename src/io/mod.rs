@@ -32,12 +32,12 @@ pub use dates::resolve_day_month;
 pub use delimited::{
     first_lines, header_columns, scan_delimited, scan_one, split_record, TextLayout, UNNAMED,
 };
-pub use excel::{read_all_sheets, read_first_sheet};
+pub use excel::{read_all_sheets, read_first_sheet, read_sheets, SheetSelection};
 pub use export::{write_result, ResultFormat};
 pub use files::{find_files, find_table_files, matching_files, no_file_matching, NamePattern};
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
-pub use raw::{scan_parquet_as_text, RawTable};
+pub use raw::{scan_parquet_as_text, CustomReader, RawTable, Source};
 pub use reading::{encoding_for_label, Notices, Reading};
 pub use sink::{
     bucket_dir, collect_streaming, count_rows, scan_parquet, sink_parquet_all,

@@ -66,6 +66,10 @@ const LINES_PER_TASK: usize = 16_384;
 impl NdjsonReader {
     /// Reads `files` in order and hands each batch to `consume`; returns the rows read.
     /// An error names the file that could not be read.
+    ///
+    /// # Errors
+    /// When a file cannot be opened or read, or `consume` fails on one of its batches;
+    /// the message names the file.
     pub fn read(
         &self,
         files: &[NdjsonFile],

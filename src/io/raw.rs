@@ -1,53 +1,187 @@
-//! Raw tables: a declared schema plus where its files are and how they are laid out.
+//! Raw tables: a declared schema plus the ways its files may be stored, in order of
+//! preference ([`Source`]: delimited text, Parquet, workbooks, or a layout the domain
+//! reads itself, such as WDI's wide download). The first source with files in the
+//! raw folder is read; files of a later source are ignored with a notice; with none,
+//! the error lists every name accepted and the names in the folder.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use polars::prelude::{col, concat, lit, DataType, LazyFrame, UnionArgs, NULL};
+use polars::prelude::{col, concat, lit, DataType, IntoLazy, LazyFrame, UnionArgs, NULL};
 
 use super::delimited::{scan_delimited, TextLayout};
+use super::excel::{read_sheets, SheetSelection};
 use super::files::{matching_files, no_file_matching, NamePattern};
 use super::reading::Reading;
 use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
-/// A raw input table: its schema, its file-name pattern and its text layout.
+/// A reader the domain supplies for a layout of its own: the files found (in name
+/// order) and the run's reading options to the table's raw text columns with
+/// `source_file`, `line`, `row_nr` and `__layout_error`.
+pub type CustomReader = fn(&[PathBuf], &Reading) -> Result<LazyFrame>;
+
+/// One way a raw table's rows may be stored: the file names and how to read them.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// Delimited text.
+    Text {
+        files: Vec<NamePattern>,
+        layout: TextLayout,
+    },
+    /// Parquet files, every declared column read as text; `source_file` is the path
+    /// relative to the raw folder.
+    Parquet { files: Vec<NamePattern> },
+    /// Excel workbooks whose header row names the declared columns.
+    Workbook {
+        files: Vec<NamePattern>,
+        sheets: SheetSelection,
+    },
+    /// A layout the domain reads itself.
+    Custom {
+        files: Vec<NamePattern>,
+        read: CustomReader,
+    },
+}
+
+impl Source {
+    /// Delimited text files `<prefix>*<suffix>` (any case) in `layout`.
+    pub fn text(prefix: &'static str, suffix: &'static str, layout: TextLayout) -> Self {
+        Source::Text {
+            files: vec![NamePattern::new(prefix, suffix)],
+            layout,
+        }
+    }
+
+    /// Parquet files `<prefix>*.parquet` (any case).
+    pub fn parquet(prefix: &'static str) -> Self {
+        Source::Parquet {
+            files: vec![NamePattern::new(prefix, ".parquet")],
+        }
+    }
+
+    /// Workbooks `<prefix>*.xlsx` (any case), the given sheets of each.
+    pub fn workbook(prefix: &'static str, sheets: SheetSelection) -> Self {
+        Source::Workbook {
+            files: vec![NamePattern::new(prefix, ".xlsx")],
+            sheets,
+        }
+    }
+
+    /// The file names this source reads.
+    pub fn files(&self) -> &[NamePattern] {
+        match self {
+            Source::Text { files, .. }
+            | Source::Parquet { files }
+            | Source::Workbook { files, .. }
+            | Source::Custom { files, .. } => files,
+        }
+    }
+
+    /// The names as a person reads them: `a*.csv, b*.csv or c*.csv`.
+    pub fn names(&self) -> String {
+        listed(self.files())
+    }
+
+    /// Reads `files` of this source as `schema`'s raw text columns.
+    fn read(
+        &self,
+        files: &[PathBuf],
+        dir: &Path,
+        schema: &TableSchema,
+        reading: &Reading,
+    ) -> Result<LazyFrame> {
+        let columns = schema.column_names();
+        match self {
+            Source::Text { layout, .. } => scan_delimited(
+                files,
+                &columns,
+                layout.with_encoding(reading.encoding),
+                &reading.notices,
+            ),
+            Source::Parquet { .. } => scan_parquet_as_text(files, dir, &columns),
+            Source::Workbook { sheets, .. } => {
+                let mut parts = Vec::with_capacity(files.len());
+                for (index, file) in files.iter().enumerate() {
+                    parts.push(read_sheets(file, &columns, index, *sheets)?.lazy());
+                }
+                Ok(concat(parts, UnionArgs::default())?)
+            }
+            Source::Custom { read, .. } => read(files, reading),
+        }
+    }
+}
+
+/// `a, b or c`.
+fn listed(patterns: &[NamePattern]) -> String {
+    let names: Vec<String> = patterns.iter().map(ToString::to_string).collect();
+    match names.as_slice() {
+        [rest @ .., last] if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+/// A raw input table: its schema and its sources, in order of preference.
+#[derive(Clone, Debug)]
 pub struct RawTable {
     pub schema: TableSchema,
-    /// File names start with this, in any case, for example `viewing`.
-    pub prefix: &'static str,
-    /// File names end with this, for example `.csv`.
-    pub suffix: &'static str,
-    pub layout: TextLayout,
-    /// Whether `<prefix>*.parquet` files may stand in for the text files.
-    pub parquet_allowed: bool,
+    pub sources: Vec<Source>,
 }
 
 impl RawTable {
+    /// A table stored in one of `sources`, the first with files winning.
+    pub fn new(schema: TableSchema, sources: Vec<Source>) -> Self {
+        RawTable { schema, sources }
+    }
+
+    /// Every file name the table is read from, in order of preference, for captions:
+    /// `reference*.csv or reference*.parquet`.
+    pub fn file_names(&self) -> String {
+        let all: Vec<NamePattern> = self
+            .sources
+            .iter()
+            .flat_map(|s| s.files().iter().copied())
+            .collect();
+        listed(&all)
+    }
+
     /// Scans the table's files in `dir` as raw text columns ready for
-    /// [`crate::schema::validate`]. Text files win when both layouts are present.
-    /// Text is decoded as `reading` says; notices go to `reading.notices`.
+    /// [`crate::schema::validate`]: those of the first source with files, text
+    /// decoded as `reading` says. Files of the later sources are ignored, each with a
+    /// notice in `reading.notices`.
     ///
     /// # Errors
-    /// When no file matches, or one cannot be read (see
-    /// [`super::delimited::scan_delimited`]); the message names the table.
+    /// When no source has files (the message lists the names accepted and those in
+    /// the folder), or a file cannot be read; the message names the table.
     pub fn scan(&self, dir: &Path, reading: &Reading) -> Result<LazyFrame> {
-        let columns = self.schema.column_names();
-        let layout = self.layout.with_encoding(reading.encoding);
-        self.files(dir)
-            .and_then(|files| match files {
-                TableFiles::Text(files) => {
-                    scan_delimited(&files, &columns, layout, &reading.notices)
-                }
-                TableFiles::Parquet(files) => scan_parquet_as_text(&files, dir, &columns),
-            })
+        self.scan_found(dir, reading)
             .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))
+    }
+
+    fn scan_found(&self, dir: &Path, reading: &Reading) -> Result<LazyFrame> {
+        let (chosen, files) = self.found(dir)?;
+        let source = &self.sources[chosen];
+        for later in &self.sources[chosen + 1..] {
+            for ignored in matching_files(dir, later.files())? {
+                if !files.contains(&ignored) {
+                    reading.notices.push(format!(
+                        "{} was ignored: the {} files in the same folder are read instead",
+                        ignored.display(),
+                        source.names()
+                    ));
+                }
+            }
+        }
+        source.read(&files, dir, &self.schema, reading)
     }
 
     /// The total size of the table's files in `dir`: known before they are read, it
     /// lets a pipeline plan passes over a large table.
+    ///
+    /// # Errors
+    /// As [`RawTable::scan`] when no file is found, or when a size cannot be read.
     pub fn size_bytes(&self, dir: &Path) -> Result<u64> {
-        let (TableFiles::Text(files) | TableFiles::Parquet(files)) = self
-            .files(dir)
+        let (_, files) = self
+            .found(dir)
             .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))?;
         files.iter().try_fold(0, |total, file| {
             let metadata = std::fs::metadata(file)
@@ -56,36 +190,34 @@ impl RawTable {
         })
     }
 
-    /// The text files, else (when allowed) the Parquet files; an error lists the
-    /// patterns accepted and the folder's names when there are neither.
-    fn files(&self, dir: &Path) -> Result<TableFiles> {
-        let text = NamePattern::new(self.prefix, self.suffix);
-        let files = matching_files(dir, &[text])?;
-        if !files.is_empty() {
-            return Ok(TableFiles::Text(files));
+    /// The first source with files in `dir`, and those files in name order.
+    ///
+    /// # Errors
+    /// When the folder cannot be read or no source has files: the message lists every
+    /// name accepted and the names in the folder.
+    pub fn found(&self, dir: &Path) -> Result<(usize, Vec<PathBuf>)> {
+        for (index, source) in self.sources.iter().enumerate() {
+            let files = matching_files(dir, source.files())?;
+            if !files.is_empty() {
+                return Ok((index, files));
+            }
         }
-        if !self.parquet_allowed {
-            return Err(no_file_matching(dir, &[text]));
-        }
-        let parquet = NamePattern::new(self.prefix, ".parquet");
-        let files = matching_files(dir, &[parquet])?;
-        if !files.is_empty() {
-            return Ok(TableFiles::Parquet(files));
-        }
-        Err(no_file_matching(dir, &[text, parquet]))
+        let accepted: Vec<NamePattern> = self
+            .sources
+            .iter()
+            .flat_map(|s| s.files().iter().copied())
+            .collect();
+        Err(no_file_matching(dir, &accepted))
     }
-}
-
-/// A raw table's files, in name order.
-enum TableFiles {
-    Text(Vec<PathBuf>),
-    /// `<prefix>*.parquet` files standing in for missing text files.
-    Parquet(Vec<PathBuf>),
 }
 
 /// Scans Parquet files (in the given order) as text columns, with the same position
 /// columns as delimited text: `source_file` is the path relative to `root`, `line`
 /// the 1-based row in the file.
+///
+/// # Errors
+/// When a file's scan cannot be set up; a file that cannot be read fails when the
+/// frame is collected, naming it.
 pub fn scan_parquet_as_text(files: &[PathBuf], root: &Path, columns: &[&str]) -> Result<LazyFrame> {
     let mut parts = Vec::with_capacity(files.len());
     for (index, file) in files.iter().enumerate() {
@@ -107,4 +239,66 @@ pub fn scan_parquet_as_text(files: &[PathBuf], root: &Path, columns: &[&str]) ->
         ..Default::default()
     };
     Ok(concat(parts, union)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Column;
+
+    fn table() -> RawTable {
+        RawTable::new(
+            TableSchema::new(
+                "sales",
+                vec![Column::text("region"), Column::text("amount")],
+            ),
+            vec![
+                Source::text("sales", ".csv", TextLayout::CSV_WITH_HEADER),
+                Source::text("sales", ".txt", TextLayout::PIPE_NO_HEADER),
+            ],
+        )
+    }
+
+    #[test]
+    fn the_first_source_with_files_wins_and_the_others_are_named() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("SALES_2.TXT"), "south|2\n")?;
+        let reading = Reading::default();
+        let only_text = table().scan(dir.path(), &reading)?.collect()?;
+        assert_eq!(crate::values::texts(&only_text, "region", "")?, ["south"]);
+        assert!(reading.notices.all().is_empty());
+
+        std::fs::write(dir.path().join("sales_1.csv"), "region,amount\nnorth,1\n")?;
+        let reading = Reading::default();
+        let csv = table().scan(dir.path(), &reading)?.collect()?;
+        assert_eq!(crate::values::texts(&csv, "region", "")?, ["north"]);
+        let notices = reading.notices.all();
+        assert_eq!(notices.len(), 1);
+        assert!(
+            notices[0].ends_with(
+                "SALES_2.TXT was ignored: the sales*.csv files in the same folder are read instead"
+            ),
+            "{notices:?}"
+        );
+        assert_eq!(table().file_names(), "sales*.csv or sales*.txt");
+        Ok(())
+    }
+
+    #[test]
+    fn no_source_with_files_is_an_error_listing_every_name_accepted() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("other.csv"), "x\n")?;
+        let error = table()
+            .scan(dir.path(), &Reading::default())
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(
+            error.starts_with(
+                "cannot read the raw table `sales`: no file matching sales*.csv or sales*.txt in"
+            ) && error.contains("other.csv"),
+            "{error}"
+        );
+        Ok(())
+    }
 }

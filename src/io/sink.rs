@@ -82,6 +82,10 @@ fn parquet_sink(lf: LazyFrame, path: &Path) -> PolarsResult<LazyFrame> {
 /// Streams each frame to its Parquet file in one run of the streaming engine, without
 /// holding whole tables in memory. Frames that share a cached subplan
 /// ([`LazyFrame::cache`]) compute it once.
+///
+/// # Errors
+/// When a target's folder cannot be created, the plans fail to run (Polars error; the
+/// message lists the targets), or a finished file cannot be moved into place.
 pub fn sink_parquet_all(jobs: Vec<(LazyFrame, PathBuf)>) -> Result<()> {
     sink_parquet_and_collect(jobs, Vec::new()).map(|_| ())
 }
@@ -89,6 +93,9 @@ pub fn sink_parquet_all(jobs: Vec<(LazyFrame, PathBuf)>) -> Result<()> {
 /// [`sink_parquet_all`] that also collects `results` in the same run, so that an
 /// aggregate of a table is computed in the pass that writes the table; returns the
 /// collected results in order.
+///
+/// # Errors
+/// As [`sink_parquet_all`]; a failing plan of `results` fails the whole run.
 pub fn sink_parquet_and_collect(
     jobs: Vec<(LazyFrame, PathBuf)>,
     results: Vec<LazyFrame>,
@@ -116,6 +123,10 @@ pub fn sink_parquet_and_collect(
 
 /// Runs `lf` on the streaming engine and returns the result; an error says `what`
 /// could not be computed.
+///
+/// # Errors
+/// When the plan fails to run (Polars error); the message says `what` could not be
+/// computed.
 pub fn collect_streaming(lf: LazyFrame, what: &str) -> Result<DataFrame> {
     Ok(lf
         .collect_with_engine(Engine::Streaming)
@@ -126,6 +137,11 @@ pub fn collect_streaming(lf: LazyFrame, what: &str) -> Result<DataFrame> {
 /// Validates a raw table (its schema's rules, then `lookups`) and streams its valid
 /// rows to `valid` and its quarantined rows to `quarantine` in one pass over the raw
 /// rows; returns the two counts. An error names the table.
+///
+/// # Errors
+/// When the validation fails to run or a file cannot be written (as [`sink_parquet_all`];
+/// the message names the table), or a written file cannot be read back to count its rows
+/// (the message names it).
 pub fn validate_to_parquet(
     raw: LazyFrame,
     schema: &TableSchema,
@@ -143,6 +159,9 @@ pub type ValidAggregate<'a> = Box<dyn FnOnce(LazyFrame) -> LazyFrame + 'a>;
 /// [`validate_to_parquet`] that also computes each of `aggregates` over the valid
 /// rows in the same pass over the raw rows, instead of reading the valid rows back;
 /// returns the counts and the collected aggregates, in order.
+///
+/// # Errors
+/// As [`validate_to_parquet`]; a failing aggregate fails the whole pass.
 pub fn validate_to_parquet_and_aggregate(
     raw: LazyFrame,
     schema: &TableSchema,
@@ -198,6 +217,10 @@ pub fn bucket_dir(dir: &Path, bucket: u32) -> PathBuf {
 /// Writes the rows of `df` as `<dir>/bucket-NNN/<name>`, split by
 /// [`stable_buckets`] of its `key` column; buckets without rows get no file. Every
 /// key's rows then sit in one bucket, which can be aggregated on its own.
+///
+/// # Errors
+/// When `key` is missing or not a String column, or a bucket's folder or file cannot be
+/// created, written or moved into place; the message names the path.
 pub fn write_bucketed_parquet(
     df: &DataFrame,
     key: &str,
@@ -226,6 +249,10 @@ pub fn write_bucketed_parquet(
 }
 
 /// Scans a Parquet file lazily.
+///
+/// # Errors
+/// When Polars rejects the scan; the message names the path. A missing or unreadable file
+/// is only reported when the frame is collected.
 pub fn scan_parquet(path: &Path) -> Result<LazyFrame> {
     LazyFrame::scan_parquet(
         PlRefPath::new(path.to_string_lossy().as_ref()),
@@ -235,6 +262,9 @@ pub fn scan_parquet(path: &Path) -> Result<LazyFrame> {
 }
 
 /// The number of rows of a Parquet file (read from its metadata).
+///
+/// # Errors
+/// When `path` cannot be read as Parquet; the message names it.
 pub fn count_rows(path: &Path) -> Result<u64> {
     let counted = scan_parquet(path)?
         .select([len().alias("rows")])
@@ -248,6 +278,10 @@ pub fn count_rows(path: &Path) -> Result<u64> {
 /// The frame is made one chunk first: Parquet's row groups and pages follow the
 /// chunks, which depend on how many threads produced the frame, and the bytes must
 /// not.
+///
+/// # Errors
+/// When a file cannot be created, written, moved into place or read back for its SHA-256;
+/// the message names it.
 pub fn write_table(df: &mut DataFrame, dir: &Path, name: &str) -> Result<Vec<WrittenFile>> {
     df.rechunk_mut_par();
     let parquet = dir.join(format!("{name}.parquet"));
@@ -264,6 +298,9 @@ pub fn write_table(df: &mut DataFrame, dir: &Path, name: &str) -> Result<Vec<Wri
 
 /// Writes each named table with [`write_table`] into `dir`, then the `_SUCCESS`
 /// manifest listing every file written.
+///
+/// # Errors
+/// As [`write_table`] for each table, then as [`write_manifest`].
 pub fn write_tables(dir: &Path, tables: &[(&str, &DataFrame)]) -> Result<()> {
     let mut written = Vec::new();
     for (name, frame) in tables {
@@ -302,6 +339,9 @@ fn written(path: &Path, rows: u64) -> Result<WrittenFile> {
 }
 
 /// Lower-case hex SHA-256 of a file's bytes.
+///
+/// # Errors
+/// When `path` cannot be opened or read; the message names it.
 pub fn sha256_of(path: &Path) -> Result<String> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut hasher = Sha256::new();
@@ -323,6 +363,10 @@ pub fn sha256_of(path: &Path) -> Result<String> {
 }
 
 /// Writes `bytes` to `path` atomically (temporary file, then rename).
+///
+/// # Errors
+/// When the parent folder or the temporary file cannot be created, the bytes cannot be
+/// written, or the file cannot be moved into place; the message names the path.
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomically(path, |file| {
         file.write_all(bytes).map_err(PolarsError::from)
@@ -331,6 +375,9 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Writes `<dir>/_SUCCESS`: one tab-separated line per file (name, rows, SHA-256),
 /// sorted by name, under a header line.
+///
+/// # Errors
+/// As [`write_file_atomically`] for `<dir>/_SUCCESS`.
 pub fn write_manifest(dir: &Path, files: &[WrittenFile]) -> Result<()> {
     let mut sorted = files.to_vec();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));

@@ -78,6 +78,10 @@ pub struct BarChart {
 }
 
 /// Draws a [`BarChart`].
+///
+/// # Errors
+/// When the bundled font cannot be registered, or plotters fails to draw the chart; the
+/// message names its title.
 pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
     ensure_font()?;
     let n = chart.labels.len().min(chart.values.len());
@@ -136,6 +140,10 @@ pub fn bar_chart(chart: &BarChart) -> Result<Svg> {
 /// A horizontal bar chart of a frame's `value` column by its `label` column, for the
 /// first `limit` rows, first row on top. Null labels show as `(null)`, null values
 /// as empty bars.
+///
+/// # Errors
+/// When `label` is missing or not a String column, `value` is missing or cannot be cast
+/// to Float64 (Polars error), or the chart cannot be drawn (as [`bar_chart`]).
 pub fn bar_chart_of(
     df: &DataFrame,
     label: &str,
@@ -177,6 +185,10 @@ pub struct StackedBarChart {
 }
 
 /// Draws a [`StackedBarChart`].
+///
+/// # Errors
+/// When the bundled font cannot be registered, or plotters fails to draw the chart; the
+/// message names its title.
 pub fn stacked_bar_chart(chart: &StackedBarChart) -> Result<Svg> {
     ensure_font()?;
     let n = chart.labels.len();
@@ -298,6 +310,10 @@ fn present_runs(values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
 
 /// A line chart of a frame's `columns` (one line each, named after the column) over
 /// its `x` column's values, in row order.
+///
+/// # Errors
+/// When `x` or a column of `columns` is missing, `x` cannot be cast to text or a column
+/// to Float64 (Polars error), or the chart cannot be drawn (as [`line_chart`]).
 pub fn line_chart_of(
     df: &DataFrame,
     x: &str,
@@ -318,6 +334,10 @@ pub fn line_chart_of(
 }
 
 /// Draws a [`LineChart`].
+///
+/// # Errors
+/// When the bundled font cannot be registered, or plotters fails to draw the chart; the
+/// message names its title.
 pub fn line_chart(chart: &LineChart) -> Result<Svg> {
     ensure_font()?;
     let n = chart.x_labels.len().max(1);
@@ -403,6 +423,10 @@ fn shade(value: f64) -> RGBColor {
 }
 
 /// Draws a [`HeatMap`].
+///
+/// # Errors
+/// When the bundled font cannot be registered, or plotters fails to draw the chart; the
+/// message names its title.
 pub fn heat_map(map: &HeatMap) -> Result<Svg> {
     ensure_font()?;
     let (n_rows, n_cols) = (map.rows.len(), map.columns.len());

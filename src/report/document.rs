@@ -153,6 +153,10 @@ impl Document {
     }
 
     /// Writes `<dir>/<stem>.html`, `<dir>/<stem>.md` and the figures, atomically.
+    ///
+    /// # Errors
+    /// When `dir`, its `figures` folder or a file cannot be created, written or moved
+    /// into place; the message names the path.
     pub fn write(&self, dir: &Path, stem: &str) -> Result<()> {
         for block in &self.blocks {
             if let Block::Chart { name, svg, .. } = block {
@@ -181,6 +185,10 @@ fn strip_xml_declaration(svg: &str) -> &str {
 }
 
 /// Writes `<dir>/index.html` linking every `<dir>/*.html` report by its title.
+///
+/// # Errors
+/// When `dir` cannot be listed, a report in it cannot be read, or `index.html` cannot be
+/// written; the message names the path.
 pub fn write_index(dir: &Path) -> Result<()> {
     let mut reports = Vec::new();
     let entries =

@@ -16,6 +16,9 @@ pub struct Bucket {
 /// The label of `value`'s bucket: the first bucket whose `upper` is ≥ the value, else
 /// `above` (values past the last bound). `buckets` must be in increasing order of
 /// `upper`; a null value gets a null label.
+///
+/// # Errors
+/// When the `upper` bounds of `buckets` do not strictly increase (`InvalidOperation`).
 pub fn bucket(value: Expr, buckets: &[Bucket], above: &str) -> PolarsResult<Expr> {
     polars_ensure!(
         buckets.windows(2).all(|w| w[0].upper < w[1].upper),

@@ -5,6 +5,9 @@ use polars::prelude::*;
 /// Keeps, for each combination of `keys`, the row with the smallest `order` value
 /// (the first occurrence). Rows with a null key are kept as one group per null
 /// combination, like any other value.
+///
+/// # Errors
+/// Never while planning; a missing `keys` or `order` column fails when the plan runs.
 pub fn keep_first(lf: LazyFrame, keys: &[&str], order: &str) -> PolarsResult<LazyFrame> {
     let keys: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
     Ok(lf.filter(col(order).eq(col(order).min().over(keys)?)))

@@ -12,6 +12,10 @@ use super::rank::{top_k_within, SortKey};
 /// `group`, `item`, `rank`), best rank first (ties: item ascending), skipping items
 /// taken by earlier groups. Output: `group`, `item`, `pick` (1 … k, the pick order),
 /// in walk order. A group with nothing left to pick has no rows.
+///
+/// # Errors
+/// Never while planning; a missing `group`, `item` or `rank` column fails when the plan
+/// runs.
 pub fn exclusive_picks(
     ranked: LazyFrame,
     group: &str,

@@ -45,6 +45,9 @@ fn sorted_by_group_then(lf: LazyFrame, group: &[&str], order: &[SortKey]) -> Laz
 
 /// Adds `name` (UInt32): the row's position 1, 2, 3 … within its `group` under
 /// `order`. The result is sorted by group, then rank.
+///
+/// # Errors
+/// Never while planning; a missing `group` or `order` column fails when the plan runs.
 pub fn rank_within(
     lf: LazyFrame,
     group: &[&str],
@@ -61,6 +64,9 @@ pub fn rank_within(
 }
 
 /// The first `k` rows of each `group` under `order`, with their rank in `name`.
+///
+/// # Errors
+/// As [`rank_within`].
 pub fn top_k_within(
     lf: LazyFrame,
     group: &[&str],

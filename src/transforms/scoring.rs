@@ -29,6 +29,9 @@ pub fn ntile_of_position(position: Expr, count: Expr, buckets: u32) -> Expr {
 /// Adds `name`: the `ntile(buckets)` of each row when the rows are sorted by `order`
 /// (make the last key unique, for example an id, so that ties are broken). The result
 /// is sorted by `order`.
+///
+/// # Errors
+/// Never while planning; a missing `order` column fails when the plan runs.
 pub fn ntile(
     lf: LazyFrame,
     order: &[SortKey],

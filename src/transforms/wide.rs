@@ -42,6 +42,9 @@ pub fn pivot_sums(
 
 /// The label of the category column holding the row's largest value; ties go to the
 /// category listed first. Null when every column is null.
+///
+/// # Errors
+/// When `categories` is empty (`InvalidOperation`).
 pub fn arg_max_label(categories: &[Category]) -> PolarsResult<Expr> {
     polars_ensure!(!categories.is_empty(), InvalidOperation: "arg-max over no columns. Consider passing at least one category");
     let columns: Vec<Expr> = categories.iter().map(|c| col(c.column)).collect();
@@ -71,6 +74,10 @@ pub fn nonzero_labels(categories: &[Category], separator: &str) -> Expr {
 /// columns, `variable` (the column's name, as text) and `value` (its content),
 /// ordered by input row then by `columns`. Lazy and streaming: each row becomes a
 /// list of its cells that is exploded, so the input is read once.
+///
+/// # Errors
+/// When `columns` is empty (Polars `ComputeError`). A missing `index` or `columns` column
+/// fails when the plan runs.
 pub fn unpivot(
     lf: LazyFrame,
     index: &[&str],

@@ -110,6 +110,10 @@ const PERSIAN_ZERO: u32 = 0x06F0;
 const ARABIC_INDIC_ZERO: u32 = 0x0660;
 
 /// Writes the four raw tables under `out` and returns what was written.
+///
+/// # Errors
+/// When `out` or a folder or file under it cannot be created or written (most messages
+/// name the path).
 pub fn generate(out: &Path, config: &Customer360GenConfig) -> Result<GenSummary> {
     let mut synth = Synth::new(config.seed);
     let mut summary = GenSummary::default();

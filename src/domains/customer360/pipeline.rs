@@ -31,7 +31,7 @@ use polars::prelude::{
 use super::rules;
 use super::tables;
 use crate::io::{
-    bucket_dir, daily_entries, load_tables, read_first_sheet, scan_parquet, scan_parquet_as_text,
+    bucket_dir, daily_entries, load_tables, scan_parquet, scan_parquet_as_text,
     validate_to_parquet, write_bucketed_parquet, write_tables, DatabaseSink, DateRange,
     DomainPaths, NdjsonFile, RawTable,
 };
@@ -129,6 +129,11 @@ impl Customer360Outputs {
 }
 
 /// Runs the whole Customer 360 pipeline and writes its interim and output tables.
+///
+/// # Errors
+/// When a raw table is missing or unreadable, a day in `--from/--to` has no file, the
+/// requested months have no search logs, a table cannot be written, or the database
+/// load fails; the message names the file, table or sink.
 pub fn run(
     paths: &DomainPaths,
     options: &Customer360Options,
@@ -145,8 +150,9 @@ pub fn run(
     progress.done("C8 validate search", Some(search_count.rows_in()));
     counts.push(search_count);
 
-    let mapping_raw = mapping_frame(paths)?;
-    counts.push(validate_small(paths, mapping_raw, &tables::mapping(), &[])?);
+    let mapping = tables::mapping();
+    let mapping_raw = mapping.scan(&paths.raw, &paths.reading)?;
+    counts.push(validate_small(paths, mapping_raw, &mapping, &[])?);
     let link_table = tables::contract_users();
     let has_link = paths.raw.join(tables::LINK_CSV).is_file();
     if has_link {
@@ -429,17 +435,6 @@ fn validate_search(paths: &DomainPaths) -> Result<TableCount> {
     .with_context(|| format!("cannot validate the search logs in {}", root.display()))
 }
 
-/// The keyword mapping's raw rows: `mapping.xlsx` when present, else `mapping.csv`.
-fn mapping_frame(paths: &DomainPaths) -> Result<LazyFrame> {
-    let table = tables::mapping();
-    let workbook = paths.raw.join(tables::MAPPING_XLSX);
-    if workbook.is_file() {
-        Ok(read_first_sheet(&workbook, &table.schema.column_names())?.lazy())
-    } else {
-        table.scan(&paths.raw, &paths.reading)
-    }
-}
-
 /// Validates a small raw table and writes its valid rows and quarantine.
 fn validate_small(
     paths: &DomainPaths,
@@ -508,6 +503,9 @@ fn quarantine_summary(paths: &DomainPaths, counts: &[TableCount]) -> Result<Data
 /// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest. The files
 /// of an omitted `customer_360` table are removed, so that none is left from an
 /// earlier run.
+///
+/// # Errors
+/// When a table or the manifest cannot be written; the message names the file.
 pub fn write_outputs(dir: &Path, outputs: &Customer360Outputs) -> Result<()> {
     if outputs.customer_360.is_none() {
         for extension in ["parquet", "csv"] {

@@ -18,6 +18,10 @@ use crate::values;
 const HOUR: f64 = 3600.0;
 
 /// Customers per activeness level, in the order of the levels.
+/// Columns: `activeness`, `customers` (Int64).
+///
+/// # Errors
+/// When `profile` lacks the `activeness` column or it is not text (Polars error).
 pub fn activeness_distribution(profile: &DataFrame) -> Result<DataFrame> {
     let counts = profile
         .clone()
@@ -35,6 +39,10 @@ pub fn activeness_distribution(profile: &DataFrame) -> Result<DataFrame> {
 
 /// Each content type's share of customers whose most-watched type it is (one
 /// correctly rounded division of integer counts, [`ratio`]).
+/// Columns: `most_watch`, `customers` (Int64), `share` (a fraction, 0–1).
+///
+/// # Errors
+/// When `profile` lacks the `most_watch` column (Polars error).
 pub fn most_watched_share(profile: &DataFrame) -> Result<DataFrame> {
     Ok(profile
         .clone()
@@ -50,6 +58,10 @@ pub fn most_watched_share(profile: &DataFrame) -> Result<DataFrame> {
 }
 
 /// Users per (month, category) of their top keyword, most users first in each month.
+/// Columns: `month`, `category`, `users` (Int64).
+///
+/// # Errors
+/// When `top` lacks the `month` or `category` column (Polars error).
 pub fn top_categories_by_month(top: &DataFrame) -> Result<DataFrame> {
     Ok(top
         .clone()
@@ -64,6 +76,10 @@ pub fn top_categories_by_month(top: &DataFrame) -> Result<DataFrame> {
 }
 
 /// Users per (category in M, category in M+1), most frequent first.
+/// Columns: `category_m1`, `category_m2`, `users` (Int64).
+///
+/// # Errors
+/// When `trend` lacks the `category_m1` or `category_m2` column (Polars error).
 pub fn category_transitions(trend: &DataFrame) -> Result<DataFrame> {
     Ok(trend
         .clone()
@@ -167,6 +183,10 @@ fn transition_heat_map(transitions: &DataFrame, months: (i32, i32)) -> Result<Sv
 }
 
 /// Builds the Customer 360 report.
+///
+/// # Errors
+/// When an output table lacks a column the report reads or holds it with another dtype
+/// (Polars error), or a chart cannot be drawn (the message names its title).
 pub fn build(outputs: &Customer360Outputs) -> Result<Document> {
     let mut doc = Document::new("Customer 360 report");
     doc.text(format!(

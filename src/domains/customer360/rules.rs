@@ -152,11 +152,19 @@ pub fn contract_aggregates(content: LazyFrame) -> ContractAggregates {
 /// C2–C6: one row per contract with valid content rows. `days` is the length of the
 /// period, which scales the activeness bounds when longer than 31 days. Sorted by
 /// `contract`; `customer_type` is added by [`segment_customers`].
+///
+/// # Errors
+/// As [`profile_contracts`].
 pub fn contract_activity(content: LazyFrame, days: i64) -> PolarsResult<LazyFrame> {
     profile_contracts(contract_aggregates(content), days)
 }
 
 /// C2–C6 from the aggregates of [`contract_aggregates`].
+///
+/// # Errors
+/// Not in practice: planning fails only on activeness bounds that do not increase or on
+/// no content type ([`bucket()`], [`arg_max_label`]), and the constants used here are
+/// valid. A missing input column fails when the plan runs.
 pub fn profile_contracts(aggregates: ContractAggregates, days: i64) -> PolarsResult<LazyFrame> {
     let on_contract = || JoinArgs::new(JoinType::Inner);
     let totals: Vec<Expr> = CONTENT_TYPES.iter().map(|c| col(c.column)).collect();
@@ -241,6 +249,10 @@ pub fn search_events(valid_search: LazyFrame) -> LazyFrame {
 /// C10: the mapping (its `search` keys trimmed by the schema,
 /// [`super::tables::mapping`]), the first row kept for a key that appears more than
 /// once (by `row_nr`).
+///
+/// # Errors
+/// Never while planning; a missing `search`, `category` or `row_nr` column fails when the
+/// plan runs.
 pub fn keyword_categories(valid_mapping: LazyFrame) -> PolarsResult<LazyFrame> {
     Ok(keep_first(valid_mapping, &["search"], "row_nr")?.select([col("search"), col("category")]))
 }
@@ -248,6 +260,10 @@ pub fn keyword_categories(valid_mapping: LazyFrame) -> PolarsResult<LazyFrame> {
 /// C9 and C10: per (month, user_id), the most searched keyword with its count
 /// (`searches`), ties to the lexicographically smallest keyword, and its category
 /// (`Unmapped` without an exact match). Sorted by month, user_id.
+///
+/// # Errors
+/// Never while planning; a missing column (`month`, `user_id`, `keyword` of `events`;
+/// `search`, `category` of `categories`) fails when the plan runs.
 pub fn top_keywords(events: LazyFrame, categories: LazyFrame) -> PolarsResult<LazyFrame> {
     let counts = events
         .group_by([col("month"), col("user_id"), col("keyword")])

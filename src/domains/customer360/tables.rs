@@ -8,15 +8,13 @@
 //! - `mapping.xlsx` (first sheet) or `mapping.csv`: `search, category`;
 //! - `contract_users.csv`: `contract, user_id` (optional).
 
-use crate::io::{JsonField, NdjsonReader, RawTable, TextLayout};
+use crate::io::{JsonField, NdjsonReader, RawTable, SheetSelection, Source, TextLayout};
 use crate::schema::{Column, ColumnType, Prepare, TableSchema};
 
 /// The content logs' folder under the raw folder.
 pub const CONTENT_DIR: &str = "content";
 /// The search logs' folder under the raw folder.
 pub const SEARCH_DIR: &str = "search";
-/// The keyword mapping as a workbook (preferred when present).
-pub const MAPPING_XLSX: &str = "mapping.xlsx";
 /// The optional contract–user link.
 pub const LINK_CSV: &str = "contract_users.csv";
 
@@ -84,36 +82,38 @@ pub fn search() -> TableSchema {
     )
 }
 
-/// The keyword mapping (C10): `mapping.xlsx`'s first sheet, else `mapping.csv`.
+/// The keyword mapping (C10): the first sheet of `mapping*.xlsx`, else
+/// `mapping*.csv`.
 pub fn mapping() -> RawTable {
-    RawTable {
-        schema: TableSchema::new(
+    RawTable::new(
+        TableSchema::new(
             "mapping",
             vec![
                 Column::text("search").prepared(Prepare::Trim).required(),
                 Column::text("category").required(),
             ],
         ),
-        prefix: "mapping",
-        suffix: ".csv",
-        layout: TextLayout::CSV_WITH_HEADER,
-        parquet_allowed: false,
-    }
+        vec![
+            Source::workbook("mapping", SheetSelection::First),
+            Source::text("mapping", ".csv", TextLayout::CSV_WITH_HEADER),
+        ],
+    )
 }
 
 /// The contract–user link (C12), optional.
 pub fn contract_users() -> RawTable {
-    RawTable {
-        schema: TableSchema::new(
+    RawTable::new(
+        TableSchema::new(
             "contract_users",
             vec![
                 Column::text("contract").required(),
                 Column::text("user_id").required(),
             ],
         ),
-        prefix: "contract_users",
-        suffix: ".csv",
-        layout: TextLayout::CSV_WITH_HEADER,
-        parquet_allowed: false,
-    }
+        vec![Source::text(
+            "contract_users",
+            ".csv",
+            TextLayout::CSV_WITH_HEADER,
+        )],
+    )
 }

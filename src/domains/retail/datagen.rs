@@ -161,6 +161,11 @@ const FIRST_CUSTOMER_ID: u64 = 12_346;
 const FIRST_INVOICE: u64 = 489_434;
 
 /// Writes the invoice lines under `out` and returns what was written.
+///
+/// # Errors
+/// When `config.months` is 0, a workbook is asked for more lines than its two sheets
+/// hold, or `out` or a file under it cannot be created or written (the message names the
+/// path).
 pub fn generate(out: &Path, config: &RetailGenConfig) -> Result<GenSummary> {
     if config.workbook && config.lines > 2 * (SHEET_ROWS - 1) {
         bail!(

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use polars::prelude::{col, df, DataFrame, IntoLazy, LazyFrame};
 
 use super::rules;
-use super::tables::{self, LineSource, LINES};
+use super::tables::{self, LINES};
 use crate::io::{
     collect_streaming, resolve_day_month, scan_parquet, sink_parquet_all, validate_to_parquet,
     write_tables, DomainPaths,
@@ -66,19 +66,13 @@ impl RetailOutputs {
 }
 
 /// Runs the whole retail pipeline and writes its interim and output tables.
+///
+/// # Errors
+/// When no invoice file is found or one cannot be read, a file mixes day-first and
+/// month-first dates, or a table cannot be written; the message names the file.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs> {
-    let source = LineSource::find(&paths.raw)?;
-    let mut notices: Vec<String> = LineSource::ignored_workbooks(&paths.raw, &source)
-        .iter()
-        .map(|file| {
-            format!(
-                "{} was ignored: the CSV invoice lines in the same folder are read instead",
-                file.display()
-            )
-        })
-        .collect();
     let table = tables::lines();
-    let raw = source.scan(&paths.reading)?;
+    let raw = table.scan(&paths.raw, &paths.reading)?;
     let schema = resolve_day_month(&raw, &table.schema, &paths.reading)?;
     let count = validate_to_parquet(
         raw,
@@ -92,8 +86,7 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs
     aggregate_invoice_months(paths, count.rows_valid)?;
     progress.done("aggregate invoice months", Some(count.rows_valid));
 
-    notices.extend(paths.reading.notices.all());
-    let outputs = apply_rules(paths, count, notices)?;
+    let outputs = apply_rules(paths, count, paths.reading.notices.all())?;
     progress.done("rules R2-R8", Some(outputs.rfm.height() as u64));
     write_tables(&paths.processed, &outputs.tables())?;
     progress.done("write outputs", None);

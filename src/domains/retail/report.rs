@@ -15,6 +15,11 @@ use crate::values;
 const COHORTS_SHOWN: usize = 24;
 
 /// The cohort retention table as a cohort × month-offset heat map.
+///
+/// # Errors
+/// When `cohorts` lacks `cohort`, `month_offset` or `retention`, or one cannot be cast to
+/// text or numbers (Polars error), or the chart cannot be drawn (the message names its
+/// title).
 pub fn retention_heat_map(cohorts: &DataFrame) -> Result<Svg> {
     let cohort = values::as_texts(cohorts, "cohort", "")?;
     let offset = values::u64s(cohorts, "month_offset", 0)?;
@@ -39,6 +44,10 @@ pub fn retention_heat_map(cohorts: &DataFrame) -> Result<Svg> {
 
 /// `rfm_segments` with each segment's mean R, F and M scores (`avg_r`, `avg_f`,
 /// `avg_m`, exact integer sums over the count), in the order of `rfm_segments`.
+///
+/// # Errors
+/// When `rfm` lacks `segment`, `r_score`, `f_score` or `m_score`, or `segments` lacks
+/// `segment` (Polars error when the join runs).
 pub fn segment_profiles(rfm: &DataFrame, segments: &DataFrame) -> Result<DataFrame> {
     let mean = |score: &str, name: &str| exact_mean(col(score)).alias(name);
     let scores = rfm.clone().lazy().group_by([col("segment")]).agg([
@@ -59,6 +68,10 @@ pub fn segment_profiles(rfm: &DataFrame, segments: &DataFrame) -> Result<DataFra
 }
 
 /// Builds the retail report.
+///
+/// # Errors
+/// When an output table lacks a column the report reads or holds it with another dtype
+/// (Polars error), or a chart cannot be drawn (the message names its title).
 pub fn build(outputs: &RetailOutputs) -> Result<Document> {
     let mut doc = Document::new("Online retail report");
     doc.text(

@@ -108,6 +108,11 @@ fn amount(units: Expr) -> Expr {
 /// R2: lines per invoice over every valid line, summarised as `scope`, `invoices`,
 /// `min`, `max`, `median`, `mode`, `mean` for `all` invoices and for those whose line
 /// count is at most the 0.85 quantile (`trimmed`).
+///
+/// # Errors
+/// When the schema of `invoice_months` cannot be resolved (its input cannot be read, or
+/// it lacks `Invoice` or `lines`) or the summed `lines` is not an integer column
+/// ([`distribution_summary`]).
 pub fn invoice_size(invoice_months: LazyFrame) -> PolarsResult<LazyFrame> {
     let sizes = invoice_months
         .group_by([col("Invoice")])
@@ -223,6 +228,10 @@ pub fn customers_without_placed_invoice(invoice_months: LazyFrame) -> LazyFrame 
 /// `f_score`, `m_score`, `segment`, sorted by customer id. Recency is counted from
 /// the day after the data's last timestamp; the scores are `ntile(5)` over ascending
 /// values with ties broken by customer id (recency reversed: 6 − ntile).
+///
+/// # Errors
+/// Never while planning; a missing column of the invoice months ([`invoice_months`])
+/// fails when the plan runs.
 pub fn rfm(invoice_months: LazyFrame) -> PolarsResult<LazyFrame> {
     let day = |timestamp: Expr| timestamp.dt().date().cast(DataType::Int32);
     let reference_day = invoice_months

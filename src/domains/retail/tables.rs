@@ -1,15 +1,11 @@
 //! The retail raw table: the invoice lines of the public "Online Retail II" data,
 //! `online_retail*.csv` (header `Invoice,StockCode,Description,Quantity,InvoiceDate,
 //! Price,Customer ID,Country`, quoted fields) or the `online_retail*.xlsx` workbook
-//! with one sheet per year and the same header. This is the one place that names the
-//! raw files and their fields, and declares R1's checks.
+//! with one sheet per year and the same header (CSV files win; a workbook beside them
+//! is ignored with a notice). This is the one place that names the raw files and
+//! their fields, and declares R1's checks.
 
-use std::path::{Path, PathBuf};
-
-use anyhow::{Context, Result};
-use polars::prelude::{concat, IntoLazy, LazyFrame, UnionArgs};
-
-use crate::io::{find_table_files, read_all_sheets, RawTable, Reading, TextLayout};
+use crate::io::{RawTable, SheetSelection, Source, TextLayout};
 use crate::schema::{Column, ColumnType, DateOrder, TableSchema};
 
 /// The raw table's name, in quarantines and the summary.
@@ -22,12 +18,13 @@ pub const PREFIX: &str = "online_retail";
 /// [`crate::io::dates`]).
 pub const TIMESTAMP_FORMATS: &[&str] = &["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"];
 
-/// The invoice lines (R1). A bad timestamp or a non-numeric quantity or price is
+/// The invoice lines (R1): `online_retail*.csv`, else the `online_retail*.xlsx`
+/// workbooks (every sheet). A bad timestamp or a non-numeric quantity or price is
 /// quarantined; so is a customer id that is not a whole number (it is written as an
 /// integer). An empty customer id is allowed: such lines count for sales only.
 pub fn lines() -> RawTable {
-    RawTable {
-        schema: TableSchema::new(
+    RawTable::new(
+        TableSchema::new(
             LINES,
             vec![
                 Column::text("Invoice").required(),
@@ -42,70 +39,9 @@ pub fn lines() -> RawTable {
                 Column::text("Country"),
             ],
         ),
-        prefix: PREFIX,
-        suffix: ".csv",
-        layout: TextLayout::CSV_WITH_HEADER,
-        parquet_allowed: false,
-    }
-}
-
-/// Where the invoice lines come from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LineSource {
-    /// `online_retail*.csv`, in file-name order.
-    Csv(Vec<PathBuf>),
-    /// `online_retail*.xlsx`, every sheet of each, in file-name order.
-    Workbooks(Vec<PathBuf>),
-}
-
-impl LineSource {
-    /// The CSV files in `raw` when there are any, else the workbooks. An error names
-    /// the folder and both patterns when there is neither.
-    pub fn find(raw: &Path) -> Result<Self> {
-        if let Ok(files) = find_table_files(raw, PREFIX, ".csv") {
-            return Ok(LineSource::Csv(files));
-        }
-        find_table_files(raw, PREFIX, ".xlsx")
-            .map(LineSource::Workbooks)
-            .with_context(|| {
-                format!(
-                    "no invoice lines in {}: expected {PREFIX}*.csv or {PREFIX}*.xlsx",
-                    raw.display()
-                )
-            })
-    }
-
-    /// The workbooks ignored because CSV files were found, for a notice.
-    pub fn ignored_workbooks(raw: &Path, source: &LineSource) -> Vec<PathBuf> {
-        match source {
-            LineSource::Csv(_) => find_table_files(raw, PREFIX, ".xlsx").unwrap_or_default(),
-            LineSource::Workbooks(_) => Vec::new(),
-        }
-    }
-
-    /// The raw lines as text columns with their positions, ready for validation.
-    /// Workbooks are read into memory (calamine reads a sheet whole); CSV is scanned.
-    ///
-    /// # Errors
-    /// When a file cannot be read; the message names it.
-    pub fn scan(&self, reading: &Reading) -> Result<LazyFrame> {
-        let table = lines();
-        let columns = table.schema.column_names();
-        match self {
-            LineSource::Csv(files) => crate::io::scan_delimited(
-                files,
-                &columns,
-                table.layout.with_encoding(reading.encoding),
-                &reading.notices,
-            )
-            .context("cannot read the invoice lines"),
-            LineSource::Workbooks(files) => {
-                let mut parts = Vec::with_capacity(files.len());
-                for (index, file) in files.iter().enumerate() {
-                    parts.push(read_all_sheets(file, &columns, index)?.lazy());
-                }
-                Ok(concat(parts, UnionArgs::default())?)
-            }
-        }
-    }
+        vec![
+            Source::text(PREFIX, ".csv", TextLayout::CSV_WITH_HEADER),
+            Source::workbook(PREFIX, SheetSelection::All),
+        ],
+    )
 }

@@ -139,6 +139,10 @@ const TITLE_WORDS: [&str; 24] = [
 ];
 
 /// Generates all four raw tables into `out` (created if needed).
+///
+/// # Errors
+/// When `out` or a raw file under it cannot be created or written (the message names the
+/// path it could not create).
 pub fn generate(out: &Path, config: &TvGenConfig) -> Result<GenSummary> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut synth = Synth::new(config.seed);

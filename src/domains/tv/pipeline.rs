@@ -82,6 +82,12 @@ impl TvOutputs {
 }
 
 /// Runs the whole TV pipeline and writes its interim and output tables.
+///
+/// # Errors
+/// When a raw table's files are missing or unreadable (the message names the table and
+/// lists the file names accepted), a rule fails to run (the message names it, such as
+/// `rule T7 genre reach failed`), or an interim or output file cannot be written or
+/// read back (the message names it).
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
     let programs_count = validate_and_sink(paths, &tables::programs(), progress)?;
 
@@ -515,6 +521,10 @@ fn quarantine_summary(paths: &DomainPaths, counts: &[TableCount]) -> Result<Data
 }
 
 /// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest.
+///
+/// # Errors
+/// As [`write_tables`]: when a table's Parquet or CSV file or the manifest cannot be
+/// written; the message names the file.
 pub fn write_outputs(dir: &Path, outputs: &TvOutputs) -> Result<()> {
     write_tables(dir, &outputs.tables())
 }

@@ -18,6 +18,9 @@ fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
 
 /// Genre reach as a DMA × genre heat map, each DMA's row scaled to its top genre,
 /// markets in `dma_order` and genres by overall reach.
+///
+/// # Errors
+/// When `genre_reach` lacks `dma`, `genre` or `reach`, or the chart cannot be drawn.
 pub fn genre_heat_map(genre_reach: &DataFrame, dma_order: &[String]) -> Result<Svg> {
     let dmas = strings(genre_reach, "dma")?;
     let genres = strings(genre_reach, "genre")?;
@@ -58,6 +61,9 @@ pub fn genre_heat_map(genre_reach: &DataFrame, dma_order: &[String]) -> Result<S
 }
 
 /// Builds the TV report.
+///
+/// # Errors
+/// When an output table lacks a column the report shows, or a chart cannot be drawn.
 pub fn build(outputs: &TvOutputs) -> Result<Document> {
     let mut doc = Document::new("TV audience report");
     doc.text(
@@ -157,8 +163,9 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
     );
     for table in tables::all() {
         let caption = format!(
-            "{} ({}*{}, in file-name order)",
-            table.schema.name, table.prefix, table.suffix
+            "{} ({}, in file-name order)",
+            table.schema.name,
+            table.file_names()
         );
         doc.table(caption, &table.schema.dictionary()?, 50);
     }

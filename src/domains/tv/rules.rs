@@ -44,6 +44,10 @@ pub fn income_level(income: Expr) -> Expr {
 
 /// T2: demographics deduplicated on `household_id` (first in file order), with
 /// `income_level` added. Keeps every validated column.
+///
+/// # Errors
+/// Never while planning; a missing `household_id`, `income` or `row_nr` column fails when
+/// the plan runs.
 pub fn clean_demographics(demographics: LazyFrame) -> PolarsResult<LazyFrame> {
     Ok(keep_first(demographics, &["household_id"], ROW_NR)?
         .with_column(income_level(col("income")).alias("income_level")))
@@ -68,6 +72,10 @@ pub fn program_table(programs: LazyFrame) -> LazyFrame {
 
 /// T3 report: every clashing (`prog_code`, field) with the chosen value, the number
 /// of distinct values and the prog_code's valid rows. Sorted by prog_code, field.
+///
+/// # Errors
+/// Never while planning; a missing `prog_code`, `title` or `genre` column fails when the
+/// plan runs.
 pub fn program_clashes(programs: LazyFrame) -> PolarsResult<LazyFrame> {
     let titles = clash_report(programs.clone(), "prog_code", "title");
     let genres = clash_report(programs, "prog_code", "genre");
@@ -78,6 +86,11 @@ pub fn program_clashes(programs: LazyFrame) -> PolarsResult<LazyFrame> {
 /// T3: the airings with the chosen title and genre of `program_table` (see
 /// [`program_table`]), `air_day` (`Mon` … `Sun`) added and exact duplicate rows
 /// dropped (first kept). Sorted by file order.
+///
+/// # Errors
+/// Never while planning; a missing column (`row_nr`, `prog_code`, `title`, `genre`,
+/// `air_date`, `air_time`, `duration`) or an `air_date` that is not a date fails when the
+/// plan runs.
 pub fn program_airings(programs: LazyFrame, program_table: LazyFrame) -> PolarsResult<LazyFrame> {
     let airings = programs
         .drop(cols(["title", "genre"]))
@@ -119,6 +132,10 @@ pub struct CleanReference {
 }
 
 /// T5: cleans the validated reference against the cleaned demographics (T2).
+///
+/// # Errors
+/// Never while planning; a missing column (those of [`CleanReference::table`] and
+/// `row_nr` in `reference`, `household_id` in `demographics`) fails when the plan runs.
 pub fn clean_reference(
     reference: LazyFrame,
     demographics: LazyFrame,
@@ -207,6 +224,10 @@ pub fn clean_reference(
 
 /// T6: per DMA, distinct devices and households; the 10 with most devices (ties: dma).
 /// Output: `dma`, `devices`, `households`.
+///
+/// # Errors
+/// Never while planning; a missing `dma`, `device_id` or `household_id` column fails when
+/// the plan runs.
 pub fn top_markets(reference: LazyFrame) -> PolarsResult<LazyFrame> {
     let per_dma = reference.group_by([col("dma")]).agg([
         col("device_id").n_unique().alias("devices"),
@@ -236,6 +257,11 @@ pub fn viewing_pairs(viewing: LazyFrame) -> LazyFrame {
 /// T7: reach of each genre in each DMA, counted over distinct (device, program)
 /// pairs of the DMA's devices, genres split on `,` and trimmed.
 /// Output: `dma`, `genre`, `reach`, `genre_rank`, sorted by dma, genre_rank.
+///
+/// # Errors
+/// Never while planning; a missing column (`device_id`, `prog_code` of `pairs`;
+/// `device_id`, `dma` of `reference`; `prog_code`, `genre` of `programs`) fails when the
+/// plan runs.
 pub fn genre_reach(
     pairs: LazyFrame,
     reference: LazyFrame,
@@ -343,6 +369,10 @@ pub fn wealthy_markets(wealth: LazyFrame) -> LazyFrame {
 /// (T7 rank) not taken by an earlier market. `market_order` is the `dma` column of
 /// `wealthy` in order. Output: `dma`, `wealth_score`, `genres` (joined with `, ` in
 /// pick order; empty when nothing was left), in wealth order.
+///
+/// # Errors
+/// Never while planning; a missing column (`dma`, `wealth_score` of `wealthy`; `dma`,
+/// `genre`, `genre_rank` of `genre_reach`) fails when the plan runs.
 pub fn wealthy_market_genres(
     wealthy: LazyFrame,
     genre_reach: LazyFrame,
@@ -376,6 +406,10 @@ pub fn wealthy_market_genres(
 /// T10: per chosen title, distinct devices that tuned to it and their share of all
 /// distinct devices in the valid viewing. Output: `title`, `devices`,
 /// `popularity_index`, `rank` (by devices descending, ties title), sorted by rank.
+///
+/// # Errors
+/// Never while planning; a missing column (`device_id`, `prog_code` of `pairs`;
+/// `prog_code`, `title` of `programs`) fails when the plan runs.
 pub fn program_popularity(pairs: LazyFrame, programs: LazyFrame) -> PolarsResult<LazyFrame> {
     let counts = title_device_counts(pairs.clone(), programs)?;
     popularity_from_counts(counts, all_device_count(pairs))
@@ -384,6 +418,10 @@ pub fn program_popularity(pairs: LazyFrame, programs: LazyFrame) -> PolarsResult
 /// T10's counts over a set of (device, program) pairs: `title`, `devices` (distinct
 /// devices that tuned to the title). Over sets of pairs with disjoint devices, the
 /// counts of the whole are the sums of the sets' counts.
+///
+/// # Errors
+/// Never while planning; a missing column (`device_id`, `prog_code` of `pairs`;
+/// `prog_code`, `title` of `programs`) fails when the plan runs.
 pub fn title_device_counts(pairs: LazyFrame, programs: LazyFrame) -> PolarsResult<LazyFrame> {
     Ok(pairs
         .join(
@@ -403,6 +441,9 @@ pub fn all_device_count(pairs: LazyFrame) -> LazyFrame {
 }
 
 /// T10 from [`title_device_counts`] and [`all_device_count`].
+///
+/// # Errors
+/// Never while planning; a missing `title` or `devices` column fails when the plan runs.
 pub fn popularity_from_counts(
     title_devices: LazyFrame,
     all_devices: LazyFrame,
@@ -436,6 +477,11 @@ pub fn popularity_from_counts(
 /// descending (nulls last), then dma. `viewing_per_device` is one correctly rounded
 /// division ([`ratio`]); the correlation is built from exact integer sums
 /// ([`exact_pearson_or_null`]), so neither depends on the order rows arrive in.
+///
+/// # Errors
+/// Never while planning; a missing column (`dma`, `household_id`, `device_id` of
+/// `reference`; `household_id`, `income_level` of `demographics`; `device_id`, `events`
+/// of `device_events`; `dma`, `wealth_score` of `wealth`) fails when the plan runs.
 pub fn market_potential(
     reference: LazyFrame,
     demographics: LazyFrame,

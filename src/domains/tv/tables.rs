@@ -1,7 +1,7 @@
 //! The TV domain's raw tables: where they live, their layout and their declared
 //! schema (rule T1). This is the one place that names the raw files.
 
-use crate::io::{RawTable, TextLayout};
+use crate::io::{RawTable, Source, TextLayout};
 use crate::schema::{Column, ColumnType, TableSchema};
 
 /// Device ids are 12 hexadecimal characters.
@@ -63,8 +63,8 @@ pub const INCOME_CODES: [&str; 13] = [
 
 /// `programs*.txt`: one airing per line, pipe separated, no header.
 pub fn programs() -> RawTable {
-    RawTable {
-        schema: TableSchema::new(
+    RawTable::new(
+        TableSchema::new(
             "programs",
             vec![
                 Column::text("prog_code").required(),
@@ -75,11 +75,8 @@ pub fn programs() -> RawTable {
                 Column::new("duration", ColumnType::Float),
             ],
         ),
-        prefix: "programs",
-        suffix: ".txt",
-        layout: TextLayout::PIPE_NO_HEADER,
-        parquet_allowed: false,
-    }
+        vec![Source::text("programs", ".txt", TextLayout::PIPE_NO_HEADER)],
+    )
 }
 
 /// `demographics*.txt`: one household per line, 45 columns, pipe separated, no header.
@@ -93,19 +90,20 @@ pub fn demographics() -> RawTable {
             _ => Column::text(name),
         })
         .collect();
-    RawTable {
-        schema: TableSchema::new("demographics", columns),
-        prefix: "demographics",
-        suffix: ".txt",
-        layout: TextLayout::PIPE_NO_HEADER,
-        parquet_allowed: false,
-    }
+    RawTable::new(
+        TableSchema::new("demographics", columns),
+        vec![Source::text(
+            "demographics",
+            ".txt",
+            TextLayout::PIPE_NO_HEADER,
+        )],
+    )
 }
 
 /// `viewing*.csv`: one tune event per line, with header. The large fact table.
 pub fn viewing() -> RawTable {
-    RawTable {
-        schema: TableSchema::new(
+    RawTable::new(
+        TableSchema::new(
             "viewing",
             vec![
                 Column::text("device_id")
@@ -118,17 +116,14 @@ pub fn viewing() -> RawTable {
                 Column::text("station_num"),
             ],
         ),
-        prefix: "viewing",
-        suffix: ".csv",
-        layout: TextLayout::CSV_WITH_HEADER,
-        parquet_allowed: false,
-    }
+        vec![Source::text("viewing", ".csv", TextLayout::CSV_WITH_HEADER)],
+    )
 }
 
 /// `reference*.csv` (or `reference*.parquet`): device → household and market.
 pub fn reference() -> RawTable {
-    RawTable {
-        schema: TableSchema::new(
+    RawTable::new(
+        TableSchema::new(
             "reference",
             vec![
                 Column::text("device_id")
@@ -142,11 +137,11 @@ pub fn reference() -> RawTable {
                 Column::text("system_type"),
             ],
         ),
-        prefix: "reference",
-        suffix: ".csv",
-        layout: TextLayout::CSV_WITH_HEADER,
-        parquet_allowed: true,
-    }
+        vec![
+            Source::text("reference", ".csv", TextLayout::CSV_WITH_HEADER),
+            Source::parquet("reference"),
+        ],
+    )
 }
 
 /// All raw tables, in the order the pipeline validates them.

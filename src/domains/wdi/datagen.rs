@@ -199,6 +199,10 @@ const SHOCKS: [(i32, f64); 4] = [(1975, -2.5), (1982, -2.0), (2009, -4.5), (2020
 const BAD_VALUES: [&str; 3] = ["..", "n/a", "1.2.3"];
 
 /// Writes the indicator table under `out` and returns what was written.
+///
+/// # Errors
+/// When `config.last_year` is before `config.first_year`, or `out` or the table file
+/// cannot be created or written (the message names the path).
 pub fn generate(out: &Path, config: &WdiGenConfig) -> Result<GenSummary> {
     if config.last_year < config.first_year {
         bail!(

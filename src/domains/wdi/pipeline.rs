@@ -16,7 +16,7 @@ use anyhow::{bail, Result};
 use polars::prelude::{col, df, len, DataFrame, DataType, LazyFrame};
 
 use super::rules::{self, DEFAULT_COUNTRY, DEFAULT_INDICATOR};
-use super::tables::{long_schema, WdiSource, VALUE, WDI};
+use super::tables::{self, long_schema, VALUE, WDI};
 use crate::io::{collect_streaming, scan_parquet, validate_to_parquet, write_tables, DomainPaths};
 use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, LAYOUT_ERROR};
@@ -78,23 +78,19 @@ impl WdiOutputs {
 /// Runs the WDI pipeline and writes its interim and output tables. A country or
 /// indicator given in `options` that has no value in the data is an error listing
 /// what there is; with the defaults, the tables are empty and a notice says why.
+///
+/// # Errors
+/// When no indicator file is found or one cannot be read, a given `--country` or
+/// `--indicator` has no values (the message lists what there is), or a table cannot
+/// be written.
 pub fn run(
     paths: &DomainPaths,
     options: &WdiOptions,
     progress: &mut Progress,
 ) -> Result<WdiOutputs> {
-    let source = WdiSource::find(&paths.raw)?;
-    let mut notices: Vec<String> = WdiSource::ignored_files(&paths.raw, &source)
-        .iter()
-        .map(|file| {
-            format!(
-                "{} was ignored: the wide files (WDIData, WDICSV or API_) in the same folder \
-                 are read instead",
-                file.display()
-            )
-        })
-        .collect();
-    let raw = source.scan(&paths.reading)?;
+    let raw = tables::indicators().scan(&paths.raw, &paths.reading)?;
+    // The readers' notices (ignored files, text that is not UTF-8), then the run's.
+    let mut notices = paths.reading.notices.all();
     let empty = col(VALUE).is_null().and(col(LAYOUT_ERROR).is_null());
     // Counted as a sum of flags: `len()` over the unpivoted union fails in Polars
     // 0.55 ("casting from UInt32 to UInt128 not supported").
@@ -125,7 +121,6 @@ pub fn run(
             indicator.to_string()
         }
     };
-    notices.extend(paths.reading.notices.all());
     let outputs = WdiOutputs {
         country_series: collect_streaming(
             rules::country_series(wdi.clone(), country, indicator),
@@ -224,6 +219,9 @@ fn some_values(wdi: LazyFrame, column: &str) -> Result<String> {
 }
 
 /// The exclusions a report shows: W1's dropped empty values.
+///
+/// # Errors
+/// When the frame cannot be built (Polars error; not expected).
 pub fn exclusions(outputs: &WdiOutputs) -> Result<DataFrame> {
     Ok(df!(
         "rule" => ["W1"],

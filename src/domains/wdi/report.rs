@@ -17,6 +17,9 @@ const RANKED: usize = 30;
 
 /// Each country's most recent value in the panel (`countryName`, `year`, `value`),
 /// highest first, then by country.
+///
+/// # Errors
+/// When `panel` lacks the `countryName`, `year` or `value` column (Polars error).
 pub fn latest_values(panel: &DataFrame) -> Result<DataFrame> {
     Ok(panel
         .clone()
@@ -39,6 +42,10 @@ pub fn latest_values(panel: &DataFrame) -> Result<DataFrame> {
 
 /// The country series over every year from its first to its last, a missing year
 /// left as a gap in the line.
+///
+/// # Errors
+/// When `country_series` lacks `year` or `value`, or one cannot be cast to numbers
+/// (Polars error), or the chart cannot be drawn (the message names its title).
 pub fn series_chart(outputs: &WdiOutputs) -> Result<Svg> {
     let years = values::u64s(&outputs.country_series, "year", 0)?;
     let found = values::f64s(&outputs.country_series, "value")?;
@@ -65,6 +72,11 @@ pub fn series_chart(outputs: &WdiOutputs) -> Result<Svg> {
 
 /// The panel as a country × year heat map: each cell shaded by its value between the
 /// panel's lowest (white) and highest (dark), a missing year left blank.
+///
+/// # Errors
+/// When `indicator_panel` lacks `countryName` (text), `year` or `value`, or one cannot be
+/// cast to numbers (Polars error), or the chart cannot be drawn (the message names its
+/// title).
 pub fn panel_heat_map(outputs: &WdiOutputs) -> Result<Svg> {
     let panel = &outputs.indicator_panel;
     let countries = values::texts(panel, "countryName", "(null)")?;
@@ -108,6 +120,10 @@ pub fn panel_heat_map(outputs: &WdiOutputs) -> Result<Svg> {
 }
 
 /// Builds the WDI report.
+///
+/// # Errors
+/// When an output table lacks a column the report reads or holds it with another dtype
+/// (Polars error), or a chart cannot be drawn (the message names its title).
 pub fn build(outputs: &WdiOutputs) -> Result<Document> {
     let mut doc = Document::new("World Development Indicators report");
     let indicator = format!("{} ({})", outputs.indicator_name, outputs.indicator);

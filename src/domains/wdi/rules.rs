@@ -45,6 +45,10 @@ pub fn indicator_panel(wdi: LazyFrame, indicator: &str) -> LazyFrame {
 /// W4: per country, the year of the indicator's highest value (the earliest on
 /// ties), zero values left out; `countryName`, `year`, `value`, highest value first,
 /// then by country.
+///
+/// # Errors
+/// Never while planning; a missing column (`countryName`, `year`, `indicatorCode`,
+/// `indicatorName`, `indicatorValue`) fails when the plan runs.
 pub fn peak_year(wdi: LazyFrame, indicator: &str) -> PolarsResult<LazyFrame> {
     let values = wdi
         .filter(is_indicator(indicator).and(col(VALUE).neq(lit(0.0))))

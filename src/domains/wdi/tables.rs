@@ -35,8 +35,8 @@ use anyhow::{bail, Context, Result};
 use polars::prelude::{col, concat, LazyFrame, UnionArgs};
 
 use crate::io::{
-    first_lines, header_columns, matching_files, no_file_matching, scan_delimited, scan_one,
-    split_record, NamePattern, Reading, TextLayout,
+    first_lines, header_columns, scan_one, split_record, NamePattern, RawTable, Reading, Source,
+    TextLayout,
 };
 use crate::schema::{Column, ColumnType, TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 use crate::transforms::unpivot;
@@ -95,68 +95,37 @@ pub fn long_schema() -> TableSchema {
     )
 }
 
-/// Where the indicator values come from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum WdiSource {
-    /// [`WIDE_FILES`], in file-name order.
-    Wide(Vec<PathBuf>),
-    /// [`LONG_FILES`], in file-name order.
-    Long(Vec<PathBuf>),
+/// The indicator table (W1): the wide downloads ([`WIDE_FILES`], unpivoted) when
+/// there are any, else the long files ([`LONG_FILES`]); long files beside wide ones
+/// are ignored with a notice. Empty values are included, for W1 to drop and count.
+pub fn indicators() -> RawTable {
+    RawTable::new(
+        long_schema(),
+        vec![
+            Source::Custom {
+                files: WIDE_FILES.to_vec(),
+                read: scan_wide_files,
+            },
+            Source::Text {
+                files: LONG_FILES.to_vec(),
+                layout: TextLayout::CSV_WITH_HEADER,
+            },
+        ],
+    )
 }
 
-impl WdiSource {
-    /// The wide files in `raw` when there are any, else the long ones.
-    ///
-    /// # Errors
-    /// When the folder cannot be read or holds neither; the message names the
-    /// folder, every name accepted and the names that are there.
-    pub fn find(raw: &Path) -> Result<Self> {
-        let wide = matching_files(raw, &WIDE_FILES)?;
-        if !wide.is_empty() {
-            return Ok(WdiSource::Wide(wide));
-        }
-        let long = matching_files(raw, &LONG_FILES)?;
-        if !long.is_empty() {
-            return Ok(WdiSource::Long(long));
-        }
-        let accepted: Vec<NamePattern> = WIDE_FILES.iter().chain(&LONG_FILES).copied().collect();
-        Err(no_file_matching(raw, &accepted).context("no WDI indicator table, wide or long"))
+/// The wide files, each unpivoted to the long layout's raw text columns, in order.
+fn scan_wide_files(files: &[PathBuf], reading: &Reading) -> Result<LazyFrame> {
+    let layout = TextLayout::CSV_WITH_HEADER.with_encoding(reading.encoding);
+    let mut parts = Vec::with_capacity(files.len());
+    for (index, file) in files.iter().enumerate() {
+        parts.push(scan_wide(file, index, layout, reading)?);
     }
-
-    /// The long files ignored because wide files were found, for a notice.
-    pub fn ignored_files(raw: &Path, source: &WdiSource) -> Vec<PathBuf> {
-        match source {
-            WdiSource::Wide(_) => matching_files(raw, &LONG_FILES).unwrap_or_default(),
-            WdiSource::Long(_) => Vec::new(),
-        }
-    }
-
-    /// The long layout as raw text columns with their positions, empty values
-    /// included, ready for W1; text decoded as `reading` says.
-    ///
-    /// # Errors
-    /// When a file cannot be read or its header is not the layout's.
-    pub fn scan(&self, reading: &Reading) -> Result<LazyFrame> {
-        let layout = TextLayout::CSV_WITH_HEADER.with_encoding(reading.encoding);
-        match self {
-            WdiSource::Long(files) => {
-                let columns = long_schema().column_names();
-                scan_delimited(files, &columns, layout, &reading.notices)
-                    .context("cannot read the long indicator table")
-            }
-            WdiSource::Wide(files) => {
-                let mut parts = Vec::with_capacity(files.len());
-                for (index, file) in files.iter().enumerate() {
-                    parts.push(scan_wide(file, index, layout, reading)?);
-                }
-                let union = UnionArgs {
-                    parallel: false,
-                    ..Default::default()
-                };
-                Ok(concat(parts, union)?)
-            }
-        }
-    }
+    let union = UnionArgs {
+        parallel: false,
+        ..Default::default()
+    };
+    Ok(concat(parts, union)?)
 }
 
 /// One wide file, unpivoted to the long layout's raw text columns; its preamble
