@@ -108,6 +108,8 @@ pub struct DayMonthOrder {
     pub default: DateOrder,
     /// `source_file` names of the files read in the other order.
     pub other_order_files: Vec<String>,
+    /// The value that decided each file's order: file, line, value and the order.
+    pub decided_by: Vec<(String, u64, String, DateOrder)>,
 }
 
 impl DayMonthOrder {
@@ -330,6 +332,7 @@ impl Column {
         self.day_month = Some(DayMonthOrder {
             default,
             other_order_files: Vec::new(),
+            decided_by: Vec::new(),
         });
         self
     }

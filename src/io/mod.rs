@@ -28,7 +28,7 @@ pub mod sink;
 
 pub use daily::{daily_entries, DateRange, Day};
 pub use database::{load_tables, DatabaseSink};
-pub use dates::resolve_day_month;
+pub use dates::{check_day_month, resolve_day_month};
 pub use delimited::{
     first_lines, header_columns, scan_delimited, scan_one, split_record, TextLayout, UNNAMED,
 };
@@ -37,7 +37,7 @@ pub use export::{write_result, ResultFormat};
 pub use files::{find_files, find_table_files, matching_files, no_file_matching, NamePattern};
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
-pub use raw::{scan_parquet_as_text, CustomReader, RawTable, Source};
+pub use raw::{scan_parquet_as_text, union, CustomReader, RawTable, Source};
 pub use reading::{encoding_for_label, Notices, Reading};
 pub use sink::{
     bucket_dir, collect_streaming, count_rows, scan_parquet, sink_parquet_all,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::{col, concat, lit, DataType, IntoLazy, LazyFrame, UnionArgs, NULL};
 
-use super::delimited::{scan_delimited, TextLayout};
+use super::delimited::{scan_one, TextLayout};
 use super::excel::{read_sheets, SheetSelection};
 use super::files::{matching_files, no_file_matching, NamePattern};
 use super::reading::Reading;
@@ -82,31 +82,32 @@ impl Source {
         listed(self.files())
     }
 
-    /// Reads `files` of this source as `schema`'s raw text columns.
+    /// Reads `files` of this source as `schema`'s raw text columns: one frame per
+    /// file, in order (one for all of them from a custom reader).
     fn read(
         &self,
         files: &[PathBuf],
         dir: &Path,
         schema: &TableSchema,
         reading: &Reading,
-    ) -> Result<LazyFrame> {
+    ) -> Result<Vec<LazyFrame>> {
         let columns = schema.column_names();
         match self {
-            Source::Text { layout, .. } => scan_delimited(
-                files,
-                &columns,
-                layout.with_encoding(reading.encoding),
-                &reading.notices,
-            ),
-            Source::Parquet { .. } => scan_parquet_as_text(files, dir, &columns),
-            Source::Workbook { sheets, .. } => {
-                let mut parts = Vec::with_capacity(files.len());
-                for (index, file) in files.iter().enumerate() {
-                    parts.push(read_sheets(file, &columns, index, *sheets)?.lazy());
-                }
-                Ok(concat(parts, UnionArgs::default())?)
+            Source::Text { layout, .. } => {
+                let layout = layout.with_encoding(reading.encoding);
+                let read = |(index, file): (usize, &PathBuf)| {
+                    scan_one(file, index, &columns, layout, &reading.notices)
+                };
+                files.iter().enumerate().map(read).collect()
             }
-            Source::Custom { read, .. } => read(files, reading),
+            Source::Parquet { .. } => Ok(vec![scan_parquet_as_text(files, dir, &columns)?]),
+            Source::Workbook { sheets, .. } => {
+                let read = |(index, file): (usize, &PathBuf)| -> Result<LazyFrame> {
+                    Ok(read_sheets(file, &columns, index, *sheets)?.lazy())
+                };
+                files.iter().enumerate().map(read).collect()
+            }
+            Source::Custom { read, .. } => Ok(vec![read(files, reading)?]),
         }
     }
 }
@@ -118,6 +119,19 @@ fn listed(patterns: &[NamePattern]) -> String {
         [rest @ .., last] if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         _ => names.join(""),
     }
+}
+
+/// The raw rows of a table's files, in order: the frames of
+/// [`RawTable::scan_parts`] as one.
+///
+/// # Errors
+/// When the frames' columns differ (Polars error).
+pub fn union(parts: Vec<LazyFrame>) -> Result<LazyFrame> {
+    let union = UnionArgs {
+        parallel: false,
+        ..Default::default()
+    };
+    concat(parts, union).context("cannot combine the raw files")
 }
 
 /// A raw input table: its schema and its sources, in order of preference.
@@ -153,11 +167,21 @@ impl RawTable {
     /// When no source has files (the message lists the names accepted and those in
     /// the folder), or a file cannot be read; the message names the table.
     pub fn scan(&self, dir: &Path, reading: &Reading) -> Result<LazyFrame> {
+        union(self.scan_parts(dir, reading)?)
+    }
+
+    /// [`RawTable::scan`] as one frame per file (one for all files of a custom
+    /// reader), in order, for work that looks at each file on its own (see
+    /// [`super::dates::resolve_day_month`]); [`union`] joins them.
+    ///
+    /// # Errors
+    /// As [`RawTable::scan`].
+    pub fn scan_parts(&self, dir: &Path, reading: &Reading) -> Result<Vec<LazyFrame>> {
         self.scan_found(dir, reading)
             .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))
     }
 
-    fn scan_found(&self, dir: &Path, reading: &Reading) -> Result<LazyFrame> {
+    fn scan_found(&self, dir: &Path, reading: &Reading) -> Result<Vec<LazyFrame>> {
         let (chosen, files) = self.found(dir)?;
         let source = &self.sources[chosen];
         for later in &self.sources[chosen + 1..] {

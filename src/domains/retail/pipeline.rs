@@ -18,8 +18,8 @@ use polars::prelude::{col, df, DataFrame, IntoLazy, LazyFrame};
 use super::rules;
 use super::tables::{self, LINES};
 use crate::io::{
-    collect_streaming, resolve_day_month, scan_parquet, sink_parquet_all, validate_to_parquet,
-    write_tables, DomainPaths,
+    check_day_month, collect_streaming, resolve_day_month, scan_parquet, sink_parquet_all, union,
+    validate_to_parquet, write_tables, DomainPaths,
 };
 use crate::progress::{release_free_memory, Progress};
 use crate::schema::{quarantine_summary, table_counts, TableCount};
@@ -72,15 +72,16 @@ impl RetailOutputs {
 /// month-first dates, or a table cannot be written; the message names the file.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs> {
     let table = tables::lines();
-    let raw = table.scan(&paths.raw, &paths.reading)?;
-    let schema = resolve_day_month(&raw, &table.schema, &paths.reading)?;
+    let parts = table.scan_parts(&paths.raw, &paths.reading)?;
+    let schema = resolve_day_month(&parts, &table.schema, &paths.reading)?;
     let count = validate_to_parquet(
-        raw,
+        union(parts)?,
         &schema,
         &[],
         &paths.valid(LINES),
         &paths.quarantine(LINES),
     )?;
+    check_day_month(scan_parquet(&paths.quarantine(LINES))?, &schema)?;
     progress.done("validate invoice lines (R1)", Some(count.rows_in()));
 
     aggregate_invoice_months(paths, count.rows_valid)?;
