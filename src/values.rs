@@ -57,6 +57,19 @@ pub fn u64s(df: &DataFrame, column: &str, null_value: u64) -> PolarsResult<Vec<u
         .collect())
 }
 
+/// A numeric column as `i64`, nulls (and values that do not fit) as `null_value`.
+///
+/// # Errors
+/// When `column` is missing or cannot be cast to Int64.
+pub fn i64s(df: &DataFrame, column: &str, null_value: i64) -> PolarsResult<Vec<i64>> {
+    let cast = df.column(column)?.cast(&DataType::Int64)?;
+    Ok(cast
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(null_value))
+        .collect())
+}
+
 /// A numeric column as `f64`, nulls as `None`.
 ///
 /// # Errors

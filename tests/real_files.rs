@@ -40,13 +40,9 @@ fn uk_lines(dates: &[&str]) -> String {
     lines.join("\n") + "\n"
 }
 
+/// An integer column's values (nulls as -1).
 fn i64s(df: &DataFrame, column: &str) -> Result<Vec<i64>> {
-    Ok(df
-        .column(column)?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .into_no_null_iter()
-        .collect())
+    Ok(values::i64s(df, column, -1)?)
 }
 
 /// Fault 2: a UK-locale export is read day-first as a whole, decided by the one

@@ -11,12 +11,7 @@ use crate::schema::{validate, Validation, LINE, REASON, ROW_NR};
 use crate::values::{texts, u64s};
 
 fn ints(df: &DataFrame, column: &str) -> PolarsResult<Vec<i64>> {
-    Ok(df
-        .column(column)?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .into_no_null_iter()
-        .collect())
+    crate::values::i64s(df, column, -1)
 }
 
 /// Content rows as the validated table holds them.
