@@ -119,25 +119,25 @@ pub const DATASETS: &[Dataset] = &[
         "top_genres",
         TV,
         Output("top_genres"),
-        "top genres per market (T8)",
+        "top genres per market (T7)",
     ),
     dataset(
         "wealth",
         TV,
         Output("wealth"),
-        "wealth score per market (T9)",
+        "wealth score per market (T8)",
     ),
     dataset(
         "wealthy_market_genres",
         TV,
         Output("wealthy_market_genres"),
-        "genres of the wealthiest markets (T10)",
+        "genres of the wealthiest markets (T9)",
     ),
     dataset(
         "program_popularity",
         TV,
         Output("program_popularity"),
-        "programs by devices reached (T11)",
+        "programs by devices reached (T10)",
     ),
     dataset(
         "market_potential",
@@ -488,4 +488,77 @@ fn between<'a>(message: &'a str, start: &str, end: &str) -> Option<&'a str> {
     let from = message.find(start)? + start.len();
     let to = message[from..].find(end)? + from;
     Some(&message[from..to])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The output tables a domain's spec file lists under "## Output tables".
+    fn spec_outputs(domain: &str) -> Vec<String> {
+        let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/spec")
+            .join(format!("{domain}.md"));
+        let text = std::fs::read_to_string(&spec)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec.display()));
+        text.lines()
+            .skip_while(|line| !line.starts_with("## Output tables"))
+            .skip(1)
+            .take_while(|line| !line.starts_with("## "))
+            .filter_map(|line| line.strip_prefix("| "))
+            .filter_map(|row| row.split(" |").next())
+            .map(str::trim)
+            .filter(|name| !name.is_empty() && *name != "table")
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Every output table of every built domain's spec is in the catalog, under its
+    /// spec name (`quarantine_summary` as `<domain>_quarantine_summary`), in that
+    /// domain and location.
+    #[test]
+    fn every_spec_output_table_is_registered() {
+        for domain in crate::domains::ALL {
+            let outputs = spec_outputs(domain);
+            assert!(!outputs.is_empty(), "no output table found in {domain}.md");
+            for table in outputs {
+                let name = if table == "quarantine_summary" {
+                    format!("{domain}_{table}")
+                } else {
+                    table.clone()
+                };
+                let registered = DATASETS.iter().find(|d| d.name == name);
+                assert!(
+                    registered.is_some_and(|d| d.domain == domain
+                        && matches!(d.location, Location::Output(t) if t == table)),
+                    "{domain}: spec table `{name}` is not registered as an output"
+                );
+            }
+        }
+    }
+
+    /// The spec rule a dataset's description names is the rule that produces it in
+    /// the spec's rule list (T7 `top_genres`, …).
+    #[test]
+    fn tv_outputs_name_their_spec_rules() {
+        let rule_of = |name: &str| {
+            DATASETS
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| d.about.to_string())
+                .unwrap_or_default()
+        };
+        for (name, rule) in [
+            ("program_clashes", "(T3)"),
+            ("top_markets", "(T6)"),
+            ("genre_reach", "(T7)"),
+            ("top_genres", "(T7)"),
+            ("wealth", "(T8)"),
+            ("wealthy_market_genres", "(T9)"),
+            ("program_popularity", "(T10)"),
+            ("market_potential", "(T11)"),
+        ] {
+            assert!(rule_of(name).ends_with(rule), "{name}: {}", rule_of(name));
+        }
+    }
 }

@@ -537,10 +537,48 @@ fn report_command_has_help_and_rejects_an_unknown_domain() -> Result<()> {
     let unknown = Command::new(env!("CARGO_BIN_EXE_report"))
         .args(["--domain", "radio"])
         .output()?;
-    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(unknown.status.code(), Some(2), "a command-line mistake");
+    let stderr = String::from_utf8(unknown.stderr)?;
     assert!(
-        String::from_utf8(unknown.stderr)?.contains("unknown domain `radio`. Consider one of: tv")
+        stderr.contains("invalid value 'radio' for '--domain <NAME>'")
+            && stderr.contains("[possible values: tv, customer360, retail, wdi]"),
+        "{stderr}"
     );
+    Ok(())
+}
+
+/// Issue 15: a domain's flag with another domain (or none) is a command-line error,
+/// not silently ignored.
+#[test]
+fn a_domain_flag_with_another_domain_is_a_command_line_error() -> Result<()> {
+    for (args, flag, owner) in [
+        (
+            &["--domain", "tv", "--country", "Korea"][..],
+            "--country",
+            "wdi",
+        ),
+        (
+            &["--months", "202206,202207"][..],
+            "--months",
+            "customer360",
+        ),
+        (
+            &["--domain", "retail", "--sink", "none"][..],
+            "--sink",
+            "customer360",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_report"))
+            .args(args)
+            .output()?;
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr)?;
+        assert!(
+            stderr.contains(&format!("{flag} belongs to the {owner} domain"))
+                && stderr.contains(&format!("Consider --domain {owner} {flag}")),
+            "{stderr}"
+        );
+    }
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Parser;
 use smartview::cli::exit_code;
-use smartview::domains::{self, customer360, retail, tv, wdi};
+use smartview::domains::{customer360, retail, tv, wdi, Domain};
 use smartview::io::daily::parse_day;
 use smartview::progress::thousands;
 use smartview::synth::GenSummary;
@@ -22,9 +22,9 @@ use smartview::synth::GenSummary;
 #[derive(Parser, Debug)]
 #[command(version, about, long_about)]
 struct Args {
-    /// The domain to generate (one of: tv, customer360, retail, wdi).
-    #[arg(long, value_name = "NAME")]
-    domain: String,
+    /// The domain to generate.
+    #[arg(long, value_name = "NAME", value_enum)]
+    domain: Domain,
 
     /// Fact-table rows over all files (tv: viewing rows; customer360: content rows;
     /// retail: invoice lines; wdi: country-indicator series); 1 000 to 100 000 000
@@ -79,19 +79,12 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<()> {
-    if !domains::ALL.contains(&args.domain.as_str()) {
-        bail!(
-            "unknown domain `{}`. Consider one of: {}",
-            args.domain,
-            domains::ALL.join(", ")
-        );
-    }
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("data/raw").join(&args.domain));
-    let summary: GenSummary = match args.domain.as_str() {
-        "tv" => tv::datagen::generate(
+        .unwrap_or_else(|| PathBuf::from("data/raw").join(args.domain.name()));
+    let summary: GenSummary = match args.domain {
+        Domain::Tv => tv::datagen::generate(
             &out,
             &tv::datagen::TvGenConfig {
                 viewing_rows: args.rows,
@@ -99,7 +92,7 @@ fn run(args: &Args) -> Result<()> {
                 viewing_files: args.files,
             },
         )?,
-        "retail" => retail::datagen::generate(
+        Domain::Retail => retail::datagen::generate(
             &out,
             &retail::datagen::RetailGenConfig {
                 lines: args.rows,
@@ -111,7 +104,7 @@ fn run(args: &Args) -> Result<()> {
                 seed: args.seed,
             },
         )?,
-        "wdi" => {
+        Domain::Wdi => {
             let (first_year, last_year) = parse_years(&args.years)?;
             wdi::datagen::generate(
                 &out,
@@ -124,7 +117,7 @@ fn run(args: &Args) -> Result<()> {
                 },
             )?
         }
-        _ => customer360::datagen::generate(
+        Domain::Customer360 => customer360::datagen::generate(
             &out,
             &customer360::datagen::Customer360GenConfig {
                 content_rows: args.rows,

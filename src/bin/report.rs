@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use smartview::cli::exit_code;
-use smartview::domains::{self, customer360, retail, tv, wdi};
+use smartview::domains::{customer360, retail, tv, wdi, Domain};
 use smartview::io::{DatabaseSink, DateRange, DomainPaths, Reading};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
@@ -23,10 +24,9 @@ use smartview::schema::DateOrder;
 #[derive(Parser, Debug)]
 #[command(version, about, long_about)]
 struct Args {
-    /// Run only this domain (one of: tv, customer360, retail, wdi). Default: every
-    /// domain.
-    #[arg(long, value_name = "NAME")]
-    domain: Option<String>,
+    /// Run only this domain. Default: every domain.
+    #[arg(long, value_name = "NAME", value_enum)]
+    domain: Option<Domain>,
 
     /// The domain's raw input folder [default: data/raw/<domain>].
     #[arg(long, value_name = "DIR", requires = "domain")]
@@ -44,30 +44,30 @@ struct Args {
     #[arg(long, value_name = "DIR", default_value = "reports")]
     reports: PathBuf,
 
-    /// customer360: first content day to read, YYYYMMDD [default: the first file].
+    /// With --domain customer360: first content day to read, YYYYMMDD [default: the first file].
     #[arg(long, value_name = "YYYYMMDD", requires = "to")]
     from: Option<String>,
 
-    /// customer360: last content day to read, YYYYMMDD [default: the last file].
+    /// With --domain customer360: last content day to read, YYYYMMDD [default: the last file].
     #[arg(long, value_name = "YYYYMMDD", requires = "from")]
     to: Option<String>,
 
-    /// customer360: the two months the search trend compares, as YYYYMM,YYYYMM
+    /// With --domain customer360: the two months the search trend compares, as YYYYMM,YYYYMM
     /// [default: the last two months with search logs].
     #[arg(long, value_name = "M1,M2")]
     months: Option<String>,
 
-    /// customer360: where the customer_360, profile and trend tables are loaded:
+    /// With --domain customer360: where the customer_360, profile and trend tables are loaded:
     /// sqlite:PATH, mysql://user:password@host:port/database, or none
     /// [default: sqlite:<out>/customer360.sqlite].
     #[arg(long, value_name = "SINK")]
     sink: Option<String>,
 
-    /// wdi: the country of the series, by name or code [default: Canada].
+    /// With --domain wdi: the country of the series, by name or code [default: Canada].
     #[arg(long, value_name = "COUNTRY")]
     country: Option<String>,
 
-    /// wdi: the indicator, by code or name [default: NY.GDP.MKTP.KD.ZG, GDP growth].
+    /// With --domain wdi: the indicator, by code or name [default: NY.GDP.MKTP.KD.ZG, GDP growth].
     #[arg(long, value_name = "INDICATOR")]
     indicator: Option<String>,
 
@@ -88,23 +88,62 @@ struct Args {
     quiet: bool,
 }
 
+impl Args {
+    /// The flags that belong to one domain, each with that domain, when given.
+    fn domain_flags(&self) -> Vec<(&'static str, Domain)> {
+        let given = [
+            ("--from", self.from.is_some(), Domain::Customer360),
+            ("--to", self.to.is_some(), Domain::Customer360),
+            ("--months", self.months.is_some(), Domain::Customer360),
+            ("--sink", self.sink.is_some(), Domain::Customer360),
+            ("--country", self.country.is_some(), Domain::Wdi),
+            ("--indicator", self.indicator.is_some(), Domain::Wdi),
+        ];
+        given
+            .into_iter()
+            .filter(|(_, present, _)| *present)
+            .map(|(flag, _, domain)| (flag, domain))
+            .collect()
+    }
+
+    /// A command-line error (exit code 2) when a domain's flag comes without
+    /// `--domain` naming that domain, instead of being silently ignored.
+    fn check_domain_flags(&self) -> Result<(), clap::Error> {
+        for (flag, owner) in self.domain_flags() {
+            if self.domain != Some(owner) {
+                let given = match self.domain {
+                    Some(domain) => format!("--domain {}", domain.name()),
+                    None => "every domain".to_string(),
+                };
+                return Err(Args::command().error(
+                    ErrorKind::ArgumentConflict,
+                    format!(
+                        "{flag} belongs to the {} domain, but the run is for {given}. \
+                         Consider --domain {} {flag} …",
+                        owner.name(),
+                        owner.name()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn run(args: &Args) -> Result<()> {
-    let selected: Vec<&str> = match &args.domain {
-        Some(name) if domains::ALL.contains(&name.as_str()) => vec![name.as_str()],
-        Some(name) => bail!(
-            "unknown domain `{name}`. Consider one of: {}",
-            domains::ALL.join(", ")
-        ),
-        None => domains::ALL.to_vec(),
+    let selected = match args.domain {
+        Some(domain) => vec![domain],
+        None => Domain::ALL.to_vec(),
     };
     for domain in selected {
-        let mut progress = Progress::new(domain, args.quiet);
+        let mut progress = Progress::new(domain.name(), args.quiet);
         let processed = match domain {
-            "tv" => run_tv(args, &mut progress)?,
-            "customer360" => run_customer360(args, &mut progress)?,
-            "retail" => run_retail(args, &mut progress)?,
-            _ => run_wdi(args, &mut progress)?,
+            Domain::Tv => run_tv(args, &mut progress)?,
+            Domain::Customer360 => run_customer360(args, &mut progress)?,
+            Domain::Retail => run_retail(args, &mut progress)?,
+            Domain::Wdi => run_wdi(args, &mut progress)?,
         };
+        let domain = domain.name();
         if !args.quiet {
             let peak = peak_rss_bytes()
                 .map(|b| format!(", peak memory {} MB", thousands(b / 1_000_000)))
@@ -222,5 +261,8 @@ fn main() -> ExitCode {
         std::env::set_var("POLARS_FORCE_ASYNC", "1");
     }
     let args = Args::parse();
+    if let Err(error) = args.check_domain_flags() {
+        error.exit();
+    }
     exit_code(run(&args))
 }
