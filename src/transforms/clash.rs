@@ -37,11 +37,10 @@ pub fn clash_report(lf: LazyFrame, key: &str, field: &str) -> LazyFrame {
     ]);
     stats
         .filter(col("variants").gt(lit(1u32)))
-        .join(
+        .left_join(
             most_frequent(lf, key, field).select([col(key), col(field).alias("chosen")]),
-            [col(key)],
-            [col(key)],
-            JoinArgs::new(JoinType::Left),
+            col(key),
+            col(key),
         )
         .select([
             col(key),

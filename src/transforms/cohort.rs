@@ -59,12 +59,7 @@ pub fn cohort_retention(
             },
         );
     let counts = active
-        .join(
-            cohorts,
-            [col(entity)],
-            [col(entity)],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(cohorts, col(entity), col(entity))
         .with_column(months_between(col(COHORT), col(month)).alias(MONTH_OFFSET))
         .group_by([col(COHORT), col(MONTH_OFFSET)])
         .agg([len().cast(DataType::Int64).alias(count_name)]);

@@ -30,12 +30,7 @@ pub fn exclusive_picks(
     for name in group_order {
         let mut candidates = ranked.clone().filter(col(group).eq(lit(name.as_str())));
         if let Some(taken) = &taken {
-            candidates = candidates.join(
-                taken.clone(),
-                [col(item)],
-                [col(item)],
-                JoinArgs::new(JoinType::Anti),
-            );
+            candidates = candidates.anti_join(taken.clone(), col(item), col(item));
         }
         let picks = top_k_within(candidates, &[], &order, k, "pick")?
             .select([col(group), col(item), col("pick")])

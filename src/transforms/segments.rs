@@ -198,7 +198,11 @@ mod tests {
         }
         let hundred: Vec<i64> = (1..=100).collect();
         assert_eq!(quantile_of(&hundred, 7)?, Some(7));
-        assert_eq!(polars_of(&hundred, 7)?, Some(8.0), "7.000000000000001 rounds up");
+        assert_eq!(
+            polars_of(&hundred, 7)?,
+            Some(8.0),
+            "7.000000000000001 rounds up"
+        );
         Ok(())
     }
 }

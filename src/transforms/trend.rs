@@ -84,12 +84,7 @@ pub fn compare_periods(
         lf.clone().filter(col(period).eq(lit(value))).select(exprs)
     };
     side(first, "m1")
-        .join(
-            side(second, "m2"),
-            [col(key)],
-            [col(key)],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(side(second, "m2"), col(key), col(key))
         .sort([key], Default::default())
 }
 

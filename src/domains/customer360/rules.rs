@@ -166,23 +166,12 @@ pub fn contract_activity(content: LazyFrame, days: i64) -> PolarsResult<LazyFram
 /// no content type ([`bucket()`], [`arg_max_label`]), and the constants used here are
 /// valid. A missing input column fails when the plan runs.
 pub fn profile_contracts(aggregates: ContractAggregates, days: i64) -> PolarsResult<LazyFrame> {
-    let on_contract = || JoinArgs::new(JoinType::Inner);
     let totals: Vec<Expr> = CONTENT_TYPES.iter().map(|c| col(c.column)).collect();
     let activeness = scale_buckets(&ACTIVENESS, days, ACTIVENESS_BASE_DAYS);
     Ok(aggregates
         .viewing
-        .join(
-            aggregates.devices,
-            [col("contract")],
-            [col("contract")],
-            on_contract(),
-        )
-        .join(
-            aggregates.active_days,
-            [col("contract")],
-            [col("contract")],
-            on_contract(),
-        )
+        .inner_join(aggregates.devices, col("contract"), col("contract"))
+        .inner_join(aggregates.active_days, col("contract"), col("contract"))
         .with_column(polars::lazy::dsl::sum_horizontal(totals, false)?.alias("total_duration"))
         .with_columns([
             arg_max_label(&CONTENT_TYPES)?.alias("most_watch"),
@@ -323,18 +312,8 @@ pub fn customer_360(link: LazyFrame, profile: LazyFrame, trend: LazyFrame) -> La
     columns.extend(TREND_COLUMNS.iter().map(|c| col(*c)));
     link.select([col("contract"), col("user_id")])
         .unique_stable(None, UniqueKeepStrategy::First)
-        .join(
-            profile,
-            [col("contract")],
-            [col("contract")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
-            trend,
-            [col("user_id")],
-            [col("user_id")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .inner_join(profile, col("contract"), col("contract"))
+        .left_join(trend, col("user_id"), col("user_id"))
         .select(columns)
         .sort(["contract", "user_id"], Default::default())
 }

@@ -60,12 +60,7 @@ pub fn program_table(programs: LazyFrame) -> LazyFrame {
     let titles = most_frequent(programs.clone(), "prog_code", "title");
     let genres = most_frequent(programs, "prog_code", "genre");
     titles
-        .join(
-            genres,
-            [col("prog_code")],
-            [col("prog_code")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(genres, col("prog_code"), col("prog_code"))
         .select([col("prog_code"), col("title"), col("genre")])
         .sort(["prog_code"], Default::default())
 }
@@ -94,12 +89,7 @@ pub fn program_clashes(programs: LazyFrame) -> PolarsResult<LazyFrame> {
 pub fn program_airings(programs: LazyFrame, program_table: LazyFrame) -> PolarsResult<LazyFrame> {
     let airings = programs
         .drop(cols(["title", "genre"]))
-        .join(
-            program_table,
-            [col("prog_code")],
-            [col("prog_code")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(program_table, col("prog_code"), col("prog_code"))
         .select([
             col(ROW_NR),
             col("prog_code"),
@@ -155,12 +145,7 @@ pub fn clean_reference(
         .agg([col("zipcode").drop_nulls().n_unique().alias("__zipcodes")]);
     let one_zipcode = first_dma
         .clone()
-        .join(
-            zipcodes,
-            [col("household_id")],
-            [col("household_id")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .left_join(zipcodes, col("household_id"), col("household_id"))
         .filter(col("__zipcodes").lt_eq(lit(1)))
         .drop(cols(["__zipcodes"]))
         .with_column(
@@ -173,12 +158,7 @@ pub fn clean_reference(
     let households = demographics.select([col("household_id")]);
     let table = one_zipcode
         .clone()
-        .join(
-            households,
-            [col("household_id")],
-            [col("household_id")],
-            JoinArgs::new(JoinType::Semi),
-        )
+        .semi_join(households, col("household_id"), col("household_id"))
         .select([
             col("device_id"),
             col("dma"),
@@ -268,11 +248,10 @@ pub fn genre_reach(
     programs: LazyFrame,
 ) -> PolarsResult<LazyFrame> {
     let pairs_per_dma_program = pairs
-        .join(
+        .inner_join(
             reference.select([col("device_id"), col("dma")]),
-            [col("device_id")],
-            [col("device_id")],
-            JoinArgs::new(JoinType::Inner),
+            col("device_id"),
+            col("device_id"),
         )
         .group_by([col("dma"), col("prog_code")])
         .agg([len().alias("pairs")]);
@@ -284,12 +263,7 @@ pub fn genre_reach(
     )
     .unique(None, UniqueKeepStrategy::Any);
     let reach = pairs_per_dma_program
-        .join(
-            program_genres,
-            [col("prog_code")],
-            [col("prog_code")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(program_genres, col("prog_code"), col("prog_code"))
         .group_by([col("dma"), col("genre")])
         .agg([col("pairs").sum().cast(DataType::UInt32).alias("reach")]);
     rank_within(
@@ -320,12 +294,7 @@ pub fn wealth(reference: LazyFrame, demographics: LazyFrame) -> LazyFrame {
     reference
         .select([col("dma"), col("household_id")])
         .unique(None, UniqueKeepStrategy::Any)
-        .join(
-            with_maxima,
-            [col("household_id")],
-            [col("household_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .inner_join(with_maxima, col("household_id"), col("household_id"))
         .group_by([col("dma")])
         .agg([
             len().alias("households"),
@@ -424,11 +393,10 @@ pub fn program_popularity(pairs: LazyFrame, programs: LazyFrame) -> PolarsResult
 /// `prog_code`, `title` of `programs`) fails when the plan runs.
 pub fn title_device_counts(pairs: LazyFrame, programs: LazyFrame) -> PolarsResult<LazyFrame> {
     Ok(pairs
-        .join(
+        .inner_join(
             programs.select([col("prog_code"), col("title")]),
-            [col("prog_code")],
-            [col("prog_code")],
-            JoinArgs::new(JoinType::Inner),
+            col("prog_code"),
+            col("prog_code"),
         )
         .group_by([col("title")])
         .agg([col("device_id").n_unique().alias("devices")]))
@@ -491,22 +459,16 @@ pub fn market_potential(
     let devices = reference
         .clone()
         .select([col("dma"), col("household_id"), col("device_id")])
-        .join(
-            device_events,
-            [col("device_id")],
-            [col("device_id")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .left_join(device_events, col("device_id"), col("device_id"))
         .with_column(col("events").fill_null(lit(0u64)));
     let households = devices
         .clone()
         .group_by([col("dma"), col("household_id")])
         .agg([col("events").sum().alias("events")])
-        .join(
+        .left_join(
             demographics.select([col("household_id"), col("income_level")]),
-            [col("household_id")],
-            [col("household_id")],
-            JoinArgs::new(JoinType::Left),
+            col("household_id"),
+            col("household_id"),
         )
         .group_by([col("dma")])
         .agg([
@@ -519,17 +481,11 @@ pub fn market_potential(
     ]);
     let graded = households
         .filter(col("households").gt_eq(lit(MIN_HOUSEHOLDS_FOR_POTENTIAL)))
-        .join(
-            per_dma,
-            [col("dma")],
-            [col("dma")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
+        .inner_join(per_dma, col("dma"), col("dma"))
+        .left_join(
             wealth.select([col("dma"), col("wealth_score")]),
-            [col("dma")],
-            [col("dma")],
-            JoinArgs::new(JoinType::Left),
+            col("dma"),
+            col("dma"),
         )
         .with_column(ratio(col("events"), col("devices")).alias("viewing_per_device"))
         .sort(
