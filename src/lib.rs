@@ -11,6 +11,7 @@
 //! | [`schema`] | declared table schemas; validation into valid rows + quarantine |
 //! | [`catalog`] | every domain's tables under stable SQL names, queried with Polars SQL |
 //! | [`io`] | raw layouts in, Parquet/CSV out, atomic writes, manifests |
+//! | [`exec`] | partitioned aggregation, folders of parts, stages beside each other, memory release |
 //! | [`transforms`] | domain-free lazy transforms (dedup, clashes, ranks, picks, stats) |
 //! | [`domains`] | one folder per domain: tables, rules, pipeline, data generator, report |
 //! | [`report`] | charts (plotters → SVG) and tables assembled into HTML and Markdown |
@@ -23,6 +24,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod domains;
+pub mod exec;
 pub mod io;
 pub mod notebook;
 pub mod progress;

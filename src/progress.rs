@@ -95,18 +95,6 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Hands heap memory that is free but still held by the allocator back to the
-/// operating system, so that a stage's peak does not stack on the leftovers of the
-/// stages before it. (glibc keeps freed memory in per-thread arenas; elsewhere this
-/// does nothing.)
-pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free pages of the allocator's own heaps.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Peak resident memory of this process in bytes (`VmHWM`), where the OS reports it.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -278,3 +278,40 @@ mod tests {
         assert!(NamePattern::new("a", ".csv").matches("a.csv"));
     }
 }
+
+/// The total size in bytes of `files`: known before they are read, it lets a pipeline
+/// plan passes over a large table.
+///
+/// # Errors
+/// When a file's size cannot be read; the message names it.
+pub fn total_bytes<'a>(files: impl IntoIterator<Item = &'a Path>) -> Result<u64> {
+    files.into_iter().try_fold(0, |total, file| {
+        let metadata = std::fs::metadata(file)
+            .with_context(|| format!("cannot read the size of {}", file.display()))?;
+        Ok(total + metadata.len())
+    })
+}
+
+/// The files in `dir` whose extension is `extension` (in any case), in name order;
+/// empty when there are none.
+///
+/// # Errors
+/// When the folder cannot be listed; the message names it.
+pub fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        let matches = path
+            .extension()
+            .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case(extension));
+        if matches && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}

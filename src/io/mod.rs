@@ -34,14 +34,17 @@ pub use delimited::{
 };
 pub use excel::{read_all_sheets, read_first_sheet, read_sheets, SheetSelection};
 pub use export::{write_result, ResultFormat};
-pub use files::{find_files, find_table_files, matching_files, no_file_matching, NamePattern};
+pub use files::{
+    files_with_extension, find_files, find_table_files, matching_files, no_file_matching,
+    total_bytes, NamePattern,
+};
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
 pub use raw::{scan_parquet_as_text, union, CustomReader, RawTable, Source};
 pub use reading::{encoding_for_label, Notices, Reading};
 pub use sink::{
-    bucket_dir, collect_streaming, count_rows, scan_parquet, sink_parquet_all,
-    sink_parquet_and_collect, stable_buckets, validate_to_parquet,
+    bucket_dir, collect_streaming, count_rows, remove_table, scan_bucket, scan_parquet,
+    sink_parquet_all, sink_parquet_and_collect, stable_buckets, validate_to_parquet,
     validate_to_parquet_and_aggregate, write_bucketed_parquet, write_file_atomically,
-    write_manifest, write_table, write_tables, ValidAggregate, WrittenFile,
+    write_interim_parquet, write_manifest, write_table, write_tables, ValidAggregate, WrittenFile,
 };

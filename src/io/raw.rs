@@ -11,7 +11,7 @@ use polars::prelude::{col, concat, lit, DataType, IntoLazy, LazyFrame, UnionArgs
 
 use super::delimited::{scan_one, TextLayout};
 use super::excel::{read_sheets, SheetSelection};
-use super::files::{matching_files, no_file_matching, NamePattern};
+use super::files::{matching_files, no_file_matching, total_bytes, NamePattern};
 use super::reading::Reading;
 use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
@@ -207,11 +207,7 @@ impl RawTable {
         let (_, files) = self
             .found(dir)
             .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))?;
-        files.iter().try_fold(0, |total, file| {
-            let metadata = std::fs::metadata(file)
-                .with_context(|| format!("cannot read the size of {}", file.display()))?;
-            Ok(total + metadata.len())
-        })
+        total_bytes(files.iter().map(PathBuf::as_path))
     }
 
     /// The first source with files in `dir`, and those files in name order.

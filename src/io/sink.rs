@@ -236,14 +236,53 @@ pub fn write_bucketed_parquet(
         if part.height() == 0 {
             continue;
         }
-        let path = bucket_dir(dir, bucket).join(name);
-        ensure_parent(&path)?;
-        write_atomically(&path, |file| {
-            ParquetWriter::new(file)
-                .with_compression(ParquetCompression::Lz4Raw)
-                .finish(&mut part)
-                .map(|_| ())
-        })?;
+        write_interim_parquet(&mut part, &bucket_dir(dir, bucket).join(name))?;
+    }
+    Ok(())
+}
+
+/// Writes a frame built in memory as an interim Parquet part, atomically, creating
+/// its folder: LZ4, which writes several times faster than the default zstd, for
+/// parts that are read back at once. (Interim tables streamed by
+/// [`sink_parquet_all`] are written uncompressed: there the CPU is the bottleneck.)
+///
+/// # Errors
+/// When the folder or file cannot be created, written or moved into place; the
+/// message names the path.
+pub fn write_interim_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
+    write_atomically(path, |file| {
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .finish(df)
+            .map(|_| ())
+    })
+}
+
+/// The Parquet files of bucket `bucket` of a bucketed table in `dir` (see
+/// [`write_bucketed_parquet`]) as one lazy frame; `None` when the bucket got no row.
+///
+/// # Errors
+/// When Polars rejects the scan; the message names the folder.
+pub fn scan_bucket(dir: &Path, bucket: u32) -> Result<Option<LazyFrame>> {
+    let folder = bucket_dir(dir, bucket);
+    if !folder.is_dir() {
+        return Ok(None);
+    }
+    scan_parquet(&folder.join("*.parquet")).map(Some)
+}
+
+/// Removes `<dir>/<table>.parquet` and `<dir>/<table>.csv` where they exist, so that
+/// a table a run does not write is not left from an earlier run.
+///
+/// # Errors
+/// When a file exists but cannot be removed; the message names it.
+pub fn remove_table(dir: &Path, table: &str) -> Result<()> {
+    for extension in ["parquet", "csv"] {
+        let stale = dir.join(format!("{table}.{extension}"));
+        if stale.exists() {
+            std::fs::remove_file(&stale)
+                .with_context(|| format!("cannot remove {}", stale.display()))?;
+        }
     }
     Ok(())
 }

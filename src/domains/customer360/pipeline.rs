@@ -23,19 +23,18 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{
-    concat, lit, DataFrame, DataType, Engine, IntoLazy, LazyFrame, ParquetCompression,
-    ParquetWriter, UnionArgs,
-};
+use polars::prelude::{concat, lit, DataFrame, DataType, Engine, IntoLazy, LazyFrame, UnionArgs};
 
 use super::rules;
 use super::tables;
+use crate::exec::{self, PartFolder};
 use crate::io::{
-    bucket_dir, daily_entries, load_tables, scan_parquet, scan_parquet_as_text,
-    validate_to_parquet, write_bucketed_parquet, write_tables, DatabaseSink, DateRange,
-    DomainPaths, NdjsonFile, RawTable,
+    bucket_dir, daily_entries, files_with_extension, load_tables, remove_table, scan_bucket,
+    scan_parquet, scan_parquet_as_text, total_bytes, validate_to_parquet, write_bucketed_parquet,
+    write_interim_parquet, write_tables, DatabaseSink, DateRange, DomainPaths, NdjsonFile,
+    RawTable,
 };
-use crate::progress::{release_free_memory, Progress};
+use crate::progress::Progress;
 use crate::schema::{self, table_counts, validate_batch, TableCount};
 
 /// The domain's name: its folders under the data root and its report.
@@ -270,11 +269,7 @@ fn validate_content(
     let valid_dir = content_parts(paths);
     let quarantine_dir = content_quarantine_parts(paths);
     for dir in [&valid_dir, &quarantine_dir] {
-        if dir.exists() {
-            std::fs::remove_dir_all(dir)
-                .with_context(|| format!("cannot clear {}", dir.display()))?;
-        }
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        PartFolder::new(dir).clear()?;
     }
     let schema = tables::content();
     let mut count = TableCount {
@@ -290,7 +285,7 @@ fn validate_content(
         count.rows_quarantined += quarantine.height() as u64;
         let name = format!("part-{part:05}.parquet");
         write_bucketed_parquet(&valid, "Contract", buckets, &valid_dir, &name)?;
-        write_parquet(&mut quarantine, &quarantine_dir.join(&name))?;
+        write_interim_parquet(&mut quarantine, &quarantine_dir.join(&name))?;
         part += 1;
         Ok(())
     };
@@ -304,9 +299,7 @@ fn validate_content(
         let (valid, _) = validate_batch(empty_content_batch()?.lazy(), &schema, &[])?;
         let mut empty = valid.drop(crate::schema::ROW_NR)?;
         let first_bucket = bucket_dir(&valid_dir, 0);
-        std::fs::create_dir_all(&first_bucket)
-            .with_context(|| format!("cannot create {}", first_bucket.display()))?;
-        write_parquet(&mut empty, &first_bucket.join("part-00000.parquet"))?;
+        write_interim_parquet(&mut empty, &first_bucket.join("part-00000.parquet"))?;
     }
     Ok((count, period_days, buckets))
 }
@@ -318,12 +311,7 @@ const CONTENT_BYTES_PER_BUCKET: u64 = 1 << 30;
 
 /// Buckets for the selected files: a power of two, 1 to 64, from their size.
 fn content_buckets(files: &[NdjsonFile]) -> Result<u32> {
-    let mut bytes = 0u64;
-    for file in files {
-        bytes += std::fs::metadata(&file.path)
-            .with_context(|| format!("cannot read {}", file.path.display()))?
-            .len();
-    }
+    let bytes = total_bytes(files.iter().map(|file| file.path.as_path()))?;
     Ok(bytes
         .div_ceil(CONTENT_BYTES_PER_BUCKET)
         .next_power_of_two()
@@ -335,12 +323,11 @@ fn content_buckets(files: &[NdjsonFile]) -> Result<u32> {
 /// scan that buffers rows for the slowest of them.
 fn aggregate_contracts(paths: &DomainPaths, buckets: u32) -> Result<rules::ContractAggregates> {
     let mut parts: [Vec<LazyFrame>; 3] = Default::default();
-    for bucket in 0..buckets {
-        let dir = bucket_dir(&content_parts(paths), bucket);
-        if !dir.is_dir() {
-            continue;
-        }
-        let aggregates = rules::contract_aggregates(scan_parquet(&dir.join("*.parquet"))?);
+    exec::in_partitions(buckets, |bucket| {
+        let Some(content) = scan_bucket(&content_parts(paths), bucket)? else {
+            return Ok(());
+        };
+        let aggregates = rules::contract_aggregates(content);
         for (i, lf) in [
             aggregates.viewing,
             aggregates.devices,
@@ -352,16 +339,13 @@ fn aggregate_contracts(paths: &DomainPaths, buckets: u32) -> Result<rules::Contr
             let frame = lf
                 .collect_with_engine(Engine::Streaming)
                 .with_context(|| {
-                    format!(
-                        "rules C2–C6 (contract activity) failed on {}",
-                        dir.display()
-                    )
+                    format!("rules C2–C6 (contract activity) failed on bucket {bucket}")
                 })?
                 .unwrap_single();
             parts[i].push(frame.lazy());
         }
-        release_free_memory();
-    }
+        Ok(())
+    })?;
     let [viewing, devices, active_days] = parts.map(|frames| concat(frames, UnionArgs::default()));
     Ok(rules::ContractAggregates {
         viewing: viewing?,
@@ -393,31 +377,13 @@ fn empty_content_batch() -> Result<DataFrame> {
     Ok(frame)
 }
 
-fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    // LZ4 writes several times faster than the default zstd, for interim parts that
-    // are read back at once.
-    ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Lz4Raw)
-        .finish(df)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
 /// C8: validates the search logs from every daily folder's Parquet files in one
 /// streaming pass.
 fn validate_search(paths: &DomainPaths) -> Result<TableCount> {
     let root = paths.raw.join(tables::SEARCH_DIR);
     let mut files = Vec::new();
     for day in daily_entries(&root, "", None)? {
-        let mut parts: Vec<PathBuf> = std::fs::read_dir(&day.path)
-            .with_context(|| format!("cannot list {}", day.path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .collect();
-        parts.sort();
-        files.extend(parts);
+        files.extend(files_with_extension(&day.path, "parquet")?);
     }
     if files.is_empty() {
         bail!("no Parquet file in the daily folders of {}", root.display());
@@ -508,13 +474,7 @@ fn quarantine_summary(paths: &DomainPaths, counts: &[TableCount]) -> Result<Data
 /// When a table or the manifest cannot be written; the message names the file.
 pub fn write_outputs(dir: &Path, outputs: &Customer360Outputs) -> Result<()> {
     if outputs.customer_360.is_none() {
-        for extension in ["parquet", "csv"] {
-            let stale = dir.join(format!("customer_360.{extension}"));
-            if stale.exists() {
-                std::fs::remove_file(&stale)
-                    .with_context(|| format!("cannot remove {}", stale.display()))?;
-            }
-        }
+        remove_table(dir, "customer_360")?;
     }
     write_tables(dir, &outputs.tables())
 }

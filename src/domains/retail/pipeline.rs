@@ -17,11 +17,12 @@ use polars::prelude::{col, df, DataFrame, IntoLazy, LazyFrame};
 
 use super::rules;
 use super::tables::{self, LINES};
+use crate::exec::{self, PartFolder};
 use crate::io::{
     check_day_month, collect_streaming, resolve_day_month, scan_parquet, sink_parquet_all, union,
     validate_to_parquet, write_tables, DomainPaths,
 };
-use crate::progress::{release_free_memory, Progress};
+use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, TableCount};
 use crate::transforms::{key_in_pass, passes_for};
 
@@ -108,32 +109,23 @@ fn aggregation_passes(rows: u64) -> u32 {
     passes_for(rows, LINES_PER_PASS, INVOICE_DIGITS)
 }
 
-/// The folder of the invoice months' parts, one per pass.
-fn invoice_months_dir(paths: &DomainPaths) -> std::path::PathBuf {
-    paths.interim.join(INVOICE_MONTHS)
+/// The invoice months' parts, one per pass.
+fn invoice_month_parts(paths: &DomainPaths) -> PartFolder {
+    PartFolder::new(paths.interim.join(INVOICE_MONTHS))
 }
 
 /// Aggregates the valid lines to invoice months (R1's aggregate), one pass per set
 /// of invoices, into `<interim>/invoice_months/part-NNN.parquet`.
 fn aggregate_invoice_months(paths: &DomainPaths, rows: u64) -> Result<()> {
-    let folder = invoice_months_dir(paths);
-    if folder.exists() {
-        std::fs::remove_dir_all(&folder)
-            .with_context(|| format!("cannot clear {}", folder.display()))?;
-    }
+    let parts = invoice_month_parts(paths);
+    parts.clear()?;
     let passes = aggregation_passes(rows);
-    for pass in 0..passes {
-        let lines = scan_parquet(&paths.valid(LINES))?.filter(key_in_pass(
-            col("Invoice"),
-            INVOICE_DIGITS,
-            pass,
-            passes,
-        ));
-        let part = folder.join(format!("part-{pass:03}.parquet"));
-        sink_parquet_all(vec![(rules::invoice_months(lines), part)])
-            .context("cannot aggregate the invoice lines to invoice months")?;
-        release_free_memory();
-    }
+    exec::in_partitions(passes, |pass| {
+        let in_pass = key_in_pass(col("Invoice"), INVOICE_DIGITS, pass, passes);
+        let lines = scan_parquet(&paths.valid(LINES))?.filter(in_pass);
+        sink_parquet_all(vec![(rules::invoice_months(lines), parts.part(pass))])
+            .context("cannot aggregate the invoice lines to invoice months")
+    })?;
     Ok(())
 }
 
@@ -144,7 +136,7 @@ fn apply_rules(
     notices: Vec<String>,
 ) -> Result<RetailOutputs> {
     let invoice_months = collect_streaming(
-        scan_parquet(&invoice_months_dir(paths).join("*.parquet"))?,
+        scan_parquet(&invoice_month_parts(paths).path().join("*.parquet"))?,
         "the invoice months",
     )?
     .lazy();

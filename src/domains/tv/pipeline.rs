@@ -20,9 +20,9 @@
 //! 4. the nine output tables as Parquet + CSV under `<processed>/`, with a
 //!    `_SUCCESS` manifest.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 use polars::prelude::{
     col, concat, df, lit, DataFrame, Engine, Expr, IdxSize, IntoLazy, LazyFrame, UnionArgs,
     IDX_DTYPE,
@@ -30,11 +30,12 @@ use polars::prelude::{
 
 use super::rules;
 use super::tables;
+use crate::exec::{self, PartFolder};
 use crate::io::{
     collect_streaming, scan_parquet, sink_parquet_all, validate_to_parquet_and_aggregate,
     write_tables, DomainPaths, RawTable, ValidAggregate,
 };
-use crate::progress::{release_free_memory, Progress};
+use crate::progress::Progress;
 use crate::schema::{self, table_counts, Rule, TableCount};
 use crate::transforms::{key_in_pass, keys, passes_for};
 use crate::values;
@@ -42,9 +43,9 @@ use crate::values;
 /// The domain's name: its folders under the data root and its report.
 pub const DOMAIN: &str = "tv";
 
-/// The folder of the pair aggregate's parts, one per pass.
-fn pairs_dir(paths: &DomainPaths) -> PathBuf {
-    paths.interim.join("viewing_pairs")
+/// The pair aggregate's parts, one per pass.
+fn pair_parts(paths: &DomainPaths) -> PartFolder {
+    PartFolder::new(paths.interim.join("viewing_pairs"))
 }
 
 /// Every table a TV run produces, collected (they are small).
@@ -106,21 +107,19 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
     // Households and markets do not depend on the viewing: they are validated and
     // cleaned on a second thread while this one works through the fact table, so that
     // the small tables' stages fill the cores the large one leaves idle.
-    let (markets, viewing) = std::thread::scope(|scope| -> Result<_> {
-        let mut beside = progress.beside();
-        let markets = scope.spawn(move || {
+    let mut beside = progress.beside();
+    let (viewing, (markets, beside)) = exec::beside(
+        || validate_and_aggregate_viewing(paths, &program_table, progress),
+        move || {
             let markets = market_tables(paths, valid_programs, &mut beside);
             (markets, beside)
-        });
-        let viewing = validate_and_aggregate_viewing(paths, &program_table, progress);
-        let (markets, beside) = markets
-            .join()
-            .map_err(|_| anyhow!("the household and market stages stopped unexpectedly"))?;
-        progress.absorb(beside);
-        // Timed on its own, so that the next stage is not charged with it.
-        progress.done("wait for the household and market stages", None);
-        Ok((markets?, viewing?))
-    })?;
+        },
+    )
+    .context("the household and market stages stopped unexpectedly")?;
+    progress.absorb(beside);
+    // Timed on its own, so that the next stage is not charged with it.
+    progress.done("wait for the household and market stages", None);
+    let (markets, viewing) = (markets?, viewing?);
 
     let outputs = apply_viewing_rules(
         paths,
@@ -345,15 +344,11 @@ fn aggregate_pairs(
     first_pass_pairs: DataFrame,
     passes: u32,
 ) -> Result<PairKeys> {
-    let folder = pairs_dir(paths);
-    if folder.exists() {
-        std::fs::remove_dir_all(&folder)
-            .with_context(|| format!("cannot clear {}", folder.display()))?;
-    }
+    let parts = pair_parts(paths);
+    parts.clear()?;
     let viewing = scan_parquet(&paths.valid("viewing"))?;
     let mut first_pass_pairs = Some(first_pass_pairs);
-    let mut device_parts = Vec::with_capacity(passes as usize);
-    for pass in 0..passes {
+    let device_parts = exec::in_partitions(passes, |pass| {
         let pairs = match first_pass_pairs.take() {
             Some(pairs) => pairs,
             None => collect_streaming(
@@ -361,47 +356,28 @@ fn aggregate_pairs(
                 "the viewing pairs",
             )?,
         };
-        device_parts.push(write_pair_part(&folder, pairs, pass, passes)?);
-        release_free_memory();
-    }
+        write_pair_part(&parts, pairs, pass, passes)
+    })?;
     let devices = concat(device_parts, UnionArgs::default())?
         .sort(["device_id"], Default::default())
         .collect()?;
     Ok(PairKeys { devices, programs })
 }
 
-/// Keys the devices of pass `pass`'s pairs and writes them as `part-NNN.parquet` in
-/// `folder`; returns the pass's device dictionary.
-fn write_pair_part(folder: &Path, pairs: DataFrame, pass: u32, passes: u32) -> Result<LazyFrame> {
+/// Keys the devices of pass `pass`'s pairs and writes them as part `pass` of
+/// `parts`; returns the pass's device dictionary.
+fn write_pair_part(
+    parts: &PartFolder,
+    pairs: DataFrame,
+    pass: u32,
+    passes: u32,
+) -> Result<LazyFrame> {
     let devices = keys::dictionary(pairs.clone().lazy(), "device_id")
         .with_column((col(keys::KEY) * lit(passes) + lit(pass)).alias(keys::KEY))
         .collect()?;
     let keyed = keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id");
-    let part = folder.join(format!("part-{pass:03}.parquet"));
-    sink_parquet_all(vec![(keyed, part)]).context("cannot write the viewing pairs")?;
+    sink_parquet_all(vec![(keyed, parts.part(pass))]).context("cannot write the viewing pairs")?;
     Ok(devices.lazy())
-}
-
-/// The pair aggregate's parts under `<interim>/viewing_pairs/`, in name order. They
-/// hold disjoint sets of devices.
-fn pair_parts(paths: &DomainPaths) -> Result<Vec<PathBuf>> {
-    let mut parts = Vec::new();
-    for entry in std::fs::read_dir(pairs_dir(paths))
-        .with_context(|| format!("cannot list {}", pairs_dir(paths).display()))?
-    {
-        parts.push(entry?.path());
-    }
-    parts.sort();
-    Ok(parts)
-}
-
-/// The pair aggregate: every part, in name order.
-fn scan_pairs(paths: &DomainPaths) -> Result<LazyFrame> {
-    let scans = pair_parts(paths)?
-        .iter()
-        .map(|p| scan_parquet(p))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(concat(scans, UnionArgs::default())?)
 }
 
 /// T10 one pair part at a time: the parts hold disjoint devices, so their distinct
@@ -414,7 +390,7 @@ fn program_popularity_by_part(
     programs: LazyFrame,
 ) -> Result<LazyFrame> {
     let mut title_counts = Vec::new();
-    for part in pair_parts(paths)? {
+    for part in pair_parts(paths).parts()? {
         let counts = rules::title_device_counts(scan_parquet(&part)?, programs.clone())?;
         title_counts.push(collect_streaming(counts, "T10's device counts")?.lazy());
     }
@@ -451,7 +427,7 @@ fn apply_viewing_rules(
     let keys = &viewing.keys;
     // The pairs carry integer keys; T7 and T10 see the reference and the programs
     // with the same keys, T11 gets each device's events back under its id.
-    let pairs = scan_pairs(paths)?;
+    let pairs = pair_parts(paths).scan()?;
     let keyed_reference = keys.encode_devices(reference.clone());
     let keyed_programs = keys.encode_programs(programs);
     let events_per_key = pairs

@@ -1,0 +1,183 @@
+//! How big work runs on one machine, so that domain pipelines stay wiring: a large
+//! table aggregated in disjoint key partitions, one part at a time with free memory
+//! handed back to the OS between parts ([`in_partitions`]); the folders those parts
+//! live in ([`PartFolder`]); two stages at once on two threads ([`beside`]); and the
+//! memory release itself ([`release_free_memory`]). Domain folders call these and
+//! never touch the file system, spawn a thread or trim the allocator themselves.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use polars::prelude::{concat, LazyFrame, UnionArgs};
+
+use crate::io::scan_parquet;
+
+/// Hands heap memory that is free but still held by the allocator back to the
+/// operating system, so that a stage's peak does not stack on the leftovers of the
+/// stages before it. (glibc keeps freed memory in per-thread arenas; elsewhere this
+/// does nothing.)
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free pages of the allocator's own heaps.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Runs `part` for each of `parts` partitions in order (0, 1, …), releasing free
+/// memory after each, and returns their results in order: an aggregation whose
+/// memory grows with the rows it reads runs one disjoint partition of its input at a
+/// time (see [`crate::transforms::key_in_pass`]), so its peak is a part's.
+///
+/// # Errors
+/// The first error of a part; the later parts do not run.
+pub fn in_partitions<T>(parts: u32, mut part: impl FnMut(u32) -> Result<T>) -> Result<Vec<T>> {
+    let mut results = Vec::with_capacity(parts as usize);
+    for index in 0..parts {
+        results.push(part(index)?);
+        release_free_memory();
+    }
+    Ok(results)
+}
+
+/// Runs `second` on a second thread while `first` runs on this one, and returns both
+/// results: stages that do not depend on each other fill the cores a large stage
+/// leaves idle.
+///
+/// # Errors
+/// When the second thread panics (its result is then lost).
+pub fn beside<A, B>(first: impl FnOnce() -> A, second: impl FnOnce() -> B + Send) -> Result<(A, B)>
+where
+    B: Send,
+{
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(second);
+        let a = first();
+        let b = handle
+            .join()
+            .map_err(|_| anyhow!("a stage running beside another stopped unexpectedly"))?;
+        Ok((a, b))
+    })
+}
+
+/// A folder of Parquet parts, `part-NNN.parquet`, written by one run: cleared at the
+/// start of the run that writes it, then read back in name order.
+#[derive(Clone, Debug)]
+pub struct PartFolder {
+    folder: PathBuf,
+}
+
+impl PartFolder {
+    /// The parts in `folder`.
+    pub fn new(folder: impl Into<PathBuf>) -> Self {
+        PartFolder {
+            folder: folder.into(),
+        }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.folder
+    }
+
+    /// Removes what an earlier run left in the folder and creates it empty.
+    ///
+    /// # Errors
+    /// When the folder cannot be removed or created; the message names it.
+    pub fn clear(&self) -> Result<()> {
+        if self.folder.exists() {
+            std::fs::remove_dir_all(&self.folder)
+                .with_context(|| format!("cannot clear {}", self.folder.display()))?;
+        }
+        std::fs::create_dir_all(&self.folder)
+            .with_context(|| format!("cannot create {}", self.folder.display()))
+    }
+
+    /// Where part `index` goes: `<folder>/part-NNN.parquet`.
+    pub fn part(&self, index: u32) -> PathBuf {
+        self.folder.join(format!("part-{index:03}.parquet"))
+    }
+
+    /// The parts that are there, in name order.
+    ///
+    /// # Errors
+    /// When the folder cannot be listed; the message names it.
+    pub fn parts(&self) -> Result<Vec<PathBuf>> {
+        let mut parts = Vec::new();
+        let entries = std::fs::read_dir(&self.folder)
+            .with_context(|| format!("cannot list {}", self.folder.display()))?;
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("cannot list {}", self.folder.display()))?
+                .path();
+            if path.extension().is_some_and(|e| e == "parquet") {
+                parts.push(path);
+            }
+        }
+        parts.sort();
+        Ok(parts)
+    }
+
+    /// Every part as one lazy frame, in name order.
+    ///
+    /// # Errors
+    /// As [`PartFolder::parts`], or when the parts' columns differ.
+    pub fn scan(&self) -> Result<LazyFrame> {
+        let scans = self
+            .parts()?
+            .iter()
+            .map(|part| scan_parquet(part))
+            .collect::<Result<Vec<_>>>()?;
+        concat(scans, UnionArgs::default())
+            .with_context(|| format!("cannot combine the parts in {}", self.folder.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_are_cleared_named_and_listed_in_order() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let parts = PartFolder::new(dir.path().join("pairs"));
+        parts.clear()?;
+        std::fs::write(parts.part(1), b"x")?;
+        std::fs::write(parts.part(0), b"x")?;
+        std::fs::write(parts.path().join("notes.txt"), b"x")?;
+        assert_eq!(parts.parts()?, [parts.part(0), parts.part(1)]);
+        assert!(parts.part(7).ends_with("part-007.parquet"));
+        parts.clear()?;
+        assert!(parts.parts()?.is_empty(), "a new run starts empty");
+        Ok(())
+    }
+
+    #[test]
+    fn partitions_run_in_order_and_stop_at_the_first_error() {
+        let mut seen = Vec::new();
+        let done = in_partitions(3, |part| {
+            seen.push(part);
+            Ok(part * 10)
+        });
+        assert_eq!(done.ok(), Some(vec![0, 10, 20]));
+        let failed = in_partitions(3, |part| {
+            if part == 1 {
+                anyhow::bail!("part {part} failed")
+            }
+            Ok(part)
+        });
+        assert_eq!(
+            failed.err().map(|e| e.to_string()).as_deref(),
+            Some("part 1 failed")
+        );
+        assert_eq!(seen, [0, 1, 2]);
+    }
+
+    #[test]
+    fn two_stages_run_beside_each_other_and_a_panic_is_an_error() {
+        let (a, b) = beside(|| 1, || 2).unwrap_or_default();
+        assert_eq!((a, b), (1, 2));
+        let panicked = beside(|| 1, || -> i32 { panic!("boom") });
+        assert!(panicked.is_err());
+    }
+}
