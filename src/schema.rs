@@ -17,6 +17,7 @@
 //! | `layout|column_count` | the line has more or fewer fields than declared | – |
 //! | `layout|invalid_utf8` | the line holds bytes that are not UTF-8 | – |
 //! | `layout|invalid_encoding` | the line does not decode in the named encoding | – |
+//! | `layout|quoting` | a quoted field is left open or closed before other text | – |
 //! | `layout|invalid_json` | an NDJSON line is not a JSON value | – |
 //! | `<col>|required` | a required column is empty | fails |
 //! | `<col>|dtype` | the text does not parse as the declared type | passes |
@@ -64,6 +65,9 @@ pub const COLUMN_COUNT: &str = "layout|column_count";
 pub const INVALID_UTF8: &str = "layout|invalid_utf8";
 /// The layout rule of a line that does not decode in the encoding named for its file.
 pub const INVALID_ENCODING: &str = "layout|invalid_encoding";
+/// The layout rule of a delimited record whose quotes are not well formed: a quoted
+/// field left open (it runs into the next lines) or closed before other text.
+pub const MALFORMED_QUOTES: &str = "layout|quoting";
 /// The layout rule of an NDJSON line that is not a JSON value.
 pub const INVALID_JSON: &str = "layout|invalid_json";
 
@@ -450,14 +454,20 @@ impl Column {
 
 /// Parses text as a timestamp (microseconds) in the first of `formats`, read in
 /// `order`, that parses it; null where none does.
+///
+/// `%Y` takes a year of any number of digits: a year before 1000 (`01/02/10 10:00`
+/// read as the year 10) is taken for a two-digit year and does not parse.
 pub fn parse_datetime(text: Expr, formats: &[&str], order: DateOrder) -> Expr {
     let datetime = DataType::Datetime(TimeUnit::Microseconds, None);
-    coalesce(
+    let parsed = coalesce(
         &formats
             .iter()
             .map(|format| parse_temporal(text.clone(), datetime.clone(), &order.format(format)))
             .collect::<Vec<_>>(),
-    )
+    );
+    when(parsed.clone().dt().year().gt_eq(lit(1000)))
+        .then(parsed)
+        .otherwise(lit(NULL).cast(datetime))
 }
 
 /// Parses text in one `strftime` format exactly; null where it does not parse.

@@ -303,3 +303,56 @@ fn tv_viewing_with_every_field_quoted_gives_the_same_tables() -> Result<()> {
     }
     Ok(())
 }
+
+/// Helper-found faults: a two-digit year is not read as the year 10, and a retail
+/// file with a quote left open quarantines the record instead of making a row of two.
+#[test]
+fn two_digit_years_and_open_quotes_are_quarantined() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let csv = [
+        HEADER,
+        "536365,85123A,WHITE,6,12/1/10 8:26,2.55,17850.0,United Kingdom",
+        "536366,22633,\"OPEN,1,2010-12-01 08:28:00,1.85,17850.0,United Kingdom",
+        "536367,84879,\"BIRD\",32,2010-12-01 08:34:00,1.69,13047.0,United Kingdom",
+        "536368,22960,JAM,6,2010-12-01 08:34:00,4.25,13047.0,United Kingdom",
+    ]
+    .join("\n");
+    let outputs = run_retail(&retail_paths(
+        dir.path(),
+        csv.as_bytes(),
+        Reading::default(),
+    )?)?;
+    assert_eq!(
+        values::texts(&outputs.quarantine_summary, "reason", "")?,
+        ["InvoiceDate|dtype", "layout|quoting"]
+    );
+    assert_eq!(i64s(&outputs.monthly_orders, "placed")?, [1], "only 536368");
+    Ok(())
+}
+
+/// Helper-found fault: the bulk table under both of its names is read once.
+#[test]
+fn wdicsv_and_wdidata_in_one_folder_are_read_once() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    std::fs::create_dir_all(&paths.raw)?;
+    let wide = "\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"2019\",\"2020\"\n\
+                \"Canada\",\"CAN\",\"GDP growth (annual %)\",\"NY.GDP.MKTP.KD.ZG\",\"1.9\",\"-5.0\"\n";
+    std::fs::write(paths.raw.join("WDICSV.csv"), wide)?;
+    std::fs::write(paths.raw.join("WDIData.csv"), wide)?;
+    let outputs = wdi::run(
+        &paths,
+        &wdi::WdiOptions::default(),
+        &mut Progress::new("wdi", true),
+    )?;
+    assert_eq!(i64s(&outputs.country_series, "year")?, [2019, 2020]);
+    assert!(
+        outputs
+            .notices
+            .iter()
+            .any(|n| n.contains("WDIData.csv was ignored: the WDICSV*.csv files")),
+        "{:?}",
+        outputs.notices
+    );
+    Ok(())
+}

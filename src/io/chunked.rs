@@ -25,7 +25,9 @@
 //! line breaks counted) and `__layout_error`: [`COLUMN_COUNT`] when it has more or
 //! fewer fields than declared, else [`INVALID_UTF8`] when it holds bytes that are not
 //! UTF-8 (its fields are then read lossily, with U+FFFD in place of those bytes), or
-//! [`INVALID_ENCODING`] when it does not decode in the named encoding.
+//! [`INVALID_ENCODING`] when it does not decode in the named encoding; a record whose
+//! quotes are not well formed (left open, or closed before other text) is
+//! [`MALFORMED_QUOTES`], whatever its field count.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -46,7 +48,7 @@ use polars::prelude::{
 use super::delimited::TextLayout;
 use crate::schema::{LAYOUT_ERROR, LINE};
 
-pub use crate::schema::{COLUMN_COUNT, INVALID_ENCODING, INVALID_UTF8};
+pub use crate::schema::{COLUMN_COUNT, INVALID_ENCODING, INVALID_UTF8, MALFORMED_QUOTES};
 
 /// The bytes a chunk holds before it is cut at the next record boundary: enough that
 /// the per-morsel overhead vanishes, small enough that a few chunks in flight per
@@ -76,8 +78,11 @@ pub struct ChunkPlan {
     /// The data records' chunks, in file order.
     pub chunks: Vec<Chunk>,
     /// The first line holding bytes that are not UTF-8; `None` when the whole file is
-    /// UTF-8, or when an encoding was named (then nothing is checked here).
+    /// UTF-8, or when an encoding was named.
     pub first_invalid_utf8_line: Option<u64>,
+    /// With an encoding named: the first line with text beyond ASCII when the whole
+    /// file is valid UTF-8 (so probably UTF-8, and garbled by the encoding).
+    pub utf8_despite_encoding_line: Option<u64>,
 }
 
 /// The csv-core reader every pass uses: the layout's separator, `"` quoting with
@@ -132,6 +137,7 @@ struct Planner {
     sink: Vec<u8>,
     ends: Vec<usize>,
     utf8: Option<Utf8Scan>,
+    encoding_named: bool,
 }
 
 impl Planner {
@@ -147,7 +153,11 @@ impl Planner {
             mid_record: false,
             sink: vec![0; 1 << 16],
             ends: vec![0; 1 << 10],
-            utf8: layout.encoding.is_none().then(Utf8Scan::default),
+            utf8: Some(Utf8Scan {
+                track_non_ascii: layout.encoding.is_some(),
+                ..Utf8Scan::default()
+            }),
+            encoding_named: layout.encoding.is_some(),
         }
     }
 
@@ -231,9 +241,12 @@ impl Planner {
                 first_line: self.first_line,
             });
         }
+        let (invalid, non_ascii) = self.utf8.map(Utf8Scan::finish).unwrap_or_default();
         ChunkPlan {
             chunks: self.chunks,
-            first_invalid_utf8_line: self.utf8.and_then(Utf8Scan::finish),
+            first_invalid_utf8_line: invalid.filter(|_| !self.encoding_named),
+            utf8_despite_encoding_line: non_ascii
+                .filter(|_| self.encoding_named && invalid.is_none()),
         }
     }
 }
@@ -246,6 +259,9 @@ struct Utf8Scan {
     pending: Vec<u8>,
     pending_line: u64,
     first_bad: Option<u64>,
+    /// Whether to note the first line with a byte beyond ASCII.
+    track_non_ascii: bool,
+    first_non_ascii: Option<u64>,
 }
 
 impl Utf8Scan {
@@ -278,12 +294,20 @@ impl Utf8Scan {
             let before = &bytes[..error.valid_up_to()];
             self.first_bad = Some(line + memchr_iter(b'\n', before).count() as u64);
         }
+        if self.track_non_ascii && self.first_non_ascii.is_none() {
+            if let Some(at) = bytes.iter().position(|byte| !byte.is_ascii()) {
+                let before = &bytes[..at];
+                self.first_non_ascii = Some(line + memchr_iter(b'\n', before).count() as u64);
+            }
+        }
     }
 
-    fn finish(mut self) -> Option<u64> {
+    /// The first line that is not UTF-8, and the first with a byte beyond ASCII
+    /// (when tracked).
+    fn finish(mut self) -> (Option<u64>, Option<u64>) {
         let pending = std::mem::take(&mut self.pending);
         self.check(&pending, self.pending_line);
-        self.first_bad
+        (self.first_bad, self.first_non_ascii)
     }
 }
 
@@ -531,6 +555,7 @@ fn split_quoted(
         }
         let raw = &bytes[record_start..pos];
         let valid = checks.is_valid(raw);
+        let quoting_ok = quoting_is_well_formed(raw, separator);
         let mut field_ends = ends[..fields].to_vec();
         // A `\r` before the newline belongs to the line end, not the last field.
         if let Some(last) = field_ends.last_mut() {
@@ -549,8 +574,55 @@ fn split_quoted(
                 None => builder.append_null(),
             }
         }
-        records.push_line(line, layout_error(count_ok, valid, checks))?;
+        let error = if quoting_ok {
+            layout_error(count_ok, valid, checks)
+        } else {
+            Some(MALFORMED_QUOTES)
+        };
+        records.push_line(line, error)?;
         line += memchr_iter(b'\n', raw).count() as u64;
+    }
+}
+
+/// Whether a record's quoting is well formed (RFC 4180): a field that starts with a
+/// quote is closed by a quote followed by the separator or the record's end, and
+/// holds other quotes only doubled. (A quote inside an unquoted field is text, as
+/// csv-core reads it.) A quote left open, or closed early, would make csv-core run
+/// the record into the next lines, so such a record is quarantined whole as
+/// [`MALFORMED_QUOTES`] instead of becoming a row with values of other records.
+fn quoting_is_well_formed(raw: &[u8], separator: u8) -> bool {
+    let mut end = raw.len();
+    while end > 0 && matches!(raw[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    let record = &raw[..end];
+    let mut at = 0;
+    loop {
+        if record.get(at) != Some(&b'"') {
+            // An unquoted field runs to the next separator.
+            match memchr(separator, &record[at..]) {
+                Some(offset) => at += offset + 1,
+                None => return true,
+            }
+            continue;
+        }
+        // A quoted field: find its closing quote, stepping over doubled ones.
+        at += 1;
+        loop {
+            let Some(offset) = memchr(b'"', &record[at..]) else {
+                return false;
+            };
+            at += offset + 1;
+            match record.get(at) {
+                Some(b'"') => at += 1,
+                None => return true,
+                Some(&next) if next == separator => {
+                    at += 1;
+                    break;
+                }
+                Some(_) => return false,
+            }
+        }
     }
 }
 
@@ -598,6 +670,8 @@ pub struct ChunkedScan {
     pub records: LazyFrame,
     /// See [`ChunkPlan::first_invalid_utf8_line`].
     pub first_invalid_utf8_line: Option<u64>,
+    /// See [`ChunkPlan::utf8_despite_encoding_line`].
+    pub utf8_despite_encoding_line: Option<u64>,
 }
 
 /// Scans `file` lazily as the declared `columns` (text), `line` and
@@ -609,10 +683,12 @@ pub fn scan_chunked(file: &Path, columns: &[&str], layout: &TextLayout) -> Resul
     let plan = plan_chunks(file, layout, CHUNK_BYTES)?;
     let schema: SchemaRef = Arc::new(split_schema(columns));
     let first_invalid_utf8_line = plan.first_invalid_utf8_line;
+    let utf8_despite_encoding_line = plan.utf8_despite_encoding_line;
     if plan.chunks.is_empty() {
         return Ok(ChunkedScan {
             records: DataFrame::empty_with_schema(&schema).lazy(),
             first_invalid_utf8_line,
+            utf8_despite_encoding_line,
         });
     }
     // The streaming engine splits an in-memory source into one morsel per thread:
@@ -669,6 +745,7 @@ pub fn scan_chunked(file: &Path, columns: &[&str], layout: &TextLayout) -> Resul
     Ok(ChunkedScan {
         records,
         first_invalid_utf8_line,
+        utf8_despite_encoding_line,
     })
 }
 
@@ -798,11 +875,14 @@ mod tests {
         // "é" (C3 A9) cut between two buffers is valid; line 3 holds a lone FF.
         scan.feed(b"ok\nabc\xC3", 1);
         scan.feed(b"\xA9\nx\xFFy\n", 2);
-        assert_eq!(scan.finish(), Some(3));
-        let mut clean = Utf8Scan::default();
-        clean.feed(b"a\xC3", 1);
-        clean.feed(b"\xA9", 1);
-        assert_eq!(clean.finish(), None);
+        assert_eq!(scan.finish().0, Some(3));
+        let mut clean = Utf8Scan {
+            track_non_ascii: true,
+            ..Utf8Scan::default()
+        };
+        clean.feed(b"a\nb\xC3", 1);
+        clean.feed(b"\xA9", 2);
+        assert_eq!(clean.finish(), (None, Some(2)));
     }
 
     #[test]
@@ -813,6 +893,35 @@ mod tests {
         assert!(plan_chunks(&path, &CSV, 64)?.chunks.is_empty());
         std::fs::write(&path, "id,v")?;
         assert!(plan_chunks(&path, &CSV, 64)?.chunks.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn quoting_is_checked_field_by_field() {
+        for (record, ok) in [
+            (&b"a,\"b, c\",d\r\n"[..], true),
+            (b"\"say \"\"hi\"\"\",\"\"\n", true),
+            (b"ab\"c,d\n", true),
+            (b"\"two\nlines\",x", true),
+            (b"1,\"OPEN,2\n3,\"X\",5\n", false),
+            (b"\"never closed,1\n2,3\n", false),
+            (b"\"\n", false),
+        ] {
+            assert_eq!(quoting_is_well_formed(record, b','), ok, "{record:?}");
+        }
+    }
+
+    /// Helper-found fault: a quote left open in one record must not give a valid row
+    /// holding the next record's values.
+    #[test]
+    fn a_quote_left_open_quarantines_the_record_it_swallows() -> PolarsResult<()> {
+        let text = b"1,A,\"OPEN,1\n2,A,\"X\",5\n3,B,ok,7\n";
+        let df = split_chunk(text, 2, &["id", "code", "text", "n"], &CSV)?;
+        assert_eq!(lines_of(&df)?, [2, 4]);
+        assert_eq!(
+            optional_texts(&df, LAYOUT_ERROR)?,
+            [Some(MALFORMED_QUOTES.to_string()), None]
+        );
         Ok(())
     }
 }

@@ -104,6 +104,7 @@ pub fn scan_one(
     notices: &Notices,
 ) -> Result<LazyFrame> {
     check_readable(file)?;
+    check_line_ends(file)?;
     if layout.has_header {
         check_header(file, columns, layout)?;
     }
@@ -114,6 +115,14 @@ pub fn scan_one(
             "{file_name} is not UTF-8 (first at line {line}): its lines with such bytes \
              are quarantined as layout|invalid_utf8. Consider --encoding with the file's \
              encoding, for example --encoding windows-1252 (Latin-1)"
+        ));
+    }
+    if let (Some(line), Some(encoding)) = (scan.utf8_despite_encoding_line, layout.encoding) {
+        notices.push(format!(
+            "{file_name} is valid UTF-8 with text beyond ASCII (first at line {line}), \
+             but was read as {} (--encoding): its accented text is probably garbled. \
+             Consider running without --encoding for this file",
+            encoding.name()
         ));
     }
     let mut exprs = vec![lit(file_name.as_str()).alias(SOURCE_FILE), col(LINE)];
@@ -218,7 +227,10 @@ pub fn header_columns(file: &Path, layout: TextLayout) -> Result<Vec<String>> {
 
 /// The fields of one line of delimited text, with RFC 4180 quoting (csv-core).
 pub fn split_record(line: &str, separator: u8) -> Vec<String> {
-    let mut reader = ReaderBuilder::new().delimiter(separator).build();
+    let mut reader = ReaderBuilder::new()
+        .delimiter(separator)
+        .terminator(csv_core::Terminator::Any(b'\n'))
+        .build();
     let mut input = line.as_bytes();
     let mut fields = Vec::new();
     let mut field = Vec::new();
@@ -242,17 +254,47 @@ pub fn split_record(line: &str, separator: u8) -> Vec<String> {
     fields
 }
 
+/// How much of a wrong header an error shows, in characters.
+const HEADER_SHOWN: usize = 200;
+
+/// Refuses a file whose first line ends in a carriage return alone (classic Mac OS
+/// line ends): every line would run into the next, and the file read as one line.
+fn check_line_ends(file: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut start = Vec::with_capacity(1 << 16);
+    std::fs::File::open(file)
+        .and_then(|handle| handle.take(1 << 20).read_to_end(&mut start))
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let first_line = match memchr::memchr(b'\n', &start) {
+        Some(end) => &start[..end],
+        None => &start[..],
+    };
+    let first_line = first_line.strip_suffix(b"\r").unwrap_or(first_line);
+    if memchr::memchr(b'\r', first_line).is_some() {
+        bail!(
+            "{}: line 1 holds a carriage return that is not followed by a line feed \
+             (classic Mac OS line ends, `\\r`), so its lines would run together. \
+             Consider converting the file's line ends to `\\n` or `\\r\\n`",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
 /// Checks that the header line names the declared columns, in order.
 fn check_header(file: &Path, columns: &[&str], layout: TextLayout) -> Result<()> {
     let found = header_columns(file, layout)?;
     if found != columns {
         let separator = char::from(layout.separator).to_string();
+        let mut shown = found.join(&separator);
+        if shown.chars().count() > HEADER_SHOWN {
+            shown = shown.chars().take(HEADER_SHOWN).collect::<String>() + "…";
+        }
         bail!(
-            "{}: line {} is the header `{}`, expected `{}`. Consider checking that \
+            "{}: line {} is the header `{shown}`, expected `{}`. Consider checking that \
              the file is the right table in its original layout",
             file.display(),
             layout.preamble_lines + 1,
-            found.join(&separator),
             columns.join(&separator)
         );
     }
@@ -566,6 +608,39 @@ mod tests {
         .collect()?;
         assert_eq!(lines_of(&df)?, [6]);
         assert_eq!(optional_texts(&df, "b")?, [Some("2".into())]);
+        Ok(())
+    }
+
+    /// Helper-found fault: a file with classic Mac line ends read as one line.
+    #[test]
+    fn carriage_return_line_ends_are_refused_by_name() {
+        let error = scan_text(b"a,b\r1,2\r3,4\r", &["a", "b"], TextLayout::CSV_WITH_HEADER)
+            .map(|df| df.height())
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(
+            error.contains("table.txt: line 1 holds a carriage return that is not followed"),
+            "{error}"
+        );
+        let fine = scan_text(b"a,b\r\n1,2\r\n", &["a", "b"], TextLayout::CSV_WITH_HEADER);
+        assert_eq!(fine.map(|df| df.height()).ok(), Some(1));
+    }
+
+    #[test]
+    fn utf8_text_read_with_a_legacy_encoding_is_named() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("sales.csv");
+        std::fs::write(&path, "d\nplain\nCAFÉ\n")?;
+        let notices = Notices::default();
+        let latin1 = TextLayout::CSV_WITH_HEADER.with_encoding(Some(encoding_rs::WINDOWS_1252));
+        let _scan = scan_delimited(&[path], &["d"], latin1, &notices)?;
+        let said = notices.all();
+        assert!(
+            said.len() == 1
+                && said[0].starts_with("sales.csv is valid UTF-8 with text beyond ASCII (first at line 3), but was read as windows-1252"),
+            "{said:?}"
+        );
         Ok(())
     }
 }

@@ -96,22 +96,32 @@ pub fn long_schema() -> TableSchema {
 }
 
 /// The indicator table (W1): the wide downloads ([`WIDE_FILES`], unpivoted) when
-/// there are any, else the long files ([`LONG_FILES`]); long files beside wide ones
-/// are ignored with a notice. Empty values are included, for W1 to drop and count.
+/// there are any, else the long files ([`LONG_FILES`]). Of the wide names, the first
+/// found of `WDICSV*`, `WDIData*` and `API_*` is read; files of the others, and long
+/// files beside wide ones, are ignored with a notice. Empty values are included, for W1 to drop and count.
 pub fn indicators() -> RawTable {
     RawTable::new(
         long_schema(),
         vec![
-            Source::Custom {
-                files: WIDE_FILES.to_vec(),
-                read: scan_wide_files,
-            },
+            // Each wide name is a source of its own: the bulk table comes as one
+            // file, and two copies of it (WDICSV and WDIData) must not both be read.
+            wide(WIDE_FILES[1]),
+            wide(WIDE_FILES[0]),
+            wide(WIDE_FILES[2]),
             Source::Text {
                 files: LONG_FILES.to_vec(),
                 layout: TextLayout::CSV_WITH_HEADER,
             },
         ],
     )
+}
+
+/// Wide files of one name pattern.
+fn wide(files: NamePattern) -> Source {
+    Source::Custom {
+        files: vec![files],
+        read: scan_wide_files,
+    }
 }
 
 /// The wide files, each unpivoted to the long layout's raw text columns, in order.
