@@ -494,13 +494,21 @@ fn between<'a>(message: &'a str, start: &str, end: &str) -> Option<&'a str> {
 mod tests {
     use super::*;
 
-    /// The output tables a domain's spec file lists under "## Output tables".
+    /// The output tables a domain's spec file lists under "## Output tables". The
+    /// specs are the project's shared contract, beside the checkout in
+    /// `../shared/spec/` (or where `SMARTVIEW_SPEC_DIR` says).
     fn spec_outputs(domain: &str) -> Vec<String> {
-        let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/spec")
-            .join(format!("{domain}.md"));
-        let text = std::fs::read_to_string(&spec)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec.display()));
+        let dir = std::env::var_os("SMARTVIEW_SPEC_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec"));
+        let spec = dir.join(format!("{domain}.md"));
+        let text = std::fs::read_to_string(&spec).unwrap_or_else(|e| {
+            panic!(
+                "cannot read the spec {}: {e}. The specs sit beside the checkout in \
+                 ../shared/spec; set SMARTVIEW_SPEC_DIR when they are elsewhere",
+                spec.display()
+            )
+        });
         text.lines()
             .skip_while(|line| !line.starts_with("## Output tables"))
             .skip(1)
