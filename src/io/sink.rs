@@ -18,6 +18,8 @@ use polars::prelude::{
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
+use super::paths::DomainPaths;
+use super::raw::RawTable;
 use crate::schema::{validate_with, Rule, TableCount, TableSchema, Validation};
 
 /// A file written by [`write_table`], for the manifest.
@@ -192,6 +194,50 @@ pub fn validate_to_parquet_and_aggregate(
         rows_quarantined: count_rows(quarantine)?,
     };
     Ok((count, aggregated))
+}
+
+/// Validates a domain's raw `table` (its schema's rules, then `lookups`) from the raw
+/// folder into `<interim>/<table>.parquet` and its quarantine, in one streaming pass
+/// that also computes `aggregates` of the valid rows (see
+/// [`validate_to_parquet_and_aggregate`]).
+///
+/// # Errors
+/// When the table's files are missing or unreadable, or the pass fails; the message
+/// names the table.
+pub fn validate_table(
+    paths: &DomainPaths,
+    table: &RawTable,
+    lookups: &[Rule],
+    aggregates: Vec<ValidAggregate<'_>>,
+) -> Result<(TableCount, Vec<DataFrame>)> {
+    let name = table.schema.name;
+    validate_to_parquet_and_aggregate(
+        table.scan(&paths.raw, &paths.reading)?,
+        &table.schema,
+        lookups,
+        &paths.valid(name),
+        &paths.quarantine(name),
+        aggregates,
+    )
+}
+
+/// `quarantine_summary` (`table`, `reason`, `rows`) over the quarantines of the
+/// tables of `counts`, each found by `quarantine_of` (usually
+/// `<interim>/quarantine/<table>.parquet`, [`DomainPaths::quarantine`]).
+///
+/// # Errors
+/// When a quarantine cannot be scanned or the summary fails to run.
+pub fn summarize_quarantines(
+    counts: &[TableCount],
+    quarantine_of: impl Fn(&'static str) -> Result<LazyFrame>,
+) -> Result<DataFrame> {
+    let quarantines = counts
+        .iter()
+        .map(|count| Ok((count.table, quarantine_of(count.table)?)))
+        .collect::<Result<Vec<_>>>()?;
+    crate::schema::quarantine_summary(quarantines)?
+        .collect()
+        .context("cannot summarise the quarantine")
 }
 
 /// The bucket, out of `buckets`, of each value of `keys`: a stable FNV-1a hash of its

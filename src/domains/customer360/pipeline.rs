@@ -30,12 +30,12 @@ use super::tables;
 use crate::exec::{self, PartFolder};
 use crate::io::{
     bucket_dir, daily_entries, files_with_extension, load_tables, remove_table, scan_bucket,
-    scan_parquet, scan_parquet_as_text, total_bytes, validate_to_parquet, write_bucketed_parquet,
-    write_interim_parquet, write_tables, DatabaseSink, DateRange, DomainPaths, NdjsonFile,
-    RawTable,
+    scan_parquet, scan_parquet_as_text, summarize_quarantines, total_bytes, validate_table,
+    validate_to_parquet, write_bucketed_parquet, write_interim_parquet, write_tables, DatabaseSink,
+    DateRange, DomainPaths, NdjsonFile,
 };
 use crate::progress::Progress;
-use crate::schema::{self, table_counts, validate_batch, TableCount};
+use crate::schema::{table_counts, validate_batch, TableCount};
 
 /// The domain's name: its folders under the data root and its report.
 pub const DOMAIN: &str = "customer360";
@@ -149,14 +149,11 @@ pub fn run(
     progress.done("C8 validate search", Some(search_count.rows_in()));
     counts.push(search_count);
 
-    let mapping = tables::mapping();
-    let mapping_raw = mapping.scan(&paths.raw, &paths.reading)?;
-    counts.push(validate_small(paths, mapping_raw, &mapping, &[])?);
+    counts.push(validate_table(paths, &tables::mapping(), &[], vec![])?.0);
     let link_table = tables::contract_users();
-    let has_link = paths.raw.join(tables::LINK_CSV).is_file();
+    let has_link = link_table.found(&paths.raw).is_ok();
     if has_link {
-        let link_raw = link_table.scan(&paths.raw, &paths.reading)?;
-        counts.push(validate_small(paths, link_raw, &link_table, &[])?);
+        counts.push(validate_table(paths, &link_table, &[], vec![])?.0);
     } else {
         notices.push(format!(
             "customer_360 is omitted: there is no {} in {} to link contracts to users (C12)",
@@ -222,7 +219,7 @@ pub fn run(
     };
 
     let outputs = Customer360Outputs {
-        quarantine_summary: quarantine_summary(paths, &counts)?,
+        quarantine_summary: summarize_quarantines(&counts, |table| quarantine_of(paths, table))?,
         customer_profile,
         segment_summary,
         search_top_keyword,
@@ -401,23 +398,6 @@ fn validate_search(paths: &DomainPaths) -> Result<TableCount> {
     .with_context(|| format!("cannot validate the search logs in {}", root.display()))
 }
 
-/// Validates a small raw table and writes its valid rows and quarantine.
-fn validate_small(
-    paths: &DomainPaths,
-    raw: LazyFrame,
-    table: &RawTable,
-    lookups: &[crate::schema::Rule],
-) -> Result<TableCount> {
-    let name = table.schema.name;
-    validate_to_parquet(
-        raw,
-        &table.schema,
-        lookups,
-        &paths.valid(name),
-        &paths.quarantine(name),
-    )
-}
-
 /// The months present in the top-keyword table, ascending.
 fn present_months(top: &DataFrame) -> Result<Vec<i32>> {
     let months = top
@@ -450,20 +430,14 @@ fn choose_months(present: &[i32], requested: Option<(i32, i32)>) -> Result<Optio
     }
 }
 
-/// `quarantine_summary` over every validated table's quarantine (content's in parts).
-fn quarantine_summary(paths: &DomainPaths, counts: &[TableCount]) -> Result<DataFrame> {
-    let mut quarantines = Vec::new();
-    for count in counts {
-        let quarantine = if count.table == "content" {
-            scan_parquet(&content_quarantine_parts(paths).join("*.parquet"))?
-        } else {
-            scan_parquet(&paths.quarantine(count.table))?
-        };
-        quarantines.push((count.table, quarantine));
+/// Where a validated table's quarantine is: content's in parts, the others in one
+/// file.
+fn quarantine_of(paths: &DomainPaths, table: &str) -> Result<LazyFrame> {
+    if table == tables::content().name {
+        scan_parquet(&content_quarantine_parts(paths).join("*.parquet"))
+    } else {
+        scan_parquet(&paths.quarantine(table))
     }
-    schema::quarantine_summary(quarantines)?
-        .collect()
-        .context("cannot summarise the quarantine")
 }
 
 /// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest. The files

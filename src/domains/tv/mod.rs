@@ -4,11 +4,13 @@
 //! |---|---|
 //! | [`tables`] | the four raw tables: file patterns, layouts, schemas (T1) |
 //! | [`rules`] | T2–T11 as lazy transforms |
+//! | [`pairs`] | the viewing pair aggregate T7, T10 and T11 share, one part per pass |
 //! | [`pipeline`] | the run: validate, sink interim, apply rules, write outputs |
 //! | [`datagen`] | synthetic raw data in the real layouts, with injected faults |
 //! | [`report`] | the TV report: tables and charts |
 
 pub mod datagen;
+pub mod pairs;
 pub mod pipeline;
 pub mod report;
 pub mod rules;

@@ -23,21 +23,21 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use polars::prelude::{
-    col, concat, df, lit, DataFrame, Engine, Expr, IdxSize, IntoLazy, LazyFrame, UnionArgs,
-    IDX_DTYPE,
-};
+use polars::prelude::{col, DataFrame, Engine, IntoLazy, LazyFrame};
 
+use super::pairs::{
+    aggregate_pairs, pair_passes, pairs_of_pass, program_popularity_by_part, PairKeys,
+};
 use super::rules;
 use super::tables;
 use crate::exec::{self, PartFolder};
 use crate::io::{
-    collect_streaming, scan_parquet, sink_parquet_all, validate_to_parquet_and_aggregate,
-    write_tables, DomainPaths, RawTable, ValidAggregate,
+    scan_parquet, sink_parquet_all, summarize_quarantines, validate_table, write_tables,
+    DomainPaths, RawTable, ValidAggregate,
 };
 use crate::progress::Progress;
-use crate::schema::{self, table_counts, Rule, TableCount};
-use crate::transforms::{key_in_pass, keys, passes_for};
+use crate::schema::{table_counts, Rule, TableCount};
+use crate::transforms::keys;
 use crate::values;
 
 /// The domain's name: its folders under the data root and its report.
@@ -90,7 +90,7 @@ impl TvOutputs {
 /// `rule T7 genre reach failed`), or an interim or output file cannot be written or
 /// read back (the message names it).
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
-    let programs_count = validate_and_sink(paths, &tables::programs(), progress)?;
+    let (programs_count, _) = validate(paths, &tables::programs(), &[], vec![], progress)?;
 
     let valid_programs = scan_parquet(&paths.valid("programs"))?;
     let program_table = rules::program_table(valid_programs.clone())
@@ -162,7 +162,7 @@ fn validate_and_aggregate_viewing(
     let viewing = tables::viewing();
     let passes = pair_passes(viewing.size_bytes(&paths.raw)?);
     let first_pass: ValidAggregate = Box::new(|valid| pairs_of_pass(valid, &programs, 0, passes));
-    let (count, mut aggregates) = validate_sink_and_aggregate(
+    let (count, mut aggregates) = validate(
         paths,
         &viewing,
         &[unknown_program],
@@ -172,7 +172,14 @@ fn validate_and_aggregate_viewing(
     let first_pass_pairs = aggregates
         .pop()
         .context("the viewing validation returned no pair aggregate")?;
-    let keys = aggregate_pairs(paths, programs, first_pass_pairs, passes)?;
+    let valid_viewing = scan_parquet(&paths.valid("viewing"))?;
+    let keys = aggregate_pairs(
+        &pair_parts(paths),
+        valid_viewing,
+        programs,
+        first_pass_pairs,
+        passes,
+    )?;
     sink_parquet_all(vec![
         (
             keys.devices.clone().lazy(),
@@ -206,8 +213,8 @@ fn market_tables(
     valid_programs: LazyFrame,
     progress: &mut Progress,
 ) -> Result<MarketTables> {
-    let demographics_count = validate_and_sink(paths, &tables::demographics(), progress)?;
-    let reference_count = validate_and_sink(paths, &tables::reference(), progress)?;
+    let (demographics_count, _) = validate(paths, &tables::demographics(), &[], vec![], progress)?;
+    let (reference_count, _) = validate(paths, &tables::reference(), &[], vec![], progress)?;
     let p = progress;
     let demographics = rules::clean_demographics(scan_parquet(&paths.valid("demographics"))?)?;
     let demographics = collect_rule(demographics, "T2 demographics", p)?.lazy();
@@ -240,165 +247,22 @@ fn market_tables(
     })
 }
 
-/// Validates one raw table (T1) and sinks its valid rows and quarantine to the interim
-/// folder in one streaming pass over the raw files; the stage is reported as
-/// `validate <table>`.
-fn validate_and_sink(
-    paths: &DomainPaths,
-    table: &RawTable,
-    progress: &mut Progress,
-) -> Result<TableCount> {
-    validate_sink_and_aggregate(paths, table, &[], Vec::new(), progress).map(|(count, _)| count)
-}
-
-/// [`validate_and_sink`] with lookup rules such as T4's, and `aggregates` of the valid
-/// rows computed in the same pass; returns them collected, in order.
-fn validate_sink_and_aggregate(
+/// Validates one raw table (T1) into the interim folder, reported as
+/// `validate <table>`; with `lookups` such as T4's and `aggregates` of the valid rows
+/// computed in the same pass.
+fn validate(
     paths: &DomainPaths,
     table: &RawTable,
     lookups: &[Rule],
     aggregates: Vec<ValidAggregate>,
     progress: &mut Progress,
 ) -> Result<(TableCount, Vec<DataFrame>)> {
-    let name = table.schema.name;
-    let (count, aggregated) = validate_to_parquet_and_aggregate(
-        table.scan(&paths.raw, &paths.reading)?,
-        &table.schema,
-        lookups,
-        &paths.valid(name),
-        &paths.quarantine(name),
-        aggregates,
-    )?;
-    progress.done(&format!("validate {name}"), Some(count.rows_in()));
+    let (count, aggregated) = validate_table(paths, table, lookups, aggregates)?;
+    progress.done(
+        &format!("validate {}", table.schema.name),
+        Some(count.rows_in()),
+    );
     Ok((count, aggregated))
-}
-
-/// The dictionaries that turn the viewing pairs' text keys into integers.
-struct PairKeys {
-    /// `device_id`, `__key`: every device of the valid viewing.
-    devices: DataFrame,
-    /// `prog_code`, `__key`: every program of the program table.
-    programs: DataFrame,
-}
-
-impl PairKeys {
-    fn encode_devices(&self, lf: LazyFrame) -> LazyFrame {
-        keys::encode(lf, self.devices.clone().lazy(), "device_id")
-    }
-
-    fn encode_programs(&self, lf: LazyFrame) -> LazyFrame {
-        keys::encode(lf, self.programs.clone().lazy(), "prog_code")
-    }
-}
-
-/// Viewing text per pass of the pair aggregation, about 5.5M rows. A larger table is
-/// aggregated in several passes over disjoint sets of devices, so that the
-/// aggregation's memory, which grows with the distinct pairs it holds, stays flat as
-/// the table grows. The passes are planned from the files' size, known before they
-/// are read, so that the first can run while the table is validated.
-const PAIR_PASS_BYTES: u64 = 300 << 20;
-
-/// The digits a device id ends in (lower case): the passes split devices by them.
-const HEX_DIGITS: &str = "0123456789abcdef";
-
-/// Passes for `bytes` of viewing files: a power of two, 1 to 16.
-fn pair_passes(bytes: u64) -> u32 {
-    passes_for(bytes, PAIR_PASS_BYTES, HEX_DIGITS)
-}
-
-/// The devices of pass `pass` of `passes`, by their last hex digit in either case
-/// (device ids are 12 hex digits, validated in T1).
-fn devices_of_pass(pass: u32, passes: u32) -> Expr {
-    // Lower-casing the last character alone is cheaper than the whole id.
-    let last_digit = col("device_id")
-        .str()
-        .slice(lit(-1), lit(1))
-        .str()
-        .to_lowercase();
-    key_in_pass(last_digit, HEX_DIGITS, pass, passes)
-}
-
-/// The distinct (device, program) pairs of the devices of pass `pass` of `passes`,
-/// with their tune events; the programs as their keys in `programs`, the devices as
-/// text.
-fn pairs_of_pass(viewing: LazyFrame, programs: &DataFrame, pass: u32, passes: u32) -> LazyFrame {
-    let viewing_of_pass = viewing
-        .select([col("device_id"), col("prog_code")])
-        .filter(devices_of_pass(pass, passes));
-    rules::viewing_pairs(keys::encode(
-        viewing_of_pass,
-        programs.clone().lazy(),
-        "prog_code",
-    ))
-}
-
-/// Writes the distinct (device, program) pairs with their tune events, on integer
-/// keys, as one Parquet part per pass under `<interim>/viewing_pairs/`, and returns
-/// the dictionaries. Pass 0's pairs are given (aggregated during validation); the
-/// other passes aggregate the valid viewing of `<interim>/`. Each pass keys its own
-/// devices: the device at position i of pass p's sorted dictionary gets key
-/// i · passes + p, unique over all passes.
-fn aggregate_pairs(
-    paths: &DomainPaths,
-    programs: DataFrame,
-    first_pass_pairs: DataFrame,
-    passes: u32,
-) -> Result<PairKeys> {
-    let parts = pair_parts(paths);
-    parts.clear()?;
-    let viewing = scan_parquet(&paths.valid("viewing"))?;
-    let mut first_pass_pairs = Some(first_pass_pairs);
-    let device_parts = exec::in_partitions(passes, |pass| {
-        let pairs = match first_pass_pairs.take() {
-            Some(pairs) => pairs,
-            None => collect_streaming(
-                pairs_of_pass(viewing.clone(), &programs, pass, passes),
-                "the viewing pairs",
-            )?,
-        };
-        write_pair_part(&parts, pairs, pass, passes)
-    })?;
-    let devices = concat(device_parts, UnionArgs::default())?
-        .sort(["device_id"], Default::default())
-        .collect()?;
-    Ok(PairKeys { devices, programs })
-}
-
-/// Keys the devices of pass `pass`'s pairs and writes them as part `pass` of
-/// `parts`; returns the pass's device dictionary.
-fn write_pair_part(
-    parts: &PartFolder,
-    pairs: DataFrame,
-    pass: u32,
-    passes: u32,
-) -> Result<LazyFrame> {
-    let devices = keys::dictionary(pairs.clone().lazy(), "device_id")
-        .with_column((col(keys::KEY) * lit(passes) + lit(pass)).alias(keys::KEY))
-        .collect()?;
-    let keyed = keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id");
-    sink_parquet_all(vec![(keyed, parts.part(pass))]).context("cannot write the viewing pairs")?;
-    Ok(devices.lazy())
-}
-
-/// T10 one pair part at a time: the parts hold disjoint devices, so their distinct
-/// device counts add up, and memory holds one part's distinct devices at a time
-/// rather than the whole aggregate's. Every device of the pairs is in `keys`'s
-/// dictionary, so its length is the count of all devices.
-fn program_popularity_by_part(
-    paths: &DomainPaths,
-    keys: &PairKeys,
-    programs: LazyFrame,
-) -> Result<LazyFrame> {
-    let mut title_counts = Vec::new();
-    for part in pair_parts(paths).parts()? {
-        let counts = rules::title_device_counts(scan_parquet(&part)?, programs.clone())?;
-        title_counts.push(collect_streaming(counts, "T10's device counts")?.lazy());
-    }
-    let titles = concat(title_counts, UnionArgs::default())?
-        .group_by([col("title")])
-        .agg([col("devices").sum().cast(IDX_DTYPE).alias("devices")]);
-    let all = df!("devices" => [IdxSize::try_from(keys.devices.height())?])?.lazy();
-    Ok(rules::popularity_from_counts(titles, all)?)
 }
 
 /// Collects one rule's output with the streaming engine (the rules read the large
@@ -450,7 +314,7 @@ fn apply_viewing_rules(
         p,
     )?;
     let program_popularity = collect_rule(
-        program_popularity_by_part(paths, keys, keyed_programs)?,
+        program_popularity_by_part(&pair_parts(paths), keys, keyed_programs)?,
         "T10 program popularity",
         p,
     )?;
@@ -471,7 +335,9 @@ fn apply_viewing_rules(
         viewing.count,
     ];
     Ok(TvOutputs {
-        quarantine_summary: quarantine_summary(paths, &counts)?,
+        quarantine_summary: summarize_quarantines(&counts, |table| {
+            scan_parquet(&paths.quarantine(table))
+        })?,
         program_clashes: markets.program_clashes,
         top_markets: markets.top_markets,
         genre_reach,
@@ -485,17 +351,6 @@ fn apply_viewing_rules(
     })
 }
 
-/// `quarantine_summary` over every validated table's quarantine.
-fn quarantine_summary(paths: &DomainPaths, counts: &[TableCount]) -> Result<DataFrame> {
-    let mut quarantines = Vec::new();
-    for count in counts {
-        quarantines.push((count.table, scan_parquet(&paths.quarantine(count.table))?));
-    }
-    schema::quarantine_summary(quarantines)?
-        .collect()
-        .context("cannot summarise the quarantine")
-}
-
 /// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest.
 ///
 /// # Errors
@@ -503,40 +358,4 @@ fn quarantine_summary(paths: &DomainPaths, counts: &[TableCount]) -> Result<Data
 /// written; the message names the file.
 pub fn write_outputs(dir: &Path, outputs: &TvOutputs) -> Result<()> {
     write_tables(dir, &outputs.tables())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use polars::prelude::df;
-
-    #[test]
-    fn pair_passes_grow_with_size_in_powers_of_two() {
-        let per_pass = PAIR_PASS_BYTES;
-        assert_eq!(pair_passes(0), 1);
-        assert_eq!(pair_passes(per_pass), 1);
-        assert_eq!(pair_passes(per_pass + 1), 2);
-        assert_eq!(pair_passes(3 * per_pass), 4);
-        assert_eq!(pair_passes(100 * per_pass), 16);
-    }
-
-    #[test]
-    fn every_device_falls_in_exactly_one_pass() -> polars::prelude::PolarsResult<()> {
-        let ids: Vec<String> = "0123456789abcdefABCDEF"
-            .chars()
-            .map(|d| format!("00000000000{d}"))
-            .collect();
-        for passes in [1u32, 2, 4, 16] {
-            let mut hits = vec![0u32; ids.len()];
-            for pass in 0..passes {
-                let df = df!("device_id" => ids.clone())?;
-                let picked = df.lazy().filter(devices_of_pass(pass, passes)).collect()?;
-                for id in crate::values::texts(&picked, "device_id", "")? {
-                    hits[ids.iter().position(|i| *i == id).unwrap()] += 1;
-                }
-            }
-            assert!(hits.iter().all(|&h| h == 1), "{passes} passes: {hits:?}");
-        }
-        Ok(())
-    }
 }

@@ -1,0 +1,192 @@
+//! The viewing pair aggregate that T7, T10 and T11 share: the distinct (device,
+//! program) pairs of the valid viewing with their tune events, on integer keys, one
+//! part per pass over disjoint sets of devices (`<interim>/viewing_pairs/`), and the
+//! dictionaries of those keys. T10 runs one part at a time
+//! ([`program_popularity_by_part`]).
+
+use anyhow::{Context, Result};
+use polars::prelude::{
+    col, concat, df, lit, DataFrame, Expr, IdxSize, IntoLazy, LazyFrame, UnionArgs, IDX_DTYPE,
+};
+
+use super::rules;
+use crate::exec::{self, PartFolder};
+use crate::io::{collect_streaming, scan_parquet, sink_parquet_all};
+use crate::transforms::{key_in_pass, keys, passes_for};
+
+/// The dictionaries that turn the viewing pairs' text keys into integers.
+#[derive(Clone, Debug)]
+pub struct PairKeys {
+    /// `device_id`, `__key`: every device of the valid viewing.
+    pub devices: DataFrame,
+    /// `prog_code`, `__key`: every program of the program table.
+    pub programs: DataFrame,
+}
+
+impl PairKeys {
+    /// `lf` with its `device_id` replaced by the device key.
+    pub fn encode_devices(&self, lf: LazyFrame) -> LazyFrame {
+        keys::encode(lf, self.devices.clone().lazy(), "device_id")
+    }
+
+    /// `lf` with its `prog_code` replaced by the program key.
+    pub fn encode_programs(&self, lf: LazyFrame) -> LazyFrame {
+        keys::encode(lf, self.programs.clone().lazy(), "prog_code")
+    }
+}
+
+/// Viewing text per pass of the pair aggregation, about 5.5M rows. A larger table is
+/// aggregated in several passes over disjoint sets of devices, so that the
+/// aggregation's memory, which grows with the distinct pairs it holds, stays flat as
+/// the table grows. The passes are planned from the files' size, known before they
+/// are read, so that the first can run while the table is validated.
+const PAIR_PASS_BYTES: u64 = 300 << 20;
+
+/// The digits a device id ends in (lower case): the passes split devices by them.
+const HEX_DIGITS: &str = "0123456789abcdef";
+
+/// Passes for `bytes` of viewing files: a power of two, 1 to 16.
+pub fn pair_passes(bytes: u64) -> u32 {
+    passes_for(bytes, PAIR_PASS_BYTES, HEX_DIGITS)
+}
+
+/// The devices of pass `pass` of `passes`, by their last hex digit in either case
+/// (device ids are 12 hex digits, validated in T1).
+fn devices_of_pass(pass: u32, passes: u32) -> Expr {
+    // Lower-casing the last character alone is cheaper than the whole id.
+    let last_digit = col("device_id")
+        .str()
+        .slice(lit(-1), lit(1))
+        .str()
+        .to_lowercase();
+    key_in_pass(last_digit, HEX_DIGITS, pass, passes)
+}
+
+/// The distinct (device, program) pairs of the devices of pass `pass` of `passes`,
+/// with their tune events; the programs as their keys in `programs`, the devices as
+/// text.
+pub fn pairs_of_pass(
+    viewing: LazyFrame,
+    programs: &DataFrame,
+    pass: u32,
+    passes: u32,
+) -> LazyFrame {
+    let viewing_of_pass = viewing
+        .select([col("device_id"), col("prog_code")])
+        .filter(devices_of_pass(pass, passes));
+    rules::viewing_pairs(keys::encode(
+        viewing_of_pass,
+        programs.clone().lazy(),
+        "prog_code",
+    ))
+}
+
+/// Writes the distinct (device, program) pairs with their tune events, on integer
+/// keys, as one Parquet part per pass in `parts`, and returns the dictionaries. Pass
+/// 0's pairs are given (aggregated during validation); the other passes aggregate
+/// `viewing` (the valid viewing). Each pass keys its own devices: the device at
+/// position i of pass p's sorted dictionary gets key i · passes + p, unique over all
+/// passes.
+///
+/// # Errors
+/// When a pass fails to run or a part cannot be written.
+pub fn aggregate_pairs(
+    parts: &PartFolder,
+    viewing: LazyFrame,
+    programs: DataFrame,
+    first_pass_pairs: DataFrame,
+    passes: u32,
+) -> Result<PairKeys> {
+    parts.clear()?;
+    let mut first_pass_pairs = Some(first_pass_pairs);
+    let device_parts = exec::in_partitions(passes, |pass| {
+        let pairs = match first_pass_pairs.take() {
+            Some(pairs) => pairs,
+            None => collect_streaming(
+                pairs_of_pass(viewing.clone(), &programs, pass, passes),
+                "the viewing pairs",
+            )?,
+        };
+        write_pair_part(parts, pairs, pass, passes)
+    })?;
+    let devices = concat(device_parts, UnionArgs::default())?
+        .sort(["device_id"], Default::default())
+        .collect()?;
+    Ok(PairKeys { devices, programs })
+}
+
+/// Keys the devices of pass `pass`'s pairs and writes them as part `pass` of
+/// `parts`; returns the pass's device dictionary.
+fn write_pair_part(
+    parts: &PartFolder,
+    pairs: DataFrame,
+    pass: u32,
+    passes: u32,
+) -> Result<LazyFrame> {
+    let devices = keys::dictionary(pairs.clone().lazy(), "device_id")
+        .with_column((col(keys::KEY) * lit(passes) + lit(pass)).alias(keys::KEY))
+        .collect()?;
+    let keyed = keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id");
+    sink_parquet_all(vec![(keyed, parts.part(pass))]).context("cannot write the viewing pairs")?;
+    Ok(devices.lazy())
+}
+
+/// T10 one pair part at a time: the parts hold disjoint devices, so their distinct
+/// device counts add up, and memory holds one part's distinct devices at a time
+/// rather than the whole aggregate's. Every device of the pairs is in `keys`'s
+/// dictionary, so its length is the count of all devices.
+///
+/// # Errors
+/// When a part cannot be read or its counts fail to run.
+pub fn program_popularity_by_part(
+    parts: &PartFolder,
+    keys: &PairKeys,
+    programs: LazyFrame,
+) -> Result<LazyFrame> {
+    let mut title_counts = Vec::new();
+    for part in parts.parts()? {
+        let counts = rules::title_device_counts(scan_parquet(&part)?, programs.clone())?;
+        title_counts.push(collect_streaming(counts, "T10's device counts")?.lazy());
+    }
+    let titles = concat(title_counts, UnionArgs::default())?
+        .group_by([col("title")])
+        .agg([col("devices").sum().cast(IDX_DTYPE).alias("devices")]);
+    let all = df!("devices" => [IdxSize::try_from(keys.devices.height())?])?.lazy();
+    Ok(rules::popularity_from_counts(titles, all)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::df;
+
+    #[test]
+    fn pair_passes_grow_with_size_in_powers_of_two() {
+        let per_pass = PAIR_PASS_BYTES;
+        assert_eq!(pair_passes(0), 1);
+        assert_eq!(pair_passes(per_pass), 1);
+        assert_eq!(pair_passes(per_pass + 1), 2);
+        assert_eq!(pair_passes(3 * per_pass), 4);
+        assert_eq!(pair_passes(100 * per_pass), 16);
+    }
+
+    #[test]
+    fn every_device_falls_in_exactly_one_pass() -> polars::prelude::PolarsResult<()> {
+        let ids: Vec<String> = "0123456789abcdefABCDEF"
+            .chars()
+            .map(|d| format!("00000000000{d}"))
+            .collect();
+        for passes in [1u32, 2, 4, 16] {
+            let mut hits = vec![0u32; ids.len()];
+            for pass in 0..passes {
+                let df = df!("device_id" => ids.clone())?;
+                let picked = df.lazy().filter(devices_of_pass(pass, passes)).collect()?;
+                for id in crate::values::texts(&picked, "device_id", "")? {
+                    hits[ids.iter().position(|i| *i == id).unwrap()] += 1;
+                }
+            }
+            assert!(hits.iter().all(|&h| h == 1), "{passes} passes: {hits:?}");
+        }
+        Ok(())
+    }
+}
