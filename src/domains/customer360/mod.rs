@@ -6,11 +6,13 @@
 //! |---|---|
 //! | [`tables`] | the four raw tables: layouts, declared schemas, C1 and C8's checks |
 //! | [`rules`] | C1–C12 as lazy transforms |
+//! | [`logs`] | the daily content logs (bucketed parts) and search logs, validated |
 //! | [`pipeline`] | the run: read and validate, sink interim, apply rules, deliver (C13) |
 //! | [`datagen`] | synthetic raw data in the real layouts, with injected faults |
 //! | [`report`] | the Customer 360 report: tables and charts |
 
 pub mod datagen;
+pub mod logs;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
