@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 use polars::prelude::{concat, LazyFrame, UnionArgs};
 
-use crate::io::scan_parquet;
+use crate::io::{files_with_extension, scan_parquet};
 
 /// Hands heap memory that is free but still held by the allocator back to the
 /// operating system, so that a stage's peak does not stack on the leftovers of the
@@ -103,19 +103,7 @@ impl PartFolder {
     /// # Errors
     /// When the folder cannot be listed; the message names it.
     pub fn parts(&self) -> Result<Vec<PathBuf>> {
-        let mut parts = Vec::new();
-        let entries = std::fs::read_dir(&self.folder)
-            .with_context(|| format!("cannot list {}", self.folder.display()))?;
-        for entry in entries {
-            let path = entry
-                .with_context(|| format!("cannot list {}", self.folder.display()))?
-                .path();
-            if path.extension().is_some_and(|e| e == "parquet") {
-                parts.push(path);
-            }
-        }
-        parts.sort();
-        Ok(parts)
+        files_with_extension(&self.folder, "parquet")
     }
 
     /// Every part as one lazy frame, in name order.
