@@ -1,8 +1,8 @@
 //! The SQL catalog: every domain's validated and output tables under stable names,
 //! queried with Polars SQL from notebooks and from the `sql` command.
 //!
-//! [`DATASETS`] is the one list of the names and where each table lives under a data
-//! root (`data`): a domain's validated tables in `interim/<domain>/`, its output
+//! [`datasets`] gathers every domain's registry (`domains::<name>::datasets`), the one
+//! list of the names and where each table lives under a data root (`data`): a domain's validated tables in `interim/<domain>/`, its output
 //! tables in `processed/<domain>/`. Each validated table kept in one file, `X`, also
 //! has its quarantined rows as `X_quarantine`. Output tables keep their spec name, except the
 //! `quarantine_summary` every domain has, which is `<domain>_quarantine_summary`.
@@ -19,6 +19,7 @@ use anyhow::{anyhow, Context, Result};
 use polars::prelude::{df, DataFrame, Engine, LazyFrame};
 use polars::sql::SQLContext;
 
+use crate::domains::Domain;
 use crate::io::{scan_parquet, DomainPaths};
 
 /// Where a catalog table's rows are, inside its domain's folders.
@@ -33,263 +34,57 @@ pub enum Location {
     Output(&'static str),
 }
 
-/// One table of the catalog.
+/// One dataset of a domain, declared once in the domain's `datasets.rs`: its SQL
+/// name, where its rows are, one line on what it is (with the spec rule), and for an
+/// output table its columns with their dtypes (Polars' short names: `str`, `i64`,
+/// `u32`, `f64`, …), in order.
 #[derive(Clone, Copy, Debug)]
 pub struct Dataset {
     /// The SQL name.
     pub name: &'static str,
-    pub domain: &'static str,
     pub location: Location,
-    /// One line for the table list.
+    /// One line for the table list, ending with the spec rule.
     pub about: &'static str,
+    /// An output table's columns and dtypes, in order (empty for a validated table,
+    /// whose columns are its raw schema's).
+    pub columns: &'static [(&'static str, &'static str)],
 }
 
-const fn dataset(
-    name: &'static str,
-    domain: &'static str,
-    location: Location,
-    about: &'static str,
-) -> Dataset {
-    Dataset {
-        name,
-        domain,
-        location,
-        about,
+impl Dataset {
+    /// A validated table (or a folder of parts).
+    pub const fn new(name: &'static str, location: Location, about: &'static str) -> Self {
+        Dataset {
+            name,
+            location,
+            about,
+            columns: &[],
+        }
+    }
+
+    /// An output table, `processed/<domain>/<table>.parquet`, with its columns.
+    pub const fn output(
+        name: &'static str,
+        table: &'static str,
+        about: &'static str,
+        columns: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        Dataset {
+            name,
+            location: Location::Output(table),
+            about,
+            columns,
+        }
     }
 }
 
 use Location::{Output, Valid, ValidParts};
 
-const TV: &str = crate::domains::tv::DOMAIN;
-const CUSTOMER360: &str = crate::domains::customer360::DOMAIN;
-const RETAIL: &str = crate::domains::retail::DOMAIN;
-const WDI: &str = crate::domains::wdi::DOMAIN;
-
-/// Every table the catalog knows, by domain: validated inputs first, then outputs.
-pub const DATASETS: &[Dataset] = &[
-    dataset(
-        "tv_programs",
-        TV,
-        Valid("programs"),
-        "program schedule, validated (T1)",
-    ),
-    dataset(
-        "tv_demographics",
-        TV,
-        Valid("demographics"),
-        "household demographics, validated (T1)",
-    ),
-    dataset(
-        "tv_reference",
-        TV,
-        Valid("reference"),
-        "device–household–market reference, validated (T1)",
-    ),
-    dataset(
-        "tv_viewing",
-        TV,
-        Valid("viewing"),
-        "tuning events, validated (T1, T4)",
-    ),
-    dataset(
-        "tv_quarantine_summary",
-        TV,
-        Output("quarantine_summary"),
-        "quarantined rows by table and rule",
-    ),
-    dataset(
-        "program_clashes",
-        TV,
-        Output("program_clashes"),
-        "programs with clashing titles or genres (T3)",
-    ),
-    dataset(
-        "top_markets",
-        TV,
-        Output("top_markets"),
-        "markets by devices (T6)",
-    ),
-    dataset(
-        "genre_reach",
-        TV,
-        Output("genre_reach"),
-        "devices per market and genre (T7)",
-    ),
-    dataset(
-        "top_genres",
-        TV,
-        Output("top_genres"),
-        "top genres per market (T7)",
-    ),
-    dataset(
-        "wealth",
-        TV,
-        Output("wealth"),
-        "wealth score per market (T8)",
-    ),
-    dataset(
-        "wealthy_market_genres",
-        TV,
-        Output("wealthy_market_genres"),
-        "genres of the wealthiest markets (T9)",
-    ),
-    dataset(
-        "program_popularity",
-        TV,
-        Output("program_popularity"),
-        "programs by devices reached (T10)",
-    ),
-    dataset(
-        "market_potential",
-        TV,
-        Output("market_potential"),
-        "market potential (T11)",
-    ),
-    dataset(
-        "customer360_content",
-        CUSTOMER360,
-        ValidParts("content"),
-        "content logs, validated (C1)",
-    ),
-    dataset(
-        "customer360_search",
-        CUSTOMER360,
-        Valid("search"),
-        "search logs, validated (C8)",
-    ),
-    dataset(
-        "customer360_mapping",
-        CUSTOMER360,
-        Valid("mapping"),
-        "keyword → category mapping (C10)",
-    ),
-    dataset(
-        "customer360_contract_users",
-        CUSTOMER360,
-        Valid("contract_users"),
-        "contract–user link (C12)",
-    ),
-    dataset(
-        "customer360_quarantine_summary",
-        CUSTOMER360,
-        Output("quarantine_summary"),
-        "quarantined rows by table and rule",
-    ),
-    dataset(
-        "customer_profile",
-        CUSTOMER360,
-        Output("customer_profile"),
-        "per-contract profile and segment (C2–C7)",
-    ),
-    dataset(
-        "segment_summary",
-        CUSTOMER360,
-        Output("segment_summary"),
-        "customer types (C7)",
-    ),
-    dataset(
-        "search_top_keyword",
-        CUSTOMER360,
-        Output("search_top_keyword"),
-        "top keyword per user and month (C9, C10)",
-    ),
-    dataset(
-        "search_trend",
-        CUSTOMER360,
-        Output("search_trend"),
-        "search category change between two months (C11)",
-    ),
-    dataset(
-        "customer_360",
-        CUSTOMER360,
-        Output("customer_360"),
-        "profile joined to users (C12)",
-    ),
-    dataset(
-        "retail_lines",
-        RETAIL,
-        Valid("online_retail"),
-        "invoice lines, validated (R1)",
-    ),
-    dataset(
-        "retail_invoice_months",
-        RETAIL,
-        ValidParts("invoice_months"),
-        "lines per invoice, month and customer (R1)",
-    ),
-    dataset(
-        "retail_quarantine_summary",
-        RETAIL,
-        Output("quarantine_summary"),
-        "quarantined rows by table and rule",
-    ),
-    dataset(
-        "invoice_size",
-        RETAIL,
-        Output("invoice_size"),
-        "lines per invoice (R2)",
-    ),
-    dataset(
-        "monthly_orders",
-        RETAIL,
-        Output("monthly_orders"),
-        "placed and cancelled invoices by month (R3)",
-    ),
-    dataset(
-        "monthly_sales",
-        RETAIL,
-        Output("monthly_sales"),
-        "sales and growth by month (R4)",
-    ),
-    dataset(
-        "monthly_customers",
-        RETAIL,
-        Output("monthly_customers"),
-        "active, new and existing customers by month (R5)",
-    ),
-    dataset(
-        "cohort_retention",
-        RETAIL,
-        Output("cohort_retention"),
-        "cohort retention by month offset (R6)",
-    ),
-    dataset(
-        "rfm",
-        RETAIL,
-        Output("rfm"),
-        "RFM scores and segment per customer (R7, R8)",
-    ),
-    dataset(
-        "rfm_segments",
-        RETAIL,
-        Output("rfm_segments"),
-        "RFM segment sizes and means (R8)",
-    ),
-    dataset(
-        "wdi",
-        WDI,
-        Valid("wdi"),
-        "indicator values, long layout (W1, W5)",
-    ),
-    dataset(
-        "country_series",
-        WDI,
-        Output("country_series"),
-        "one country's indicator by year (W2)",
-    ),
-    dataset(
-        "indicator_panel",
-        WDI,
-        Output("indicator_panel"),
-        "one indicator for every country (W3)",
-    ),
-    dataset(
-        "peak_year",
-        WDI,
-        Output("peak_year"),
-        "each country's peak year (W4)",
-    ),
-];
+/// Every table the catalog knows, domain by domain (each domain's `DATASETS`).
+pub fn datasets() -> impl Iterator<Item = (Domain, &'static Dataset)> {
+    Domain::ALL
+        .into_iter()
+        .flat_map(|domain| domain.datasets().iter().map(move |d| (domain, d)))
+}
 
 /// A registered table: its SQL name, what it is, and the files it reads.
 #[derive(Clone, Debug)]
@@ -343,7 +138,7 @@ fn has_parquet_below(dir: &Path) -> bool {
 }
 
 impl Catalog {
-    /// Registers every table of [`DATASETS`] that has data under `data_root`.
+    /// Registers every table of [`datasets`] that has data under `data_root`.
     ///
     /// # Errors
     /// When the scan of a table's Parquet file cannot be planned; the message names the
@@ -354,11 +149,11 @@ impl Catalog {
             registered: Vec::new(),
             context: SQLContext::new(),
         };
-        for dataset in DATASETS {
-            let paths = DomainPaths::under(data_root, dataset.domain);
+        for (domain, dataset) in datasets() {
+            let paths = DomainPaths::under(data_root, domain.name());
             let (path, present) = resolve(&paths, dataset.location);
             if present {
-                catalog.register(dataset.name, dataset.domain, dataset.about, path)?;
+                catalog.register(dataset.name, domain.name(), dataset.about, path)?;
             }
             if let Valid(table) = dataset.location {
                 let quarantine = paths.quarantine(table);
@@ -368,7 +163,7 @@ impl Catalog {
                         "rows of {} that failed validation, with the rule",
                         dataset.name
                     );
-                    catalog.register(&name, dataset.domain, &about, quarantine)?;
+                    catalog.register(&name, domain.name(), &about, quarantine)?;
                 }
             }
         }
@@ -460,12 +255,12 @@ impl Catalog {
     }
 
     fn unknown_table(&self, table: &str) -> anyhow::Error {
-        if let Some(known) = DATASETS.iter().find(|d| d.name == table) {
+        if let Some((domain, _)) = datasets().find(|(_, d)| d.name == table) {
             return anyhow!(
                 "the table `{table}` has no data under {} yet: it is written by \
                  `cargo run --release --bin report -- --domain {}`",
                 self.root.display(),
-                known.domain
+                domain.name()
             );
         }
         let names = self.names();
@@ -526,7 +321,9 @@ mod tests {
     /// domain and location.
     #[test]
     fn every_spec_output_table_is_registered() {
-        for domain in crate::domains::ALL {
+        for domain in Domain::ALL {
+            let registry = domain.datasets();
+            let domain = domain.name();
             let outputs = spec_outputs(domain);
             assert!(!outputs.is_empty(), "no output table found in {domain}.md");
             for table in outputs {
@@ -535,10 +332,10 @@ mod tests {
                 } else {
                     table.clone()
                 };
-                let registered = DATASETS.iter().find(|d| d.name == name);
+                let registered = registry.iter().find(|d| d.name == name);
                 assert!(
-                    registered.is_some_and(|d| d.domain == domain
-                        && matches!(d.location, Location::Output(t) if t == table)),
+                    registered
+                        .is_some_and(|d| matches!(d.location, Location::Output(t) if t == table)),
                     "{domain}: spec table `{name}` is not registered as an output"
                 );
             }
@@ -550,10 +347,9 @@ mod tests {
     #[test]
     fn tv_outputs_name_their_spec_rules() {
         let rule_of = |name: &str| {
-            DATASETS
-                .iter()
-                .find(|d| d.name == name)
-                .map(|d| d.about.to_string())
+            datasets()
+                .find(|(_, d)| d.name == name)
+                .map(|(_, d)| d.about.to_string())
                 .unwrap_or_default()
         };
         for (name, rule) in [

@@ -19,6 +19,16 @@ impl Domain {
     /// Every domain, in the order a full run takes them.
     pub const ALL: [Domain; 4] = [Domain::Tv, Domain::Customer360, Domain::Retail, Domain::Wdi];
 
+    /// The domain's datasets: its validated and output tables, declared once.
+    pub fn datasets(self) -> &'static [crate::catalog::Dataset] {
+        match self {
+            Domain::Tv => tv::datasets::DATASETS,
+            Domain::Customer360 => customer360::datasets::DATASETS,
+            Domain::Retail => retail::datasets::DATASETS,
+            Domain::Wdi => wdi::datasets::DATASETS,
+        }
+    }
+
     /// The domain's name: its folders (`data/raw/<name>`), report and command-line
     /// value.
     pub fn name(self) -> &'static str {

@@ -5,6 +5,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`tables`] | the four raw tables: layouts, declared schemas, C1 and C8's checks |
+//! | [`datasets`] | every validated and output table, named once, with its columns |
 //! | [`rules`] | C1–C12 as lazy transforms |
 //! | [`logs`] | the daily content logs (bucketed parts) and search logs, validated |
 //! | [`pipeline`] | the run: read and validate, sink interim, apply rules, deliver (C13) |
@@ -12,6 +13,7 @@
 //! | [`report`] | the Customer 360 report: tables and charts |
 
 pub mod datagen;
+pub mod datasets;
 pub mod logs;
 pub mod pipeline;
 pub mod report;

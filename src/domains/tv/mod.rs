@@ -3,6 +3,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`tables`] | the four raw tables: file patterns, layouts, schemas (T1) |
+//! | [`datasets`] | every validated and output table, named once, with its columns |
 //! | [`rules`] | T2–T11 as lazy transforms |
 //! | [`pairs`] | the viewing pair aggregate T7, T10 and T11 share, one part per pass |
 //! | [`pipeline`] | the run: validate, sink interim, apply rules, write outputs |
@@ -10,6 +11,7 @@
 //! | [`report`] | the TV report: tables and charts |
 
 pub mod datagen;
+pub mod datasets;
 pub mod pairs;
 pub mod pipeline;
 pub mod report;

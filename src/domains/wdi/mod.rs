@@ -6,12 +6,14 @@
 //! | module | owns |
 //! |---|---|
 //! | [`tables`] | the two raw layouts, the wide one unpivoted lazily; the declared schema (W1) |
+//! | [`datasets`] | every validated and output table, named once, with its columns |
 //! | [`rules`] | W2–W4 as lazy transforms |
 //! | [`pipeline`] | the run: read, drop empty values, validate, sink interim, apply rules |
 //! | [`datagen`] | synthetic indicator tables in both layouts, with gaps and faults |
 //! | [`report`] | the WDI report: the series, the panel, the peak years |
 
 pub mod datagen;
+pub mod datasets;
 pub mod pipeline;
 pub mod report;
 pub mod rules;

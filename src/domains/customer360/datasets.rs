@@ -1,0 +1,120 @@
+//! The customer360 domain's datasets, each named once: its validated tables (their columns
+//! are the raw schema's, in [`super::tables`]) and its output tables with their columns
+//! and dtypes. The SQL catalog, the output lists and the tests that pin every output
+//! table's schema take them from here.
+
+use crate::catalog::{Dataset, Location};
+
+/// Every dataset of the domain: validated inputs first, then outputs in the spec's
+/// order.
+pub const DATASETS: &[Dataset] = &[
+    Dataset::new(
+        "customer360_content",
+        Location::ValidParts("content"),
+        "content logs, validated (C1)",
+    ),
+    Dataset::new(
+        "customer360_search",
+        Location::Valid("search"),
+        "search logs, validated (C8)",
+    ),
+    Dataset::new(
+        "customer360_mapping",
+        Location::Valid("mapping"),
+        "keyword → category mapping (C10)",
+    ),
+    Dataset::new(
+        "customer360_contract_users",
+        Location::Valid("contract_users"),
+        "contract–user link (C12)",
+    ),
+    Dataset::output(
+        "customer360_quarantine_summary",
+        "quarantine_summary",
+        "quarantined rows by table and rule",
+        &[("table", "str"), ("reason", "str"), ("rows", "u64")],
+    ),
+    Dataset::output(
+        "customer_profile",
+        "customer_profile",
+        "per-contract profile and segment (C2–C7)",
+        &[
+            ("contract", "str"),
+            ("Total_Truyen_hinh", "i64"),
+            ("Total_Phim_truyen", "i64"),
+            ("Total_The_thao", "i64"),
+            ("Total_Giai_tri", "i64"),
+            ("Total_Thieu_nhi", "i64"),
+            ("total_duration", "i64"),
+            ("total_devices", "i64"),
+            ("most_watch", "str"),
+            ("customer_taste", "str"),
+            ("active_days", "i64"),
+            ("activeness", "str"),
+            ("customer_type", "str"),
+        ],
+    ),
+    Dataset::output(
+        "segment_summary",
+        "segment_summary",
+        "customer types (C7)",
+        &[
+            ("customer_type", "str"),
+            ("customers", "i64"),
+            ("avg_total_duration", "f64"),
+        ],
+    ),
+    Dataset::output(
+        "search_top_keyword",
+        "search_top_keyword",
+        "top keyword per user and month (C9, C10)",
+        &[
+            ("month", "i32"),
+            ("user_id", "str"),
+            ("keyword", "str"),
+            ("searches", "i64"),
+            ("category", "str"),
+        ],
+    ),
+    Dataset::output(
+        "search_trend",
+        "search_trend",
+        "search category change between two months (C11)",
+        &[
+            ("user_id", "str"),
+            ("keyword_m1", "str"),
+            ("keyword_m2", "str"),
+            ("category_m1", "str"),
+            ("category_m2", "str"),
+            ("trending_type", "str"),
+            ("previous", "str"),
+        ],
+    ),
+    Dataset::output(
+        "customer_360",
+        "customer_360",
+        "profile joined to users (C12)",
+        &[
+            ("contract", "str"),
+            ("user_id", "str"),
+            ("Total_Truyen_hinh", "i64"),
+            ("Total_Phim_truyen", "i64"),
+            ("Total_The_thao", "i64"),
+            ("Total_Giai_tri", "i64"),
+            ("Total_Thieu_nhi", "i64"),
+            ("total_duration", "i64"),
+            ("total_devices", "i64"),
+            ("most_watch", "str"),
+            ("customer_taste", "str"),
+            ("active_days", "i64"),
+            ("activeness", "str"),
+            ("customer_type", "str"),
+            ("keyword_m1", "str"),
+            ("keyword_m2", "str"),
+            ("category_m1", "str"),
+            ("category_m2", "str"),
+            ("trending_type", "str"),
+            ("previous", "str"),
+        ],
+    ),
+];

@@ -1,0 +1,102 @@
+//! The retail domain's datasets, each named once: its validated tables (their columns
+//! are the raw schema's, in [`super::tables`]) and its output tables with their columns
+//! and dtypes. The SQL catalog, the output lists and the tests that pin every output
+//! table's schema take them from here.
+
+use crate::catalog::{Dataset, Location};
+
+/// Every dataset of the domain: validated inputs first, then outputs in the spec's
+/// order.
+pub const DATASETS: &[Dataset] = &[
+    Dataset::new(
+        "retail_lines",
+        Location::Valid("online_retail"),
+        "invoice lines, validated (R1)",
+    ),
+    Dataset::new(
+        "retail_invoice_months",
+        Location::ValidParts("invoice_months"),
+        "lines per invoice, month and customer (R1)",
+    ),
+    Dataset::output(
+        "retail_quarantine_summary",
+        "quarantine_summary",
+        "quarantined rows by table and rule",
+        &[("table", "str"), ("reason", "str"), ("rows", "u64")],
+    ),
+    Dataset::output(
+        "invoice_size",
+        "invoice_size",
+        "lines per invoice (R2)",
+        &[
+            ("scope", "str"),
+            ("invoices", "i64"),
+            ("min", "i64"),
+            ("max", "i64"),
+            ("median", "f64"),
+            ("mode", "i64"),
+            ("mean", "f64"),
+        ],
+    ),
+    Dataset::output(
+        "monthly_orders",
+        "monthly_orders",
+        "placed and cancelled invoices by month (R3)",
+        &[("yyyymm", "i32"), ("placed", "i64"), ("cancelled", "i64")],
+    ),
+    Dataset::output(
+        "monthly_sales",
+        "monthly_sales",
+        "sales and growth by month (R4)",
+        &[("yyyymm", "i32"), ("sales", "f64"), ("growth_pct", "f64")],
+    ),
+    Dataset::output(
+        "monthly_customers",
+        "monthly_customers",
+        "active, new and existing customers by month (R5)",
+        &[
+            ("yyyymm", "i32"),
+            ("active", "i64"),
+            ("new", "i64"),
+            ("existing", "i64"),
+        ],
+    ),
+    Dataset::output(
+        "cohort_retention",
+        "cohort_retention",
+        "cohort retention by month offset (R6)",
+        &[
+            ("cohort", "i32"),
+            ("month_offset", "i32"),
+            ("customers", "i64"),
+            ("retention", "f64"),
+        ],
+    ),
+    Dataset::output(
+        "rfm",
+        "rfm",
+        "RFM scores and segment per customer (R7, R8)",
+        &[
+            ("customer_id", "i64"),
+            ("recency_days", "i64"),
+            ("frequency", "i64"),
+            ("monetary", "f64"),
+            ("r_score", "i64"),
+            ("f_score", "i64"),
+            ("m_score", "i64"),
+            ("segment", "str"),
+        ],
+    ),
+    Dataset::output(
+        "rfm_segments",
+        "rfm_segments",
+        "RFM segment sizes and means (R8)",
+        &[
+            ("segment", "str"),
+            ("customers", "i64"),
+            ("avg_recency_days", "f64"),
+            ("avg_frequency", "f64"),
+            ("avg_monetary", "f64"),
+        ],
+    ),
+];
