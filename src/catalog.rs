@@ -16,8 +16,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
+use polars::prelude::PolarsError;
 use polars::prelude::{df, DataFrame, Engine, LazyFrame};
-use polars::sql::SQLContext;
+use polars::sql::{extract_table_identifiers, SQLContext};
 
 use crate::domains::Domain;
 use crate::io::{scan_parquet, DomainPaths};
@@ -224,7 +225,7 @@ impl Catalog {
     pub fn sql(&mut self, query: &str) -> Result<LazyFrame> {
         self.context
             .execute(query)
-            .map_err(|error| self.explain(&error.to_string()))
+            .map_err(|error| self.explain(query, &error))
     }
 
     /// Runs `query` over the catalog with the streaming engine.
@@ -236,22 +237,26 @@ impl Catalog {
         let plan = self.sql(query)?;
         plan.collect_with_engine(Engine::Streaming)
             .map(|result| result.unwrap_single())
-            .map_err(|error| self.explain(&error.to_string()))
+            .map_err(|error| self.explain(query, &error))
     }
 
-    /// A failed query's error in the catalog's terms.
-    fn explain(&self, message: &str) -> anyhow::Error {
-        if let Some(table) = between(message, "relation '", "' was not found") {
+    /// A failed query's error in the catalog's terms: a table the query reads that is
+    /// not registered (found by parsing the query, not Polars' message), or a missing
+    /// column (by the error's kind).
+    fn explain(&self, query: &str, error: &PolarsError) -> anyhow::Error {
+        let names = self.names();
+        let referenced = extract_table_identifiers(query, false, true).unwrap_or_default();
+        if let Some(table) = referenced.iter().find(|t| !names.contains(&t.as_str())) {
             return self.unknown_table(table);
         }
-        if let Some(table) = between(message, "no table or alias named '", "' found") {
-            return self.unknown_table(table);
-        }
+        let message = error.to_string();
         let message = message.trim();
-        if message.contains("unable to find column") || message.contains("ColumnNotFound") {
-            return anyhow!("the SQL query names a column that is not there: {message}");
+        match error {
+            PolarsError::ColumnNotFound(_) => {
+                anyhow!("the SQL query names a column that is not there: {message}")
+            }
+            _ => anyhow!("the SQL query failed: {message}"),
         }
-        anyhow!("the SQL query failed: {message}")
     }
 
     fn unknown_table(&self, table: &str) -> anyhow::Error {
@@ -279,12 +284,6 @@ impl Catalog {
 }
 
 /// The text between `start` and `end` in `message`, when both are there.
-fn between<'a>(message: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = message.find(start)? + start.len();
-    let to = message[from..].find(end)? + from;
-    Some(&message[from..to])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
