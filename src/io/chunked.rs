@@ -637,6 +637,8 @@ fn read_chunk(
         // Reused between chunks: a fresh buffer each time costs page faults.
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    #[cfg(test)]
+    tests::count_read(file);
     let handle = File::open(file).map_err(|e| io_error(file, e))?;
     BUFFER.with_borrow_mut(|bytes| {
         bytes.resize((chunk.end - chunk.start) as usize, 0);
@@ -680,7 +682,17 @@ pub struct ChunkedScan {
 /// # Errors
 /// When the file cannot be opened or read; the message names it.
 pub fn scan_chunked(file: &Path, columns: &[&str], layout: &TextLayout) -> Result<ChunkedScan> {
-    let plan = plan_chunks(file, layout, CHUNK_BYTES)?;
+    scan_chunked_with(file, columns, layout, CHUNK_BYTES)
+}
+
+/// [`scan_chunked`] with chunks of about `chunk_bytes`.
+fn scan_chunked_with(
+    file: &Path,
+    columns: &[&str],
+    layout: &TextLayout,
+    chunk_bytes: u64,
+) -> Result<ChunkedScan> {
+    let plan = plan_chunks(file, layout, chunk_bytes)?;
     let schema: SchemaRef = Arc::new(split_schema(columns));
     let first_invalid_utf8_line = plan.first_invalid_utf8_line;
     let utf8_despite_encoding_line = plan.utf8_despite_encoding_line;
@@ -750,9 +762,58 @@ pub fn scan_chunked(file: &Path, columns: &[&str], layout: &TextLayout) -> Resul
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::values::optional_texts;
+    use polars::prelude::Engine;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    /// Chunk reads per file, for the tests that pin how often a file is read.
+    static READS: Mutex<Option<HashMap<PathBuf, usize>>> = Mutex::new(None);
+
+    pub(crate) fn count_read(file: &Path) {
+        let mut reads = READS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *reads
+            .get_or_insert_with(HashMap::new)
+            .entry(file.to_path_buf())
+            .or_default() += 1;
+    }
+
+    pub(crate) fn reads_of(file: &Path) -> usize {
+        let reads = READS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        reads
+            .as_ref()
+            .and_then(|r| r.get(file).copied())
+            .unwrap_or(0)
+    }
+
+    /// Pins the Polars behaviour the reader relies on: the streaming engine hands out
+    /// an in-memory source of as many chunk descriptions as threads one per morsel,
+    /// and an ordered union of such sources keeps their order, so that every chunk is
+    /// read once and the records come out in file order.
+    #[test]
+    fn the_streaming_engine_reads_every_chunk_once_in_file_order() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("many_chunks.csv");
+        let body: String = (0..3000).map(|i| format!("{i},x\n")).collect();
+        std::fs::write(&path, format!("id,v\n{body}"))?;
+        let scan = scan_chunked_with(&path, &["id", "v"], &CSV, 512)?;
+        let chunks = plan_chunks(&path, &CSV, 512)?.chunks.len();
+        assert!(chunks > 20, "{chunks} chunks");
+        let before = reads_of(&path);
+        let df = scan
+            .records
+            .collect_with_engine(Engine::Streaming)?
+            .unwrap_single();
+        assert_eq!(reads_of(&path) - before, chunks, "each chunk read once");
+        assert_eq!(lines_of(&df)?, (2..3002).collect::<Vec<IdxSize>>());
+        Ok(())
+    }
 
     const PIPE: TextLayout = TextLayout::PIPE_NO_HEADER;
     const CSV: TextLayout = TextLayout::CSV_WITH_HEADER;

@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    len, BooleanChunked, CsvWriter, DataFrame, DataType, Engine, FileWriteFormat, LazyFrame,
-    ParquetCompression, ParquetWriteOptions, ParquetWriter, PlRefPath, PolarsError, PolarsResult,
-    ScanArgsParquet, SerWriter, SinkDestination, SinkTarget, StringChunked, UnifiedSinkArgs,
+    len, CsvWriter, DataFrame, DataType, Engine, FileWriteFormat, IdxCa, IdxSize, LazyFrame,
+    ParquetCompression, ParquetWriteOptions, ParquetWriter, PlRefPath, PlSmallStr, PolarsError,
+    PolarsResult, ScanArgsParquet, SerWriter, SinkDestination, SinkTarget, StringChunked,
+    UnifiedSinkArgs,
 };
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -275,13 +276,17 @@ pub fn write_bucketed_parquet(
     name: &str,
 ) -> Result<()> {
     let keys = df.column(key)?.str()?.clone();
-    let assigned = stable_buckets(&keys, buckets);
-    for bucket in 0..buckets.max(1) {
-        let mask: BooleanChunked = assigned.iter().map(|&b| b == bucket).collect();
-        let mut part = df.filter(&mask)?;
-        if part.height() == 0 {
+    // One pass sorts the row positions into their buckets, in row order.
+    let mut rows: Vec<Vec<IdxSize>> = vec![Vec::new(); buckets.max(1) as usize];
+    for (row, bucket) in stable_buckets(&keys, buckets).into_iter().enumerate() {
+        let row = IdxSize::try_from(row).context("too many rows for one batch")?;
+        rows[bucket as usize].push(row);
+    }
+    for (bucket, rows) in (0u32..).zip(rows) {
+        if rows.is_empty() {
             continue;
         }
+        let mut part = df.take(&IdxCa::from_vec(PlSmallStr::EMPTY, rows))?;
         write_interim_parquet(&mut part, &bucket_dir(dir, bucket).join(name))?;
     }
     Ok(())
@@ -518,6 +523,70 @@ mod tests {
                 .i32()?
                 .get(0),
             Some(21)
+        );
+        Ok(())
+    }
+
+    /// Plan test (README, "How a run works"): validating a table writes its valid rows
+    /// and its quarantine and computes an aggregate of the valid rows from one read of
+    /// the raw file.
+    #[test]
+    fn validation_reads_the_raw_file_once_for_both_sinks_and_an_aggregate() -> Result<()> {
+        use crate::io::chunked::tests::reads_of;
+        use crate::io::{scan_delimited, Notices, TextLayout};
+        use crate::schema::{Column, ColumnType};
+        let dir = tempfile::tempdir()?;
+        let raw = dir.path().join("viewing.csv");
+        std::fs::write(&raw, "id,n\na,1\nb,x\nc,3\n")?;
+        let schema = TableSchema::new(
+            "viewing",
+            vec![Column::text("id"), Column::new("n", ColumnType::Int)],
+        );
+        let scan = scan_delimited(
+            &[raw.clone()],
+            &["id", "n"],
+            TextLayout::CSV_WITH_HEADER,
+            &Notices::default(),
+        )?;
+        let before = reads_of(&raw);
+        let (count, aggregates) = validate_to_parquet_and_aggregate(
+            scan,
+            &schema,
+            &[],
+            &dir.path().join("valid.parquet"),
+            &dir.path().join("quarantine.parquet"),
+            vec![Box::new(|valid: LazyFrame| {
+                valid.select([polars::prelude::col("n").sum()])
+            })],
+        )?;
+        assert_eq!(reads_of(&raw) - before, 1, "one chunk, read once");
+        assert_eq!((count.rows_valid, count.rows_quarantined), (2, 1));
+        assert_eq!(aggregates[0].column("n")?.i64()?.get(0), Some(4));
+        Ok(())
+    }
+
+    /// Plan test: a filter on an interim table is pushed into its Parquet scan, so
+    /// the passes over it read only their rows' pages.
+    #[test]
+    fn filters_on_interim_tables_are_pushed_into_the_parquet_scan() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("lines.parquet");
+        let mut df = df!("Invoice" => ["1", "2", "3"], "n" => [1i64, 2, 3])?;
+        write_interim_parquet(&mut df, &path)?;
+        let filtered =
+            scan_parquet(&path)?.filter(polars::prelude::col("n").gt(polars::prelude::lit(1)));
+        let plan = filtered.explain(true)?;
+        let scan_line = plan
+            .lines()
+            .position(|line| line.contains("Parquet SCAN"))
+            .unwrap_or(usize::MAX);
+        assert!(
+            !plan.contains("FILTER")
+                && plan
+                    .lines()
+                    .skip(scan_line)
+                    .any(|l| l.contains("SELECTION")),
+            "the predicate should sit in the scan:\n{plan}"
         );
         Ok(())
     }

@@ -149,17 +149,10 @@ pub fn contract_aggregates(content: LazyFrame) -> ContractAggregates {
     }
 }
 
-/// C2–C6: one row per contract with valid content rows. `days` is the length of the
-/// period, which scales the activeness bounds when longer than 31 days. Sorted by
-/// `contract`; `customer_type` is added by [`segment_customers`].
-///
-/// # Errors
-/// As [`profile_contracts`].
-pub fn contract_activity(content: LazyFrame, days: i64) -> PolarsResult<LazyFrame> {
-    profile_contracts(contract_aggregates(content), days)
-}
-
-/// C2–C6 from the aggregates of [`contract_aggregates`].
+/// C2–C6 from the aggregates of [`contract_aggregates`] (the pipeline computes them
+/// bucket by bucket): one row per contract with valid content rows. `days` is the
+/// length of the period, which scales the activeness bounds when longer than 31 days.
+/// Sorted by `contract`; `customer_type` is added by [`segment_customers`].
 ///
 /// # Errors
 /// Not in practice: planning fails only on activeness bounds that do not increase or on

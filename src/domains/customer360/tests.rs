@@ -5,6 +5,11 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::rules::*;
+
+/// C2–C6 over one content table, as the pipeline runs them over each bucket.
+fn contract_activity(content: LazyFrame, days: i64) -> PolarsResult<LazyFrame> {
+    profile_contracts(contract_aggregates(content), days)
+}
 use super::tables;
 use crate::io::NdjsonFile;
 use crate::schema::{validate, Validation, LINE, REASON, ROW_NR};
