@@ -61,14 +61,18 @@ pub fn resolve_day_month(
 fn first_where(
     part: &LazyFrame,
     name: &str,
+    prefilter: Expr,
     condition: Expr,
     flag: Expr,
 ) -> Result<Option<(String, IdxSize, String, bool)>> {
     let text = col(name).str().strip_chars(lit(NULL));
+    // The cheap prefilter runs first; the dates are parsed on the rows it keeps.
     let first = part
         .clone()
         .select([col(SOURCE_FILE), col(LINE), text.alias(VALUE)])
-        .filter(condition)
+        .filter(prefilter)
+        .with_column(condition.alias(CONDITION))
+        .filter(col(CONDITION))
         .limit(1)
         .with_column(flag.alias(FLAG));
     let frame = collect_streaming(first, &format!("the day/month order of {name}"))?;
@@ -80,6 +84,35 @@ fn first_where(
 }
 
 const FLAG: &str = "__flag";
+const CONDITION: &str = "__condition";
+
+/// A cheap test that keeps every value whose reading could depend on the order: one
+/// holding the character that follows `%m` or `%d` in a format that puts them next to
+/// each other (the `/` of `%m/%d/%Y`); every value when some such format has none.
+fn could_depend(formats: &[&str]) -> Expr {
+    let swappable: Vec<&str> = formats
+        .iter()
+        .copied()
+        .filter(|f| DateOrder::Dmy.format(f) != *f)
+        .collect();
+    let separators: Option<Vec<char>> = swappable
+        .iter()
+        .map(|f| {
+            let after = f.find("%m").map(|at| &f[at + 2..])?;
+            after.chars().next().filter(|c| *c != '%')
+        })
+        .collect();
+    match separators {
+        Some(separators) if !separators.is_empty() => separators
+            .into_iter()
+            .map(|c| col(VALUE).str().contains_literal(lit(c.to_string())))
+            .reduce(|any, next| any.or(next))
+            .unwrap_or(lit(false))
+            .fill_null(lit(false)),
+        Some(_) => lit(false),
+        None => lit(true),
+    }
+}
 
 /// File, line and value of row `row` of a frame of `source_file`, `line` and
 /// `__value`.
@@ -111,13 +144,14 @@ fn decide_file(
     // A value whose reading depends on the order: it parses one way only, or both
     // ways to different timestamps.
     let depends = mdy.clone().neq_missing(dmy.clone());
-    let Some(first) = first_where(part, name, depends, lit(true))? else {
+    let prefilter = could_depend(formats);
+    let Some(first) = first_where(part, name, prefilter.clone(), depends, lit(true))? else {
         return Ok(());
     };
     let month_first = mdy.clone().is_not_null().and(dmy.clone().is_null());
     let day_first = dmy.is_not_null().and(mdy.is_null());
     let decisive = month_first.clone().or(day_first);
-    match first_where(part, name, decisive, month_first)? {
+    match first_where(part, name, prefilter, decisive, month_first)? {
         Some((file, line, value, month_first)) => {
             let decided = if month_first {
                 DateOrder::Mdy
@@ -191,4 +225,32 @@ pub fn check_day_month(quarantine: LazyFrame, schema: &TableSchema) -> Result<()
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::{df, IntoLazy};
+
+    #[test]
+    fn only_values_with_the_day_month_separator_could_depend_on_the_order(
+    ) -> polars::prelude::PolarsResult<()> {
+        let values = df!(VALUE => [Some("2010-12-01 08:26:00"), Some("1/12/2010 8:26"), None])?;
+        let kept = |formats: &[&str]| -> polars::prelude::PolarsResult<usize> {
+            Ok(values
+                .clone()
+                .lazy()
+                .filter(could_depend(formats))
+                .collect()?
+                .height())
+        };
+        assert_eq!(kept(&["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"])?, 1);
+        assert_eq!(kept(&["%Y-%m-%d %H:%M:%S"])?, 0, "year-first never depends");
+        assert_eq!(
+            kept(&["%m%d%Y"])?,
+            3,
+            "no separator: every value is looked at"
+        );
+        Ok(())
+    }
 }
