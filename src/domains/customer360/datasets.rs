@@ -1,7 +1,10 @@
 //! The customer360 domain's datasets, each named once: its validated tables (their columns
 //! are the raw schema's, in [`super::tables`]) and its output tables with their columns
 //! and dtypes. The SQL catalog, the output lists and the tests that pin every output
-//! table's schema take them from here.
+//! table's schema take them from here. A run hands its output tables over collected,
+//! in [`Customer360Outputs`].
+
+use polars::prelude::DataFrame;
 
 use crate::catalog::{Dataset, Location};
 
@@ -118,3 +121,51 @@ pub const DATASETS: &[Dataset] = &[
         ],
     ),
 ];
+
+/// Every table a Customer 360 run produces, collected (they are per customer).
+pub struct Customer360Outputs {
+    pub quarantine_summary: DataFrame,
+    pub customer_profile: DataFrame,
+    pub segment_summary: DataFrame,
+    pub search_top_keyword: DataFrame,
+    pub search_trend: DataFrame,
+    /// Omitted without a contract–user link.
+    pub customer_360: Option<DataFrame>,
+    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined` per raw table.
+    pub table_counts: DataFrame,
+    /// The days the activeness bounds are scaled for (C6).
+    pub period_days: i64,
+    /// `q1`, `median` of `total_duration` (C7).
+    pub quartiles: DataFrame,
+    /// The months the trend compares (C11), when two were available.
+    pub trend_months: Option<(i32, i32)>,
+    /// What the run decided that a reader should know (omitted tables, …).
+    pub notices: Vec<String>,
+}
+
+impl Customer360Outputs {
+    /// The spec's output tables that this run produced, by name, in the spec's order.
+    pub fn tables(&self) -> Vec<(&'static str, &DataFrame)> {
+        let mut tables = vec![
+            ("quarantine_summary", &self.quarantine_summary),
+            ("customer_profile", &self.customer_profile),
+            ("segment_summary", &self.segment_summary),
+            ("search_top_keyword", &self.search_top_keyword),
+            ("search_trend", &self.search_trend),
+        ];
+        if let Some(joined) = &self.customer_360 {
+            tables.push(("customer_360", joined));
+        }
+        tables
+    }
+
+    /// The tables C13 loads into the database.
+    pub fn database_tables(&self) -> Vec<(&'static str, &DataFrame)> {
+        self.tables()
+            .into_iter()
+            .filter(|(name, _)| {
+                matches!(*name, "customer_360" | "customer_profile" | "search_trend")
+            })
+            .collect()
+    }
+}

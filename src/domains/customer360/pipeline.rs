@@ -35,6 +35,8 @@ use crate::io::{
 use crate::progress::Progress;
 use crate::schema::table_counts;
 
+pub use super::datasets::Customer360Outputs;
+
 /// The domain's name: its folders under the data root and its report.
 pub const DOMAIN: &str = "customer360";
 
@@ -64,54 +66,6 @@ impl Default for Customer360Options {
             sink: None,
             batch_rows: 1_000_000,
         }
-    }
-}
-
-/// Every table a Customer 360 run produces, collected (they are per customer).
-pub struct Customer360Outputs {
-    pub quarantine_summary: DataFrame,
-    pub customer_profile: DataFrame,
-    pub segment_summary: DataFrame,
-    pub search_top_keyword: DataFrame,
-    pub search_trend: DataFrame,
-    /// Omitted without a contract–user link.
-    pub customer_360: Option<DataFrame>,
-    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined` per raw table.
-    pub table_counts: DataFrame,
-    /// The days the activeness bounds are scaled for (C6).
-    pub period_days: i64,
-    /// `q1`, `median` of `total_duration` (C7).
-    pub quartiles: DataFrame,
-    /// The months the trend compares (C11), when two were available.
-    pub trend_months: Option<(i32, i32)>,
-    /// What the run decided that a reader should know (omitted tables, …).
-    pub notices: Vec<String>,
-}
-
-impl Customer360Outputs {
-    /// The spec's output tables that this run produced, by name, in the spec's order.
-    pub fn tables(&self) -> Vec<(&'static str, &DataFrame)> {
-        let mut tables = vec![
-            ("quarantine_summary", &self.quarantine_summary),
-            ("customer_profile", &self.customer_profile),
-            ("segment_summary", &self.segment_summary),
-            ("search_top_keyword", &self.search_top_keyword),
-            ("search_trend", &self.search_trend),
-        ];
-        if let Some(joined) = &self.customer_360 {
-            tables.push(("customer_360", joined));
-        }
-        tables
-    }
-
-    /// The tables C13 loads into the database.
-    pub fn database_tables(&self) -> Vec<(&'static str, &DataFrame)> {
-        self.tables()
-            .into_iter()
-            .filter(|(name, _)| {
-                matches!(*name, "customer_360" | "customer_profile" | "search_trend")
-            })
-            .collect()
     }
 }
 

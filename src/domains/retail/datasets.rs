@@ -1,7 +1,10 @@
 //! The retail domain's datasets, each named once: its validated tables (their columns
 //! are the raw schema's, in [`super::tables`]) and its output tables with their columns
 //! and dtypes. The SQL catalog, the output lists and the tests that pin every output
-//! table's schema take them from here.
+//! table's schema take them from here. A run hands its output tables over collected,
+//! in [`RetailOutputs`].
+
+use polars::prelude::DataFrame;
 
 use crate::catalog::{Dataset, Location};
 
@@ -100,3 +103,37 @@ pub const DATASETS: &[Dataset] = &[
         ],
     ),
 ];
+
+/// Every table a retail run produces, collected (they are per month or customer).
+pub struct RetailOutputs {
+    pub quarantine_summary: DataFrame,
+    pub invoice_size: DataFrame,
+    pub monthly_orders: DataFrame,
+    pub monthly_sales: DataFrame,
+    pub monthly_customers: DataFrame,
+    pub cohort_retention: DataFrame,
+    pub rfm: DataFrame,
+    pub rfm_segments: DataFrame,
+    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined` for the invoice lines.
+    pub table_counts: DataFrame,
+    /// `rule`, `left_out`, `rows`: what the rules keep out of a figure, counted.
+    pub exclusions: DataFrame,
+    /// What the run decided that a reader should know (ignored files, …).
+    pub notices: Vec<String>,
+}
+
+impl RetailOutputs {
+    /// The spec's output tables, by name, in the spec's order.
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 8] {
+        [
+            ("quarantine_summary", &self.quarantine_summary),
+            ("invoice_size", &self.invoice_size),
+            ("monthly_orders", &self.monthly_orders),
+            ("monthly_sales", &self.monthly_sales),
+            ("monthly_customers", &self.monthly_customers),
+            ("cohort_retention", &self.cohort_retention),
+            ("rfm", &self.rfm),
+            ("rfm_segments", &self.rfm_segments),
+        ]
+    }
+}

@@ -26,45 +26,13 @@ use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, TableCount};
 use crate::transforms::{key_in_pass, passes_for};
 
+pub use super::datasets::RetailOutputs;
+
 /// The domain's name: its folders, report and catalog prefix.
 pub const DOMAIN: &str = "retail";
 /// The interim table of invoice months (see [`rules::invoice_months`]), a folder of
 /// one Parquet part per aggregation pass.
 pub const INVOICE_MONTHS: &str = "invoice_months";
-
-/// Every table a retail run produces, collected (they are per month or customer).
-pub struct RetailOutputs {
-    pub quarantine_summary: DataFrame,
-    pub invoice_size: DataFrame,
-    pub monthly_orders: DataFrame,
-    pub monthly_sales: DataFrame,
-    pub monthly_customers: DataFrame,
-    pub cohort_retention: DataFrame,
-    pub rfm: DataFrame,
-    pub rfm_segments: DataFrame,
-    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined` for the invoice lines.
-    pub table_counts: DataFrame,
-    /// `rule`, `left_out`, `rows`: what the rules keep out of a figure, counted.
-    pub exclusions: DataFrame,
-    /// What the run decided that a reader should know (ignored files, …).
-    pub notices: Vec<String>,
-}
-
-impl RetailOutputs {
-    /// The spec's output tables, by name, in the spec's order.
-    pub fn tables(&self) -> [(&'static str, &DataFrame); 8] {
-        [
-            ("quarantine_summary", &self.quarantine_summary),
-            ("invoice_size", &self.invoice_size),
-            ("monthly_orders", &self.monthly_orders),
-            ("monthly_sales", &self.monthly_sales),
-            ("monthly_customers", &self.monthly_customers),
-            ("cohort_retention", &self.cohort_retention),
-            ("rfm", &self.rfm),
-            ("rfm_segments", &self.rfm_segments),
-        ]
-    }
-}
 
 /// Runs the whole retail pipeline and writes its interim and output tables.
 ///

@@ -1,7 +1,10 @@
-//! The tv domain's datasets, each named once: its validated tables (their columns
+//! The TV domain's datasets, each named once: its validated tables (their columns
 //! are the raw schema's, in [`super::tables`]) and its output tables with their columns
 //! and dtypes. The SQL catalog, the output lists and the tests that pin every output
-//! table's schema take them from here.
+//! table's schema take them from here. A run hands its output tables over collected,
+//! in [`TvOutputs`].
+
+use polars::prelude::DataFrame;
 
 use crate::catalog::{Dataset, Location};
 
@@ -118,3 +121,37 @@ pub const DATASETS: &[Dataset] = &[
         ],
     ),
 ];
+
+/// Every table a TV run produces, collected (they are small).
+pub struct TvOutputs {
+    pub quarantine_summary: DataFrame,
+    pub program_clashes: DataFrame,
+    pub top_markets: DataFrame,
+    pub genre_reach: DataFrame,
+    pub top_genres: DataFrame,
+    pub wealth: DataFrame,
+    pub wealthy_market_genres: DataFrame,
+    pub program_popularity: DataFrame,
+    pub market_potential: DataFrame,
+    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined` per raw table.
+    pub table_counts: DataFrame,
+    /// `step`, `rows`: what each T5 cleaning step dropped from the reference.
+    pub reference_cleaning: DataFrame,
+}
+
+impl TvOutputs {
+    /// The spec's output tables, by name, in the spec's order.
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 9] {
+        [
+            ("quarantine_summary", &self.quarantine_summary),
+            ("program_clashes", &self.program_clashes),
+            ("top_markets", &self.top_markets),
+            ("genre_reach", &self.genre_reach),
+            ("top_genres", &self.top_genres),
+            ("wealth", &self.wealth),
+            ("wealthy_market_genres", &self.wealthy_market_genres),
+            ("program_popularity", &self.program_popularity),
+            ("market_potential", &self.market_potential),
+        ]
+    }
+}

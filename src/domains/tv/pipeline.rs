@@ -40,46 +40,14 @@ use crate::schema::{table_counts, Rule, TableCount};
 use crate::transforms::keys;
 use crate::values;
 
+pub use super::datasets::TvOutputs;
+
 /// The domain's name: its folders under the data root and its report.
 pub const DOMAIN: &str = "tv";
 
 /// The pair aggregate's parts, one per pass.
 fn pair_parts(paths: &DomainPaths) -> PartFolder {
     PartFolder::new(paths.interim.join("viewing_pairs"))
-}
-
-/// Every table a TV run produces, collected (they are small).
-pub struct TvOutputs {
-    pub quarantine_summary: DataFrame,
-    pub program_clashes: DataFrame,
-    pub top_markets: DataFrame,
-    pub genre_reach: DataFrame,
-    pub top_genres: DataFrame,
-    pub wealth: DataFrame,
-    pub wealthy_market_genres: DataFrame,
-    pub program_popularity: DataFrame,
-    pub market_potential: DataFrame,
-    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined` per raw table.
-    pub table_counts: DataFrame,
-    /// `step`, `rows`: what each T5 cleaning step dropped from the reference.
-    pub reference_cleaning: DataFrame,
-}
-
-impl TvOutputs {
-    /// The spec's output tables, by name, in the spec's order.
-    pub fn tables(&self) -> [(&'static str, &DataFrame); 9] {
-        [
-            ("quarantine_summary", &self.quarantine_summary),
-            ("program_clashes", &self.program_clashes),
-            ("top_markets", &self.top_markets),
-            ("genre_reach", &self.genre_reach),
-            ("top_genres", &self.top_genres),
-            ("wealth", &self.wealth),
-            ("wealthy_market_genres", &self.wealthy_market_genres),
-            ("program_popularity", &self.program_popularity),
-            ("market_potential", &self.market_potential),
-        ]
-    }
 }
 
 /// Runs the whole TV pipeline and writes its interim and output tables.

@@ -22,6 +22,8 @@ use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, LAYOUT_ERROR};
 use crate::values;
 
+pub use super::datasets::WdiOutputs;
+
 /// The domain's name: its folders and report.
 pub const DOMAIN: &str = "wdi";
 
@@ -40,38 +42,6 @@ impl WdiOptions {
 
     pub fn indicator(&self) -> &str {
         self.indicator.as_deref().unwrap_or(DEFAULT_INDICATOR)
-    }
-}
-
-/// Every table a WDI run produces, collected.
-pub struct WdiOutputs {
-    pub country_series: DataFrame,
-    pub indicator_panel: DataFrame,
-    pub peak_year: DataFrame,
-    /// `table`, `reason`, `rows` of the quarantined long rows (W1).
-    pub quarantine_summary: DataFrame,
-    /// `table`, `rows_in`, `rows_valid`, `rows_quarantined`; rows in are the
-    /// non-empty values.
-    pub table_counts: DataFrame,
-    /// Empty values dropped by W1.
-    pub empty_values: u64,
-    /// The country and indicator asked for, as given.
-    pub country: String,
-    pub indicator: String,
-    /// The indicator's name in the data (its code when it has no name).
-    pub indicator_name: String,
-    /// What the run decided that a reader should know.
-    pub notices: Vec<String>,
-}
-
-impl WdiOutputs {
-    /// The spec's output tables, by name, in the spec's order.
-    pub fn tables(&self) -> [(&'static str, &DataFrame); 3] {
-        [
-            ("country_series", &self.country_series),
-            ("indicator_panel", &self.indicator_panel),
-            ("peak_year", &self.peak_year),
-        ]
     }
 }
 
