@@ -118,12 +118,7 @@ fn validate_and_aggregate_viewing(
 ) -> Result<ViewingAggregate> {
     // Every program of the program table, with its key in the pair aggregate.
     let programs = keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?;
-    let program_codes = programs
-        .column("prog_code")?
-        .as_materialized_series()
-        .clone();
-    // T4: a viewing row whose program is not in the program table.
-    let unknown_program = Rule::lookup("prog_code", program_codes);
+    let unknown_program = tables::unknown_program(&programs)?;
     // The one aggregate over the fact table that T7, T10 and T11 share, written on
     // integer keys so that the rules read and join compact pairs. Its first pass
     // aggregates the valid rows as they are written.

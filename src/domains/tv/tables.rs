@@ -1,8 +1,11 @@
 //! The TV domain's raw tables: where they live, their layout and their declared
-//! schema (rule T1). This is the one place that names the raw files.
+//! schema (rule T1), and T4's lookup of the viewing's programs. This is the one place
+//! that names the raw files.
+
+use polars::prelude::{DataFrame, PolarsResult};
 
 use crate::io::{RawTable, Source, TextLayout};
-use crate::schema::{Column, ColumnType, TableSchema};
+use crate::schema::{Column, ColumnType, Rule, TableSchema};
 
 /// Device ids are 12 hexadecimal characters.
 const DEVICE_ID_PATTERN: &str = "^[0-9A-Fa-f]{12}$";
@@ -142,6 +145,19 @@ pub fn reference() -> RawTable {
             Source::parquet("reference"),
         ],
     )
+}
+
+/// T4: a viewing row whose `prog_code` is not in `programs` (a frame with the program
+/// table's `prog_code` column) is quarantined as `prog_code|lookup`.
+///
+/// # Errors
+/// When `programs` has no `prog_code` column.
+pub fn unknown_program(programs: &DataFrame) -> PolarsResult<Rule> {
+    let codes = programs
+        .column("prog_code")?
+        .as_materialized_series()
+        .clone();
+    Ok(Rule::lookup("prog_code", codes))
 }
 
 /// All raw tables, in the order the pipeline validates them.
