@@ -1,10 +1,12 @@
 //! Declared table schemas and their validation.
 //!
 //! A [`TableSchema`] is declared once per raw table: column names in file order, the
-//! type each column is parsed to, whether it is required, and value checks (allowed
-//! values, regex, numeric range). The same declaration drives reading (column order of
-//! headerless files, expected header of headed ones), validation and the report's data
-//! dictionary.
+//! type each column is parsed to, how its text is prepared first ([`Prepare`]),
+//! whether it is required, and value checks (allowed values, regex, numeric range). A
+//! timestamp column may read day and month in an order decided per file
+//! ([`Column::day_month`], [`DateOrder`]). The same declaration drives reading (column
+//! order of headerless files, expected header of headed ones), validation and the
+//! report's data dictionary.
 //!
 //! [`validate`] works lazily on a frame of raw text columns (as produced by
 //! [`crate::io::delimited`]) and splits it into the typed valid rows and a quarantine
@@ -25,6 +27,7 @@
 //! | `<col>|none_of` | the value is one of the excluded values | passes |
 //! | `<col>|regex` | the value does not match the pattern | passes |
 //! | `<col>|range` | the parsed number lies outside `[min, max]` | passes |
+//! | `<col>|lookup` | the value is not among another table's keys ([`Rule::lookup`]) | passes |
 //!
 //! A row is checked against the rules in declaration order and quarantined under the
 //! first rule it fails, so every raw row is counted exactly once:
@@ -339,11 +342,6 @@ impl Column {
             decided_by: Vec::new(),
         });
         self
-    }
-
-    /// The formats of a timestamp column read in `order`.
-    pub fn formats_in(formats: &[&str], order: DateOrder) -> Vec<String> {
-        formats.iter().map(|f| order.format(f)).collect()
     }
 
     /// Adds a numeric range check on the parsed value.
