@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 use polars::prelude::{concat, LazyFrame, UnionArgs};
 
-use crate::io::{files_with_extension, scan_parquet};
+use crate::io::{clear_folder, files_with_extension, scan_parquet};
 
 /// Hands heap memory that is free but still held by the allocator back to the
 /// operating system, so that a stage's peak does not stack on the leftovers of the
@@ -85,12 +85,7 @@ impl PartFolder {
     /// # Errors
     /// When the folder cannot be removed or created; the message names it.
     pub fn clear(&self) -> Result<()> {
-        if self.folder.exists() {
-            std::fs::remove_dir_all(&self.folder)
-                .with_context(|| format!("cannot clear {}", self.folder.display()))?;
-        }
-        std::fs::create_dir_all(&self.folder)
-            .with_context(|| format!("cannot create {}", self.folder.display()))
+        clear_folder(&self.folder)
     }
 
     /// Where part `index` goes: `<folder>/part-NNN.parquet`.

@@ -315,3 +315,15 @@ pub fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>>
     files.sort();
     Ok(files)
 }
+
+/// Removes what is in `dir` (when it exists) and creates it empty: the start of a run
+/// that writes a folder of parts.
+///
+/// # Errors
+/// When the folder cannot be removed or created; the message names it.
+pub fn clear_folder(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+}
