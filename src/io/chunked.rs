@@ -20,6 +20,15 @@
 //! without newline; a legacy encoding, when the caller names it
 //! ([`TextLayout::encoding`]), decoded per chunk.
 //!
+//! The Polars behaviours this relies on, each pinned by a test that fails if it
+//! changes: the streaming engine splits an in-memory source of as many rows as threads
+//! into one morsel per row, runs a `map` flagged `STREAMING` per morsel, and keeps the
+//! order of an ordered (`parallel: false`) union, so that every chunk is read once and
+//! records come out in file order (`the_streaming_engine_reads_every_chunk_once_in_
+//! file_order`); and the two sinks and an aggregate of one validation run in one
+//! query read the source once (`io::sink`'s
+//! `validation_reads_the_raw_file_once_for_both_sinks_and_an_aggregate`).
+//!
 //! Each record yields the declared columns (empty fields as null), its `line` (the
 //! physical line it starts on, 1-based, with preamble, header, blank lines and quoted
 //! line breaks counted) and `__layout_error`: [`COLUMN_COUNT`] when it has more or

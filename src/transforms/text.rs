@@ -56,6 +56,11 @@ pub fn explode_trimmed(lf: LazyFrame, column: &str, separator: &str) -> LazyFram
 /// character class repeated over the whole value, such as `^[0-9A-Fa-f]{12}$`, is
 /// checked byte by byte instead of through the regex engine: the same answer in less
 /// than half the time (measured on the 10M ids and times of 5M TV viewing rows).
+///
+/// It relies on Polars' `str().contains(pattern, strict)` answering as the regex
+/// crate's `is_match` does (null for null text); `whole_value_classes_match_like_the_
+/// regex_engine` compares the two on patterns and values, and fails if Polars' answer
+/// changes.
 pub fn matches_regex(text: Expr, pattern: &str) -> Expr {
     match WholeValueClass::parse(pattern) {
         Some(class) => text.map(
