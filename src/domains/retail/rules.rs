@@ -164,6 +164,21 @@ pub fn monthly_sales(invoice_months: LazyFrame) -> LazyFrame {
     month_over_month_growth(sales, MONTH, "sales", "growth_pct")
 }
 
+/// R4's sales over any grouping of the validated lines (for example per product:
+/// `StockCode`, `Description`): `keys` then `sales` = Σ Quantity × Price, summed
+/// exactly in 10⁻⁴ units and divided once, as [`monthly_sales`] does per month.
+/// Unsorted.
+pub fn sales_by(lines: LazyFrame, keys: &[&str]) -> LazyFrame {
+    lines
+        .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg([
+            fixed_product_units(col("Quantity"), col("Price"), AMOUNT_DECIMALS)
+                .sum()
+                .alias("sales"),
+        ])
+        .with_column(amount(col("sales")).alias("sales"))
+}
+
 /// R5: per month of the data, `active` customers (with a placed invoice), `new` ones
 /// (whose first placed month it is) and `existing` = active − new. Months with
 /// invoice lines but no such customer show zeros.

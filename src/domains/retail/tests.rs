@@ -400,3 +400,22 @@ fn r8_every_code_falls_in_its_segment_and_others_are_unknown() -> Result<()> {
     assert_eq!(values::texts(&out, "segment", "")?, labels);
     Ok(())
 }
+
+#[test]
+fn r4_sales_by_product_are_summed_exactly() -> Result<()> {
+    // Two lines of one product: 6 × 4.95 + 1 × 0.1 = 29.8 exactly (in floats
+    // 29.700000000000003 + 0.1 = 29.800000000000004); a cancellation nets out.
+    let lines = df!(
+        "StockCode" => ["A", "A", "B", "B"],
+        "Description" => ["MUG", "MUG", "CUP", "CUP"],
+        "Quantity" => [6i64, 1, 2, -2],
+        "Price" => [4.95, 0.1, 1.25, 1.25],
+    )?
+    .lazy();
+    let out = rules::sales_by(lines, &["StockCode", "Description"])
+        .sort(["StockCode"], Default::default())
+        .collect()?;
+    assert_eq!(values::texts(&out, "StockCode", "")?, ["A", "B"]);
+    assert_eq!(values::f64s(&out, "sales")?, [Some(29.8), Some(0.0)]);
+    Ok(())
+}
