@@ -2,8 +2,9 @@
 //! (issue 14: a UK export's `05/12/2010` is 5 December, a US export's is May 12).
 //!
 //! Before a table is validated, [`resolve_day_month`] looks at each file's values of
-//! every column declared with [`crate::schema::Column::day_month`]: the first value that parses
-//! month-first only (`12/13/2010`) or day-first only (`13/12/2010`) decides its file.
+//! every column declared with [`crate::schema::Column::day_month`]: the first value
+//! that parses month-first only (`12/13/2010`) or day-first only (`13/12/2010`)
+//! decides its file.
 //! The queries stop at the first such value, so a file usually costs a few chunks,
 //! not a pass; a file without day/month dates at all (ISO only), or where no value
 //! decides, is read to its end once. Where nothing decides, the declared default
