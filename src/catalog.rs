@@ -87,6 +87,32 @@ pub fn datasets() -> impl Iterator<Item = (Domain, &'static Dataset)> {
         .flat_map(|domain| domain.datasets().iter().map(move |d| (domain, d)))
 }
 
+/// Where the dataset `name` of the registry (a SQL name such as `tv_viewing`, or
+/// `<name>_quarantine` for a validated table's quarantine) lives under `data_root`,
+/// whether or not a run has written it yet: the registry's location, so that
+/// notebooks and tools never join file names by hand.
+///
+/// # Errors
+/// When no domain registers `name`; the message lists the names there are.
+pub fn path_of(data_root: &Path, name: &str) -> Result<PathBuf> {
+    for (domain, dataset) in datasets() {
+        let paths = DomainPaths::under(data_root, domain.name());
+        if dataset.name == name {
+            return Ok(resolve(&paths, dataset.location).0);
+        }
+        if let Valid(table) = dataset.location {
+            if name.strip_suffix("_quarantine") == Some(dataset.name) {
+                return Ok(paths.quarantine(table));
+            }
+        }
+    }
+    let names: Vec<&str> = datasets().map(|(_, d)| d.name).collect();
+    Err(anyhow!(
+        "no dataset is named `{name}`. Consider one of: {}",
+        names.join(", ")
+    ))
+}
+
 /// A registered table: its SQL name, what it is, and the files it reads.
 #[derive(Clone, Debug)]
 struct Registered {
@@ -363,5 +389,28 @@ mod tests {
         ] {
             assert!(rule_of(name).ends_with(rule), "{name}: {}", rule_of(name));
         }
+    }
+
+    #[test]
+    fn paths_come_from_the_registry() -> Result<()> {
+        let root = Path::new("data");
+        assert_eq!(
+            path_of(root, "tv_viewing")?,
+            root.join("interim/tv/viewing.parquet")
+        );
+        assert_eq!(
+            path_of(root, "tv_viewing_quarantine")?,
+            root.join("interim/tv/quarantine/viewing.parquet")
+        );
+        assert_eq!(
+            path_of(root, "customer_profile")?,
+            root.join("processed/customer360/customer_profile.parquet")
+        );
+        let unknown = path_of(root, "tv_radio")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(unknown.starts_with("no dataset is named `tv_radio`. Consider one of: tv_programs"));
+        Ok(())
     }
 }
