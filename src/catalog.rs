@@ -62,6 +62,17 @@ impl Dataset {
         }
     }
 
+    /// The `quarantine_summary` every domain writes (`table`, `reason`, `rows`), under
+    /// the SQL name `name` (`<domain>_quarantine_summary`).
+    pub const fn quarantine_summary(name: &'static str) -> Self {
+        Dataset::output(
+            name,
+            "quarantine_summary",
+            "quarantined rows by table and rule",
+            &[("table", "str"), ("reason", "str"), ("rows", "u64")],
+        )
+    }
+
     /// An output table, `processed/<domain>/<table>.parquet`, with its columns.
     pub const fn output(
         name: &'static str,

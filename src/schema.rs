@@ -263,6 +263,9 @@ pub struct Column {
     pub day_month: Option<DayMonthOrder>,
     /// How the raw text is prepared before the rules, in order.
     pub prepare: Vec<Prepare>,
+    /// Whether the valid table keeps the text as written (the rules still see it
+    /// prepared): see [`Column::checked_prepared`].
+    pub keep_written: bool,
 }
 
 impl Column {
@@ -275,12 +278,22 @@ impl Column {
             checks: Vec::new(),
             day_month: None,
             prepare: Vec::new(),
+            keep_written: false,
         }
     }
 
     /// Adds a preparation step (see [`Prepare`]), applied before every rule.
     pub fn prepared(mut self, step: Prepare) -> Self {
         self.prepare.push(step);
+        self
+    }
+
+    /// Adds a preparation step for the rules only: they see the prepared text (a
+    /// whitespace-only id is empty for `required`), the valid table keeps the text as
+    /// written. For a text column.
+    pub fn checked_prepared(mut self, step: Prepare) -> Self {
+        self.prepare.push(step);
+        self.keep_written = true;
         self
     }
 
@@ -405,7 +418,16 @@ impl Column {
     /// One line for a data dictionary: type, null rule and checks.
     pub fn describe(&self) -> String {
         let mut parts = vec![self.ty.describe()];
-        parts.extend(self.prepare.iter().map(|step| step.describe().to_string()));
+        let checked_only = if self.keep_written {
+            " for the checks"
+        } else {
+            ""
+        };
+        parts.extend(
+            self.prepare
+                .iter()
+                .map(|step| format!("{}{checked_only}", step.describe())),
+        );
         parts.push(if self.required {
             "required".into()
         } else {
@@ -628,6 +650,7 @@ fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> LazyFrame 
 fn split(checked: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> Validation {
     let mut typed = vec![col(ROW_NR)];
     typed.extend(schema.columns.iter().map(|c| match c.ty {
+        ColumnType::Text if c.keep_written => col(c.name),
         ColumnType::Text => c.value().alias(c.name),
         _ => col(parsed_name(c.name)).alias(c.name),
     }));
@@ -986,5 +1009,27 @@ mod tests {
             DateOrder::Dmy.format("%Y-%m-%d %H:%M:%S"),
             "%Y-%m-%d %H:%M:%S"
         );
+    }
+
+    #[test]
+    fn checked_preparation_keeps_the_text_as_written() -> PolarsResult<()> {
+        let schema = TableSchema::new(
+            "t",
+            vec![Column::text("user")
+                .checked_prepared(Prepare::Trim)
+                .required()],
+        );
+        let raw = df!(
+            SOURCE_FILE => ["f"; 3], LINE => [1 as IdxSize, 2, 3], ROW_NR => [0 as IdxSize, 1, 2],
+            LAYOUT_ERROR => [None::<&str>; 3],
+            "user" => [Some(" u1 "), Some("  "), Some("u2")],
+        )?;
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        assert_eq!(
+            crate::values::texts(&valid.collect()?, "user", "")?,
+            [" u1 ", "u2"]
+        );
+        assert_eq!(reasons(&quarantine.collect()?)?, ["user|required"]);
+        Ok(())
     }
 }

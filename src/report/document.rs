@@ -191,12 +191,7 @@ fn strip_xml_declaration(svg: &str) -> &str {
 /// written; the message names the path.
 pub fn write_index(dir: &Path) -> Result<()> {
     let mut reports = Vec::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .path();
+    for path in crate::io::files_with_extension(dir, "html")? {
         let Some(name) = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -204,7 +199,7 @@ pub fn write_index(dir: &Path) -> Result<()> {
         else {
             continue;
         };
-        if !name.ends_with(".html") || name == "index.html" {
+        if name == "index.html" {
             continue;
         }
         let text = std::fs::read_to_string(&path)

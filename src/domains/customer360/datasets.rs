@@ -1,8 +1,8 @@
-//! The customer360 domain's datasets, each named once: its validated tables (their columns
-//! are the raw schema's, in [`super::tables`]) and its output tables with their columns
-//! and dtypes. The SQL catalog, the output lists and the tests that pin every output
-//! table's schema take them from here. A run hands its output tables over collected,
-//! in [`Customer360Outputs`].
+//! The Customer 360 domain's datasets, each named once: its validated tables (their
+//! columns are the raw schema's, in [`super::tables`]) and its output tables with
+//! their columns and dtypes. The SQL catalog, the output lists and the tests that
+//! pin every output table's schema take them from here. A run hands its output
+//! tables over collected, in [`Customer360Outputs`].
 
 use polars::prelude::DataFrame;
 
@@ -31,12 +31,7 @@ pub const DATASETS: &[Dataset] = &[
         Location::Valid("contract_users"),
         "contract–user link (C12)",
     ),
-    Dataset::output(
-        "customer360_quarantine_summary",
-        "quarantine_summary",
-        "quarantined rows by table and rule",
-        &[("table", "str"), ("reason", "str"), ("rows", "u64")],
-    ),
+    Dataset::quarantine_summary("customer360_quarantine_summary"),
     Dataset::output(
         "customer_profile",
         "customer_profile",

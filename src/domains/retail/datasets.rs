@@ -1,8 +1,8 @@
-//! The retail domain's datasets, each named once: its validated tables (their columns
-//! are the raw schema's, in [`super::tables`]) and its output tables with their columns
-//! and dtypes. The SQL catalog, the output lists and the tests that pin every output
-//! table's schema take them from here. A run hands its output tables over collected,
-//! in [`RetailOutputs`].
+//! The retail domain's datasets, each named once: its validated tables (their
+//! columns are the raw schema's, in [`super::tables`]) and its output tables with
+//! their columns and dtypes. The SQL catalog, the output lists and the tests that
+//! pin every output table's schema take them from here. A run hands its output
+//! tables over collected, in [`RetailOutputs`].
 
 use polars::prelude::DataFrame;
 
@@ -21,12 +21,7 @@ pub const DATASETS: &[Dataset] = &[
         Location::ValidParts("invoice_months"),
         "lines per invoice, month and customer (R1)",
     ),
-    Dataset::output(
-        "retail_quarantine_summary",
-        "quarantine_summary",
-        "quarantined rows by table and rule",
-        &[("table", "str"), ("reason", "str"), ("rows", "u64")],
-    ),
+    Dataset::quarantine_summary("retail_quarantine_summary"),
     Dataset::output(
         "invoice_size",
         "invoice_size",

@@ -1,8 +1,8 @@
-//! The TV domain's datasets, each named once: its validated tables (their columns
-//! are the raw schema's, in [`super::tables`]) and its output tables with their columns
-//! and dtypes. The SQL catalog, the output lists and the tests that pin every output
-//! table's schema take them from here. A run hands its output tables over collected,
-//! in [`TvOutputs`].
+//! The TV domain's datasets, each named once: its validated tables (their
+//! columns are the raw schema's, in [`super::tables`]) and its output tables with
+//! their columns and dtypes. The SQL catalog, the output lists and the tests that
+//! pin every output table's schema take them from here. A run hands its output
+//! tables over collected, in [`TvOutputs`].
 
 use polars::prelude::DataFrame;
 
@@ -31,12 +31,7 @@ pub const DATASETS: &[Dataset] = &[
         Location::Valid("viewing"),
         "tuning events, validated (T1, T4)",
     ),
-    Dataset::output(
-        "tv_quarantine_summary",
-        "quarantine_summary",
-        "quarantined rows by table and rule",
-        &[("table", "str"), ("reason", "str"), ("rows", "u64")],
-    ),
+    Dataset::quarantine_summary("tv_quarantine_summary"),
     Dataset::output(
         "program_clashes",
         "program_clashes",

@@ -1,8 +1,8 @@
-//! The wdi domain's datasets, each named once: its validated tables (their columns
-//! are the raw schema's, in [`super::tables`]) and its output tables with their columns
-//! and dtypes. The SQL catalog, the output lists and the tests that pin every output
-//! table's schema take them from here. A run hands its output tables over collected,
-//! in [`WdiOutputs`].
+//! The WDI domain's datasets, each named once: its validated tables (their
+//! columns are the raw schema's, in [`super::tables`]) and its output tables with
+//! their columns and dtypes. The SQL catalog, the output lists and the tests that
+//! pin every output table's schema take them from here. A run hands its output
+//! tables over collected, in [`WdiOutputs`].
 
 use polars::prelude::DataFrame;
 
