@@ -2,15 +2,55 @@
 //! table aggregated in disjoint key partitions, one part at a time with free memory
 //! handed back to the OS between parts ([`in_partitions`]); the folders those parts
 //! live in ([`PartFolder`]); two stages at once on two threads ([`beside`]); and the
-//! memory release itself ([`release_free_memory`]). Domain folders call these and
-//! never touch the file system, spawn a thread or trim the allocator themselves.
+//! memory release itself ([`release_free_memory`]); and the two stage kinds every
+//! pipeline is made of, each timed in the run's [`Progress`]: validating a raw table
+//! ([`validate`]) and computing a rule's output ([`rule`]). Domain folders call these
+//! and never touch the file system, spawn a thread or trim the allocator themselves.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
-use polars::prelude::{concat, LazyFrame, UnionArgs};
+use polars::prelude::{concat, DataFrame, LazyFrame, UnionArgs};
 
-use crate::io::{clear_folder, files_with_extension, scan_parquet};
+use crate::io::{
+    clear_folder, collect_streaming, files_with_extension, scan_parquet, sink_parquet_all,
+    validate_table, DomainPaths, RawTable, ValidAggregate,
+};
+use crate::progress::Progress;
+use crate::schema::{Rule, TableCount};
+
+/// Validates one raw table into the interim folder (see [`validate_table`]), timed as
+/// the stage `validate <table>`; `lookups` (such as TV's T4) and `aggregates` of the
+/// valid rows run in the same pass.
+///
+/// # Errors
+/// As [`validate_table`]: the table's files are missing or unreadable, or the pass
+/// fails; the message names the table.
+pub fn validate(
+    progress: &mut Progress,
+    paths: &DomainPaths,
+    table: &RawTable,
+    lookups: &[Rule],
+    aggregates: Vec<ValidAggregate<'_>>,
+) -> Result<(TableCount, Vec<DataFrame>)> {
+    let (count, aggregated) = validate_table(paths, table, lookups, aggregates)?;
+    progress.done(
+        &format!("validate {}", table.schema.name),
+        Some(count.rows_in()),
+    );
+    Ok((count, aggregated))
+}
+
+/// Computes one rule's output on the streaming engine, timed as the stage `rule`.
+///
+/// # Errors
+/// When the plan fails to run; the message names `rule` (`cannot compute T7 genre
+/// reach`).
+pub fn rule(progress: &mut Progress, rule: &str, lf: LazyFrame) -> Result<DataFrame> {
+    let frame = collect_streaming(lf, rule)?;
+    progress.done(rule, Some(frame.height() as u64));
+    Ok(frame)
+}
 
 /// Hands heap memory that is free but still held by the allocator back to the
 /// operating system, so that a stage's peak does not stack on the leftovers of the
@@ -38,6 +78,30 @@ pub fn in_partitions<T>(parts: u32, mut part: impl FnMut(u32) -> Result<T>) -> R
         release_free_memory();
     }
     Ok(results)
+}
+
+/// Aggregates a large table in `parts` disjoint key partitions into `folder`, one
+/// part per partition (`part-NNN.parquet`, see [`PartFolder`]): `aggregate(index)`
+/// is the plan of partition `index` (usually the input filtered with
+/// [`crate::transforms::key_in_pass`], then aggregated), sunk on the streaming engine
+/// with free memory released after each part, so that memory holds one partition's
+/// groups. The folder is cleared first.
+///
+/// # Errors
+/// When the folder cannot be cleared, or a part fails to run or cannot be written;
+/// the message says `what` was aggregated.
+pub fn aggregate_in_partitions(
+    folder: &PartFolder,
+    parts: u32,
+    what: &str,
+    mut aggregate: impl FnMut(u32) -> Result<LazyFrame>,
+) -> Result<()> {
+    folder.clear()?;
+    in_partitions(parts, |index| {
+        sink_parquet_all(vec![(aggregate(index)?, folder.part(index))])
+            .with_context(|| format!("cannot aggregate {what} (part {index} of {parts})"))
+    })?;
+    Ok(())
 }
 
 /// Runs `second` on a second thread while `first` runs on this one, and returns both

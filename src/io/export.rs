@@ -5,8 +5,7 @@ use std::io::Write;
 use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{AnyValue, CsvWriter, DataFrame, DataType, ParquetWriter, SerWriter};
-use serde_json::{Number, Value};
+use polars::prelude::{CsvWriter, DataFrame, JsonFormat, JsonWriter, ParquetWriter, SerWriter};
 
 /// A result format, by its command-line name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,8 +31,7 @@ impl FromStr for ResultFormat {
 /// Writes `df` to `out` in `format`.
 ///
 /// # Errors
-/// When Polars cannot encode `df` as CSV or Parquet, a column cannot be cast to text for
-/// JSON, or writing to `out` fails.
+/// When Polars cannot encode `df` in `format`, or writing to `out` fails.
 pub fn write_result(df: &mut DataFrame, format: ResultFormat, out: &mut dyn Write) -> Result<()> {
     match format {
         ResultFormat::Csv => CsvWriter::new(out)
@@ -50,64 +48,13 @@ pub fn write_result(df: &mut DataFrame, format: ResultFormat, out: &mut dyn Writ
     Ok(())
 }
 
-/// A JSON array of row objects, keys in column order. Dates and times are ISO text;
-/// non-finite floats are null.
-fn write_json(df: &DataFrame, out: &mut dyn Write) -> Result<()> {
-    // Temporal and nested values as their text, cast by Polars.
-    let mut columns = Vec::with_capacity(df.width());
-    for column in df.columns() {
-        let plain = matches!(
-            column.dtype(),
-            DataType::Boolean | DataType::String | DataType::Null
-        ) || column.dtype().is_primitive_numeric();
-        columns.push(if plain {
-            column.clone()
-        } else {
-            column.cast(&DataType::String)?
-        });
-    }
-    // Objects are written field by field so that keys keep the columns' order.
-    let keys: Vec<String> = columns
-        .iter()
-        .map(|column| serde_json::to_string(column.name().as_str()))
-        .collect::<Result<_, _>>()?;
-    out.write_all(b"[")?;
-    for row in 0..df.height() {
-        out.write_all(if row > 0 { b",\n{" } else { b"\n{" })?;
-        for (index, (key, column)) in keys.iter().zip(&columns).enumerate() {
-            if index > 0 {
-                out.write_all(b",")?;
-            }
-            out.write_all(key.as_bytes())?;
-            out.write_all(b":")?;
-            serde_json::to_writer(&mut *out, &json_value(column.get(row)?))?;
-        }
-        out.write_all(b"}")?;
-    }
-    out.write_all(b"\n]\n")?;
-    Ok(())
-}
-
-fn json_value(value: AnyValue) -> Value {
-    match value {
-        AnyValue::Null => Value::Null,
-        AnyValue::Boolean(b) => Value::Bool(b),
-        AnyValue::String(s) => Value::String(s.to_string()),
-        AnyValue::StringOwned(s) => Value::String(s.to_string()),
-        AnyValue::Float32(f) => float(f64::from(f)),
-        AnyValue::Float64(f) => float(f),
-        other => match other.extract::<i64>() {
-            Some(i) => Value::Number(i.into()),
-            None => match other.extract::<u64>() {
-                Some(u) => Value::Number(u.into()),
-                None => Value::String(other.to_string()),
-            },
-        },
-    }
-}
-
-fn float(f: f64) -> Value {
-    Number::from_f64(f).map_or(Value::Null, Value::Number)
+/// A JSON array of row objects, keys in column order, by Polars' JSON writer: dates
+/// and times as ISO text, non-finite floats as null.
+fn write_json(df: &mut DataFrame, out: &mut dyn Write) -> Result<()> {
+    JsonWriter::new(out)
+        .with_json_format(JsonFormat::Json)
+        .finish(df)
+        .context("cannot write the JSON result")
 }
 
 #[cfg(test)]
@@ -128,10 +75,10 @@ mod tests {
         write_result(&mut df, ResultFormat::Json, &mut out)?;
         let text = String::from_utf8(out.clone())?;
         assert!(
-            text.starts_with("[\n{\"country\":\"Korea, Rep.\",\"year\":1960,"),
+            text.starts_with("[{\"country\":\"Korea, Rep.\",\"year\":1960,"),
             "keys in column order: {text}"
         );
-        let parsed: Value = serde_json::from_slice(&out)?;
+        let parsed: serde_json::Value = serde_json::from_slice(&out)?;
         assert_eq!(
             parsed,
             serde_json::json!([

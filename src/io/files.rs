@@ -10,6 +10,8 @@
 //! the first names that are there.
 
 use std::fmt;
+use std::fs::File;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Error, Result};
@@ -180,6 +182,27 @@ fn files_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> 
     }
     files.sort();
     Ok(files)
+}
+
+/// Creates `dir` and its missing parents.
+///
+/// # Errors
+/// When the folder cannot be created; the message names it.
+pub fn create_folder(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+}
+
+/// A new file at `path` (replacing one that is there) behind a 1 MiB write buffer,
+/// its folder created: for generators that write files line by line.
+///
+/// # Errors
+/// When the folder or the file cannot be created; the message names it.
+pub fn create_file(path: &Path) -> Result<BufWriter<File>> {
+    if let Some(dir) = path.parent() {
+        create_folder(dir)?;
+    }
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(BufWriter::with_capacity(1 << 20, file))
 }
 
 #[cfg(test)]

@@ -35,8 +35,8 @@ pub use delimited::{
 pub use excel::{read_all_sheets, read_first_sheet, read_sheets, SheetSelection};
 pub use export::{write_result, ResultFormat};
 pub use files::{
-    clear_folder, files_with_extension, find_files, find_table_files, matching_files,
-    no_file_matching, total_bytes, NamePattern,
+    clear_folder, create_file, create_folder, files_with_extension, find_files, find_table_files,
+    matching_files, no_file_matching, total_bytes, NamePattern,
 };
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;

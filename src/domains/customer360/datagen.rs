@@ -23,8 +23,7 @@
 //! unmapped keywords (`unmapped_keyword`).
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -32,6 +31,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use polars::prelude::{df, IntoColumn, IntoSeries, ListChunked, NamedFrom, ParquetWriter, Series};
 use rust_xlsxwriter::Workbook;
 
+use crate::io::{create_file, create_folder};
 use crate::schema::INVALID_JSON;
 use crate::synth::{GenSummary, Synth, WeightedIndex};
 
@@ -117,7 +117,7 @@ const ARABIC_INDIC_ZERO: u32 = 0x0660;
 pub fn generate(out: &Path, config: &Customer360GenConfig) -> Result<GenSummary> {
     let mut synth = Synth::new(config.seed);
     let mut summary = GenSummary::default();
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    create_folder(out)?;
     let contracts = Contracts::new(config.contracts(), &mut synth);
     write_content(out, config, &contracts, &mut synth, &mut summary)?;
     write_link(out, &contracts, &mut summary)?;
@@ -179,16 +179,12 @@ fn write_content(
     summary: &mut GenSummary,
 ) -> Result<()> {
     let dir = out.join("content");
-    std::fs::create_dir_all(&dir)?;
     let days = config.days.max(1) as u64;
     for day in 0..days {
         let date = config.first_day + Duration::days(day as i64);
         let path = dir.join(format!("{}.json", date.format("%Y%m%d")));
         let rows = config.content_rows / days + u64::from(day < config.content_rows % days);
-        let mut file = BufWriter::with_capacity(
-            1 << 20,
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
-        );
+        let mut file = create_file(&path)?;
         for _ in 0..rows {
             write_content_line(&mut file, contracts, synth, summary)?;
         }
@@ -248,9 +244,7 @@ fn write_content_line(
 
 fn write_link(out: &Path, contracts: &Contracts, summary: &mut GenSummary) -> Result<()> {
     let path = out.join("contract_users.csv");
-    let mut file = BufWriter::new(
-        File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
-    );
+    let mut file = create_file(&path)?;
     writeln!(file, "contract,user_id")?;
     let mut rows = 0u64;
     for (id, users) in contracts.ids.iter().zip(&contracts.users) {
@@ -435,11 +429,8 @@ fn write_search(
                 .into_column(),
         )?;
         let folder = out.join("search").join(day.format("%Y%m%d").to_string());
-        std::fs::create_dir_all(&folder)?;
         let path = folder.join("part-0.parquet");
-        let file =
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        ParquetWriter::new(file).finish(&mut frame)?;
+        ParquetWriter::new(create_file(&path)?).finish(&mut frame)?;
         *summary.rows.entry("search").or_insert(0) += per_day as u64;
         day += Duration::days(1);
     }

@@ -22,8 +22,8 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
-use polars::prelude::{lit, DataFrame, Engine, IntoLazy};
+use anyhow::{Context, Result};
+use polars::prelude::{Engine, IntoLazy};
 
 use super::logs::{aggregate_contracts, quarantine_of, validate_content, validate_search};
 use super::rules;
@@ -124,22 +124,17 @@ pub fn run(
         .collect_with_engine(Engine::Streaming)
         .context("rules C9–C10 (top keywords) failed")?
         .unwrap_single();
-    let months = present_months(&search_top_keyword)?;
-    let trend_months = choose_months(&months, options.months)?;
-    let search_trend = match trend_months {
-        Some((first, second)) => {
-            rules::search_trend(search_top_keyword.clone().lazy(), first, second)
-        }
-        None => {
-            notices.push(format!(
-                "search_trend is empty: the search logs hold {} month(s), C11 needs two",
-                months.len()
-            ));
-            rules::search_trend(search_top_keyword.clone().lazy().filter(lit(false)), 0, 0)
-        }
+    let months = rules::present_months(&search_top_keyword)?;
+    let trend_months = rules::choose_months(&months, options.months)?;
+    if trend_months.is_none() {
+        notices.push(format!(
+            "search_trend is empty: the search logs hold {} month(s), C11 needs two",
+            months.len()
+        ));
     }
-    .collect()
-    .context("rule C11 (search trend) failed")?;
+    let search_trend = rules::search_trend_of(search_top_keyword.clone().lazy(), trend_months)
+        .collect()
+        .context("rule C11 (search trend) failed")?;
     progress.done(
         "C9–C11 search keywords and trend",
         Some(search_top_keyword.height() as u64),
@@ -185,38 +180,6 @@ pub fn run(
     Ok(outputs)
 }
 
-/// The months present in the top-keyword table, ascending.
-fn present_months(top: &DataFrame) -> Result<Vec<i32>> {
-    let months = top
-        .column("month")?
-        .unique_stable()?
-        .sort(Default::default())?;
-    Ok(months.i32()?.into_no_null_iter().collect())
-}
-
-/// The two months C11 compares: the requested pair, which must be present, else the
-/// last two present; `None` when fewer than two are present.
-fn choose_months(present: &[i32], requested: Option<(i32, i32)>) -> Result<Option<(i32, i32)>> {
-    match requested {
-        Some((first, second)) => {
-            for month in [first, second] {
-                if !present.contains(&month) {
-                    bail!(
-                        "the month {month} has no search logs; present: {}. Consider another --months pair",
-                        present.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
-                    );
-                }
-            }
-            Ok(Some((first, second)))
-        }
-        None if present.len() >= 2 => Ok(Some((
-            present[present.len() - 2],
-            present[present.len() - 1],
-        ))),
-        None => Ok(None),
-    }
-}
-
 /// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest. The files
 /// of an omitted `customer_360` table are removed, so that none is left from an
 /// earlier run.
@@ -228,25 +191,4 @@ pub fn write_outputs(dir: &Path, outputs: &Customer360Outputs) -> Result<()> {
         remove_table(dir, "customer_360")?;
     }
     write_tables(dir, &outputs.tables())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn c11_defaults_to_the_last_two_months_and_checks_a_requested_pair() -> Result<()> {
-        assert_eq!(
-            choose_months(&[202205, 202206, 202207], None)?,
-            Some((202206, 202207))
-        );
-        assert_eq!(choose_months(&[202207], None)?, None);
-        assert_eq!(
-            choose_months(&[202205, 202206, 202207], Some((202205, 202206)))?,
-            Some((202205, 202206))
-        );
-        let error = choose_months(&[202206, 202207], Some((202207, 202208))).unwrap_err();
-        assert!(error.to_string().contains("202208"), "{error}");
-        Ok(())
-    }
 }

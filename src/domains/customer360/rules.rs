@@ -296,6 +296,56 @@ pub fn search_trend(top: LazyFrame, first: i32, second: i32) -> LazyFrame {
     )
 }
 
+/// C11 between the chosen `months`, or an empty trend with C11's columns when there
+/// are none (the search logs hold fewer than two months).
+pub fn search_trend_of(top: LazyFrame, months: Option<(i32, i32)>) -> LazyFrame {
+    match months {
+        Some((first, second)) => search_trend(top, first, second),
+        None => search_trend(top.filter(lit(false)), 0, 0),
+    }
+}
+
+/// The months present in the top-keyword table (C10), ascending.
+///
+/// # Errors
+/// When `top` has no Int32 `month` column.
+pub fn present_months(top: &DataFrame) -> anyhow::Result<Vec<i32>> {
+    let months = top
+        .column("month")?
+        .unique_stable()?
+        .sort(Default::default())?;
+    Ok(months.i32()?.into_no_null_iter().collect())
+}
+
+/// The two months C11 compares: the requested pair (`--months`), which must be
+/// present, else the last two present; `None` when fewer than two are present.
+///
+/// # Errors
+/// When a requested month is not present; the message lists those that are.
+pub fn choose_months(
+    present: &[i32],
+    requested: Option<(i32, i32)>,
+) -> anyhow::Result<Option<(i32, i32)>> {
+    match requested {
+        Some((first, second)) => {
+            for month in [first, second] {
+                if !present.contains(&month) {
+                    anyhow::bail!(
+                        "the month {month} has no search logs; present: {}. Consider another --months pair",
+                        present.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+                    );
+                }
+            }
+            Ok(Some((first, second)))
+        }
+        None if present.len() >= 2 => Ok(Some((
+            present[present.len() - 2],
+            present[present.len() - 1],
+        ))),
+        None => Ok(None),
+    }
+}
+
 /// C12: one row per distinct link (contract, user_id) whose contract has a profile,
 /// with the profile columns, then the trend columns (null when the user has none).
 /// Sorted by contract, user_id.
@@ -309,4 +359,25 @@ pub fn customer_360(link: LazyFrame, profile: LazyFrame, trend: LazyFrame) -> La
         .left_join(trend, col("user_id"), col("user_id"))
         .select(columns)
         .sort(["contract", "user_id"], Default::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c11_defaults_to_the_last_two_months_and_checks_a_requested_pair() -> anyhow::Result<()> {
+        assert_eq!(
+            choose_months(&[202205, 202206, 202207], None)?,
+            Some((202206, 202207))
+        );
+        assert_eq!(choose_months(&[202207], None)?, None);
+        assert_eq!(
+            choose_months(&[202205, 202206, 202207], Some((202205, 202206)))?,
+            Some((202205, 202206))
+        );
+        let error = choose_months(&[202206, 202207], Some((202207, 202208))).unwrap_err();
+        assert!(error.to_string().contains("202208"), "{error}");
+        Ok(())
+    }
 }

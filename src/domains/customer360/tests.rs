@@ -52,7 +52,9 @@ fn c1_quarantines_each_fault_with_its_line() -> Result<()> {
         line(r#""SGH2""#, r#""M2""#, r#""SPORT""#, r#""45""#),
         line(r#""SGH2""#, r#""M2""#, r#""SPORT""#, "-5"),
     ];
-    std::fs::write(&path, lines.join("\n"))?;
+    let mut file = crate::io::create_file(&path)?;
+    std::io::Write::write_all(&mut file, lines.join("\n").as_bytes())?;
+    std::io::Write::flush(&mut file)?;
     let files = [NdjsonFile {
         path,
         constants: vec!["20220401".into()],

@@ -22,7 +22,6 @@
 //! customer id (`no_customer_id`) and cancellation lines (`cancellation_lines`)
 //! are counted too; they are valid.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -31,6 +30,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 
 use super::tables::LINES;
+use crate::io::{create_file, create_folder};
 use crate::synth::{GenSummary, Synth, WeightedIndex};
 
 /// What to generate.
@@ -177,7 +177,7 @@ pub fn generate(out: &Path, config: &RetailGenConfig) -> Result<GenSummary> {
     if config.months == 0 {
         bail!("--months must be at least 1");
     }
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    create_folder(out)?;
     let mut synth = Synth::new(config.seed);
     let mut summary = GenSummary::default();
     let world = World::new(config, &mut synth);
@@ -395,7 +395,7 @@ trait LineSink {
 struct CsvSink {
     dir: PathBuf,
     files: usize,
-    current: Option<(usize, BufWriter<File>)>,
+    current: Option<(usize, BufWriter<std::fs::File>)>,
 }
 
 const HEADER: &str = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country";
@@ -416,9 +416,7 @@ impl CsvSink {
     fn open(&mut self, index: usize) -> Result<()> {
         self.finish()?;
         let path = self.path(index);
-        let file =
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        let mut writer = BufWriter::with_capacity(1 << 20, file);
+        let mut writer = create_file(&path)?;
         writeln!(writer, "{HEADER}")?;
         self.current = Some((index, writer));
         Ok(())

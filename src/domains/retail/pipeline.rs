@@ -12,14 +12,14 @@
 //! 4. the eight output tables as Parquet + CSV under `<processed>/`, with a
 //!    `_SUCCESS` manifest.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use polars::prelude::{col, df, DataFrame, IntoLazy, LazyFrame};
 
 use super::rules;
 use super::tables::{self, LINES};
 use crate::exec::{self, PartFolder};
 use crate::io::{
-    check_day_month, collect_streaming, resolve_day_month, scan_parquet, sink_parquet_all, union,
+    check_day_month, collect_streaming, resolve_day_month, scan_parquet, union,
     validate_to_parquet, write_tables, DomainPaths,
 };
 use crate::progress::Progress;
@@ -85,16 +85,18 @@ fn invoice_month_parts(paths: &DomainPaths) -> PartFolder {
 /// Aggregates the valid lines to invoice months (R1's aggregate), one pass per set
 /// of invoices, into `<interim>/invoice_months/part-NNN.parquet`.
 fn aggregate_invoice_months(paths: &DomainPaths, rows: u64) -> Result<()> {
-    let parts = invoice_month_parts(paths);
-    parts.clear()?;
     let passes = aggregation_passes(rows);
-    exec::in_partitions(passes, |pass| {
-        let in_pass = key_in_pass(col("Invoice"), INVOICE_DIGITS, pass, passes);
-        let lines = scan_parquet(&paths.valid(LINES))?.filter(in_pass);
-        sink_parquet_all(vec![(rules::invoice_months(lines), parts.part(pass))])
-            .context("cannot aggregate the invoice lines to invoice months")
-    })?;
-    Ok(())
+    exec::aggregate_in_partitions(
+        &invoice_month_parts(paths),
+        passes,
+        "the invoice lines to invoice months",
+        |pass| {
+            let in_pass = key_in_pass(col("Invoice"), INVOICE_DIGITS, pass, passes);
+            Ok(rules::invoice_months(
+                scan_parquet(&paths.valid(LINES))?.filter(in_pass),
+            ))
+        },
+    )
 }
 
 /// R2–R8 on the interim invoice months, plus the run's counts.

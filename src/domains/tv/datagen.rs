@@ -32,13 +32,13 @@
 //! | viewing | bad device_id, bad date, bad time, no prog_code, short line | T1 | 0.05% / 0.05% / 0.02% / 0.02% / 0.02% |
 //! | viewing | device not in the reference | (not a fault of the row) | 1% of rows |
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::tables::DEMOGRAPHIC_COLUMNS;
+use crate::io::{create_file, create_folder};
 use crate::schema::{COLUMN_COUNT, INVALID_UTF8};
 use crate::synth::{GenSummary, Synth, WeightedIndex};
 
@@ -144,7 +144,7 @@ const TITLE_WORDS: [&str; 24] = [
 /// When `out` or a raw file under it cannot be created or written (the message names the
 /// path it could not create).
 pub fn generate(out: &Path, config: &TvGenConfig) -> Result<GenSummary> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    create_folder(out)?;
     let mut synth = Synth::new(config.seed);
     let mut summary = GenSummary::default();
     let programs = write_programs(out, config, &mut synth, &mut summary)?;
@@ -152,12 +152,6 @@ pub fn generate(out: &Path, config: &TvGenConfig) -> Result<GenSummary> {
     let devices = write_reference(out, households, &mut synth, &mut summary)?;
     write_viewing(out, config, &programs, &devices, &mut synth, &mut summary)?;
     Ok(summary)
-}
-
-fn create(out: &Path, name: &str) -> Result<BufWriter<File>> {
-    let path = out.join(name);
-    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-    Ok(BufWriter::with_capacity(1 << 20, file))
 }
 
 fn genre_list(synth: &mut Synth, genre_weights: &WeightedIndex) -> String {
@@ -186,7 +180,7 @@ fn write_programs(
     synth: &mut Synth,
     summary: &mut GenSummary,
 ) -> Result<Vec<String>> {
-    let mut file = create(out, "programs.txt")?;
+    let mut file = create_file(&out.join("programs.txt"))?;
     let genre_weights = WeightedIndex::zipf(GENRES.len(), 0.8);
     let n = config.programs();
     let mut codes = Vec::with_capacity(n);
@@ -272,7 +266,7 @@ fn write_demographics(
     synth: &mut Synth,
     summary: &mut GenSummary,
 ) -> Result<usize> {
-    let mut file = create(out, "demographics.txt")?;
+    let mut file = create_file(&out.join("demographics.txt"))?;
     let households = config.households();
     let mut rows = 0u64;
     let mut write_household = |synth: &mut Synth, id: usize, fault: Option<&str>| -> Result<()> {
@@ -361,7 +355,7 @@ fn write_reference(
     synth: &mut Synth,
     summary: &mut GenSummary,
 ) -> Result<Vec<String>> {
-    let mut file = create(out, "reference.csv")?;
+    let mut file = create_file(&out.join("reference.csv"))?;
     writeln!(
         file,
         "device_id,dma,dma_code,household_id,zipcode,household_type,system_type"
@@ -484,7 +478,7 @@ fn write_viewing(
     let mut written = 0u64;
     let mut line = String::with_capacity(128);
     for f in 0..files {
-        let mut file = create(out, &format!("viewing_{:03}.csv", f + 1))?;
+        let mut file = create_file(&out.join(format!("viewing_{:03}.csv", f + 1)))?;
         writeln!(
             file,
             "device_id,event_date,event_time,mso_code,prog_code,station_num"

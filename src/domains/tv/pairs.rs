@@ -1,18 +1,93 @@
 //! The viewing pair aggregate that T7, T10 and T11 share: the distinct (device,
 //! program) pairs of the valid viewing with their tune events, on integer keys, one
 //! part per pass over disjoint sets of devices (`<interim>/viewing_pairs/`), and the
-//! dictionaries of those keys. T10 runs one part at a time
-//! ([`program_popularity_by_part`]).
+//! dictionaries of those keys ([`validate_viewing`]). T10 runs one part at a time
+//! ([`program_popularity_by_part`]); T11 gets each device's events back under its id
+//! ([`device_events`]).
 
 use anyhow::{Context, Result};
 use polars::prelude::{
     col, concat, df, lit, DataFrame, Expr, IdxSize, IntoLazy, LazyFrame, UnionArgs, IDX_DTYPE,
 };
 
-use super::rules;
+use super::{rules, tables};
 use crate::exec::{self, PartFolder};
-use crate::io::{collect_streaming, scan_parquet, sink_parquet_all};
+use crate::io::{collect_streaming, scan_parquet, sink_parquet_all, DomainPaths, ValidAggregate};
+use crate::progress::Progress;
+use crate::schema::TableCount;
 use crate::transforms::{key_in_pass, keys, passes_for};
+
+/// The pair aggregate's parts, one per pass: `<interim>/viewing_pairs/`.
+pub fn pair_parts(paths: &DomainPaths) -> PartFolder {
+    PartFolder::new(paths.interim.join("viewing_pairs"))
+}
+
+/// What the viewing stage hands to the rules: the valid viewing's count and the
+/// dictionaries of the pair aggregate's keys.
+pub struct ViewingAggregate {
+    pub count: TableCount,
+    pub keys: PairKeys,
+}
+
+/// Validates the viewing fact table, quarantining unknown programs (T1, T4), and
+/// aggregates its distinct (device, program) pairs, the first pass as the valid rows
+/// are written, into [`pair_parts`]; the key dictionaries go to
+/// `viewing_pairs_devices.parquet` and `viewing_pairs_programs.parquet`.
+///
+/// # Errors
+/// When the viewing files are missing or unreadable, or a pass or a file fails; the
+/// message names it.
+pub fn validate_viewing(
+    paths: &DomainPaths,
+    program_table: &DataFrame,
+    progress: &mut Progress,
+) -> Result<ViewingAggregate> {
+    let programs = keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?;
+    let unknown_program = tables::unknown_program(&programs)?;
+    let viewing = tables::viewing();
+    let passes = pair_passes(viewing.size_bytes(&paths.raw)?);
+    let first_pass: ValidAggregate = Box::new(|valid| pairs_of_pass(valid, &programs, 0, passes));
+    let (count, mut aggregates) = exec::validate(
+        progress,
+        paths,
+        &viewing,
+        &[unknown_program],
+        vec![first_pass],
+    )?;
+    let first_pass_pairs = aggregates
+        .pop()
+        .context("the viewing validation returned no pair aggregate")?;
+    let valid_viewing = scan_parquet(&paths.valid("viewing"))?;
+    let keys = aggregate_pairs(
+        &pair_parts(paths),
+        valid_viewing,
+        programs,
+        first_pass_pairs,
+        passes,
+    )?;
+    sink_parquet_all(vec![
+        (
+            keys.devices.clone().lazy(),
+            paths.interim.join("viewing_pairs_devices.parquet"),
+        ),
+        (
+            keys.programs.clone().lazy(),
+            paths.interim.join("viewing_pairs_programs.parquet"),
+        ),
+    ])
+    .context("cannot write the pair dictionaries")?;
+    progress.done("aggregate viewing pairs", Some(count.rows_valid));
+    Ok(ViewingAggregate { count, keys })
+}
+
+/// Each device's tune events (`device_id`, `events`) from the keyed `pairs`, under
+/// the device's id again.
+pub fn device_events(pairs: LazyFrame, keys: &PairKeys) -> LazyFrame {
+    let events_per_key = pairs
+        .group_by([col("device_id")])
+        .agg([col("events").sum().alias("events")]);
+    keys::decode(events_per_key, keys.devices.clone().lazy(), "device_id")
+}
 
 /// The dictionaries that turn the viewing pairs' text keys into integers.
 #[derive(Clone, Debug)]

@@ -18,13 +18,13 @@
 //! quarantined as `indicatorValue|dtype`; empty values are counted as
 //! `empty_values` (W1 drops them) and exact zeros as `zero_values`.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
 use super::tables::WDI;
+use crate::io::{create_file, create_folder};
 use crate::synth::{GenSummary, Synth};
 
 /// What to generate.
@@ -211,14 +211,13 @@ pub fn generate(out: &Path, config: &WdiGenConfig) -> Result<GenSummary> {
             config.first_year
         );
     }
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    create_folder(out)?;
     let path = out.join(if config.long {
         "wdi.csv"
     } else {
         "WDIData.csv"
     });
-    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut writer = BufWriter::with_capacity(1 << 20, file);
+    let mut writer = create_file(&path)?;
     let years: Vec<i32> = (config.first_year..=config.last_year).collect();
     if config.long {
         writeln!(
