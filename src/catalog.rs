@@ -21,7 +21,7 @@ use polars::prelude::{df, DataFrame, Engine, LazyFrame};
 use polars::sql::{extract_table_identifiers, SQLContext};
 
 use crate::domains::Domain;
-use crate::io::{scan_parquet, DomainPaths};
+use crate::io::{has_files_below, is_file, scan_parquet, DomainPaths};
 
 /// Where a catalog table's rows are, inside its domain's folders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,34 +145,20 @@ fn resolve(paths: &DomainPaths, location: Location) -> (PathBuf, bool) {
     match location {
         Valid(table) => {
             let path = paths.valid(table);
-            let present = path.is_file();
+            let present = is_file(&path);
             (path, present)
         }
         ValidParts(folder) => {
             let dir = paths.interim.join(folder);
-            let present = has_parquet_below(&dir);
+            let present = has_files_below(&dir, "parquet");
             (dir.join("**").join("*.parquet"), present)
         }
         Output(table) => {
             let path = paths.output(table);
-            let present = path.is_file();
+            let present = is_file(&path);
             (path, present)
         }
     }
-}
-
-fn has_parquet_below(dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let path = entry.path();
-        if path.is_dir() {
-            has_parquet_below(&path)
-        } else {
-            path.extension().is_some_and(|e| e == "parquet")
-        }
-    })
 }
 
 impl Catalog {
@@ -195,7 +181,7 @@ impl Catalog {
             }
             if let Valid(table) = dataset.location {
                 let quarantine = paths.quarantine(table);
-                if quarantine.is_file() {
+                if is_file(&quarantine) {
                     let name = format!("{}_quarantine", dataset.name);
                     let about = format!(
                         "rows of {} that failed validation, with the rule",

@@ -11,12 +11,14 @@
 //! | [`schema`] | declared table schemas; validation into valid rows + quarantine |
 //! | [`catalog`] | every domain's tables under stable SQL names, queried with Polars SQL |
 //! | [`io`] | raw layouts in, Parquet/CSV out, atomic writes, manifests |
-//! | [`exec`] | partitioned aggregation, folders of parts, stages beside each other, memory release |
+//! | [`exec`] | partitioned aggregation, folders of parts, validation and rule stages, stages beside each other, memory release |
+//! | [`fast`] | the two fenced fast paths beside Polars (chunked text reader, ASCII class matching) and the Polars behaviours they rely on |
 //! | [`transforms`] | domain-free lazy transforms (dedup, clashes, ranks, picks, stats) |
 //! | [`domains`] | one folder per domain: tables, rules, pipeline, data generator, report |
 //! | [`report`] | charts (plotters → SVG) and tables assembled into HTML and Markdown |
 //! | [`notebook`] | Jupyter (evcxr) display of frames and charts |
 //! | [`progress`] | stage timings and peak memory |
+//! | [`testing`] | `assert_frame_eq!`, the frame comparison every test uses |
 //! | [`synth`] | deterministic random draws for the synthetic data generators |
 //! | [`values`] | a frame's column as plain Rust values |
 //! | [`cli`] | exit codes shared by the binaries |
@@ -25,12 +27,14 @@ pub mod catalog;
 pub mod cli;
 pub mod domains;
 pub mod exec;
+pub mod fast;
 pub mod io;
 pub mod notebook;
 pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod synth;
+pub mod testing;
 pub mod transforms;
 pub mod values;
 

@@ -35,7 +35,8 @@
 
 use polars::prelude::*;
 
-use crate::transforms::text::{ascii_digits, matches_regex};
+use crate::fast::matches_regex;
+use crate::transforms::text::ascii_digits;
 
 /// Column holding the quarantine reason (the failed rule's name).
 pub const REASON: &str = "reason";

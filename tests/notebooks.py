@@ -12,6 +12,9 @@ as in Jupyter), writes the executed copy to a temporary folder, and fails when
   - a code cell shows nothing where the committed notebook shows output;
   - a chart is missing: the committed cell shows an image and the new run does not;
   - a table is missing: the committed cell shows HTML and the new run does not;
+  - a cell shows something else than the committed notebook: the notebooks run on
+    the shipped samples and every output is deterministic, so each committed output
+    (tables, charts, text; not the timings of stderr) is an asserted example;
   - the first code cell is not the SmartView header (`header_for`).
 It prints each notebook's run time and the time of each code cell.
 
@@ -119,6 +122,31 @@ def error_text(cell: nbformat.NotebookNode) -> str:
     return ""
 
 
+def shown_outputs(cell: nbformat.NotebookNode) -> list[str]:
+    """What a code cell shows, as comparable text: each displayed value by MIME type,
+    and its standard output. Standard error (progress, timings) is left out."""
+    shown_parts = []
+    for out in cell.get("outputs", []):
+        if out["output_type"] == "stream":
+            if out.get("name") == "stdout":
+                shown_parts.append("stdout: " + out.get("text", ""))
+        elif out["output_type"] in {"display_data", "execute_result"}:
+            for mime, data in sorted(out.get("data", {}).items()):
+                text = "".join(data) if isinstance(data, list) else str(data)
+                shown_parts.append(f"{mime}: {text}")
+    return shown_parts
+
+
+def first_difference(was: list[str], now: list[str]) -> str:
+    """The first line where two cells' outputs differ, for the message."""
+    was_lines = "\n".join(was).splitlines()
+    now_lines = "\n".join(now).splitlines()
+    for index, (a, b) in enumerate(zip(was_lines, now_lines)):
+        if a != b:
+            return f"line {index + 1}: committed {a[:200]!r}, now {b[:200]!r}"
+    return f"committed {len(was_lines)} lines, now {len(now_lines)}"
+
+
 def problems(
     committed: nbformat.NotebookNode, executed: nbformat.NotebookNode, folder: Path
 ) -> list[str]:
@@ -143,6 +171,13 @@ def problems(
             found.append(f"{where} lost its chart ({IMAGE})")
         if HTML in was and HTML not in now and IMAGE not in now:
             found.append(f"{where} lost its table ({HTML})")
+            continue
+        if shown_outputs(before) != shown_outputs(after):
+            found.append(
+                f"{where} shows something else than the committed notebook "
+                f"({first_difference(shown_outputs(before), shown_outputs(after))}); "
+                "if the change is intended, regenerate the notebook"
+            )
     return found
 
 

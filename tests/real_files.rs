@@ -12,7 +12,7 @@ use smartview::domains::{retail, tv, wdi};
 use smartview::io::{scan_parquet, DomainPaths, Reading};
 use smartview::progress::Progress;
 use smartview::schema::DateOrder;
-use smartview::values;
+use smartview::{assert_frame_eq, values};
 
 const HEADER: &str = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country";
 
@@ -40,9 +40,9 @@ fn uk_lines(dates: &[&str]) -> String {
     lines.join("\n") + "\n"
 }
 
-/// An integer column's values (nulls as -1).
-fn i64s(df: &DataFrame, column: &str) -> Result<Vec<i64>> {
-    Ok(values::i64s(df, column, -1)?)
+/// The months of a monthly_orders table with their placed invoices.
+fn placed_by_month(orders: &DataFrame) -> PolarsResult<DataFrame> {
+    orders.select(["yyyymm", "placed"])
 }
 
 /// Fault 2: a UK-locale export is read day-first as a whole, decided by the one
@@ -66,9 +66,10 @@ fn a_day_first_export_is_read_day_first() -> Result<()> {
         0,
         "no line quarantined"
     );
-    let orders = &outputs.monthly_orders;
-    assert_eq!(i64s(orders, "yyyymm")?, [201012, 201101]);
-    assert_eq!(i64s(orders, "placed")?, [3, 1]);
+    assert_frame_eq!(
+        placed_by_month(&outputs.monthly_orders)?,
+        df!("yyyymm" => [201012i32, 201101], "placed" => [3i64, 1])?
+    );
     Ok(())
 }
 
@@ -96,7 +97,10 @@ fn a_file_mixing_day_first_and_month_first_dates_is_an_error() -> Result<()> {
         values::texts(&outputs.quarantine_summary, "reason", "")?,
         ["InvoiceDate|dtype"]
     );
-    assert_eq!(i64s(&outputs.monthly_orders, "placed")?, [2]);
+    assert_frame_eq!(
+        outputs.monthly_orders.select(["placed"])?,
+        df!("placed" => [2i64])?
+    );
     Ok(())
 }
 
@@ -108,7 +112,10 @@ fn undecided_dates_follow_the_spec_with_a_notice() -> Result<()> {
     let csv = uk_lines(&["01/02/2011 08:26", "2011-03-01 09:00:00"]);
     let paths = retail_paths(dir.path(), csv.as_bytes(), Reading::default())?;
     let outputs = run_retail(&paths)?;
-    assert_eq!(i64s(&outputs.monthly_orders, "yyyymm")?, [201101, 201103]);
+    assert_frame_eq!(
+        outputs.monthly_orders.select(["yyyymm"])?,
+        df!("yyyymm" => [201101i32, 201103])?
+    );
     let notice = outputs
         .notices
         .iter()
@@ -126,7 +133,10 @@ fn undecided_dates_follow_the_spec_with_a_notice() -> Result<()> {
         reading: dmy,
         ..paths
     })?;
-    assert_eq!(i64s(&outputs.monthly_orders, "yyyymm")?, [201102, 201103]);
+    assert_frame_eq!(
+        outputs.monthly_orders.select(["yyyymm"])?,
+        df!("yyyymm" => [201102i32, 201103])?
+    );
     Ok(())
 }
 
@@ -156,7 +166,7 @@ fn quoted_line_breaks_and_blank_lines_keep_physical_lines() -> Result<()> {
     );
     assert_eq!(values::u64s(&outputs.quarantine_summary, "rows", 0)?, [1]);
     let quarantine = scan_parquet(&paths.quarantine(retail::tables::LINES))?.collect()?;
-    assert_eq!(i64s(&quarantine, "line")?, [8]);
+    assert_frame_eq!(quarantine.select(["line"])?, df!("line" => [8 as IdxSize])?);
     let valid = scan_parquet(&paths.valid(retail::tables::LINES))?.collect()?;
     assert_eq!(
         values::texts(&valid, "Description", "")?[1],
@@ -326,7 +336,11 @@ fn two_digit_years_and_open_quotes_are_quarantined() -> Result<()> {
         values::texts(&outputs.quarantine_summary, "reason", "")?,
         ["InvoiceDate|dtype", "layout|quoting"]
     );
-    assert_eq!(i64s(&outputs.monthly_orders, "placed")?, [1], "only 536368");
+    // Only 536368.
+    assert_frame_eq!(
+        outputs.monthly_orders.select(["placed"])?,
+        df!("placed" => [1i64])?
+    );
     Ok(())
 }
 
@@ -345,7 +359,10 @@ fn wdicsv_and_wdidata_in_one_folder_are_read_once() -> Result<()> {
         &wdi::WdiOptions::default(),
         &mut Progress::new("wdi", true),
     )?;
-    assert_eq!(i64s(&outputs.country_series, "year")?, [2019, 2020]);
+    assert_frame_eq!(
+        outputs.country_series.select(["year"])?,
+        df!("year" => [2019i64, 2020])?
+    );
     assert!(
         outputs
             .notices

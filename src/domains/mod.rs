@@ -29,6 +29,23 @@ impl Domain {
         }
     }
 
+    /// The dataset `name` (its SQL name) of the domain's registry.
+    ///
+    /// # Errors
+    /// When the domain registers no dataset of that name; the message lists those it
+    /// does.
+    pub fn dataset(self, name: &str) -> anyhow::Result<&'static crate::catalog::Dataset> {
+        let datasets = self.datasets();
+        datasets.iter().find(|d| d.name == name).ok_or_else(|| {
+            let names: Vec<&str> = datasets.iter().map(|d| d.name).collect();
+            anyhow::anyhow!(
+                "the {} domain has no dataset `{name}`. Consider one of: {}",
+                self.name(),
+                names.join(", ")
+            )
+        })
+    }
+
     /// The domain's name: its folders (`data/raw/<name>`), report and command-line
     /// value.
     pub fn name(self) -> &'static str {
@@ -56,5 +73,13 @@ mod tests {
             assert_eq!(value.as_deref(), Some(domain.name()));
         }
         assert_eq!(Domain::ALL.map(Domain::name), ALL);
+    }
+
+    #[test]
+    fn a_dataset_is_found_by_its_sql_name() {
+        let found = Domain::Tv.dataset("top_markets").map(|d| d.about);
+        assert_eq!(found.ok(), Some("markets by devices (T6)"));
+        let missing = Domain::Tv.dataset("rfm").err().map(|e| e.to_string());
+        assert!(missing.is_some_and(|m| m.contains("tv_viewing")));
     }
 }

@@ -26,8 +26,8 @@ use csv_core::{ReadFieldResult, ReaderBuilder};
 use encoding_rs::Encoding;
 use polars::prelude::{col, concat, lit, LazyFrame, UnionArgs};
 
-use super::chunked::{scan_chunked, BYTE_ORDER_MARK};
 use super::reading::Notices;
+use crate::fast::chunked::{scan_chunked, BYTE_ORDER_MARK};
 use crate::schema::{row_nr, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
 /// How a delimited text file is laid out.

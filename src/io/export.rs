@@ -49,12 +49,15 @@ pub fn write_result(df: &mut DataFrame, format: ResultFormat, out: &mut dyn Writ
 }
 
 /// A JSON array of row objects, keys in column order, by Polars' JSON writer: dates
-/// and times as ISO text, non-finite floats as null.
+/// and times as ISO text, non-finite floats as null. A newline ends the array, as it
+/// ends the CSV result, for terminals and `jq`.
 fn write_json(df: &mut DataFrame, out: &mut dyn Write) -> Result<()> {
-    JsonWriter::new(out)
+    JsonWriter::new(&mut *out)
         .with_json_format(JsonFormat::Json)
         .finish(df)
-        .context("cannot write the JSON result")
+        .context("cannot write the JSON result")?;
+    out.write_all(b"\n")?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -77,6 +80,10 @@ mod tests {
         assert!(
             text.starts_with("[{\"country\":\"Korea, Rep.\",\"year\":1960,"),
             "keys in column order: {text}"
+        );
+        assert!(
+            text.ends_with("}]\n"),
+            "one newline after the array: {text}"
         );
         let parsed: serde_json::Value = serde_json::from_slice(&out)?;
         assert_eq!(

@@ -184,6 +184,28 @@ fn files_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> 
     Ok(files)
 }
 
+/// Whether `path` is a file (following symbolic links); false when it cannot be
+/// read.
+pub fn is_file(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// Whether `dir` or a folder below it holds a file ending in `.<extension>`; false
+/// when `dir` cannot be listed.
+pub fn has_files_below(dir: &Path, extension: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            has_files_below(&path, extension)
+        } else {
+            path.extension().is_some_and(|e| e == extension)
+        }
+    })
+}
+
 /// Creates `dir` and its missing parents.
 ///
 /// # Errors

@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
 
-use super::chunked::BYTE_ORDER_MARK;
+use crate::fast::chunked::BYTE_ORDER_MARK;
 use crate::schema::{
     row_nr_value, INVALID_JSON, INVALID_UTF8, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE,
 };

@@ -532,7 +532,7 @@ mod tests {
     /// the raw file.
     #[test]
     fn validation_reads_the_raw_file_once_for_both_sinks_and_an_aggregate() -> Result<()> {
-        use crate::io::chunked::tests::reads_of;
+        use crate::fast::chunked::tests::reads_of;
         use crate::io::{scan_delimited, Notices, TextLayout};
         use crate::schema::{Column, ColumnType};
         let dir = tempfile::tempdir()?;

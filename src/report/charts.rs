@@ -11,7 +11,7 @@ use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
-use polars::prelude::DataFrame;
+use polars::prelude::{col, df, lit, when, DataFrame, DataType, IntoLazy};
 
 use super::table::format_float;
 use crate::values;
@@ -415,6 +415,62 @@ pub struct HeatMap {
     pub values: Vec<Vec<Option<f64>>>,
 }
 
+impl HeatMap {
+    /// The heat map of a long table: one cell per pair of `frame`'s `row` and
+    /// `column` values (null shown as `(null)`) holding its `value`, each row scaled
+    /// to its largest value (rows whose values are all 0 stay 0). Rows follow `rows`
+    /// and columns `columns`; pairs outside them are left out, missing pairs blank.
+    ///
+    /// # Errors
+    /// When `frame` lacks one of the columns or `value` is not numeric (Polars
+    /// error).
+    pub fn from_long(
+        title: impl Into<String>,
+        frame: &DataFrame,
+        [row, column, value]: [&str; 3],
+        rows: &[String],
+        columns: &[String],
+    ) -> Result<HeatMap> {
+        let position = |name: &str, labels: &[String]| df!(name => labels, "__position" => (0..labels.len() as u32).collect::<Vec<_>>());
+        let label = |name: &str| col(name).cast(DataType::String).fill_null(lit("(null)"));
+        let row_max = col("__value").max().over([col("__row")])?;
+        let cells = frame
+            .clone()
+            .lazy()
+            .select([
+                label(row),
+                label(column),
+                col(value).cast(DataType::Float64).alias("__value"),
+            ])
+            .inner_join(position(row, rows)?.lazy(), col(row), col(row))
+            .rename(["__position"], ["__row"], true)
+            .inner_join(position(column, columns)?.lazy(), col(column), col(column))
+            .select([
+                col("__row"),
+                col("__position").alias("__column"),
+                when(row_max.clone().gt(lit(0.0)))
+                    .then(col("__value") / row_max)
+                    .otherwise(col("__value"))
+                    .alias("__value"),
+            ])
+            .collect()?;
+        let mut values = vec![vec![None; columns.len()]; rows.len()];
+        let rows_at = cells.column("__row")?.u32()?.iter();
+        let placed = rows_at.zip(cells.column("__column")?.u32()?.iter());
+        for ((r, c), v) in placed.zip(cells.column("__value")?.f64()?.iter()) {
+            if let (Some(r), Some(c)) = (r, c) {
+                values[r as usize][c as usize] = v;
+            }
+        }
+        Ok(HeatMap {
+            title: title.into(),
+            rows: rows.to_vec(),
+            columns: columns.to_vec(),
+            values,
+        })
+    }
+}
+
 fn shade(value: f64) -> RGBColor {
     let t = value.clamp(0.0, 1.0);
     let mix =
@@ -583,6 +639,30 @@ mod tests {
             "darkest shade for 1.0"
         );
         assert_eq!(shade(0.0), RGBColor(0xf4, 0xf8, 0xfc));
+        Ok(())
+    }
+
+    #[test]
+    fn a_long_table_becomes_rows_scaled_to_their_largest_cell() -> Result<()> {
+        let long = df!(
+            "dma" => [Some("A"), Some("A"), Some("B"), None, Some("C"), Some("B")],
+            "genre" => ["News", "Drama", "News", "News", "News", "Drama"],
+            "reach" => [2u32, 8, 0, 5, 9, 0],
+        )?;
+        let rows = ["B".to_string(), "A".to_string(), "(null)".to_string()];
+        let columns = ["Drama".to_string(), "News".to_string(), "Sport".to_string()];
+        let map = HeatMap::from_long("Reach", &long, ["dma", "genre", "reach"], &rows, &columns)?;
+        assert_eq!(map.rows, rows);
+        assert_eq!(map.columns, columns);
+        // C is not a row; B is all zeros and stays so; Sport is never seen.
+        assert_eq!(
+            map.values,
+            [
+                vec![Some(0.0), Some(0.0), None],
+                vec![Some(1.0), Some(0.25), None],
+                vec![None, Some(1.0), None],
+            ]
+        );
         Ok(())
     }
 

@@ -3,10 +3,11 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use polars::prelude::DataFrame;
+use polars::prelude::{df, DataFrame};
 
 use super::charts::Svg;
 use super::table::{html_table, markdown_table, TABLE_CSS};
+use crate::catalog::Dataset;
 use crate::io::write_file_atomically;
 
 /// One piece of a report.
@@ -85,6 +86,46 @@ impl Document {
             frame: frame.clone(),
             max_rows,
         });
+    }
+
+    /// An output table under the caption its registry entry gives it (`name — about`),
+    /// followed by `note` when that is not empty.
+    pub fn output(&mut self, dataset: &Dataset, note: &str, frame: &DataFrame, max_rows: usize) {
+        let mut caption = format!("{} — {}.", dataset.name, dataset.about);
+        if !note.is_empty() {
+            caption = format!("{caption} {note}");
+        }
+        self.table(caption, frame, max_rows);
+    }
+
+    /// The data dictionary of a domain's output tables, from its registry: each
+    /// table's name, what it is and its columns with their dtypes.
+    ///
+    /// # Errors
+    /// When the dictionary frame cannot be built (a Polars error).
+    pub fn output_dictionary(&mut self, datasets: &[Dataset]) -> Result<()> {
+        let outputs: Vec<&Dataset> = datasets.iter().filter(|d| !d.columns.is_empty()).collect();
+        let columns: Vec<String> = outputs
+            .iter()
+            .map(|d| {
+                let typed: Vec<String> =
+                    d.columns.iter().map(|(c, t)| format!("{c} {t}")).collect();
+                typed.join(", ")
+            })
+            .collect();
+        let dictionary = df!(
+            "table" => outputs.iter().map(|d| d.name).collect::<Vec<_>>(),
+            "about" => outputs.iter().map(|d| d.about).collect::<Vec<_>>(),
+            "columns" => columns,
+        )?;
+        self.heading("Output tables");
+        self.table(
+            "Every output table with its columns and dtypes, as written to Parquet and CSV and \
+             registered in the SQL catalog.",
+            &dictionary,
+            outputs.len(),
+        );
+        Ok(())
     }
 
     pub fn chart(&mut self, name: impl Into<String>, caption: impl Into<String>, svg: Svg) {

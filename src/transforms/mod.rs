@@ -13,7 +13,7 @@
 //! | [`join`] | attaching a single row of scalars to every row |
 //! | [`keys`] | dictionary-encoding text keys as integers, splitting a table by key into passes |
 //! | [`picks`] | exclusive top-k picks: groups in order take items no earlier group took |
-//! | [`text`] | splitting delimited lists into trimmed items; digits of other scripts to ASCII; regex matching with a fast path for fixed-format codes |
+//! | [`text`] | splitting delimited lists into trimmed items; digits of other scripts to ASCII |
 //! | [`exact`] | float aggregates with the same bits in any row order or thread count: exact sums in fixed units, correctly rounded ratios, exact means and Pearson correlations of integers |
 //! | [`stats`] | grades by position, distribution summaries |
 //! | [`scoring`] | SQL's `ntile` quantile scores over an explicit total order |

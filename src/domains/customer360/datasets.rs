@@ -17,6 +17,11 @@ pub const DATASETS: &[Dataset] = &[
         "content logs, validated (C1)",
     ),
     Dataset::new(
+        "customer360_content_quarantine",
+        Location::ValidParts("quarantine/content"),
+        "content rows that failed validation, with the rule (C1)",
+    ),
+    Dataset::new(
         "customer360_search",
         Location::Valid("search"),
         "search logs, validated (C8)",

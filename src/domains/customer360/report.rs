@@ -8,6 +8,7 @@ use polars::prelude::{col, len, DataFrame, DataType, IntoLazy, SortMultipleOptio
 use super::pipeline::Customer360Outputs;
 use super::rules::{ACTIVENESS, CONTENT_TYPES, CUSTOMER_TYPES, MOST_ACTIVE};
 use super::tables;
+use crate::domains::Domain;
 use crate::report::{
     bar_chart_of, heat_map, stacked_bar_chart, Document, HeatMap, StackedBarChart, Svg,
 };
@@ -153,33 +154,19 @@ fn viewing_by_segment(profile: &DataFrame) -> Result<Svg> {
 fn transition_heat_map(transitions: &DataFrame, months: (i32, i32)) -> Result<Svg> {
     let from = values::texts(transitions, "category_m1", "(null)")?;
     let to = values::texts(transitions, "category_m2", "(null)")?;
-    let users = values::u64s(transitions, "users", 0)?;
-    let mut categories: Vec<String> = from.iter().chain(&to).cloned().collect();
+    let mut categories: Vec<String> = from.into_iter().chain(to).collect();
     categories.sort();
     categories.dedup();
-    let mut cells = vec![vec![None; categories.len()]; categories.len()];
-    for ((a, b), n) in from.iter().zip(&to).zip(&users) {
-        let r = categories.iter().position(|c| c == a);
-        let c = categories.iter().position(|c| c == b);
-        if let (Some(r), Some(c)) = (r, c) {
-            cells[r][c] = Some(*n as f64);
-        }
-    }
-    for row in &mut cells {
-        let max = row.iter().flatten().copied().fold(0.0f64, f64::max);
-        if max > 0.0 {
-            row.iter_mut().flatten().for_each(|v| *v /= max);
-        }
-    }
-    heat_map(&HeatMap {
-        title: format!(
+    heat_map(&HeatMap::from_long(
+        format!(
             "Top search category: {} (rows) → {} (columns)",
             months.0, months.1
         ),
-        rows: categories.clone(),
-        columns: categories,
-        values: cells,
-    })
+        transitions,
+        ["category_m1", "category_m2", "users"],
+        &categories,
+        &categories,
+    )?)
 }
 
 /// Builds the Customer 360 report.
@@ -213,8 +200,9 @@ pub fn build(outputs: &Customer360Outputs) -> Result<Document> {
             20,
         )?,
     );
-    doc.table(
-        "Segment sizes and mean viewing seconds (C7).",
+    doc.output(
+        Domain::Customer360.dataset("segment_summary")?,
+        "",
         &outputs.segment_summary,
         20,
     );
@@ -253,8 +241,9 @@ pub fn build(outputs: &Customer360Outputs) -> Result<Document> {
         &most_watched,
         10,
     );
-    doc.table(
-        "Customer profiles, first rows (C2–C7).",
+    doc.output(
+        Domain::Customer360.dataset("customer_profile")?,
+        "First rows.",
         &outputs.customer_profile,
         10,
     );
@@ -282,14 +271,18 @@ pub fn build(outputs: &Customer360Outputs) -> Result<Document> {
             60,
         );
     }
-    doc.table(
-        "Search trends, first rows (C11).",
+    doc.output(
+        Domain::Customer360.dataset("search_trend")?,
+        "First rows.",
         &outputs.search_trend,
         10,
     );
     if let Some(joined) = &outputs.customer_360 {
-        doc.table("Customer 360, first rows (C12).", joined, 10);
+        let customer_360 = Domain::Customer360.dataset("customer_360")?;
+        doc.output(customer_360, "First rows.", joined, 10);
     }
+
+    doc.output_dictionary(Domain::Customer360.datasets())?;
 
     doc.heading("Raw inputs");
     doc.text(

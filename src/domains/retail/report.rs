@@ -7,6 +7,7 @@ use polars::prelude::{col, DataFrame, IntoLazy, JoinType};
 
 use super::pipeline::RetailOutputs;
 use super::tables;
+use crate::domains::Domain;
 use crate::report::{bar_chart_of, heat_map, line_chart_of, Document, HeatMap, Svg};
 use crate::transforms::{exact_mean, keeping_left_order};
 use crate::values;
@@ -92,8 +93,9 @@ pub fn build(outputs: &RetailOutputs) -> Result<Document> {
     );
 
     doc.heading("Orders");
-    doc.table(
-        "Lines per invoice over all valid lines, and without the invoices above the 0.85 quantile (R2).",
+    doc.output(
+        Domain::Retail.dataset("invoice_size")?,
+        "Over all valid lines, and without the invoices above the 0.85 quantile.",
         &outputs.invoice_size,
         2,
     );
@@ -108,7 +110,8 @@ pub fn build(outputs: &RetailOutputs) -> Result<Document> {
             "invoices",
         )?,
     );
-    doc.table("Orders by month (R3).", &outputs.monthly_orders, 120);
+    let monthly_orders = Domain::Retail.dataset("monthly_orders")?;
+    doc.output(monthly_orders, "", &outputs.monthly_orders, 120);
 
     doc.heading("Sales");
     doc.chart(
@@ -133,7 +136,8 @@ pub fn build(outputs: &RetailOutputs) -> Result<Document> {
             "growth %",
         )?,
     );
-    doc.table("Sales by month (R4).", &outputs.monthly_sales, 120);
+    let monthly_sales = Domain::Retail.dataset("monthly_sales")?;
+    doc.output(monthly_sales, "", &outputs.monthly_sales, 120);
 
     doc.heading("Customers");
     doc.chart(
@@ -147,7 +151,8 @@ pub fn build(outputs: &RetailOutputs) -> Result<Document> {
             "customers",
         )?,
     );
-    doc.table("Customers by month (R5).", &outputs.monthly_customers, 120);
+    let monthly_customers = Domain::Retail.dataset("monthly_customers")?;
+    doc.output(monthly_customers, "", &outputs.monthly_customers, 120);
 
     doc.heading("Retention");
     doc.chart(
@@ -157,8 +162,9 @@ pub fn build(outputs: &RetailOutputs) -> Result<Document> {
         ),
         retention_heat_map(&outputs.cohort_retention)?,
     );
-    doc.table(
-        "Cohort retention, first rows (R6).",
+    doc.output(
+        Domain::Retail.dataset("cohort_retention")?,
+        "First rows.",
         &outputs.cohort_retention,
         30,
     );
@@ -180,7 +186,14 @@ pub fn build(outputs: &RetailOutputs) -> Result<Document> {
         &segment_profiles(&outputs.rfm, &outputs.rfm_segments)?,
         11,
     );
-    doc.table("RFM scores, first rows (R7, R8).", &outputs.rfm, 10);
+    doc.output(
+        Domain::Retail.dataset("rfm")?,
+        "First rows.",
+        &outputs.rfm,
+        10,
+    );
+
+    doc.output_dictionary(Domain::Retail.datasets())?;
 
     doc.heading("Raw inputs");
     doc.text(

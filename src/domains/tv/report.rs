@@ -2,10 +2,11 @@
 //! and its table. Builds a [`Document`] from [`TvOutputs`]; no rule is recomputed.
 
 use anyhow::Result;
-use polars::prelude::DataFrame;
+use polars::prelude::{col, DataFrame, DataType, IntoLazy, SortMultipleOptions};
 
 use super::pipeline::TvOutputs;
 use super::tables;
+use crate::domains::Domain;
 use crate::report::{bar_chart_of, heat_map, Document, HeatMap, Svg};
 use crate::values;
 
@@ -17,47 +18,28 @@ fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
 }
 
 /// Genre reach as a DMA × genre heat map, each DMA's row scaled to its top genre,
-/// markets in `dma_order` and genres by overall reach.
+/// markets in `dma_order` and genres by overall reach (most first, ties by name).
 ///
 /// # Errors
 /// When `genre_reach` lacks `dma`, `genre` or `reach`, or the chart cannot be drawn.
 pub fn genre_heat_map(genre_reach: &DataFrame, dma_order: &[String]) -> Result<Svg> {
-    let dmas = strings(genre_reach, "dma")?;
-    let genres = strings(genre_reach, "genre")?;
-    let reach: Vec<f64> = values::f64s(genre_reach, "reach")?
-        .into_iter()
-        .map(|v| v.unwrap_or(0.0))
-        .collect();
-    let mut totals: Vec<(String, f64)> = Vec::new();
-    for (genre, value) in genres.iter().zip(&reach) {
-        match totals.iter_mut().find(|(g, _)| g == genre) {
-            Some((_, total)) => *total += value,
-            None => totals.push((genre.clone(), *value)),
-        }
-    }
-    totals.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let columns: Vec<String> = totals.into_iter().map(|(g, _)| g).collect();
-    let mut values = vec![vec![None; columns.len()]; dma_order.len()];
-    for ((dma, genre), value) in dmas.iter().zip(&genres).zip(&reach) {
-        if let (Some(r), Some(c)) = (
-            dma_order.iter().position(|d| d == dma),
-            columns.iter().position(|g| g == genre),
-        ) {
-            values[r][c] = Some(*value);
-        }
-    }
-    for row in &mut values {
-        let max = row.iter().flatten().copied().fold(0.0f64, f64::max);
-        if max > 0.0 {
-            row.iter_mut().flatten().for_each(|v| *v /= max);
-        }
-    }
-    heat_map(&HeatMap {
-        title: "Genre reach by market (share of the market's top genre)".into(),
-        rows: dma_order.to_vec(),
-        columns,
-        values,
-    })
+    let genres = genre_reach
+        .clone()
+        .lazy()
+        .group_by([col("genre")])
+        .agg([col("reach").cast(DataType::Float64).sum().alias("total")])
+        .sort(
+            ["total", "genre"],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .collect()?;
+    heat_map(&HeatMap::from_long(
+        "Genre reach by market (share of the market's top genre)",
+        genre_reach,
+        ["dma", "genre", "reach"],
+        dma_order,
+        &strings(&genres, "genre")?,
+    )?)
 }
 
 /// Builds the TV report.
@@ -78,10 +60,11 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
         &outputs.reference_cleaning,
         10,
     );
-    doc.table(
+    doc.output(
+        Domain::Tv.dataset("program_clashes")?,
         &format!(
-            "Program codes seen with more than one title or genre: {} clashes; the value on the most rows wins, \
-             ties to the smallest (T3; the original analysis broke ties arbitrarily).",
+            "{} clashes; the value on the most rows wins, ties to the smallest (the original \
+             analysis broke ties arbitrarily).",
             outputs.program_clashes.height()
         ),
         &outputs.program_clashes,
@@ -100,7 +83,12 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
             10,
         )?,
     );
-    doc.table("Top markets by devices (T6).", &outputs.top_markets, 10);
+    doc.output(
+        Domain::Tv.dataset("top_markets")?,
+        "",
+        &outputs.top_markets,
+        10,
+    );
 
     doc.heading("Genre reach");
     let top_dmas = strings(&outputs.top_markets, "dma")?;
@@ -109,8 +97,9 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
         "Reach of each genre in the top markets, scaled per market to its most reached genre (T7).",
         genre_heat_map(&outputs.genre_reach, &top_dmas)?,
     );
-    doc.table(
-        "Five most reached genres per market (T7).",
+    doc.output(
+        Domain::Tv.dataset("top_genres")?,
+        "The five most reached genres per market.",
         &outputs.top_genres,
         50,
     );
@@ -127,9 +116,10 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
             20,
         )?,
     );
-    doc.table("Wealth by market (T8).", &outputs.wealth, 20);
-    doc.table(
-        "Wealthy markets in wealth order, each with its 11 best genres not taken by a wealthier market (T9).",
+    doc.output(Domain::Tv.dataset("wealth")?, "", &outputs.wealth, 20);
+    doc.output(
+        Domain::Tv.dataset("wealthy_market_genres")?,
+        "Wealthy markets in wealth order, each with its 11 best genres not taken by a wealthier market.",
         &outputs.wealthy_market_genres,
         10,
     );
@@ -146,15 +136,23 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
             POPULAR_PROGRAMS_SHOWN,
         )?,
     );
-    doc.table("Program popularity (T10).", &outputs.program_popularity, 20);
+    doc.output(
+        Domain::Tv.dataset("program_popularity")?,
+        "",
+        &outputs.program_popularity,
+        20,
+    );
 
     doc.heading("Market potential");
-    doc.table(
-        "Markets with at least 30 households, graded A–D by wealth score in quarters (T11). \
+    doc.output(
+        Domain::Tv.dataset("market_potential")?,
+        "Markets with at least 30 households, graded A–D by wealth score in quarters. \
          income_viewing_corr is the Pearson correlation of household income level and tune events.",
         &outputs.market_potential,
         50,
     );
+
+    doc.output_dictionary(Domain::Tv.datasets())?;
 
     doc.heading("Raw inputs");
     doc.text(

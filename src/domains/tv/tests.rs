@@ -4,18 +4,16 @@
 use polars::prelude::*;
 
 use super::rules::*;
+use crate::assert_frame_eq;
 use crate::values;
 
-fn strs(df: &DataFrame, column: &str) -> Vec<String> {
-    values::texts(df, column, "<null>").unwrap()
+fn f64s(df: &DataFrame, column: &str) -> PolarsResult<Vec<Option<f64>>> {
+    values::f64s(df, column)
 }
 
-fn counts(df: &DataFrame, column: &str) -> Vec<u64> {
-    values::u64s(df, column, u64::MAX).unwrap()
-}
-
-fn f64s(df: &DataFrame, column: &str) -> Vec<Option<f64>> {
-    values::f64s(df, column).unwrap()
+/// `df`'s `columns`, in that order.
+fn select(df: &DataFrame, columns: &[&str]) -> PolarsResult<DataFrame> {
+    df.select(columns.iter().copied())
 }
 
 fn idx(values: &[u32]) -> Vec<IdxSize> {
@@ -33,9 +31,13 @@ fn t2_demographics_keep_first_household_and_map_income() -> PolarsResult<()> {
         .sort(["household_id"], Default::default())
         .collect()?;
     // h1 keeps its first row (A → 10, not the later 9); D → 13; empty income → null.
-    assert_eq!(strs(&out, "household_id"), ["h1", "h2", "h3", "h4"]);
-    let levels: Vec<Option<i32>> = out.column("income_level")?.i32()?.iter().collect();
-    assert_eq!(levels, [Some(10), Some(7), Some(13), None]);
+    assert_frame_eq!(
+        select(&out, &["household_id", "income_level"])?,
+        df!(
+            "household_id" => ["h1", "h2", "h3", "h4"],
+            "income_level" => [Some(10i32), Some(7), Some(13), None],
+        )?
+    );
     Ok(())
 }
 
@@ -61,9 +63,10 @@ fn clashing_programs() -> PolarsResult<DataFrame> {
 fn t3_most_frequent_title_and_genre_ties_to_smallest() -> PolarsResult<()> {
     let out = program_table(clashing_programs()?.lazy()).collect()?;
     // P1: B (2 rows) beats A; Drama (2) beats News. P2: Y/Z and Talk/Comedy tie → Y, Comedy.
-    assert_eq!(strs(&out, "prog_code"), ["P1", "P2"]);
-    assert_eq!(strs(&out, "title"), ["B", "Y"]);
-    assert_eq!(strs(&out, "genre"), ["Drama", "Comedy"]);
+    assert_frame_eq!(
+        select(&out, &["prog_code", "title", "genre"])?,
+        df!("prog_code" => ["P1", "P2"], "title" => ["B", "Y"], "genre" => ["Drama", "Comedy"])?
+    );
     Ok(())
 }
 
@@ -77,7 +80,7 @@ fn t3_clash_report_lists_each_clashing_field() -> PolarsResult<()> {
         "variants" => [2u32, 2, 2, 2],
         "rows" => [3u32, 3, 2, 2],
     )?;
-    assert!(out.equals_missing(&expected), "{out}");
+    assert_frame_eq!(out, expected);
     Ok(())
 }
 
@@ -87,9 +90,14 @@ fn t3_airings_get_weekday_and_lose_exact_duplicates() -> PolarsResult<()> {
     let out = program_airings(clashing_programs()?.lazy(), chosen)?.collect()?;
     // Rows 0 and 2 of P1 are the same airing; rows 3 and 4 of P2 become the same once
     // both carry the chosen Y / Comedy. 2015-12-05 was a Saturday.
-    assert_eq!(counts(&out, "row_nr"), [0, 1, 3]);
-    assert_eq!(strs(&out, "air_day"), ["Sat", "Sun", "Mon"]);
-    assert_eq!(strs(&out, "title"), ["B", "B", "Y"]);
+    assert_frame_eq!(
+        select(&out, &["row_nr", "air_day", "title"])?,
+        df!(
+            "row_nr" => idx(&[0, 1, 3]),
+            "air_day" => ["Sat", "Sun", "Mon"],
+            "title" => ["B", "B", "Y"],
+        )?
+    );
     Ok(())
 }
 
@@ -110,21 +118,27 @@ fn t5_reference_cleaning_in_spec_order() -> PolarsResult<()> {
     let table = cleaned.table.collect()?;
     // d1 Unknown; d2's second row is a duplicate; h1 keeps Austin (d3) over Boise (d2);
     // h2 has two zipcodes; h3's null zipcode does not count; h4 has no demographics.
-    assert_eq!(strs(&table, "device_id"), ["d3", "d6", "d7"]);
-    assert_eq!(strs(&table, "dma"), ["Austin", "Boise", "Boise"]);
-    assert_eq!(counts(&table, "num_devices"), [1, 2, 2]);
-    let dropped = cleaned.dropped.collect()?;
-    assert_eq!(
-        strs(&dropped, "step"),
-        [
-            "dma_unknown",
-            "duplicate_device",
-            "household_in_several_dmas",
-            "household_with_several_zipcodes",
-            "household_not_in_demographics"
-        ]
+    assert_frame_eq!(
+        select(&table, &["device_id", "dma", "num_devices"])?,
+        df!(
+            "device_id" => ["d3", "d6", "d7"],
+            "dma" => ["Austin", "Boise", "Boise"],
+            "num_devices" => [1u32, 2, 2],
+        )?
     );
-    assert_eq!(counts(&dropped, "rows"), [1, 1, 1, 2, 1]);
+    assert_frame_eq!(
+        cleaned.dropped.collect()?,
+        df!(
+            "step" => [
+                "dma_unknown",
+                "duplicate_device",
+                "household_in_several_dmas",
+                "household_with_several_zipcodes",
+                "household_not_in_demographics",
+            ],
+            "rows" => [1u32, 1, 1, 2, 1],
+        )?
+    );
     Ok(())
 }
 
@@ -142,12 +156,14 @@ fn t6_top_ten_markets_by_devices_ties_by_name() -> PolarsResult<()> {
     }
     let reference = df!("dma" => dmas, "device_id" => devices, "household_id" => households)?;
     let out = top_markets(reference.lazy())?.collect()?;
-    assert_eq!(
-        strs(&out, "dma"),
-        ["M01", "M02", "M03", "M04", "M05", "M06", "M07", "M08", "M12", "M09"]
+    assert_frame_eq!(
+        out,
+        df!(
+            "dma" => ["M01", "M02", "M03", "M04", "M05", "M06", "M07", "M08", "M12", "M09"],
+            "devices" => [12u32, 11, 10, 9, 8, 7, 6, 5, 5, 4],
+            "households" => [6u32, 6, 5, 5, 4, 4, 3, 3, 3, 2],
+        )?
     );
-    assert_eq!(counts(&out, "devices"), [12, 11, 10, 9, 8, 7, 6, 5, 5, 4]);
-    assert_eq!(counts(&out, "households"), [6, 6, 5, 5, 4, 4, 3, 3, 3, 2]);
     Ok(())
 }
 
@@ -168,13 +184,15 @@ fn t7_genre_reach_trims_genres_and_counts_pairs() -> PolarsResult<()> {
     // X: Comedy (dA,P1)(dA,P2)(dB,P2) = 3; News (dA,P2)(dB,P2)(dB,P4) = 3, News listed
     // twice on P4 counts once; Talk (dA,P1) = 1. Comedy/News tie → Comedy first.
     // Y: Comedy, Drama, Talk one pair each → alphabetical. dZ has no market.
-    assert_eq!(strs(&out, "dma"), ["X", "X", "X", "Y", "Y", "Y"]);
-    assert_eq!(
-        strs(&out, "genre"),
-        ["Comedy", "News", "Talk", "Comedy", "Drama", "Talk"]
+    assert_frame_eq!(
+        out,
+        df!(
+            "dma" => ["X", "X", "X", "Y", "Y", "Y"],
+            "genre" => ["Comedy", "News", "Talk", "Comedy", "Drama", "Talk"],
+            "reach" => [3u32, 3, 1, 1, 1, 1],
+            "genre_rank" => [1u32, 2, 3, 1, 2, 3],
+        )?
     );
-    assert_eq!(counts(&out, "reach"), [3, 3, 1, 1, 1, 1]);
-    assert_eq!(counts(&out, "genre_rank"), [1, 2, 3, 1, 2, 3]);
     let top = top_genres(out.lazy()).collect()?;
     assert_eq!(top.height(), 6, "all ranks are ≤ 5");
     Ok(())
@@ -202,17 +220,19 @@ fn t8_wealth_score_over_global_maxima() -> PolarsResult<()> {
     // Z: 400/400 + 10/10 = 2.0. W: 200/400 + 6/10 = 1.1; X: mean(100, 300)/400 +
     // mean(10, 2)/10 = 1.1 (h1 counted once) → tie, W first. Y: h7's nulls are ignored:
     // 200/400 + 4/10 = 0.9, over 2 households.
-    assert_eq!(strs(&out, "dma"), ["Z", "W", "X", "Y"]);
-    assert_eq!(counts(&out, "households"), [1, 1, 2, 2]);
-    assert_eq!(
-        f64s(&out, "avg_net_worth"),
-        [Some(400.0), Some(200.0), Some(200.0), Some(200.0)]
+    assert_frame_eq!(
+        select(
+            &out,
+            &["dma", "households", "avg_net_worth", "avg_income_level"]
+        )?,
+        df!(
+            "dma" => ["Z", "W", "X", "Y"],
+            "households" => [1u32, 1, 2, 2],
+            "avg_net_worth" => [400.0, 200.0, 200.0, 200.0],
+            "avg_income_level" => [10.0, 6.0, 6.0, 4.0],
+        )?
     );
-    assert_eq!(
-        f64s(&out, "avg_income_level"),
-        [Some(10.0), Some(6.0), Some(6.0), Some(4.0)]
-    );
-    let scores = f64s(&out, "wealth_score");
+    let scores = f64s(&out, "wealth_score")?;
     for (score, expected) in scores.iter().zip([2.0, 1.1, 1.1, 0.9]) {
         assert!((score.unwrap() - expected).abs() < 1e-12, "{scores:?}");
     }
@@ -240,14 +260,12 @@ fn t9_wealthy_markets_pick_eleven_genres_not_taken_before() -> PolarsResult<()> 
     let order: Vec<String> = ["A", "B", "C"].iter().map(|s| s.to_string()).collect();
     let out = wealthy_market_genres(wealthy.lazy(), reach.lazy(), &order)?.collect()?;
     // A takes its 11 best (G01–G11); B's G05 is gone, so G12, G13; C has none.
-    assert_eq!(strs(&out, "dma"), ["A", "B", "C"]);
-    assert_eq!(
-        strs(&out, "genres"),
-        [
-            "G01, G02, G03, G04, G05, G06, G07, G08, G09, G10, G11",
-            "G12, G13",
-            ""
-        ]
+    assert_frame_eq!(
+        select(&out, &["dma", "genres"])?,
+        df!(
+            "dma" => ["A", "B", "C"],
+            "genres" => ["G01, G02, G03, G04, G05, G06, G07, G08, G09, G10, G11", "G12, G13", ""],
+        )?
     );
     Ok(())
 }
@@ -267,13 +285,15 @@ fn t10_popularity_counts_devices_per_shared_title() -> PolarsResult<()> {
     let out = program_popularity(pairs.lazy(), programs.lazy())?.collect()?;
     // 4 devices in all. Alpha: d1 (P1 and P2, once), d2, d4 → 3 → 75. Beta d3, Gamma d2
     // → 25 each, tie broken by title.
-    assert_eq!(strs(&out, "title"), ["Alpha", "Beta", "Gamma"]);
-    assert_eq!(counts(&out, "devices"), [3, 1, 1]);
-    assert_eq!(
-        f64s(&out, "popularity_index"),
-        [Some(75.0), Some(25.0), Some(25.0)]
+    assert_frame_eq!(
+        out,
+        df!(
+            "title" => ["Alpha", "Beta", "Gamma"],
+            "devices" => [3u32, 1, 1],
+            "popularity_index" => [75.0, 25.0, 25.0],
+            "rank" => [1u32, 2, 3],
+        )?
     );
-    assert_eq!(counts(&out, "rank"), [1, 2, 3]);
     Ok(())
 }
 
@@ -304,14 +324,11 @@ fn t10_counts_of_device_disjoint_parts_add_up_to_the_whole() -> PolarsResult<()>
     let whole = program_popularity(summed(vec![first.lazy(), second.lazy()])?, programs.lazy())?
         .collect()?;
     // Alpha: d1, d3 of 3 devices; Beta: d2, d3.
-    assert_eq!(strs(&by_part, "title"), ["Alpha", "Beta"]);
-    assert_eq!(counts(&by_part, "devices"), [2, 2]);
-    assert_eq!(
-        f64s(&by_part, "popularity_index"),
-        f64s(&whole, "popularity_index")
+    assert_frame_eq!(
+        select(&by_part, &["title", "devices"])?,
+        df!("title" => ["Alpha", "Beta"], "devices" => [2u32, 2])?
     );
-    assert_eq!(counts(&by_part, "devices"), counts(&whole, "devices"));
-    assert_eq!(strs(&by_part, "title"), strs(&whole, "title"));
+    assert_frame_eq!(by_part, whole);
     Ok(())
 }
 
@@ -366,15 +383,27 @@ fn t11_market_potential_grades_markets_with_30_households() -> PolarsResult<()> 
 
     // Order by wealth: Big3 1.5, then Big and Big2 tied at 0.9 → by name.
     // Grades at positions 0, 1, 2 of 3: floor(0) A, floor(4/3) B, floor(8/3) C.
-    assert_eq!(strs(&out, "dma"), ["Big3", "Big", "Big2"]);
-    assert_eq!(counts(&out, "households"), [30, 31, 30]);
-    assert_eq!(counts(&out, "devices"), [30, 32, 30]);
     // Big: 3 × (3 × 55) + 7 = 502 events over 32 devices.
-    assert_eq!(
-        f64s(&out, "viewing_per_device"),
-        [Some(0.0), Some(502.0 / 32.0), Some(5.0)]
+    assert_frame_eq!(
+        select(
+            &out,
+            &[
+                "dma",
+                "households",
+                "devices",
+                "viewing_per_device",
+                "potential_grade"
+            ]
+        )?,
+        df!(
+            "dma" => ["Big3", "Big", "Big2"],
+            "households" => [30u32, 31, 30],
+            "devices" => [30u32, 32, 30],
+            "viewing_per_device" => [0.0, 502.0 / 32.0, 5.0],
+            "potential_grade" => ["A", "B", "C"],
+        )?
     );
-    let corr = f64s(&out, "income_viewing_corr");
+    let corr = f64s(&out, "income_viewing_corr")?;
     assert_eq!(corr[0], None, "no household tuned: zero variance");
     assert!(
         (corr[1].unwrap() - 1.0).abs() < 1e-12,
@@ -384,6 +413,5 @@ fn t11_market_potential_grades_markets_with_30_households() -> PolarsResult<()> 
         corr[2], None,
         "every household tuned 5 times: zero variance"
     );
-    assert_eq!(strs(&out, "potential_grade"), ["A", "B", "C"]);
     Ok(())
 }

@@ -8,6 +8,7 @@ use polars::prelude::{col, DataFrame, IntoLazy, SortMultipleOptions};
 
 use super::pipeline::{exclusions, WdiOutputs};
 use super::tables;
+use crate::domains::Domain;
 use crate::report::table::format_float;
 use crate::report::{heat_map, line_chart, Document, HeatMap, LineChart, Svg};
 use crate::values;
@@ -146,8 +147,9 @@ pub fn build(outputs: &WdiOutputs) -> Result<Document> {
         format!("{indicator} of {} by year (W2).", outputs.country),
         series_chart(outputs)?,
     );
-    doc.table(
-        format!("{} by year (W2).", outputs.country),
+    doc.output(
+        Domain::Wdi.dataset("country_series")?,
+        &format!("{} by year.", outputs.country),
         &outputs.country_series,
         80,
     );
@@ -164,14 +166,18 @@ pub fn build(outputs: &WdiOutputs) -> Result<Document> {
         &latest,
         RANKED,
     );
-    doc.table("The panel, first rows (W3).", &outputs.indicator_panel, 15);
+    let panel = Domain::Wdi.dataset("indicator_panel")?;
+    doc.output(panel, "First rows.", &outputs.indicator_panel, 15);
 
     doc.heading("Peak years");
-    doc.table(
-        "Per country, the year of the highest non-zero value, earliest on ties; highest first (W4).",
+    doc.output(
+        Domain::Wdi.dataset("peak_year")?,
+        "Per country, the year of the highest non-zero value, earliest on ties; highest first.",
         &outputs.peak_year,
         60,
     );
+
+    doc.output_dictionary(Domain::Wdi.datasets())?;
 
     doc.heading("Raw inputs");
     doc.text(

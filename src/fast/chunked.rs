@@ -20,8 +20,8 @@
 //! without newline; a legacy encoding, when the caller names it
 //! ([`TextLayout::encoding`]), decoded per chunk.
 //!
-//! The Polars behaviours this relies on, each pinned by a test that fails if it
-//! changes: the streaming engine splits an in-memory source of as many rows as threads
+//! The Polars behaviours this relies on (see [`crate::fast`]), each pinned by a test
+//! that fails if it changes: the streaming engine splits an in-memory source of as many rows as threads
 //! into one morsel per row, runs a `map` flagged `STREAMING` per morsel, and keeps the
 //! order of an ordered (`parallel: false`) union, so that every chunk is read once and
 //! records come out in file order (`the_streaming_engine_reads_every_chunk_once_in_
@@ -54,7 +54,7 @@ use polars::prelude::{
     UnionArgs, IDX_DTYPE,
 };
 
-use super::delimited::TextLayout;
+use crate::io::delimited::TextLayout;
 use crate::schema::{LAYOUT_ERROR, LINE};
 
 pub use crate::schema::{COLUMN_COUNT, INVALID_ENCODING, INVALID_UTF8, MALFORMED_QUOTES};
