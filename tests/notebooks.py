@@ -143,7 +143,10 @@ def first_difference(was: list[str], now: list[str]) -> str:
     now_lines = "\n".join(now).splitlines()
     for index, (a, b) in enumerate(zip(was_lines, now_lines)):
         if a != b:
-            return f"line {index + 1}: committed {a[:200]!r}, now {b[:200]!r}"
+            at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            start = max(0, at - 60)
+            return (f"line {index + 1}, from character {start + 1}: "
+                    f"committed {a[start:at + 100]!r}, now {b[start:at + 100]!r}")
     return f"committed {len(was_lines)} lines, now {len(now_lines)}"
 
 
@@ -169,6 +172,7 @@ def problems(
             continue
         if IMAGE in was and IMAGE not in now:
             found.append(f"{where} lost its chart ({IMAGE})")
+            continue
         if HTML in was and HTML not in now and IMAGE not in now:
             found.append(f"{where} lost its table ({HTML})")
             continue

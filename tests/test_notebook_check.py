@@ -45,10 +45,26 @@ class Verdicts(unittest.TestCase):
         committed = notebook([html()], [svg()])
         self.assertEqual(notebooks.problems(committed, notebook([html()], [svg()]), FOLDER), [])
 
-    def test_new_text_in_a_table_is_fine(self):
+    def test_a_table_with_other_values_fails(self):
+        # The notebooks are deterministic: a committed output is an asserted example.
         committed = notebook([html("<table>old</table>")])
         executed = notebook([html("<table>new numbers</table>")])
-        self.assertEqual(notebooks.problems(committed, executed, FOLDER), [])
+        found = notebooks.problems(committed, executed, FOLDER)
+        self.assertEqual(len(found), 1)
+        self.assertIn("shows something else than the committed notebook", found[0])
+        self.assertIn("'text/html: <table>new numbers</table>'", found[0])
+
+    def test_a_changed_chart_or_printed_line_fails(self):
+        chart = new_output("execute_result", data={"image/svg+xml": "<svg>2</svg>"}, execution_count=1)
+        printed = new_output("stream", name="stdout", text="rows: 3\n")
+        found = notebooks.problems(
+            notebook([svg()], [new_output("stream", name="stdout", text="rows: 2\n")]),
+            notebook([chart], [printed]),
+            FOLDER,
+        )
+        self.assertEqual(len(found), 2)
+        self.assertIn("code cell 2", found[0])
+        self.assertIn("code cell 3", found[1])
 
     def test_error_output_fails(self):
         executed = notebook([new_output("error", ename="Error", evalue="cannot find value `x`", traceback=[])])
