@@ -16,10 +16,6 @@ use crate::io::NdjsonFile;
 use crate::schema::{validate, Validation, LINE, REASON, ROW_NR};
 use crate::values::{texts, u64s};
 
-fn ints(df: &DataFrame, column: &str) -> PolarsResult<Vec<i64>> {
-    crate::values::i64s(df, column, -1)
-}
-
 /// Content rows as the validated table holds them.
 fn content(rows: &[(&str, &str, &str, i64, &str)]) -> PolarsResult<LazyFrame> {
     let date = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
@@ -81,11 +77,10 @@ fn c1_quarantines_each_fault_with_its_line() -> Result<()> {
     );
     assert_eq!(u64s(&quarantine, LINE, 0)?, [2, 3, 4, 5, 6, 7, 9]);
     let valid = valid.collect()?;
-    assert_eq!(texts(&valid, "Contract", "")?, ["SGH1", "SGH2"]);
-    assert_eq!(
-        ints(&valid, "TotalDuration")?,
-        [60, 45],
-        "a quoted integer is an integer"
+    // A quoted integer is an integer.
+    assert_frame_eq!(
+        valid.select(["Contract", "TotalDuration"])?,
+        df!("Contract" => ["SGH1", "SGH2"], "TotalDuration" => [60i64, 45])?
     );
     assert_eq!(
         valid.column("Date")?.dtype(),
@@ -267,15 +262,13 @@ fn c7_segments_against_q1_and_the_median() -> PolarsResult<()> {
     let mut names = vec!["contract"];
     names.extend(PROFILE_COLUMNS);
     assert_eq!(out.get_column_names(), names);
-    let summary = segment_summary(out.lazy()).collect()?;
-    assert_eq!(
-        texts(&summary, "customer_type", "")?,
-        ["anomaly", "potential"]
-    );
-    assert_eq!(ints(&summary, "customers")?, [2, 2]);
-    assert_eq!(
-        crate::values::f64s(&summary, "avg_total_duration")?,
-        [Some(5.0), Some(10.0)]
+    assert_frame_eq!(
+        segment_summary(out.lazy()).collect()?,
+        df!(
+            "customer_type" => ["anomaly", "potential"],
+            "customers" => [2i64, 2],
+            "avg_total_duration" => [5.0, 10.0],
+        )?
     );
     Ok(())
 }
@@ -316,7 +309,10 @@ fn c8_parses_normalised_datetimes_and_nothing_else() -> PolarsResult<()> {
     let raw = raw_search(&datetimes, &vec![Some("u1"); n], &vec![Some("k"); n])?;
     let Validation { valid, quarantine } = validate(raw.lazy(), &tables::search());
     let events = search_events(valid).collect()?;
-    assert_eq!(ints(&events, "month")?, [202206, 202206, 202207, 202207]);
+    assert_frame_eq!(
+        events.select(["month"])?,
+        df!("month" => [202206i32, 202206, 202207, 202207])?
+    );
     let quarantine = quarantine.collect()?;
     assert_eq!(
         texts(&quarantine, REASON, "")?,
@@ -367,8 +363,11 @@ fn c8_quarantines_bad_datetimes_then_empty_users_and_keywords() -> PolarsResult<
         ]
     );
     let events = search_events(valid).collect()?;
-    assert_eq!(texts(&events, "keyword", "")?, ["naruto"], "trimmed");
-    assert_eq!(ints(&events, "month")?, [202206]);
+    // The keyword trimmed.
+    assert_frame_eq!(
+        events.select(["month", "keyword"])?,
+        df!("month" => [202206i32], "keyword" => ["naruto"])?
+    );
     Ok(())
 }
 
@@ -414,18 +413,17 @@ fn c9_c10_top_keyword_with_ties_and_categories() -> PolarsResult<()> {
         (202206, "u3", "naruto"),
     ])?;
     let out = top_keywords(searches, categories)?.collect()?;
-    assert_eq!(ints(&out, "month")?, [202206, 202206, 202206, 202207]);
-    assert_eq!(texts(&out, "user_id", "")?, ["u1", "u2", "u3", "u1"]);
     // u1 in June: goblin 2, naruto 2 → goblin (smaller); u3: naruto < weather.
-    assert_eq!(
-        texts(&out, "keyword", "")?,
-        ["goblin", "weather", "naruto", "GOBLIN"]
-    );
-    assert_eq!(ints(&out, "searches")?, [2, 1, 1, 1]);
     // naruto: the first mapping row (trimmed) wins; matching is case-sensitive.
-    assert_eq!(
-        texts(&out, "category", "")?,
-        ["K-drama", "Unmapped", "Anime", "Unmapped"]
+    assert_frame_eq!(
+        out,
+        df!(
+            "month" => [202206i32, 202206, 202206, 202207],
+            "user_id" => ["u1", "u2", "u3", "u1"],
+            "keyword" => ["goblin", "weather", "naruto", "GOBLIN"],
+            "searches" => [2i64, 1, 1, 1],
+            "category" => ["K-drama", "Unmapped", "Anime", "Unmapped"],
+        )?
     );
     Ok(())
 }

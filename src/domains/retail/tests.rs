@@ -18,7 +18,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::rules;
-use crate::values;
+use crate::{assert_frame_eq, values};
 
 fn lines() -> PolarsResult<LazyFrame> {
     let mut invoice = vec!["1001", "1001", "1002", "C1003", "1004", "1005", "1005"];
@@ -73,15 +73,6 @@ fn invoice_months() -> PolarsResult<LazyFrame> {
     Ok(rules::invoice_months(lines()?).collect()?.lazy())
 }
 
-fn i64s(df: &DataFrame, column: &str) -> PolarsResult<Vec<Option<i64>>> {
-    Ok(df
-        .column(column)?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .iter()
-        .collect())
-}
-
 #[test]
 fn r2_invoice_sizes_all_and_trimmed_above_the_85th_percentile() -> Result<()> {
     // Lines per invoice: 1001 2, 1002 1, C1003 1, 1004 1, 1005 2, 1006 5, C1007 1.
@@ -89,19 +80,17 @@ fn r2_invoice_sizes_all_and_trimmed_above_the_85th_percentile() -> Result<()> {
     // is the ⌈5.95⌉ = 6th smallest, 2, so `trimmed` drops 1006: 1 1 1 1 2 2, median
     // (1 + 1) / 2, mean 8 / 6.
     let out = rules::invoice_size(invoice_months()?)?.collect()?;
-    assert_eq!(
-        out.get_column_names(),
-        ["scope", "invoices", "min", "max", "median", "mode", "mean"]
-    );
-    assert_eq!(values::texts(&out, "scope", "")?, ["all", "trimmed"]);
-    assert_eq!(i64s(&out, "invoices")?, [Some(7), Some(6)]);
-    assert_eq!(i64s(&out, "min")?, [Some(1), Some(1)]);
-    assert_eq!(i64s(&out, "max")?, [Some(5), Some(2)]);
-    assert_eq!(i64s(&out, "mode")?, [Some(1), Some(1)]);
-    assert_eq!(values::f64s(&out, "median")?, [Some(1.0), Some(1.0)]);
-    assert_eq!(
-        values::f64s(&out, "mean")?,
-        [Some(13.0 / 7.0), Some(8.0 / 6.0)]
+    assert_frame_eq!(
+        out,
+        df!(
+            "scope" => ["all", "trimmed"],
+            "invoices" => [7i64, 6],
+            "min" => [1i64, 1],
+            "max" => [5i64, 2],
+            "median" => [1.0, 1.0],
+            "mode" => [1i64, 1],
+            "mean" => [13.0 / 7.0, 8.0 / 6.0],
+        )?
     );
     Ok(())
 }
@@ -109,15 +98,16 @@ fn r2_invoice_sizes_all_and_trimmed_above_the_85th_percentile() -> Result<()> {
 #[test]
 fn r3_distinct_placed_and_cancelled_invoices_per_month() -> Result<()> {
     let out = rules::monthly_orders(invoice_months()?).collect()?;
-    assert_eq!(out.get_column_names(), ["yyyymm", "placed", "cancelled"]);
-    assert_eq!(
-        i64s(&out, "yyyymm")?,
-        [Some(201012), Some(201101), Some(201102)]
-    );
     // 1001 and 1002 count once each though 1001 has two lines; 1005 has no customer
     // and still counts.
-    assert_eq!(i64s(&out, "placed")?, [Some(2), Some(2), Some(1)]);
-    assert_eq!(i64s(&out, "cancelled")?, [Some(1), Some(0), Some(1)]);
+    assert_frame_eq!(
+        out,
+        df!(
+            "yyyymm" => [201012i32, 201101, 201102],
+            "placed" => [2i64, 2, 1],
+            "cancelled" => [1i64, 0, 1],
+        )?
+    );
     Ok(())
 }
 
@@ -126,14 +116,13 @@ fn r4_sales_net_of_cancellations_and_growth_over_the_previous_month() -> Result<
     // 201012: 3 + 10 + 1 − 10 = 4; 201101: 6 + 5 + 5 = 16 (+300%);
     // 201102: 5 − 2 = 3 ((3 − 16) / 16 × 100 = −81.25%).
     let out = rules::monthly_sales(invoice_months()?).collect()?;
-    assert_eq!(out.get_column_names(), ["yyyymm", "sales", "growth_pct"]);
-    assert_eq!(
-        values::f64s(&out, "sales")?,
-        [Some(4.0), Some(16.0), Some(3.0)]
-    );
-    assert_eq!(
-        values::f64s(&out, "growth_pct")?,
-        [None, Some(300.0), Some(-81.25)]
+    assert_frame_eq!(
+        out,
+        df!(
+            "yyyymm" => [201012i32, 201101, 201102],
+            "sales" => [4.0, 16.0, 3.0],
+            "growth_pct" => [None, Some(300.0), Some(-81.25)],
+        )?
     );
     Ok(())
 }
@@ -181,13 +170,15 @@ fn r5_active_new_and_existing_customers() -> Result<()> {
     // 201012: 13085 and 12346, both new. 201101: 13085 again (1005 has no
     // customer). 201102: 12347 is new; 12348 only cancelled, so is not active.
     let out = rules::monthly_customers(invoice_months()?).collect()?;
-    assert_eq!(
-        out.get_column_names(),
-        ["yyyymm", "active", "new", "existing"]
+    assert_frame_eq!(
+        out,
+        df!(
+            "yyyymm" => [201012i32, 201101, 201102],
+            "active" => [2i64, 1, 1],
+            "new" => [2i64, 0, 1],
+            "existing" => [0i64, 1, 0],
+        )?
     );
-    assert_eq!(i64s(&out, "active")?, [Some(2), Some(1), Some(1)]);
-    assert_eq!(i64s(&out, "new")?, [Some(2), Some(0), Some(1)]);
-    assert_eq!(i64s(&out, "existing")?, [Some(0), Some(1), Some(0)]);
     Ok(())
 }
 
@@ -197,27 +188,16 @@ fn r6_cohorts_followed_to_the_last_month_of_the_data() -> Result<()> {
     // Cohort 201102 = {12347}. No customer starts in 201101.
     let months = invoice_months()?;
     let last = rules::last_month(months.clone()).collect()?;
-    assert_eq!(i64s(&last, "yyyymm")?, [Some(201102)]);
+    assert_frame_eq!(last, df!("yyyymm" => [201102i32])?);
     let out = rules::cohort_table(months, 201102).collect()?;
-    assert_eq!(
-        out.get_column_names(),
-        ["cohort", "month_offset", "customers", "retention"]
-    );
-    assert_eq!(
-        i64s(&out, "cohort")?,
-        [Some(201012), Some(201012), Some(201012), Some(201102)]
-    );
-    assert_eq!(
-        i64s(&out, "month_offset")?,
-        [Some(0), Some(1), Some(2), Some(0)]
-    );
-    assert_eq!(
-        i64s(&out, "customers")?,
-        [Some(2), Some(1), Some(0), Some(1)]
-    );
-    assert_eq!(
-        values::f64s(&out, "retention")?,
-        [Some(1.0), Some(0.5), Some(0.0), Some(1.0)]
+    assert_frame_eq!(
+        out,
+        df!(
+            "cohort" => [201012i32, 201012, 201012, 201102],
+            "month_offset" => [0i32, 1, 2, 0],
+            "customers" => [2i64, 1, 0, 1],
+            "retention" => [1.0, 0.5, 0.0, 1.0],
+        )?
     );
     Ok(())
 }
@@ -235,75 +215,37 @@ fn r7_r8_recency_frequency_monetary_scores_and_segments() -> Result<()> {
     // Codes: 12346 "31" About to Sleep; 12347 "52" and 13085 "43" Potential Loyalists.
     let months = invoice_months()?;
     let out = rules::rfm(months.clone())?.collect()?;
-    assert_eq!(
-        out.get_column_names(),
-        [
-            "customer_id",
-            "recency_days",
-            "frequency",
-            "monetary",
-            "r_score",
-            "f_score",
-            "m_score",
-            "segment"
-        ]
+    assert_frame_eq!(
+        out,
+        df!(
+            "customer_id" => [12346i64, 12347, 13085],
+            "recency_days" => [59i64, 2, 38],
+            "frequency" => [1i64, 1, 2],
+            "monetary" => [1.0, 5.0, 9.0],
+            "r_score" => [3i64, 5, 4],
+            "f_score" => [1i64, 2, 3],
+            "m_score" => [1i64, 2, 3],
+            "segment" => ["About to Sleep", "Potential Loyalists", "Potential Loyalists"],
+        )?
     );
-    assert_eq!(out.column("customer_id")?.dtype(), &DataType::Int64);
-    assert_eq!(
-        i64s(&out, "customer_id")?,
-        [Some(12346), Some(12347), Some(13085)]
-    );
-    assert_eq!(i64s(&out, "recency_days")?, [Some(59), Some(2), Some(38)]);
-    assert_eq!(i64s(&out, "frequency")?, [Some(1), Some(1), Some(2)]);
-    assert_eq!(
-        values::f64s(&out, "monetary")?,
-        [Some(1.0), Some(5.0), Some(9.0)]
-    );
-    assert_eq!(i64s(&out, "r_score")?, [Some(3), Some(5), Some(4)]);
-    assert_eq!(i64s(&out, "f_score")?, [Some(1), Some(2), Some(3)]);
-    assert_eq!(i64s(&out, "m_score")?, [Some(1), Some(2), Some(3)]);
-    assert_eq!(
-        values::texts(&out, "segment", "")?,
-        [
-            "About to Sleep",
-            "Potential Loyalists",
-            "Potential Loyalists"
-        ]
-    );
+    // 12348 only cancelled; the two lines of 1005 have no customer.
     let excluded = rules::customers_without_placed_invoice(months.clone()).collect()?;
-    assert_eq!(i64s(&excluded, "customers")?, [Some(1)], "12348");
+    assert_eq!(values::i64s(&excluded, "customers", -1)?, [1]);
     let without = rules::lines_without_customer(months).collect()?;
-    assert_eq!(i64s(&without, "lines")?, [Some(2)], "the two lines of 1005");
+    assert_eq!(values::i64s(&without, "lines", -1)?, [2]);
 
     // R8's summary: Potential Loyalists 2 (recency (2 + 38) / 2, frequency 1.5,
     // monetary 7), then About to Sleep 1.
     let segments = rules::rfm_segments(out.lazy()).collect()?;
-    assert_eq!(
-        segments.get_column_names(),
-        [
-            "segment",
-            "customers",
-            "avg_recency_days",
-            "avg_frequency",
-            "avg_monetary"
-        ]
-    );
-    assert_eq!(
-        values::texts(&segments, "segment", "")?,
-        ["Potential Loyalists", "About to Sleep"]
-    );
-    assert_eq!(i64s(&segments, "customers")?, [Some(2), Some(1)]);
-    assert_eq!(
-        values::f64s(&segments, "avg_recency_days")?,
-        [Some(20.0), Some(59.0)]
-    );
-    assert_eq!(
-        values::f64s(&segments, "avg_frequency")?,
-        [Some(1.5), Some(1.0)]
-    );
-    assert_eq!(
-        values::f64s(&segments, "avg_monetary")?,
-        [Some(7.0), Some(1.0)]
+    assert_frame_eq!(
+        segments,
+        df!(
+            "segment" => ["Potential Loyalists", "About to Sleep"],
+            "customers" => [2i64, 1],
+            "avg_recency_days" => [20.0, 59.0],
+            "avg_frequency" => [1.5, 1.0],
+            "avg_monetary" => [7.0, 1.0],
+        )?
     );
     Ok(())
 }
@@ -330,10 +272,15 @@ fn r7_scores_are_quintiles_with_the_first_groups_one_larger() -> Result<()> {
         lit("raise"),
     ));
     let out = rules::rfm(rules::invoice_months(lines))?.collect()?;
-    assert_eq!(i64s(&out, "m_score")?, [5, 4, 3, 2, 2, 1, 1].map(Some));
-    assert_eq!(i64s(&out, "f_score")?, [1, 1, 2, 2, 3, 4, 5].map(Some));
-    assert_eq!(i64s(&out, "r_score")?, [5, 5, 4, 4, 3, 2, 1].map(Some));
-    assert_eq!(i64s(&out, "recency_days")?, vec![Some(1); 7]);
+    assert_frame_eq!(
+        out.select(["recency_days", "r_score", "f_score", "m_score"])?,
+        df!(
+            "recency_days" => [1i64; 7],
+            "r_score" => [5i64, 5, 4, 4, 3, 2, 1],
+            "f_score" => [1i64, 1, 2, 2, 3, 4, 5],
+            "m_score" => [5i64, 4, 3, 2, 2, 1, 1],
+        )?
+    );
     Ok(())
 }
 
