@@ -9,6 +9,7 @@ use super::charts::Svg;
 use super::table::{html_table, markdown_table, TABLE_CSS};
 use crate::catalog::Dataset;
 use crate::io::write_file_atomically;
+use crate::schema::TableSchema;
 
 /// One piece of a report.
 pub enum Block {
@@ -98,12 +99,18 @@ impl Document {
         self.table(caption, frame, max_rows);
     }
 
-    /// The data dictionary of a domain's output tables, from its registry: each
-    /// table's name, what it is and its columns with their dtypes.
+    /// The data dictionary every report ends with: each output table of `datasets`
+    /// (the domain's registry) with what it is and its columns and dtypes, then each
+    /// raw input's declared schema, under a caption saying which files it is read
+    /// from.
     ///
     /// # Errors
-    /// When the dictionary frame cannot be built (a Polars error).
-    pub fn output_dictionary(&mut self, datasets: &[Dataset]) -> Result<()> {
+    /// When a dictionary frame cannot be built (a Polars error).
+    pub fn data_dictionary(
+        &mut self,
+        datasets: &[Dataset],
+        raw_inputs: &[(String, &TableSchema)],
+    ) -> Result<()> {
         let outputs: Vec<&Dataset> = datasets.iter().filter(|d| !d.columns.is_empty()).collect();
         let columns: Vec<String> = outputs
             .iter()
@@ -125,6 +132,14 @@ impl Document {
             &dictionary,
             outputs.len(),
         );
+        self.heading("Raw inputs");
+        self.text(
+            "The declared schema of each raw table: how each field is parsed and checked. A row \
+             failing a check is quarantined under `column|rule`; a null always passes value checks.",
+        );
+        for (caption, schema) in raw_inputs {
+            self.table(caption.clone(), &schema.dictionary()?, 50);
+        }
         Ok(())
     }
 

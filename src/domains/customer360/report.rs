@@ -12,6 +12,7 @@ use crate::domains::Domain;
 use crate::report::{
     bar_chart_of, heat_map, stacked_bar_chart, Document, HeatMap, StackedBarChart, Svg,
 };
+use crate::schema::TableSchema;
 use crate::transforms::ratio;
 use crate::values;
 
@@ -282,32 +283,24 @@ pub fn build(outputs: &Customer360Outputs) -> Result<Document> {
         doc.output(customer_360, "First rows.", joined, 10);
     }
 
-    doc.output_dictionary(Domain::Customer360.datasets())?;
-
-    doc.heading("Raw inputs");
-    doc.text(
-        "The declared schema of each raw table: how each field is parsed and checked. A row failing a \
-         check is quarantined under `column|rule`; a null always passes value checks.",
-    );
-    doc.table(
-        "content (content/YYYYMMDD.json, fields under _source)",
-        &tables::content().dictionary()?,
-        20,
-    );
-    doc.table(
-        "search (search/YYYYMMDD/*.parquet)",
-        &tables::search().dictionary()?,
-        20,
-    );
-    doc.table(
-        "mapping (mapping.xlsx or mapping.csv)",
-        &tables::mapping().schema.dictionary()?,
-        20,
-    );
-    doc.table(
-        "contract_users (contract_users.csv, optional)",
-        &tables::contract_users().schema.dictionary()?,
-        20,
-    );
+    let (content, search) = (tables::content(), tables::search());
+    let (mapping, link) = (tables::mapping(), tables::contract_users());
+    let raw_inputs = [
+        (
+            "content (content/YYYYMMDD.json, fields under _source)",
+            &content,
+        ),
+        ("search (search/YYYYMMDD/*.parquet)", &search),
+        ("mapping (mapping.xlsx or mapping.csv)", &mapping.schema),
+        (
+            "contract_users (contract_users.csv, optional)",
+            &link.schema,
+        ),
+    ];
+    let raw_inputs: Vec<(String, &TableSchema)> = raw_inputs
+        .into_iter()
+        .map(|(caption, schema)| (caption.to_string(), schema))
+        .collect();
+    doc.data_dictionary(Domain::Customer360.datasets(), &raw_inputs)?;
     Ok(doc)
 }

@@ -193,17 +193,11 @@ pub fn build(outputs: &RetailOutputs) -> Result<Document> {
         10,
     );
 
-    doc.output_dictionary(Domain::Retail.datasets())?;
-
-    doc.heading("Raw inputs");
-    doc.text(
-        "The declared schema of the invoice lines: how each field is parsed and checked. A row failing \
-         a check is quarantined under `column|rule`; a null always passes value checks.",
-    );
-    doc.table(
-        "online_retail (online_retail*.csv, or the sheets of online_retail*.xlsx)",
-        &tables::lines().schema.dictionary()?,
-        10,
-    );
+    let lines = tables::lines();
+    let caption = "online_retail (online_retail*.csv, or the sheets of online_retail*.xlsx)";
+    doc.data_dictionary(
+        Domain::Retail.datasets(),
+        &[(caption.to_string(), &lines.schema)],
+    )?;
     Ok(doc)
 }

@@ -8,6 +8,7 @@ use super::pipeline::TvOutputs;
 use super::tables;
 use crate::domains::Domain;
 use crate::report::{bar_chart_of, heat_map, Document, HeatMap, Svg};
+use crate::schema::TableSchema;
 use crate::values;
 
 /// Bars shown in the program popularity chart.
@@ -152,20 +153,18 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
         50,
     );
 
-    doc.output_dictionary(Domain::Tv.datasets())?;
-
-    doc.heading("Raw inputs");
-    doc.text(
-        "The declared schema of each raw table (rule T1): how each column is parsed and checked. \
-         A row failing a check is quarantined under `column|rule`; a null always passes value checks.",
-    );
-    for table in tables::all() {
-        let caption = format!(
-            "{} ({}, in file-name order)",
-            table.schema.name,
-            table.file_names()
-        );
-        doc.table(caption, &table.schema.dictionary()?, 50);
-    }
+    let raw_tables = tables::all();
+    let raw_inputs: Vec<(String, &TableSchema)> = raw_tables
+        .iter()
+        .map(|table| {
+            let caption = format!(
+                "{} ({}, in file-name order)",
+                table.schema.name,
+                table.file_names()
+            );
+            (caption, &table.schema)
+        })
+        .collect();
+    doc.data_dictionary(Domain::Tv.datasets(), &raw_inputs)?;
     Ok(doc)
 }

@@ -177,17 +177,11 @@ pub fn build(outputs: &WdiOutputs) -> Result<Document> {
         60,
     );
 
-    doc.output_dictionary(Domain::Wdi.datasets())?;
-
-    doc.heading("Raw inputs");
-    doc.text(
-        "The declared long table: how each field is parsed and checked after the wide layout \
-         is unpivoted. A row failing a check is quarantined under `column|rule`.",
-    );
-    doc.table(
-        "wdi (WDIData*.csv, WDICSV*.csv or API_*.csv unpivoted, or wdi*.csv)",
-        &tables::long_schema().dictionary()?,
-        10,
-    );
+    let caption = "wdi (WDIData*.csv, WDICSV*.csv or API_*.csv unpivoted to this long \
+                   table, or wdi*.csv)";
+    doc.data_dictionary(
+        Domain::Wdi.datasets(),
+        &[(caption.to_string(), &tables::long_schema())],
+    )?;
     Ok(doc)
 }
