@@ -7,7 +7,7 @@ use polars::prelude::{df, DataFrame};
 
 use super::charts::Svg;
 use super::table::{html_table, markdown_table, TABLE_CSS};
-use crate::catalog::Dataset;
+use crate::catalog::{Dataset, Location};
 use crate::io::write_file_atomically;
 use crate::schema::TableSchema;
 
@@ -120,15 +120,20 @@ impl Document {
                 typed.join(", ")
             })
             .collect();
+        let file = |d: &Dataset| match d.location {
+            Location::Output(table) => table,
+            _ => d.name,
+        };
         let dictionary = df!(
-            "table" => outputs.iter().map(|d| d.name).collect::<Vec<_>>(),
+            "table" => outputs.iter().map(|d| file(d)).collect::<Vec<_>>(),
+            "sql_name" => outputs.iter().map(|d| d.name).collect::<Vec<_>>(),
             "about" => outputs.iter().map(|d| d.about).collect::<Vec<_>>(),
             "columns" => columns,
         )?;
         self.heading("Output tables");
         self.table(
-            "Every output table with its columns and dtypes, as written to Parquet and CSV and \
-             registered in the SQL catalog.",
+            "Every output table with its columns and dtypes, as written to `<table>.parquet` and \
+             `<table>.csv` and registered in the SQL catalog as `sql_name`.",
             &dictionary,
             outputs.len(),
         );
