@@ -457,7 +457,7 @@ fn the_report_command_runs_the_domain_from_raw_files() -> Result<()> {
         .arg(&reports)
         .status()?;
     assert!(status.success());
-    let html = std::fs::read_to_string(reports.join("customer360.html"))?;
+    let html = std::fs::read_to_string(reports.join("customer360").join("customer360.html"))?;
     for section in [
         "Segments",
         "Viewing",

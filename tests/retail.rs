@@ -309,7 +309,7 @@ fn the_report_command_writes_the_retail_report() -> Result<()> {
         .arg(&reports)
         .status()?;
     assert!(status.success());
-    let html = std::fs::read_to_string(reports.join("retail.html"))?;
+    let html = std::fs::read_to_string(reports.join("retail").join("retail.html"))?;
     for section in ["Orders", "Sales", "Customers", "Retention", "RFM segments"] {
         assert!(html.contains(section), "{section}");
     }

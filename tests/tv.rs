@@ -496,7 +496,7 @@ fn two_runs_give_byte_identical_tables_and_reports() -> Result<()> {
             reading: Default::default(),
         };
         let outputs = run(&paths)?;
-        tv::report::build(&outputs)?.write(&root.join("reports"), "tv")?;
+        tv::report::build(&outputs)?.write(&root.join("reports").join("tv"), "tv")?;
         smartview::report::write_index(&root.join("reports"))?;
         runs.push((
             files_under(&root.join("processed"))?,
@@ -504,10 +504,10 @@ fn two_runs_give_byte_identical_tables_and_reports() -> Result<()> {
         ));
     }
     assert!(
-        runs[0].1.contains_key(Path::new("tv.html"))
+        runs[0].1.contains_key(Path::new("tv/tv.html"))
             && runs[0].1.contains_key(Path::new("index.html"))
     );
-    assert!(runs[0].1.keys().any(|p| p.starts_with("figures")));
+    assert!(runs[0].1.keys().any(|p| p.starts_with("tv/figures")));
     let differing: Vec<_> = [(&runs[0].0, &runs[1].0), (&runs[0].1, &runs[1].1)]
         .into_iter()
         .flat_map(|(a, b)| {

@@ -253,7 +253,7 @@ fn the_report_command_takes_the_country_and_indicator() -> Result<()> {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let html = std::fs::read_to_string(reports.join("wdi.html"))?;
+    let html = std::fs::read_to_string(reports.join("wdi").join("wdi.html"))?;
     assert!(html.contains("Japan") && html.contains("Inflation, consumer prices (annual %)"));
     let bad = command("Atlantis")?;
     assert_eq!(bad.status.code(), Some(1));

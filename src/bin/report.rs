@@ -3,7 +3,7 @@
 //! Exit codes: 0 success; 1 a run failed (the message names the file, table or rule);
 //! 2 the command line was wrong.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
@@ -11,7 +11,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use smartview::cli::exit_code;
 use smartview::domains::{customer360, retail, tv, wdi, Domain};
-use smartview::io::{DatabaseSink, DateRange, DomainPaths, Reading};
+use smartview::io::{DatabaseSink, DateRange, DomainPaths, Reading, RunLock, Staged};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
 use smartview::schema::DateOrder;
@@ -20,7 +20,10 @@ use smartview::schema::DateOrder;
 ///
 /// Each domain reads its raw files, validates them (bad rows are quarantined with a
 /// reason), writes its output tables as Parquet + CSV with a _SUCCESS manifest, and
-/// writes an HTML and a Markdown report. Progress goes to standard error.
+/// writes an HTML and a Markdown report. A domain's output, interim and report
+/// folders are published together when all of it has succeeded: readers see the
+/// previous complete version until then, and a failed run publishes nothing.
+/// Progress goes to standard error.
 #[derive(Parser, Debug)]
 #[command(version, about, long_about)]
 struct Args {
@@ -40,9 +43,13 @@ struct Args {
     #[arg(long, value_name = "DIR", requires = "domain")]
     interim: Option<PathBuf>,
 
-    /// Where the HTML and Markdown reports go.
+    /// Where the reports go: `<DIR>/<domain>/` per domain, and `<DIR>/index.html`.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     reports: PathBuf,
+
+    /// When another run is writing the same folders, wait for it instead of stopping.
+    #[arg(long)]
+    wait: bool,
 
     /// With --domain customer360: first content day to read, YYYYMMDD [default: the first file].
     #[arg(long, value_name = "YYYYMMDD", requires = "to")]
@@ -137,45 +144,67 @@ fn run(args: &Args) -> Result<()> {
     };
     for domain in selected {
         let mut progress = Progress::new(domain.name(), args.quiet);
-        let processed = match domain {
-            Domain::Tv => run_tv(args, &mut progress)?,
-            Domain::Customer360 => run_customer360(args, &mut progress)?,
-            Domain::Retail => run_retail(args, &mut progress)?,
-            Domain::Wdi => run_wdi(args, &mut progress)?,
+        let published = domain_paths(args, domain.name())?;
+        let report_dir = args.reports.join(domain.name());
+        let folders = [&published.processed, &published.interim, &report_dir];
+        // Locked in this order by every run, so two runs never wait on each other.
+        let _locks = folders
+            .iter()
+            .map(|folder| RunLock::acquire(folder, args.wait))
+            .collect::<Result<Vec<_>>>()?;
+        let [processed, interim, report] = folders.map(|folder| Staged::begin(folder));
+        let (processed, interim, report) = (processed?, interim?, report?);
+        let paths = DomainPaths {
+            processed: processed.path().to_path_buf(),
+            interim: interim.path().to_path_buf(),
+            ..published.clone()
         };
-        let domain = domain.name();
+        match domain {
+            Domain::Tv => run_tv(&paths, report.path(), &mut progress)?,
+            Domain::Customer360 => run_customer360(args, &paths, report.path(), &mut progress)?,
+            Domain::Retail => run_retail(&paths, report.path(), &mut progress)?,
+            Domain::Wdi => run_wdi(args, &paths, report.path(), &mut progress)?,
+        }
+        for staged in [processed, interim, report] {
+            staged.publish()?;
+        }
+        progress.done("publish", None);
         if !args.quiet {
             let peak = peak_rss_bytes()
                 .map(|b| format!(", peak memory {} MB", thousands(b / 1_000_000)))
                 .unwrap_or_default();
             eprintln!(
-                "[{domain}] done in {:.2} s{peak}: tables in {}, report in {}",
+                "[{}] done in {:.2} s{peak}: tables in {}, report in {}",
+                domain.name(),
                 progress.elapsed().as_secs_f64(),
-                processed.display(),
-                args.reports.join(format!("{domain}.html")).display()
+                published.processed.display(),
+                report_dir.join(format!("{}.html", domain.name())).display()
             );
         }
     }
     write_index(&args.reports)
 }
 
-fn run_tv(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, tv::DOMAIN)?;
-    let outputs = tv::run(&paths, progress)?;
+fn run_tv(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<()> {
+    let outputs = tv::run(paths, progress)?;
     print_notices(tv::DOMAIN, &paths.reading.notices.all());
-    tv::report::build(&outputs)?.write(&args.reports, tv::DOMAIN)?;
+    tv::report::build(&outputs)?.write(report, tv::DOMAIN)?;
     progress.done("write report", None);
-    Ok(paths.processed)
+    Ok(())
 }
 
-fn run_customer360(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, customer360::DOMAIN)?;
+fn run_customer360(
+    args: &Args,
+    paths: &DomainPaths,
+    report: &Path,
+    progress: &mut Progress,
+) -> Result<()> {
     let range = match (&args.from, &args.to) {
         (Some(from), Some(to)) => Some(DateRange::parse(from, to)?),
         _ => None,
     };
     let sink = match args.sink.as_deref() {
-        None => Some(customer360::default_sink(&paths)),
+        None => Some(customer360::default_sink(paths)),
         Some("none") => None,
         Some(text) => Some(text.parse::<DatabaseSink>()?),
     };
@@ -185,11 +214,11 @@ fn run_customer360(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
         sink,
         ..Default::default()
     };
-    let outputs = customer360::run(&paths, &options, progress)?;
+    let outputs = customer360::run(paths, &options, progress)?;
     print_notices(customer360::DOMAIN, &outputs.notices);
-    customer360::report::build(&outputs)?.write(&args.reports, customer360::DOMAIN)?;
+    customer360::report::build(&outputs)?.write(report, customer360::DOMAIN)?;
     progress.done("write report", None);
-    Ok(paths.processed)
+    Ok(())
 }
 
 /// A domain's folders: the flags where given, else `data/…/<domain>`; and how its
@@ -215,26 +244,24 @@ fn print_notices(domain: &str, notices: &[String]) {
     }
 }
 
-fn run_retail(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, retail::DOMAIN)?;
-    let outputs = retail::run(&paths, progress)?;
+fn run_retail(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<()> {
+    let outputs = retail::run(paths, progress)?;
     print_notices(retail::DOMAIN, &outputs.notices);
-    retail::report::build(&outputs)?.write(&args.reports, retail::DOMAIN)?;
+    retail::report::build(&outputs)?.write(report, retail::DOMAIN)?;
     progress.done("write report", None);
-    Ok(paths.processed)
+    Ok(())
 }
 
-fn run_wdi(args: &Args, progress: &mut Progress) -> Result<PathBuf> {
-    let paths = domain_paths(args, wdi::DOMAIN)?;
+fn run_wdi(args: &Args, paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<()> {
     let options = wdi::WdiOptions {
         country: args.country.clone(),
         indicator: args.indicator.clone(),
     };
-    let outputs = wdi::run(&paths, &options, progress)?;
+    let outputs = wdi::run(paths, &options, progress)?;
     print_notices(wdi::DOMAIN, &outputs.notices);
-    wdi::report::build(&outputs)?.write(&args.reports, wdi::DOMAIN)?;
+    wdi::report::build(&outputs)?.write(report, wdi::DOMAIN)?;
     progress.done("write report", None);
-    Ok(paths.processed)
+    Ok(())
 }
 
 /// Parses `YYYYMM,YYYYMM`.

@@ -206,6 +206,37 @@ pub fn has_files_below(dir: &Path, extension: &str) -> bool {
     })
 }
 
+/// The folders directly in `dir` whose names do not start with `.`, in name order;
+/// none when `dir` does not exist.
+///
+/// # Errors
+/// When `dir` exists but cannot be listed; the message names it.
+pub fn subfolders(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    let mut folders = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if !hidden && entry.path().is_dir() {
+            folders.push(entry.path());
+        }
+    }
+    folders.sort();
+    Ok(folders)
+}
+
+/// The whole of a UTF-8 text file.
+///
+/// # Errors
+/// When the file cannot be read or is not UTF-8; the message names it.
+pub fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
 /// Creates `dir` and its missing parents.
 ///
 /// # Errors

@@ -3,12 +3,13 @@
 //! `files` finds a table's raw files (names matched in any case) in file-name order
 //! and `daily` a date-partitioned table's files or folders; `delimited`, `ndjson`,
 //! `excel` and `raw` read delimited text, newline-delimited JSON, workbooks and
-//! Parquet into raw text columns with positions and layout errors (the chunked reader
-//! of [`crate::fast::chunked`] splits delimited text for `delimited`); `reading` holds a run's reading options
-//! (encoding, date order) and notices, and `dates` decides the day/month order of
-//! ambiguous timestamp columns per file; `sink` streams lazy frames to Parquet and
+//! Parquet into raw text columns with positions and layout errors (the chunked
+//! reader of [`crate::fast::chunked`] splits delimited text for `delimited`);
+//! `reading` holds a run's reading options (encoding, date order) and notices, and
+//! `dates` decides the day/month order of ambiguous timestamp columns per file; `sink` streams lazy frames to Parquet and
 //! writes output tables (Parquet + CSV) atomically with a `_SUCCESS` manifest;
-//! `database` loads tables into SQLite or MySQL/MariaDB; `export` writes query
+//! `database` loads tables into SQLite or MySQL/MariaDB; `publish` locks a run's
+//! folders and switches each one's new version in whole; `export` writes query
 //! results as CSV, JSON or Parquet; `paths` names a domain's folders and files. Only
 //! this module (with the chunked reader it drives) and the binaries touch the file
 //! system; tests use temporary folders, and `progress` reads the process's peak
@@ -23,6 +24,7 @@ pub mod export;
 pub mod files;
 pub mod ndjson;
 pub mod paths;
+pub mod publish;
 pub mod raw;
 pub mod reading;
 pub mod sink;
@@ -37,10 +39,12 @@ pub use excel::{read_all_sheets, read_first_sheet, read_sheets, SheetSelection};
 pub use export::{write_result, ResultFormat};
 pub use files::{
     clear_folder, create_file, create_folder, files_with_extension, find_files, find_table_files,
-    has_files_below, is_file, matching_files, no_file_matching, total_bytes, NamePattern,
+    has_files_below, is_file, matching_files, no_file_matching, read_text, subfolders, total_bytes,
+    NamePattern,
 };
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
+pub use publish::{RunLock, Staged};
 pub use raw::{scan_parquet_as_text, union, CustomReader, RawTable, Source};
 pub use reading::{encoding_for_label, Notices, Reading};
 pub use sink::{

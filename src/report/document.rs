@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use polars::prelude::{df, DataFrame};
 
 use super::charts::Svg;
@@ -159,7 +159,7 @@ impl Document {
     /// The report as one self-contained HTML page (charts inline).
     pub fn to_html(&self) -> String {
         let mut html = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{PAGE_CSS}{TABLE_CSS}</style>\n</head>\n<body>\n<p><a href=\"index.html\">All reports</a></p>\n<h1>{}</h1>\n",
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{PAGE_CSS}{TABLE_CSS}</style>\n</head>\n<body>\n<p><a href=\"../index.html\">All reports</a></p>\n<h1>{}</h1>\n",
             escape(&self.title),
             escape(&self.title)
         );
@@ -245,41 +245,37 @@ fn strip_xml_declaration(svg: &str) -> &str {
     }
 }
 
-/// Writes `<dir>/index.html` linking every `<dir>/*.html` report by its title.
+/// Writes `<dir>/index.html` linking every domain's report, `<dir>/<domain>/<domain>.html`
+/// (as [`Document::write`] writes it into the domain's folder), by its title.
 ///
 /// # Errors
 /// When `dir` cannot be listed, a report in it cannot be read, or `index.html` cannot be
 /// written; the message names the path.
 pub fn write_index(dir: &Path) -> Result<()> {
     let mut reports = Vec::new();
-    for path in crate::io::files_with_extension(dir, "html")? {
-        let Some(name) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .map(str::to_string)
-        else {
+    for folder in crate::io::subfolders(dir)? {
+        let Some(stem) = folder.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        if name == "index.html" {
+        let page = folder.join(format!("{stem}.html"));
+        if !crate::io::is_file(&page) {
             continue;
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = crate::io::read_text(&page)?;
         let title = text
             .split_once("<title>")
             .and_then(|(_, rest)| rest.split_once("</title>"))
             .map(|(title, _)| title.to_string())
-            .unwrap_or_else(|| name.clone());
-        reports.push((name, title));
+            .unwrap_or_else(|| stem.to_string());
+        reports.push((format!("{stem}/{stem}"), title));
     }
     reports.sort();
     let mut html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>SmartView reports</title>\n<style>{PAGE_CSS}{TABLE_CSS}</style>\n</head>\n<body>\n<h1>SmartView reports</h1>\n<ul>\n"
     );
-    for (name, title) in &reports {
-        let stem = name.trim_end_matches(".html");
+    for (page, title) in &reports {
         html.push_str(&format!(
-            "<li><a href=\"{name}\">{title}</a> (<a href=\"{stem}.md\">Markdown</a>)</li>\n"
+            "<li><a href=\"{page}.html\">{title}</a> (<a href=\"{page}.md\">Markdown</a>)</li>\n"
         ));
     }
     html.push_str("</ul>\n<p>Regenerate with <code>cargo run --release --bin report</code>.</p>\n</body>\n</html>\n");

@@ -1,9 +1,10 @@
 //! Reports: tables and charts assembled into HTML and Markdown.
 //!
 //! A domain builds a [`Document`] of headings, text, tables and charts from its
-//! output frames; [`Document::write`] renders it to `reports/<name>.html`
-//! (self-contained, charts inline), `reports/<name>.md` and
-//! `reports/figures/<name>-<chart>.svg`. [`write_index`] links every report.
+//! output frames; [`Document::write`] renders it into the domain's report folder,
+//! `reports/<name>/`: `<name>.html` (self-contained, charts inline), `<name>.md` and
+//! `figures/<name>-<chart>.svg`. [`write_index`] links every report from
+//! `reports/index.html`.
 
 pub mod charts;
 pub mod document;
