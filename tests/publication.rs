@@ -5,8 +5,10 @@
 //! same folders at once end with one complete result and a clear message from the
 //! other.
 //!
-//! `SMARTVIEW_KILL_ROWS` sets the viewing rows (default 100,000; the harness
-//! ran a few million with the release binary, figures in `BENCHMARKS.md`).
+//! `SMARTVIEW_KILL_ROWS` sets the viewing rows (default 100,000) and
+//! `SMARTVIEW_REPORT_BIN` the `report` binary (default: this build's), so that the
+//! harness also runs on a few million rows with a release build (figures in
+//! `BENCHMARKS.md`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -75,7 +77,9 @@ fn version(root: &Path) -> Result<Version> {
 
 fn report(raw: &Path, root: &Path, extra: &[&str]) -> Command {
     let folders = Folders::under(root);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_report"));
+    let binary = std::env::var_os("SMARTVIEW_REPORT_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_report").into());
+    let mut command = Command::new(binary);
     command
         .args(["--domain", "tv", "--quiet", "--raw"])
         .arg(raw)
