@@ -167,7 +167,11 @@ fn folder_names(dir: &Path) -> std::io::Result<Vec<String>> {
     Ok(names)
 }
 
-/// The files in `dir` whose names (UTF-8 ones only) pass `keep`, sorted by name.
+/// The files in `dir` whose names pass `keep`, sorted by name. An entry whose name
+/// passes but that cannot be read as a file is an error naming it, so that no input
+/// is skipped without a word: a folder, a FIFO or other special file, a symbolic
+/// link to nothing (dangling, or a loop), or a name that is not UTF-8 (checked as
+/// its lossy text, so that `viewing_\xff.csv` counts as a viewing file).
 fn files_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the raw data folder {}", dir.display()))?;
@@ -175,9 +179,30 @@ fn files_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> 
     for entry in entries {
         let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
         let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if keep(name) && entry.path().is_file() {
-            files.push(entry.path());
+        let shown = name.to_string_lossy();
+        if !keep(&shown) {
+            continue;
+        }
+        let path = entry.path();
+        let refuse = |what: &str| {
+            anyhow!(
+                "{} matches a raw table's file names but {what}, so it cannot be read. \
+                 Consider removing it from {} or renaming it",
+                path.display(),
+                dir.display()
+            )
+        };
+        if name.to_str().is_none() {
+            return Err(refuse("its name is not UTF-8"));
+        }
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => files.push(path),
+            Ok(meta) if meta.is_dir() => return Err(refuse("is a folder")),
+            Ok(_) => return Err(refuse("is not a regular file (a FIFO, socket or device)")),
+            Err(error) => {
+                let what = format!("is a symbolic link to nothing readable ({error})");
+                return Err(refuse(&what));
+            }
         }
     }
     files.sort();
@@ -352,6 +377,65 @@ mod tests {
     fn a_name_needs_room_for_both_prefix_and_suffix() {
         assert!(!NamePattern::new("a.csv", ".csv").matches("a.csv"));
         assert!(NamePattern::new("a", ".csv").matches("a.csv"));
+    }
+
+    /// Issue 16, fault 4: a matching entry that is not a readable file is named, not
+    /// skipped; entries that do not match stay out of it.
+    #[test]
+    fn a_matching_entry_that_is_not_a_readable_file_is_refused_by_name() -> Result<()> {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::symlink;
+
+        let pattern = [NamePattern::new("viewing", ".csv")];
+        let with = |make: &dyn Fn(&Path) -> std::io::Result<()>| -> Result<String> {
+            let dir = folder(&["viewing_001.csv", "notes.txt"])?;
+            make(dir.path())?;
+            Ok(match find_files(dir.path(), &pattern) {
+                Ok(files) => format!("read {:?}", names(&files)),
+                Err(error) => error.to_string(),
+            })
+        };
+        let folder_error = with(&|d| std::fs::create_dir(d.join("viewing_002.csv")))?;
+        assert!(
+            folder_error
+                .contains("viewing_002.csv matches a raw table's file names but is a folder"),
+            "{folder_error}"
+        );
+        let fifo = with(&|d| {
+            let path = std::ffi::CString::new(d.join("viewing_003.csv").as_os_str().as_bytes())?;
+            // SAFETY: a valid NUL-terminated path.
+            match unsafe { libc::mkfifo(path.as_ptr(), 0o600) } {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        })?;
+        assert!(
+            fifo.contains("viewing_003.csv") && fifo.contains("FIFO"),
+            "{fifo}"
+        );
+        let dangling = with(&|d| symlink(d.join("gone.csv"), d.join("viewing_004.csv")))?;
+        assert!(
+            dangling.contains("viewing_004.csv") && dangling.contains("symbolic link to nothing"),
+            "{dangling}"
+        );
+        let looped = with(&|d| symlink(d.join("viewing_005.csv"), d.join("viewing_005.csv")))?;
+        assert!(
+            looped.contains("viewing_005.csv") && looped.contains("symbolic link"),
+            "{looped}"
+        );
+        let latin1 =
+            with(&|d| std::fs::write(d.join(OsStr::from_bytes(b"viewing_\xe9.csv")), "x\n"))?;
+        assert!(
+            latin1.contains("viewing_\u{FFFD}.csv") && latin1.contains("not UTF-8"),
+            "{latin1}"
+        );
+        let linked = with(&|d| symlink(d.join("viewing_001.csv"), d.join("viewing_006.csv")))?;
+        assert_eq!(
+            linked, r#"read ["viewing_001.csv", "viewing_006.csv"]"#,
+            "a link to a file is read"
+        );
+        Ok(())
     }
 }
 
