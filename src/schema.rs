@@ -228,9 +228,16 @@ pub enum Check {
     NoneOf(Vec<&'static str>),
     /// The raw text matches this regular expression.
     Regex(&'static str),
-    /// The parsed number lies in `[min, max]`.
+    /// The parsed number lies in `[min, max]` (NaN never does).
     Range { min: f64, max: f64 },
+    /// The parsed date or timestamp's year lies in `[min, max]`: a plausible range,
+    /// so that a year 0, 9999 or BC (`-20151202`) is quarantined instead of read.
+    Years { min: i32, max: i32 },
 }
+
+/// The years a date or timestamp column accepts unless it declares others
+/// ([`Column::years`]).
+pub const PLAUSIBLE_YEARS: (i32, i32) = (1900, 2100);
 
 impl Check {
     fn rule_suffix(&self) -> &'static str {
@@ -238,7 +245,7 @@ impl Check {
             Check::OneOf(_) => "one_of",
             Check::NoneOf(_) => "none_of",
             Check::Regex(_) => "regex",
-            Check::Range { .. } => "range",
+            Check::Range { .. } | Check::Years { .. } => "range",
         }
     }
 
@@ -247,7 +254,11 @@ impl Check {
             Check::OneOf(values) => format!("one of {}", values.join(", ")),
             Check::NoneOf(values) => format!("none of {}", values.join(", ")),
             Check::Regex(pattern) => format!("matches `{pattern}`"),
+            Check::Range { min, max } if *min == -f64::MAX && *max == f64::MAX => {
+                "finite".to_string()
+            }
             Check::Range { min, max } => format!("in [{min}, {max}]"),
+            Check::Years { min, max } => format!("years {min}–{max}"),
         }
     }
 }
@@ -270,13 +281,23 @@ pub struct Column {
 }
 
 impl Column {
-    /// A nullable column of the given type with no checks.
+    /// A nullable column of the given type with no checks but, for a date or
+    /// timestamp, the [`PLAUSIBLE_YEARS`].
     pub fn new(name: &'static str, ty: ColumnType) -> Self {
+        let temporal = matches!(
+            ty,
+            ColumnType::Date(_) | ColumnType::Datetime(_) | ColumnType::IsoTimestamp
+        );
+        let (min, max) = PLAUSIBLE_YEARS;
         Column {
             name,
             ty,
             required: false,
-            checks: Vec::new(),
+            checks: if temporal {
+                vec![Check::Years { min, max }]
+            } else {
+                Vec::new()
+            },
             day_month: None,
             prepare: Vec::new(),
             keep_written: false,
@@ -358,9 +379,24 @@ impl Column {
         self
     }
 
-    /// Adds a numeric range check on the parsed value.
+    /// Adds a numeric range check on the parsed value: outside `[min, max]`, or NaN,
+    /// fails `<col>|range`.
     pub fn range(mut self, min: f64, max: f64) -> Self {
         self.checks.push(Check::Range { min, max });
+        self
+    }
+
+    /// Adds a check that the parsed number is finite (not ±inf or NaN), for a value
+    /// with no narrower plausible range.
+    pub fn finite(self) -> Self {
+        self.range(-f64::MAX, f64::MAX)
+    }
+
+    /// The years a date or timestamp column accepts, instead of [`PLAUSIBLE_YEARS`].
+    pub fn years(mut self, min: i32, max: i32) -> Self {
+        self.checks
+            .retain(|check| !matches!(check, Check::Years { .. }));
+        self.checks.push(Check::Years { min, max });
         self
     }
 
@@ -407,7 +443,12 @@ impl Column {
                         parsed.clone()
                     };
                     let value = number.cast(DataType::Float64);
-                    value.clone().lt(lit(*min)).or(value.gt(lit(*max)))
+                    let outside = value.clone().lt(lit(*min)).or(value.clone().gt(lit(*max)));
+                    outside.or(value.is_nan())
+                }
+                Check::Years { min, max } => {
+                    let year = parsed.clone().dt().year();
+                    year.clone().lt(lit(*min)).or(year.gt(lit(*max)))
                 }
             };
             // A null value passes every value check.
@@ -477,7 +518,9 @@ impl Column {
 /// `order`, that parses it; null where none does.
 ///
 /// `%Y` takes a year of any number of digits: a year before 1000 (`01/02/10 10:00`
-/// read as the year 10) is taken for a two-digit year and does not parse.
+/// read as the year 10) is taken for a two-digit year and does not parse. A second
+/// of 60 (`23:59:60`, which the parser would carry into the next minute) does not
+/// parse either.
 pub fn parse_datetime(text: Expr, formats: &[&str], order: DateOrder) -> Expr {
     let datetime = DataType::Datetime(TimeUnit::Microseconds, None);
     let parsed = coalesce(
@@ -486,9 +529,24 @@ pub fn parse_datetime(text: Expr, formats: &[&str], order: DateOrder) -> Expr {
             .map(|format| parse_temporal(text.clone(), datetime.clone(), &order.format(format)))
             .collect::<Vec<_>>(),
     );
-    when(parsed.clone().dt().year().gt_eq(lit(1000)))
-        .then(parsed)
-        .otherwise(lit(NULL).cast(datetime))
+    when(
+        parsed
+            .clone()
+            .dt()
+            .year()
+            .gt_eq(lit(1000))
+            .and(has_second_60(text).not()),
+    )
+    .then(parsed)
+    .otherwise(lit(NULL).cast(datetime))
+}
+
+/// Whether a timestamp's text holds `:60`, a minute or second that no clock shows
+/// (a leap second `23:59:60` included: SmartView's timestamps have none).
+fn has_second_60(text: Expr) -> Expr {
+    text.str()
+        .contains_literal(lit(":60"))
+        .fill_null(lit(false))
 }
 
 /// Parses text in one `strftime` format exactly; null where it does not parse.
@@ -516,7 +574,10 @@ fn parse_iso_timestamp(raw: Expr) -> Expr {
     let whole_seconds = when(raw.clone().str().len_chars().eq(lit(10)))
         .then(concat_str([raw.clone(), lit(" 00:00:00")], "", false))
         .otherwise(raw.str().slice(lit(0), lit(19)));
-    when(well_formed.fill_null(lit(false)))
+    let readable = well_formed
+        .fill_null(lit(false))
+        .and(has_second_60(whole_seconds.clone()).not());
+    when(readable)
         .then(parse_temporal(
             whole_seconds,
             datetime.clone(),
@@ -941,9 +1002,145 @@ mod tests {
                 "n|range",
                 "code|one_of",
                 "day|dtype",
+                "day|range",
                 "at|dtype"
             ]
         );
+    }
+
+    /// Issue 16, faults 5 and 6: values no real export holds are quarantined under
+    /// `column|range` (NaN, ±inf, 64-bit extremes, implausible years) or do not parse
+    /// (a second of 60), each on a small frame like the issue's.
+    #[test]
+    fn implausible_numbers_dates_and_times_are_quarantined() -> PolarsResult<()> {
+        let schema = TableSchema::new(
+            "t",
+            vec![
+                Column::new("price", ColumnType::Float).range(-1e6, 1e6),
+                Column::new("value", ColumnType::Float).finite(),
+                Column::new("qty", ColumnType::Int).range(-1e6, 1e6),
+                Column::new("day", ColumnType::Date("%Y%m%d")),
+                Column::new("at", ColumnType::Datetime(&["%Y-%m-%d %H:%M:%S"])),
+                Column::new("iso", ColumnType::IsoTimestamp),
+            ],
+        );
+        let rows: [[&str; 6]; 10] = [
+            [
+                "2.5",
+                "1e300",
+                "3",
+                "20151202",
+                "2010-12-31 23:59:59",
+                "2022-06-01",
+            ],
+            [
+                "inf",
+                "1",
+                "1",
+                "20151202",
+                "2010-12-31 23:59:59",
+                "2022-06-01",
+            ],
+            [
+                "NaN",
+                "1",
+                "1",
+                "20151202",
+                "2010-12-31 23:59:59",
+                "2022-06-01",
+            ],
+            [
+                "1e308",
+                "1",
+                "1",
+                "20151202",
+                "2010-12-31 23:59:59",
+                "2022-06-01",
+            ],
+            [
+                "1",
+                "-inf",
+                "1",
+                "20151202",
+                "2010-12-31 23:59:59",
+                "2022-06-01",
+            ],
+            [
+                "1",
+                "1",
+                "9223372036854775807",
+                "20151202",
+                "2010-12-31 23:59:59",
+                "2022-06-01",
+            ],
+            [
+                "1",
+                "1",
+                "1",
+                "-20151202",
+                "2010-12-31 23:59:59",
+                "2022-06-01",
+            ],
+            [
+                "1",
+                "1",
+                "1",
+                "99991231",
+                "2010-12-31 23:59:59",
+                "2022-06-01",
+            ],
+            [
+                "1",
+                "1",
+                "1",
+                "20151202",
+                "2010-12-31 23:59:60",
+                "2022-06-01",
+            ],
+            [
+                "1",
+                "1",
+                "1",
+                "20151202",
+                "2010-12-31 23:59:59",
+                "2022-06-01 23:59:60",
+            ],
+        ];
+        let column = |i: usize| rows.iter().map(|r| r[i]).collect::<Vec<_>>();
+        let n = rows.len();
+        let raw = df!(
+            SOURCE_FILE => vec!["f"; n],
+            LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
+            ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(),
+            LAYOUT_ERROR => vec![None::<&str>; n],
+            "price" => column(0),
+            "value" => column(1),
+            "qty" => column(2),
+            "day" => column(3),
+            "at" => column(4),
+            "iso" => column(5),
+        )?;
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        assert_eq!(
+            valid.collect()?.height(),
+            1,
+            "only the first row is plausible"
+        );
+        assert_eq!(
+            reasons(&quarantine.collect()?)?,
+            [
+                "price|range",
+                "price|range",
+                "price|range",
+                "value|range",
+                "qty|range",
+                "day|range",
+                "day|range",
+                "at|dtype",
+                "iso|dtype",
+            ]
+        );
+        Ok(())
     }
 
     #[test]

@@ -88,3 +88,34 @@ fn every_output_table_has_its_registered_columns_and_dtypes() -> Result<()> {
     }
     Ok(())
 }
+
+/// Issue 16, faults 5 and 6: every numeric column of every raw table declares a
+/// range (at least finiteness) and every date or timestamp column a plausible span of
+/// years, so that no value out of any real export's range is read as a number.
+#[test]
+fn every_numeric_and_temporal_raw_column_declares_its_range() {
+    use smartview::schema::{Check, ColumnType, TableSchema};
+    let mut schemas: Vec<TableSchema> = tv::tables::all().into_iter().map(|t| t.schema).collect();
+    schemas.push(retail::tables::lines().schema);
+    schemas.push(customer360::tables::content());
+    schemas.push(customer360::tables::search());
+    schemas.push(customer360::tables::mapping().schema);
+    schemas.push(customer360::tables::contract_users().schema);
+    schemas.push(wdi::tables::long_schema());
+    let mut missing = Vec::new();
+    for schema in &schemas {
+        for column in &schema.columns {
+            let wanted = match column.ty {
+                ColumnType::Int | ColumnType::Float => |c: &Check| matches!(c, Check::Range { .. }),
+                ColumnType::Date(_) | ColumnType::Datetime(_) | ColumnType::IsoTimestamp => {
+                    |c: &Check| matches!(c, Check::Years { .. })
+                }
+                ColumnType::Text | ColumnType::TimeHms => continue,
+            };
+            if !column.checks.iter().any(wanted) {
+                missing.push(format!("{}.{}", schema.name, column.name));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no declared range: {missing:?}");
+}

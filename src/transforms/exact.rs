@@ -113,6 +113,59 @@ pub fn fixed_product_units(quantity: Expr, price: Expr, decimals: u32) -> Expr {
     quantity.cast(DataType::Int64) * to_fixed_units(price, decimals)
 }
 
+/// Σ `units` (an Int64 column, such as amounts in 10^−d units) as an aggregation,
+/// checked: the exact sum when it fits in Int64, an error when the plan runs when it
+/// does not (Polars' Int64 sum would wrap around to a wrong number). Each value is
+/// split into its high and low 32 bits, whose sums cannot overflow (below 2³¹ rows
+/// per group), and the two are joined in 128 bits.
+///
+/// # Errors
+/// When the plan runs: `the sum of <column> is x, beyond 64-bit integers`.
+pub fn checked_sum(units: Expr) -> Expr {
+    let units = units.cast(DataType::Int64);
+    let high = units.clone().floor_div(lit(LOW_BITS));
+    let low = units - high.clone() * lit(LOW_BITS);
+    map_multiple(
+        join_high_and_low,
+        [high.sum(), low.sum()],
+        |_: &Schema, fields: &[Field]| {
+            let name = fields.first().map(|f| f.name().clone()).unwrap_or_default();
+            Ok(Field::new(name, DataType::Int64))
+        },
+    )
+}
+
+/// 2³²: [`checked_sum`] splits values into multiples of it and a remainder.
+const LOW_BITS: i64 = 1 << 32;
+
+/// [`checked_sum`]'s kernel: Σhigh · 2³² + Σlow, in 128 bits, back to Int64 where
+/// it fits.
+fn join_high_and_low(columns: &mut [Column]) -> PolarsResult<Column> {
+    polars_ensure!(
+        columns.len() == 2,
+        ComputeError: "checked_sum takes 2 columns, got {}", columns.len()
+    );
+    let name = columns[0].name().clone();
+    let high = columns[0].cast(&DataType::Int64)?;
+    let low = columns[1].cast(&DataType::Int64)?;
+    let (high, low) = (
+        high.as_materialized_series().i64()?,
+        low.as_materialized_series().i64()?,
+    );
+    let mut sums = Vec::with_capacity(high.len());
+    for (h, l) in high.iter().zip(low.iter()) {
+        let total = i128::from(h.unwrap_or(0)) * i128::from(LOW_BITS) + i128::from(l.unwrap_or(0));
+        match i64::try_from(total) {
+            Ok(sum) => sums.push(sum),
+            Err(_) => polars_bail!(
+                ComputeError: "the sum of `{}` is {total}, beyond 64-bit integers: values out of any plausible range passed validation. Consider checking the input's ranges",
+                name
+            ),
+        }
+    }
+    Ok(Int64Chunked::from_vec(name, sums).into_column())
+}
+
 /// A number of 10^−`decimals` units (see [`to_fixed_units`]) as a Float64 amount:
 /// units / 10^decimals with one correctly rounded division ([`ratio`]), so 297000
 /// units of 10⁻⁴ are exactly 29.7 (the Float64 nearest 29.7), never
@@ -331,6 +384,28 @@ mod tests {
             f64s(&out, "r")?,
             [Some(-1.0), None, Some(1.0), None, Some(16.0 / 20.0)]
         );
+        Ok(())
+    }
+
+    /// Issue 16, fault 5: two amounts whose sum leaves Int64 are an error, not a
+    /// wrapped negative number; a sum whose partial sums wrap but whose total fits is
+    /// exact.
+    #[test]
+    fn a_sum_beyond_64_bits_is_an_error_and_one_within_is_exact() -> PolarsResult<()> {
+        let big = 9_000_000_000_000_000_000i64;
+        let fits = df!("g" => [1, 1, 1], "u" => [big, big, -big])?
+            .lazy()
+            .group_by([col("g")])
+            .agg([checked_sum(col("u")).alias("u")])
+            .collect()?;
+        assert_eq!(fits.column("u")?.i64()?.get(0), Some(big));
+        let overflow = df!("g" => [1, 1], "u" => [big, big])?
+            .lazy()
+            .group_by([col("g")])
+            .agg([checked_sum(col("u")).alias("u")])
+            .collect();
+        let message = overflow.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("beyond 64-bit integers"), "{message}");
         Ok(())
     }
 }

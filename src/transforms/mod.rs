@@ -46,8 +46,8 @@ pub use cohort::{cohort_retention, first_months};
 pub use dedup::keep_first;
 pub use distinct::distinct_count;
 pub use exact::{
-    exact_mean, exact_pearson_or_null, fixed_product_units, fixed_units_mean, from_fixed_units,
-    ratio, to_fixed_units,
+    checked_sum, exact_mean, exact_pearson_or_null, fixed_product_units, fixed_units_mean,
+    from_fixed_units, ratio, to_fixed_units,
 };
 pub use join::{attach_single_row, keeping_left_order};
 pub use keys::{key_in_pass, passes_for};

@@ -33,6 +33,10 @@ pub const APP_TYPES: [(&str, &str); 8] = [
 /// The content logs (C1). Checked in the order of the spec's C1: unknown app,
 /// contract `0` or empty, missing Mac, non-integer or negative duration; the date
 /// comes from the file name. A line that is not JSON is `layout|invalid_json`.
+/// The longest TotalDuration of one log line: a year of seconds. Past it the value is
+/// broken, and a contract's sum of durations stays far within 64 bits.
+pub const MAX_DURATION_SECONDS: f64 = 366.0 * 86_400.0;
+
 pub fn content() -> TableSchema {
     let apps: Vec<&'static str> = APP_TYPES.iter().map(|(app, _)| *app).collect();
     TableSchema::new(
@@ -43,7 +47,7 @@ pub fn content() -> TableSchema {
             Column::text("Mac").required(),
             Column::new("TotalDuration", ColumnType::Int)
                 .required()
-                .range(0.0, i64::MAX as f64),
+                .range(0.0, MAX_DURATION_SECONDS),
             Column::new("Date", ColumnType::Date("%Y%m%d")).required(),
         ],
     )

@@ -23,10 +23,10 @@ use polars::prelude::{
 
 use crate::transforms::cohort::COHORT;
 use crate::transforms::{
-    attach_single_row, cohort_retention, distribution_summary, exact_mean, first_full_match,
-    first_months, fixed_product_units, fixed_units_mean, from_fixed_units, inverted_cdf_quantile,
-    keeping_left_order, month_key, month_over_month_growth, ntile, to_fixed_units, PatternRule,
-    SortKey,
+    attach_single_row, checked_sum, cohort_retention, distribution_summary, exact_mean,
+    first_full_match, first_months, fixed_product_units, fixed_units_mean, from_fixed_units,
+    inverted_cdf_quantile, keeping_left_order, month_key, month_over_month_growth, ntile,
+    to_fixed_units, PatternRule, SortKey,
 };
 
 /// Decimal places at which amounts are summed exactly.
@@ -84,7 +84,7 @@ pub fn invoice_months(lines: LazyFrame) -> LazyFrame {
         .group_by([col("Invoice"), col(MONTH), col(CUSTOMER)])
         .agg([
             len().cast(DataType::Int64).alias("lines"),
-            col("amount_units").sum(),
+            checked_sum(col("amount_units")),
             col("InvoiceDate").max().alias("last_at"),
         ])
         .with_column(is_cancellation(col("Invoice")).alias("cancelled"))
@@ -159,7 +159,7 @@ fn distinct_invoices(which: Expr) -> Expr {
 pub fn monthly_sales(invoice_months: LazyFrame) -> LazyFrame {
     let sales = invoice_months
         .group_by([col(MONTH)])
-        .agg([amount(col("amount_units").sum()).alias("sales")])
+        .agg([amount(checked_sum(col("amount_units"))).alias("sales")])
         .sort([MONTH], Default::default());
     month_over_month_growth(sales, MONTH, "sales", "growth_pct")
 }
@@ -171,11 +171,12 @@ pub fn monthly_sales(invoice_months: LazyFrame) -> LazyFrame {
 pub fn sales_by(lines: LazyFrame, keys: &[&str]) -> LazyFrame {
     lines
         .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
-        .agg([
-            fixed_product_units(col("Quantity"), col("Price"), AMOUNT_DECIMALS)
-                .sum()
-                .alias("sales"),
-        ])
+        .agg([checked_sum(fixed_product_units(
+            col("Quantity"),
+            col("Price"),
+            AMOUNT_DECIMALS,
+        ))
+        .alias("sales")])
         .with_column(amount(col("sales")).alias("sales"))
 }
 
@@ -228,7 +229,7 @@ fn customer_totals(invoice_months: LazyFrame) -> LazyFrame {
         .agg([
             col("last_at").filter(placed()).max().alias("__last_placed"),
             distinct_invoices(placed()).alias("frequency"),
-            amount(col("amount_units").sum()).alias("monetary"),
+            amount(checked_sum(col("amount_units"))).alias("monetary"),
         ])
 }
 

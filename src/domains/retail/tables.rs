@@ -18,6 +18,20 @@ pub const PREFIX: &str = "online_retail";
 /// [`crate::io::dates`]).
 pub const TIMESTAMP_FORMATS: &[&str] = &["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"];
 
+/// The largest |Quantity| of a line: the real data's largest is 80,995 (one
+/// order and its cancellation); anything past a million items is a broken value.
+pub const QUANTITY_LIMIT: f64 = 1_000_000.0;
+
+/// The largest |Price| of a line: the real data's largest are adjustments and
+/// postage of tens of thousands; past a million is a broken value. With
+/// [`QUANTITY_LIMIT`] a line is at most 10¹² currency units, so amounts in 10⁻⁴
+/// units stay exact (`transforms::checked_sum` guards their sums).
+pub const PRICE_LIMIT: f64 = 1_000_000.0;
+
+/// The largest Customer ID: it is read as a float and used as an integer, exact up to
+/// 2⁵³; real ids have five digits.
+pub const CUSTOMER_ID_LIMIT: f64 = 1e15;
+
 /// The invoice lines (R1): `online_retail*.csv`, else the `online_retail*.xlsx`
 /// workbooks (every sheet). A bad timestamp or a non-numeric quantity or price is
 /// quarantined; so is a customer id that is not a whole number (it is written as an
@@ -30,12 +44,18 @@ pub fn lines() -> RawTable {
                 Column::text("Invoice").required(),
                 Column::text("StockCode"),
                 Column::text("Description"),
-                Column::new("Quantity", ColumnType::Int).required(),
+                Column::new("Quantity", ColumnType::Int)
+                    .required()
+                    .range(-QUANTITY_LIMIT, QUANTITY_LIMIT),
                 Column::new("InvoiceDate", ColumnType::Datetime(TIMESTAMP_FORMATS))
                     .required()
                     .day_month(DateOrder::Mdy),
-                Column::new("Price", ColumnType::Float).required(),
-                Column::new("Customer ID", ColumnType::Float).regex(r"^\s*\d+(\.0*)?\s*$"),
+                Column::new("Price", ColumnType::Float)
+                    .required()
+                    .range(-PRICE_LIMIT, PRICE_LIMIT),
+                Column::new("Customer ID", ColumnType::Float)
+                    .regex(r"^\s*\d+(\.0*)?\s*$")
+                    .range(0.0, CUSTOMER_ID_LIMIT),
                 Column::text("Country"),
             ],
         ),

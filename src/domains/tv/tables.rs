@@ -75,7 +75,7 @@ pub fn programs() -> RawTable {
                 Column::text("genre").required(),
                 Column::new("air_date", ColumnType::Date("%Y%m%d")).required(),
                 Column::new("air_time", ColumnType::TimeHms).required(),
-                Column::new("duration", ColumnType::Float),
+                Column::new("duration", ColumnType::Float).range(0.0, 10_080.0),
             ],
         ),
         vec![Source::text("programs", ".txt", TextLayout::PIPE_NO_HEADER)],
@@ -88,7 +88,10 @@ pub fn demographics() -> RawTable {
         .iter()
         .map(|&name| match name {
             "household_id" => Column::text(name).required(),
-            "household_size" | "num_adults" | "net_worth" => Column::new(name, ColumnType::Int),
+            "household_size" | "num_adults" => {
+                Column::new(name, ColumnType::Int).range(0.0, 1_000.0)
+            }
+            "net_worth" => Column::new(name, ColumnType::Int).range(-1e15, 1e15),
             "income" => Column::text(name).one_of(&INCOME_CODES),
             _ => Column::text(name),
         })

@@ -85,12 +85,12 @@ pub fn long_schema() -> TableSchema {
         vec![
             Column::new("year", ColumnType::Int)
                 .required()
-                .range(1000.0, 9999.0),
+                .range(1900.0, 2100.0),
             Column::text("countryName").required(),
             Column::text("countryCode").required(),
             Column::text("indicatorName"),
             Column::text("indicatorCode").required(),
-            Column::new(VALUE, ColumnType::Float).required(),
+            Column::new(VALUE, ColumnType::Float).required().finite(),
         ],
     )
 }
