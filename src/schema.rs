@@ -762,6 +762,41 @@ pub fn table_counts(counts: &[TableCount]) -> PolarsResult<DataFrame> {
     )
 }
 
+/// A table whose quarantine holds more than this share of its rows is reported as a
+/// warning: most of it was not read, which usually means a wrong file or layout.
+pub const QUARANTINE_WARNING_SHARE: f64 = 0.5;
+
+/// One warning per table of a `table_counts` frame (see [`table_counts`]) whose
+/// quarantine holds more than [`QUARANTINE_WARNING_SHARE`] of its rows, naming the
+/// table and the counts; empty when none does.
+///
+/// # Errors
+/// When the frame lacks `table`, `rows_in` or `rows_quarantined` (Polars error).
+pub fn quarantine_warnings(table_counts: &DataFrame) -> PolarsResult<Vec<String>> {
+    let tables = table_counts.column("table")?.str()?;
+    let rows_in = table_counts.column("rows_in")?.cast(&DataType::UInt64)?;
+    let quarantined = table_counts
+        .column("rows_quarantined")?
+        .cast(&DataType::UInt64)?;
+    let mut warnings = Vec::new();
+    for ((table, rows), bad) in tables
+        .iter()
+        .zip(rows_in.u64()?.iter())
+        .zip(quarantined.u64()?.iter())
+    {
+        let (rows, bad) = (rows.unwrap_or(0), bad.unwrap_or(0));
+        if rows > 0 && bad as f64 > QUARANTINE_WARNING_SHARE * rows as f64 {
+            warnings.push(format!(
+                "{bad} of the {rows} rows of `{}` are quarantined ({:.0}%): check that its \
+                 files are the right table in its original layout (see quarantine_summary)",
+                table.unwrap_or(""),
+                100.0 * bad as f64 / rows as f64
+            ));
+        }
+    }
+    Ok(warnings)
+}
+
 /// `quarantine_summary`: `table`, `reason`, `rows` (UInt64) over each named table's
 /// quarantine, sorted by table and reason.
 ///

@@ -9,12 +9,13 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
+use polars::prelude::DataFrame;
 use smartview::cli::exit_code;
 use smartview::domains::{customer360, retail, tv, wdi, Domain};
 use smartview::io::{DatabaseSink, DateRange, DomainPaths, Reading, RunLock, Staged};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
-use smartview::schema::DateOrder;
+use smartview::schema::{quarantine_warnings, DateOrder};
 
 /// Regenerate SmartView's output tables and reports from the raw data.
 ///
@@ -50,6 +51,11 @@ struct Args {
     /// When another run is writing the same folders, wait for it instead of stopping.
     #[arg(long)]
     wait: bool,
+
+    /// Fail (and publish nothing) when a raw table has more than half of its rows
+    /// quarantined, instead of warning.
+    #[arg(long)]
+    strict: bool,
 
     /// With --domain customer360: first content day to read, YYYYMMDD [default: the first file].
     #[arg(long, value_name = "YYYYMMDD", requires = "to")]
@@ -159,11 +165,22 @@ fn run(args: &Args) -> Result<()> {
             interim: interim.path().to_path_buf(),
             ..published.clone()
         };
-        match domain {
+        let table_counts = match domain {
             Domain::Tv => run_tv(&paths, report.path(), &mut progress)?,
             Domain::Customer360 => run_customer360(args, &paths, report.path(), &mut progress)?,
             Domain::Retail => run_retail(&paths, report.path(), &mut progress)?,
             Domain::Wdi => run_wdi(args, &paths, report.path(), &mut progress)?,
+        };
+        let warnings = quarantine_warnings(&table_counts)?;
+        if args.strict && !warnings.is_empty() {
+            bail!(
+                "{} (--strict: nothing of the {} run is published)",
+                warnings.join("; "),
+                domain.name()
+            );
+        }
+        for warning in &warnings {
+            eprintln!("[{}] warning: {warning}", domain.name());
         }
         for staged in [processed, interim, report] {
             staged.publish()?;
@@ -185,12 +202,12 @@ fn run(args: &Args) -> Result<()> {
     write_index(&args.reports)
 }
 
-fn run_tv(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<()> {
+fn run_tv(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<DataFrame> {
     let outputs = tv::run(paths, progress)?;
     print_notices(tv::DOMAIN, &paths.reading.notices.all());
     tv::report::build(&outputs)?.write(report, tv::DOMAIN)?;
     progress.done("write report", None);
-    Ok(())
+    Ok(outputs.table_counts)
 }
 
 fn run_customer360(
@@ -198,7 +215,7 @@ fn run_customer360(
     paths: &DomainPaths,
     report: &Path,
     progress: &mut Progress,
-) -> Result<()> {
+) -> Result<DataFrame> {
     let range = match (&args.from, &args.to) {
         (Some(from), Some(to)) => Some(DateRange::parse(from, to)?),
         _ => None,
@@ -218,7 +235,7 @@ fn run_customer360(
     print_notices(customer360::DOMAIN, &outputs.notices);
     customer360::report::build(&outputs)?.write(report, customer360::DOMAIN)?;
     progress.done("write report", None);
-    Ok(())
+    Ok(outputs.table_counts)
 }
 
 /// A domain's folders: the flags where given, else `data/…/<domain>`; and how its
@@ -244,15 +261,20 @@ fn print_notices(domain: &str, notices: &[String]) {
     }
 }
 
-fn run_retail(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<()> {
+fn run_retail(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<DataFrame> {
     let outputs = retail::run(paths, progress)?;
     print_notices(retail::DOMAIN, &outputs.notices);
     retail::report::build(&outputs)?.write(report, retail::DOMAIN)?;
     progress.done("write report", None);
-    Ok(())
+    Ok(outputs.table_counts)
 }
 
-fn run_wdi(args: &Args, paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<()> {
+fn run_wdi(
+    args: &Args,
+    paths: &DomainPaths,
+    report: &Path,
+    progress: &mut Progress,
+) -> Result<DataFrame> {
     let options = wdi::WdiOptions {
         country: args.country.clone(),
         indicator: args.indicator.clone(),
@@ -261,7 +283,7 @@ fn run_wdi(args: &Args, paths: &DomainPaths, report: &Path, progress: &mut Progr
     print_notices(wdi::DOMAIN, &outputs.notices);
     wdi::report::build(&outputs)?.write(report, wdi::DOMAIN)?;
     progress.done("write report", None);
-    Ok(())
+    Ok(outputs.table_counts)
 }
 
 /// Parses `YYYYMM,YYYYMM`.

@@ -26,6 +26,7 @@ use csv_core::{ReadFieldResult, ReaderBuilder};
 use encoding_rs::Encoding;
 use polars::prelude::{col, concat, lit, LazyFrame, UnionArgs};
 
+use super::files::{check_text_file, quoted_input};
 use super::reading::Notices;
 use crate::fast::chunked::{scan_chunked, BYTE_ORDER_MARK};
 use crate::schema::{row_nr, LAYOUT_ERROR, LINE, SOURCE_FILE};
@@ -147,7 +148,7 @@ fn check_readable(file: &Path) -> Result<()> {
             file.display()
         );
     }
-    Ok(())
+    check_text_file(file)
 }
 
 /// The prefix of the names given to header fields that are empty (a trailing
@@ -286,10 +287,7 @@ fn check_header(file: &Path, columns: &[&str], layout: TextLayout) -> Result<()>
     let found = header_columns(file, layout)?;
     if found != columns {
         let separator = char::from(layout.separator).to_string();
-        let mut shown = found.join(&separator);
-        if shown.chars().count() > HEADER_SHOWN {
-            shown = shown.chars().take(HEADER_SHOWN).collect::<String>() + "…";
-        }
+        let shown = quoted_input(&found.join(&separator), HEADER_SHOWN);
         bail!(
             "{}: line {} is the header `{shown}`, expected `{}`. Consider checking that \
              the file is the right table in its original layout",

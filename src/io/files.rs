@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Error, Result};
+use anyhow::{anyhow, bail, Context, Error, Result};
 
 /// How many of a folder's names an error lists.
 pub const LISTED_NAMES: usize = 12;
@@ -260,6 +260,105 @@ pub fn subfolders(dir: &Path) -> Result<Vec<PathBuf>> {
 /// When the file cannot be read or is not UTF-8; the message names it.
 pub fn read_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Known binary formats by their first bytes, for [`check_text_file`]: name, magic
+/// bytes, and what to do instead.
+const NOT_TEXT: &[(&str, &[u8], &str)] = &[
+    (
+        "gzip-compressed",
+        b"\x1f\x8b",
+        "decompressing it first (gunzip -k)",
+    ),
+    (
+        "zstd-compressed",
+        b"\x28\xb5\x2f\xfd",
+        "decompressing it first (zstd -d)",
+    ),
+    (
+        "bzip2-compressed",
+        b"BZh",
+        "decompressing it first (bunzip2 -k)",
+    ),
+    (
+        "xz-compressed",
+        b"\xfd7zXZ\x00",
+        "decompressing it first (unxz -k)",
+    ),
+    (
+        "zip archive (or Excel workbook)",
+        b"PK\x03\x04",
+        "extracting it, or saving the sheet as CSV",
+    ),
+    (
+        "Parquet file",
+        b"PAR1",
+        "giving it a .parquet name where the table reads Parquet",
+    ),
+    (
+        "UTF-16 text (little-endian)",
+        b"\xff\xfe",
+        "saving it as UTF-8",
+    ),
+    (
+        "UTF-16 text (big-endian)",
+        b"\xfe\xff",
+        "saving it as UTF-8",
+    ),
+];
+
+/// Refuses, by name, a raw text file that is not text: a compressed file, an
+/// archive or Parquet (recognised by their first bytes), UTF-16, or a file with a NUL
+/// byte in its first 4 KiB (binary). Reading such a file as lines would quarantine
+/// every row, or fail with a misleading message.
+///
+/// # Errors
+/// When the file cannot be read, or is not text; the message names the file, what it
+/// looks like and what to do.
+pub fn check_text_file(file: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut start = Vec::with_capacity(4096);
+    File::open(file)
+        .and_then(|handle| handle.take(4096).read_to_end(&mut start))
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    for (kind, magic, instead) in NOT_TEXT {
+        if start.starts_with(magic) {
+            bail!(
+                "{} is a {kind}, not the text SmartView reads for this table. Consider {instead}",
+                file.display()
+            );
+        }
+    }
+    if let Some(offset) = memchr::memchr(0, &start) {
+        bail!(
+            "{} holds a NUL byte at byte {offset}: it is binary, not text. Consider checking \
+             that it is the table's export itself",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// `text` as an error message may quote it: at most `max` characters (`…` after a
+/// cut), control characters escaped (`\u{1b}`), so that no input floods or drives
+/// the terminal.
+pub fn quoted_input(text: &str, max: usize) -> String {
+    let mut shown: String = text
+        .chars()
+        .take(max)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if text.chars().nth(max).is_some() {
+        shown.push('…');
+    }
+    shown
 }
 
 /// Creates `dir` and its missing parents.

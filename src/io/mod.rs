@@ -38,9 +38,9 @@ pub use delimited::{
 pub use excel::{read_all_sheets, read_first_sheet, read_sheets, SheetSelection};
 pub use export::{write_result, ResultFormat};
 pub use files::{
-    clear_folder, create_file, create_folder, files_with_extension, find_files, find_table_files,
-    has_files_below, is_file, matching_files, no_file_matching, read_text, subfolders, total_bytes,
-    NamePattern,
+    check_text_file, clear_folder, create_file, create_folder, files_with_extension, find_files,
+    find_table_files, has_files_below, is_file, matching_files, no_file_matching, quoted_input,
+    read_text, subfolders, total_bytes, NamePattern,
 };
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;

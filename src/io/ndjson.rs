@@ -30,6 +30,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
 
+use super::files::check_text_file;
 use crate::fast::chunked::BYTE_ORDER_MARK;
 use crate::schema::{
     row_nr_value, INVALID_JSON, INVALID_UTF8, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE,
@@ -90,6 +91,7 @@ impl NdjsonReader {
         file: &NdjsonFile,
         consume: &mut impl FnMut(DataFrame) -> Result<()>,
     ) -> Result<u64> {
+        check_text_file(&file.path)?;
         let mut reader = BufReader::with_capacity(1 << 20, File::open(&file.path)?);
         let name = display_name(&file.path);
         let mut batch = LineBatch::default();

@@ -9,7 +9,7 @@ use super::charts::Svg;
 use super::table::{html_table, markdown_table, TABLE_CSS};
 use crate::catalog::{Dataset, Location};
 use crate::io::write_file_atomically;
-use crate::schema::TableSchema;
+use crate::schema::{quarantine_warnings, TableSchema};
 
 /// One piece of a report.
 pub enum Block {
@@ -63,8 +63,13 @@ impl Document {
     /// The "Data quality" section every domain opens with: rows read, kept and
     /// quarantined per raw table, then the quarantined rows by failed rule (`rules`
     /// names the spec's validation rules, for example `R1`).
+    /// A table with most of its rows quarantined (see
+    /// [`crate::schema::quarantine_warnings`]) gets a warning paragraph first.
     pub fn data_quality(&mut self, table_counts: &DataFrame, summary: &DataFrame, rules: &str) {
         self.heading("Data quality");
+        for warning in quarantine_warnings(table_counts).unwrap_or_default() {
+            self.text(format!("Warning: {warning}."));
+        }
         self.table(
             "Rows read, kept and quarantined per raw table (rows_in = rows_valid + rows_quarantined).",
             table_counts,

@@ -1,0 +1,142 @@
+//! Issue 16, faults 5 and 7, end to end through the `report` binary: values no real
+//! export holds are quarantined instead of summed into wrong numbers; compressed and
+//! binary inputs are refused by name with a short, printable message; a table with
+//! most of its rows quarantined is a warning, and `--strict` makes it an error that
+//! publishes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use anyhow::Result;
+use smartview::values;
+
+const HEADER: &str = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country";
+
+fn report(raw: &Path, root: &Path, domain: &str, extra: &[&str]) -> Result<Output> {
+    Ok(std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(["--domain", domain, "--raw"])
+        .arg(raw)
+        .arg("--out")
+        .arg(root.join("processed"))
+        .arg("--interim")
+        .arg(root.join("interim"))
+        .arg("--reports")
+        .arg(root.join("reports"))
+        .args(extra)
+        .output()?)
+}
+
+fn retail_raw(dir: &Path, lines: &[&str]) -> Result<PathBuf> {
+    let raw = dir.join("raw");
+    std::fs::create_dir_all(&raw)?;
+    let mut text = vec![HEADER.to_string()];
+    text.extend(lines.iter().map(|l| l.to_string()));
+    std::fs::write(raw.join("online_retail_2010.csv"), text.join("\n") + "\n")?;
+    Ok(raw)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Fault 5: Price 9e14 × Quantity 1000 on two lines gave monthly sales of
+/// −44,674,407,348,862.22; now both lines are `Price|range` and the sales are the
+/// other line's.
+#[test]
+fn amounts_past_any_plausible_range_are_quarantined_not_summed() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let raw = retail_raw(
+        dir.path(),
+        &[
+            "536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom",
+            "536366,22633,WARMER,1000,2010-12-01 08:28:00,900000000000000,17850.0,United Kingdom",
+            "536367,22633,WARMER,1000,2010-12-01 08:29:00,900000000000000,17850.0,United Kingdom",
+            "536368,22633,WARMER,1,2010-12-01 08:30:00,inf,17850.0,United Kingdom",
+            "536369,22633,WARMER,1,2010-12-01 08:31:00,2.5,9223372036854775808,United Kingdom",
+            "536370,22633,WARMER,1,2010-12-01 08:32:00,2.5,1e23,United Kingdom",
+        ],
+    )?;
+    let root = dir.path().join("data");
+    let output = report(&raw, &root, "retail", &["--quiet"])?;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let read = |name: &str| -> Result<polars::prelude::DataFrame> {
+        Ok(smartview::io::scan_parquet(&root.join("processed").join(name))?.collect()?)
+    };
+    let summary = read("quarantine_summary.parquet")?;
+    assert_eq!(
+        values::texts(&summary, "reason", "")?,
+        ["Customer ID|range", "Customer ID|regex", "Price|range"]
+    );
+    assert_eq!(values::u64s(&summary, "rows", 0)?, [1, 1, 3]);
+    let sales = read("monthly_sales.parquet")?;
+    assert_eq!(values::f64s(&sales, "sales")?, [Some(15.3)]);
+    Ok(())
+}
+
+/// Fault 7: a gzip-compressed or binary raw file is named, not read as lines; the
+/// message is short and holds no control character.
+#[test]
+fn compressed_and_binary_inputs_are_refused_by_name() -> Result<()> {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/raw/tv");
+    for (kind, bytes) in [
+        (
+            "gzip-compressed",
+            b"\x1f\x8b\x08\x00\x1b\x1b\x00\x00junk\n".to_vec(),
+        ),
+        ("NUL byte", b"P1|title|\x1b[31mred\x00|20151202\n".to_vec()),
+    ] {
+        let dir = tempfile::tempdir()?;
+        let raw = dir.path().join("raw");
+        std::fs::create_dir_all(&raw)?;
+        for entry in std::fs::read_dir(&sample)? {
+            let path = entry?.path();
+            if let Some(name) = path.file_name() {
+                std::fs::copy(&path, raw.join(name))?;
+            }
+        }
+        std::fs::write(raw.join("programs.txt"), &bytes)?;
+        let output = report(&raw, &dir.path().join("data"), "tv", &["--quiet"])?;
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{message}");
+        assert!(
+            message.contains("programs.txt") && message.contains(kind),
+            "{message}"
+        );
+        assert!(message.len() < 1_000, "{message}");
+        assert!(
+            !message.chars().any(|c| c.is_control() && c != '\n'),
+            "{message:?}"
+        );
+    }
+    Ok(())
+}
+
+/// Fault 7: most rows quarantined is a warning on standard error and in the
+/// report; with `--strict` the run fails and publishes nothing.
+#[test]
+fn a_mostly_quarantined_table_warns_and_strict_publishes_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let good = "536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom";
+    let bad = "536366,85123A,HEART,six,2010-12-01 08:26:00,2.55,17850.0,United Kingdom";
+    let raw = retail_raw(dir.path(), &[good, bad, bad, bad])?;
+    let root = dir.path().join("data");
+    let output = report(&raw, &root, "retail", &["--quiet", "--strict"])?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("3 of the 4 rows of `online_retail` are quarantined (75%)"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !root.join("processed").exists(),
+        "--strict published nothing"
+    );
+    assert!(!root.join("reports").join("retail").exists());
+
+    let output = report(&raw, &root, "retail", &[])?;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("[retail] warning: 3 of the 4 rows"));
+    let html = std::fs::read_to_string(root.join("reports/retail/retail.html"))?;
+    assert!(html.contains("Warning: 3 of the 4 rows of `online_retail` are quarantined"));
+    Ok(())
+}
