@@ -92,8 +92,11 @@ fn aggregate_invoice_months(paths: &DomainPaths, rows: u64) -> Result<()> {
         "the invoice lines to invoice months",
         |pass| {
             let in_pass = key_in_pass(col("Invoice"), INVOICE_DIGITS, pass, passes);
-            Ok(rules::invoice_months(
-                scan_parquet(&paths.valid(LINES))?.filter(in_pass),
+            // Sorted, so that the interim part is the same bytes on every run.
+            let lines = scan_parquet(&paths.valid(LINES))?.filter(in_pass);
+            Ok(rules::invoice_months(lines).sort(
+                ["Invoice", rules::MONTH, rules::CUSTOMER],
+                Default::default(),
             ))
         },
     )
