@@ -140,3 +140,38 @@ fn a_mostly_quarantined_table_warns_and_strict_publishes_nothing() -> Result<()>
     assert!(html.contains("Warning: 3 of the 4 rows of `online_retail` are quarantined"));
     Ok(())
 }
+
+/// Fault 3: a database that cannot be reached fails the run, and the files of the
+/// previous run stay published, whole; nothing of the failed run is left behind.
+#[test]
+fn a_failed_database_load_publishes_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/raw/customer360");
+    let root = dir.path().join("data");
+    let done = report(&raw, &root, "customer360", &["--quiet"])?;
+    assert!(done.status.success(), "{}", stderr(&done));
+    let files = |folder: &Path| -> Result<Vec<(PathBuf, Vec<u8>)>> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(folder)? {
+            let path = entry?.path();
+            found.push((path.clone(), std::fs::read(&path)?));
+        }
+        found.sort();
+        Ok(found)
+    };
+    let before = files(&root.join("processed"))?;
+    // Port 9 (discard) on loopback: nothing listens there.
+    let sink = "mysql://smartview:secret@127.0.0.1:9/smartview";
+    let failed = report(&raw, &root, "customer360", &["--quiet", "--sink", sink])?;
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    assert_eq!(files(&root.join("processed"))?, before);
+    for folder in ["processed", "interim", "reports"] {
+        let left: Vec<_> = std::fs::read_dir(root.join(folder))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".staging") || name.ends_with(".previous"))
+            .collect();
+        assert!(left.is_empty(), "{folder}: {left:?}");
+    }
+    Ok(())
+}

@@ -112,11 +112,22 @@ fn holder_of(file: &mut File) -> String {
     }
 }
 
-/// A folder's next version, written beside it and published in one switch.
+/// A folder's next version, written beside it and published in one switch. Dropped
+/// without [`Staged::publish`] (the run failed), the staging folder is removed.
 #[derive(Debug)]
 pub struct Staged {
     target: PathBuf,
     staging: PathBuf,
+    published: bool,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.published {
+            // Best effort: what is left is cleared by the next run's `begin`.
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 impl Staged {
@@ -150,6 +161,7 @@ impl Staged {
         Ok(Staged {
             target: target.to_path_buf(),
             staging,
+            published: false,
         })
     }
 
@@ -169,7 +181,9 @@ impl Staged {
     /// # Errors
     /// When the switch or the removal fails; the message names the folders. A switch
     /// that failed leaves the previous version published.
-    pub fn publish(self) -> Result<()> {
+    pub fn publish(mut self) -> Result<()> {
+        // From here on the staging folder is the switch's business, not `drop`'s.
+        self.published = true;
         if !self.target.exists() {
             return std::fs::rename(&self.staging, &self.target).with_context(|| {
                 format!(
