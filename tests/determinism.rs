@@ -3,8 +3,9 @@
 //!
 //! For each domain, the `report` binary runs on the committed sample in
 //! `data/raw/<domain>` with `POLARS_MAX_THREADS` = 1, 2 and 8, each into its own
-//! folders; every output table (Parquet and CSV under the processed folder) and every
-//! report file must be byte-identical across the three runs. One thread puts every
+//! folders; every output table (Parquet and CSV under the processed folder, and the
+//! SQLite file), every interim table but TV's pair parts (issue 16, fault 8) and
+//! every report file must be byte-identical across the three runs. One thread puts every
 //! group of a streaming aggregation in one morsel, eight split them into many small
 //! ones, so a sum or a division whose bits depend on the morsels shows up here.
 //!
@@ -78,10 +79,15 @@ fn run_report(
         "report --domain {domain} with {threads} threads failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    Ok((
-        files_under(&processed, &["parquet", "csv"])?,
-        files_under(&reports, &["html", "md", "svg"])?,
-    ))
+    // Interim tables too, but for TV's pair parts, whose row order follows the
+    // threads (README, "Decisions worth knowing"); the SQLite file of Customer 360.
+    let mut tables = files_under(&processed, &["parquet", "csv", "sqlite"])?;
+    for (path, bytes) in files_under(&root.join("interim"), &["parquet"])? {
+        if !path.starts_with("viewing_pairs") {
+            tables.insert(Path::new("interim").join(path), bytes);
+        }
+    }
+    Ok((tables, files_under(&reports, &["html", "md", "svg"])?))
 }
 
 /// The files that differ between two runs, with the first differing CSV line when

@@ -240,3 +240,33 @@ fn a_second_run_on_the_same_folders_stops_naming_the_first_or_waits() -> Result<
     assert_eq!(leftovers(&root)?, Vec::<PathBuf>::new());
     Ok(())
 }
+
+/// Fault 1's full disk: every write of the run fails with "File too large" past a
+/// few KB (`ulimit -f`, the signal ignored, as a full disk fails writes), and the
+/// previous version stays published, whole, with nothing of the failed run left.
+#[test]
+fn a_run_whose_writes_fail_publishes_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (raw_a, raw_b) = (dir.path().join("raw_a"), dir.path().join("raw_b"));
+    generate(&raw_a, 1)?;
+    generate(&raw_b, 2)?;
+    let root = dir.path().join("data");
+    run_to_end(&raw_a, &root)?;
+    let before = version(&root)?;
+    let run = report(&raw_b, &root, &[]);
+    let mut limited = Command::new("sh");
+    limited
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\"")
+        .arg(run.get_program())
+        .args(run.get_args())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let output = limited.output()?;
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(message.contains("File too large"), "{message}");
+    assert_eq!(version(&root)?, before);
+    assert_eq!(leftovers(&root)?, Vec::<PathBuf>::new());
+    Ok(())
+}

@@ -478,6 +478,39 @@ mod tests {
         assert!(NamePattern::new("a", ".csv").matches("a.csv"));
     }
 
+    /// Issue 16, fault 7: input quoted in a message is cut and shows no control
+    /// character raw; a compressed or binary file is named with what it is.
+    #[test]
+    fn quoted_input_is_short_and_printable_and_binary_files_are_named() -> Result<()> {
+        assert_eq!(quoted_input("a\u{1b}[31mb\0c", 100), "a\\u{1b}[31mb\\u{0}c");
+        assert_eq!(quoted_input(&"x".repeat(500), 3), "xxx…");
+        assert_eq!(quoted_input("abc", 3), "abc");
+        let dir = tempfile::tempdir()?;
+        let cases: [(&str, &[u8], &str); 4] = [
+            ("a.csv", b"\x1f\x8b\x08\x00rest", "is a gzip-compressed"),
+            ("b.csv", b"\x28\xb5\x2f\xfdrest", "is a zstd-compressed"),
+            ("c.csv", b"\xff\xfea\x00b\x00", "is a UTF-16 text"),
+            (
+                "d.csv",
+                b"id,name\n1,x\x002\n",
+                "holds a NUL byte at byte 11",
+            ),
+        ];
+        for (name, bytes, expected) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes)?;
+            let message = check_text_file(&path).err().map(|e| e.to_string());
+            let message = message.unwrap_or_default();
+            assert!(
+                message.contains(name) && message.contains(expected),
+                "{message}"
+            );
+        }
+        std::fs::write(dir.path().join("ok.csv"), "id,name\n1,é\n")?;
+        assert!(check_text_file(&dir.path().join("ok.csv")).is_ok());
+        Ok(())
+    }
+
     /// Issue 16, fault 4: a matching entry that is not a readable file is named, not
     /// skipped; entries that do not match stay out of it.
     #[test]
