@@ -153,7 +153,7 @@ fn run(args: &Args) -> Result<()> {
         let published = domain_paths(args, domain.name())?;
         let report_dir = args.reports.join(domain.name());
         let folders = [&published.processed, &published.interim, &report_dir];
-        // Locked in this order by every run, so two runs never wait on each other.
+        // Locked in the same order by every run, so that two runs cannot deadlock.
         let _locks = folders
             .iter()
             .map(|folder| RunLock::acquire(folder, args.wait))
@@ -185,6 +185,7 @@ fn run(args: &Args) -> Result<()> {
         for staged in [processed, interim, report] {
             staged.publish()?;
         }
+        write_index(&args.reports)?;
         progress.done("publish", None);
         if !args.quiet {
             let peak = peak_rss_bytes()
@@ -199,7 +200,7 @@ fn run(args: &Args) -> Result<()> {
             );
         }
     }
-    write_index(&args.reports)
+    Ok(())
 }
 
 fn run_tv(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<DataFrame> {
