@@ -14,6 +14,7 @@
 //! | [`keys`] | dictionary-encoding text keys as integers, splitting a table by key into passes |
 //! | [`picks`] | exclusive top-k picks: groups in order take items no earlier group took |
 //! | [`text`] | splitting delimited lists into trimmed items; digits of other scripts to ASCII |
+//! | [`repair`] | damaged text repaired: mojibake, NFKC, placeholders to null, list literals, name characters |
 //! | [`exact`] | float aggregates with the same bits in any row order or thread count: exact sums in fixed units, correctly rounded ratios, exact means and Pearson correlations of integers |
 //! | [`stats`] | grades by position, distribution summaries |
 //! | [`scoring`] | SQL's `ntile` quantile scores over an explicit total order |
@@ -33,6 +34,7 @@ pub mod join;
 pub mod keys;
 pub mod picks;
 pub mod rank;
+pub mod repair;
 pub mod scoring;
 pub mod segments;
 pub mod stats;
