@@ -177,6 +177,14 @@ pub enum Prepare {
     Trim,
     /// Arabic-Indic and Persian digits mapped to ASCII `0`–`9`.
     AsciiDigits,
+    /// A number written with its unit after it (`105 min`) loses the unit: the
+    /// text before it, trimmed. A value without the unit is kept as it is.
+    Unit(&'static str),
+    /// Thousands written with group separators (`1,234,567`) lose them; other text
+    /// (`1,2`) is kept as it is, to fail the number's check.
+    NoThousandsSeparators,
+    /// A source's marker for a missing value (FRED writes `.`) becomes null.
+    Missing(&'static str),
 }
 
 impl Prepare {
@@ -189,6 +197,22 @@ impl Prepare {
                     .otherwise(trimmed)
             }
             Prepare::AsciiDigits => ascii_digits(text),
+            Prepare::Unit(unit) => {
+                let trimmed = text.str().strip_chars(lit(NULL));
+                let number = trimmed.clone().str().strip_suffix(lit(unit));
+                when(trimmed.clone().str().ends_with(lit(unit)))
+                    .then(number.str().strip_chars(lit(NULL)))
+                    .otherwise(trimmed)
+            }
+            Prepare::Missing(marker) => when(text.clone().eq(lit(marker)))
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(text),
+            Prepare::NoThousandsSeparators => {
+                let grouped = matches_regex(text.clone(), r"^[0-9]{1,3}(,[0-9]{3})+$");
+                when(grouped.fill_null(lit(false)))
+                    .then(text.clone().str().replace_all(lit(","), lit(""), true))
+                    .otherwise(text)
+            }
         }
     }
 
@@ -196,6 +220,9 @@ impl Prepare {
         match self {
             Prepare::Trim => "trimmed (empty → null)",
             Prepare::AsciiDigits => "Arabic-Indic and Persian digits read as 0–9",
+            Prepare::Unit(_) => "its unit after the number dropped",
+            Prepare::NoThousandsSeparators => "thousands separators (1,234) dropped",
+            Prepare::Missing(_) => "the source's missing-value marker read as null",
         }
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use polars::prelude::*;
 use smartview::catalog::{Dataset, Location};
-use smartview::domains::{customer360, retail, tv, wdi, Domain};
+use smartview::domains::{customer360, movies, retail, tv, wdi, Domain};
 use smartview::io::{scan_parquet, DomainPaths};
 use smartview::progress::Progress;
 
@@ -102,6 +102,7 @@ fn every_numeric_and_temporal_raw_column_declares_its_range() {
     schemas.push(customer360::tables::mapping().schema);
     schemas.push(customer360::tables::contract_users().schema);
     schemas.push(wdi::tables::long_schema());
+    schemas.extend(movies::tables::all().into_iter().map(|t| t.schema));
     let mut missing = Vec::new();
     for schema in &schemas {
         for column in &schema.columns {

@@ -2,6 +2,7 @@
 //! Nothing generic lives here; shared logic is in `transforms`, `io` and `report`.
 
 pub mod customer360;
+pub mod movies;
 pub mod retail;
 pub mod tv;
 pub mod wdi;
