@@ -1,6 +1,8 @@
 //! The movies rules of `spec/movies.md`, as lazy transforms over the validated
-//! tables. So far: V2 (text repair of titles, names and genres, the stars list) and V3
-//! (certificates through the declared mapping).
+//! tables. So far: V2 (text repair of titles, names and genres, the stars list), V3
+//! (certificates through the declared mapping), V4 (filters, then deduplication), V5
+//! (the join of the catalogues and the CPI, with its counts) and V6 (constant
+//! dollars).
 
 use polars::prelude::*;
 
@@ -8,6 +10,11 @@ use super::tables::CERTIFICATES;
 use crate::transforms::repair::{
     list_literal_text, name_characters, nfkc, null_placeholders, repair_mojibake,
 };
+use crate::transforms::{keep_first, month_key, ratio, top_k_within, SortKey};
+
+/// The key both catalogues are matched and deduplicated on: the title in lower case
+/// (with the runtime, V4 and V5).
+const TITLE_KEY: &str = "__title_key";
 
 /// V2 on one text column: mojibake repaired, NFKC, trimmed, and `""`, `[]`, `nan`
 /// null.
@@ -48,4 +55,192 @@ pub fn map_certificates(lf: LazyFrame) -> PolarsResult<LazyFrame> {
         )
         .with_column(coalesce(&[col("__rating"), col("certificate")]).alias("certificate"))
         .drop(cols(["__rating"])))
+}
+
+/// V2 and V4 on the validated TMDB rows: titles repaired; only `Released` movies with
+/// a title and a runtime above 0; then one movie per (lower(title), runtime), the
+/// one with the most votes (no vote count counts as 0), ties to the lowest id. Adds
+/// the match key `__title_key`.
+///
+/// # Errors
+/// When the ranking cannot be planned (a Polars error).
+pub fn tmdb_movies(tmdb: LazyFrame) -> PolarsResult<LazyFrame> {
+    let released = tmdb
+        .with_column(clean_text(col("title")).alias("title"))
+        .filter(
+            col("status")
+                .eq(lit("Released"))
+                .and(col("title").is_not_null())
+                .and(col("runtime").gt(lit(0))),
+        )
+        .with_columns([
+            col("title").str().to_lowercase().alias(TITLE_KEY),
+            col("vote_count").fill_null(lit(0)).alias("__votes"),
+        ]);
+    let order = [SortKey::desc("__votes"), SortKey::asc("id")];
+    Ok(
+        top_k_within(released, &[TITLE_KEY, "runtime"], &order, 1, "__pick")?
+            .drop(cols(["__votes", "__pick"])),
+    )
+}
+
+/// V2, V3 and V4 on the validated IMDB rows: movie names, genres, directors and stars
+/// repaired, certificates mapped; only rows with a director; then the first row in
+/// file order (`row_nr`) per (lower(movie), runtime). Adds `__title_key`.
+///
+/// # Errors
+/// When the mapping or the deduplication cannot be planned (a Polars error).
+pub fn imdb_movies(imdb: LazyFrame) -> PolarsResult<LazyFrame> {
+    let cleaned = imdb.with_columns([
+        clean_text(col("movie")).alias("movie"),
+        clean_text(col("genre")).alias("genre"),
+        clean_director(col("director")).alias("director"),
+        clean_stars(col("stars")).alias("stars"),
+    ]);
+    let with_director = map_certificates(cleaned)?
+        .filter(
+            col("director")
+                .is_not_null()
+                .and(col("movie").is_not_null()),
+        )
+        .with_column(col("movie").str().to_lowercase().alias(TITLE_KEY));
+    keep_first(
+        with_director,
+        &[TITLE_KEY, "runtime"],
+        crate::schema::ROW_NR,
+    )
+}
+
+/// The CPI by month: `month` (yyyymm) and `cpi`, months with a value only (FRED's
+/// `.` is null in the validated table).
+pub fn cpi_by_month(cpi: LazyFrame) -> LazyFrame {
+    cpi.filter(col("CPIAUCSL").is_not_null()).select([
+        month_key(col("observation_date")).alias("month"),
+        col("CPIAUCSL").alias("cpi"),
+    ])
+}
+
+/// V5's outcome: the matched movies with a revenue and a CPI, and how many were left
+/// out at each step.
+pub struct Matched {
+    /// TMDB's and IMDB's columns of each matched movie, with `month` and `cpi`.
+    pub movies: LazyFrame,
+    /// `count` (`unmatched_tmdb`, `unmatched_imdb`, `no_revenue`, `missing_cpi`) and
+    /// `rows` (UInt32), in that order.
+    pub counts: LazyFrame,
+}
+
+/// V5: TMDB ⋈ IMDB on the lower-case title and the runtime (both deduplicated, V4),
+/// then the CPI of the release month. Movies with revenue ≤ 0 are left out
+/// (`no_revenue`), then those whose month has no CPI (`missing_cpi`); the movies of
+/// either catalogue without a match are counted too.
+///
+/// # Errors
+/// When the counts frame cannot be built (a Polars error).
+pub fn match_catalogues(tmdb: LazyFrame, imdb: LazyFrame, cpi: LazyFrame) -> PolarsResult<Matched> {
+    let on = || [col(TITLE_KEY), col("runtime")];
+    let imdb_side = imdb.select([
+        col(TITLE_KEY),
+        col("runtime"),
+        col("certificate"),
+        col("rating"),
+        col("director"),
+        col("genre").alias("imdb_genre"),
+    ]);
+    let matched = tmdb.clone().join(
+        imdb_side.clone(),
+        on(),
+        on(),
+        JoinArgs::new(JoinType::Inner),
+    );
+    let unmatched_tmdb =
+        tmdb.clone()
+            .join(imdb_side.clone(), on(), on(), JoinArgs::new(JoinType::Anti));
+    let unmatched_imdb = imdb_side.join(tmdb, on(), on(), JoinArgs::new(JoinType::Anti));
+    let with_revenue = matched.clone().filter(col("revenue").gt(lit(0)));
+    let no_revenue = matched.filter(col("revenue").gt(lit(0)).not());
+    let dated = with_revenue.with_column(month_key(col("release_date")).alias("month"));
+    let cpi = cpi_by_month(cpi);
+    let movies = dated
+        .clone()
+        .inner_join(cpi.clone(), col("month"), col("month"));
+    let missing_cpi = dated.anti_join(cpi, col("month"), col("month"));
+    let count = |name: &str, lf: LazyFrame| {
+        lf.select([
+            lit(name).alias("count"),
+            len().cast(DataType::UInt32).alias("rows"),
+        ])
+    };
+    let counts = concat(
+        [
+            count("unmatched_tmdb", unmatched_tmdb),
+            count("unmatched_imdb", unmatched_imdb),
+            count("no_revenue", no_revenue),
+            count("missing_cpi", missing_cpi),
+        ],
+        UnionArgs::default(),
+    )?;
+    Ok(Matched { movies, counts })
+}
+
+/// V6's base: the CPI of `base_month` (yyyymm), or of the last month with a value when
+/// `None`. One row: `base_month`, `base_cpi`.
+pub fn base_cpi(cpi: LazyFrame, base_month: Option<i32>) -> LazyFrame {
+    let months = cpi_by_month(cpi);
+    let chosen = match base_month {
+        Some(month) => months.filter(col("month").eq(lit(month))),
+        None => months.filter(col("month").eq(col("month").max())),
+    };
+    chosen.select([
+        col("month").alias("base_month"),
+        col("cpi").alias("base_cpi"),
+    ])
+}
+
+/// V6 and the shape of `movies_enriched`: budget and revenue in dollars of the base
+/// month (`× base_cpi / cpi`, each one correctly rounded division), `profit_real`,
+/// and `roi` = (revenue − budget) / budget where budget > 0 (else null). Columns:
+/// `movie_id`, `title`, `release_date`, `release_year`, `release_month`, `runtime`,
+/// `certificate`, `rating`, `director`, `budget`, `revenue`, `cpi`, `budget_real`,
+/// `revenue_real`, `profit_real`, `roi`; sorted by `movie_id`.
+pub fn constant_dollars(movies: LazyFrame, base_cpi: f64) -> LazyFrame {
+    let real = |money: &str| {
+        ratio(
+            col(money).cast(DataType::Float64) * lit(base_cpi),
+            col("cpi"),
+        )
+    };
+    let budget = col("budget").cast(DataType::Float64);
+    let revenue = col("revenue").cast(DataType::Float64);
+    movies
+        .with_columns([
+            real("budget").alias("budget_real"),
+            real("revenue").alias("revenue_real"),
+        ])
+        .select([
+            col("id").alias("movie_id"),
+            col("title"),
+            col("release_date"),
+            col("release_date").dt().year().alias("release_year"),
+            col("release_date")
+                .dt()
+                .month()
+                .cast(DataType::Int32)
+                .alias("release_month"),
+            col("runtime"),
+            col("certificate"),
+            col("rating"),
+            col("director"),
+            col("budget"),
+            col("revenue"),
+            col("cpi"),
+            col("budget_real"),
+            col("revenue_real"),
+            (col("revenue_real") - col("budget_real")).alias("profit_real"),
+            when(col("budget").gt(lit(0)))
+                .then(ratio(revenue - budget.clone(), budget))
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("roi"),
+        ])
+        .sort(["movie_id"], Default::default())
 }

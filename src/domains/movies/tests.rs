@@ -211,3 +211,216 @@ fn v3_every_certificate_spelling_maps_and_others_are_kept() -> PolarsResult<()> 
     );
     Ok(())
 }
+
+/// Validated TMDB rows: (id, title, status, runtime, vote_count, release_date,
+/// revenue, budget).
+type TmdbRow<'a> = (i64, &'a str, &'a str, i64, Option<i64>, &'a str, i64, i64);
+
+fn tmdb(rows: &[TmdbRow]) -> PolarsResult<LazyFrame> {
+    let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    Ok(df!(
+        "id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "title" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "status" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "runtime" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "vote_count" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+        "release_date" => rows.iter().map(|r| date(r.5)).collect::<Vec<_>>(),
+        "revenue" => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
+        "budget" => rows.iter().map(|r| r.7).collect::<Vec<_>>(),
+    )?
+    .lazy())
+}
+
+/// Validated IMDB rows in file order: (movie, runtime, certificate, rating, director).
+fn imdb(rows: &[(&str, i64, &str, Option<f64>, &str)]) -> PolarsResult<LazyFrame> {
+    let n = rows.len();
+    Ok(df!(
+        ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(),
+        "movie" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "genre" => vec!["Drama"; n],
+        "runtime" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "certificate" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "rating" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "stars" => vec!["['A']"; n],
+        "director" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+    )?
+    .lazy())
+}
+
+#[test]
+fn v4_filters_first_then_keeps_the_most_voted_lowest_id() -> PolarsResult<()> {
+    let rows: [TmdbRow; 7] = [
+        (5, "Heat", "Released", 170, Some(10), "1995-12-15", 1, 1),
+        (3, "HEAT", "Released", 170, Some(10), "1995-12-15", 1, 1), // ties 5: lower id wins
+        (9, "Heat", "Released", 170, None, "1995-12-15", 1, 1),     // no votes: 0
+        (7, "Heat", "Rumored", 170, Some(99), "1995-12-15", 1, 1),  // filtered out first
+        (8, "Heat", "Released", 120, Some(1), "1995-12-15", 1, 1),  // another runtime
+        (4, "nan", "Released", 100, Some(5), "1995-12-15", 1, 1),   // no title
+        (6, "Short", "Released", 0, Some(5), "1995-12-15", 1, 1),   // runtime 0
+    ];
+    let out = tmdb_movies(tmdb(&rows)?)?
+        .sort(["id"], Default::default())
+        .collect()?;
+    assert_frame_eq!(
+        out.select(["id", "title"])?,
+        df!("id" => [3i64, 8], "title" => ["HEAT", "Heat"])?
+    );
+    let imdb_rows = [
+        ("Heat", 170, "R", Some(8.3), "Michael Mann"),
+        ("heat ", 170, "18", Some(1.0), "Someone Else"), // same key, later: dropped
+        ("Heat", 170, "R", Some(8.3), "  "),             // no director: filtered first
+        ("Alien", 117, "X", None, "Ridley Scott"),
+    ];
+    let out = imdb_movies(imdb(&imdb_rows)?)?
+        .sort([ROW_NR], Default::default())
+        .collect()?;
+    assert_frame_eq!(
+        out.select(["movie", "certificate", "director"])?,
+        df!(
+            "movie" => ["Heat", "Alien"],
+            "certificate" => ["R", "NC-17"],
+            "director" => ["Michael Mann", "Ridley Scott"],
+        )?
+    );
+    Ok(())
+}
+
+#[test]
+fn v5_v6_join_on_title_and_runtime_then_cpi_in_base_month_dollars() -> PolarsResult<()> {
+    let tmdb_rows: [TmdbRow; 5] = [
+        (
+            1,
+            "Heat",
+            "Released",
+            170,
+            Some(1),
+            "1995-12-15",
+            187_436_818,
+            60_000_000,
+        ),
+        (
+            2,
+            "Alien",
+            "Released",
+            117,
+            Some(1),
+            "1979-05-25",
+            0,
+            11_000_000,
+        ),
+        (
+            3,
+            "Up",
+            "Released",
+            96,
+            Some(1),
+            "2009-05-29",
+            735_099_082,
+            0,
+        ),
+        (
+            4,
+            "Solo",
+            "Released",
+            135,
+            Some(1),
+            "2018-05-25",
+            392_924_807,
+            275_000_000,
+        ),
+        (5, "Lonely", "Released", 90, Some(1), "2001-01-01", 5, 5),
+    ];
+    let imdb_rows = [
+        ("HEAT", 170, "R", Some(8.3), "Michael Mann"),
+        ("Alien", 117, "R", Some(8.5), "Ridley Scott"),
+        ("Up", 96, "PG", Some(8.3), "Pete Docter"),
+        ("Solo", 135, "PG-13", Some(6.9), "Ron Howard"),
+        ("Heat", 120, "R", None, "Nobody"), // another runtime: unmatched
+    ];
+    let cpi = df!(
+        "observation_date" => [
+            chrono::NaiveDate::from_ymd_opt(1995, 12, 1),
+            chrono::NaiveDate::from_ymd_opt(2009, 5, 1),
+            chrono::NaiveDate::from_ymd_opt(2018, 5, 1),
+            chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
+            chrono::NaiveDate::from_ymd_opt(2020, 2, 1),
+        ],
+        "CPIAUCSL" => [Some(153.1), Some(213.856), None, Some(259.0), None],
+    )?
+    .lazy();
+    let matched = match_catalogues(
+        tmdb_movies(tmdb(&tmdb_rows)?)?,
+        imdb_movies(imdb(&imdb_rows)?)?,
+        cpi.clone(),
+    )?;
+    // Lonely has no IMDB match, IMDB's 120-minute Heat no TMDB one; Alien has no
+    // revenue; Solo's month has a `.` CPI.
+    assert_frame_eq!(
+        matched.counts.collect()?,
+        df!(
+            "count" => ["unmatched_tmdb", "unmatched_imdb", "no_revenue", "missing_cpi"],
+            "rows" => [1u32, 1, 1, 1],
+        )?
+    );
+    // The base month is the last with a value, 2020-01 (259.0; 2020-02 is `.`).
+    let base = base_cpi(cpi.clone(), None).collect()?;
+    assert_frame_eq!(
+        base,
+        df!("base_month" => [202001i32], "base_cpi" => [259.0])?
+    );
+    assert_eq!(
+        base_cpi(cpi, Some(202002)).collect()?.height(),
+        0,
+        "no value"
+    );
+    let out = constant_dollars(matched.movies, 259.0).collect()?;
+    assert_eq!(
+        out.get_column_names(),
+        [
+            "movie_id",
+            "title",
+            "release_date",
+            "release_year",
+            "release_month",
+            "runtime",
+            "certificate",
+            "rating",
+            "director",
+            "budget",
+            "revenue",
+            "cpi",
+            "budget_real",
+            "revenue_real",
+            "profit_real",
+            "roi"
+        ]
+    );
+    // Heat: 60M × 259 / 153.1 and 187,436,818 × 259 / 153.1; roi (187436818 − 60M) /
+    // 60M. Up: no budget, so no roi.
+    let heat_budget = 60_000_000.0 * 259.0 / 153.1;
+    let heat_revenue = 187_436_818.0 * 259.0 / 153.1;
+    let up_revenue = 735_099_082.0 * 259.0 / 213.856;
+    assert_frame_eq!(
+        out.select([
+            "movie_id",
+            "release_year",
+            "release_month",
+            "director",
+            "budget_real",
+            "revenue_real",
+            "profit_real",
+            "roi"
+        ])?,
+        df!(
+            "movie_id" => [1i64, 3],
+            "release_year" => [1995i32, 2009],
+            "release_month" => [12i32, 5],
+            "director" => ["Michael Mann", "Pete Docter"],
+            "budget_real" => [heat_budget, 0.0],
+            "revenue_real" => [heat_revenue, up_revenue],
+            "profit_real" => [heat_revenue - heat_budget, up_revenue],
+            "roi" => [Some((187_436_818.0 - 60_000_000.0) / 60_000_000.0), None],
+        )?
+    );
+    Ok(())
+}
