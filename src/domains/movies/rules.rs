@@ -1,8 +1,8 @@
 //! The movies rules of `spec/movies.md`, as lazy transforms over the validated
 //! tables. So far: V2 (text repair of titles, names and genres, the stars list), V3
 //! (certificates through the declared mapping), V4 (filters, then deduplication), V5
-//! (the join of the catalogues and the CPI, with its counts) and V6 (constant
-//! dollars).
+//! (the join of the catalogues and the CPI, with its counts), V6 (constant dollars)
+//! and V7 (the genre bridge and the genre, director and yearly tables).
 
 use polars::prelude::*;
 
@@ -10,7 +10,9 @@ use super::tables::CERTIFICATES;
 use crate::transforms::repair::{
     list_literal_text, name_characters, nfkc, null_placeholders, repair_mojibake,
 };
-use crate::transforms::{keep_first, month_key, ratio, top_k_within, SortKey};
+use crate::transforms::{
+    explode_trimmed, keep_first, month_key, order_independent_sum, ratio, top_k_within, SortKey,
+};
 
 /// The key both catalogues are matched and deduplicated on: the title in lower case
 /// (with the runtime, V4 and V5).
@@ -243,4 +245,75 @@ pub fn constant_dollars(movies: LazyFrame, base_cpi: f64) -> LazyFrame {
                 .alias("roi"),
         ])
         .sort(["movie_id"], Default::default())
+}
+
+/// V7's bridge: one row per movie of `enriched` and genre of its TMDB `genres`
+/// (split on `,`, trimmed, empty items and repeats dropped): `movie_id`, `genre`,
+/// sorted by both.
+pub fn movie_genres(tmdb: LazyFrame, enriched: LazyFrame) -> LazyFrame {
+    let genres = tmdb.select([col("id").alias("movie_id"), col("genres").alias("genre")]);
+    explode_trimmed(genres, "genre", ",")
+        .semi_join(enriched, col("movie_id"), col("movie_id"))
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .sort(["movie_id", "genre"], Default::default())
+}
+
+/// A mean of `value` that gives the same bits in any row order: its
+/// [`order_independent_sum`] over its count, one correctly rounded division; null
+/// without values.
+fn mean(value: Expr) -> Expr {
+    let count = value.clone().count();
+    when(count.clone().gt(lit(0)))
+        .then(ratio(order_independent_sum(value), count))
+        .otherwise(lit(NULL).cast(DataType::Float64))
+}
+
+/// V7, `genre_revenue`: per genre of the bridge, each movie counted once: `movies`,
+/// `revenue_real`, `budget_real` and `avg_roi` (over the movies with a ROI); sorted
+/// by revenue_real descending, then genre.
+pub fn genre_revenue(genres: LazyFrame, enriched: LazyFrame) -> LazyFrame {
+    genres
+        .inner_join(enriched, col("movie_id"), col("movie_id"))
+        .group_by([col("genre")])
+        .agg([
+            len().alias("movies"),
+            order_independent_sum(col("revenue_real")).alias("revenue_real"),
+            order_independent_sum(col("budget_real")).alias("budget_real"),
+            mean(col("roi")).alias("avg_roi"),
+        ])
+        .sort(
+            ["revenue_real", "genre"],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+}
+
+/// V7, `director_revenue`: per director, `movies`, `revenue_real`, `profit_real` and
+/// `avg_rating` (over the movies with a rating); sorted by revenue_real descending,
+/// then director.
+pub fn director_revenue(enriched: LazyFrame) -> LazyFrame {
+    enriched
+        .group_by([col("director")])
+        .agg([
+            len().alias("movies"),
+            order_independent_sum(col("revenue_real")).alias("revenue_real"),
+            order_independent_sum(col("profit_real")).alias("profit_real"),
+            mean(col("rating")).alias("avg_rating"),
+        ])
+        .sort(
+            ["revenue_real", "director"],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+}
+
+/// V7, `yearly_revenue`: per release year, `movies`, `revenue_real` and
+/// `budget_real`; sorted by year.
+pub fn yearly_revenue(enriched: LazyFrame) -> LazyFrame {
+    enriched
+        .group_by([col("release_year")])
+        .agg([
+            len().alias("movies"),
+            order_independent_sum(col("revenue_real")).alias("revenue_real"),
+            order_independent_sum(col("budget_real")).alias("budget_real"),
+        ])
+        .sort(["release_year"], Default::default())
 }

@@ -424,3 +424,63 @@ fn v5_v6_join_on_title_and_runtime_then_cpi_in_base_month_dollars() -> PolarsRes
     );
     Ok(())
 }
+
+#[test]
+fn v7_the_genre_bridge_counts_each_movie_once_per_genre() -> PolarsResult<()> {
+    // Three enriched movies; movie 9 is not enriched (left out by V5).
+    let tmdb = df!(
+        "id" => [1i64, 2, 3, 9],
+        "genres" => [Some("Action, Drama, Action"), Some(" Drama ,, "), None, Some("Action")],
+    )?
+    .lazy();
+    let enriched = df!(
+        "movie_id" => [1i64, 2, 3],
+        "release_year" => [1995i32, 1995, 2009],
+        "director" => ["Mann", "Mann", "Docter"],
+        "rating" => [Some(8.0), None, Some(7.0)],
+        "revenue_real" => [300.0, 100.0, 50.0],
+        "budget_real" => [100.0, 100.0, 0.0],
+        "profit_real" => [200.0, 0.0, 50.0],
+        "roi" => [Some(2.0), Some(0.0), None],
+    )?
+    .lazy();
+    let genres = movie_genres(tmdb, enriched.clone()).collect()?;
+    // Movie 1's repeated Action counts once; movie 3 has no genre.
+    assert_frame_eq!(
+        genres,
+        df!("movie_id" => [1i64, 1, 2], "genre" => ["Action", "Drama", "Drama"])?
+    );
+    // Drama: movies 1 and 2 (300 + 100, budgets 100 + 100, roi mean (2 + 0) / 2);
+    // Action: movie 1 alone. A movie-level sum would count movie 1 twice.
+    assert_frame_eq!(
+        genre_revenue(genres.lazy(), enriched.clone()).collect()?,
+        df!(
+            "genre" => ["Drama", "Action"],
+            "movies" => [2 as IdxSize, 1],
+            "revenue_real" => [400.0, 300.0],
+            "budget_real" => [200.0, 100.0],
+            "avg_roi" => [1.0, 2.0],
+        )?
+    );
+    // Mann's rating mean skips the missing one.
+    assert_frame_eq!(
+        director_revenue(enriched.clone()).collect()?,
+        df!(
+            "director" => ["Mann", "Docter"],
+            "movies" => [2 as IdxSize, 1],
+            "revenue_real" => [400.0, 50.0],
+            "profit_real" => [200.0, 50.0],
+            "avg_rating" => [8.0, 7.0],
+        )?
+    );
+    assert_frame_eq!(
+        yearly_revenue(enriched).collect()?,
+        df!(
+            "release_year" => [1995i32, 2009],
+            "movies" => [2 as IdxSize, 1],
+            "revenue_real" => [400.0, 50.0],
+            "budget_real" => [200.0, 0.0],
+        )?
+    );
+    Ok(())
+}
