@@ -1,4 +1,5 @@
-//! What the binaries share: turning a run's result into a documented exit code.
+//! What the binaries share: turning a run's result into a documented exit code, and
+//! ending quietly when the reader of their output goes away.
 
 use std::process::ExitCode;
 
@@ -11,5 +12,15 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Restores the default action of SIGPIPE, so that a binary whose output is piped
+/// into a reader that stops early (`report … | head`) ends quietly, as `cat` does,
+/// instead of panicking on the failed write. (Rust ignores SIGPIPE by default.)
+pub fn exit_quietly_on_broken_pipe() {
+    // SAFETY: setting a signal's action to its default has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -793,9 +793,9 @@ pub fn table_counts(counts: &[TableCount]) -> PolarsResult<DataFrame> {
 /// warning: most of it was not read, which usually means a wrong file or layout.
 pub const QUARANTINE_WARNING_SHARE: f64 = 0.5;
 
-/// One warning per table of a `table_counts` frame (see [`table_counts`]) whose
-/// quarantine holds more than [`QUARANTINE_WARNING_SHARE`] of its rows, naming the
-/// table and the counts; empty when none does.
+/// One warning per table of a `table_counts` frame (see [`table_counts`]) that has
+/// no rows, or whose quarantine holds more than [`QUARANTINE_WARNING_SHARE`] of its
+/// rows, naming the table and the counts; empty when none does.
 ///
 /// # Errors
 /// When the frame lacks `table`, `rows_in` or `rows_quarantined` (Polars error).
@@ -812,7 +812,13 @@ pub fn quarantine_warnings(table_counts: &DataFrame) -> PolarsResult<Vec<String>
         .zip(quarantined.u64()?.iter())
     {
         let (rows, bad) = (rows.unwrap_or(0), bad.unwrap_or(0));
-        if rows > 0 && bad as f64 > QUARANTINE_WARNING_SHARE * rows as f64 {
+        if rows == 0 {
+            warnings.push(format!(
+                "`{}` has no rows: its files hold no record, so every figure built on it \
+                 is empty",
+                table.unwrap_or("")
+            ));
+        } else if bad as f64 > QUARANTINE_WARNING_SHARE * rows as f64 {
             warnings.push(format!(
                 "{bad} of the {rows} rows of `{}` are quarantined ({:.0}%): check that its \
                  files are the right table in its original layout (see quarantine_summary)",

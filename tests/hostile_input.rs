@@ -175,3 +175,55 @@ fn a_failed_database_load_publishes_nothing() -> Result<()> {
     }
     Ok(())
 }
+
+/// A trial's findings: `--out` pointing at the raw folder, at a folder holding the
+/// user's files, or at the interim folder is refused before anything is written, and
+/// nothing of the user's is deleted.
+#[test]
+fn folders_holding_other_files_are_never_replaced() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let good = "536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom";
+    let raw = retail_raw(dir.path(), &[good])?;
+    let run = |out: &Path, interim: &Path| -> Result<Output> {
+        Ok(std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+            .args(["--domain", "retail", "--quiet", "--raw"])
+            .arg(&raw)
+            .arg("--out")
+            .arg(out)
+            .arg("--interim")
+            .arg(interim)
+            .arg("--reports")
+            .arg(dir.path().join("reports"))
+            .output()?)
+    };
+    let interim = dir.path().join("interim");
+    let into_raw = run(&raw, &interim)?;
+    assert_eq!(into_raw.status.code(), Some(1));
+    assert!(
+        stderr(&into_raw).contains("the raw files would be deleted"),
+        "{}",
+        stderr(&into_raw)
+    );
+    assert!(raw.join("online_retail_2010.csv").exists());
+
+    let mine = dir.path().join("mine");
+    std::fs::create_dir_all(&mine)?;
+    std::fs::write(mine.join("notes.docx"), "mine")?;
+    let into_mine = run(&mine, &interim)?;
+    assert_eq!(into_mine.status.code(), Some(1));
+    assert!(
+        stderr(&into_mine).contains("holds files SmartView did not write"),
+        "{}",
+        stderr(&into_mine)
+    );
+    assert!(mine.join("notes.docx").exists());
+
+    let same = run(&interim, &interim)?;
+    assert_eq!(same.status.code(), Some(1));
+    assert!(
+        stderr(&same).contains("one holds the other"),
+        "{}",
+        stderr(&same)
+    );
+    Ok(())
+}

@@ -12,7 +12,7 @@ use clap::{CommandFactory, Parser};
 use polars::prelude::DataFrame;
 use smartview::cli::exit_code;
 use smartview::domains::{customer360, retail, tv, wdi, Domain};
-use smartview::io::{DatabaseSink, DateRange, DomainPaths, Reading, RunLock, Staged};
+use smartview::io::{DatabaseSink, DateRange, DomainPaths, Publication, Reading};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
 use smartview::schema::{quarantine_warnings, DateOrder};
@@ -96,7 +96,7 @@ struct Args {
     #[arg(long, value_name = "ORDER", value_parser = ["dmy", "mdy"])]
     date_order: Option<String>,
 
-    /// Print nothing but errors.
+    /// Print no progress; notes, warnings and errors still go to standard error.
     #[arg(long, short)]
     quiet: bool,
 }
@@ -152,24 +152,24 @@ fn run(args: &Args) -> Result<()> {
         let mut progress = Progress::new(domain.name(), args.quiet);
         let published = domain_paths(args, domain.name())?;
         let report_dir = args.reports.join(domain.name());
-        let folders = [&published.processed, &published.interim, &report_dir];
-        // Locked in the same order by every run, so that two runs cannot deadlock.
-        let _locks = folders
-            .iter()
-            .map(|folder| RunLock::acquire(folder, args.wait))
-            .collect::<Result<Vec<_>>>()?;
-        let [processed, interim, report] = folders.map(|folder| Staged::begin(folder));
-        let (processed, interim, report) = (processed?, interim?, report?);
+        let folders = [
+            published.processed.as_path(),
+            published.interim.as_path(),
+            report_dir.as_path(),
+        ];
+        check_raw_apart(&published.raw, &folders)?;
+        let publication = Publication::begin(&folders, args.wait)?;
         let paths = DomainPaths {
-            processed: processed.path().to_path_buf(),
-            interim: interim.path().to_path_buf(),
+            processed: publication.staging(0).to_path_buf(),
+            interim: publication.staging(1).to_path_buf(),
             ..published.clone()
         };
+        let report = publication.staging(2);
         let table_counts = match domain {
-            Domain::Tv => run_tv(&paths, report.path(), &mut progress)?,
-            Domain::Customer360 => run_customer360(args, &paths, report.path(), &mut progress)?,
-            Domain::Retail => run_retail(&paths, report.path(), &mut progress)?,
-            Domain::Wdi => run_wdi(args, &paths, report.path(), &mut progress)?,
+            Domain::Tv => run_tv(&paths, report, &mut progress)?,
+            Domain::Customer360 => run_customer360(args, &paths, report, &mut progress)?,
+            Domain::Retail => run_retail(&paths, report, &mut progress)?,
+            Domain::Wdi => run_wdi(args, &paths, report, &mut progress)?,
         };
         let warnings = quarantine_warnings(&table_counts)?;
         if args.strict && !warnings.is_empty() {
@@ -182,9 +182,7 @@ fn run(args: &Args) -> Result<()> {
         for warning in &warnings {
             eprintln!("[{}] warning: {warning}", domain.name());
         }
-        for staged in [processed, interim, report] {
-            staged.publish()?;
-        }
+        publication.commit()?;
         write_index(&args.reports)?;
         progress.done("publish", None);
         if !args.quiet {
@@ -237,6 +235,25 @@ fn run_customer360(
     customer360::report::build(&outputs)?.write(report, customer360::DOMAIN)?;
     progress.done("write report", None);
     Ok(outputs.table_counts)
+}
+
+/// Refuses a raw folder that is, or is inside, a folder the run replaces: publishing
+/// would delete the raw files.
+fn check_raw_apart(raw: &Path, folders: &[&Path]) -> Result<()> {
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let raw_path = std::fs::canonicalize(raw).unwrap_or_else(|_| absolute(raw));
+    for folder in folders {
+        let folder_path = std::fs::canonicalize(folder).unwrap_or_else(|_| absolute(folder));
+        if raw_path.starts_with(&folder_path) {
+            bail!(
+                "the raw folder {} is inside {}, which the run replaces with its results: \
+                 the raw files would be deleted. Consider separate folders",
+                raw.display(),
+                folder.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A domain's folders: the flags where given, else `data/…/<domain>`; and how its
@@ -303,6 +320,7 @@ fn parse_months(text: &str) -> Result<(i32, i32)> {
 }
 
 fn main() -> ExitCode {
+    smartview::cli::exit_quietly_on_broken_pipe();
     // Read local files in prefetched chunks rather than memory-mapping them whole:
     // mapped pages count as resident memory, which would then grow with the input.
     // Set before any Polars call (the configuration is read once); a value the user

@@ -95,6 +95,7 @@ fn print_table(df: &polars::prelude::DataFrame, max_rows: usize) {
 }
 
 fn main() -> ExitCode {
+    smartview::cli::exit_quietly_on_broken_pipe();
     // Show every row and column handed to the printer, and text in full.
     for (variable, value) in [
         ("POLARS_FMT_MAX_ROWS", "-1"),

@@ -185,10 +185,11 @@ fn files_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> 
         }
         let path = entry.path();
         let refuse = |what: &str| {
+            // The name as text, control characters escaped: it may be anything.
+            let shown = quoted_input(&path.to_string_lossy(), 300);
             anyhow!(
-                "{} matches a raw table's file names but {what}, so it cannot be read. \
+                "{shown} matches a raw table's file names but {what}, so it cannot be read. \
                  Consider removing it from {} or renaming it",
-                path.display(),
                 dir.display()
             )
         };

@@ -44,7 +44,7 @@ pub use files::{
 };
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
-pub use publish::{RunLock, Staged};
+pub use publish::{Publication, RunLock};
 pub use raw::{scan_parquet_as_text, union, CustomReader, RawTable, Source};
 pub use reading::{encoding_for_label, Notices, Reading};
 pub use sink::{

@@ -1,19 +1,20 @@
-//! Publishing a run's folders as complete versions, the promise Delta Lake and
+//! Publishing a run's folders as one complete version, the promise Delta Lake and
 //! Spark's committers make: a reader sees the previous complete result or the new
 //! complete result, never a mix, and a run that fails publishes nothing.
 //!
-//! A run takes a [`RunLock`] on each folder it publishes, so that a second run on the
-//! same folders stops with an error naming the holder (or waits for it, with a
-//! message). It writes each folder's new version into a staging folder beside it
-//! ([`Staged::begin`]: `<parent>/.<name>.staging`), and only once every delivery
-//! has succeeded switches the staging folder with the published one
-//! ([`Staged::publish`]): one atomic `renameat2(RENAME_EXCHANGE)`, after which the
-//! previous version, now under the staging name, is removed. Where the file system
-//! cannot exchange two folders, two renames are used (the published folder to
-//! `.<name>.previous`, the staging folder to its place), and a run killed between them
-//! leaves the previous version to be put back by the next run. Whatever a killed run
-//! left behind (a staging folder, temporary files inside it, a previous version) is
-//! cleared when the next run begins, under the lock.
+//! A [`Publication`] covers the folders of one run (a domain's output, interim and
+//! report folders). It locks each ([`RunLock`]: a second run on them stops with an
+//! error naming the holder, or waits), refuses folders that hold files SmartView did
+//! not write, and writes each folder's new version into a staging folder beside it
+//! (`<parent>/.<name>.staging`). Only once every delivery has succeeded does
+//! [`Publication::commit`] switch them in: it writes a journal naming the folders
+//! (`.<first>.publishing`), switches each staging folder with the published one (one
+//! atomic `renameat2(RENAME_EXCHANGE)`, or two renames where the file system cannot
+//! exchange), marks each switch in the journal, removes the journal, then the previous
+//! versions. A run killed during the switches leaves the journal, and the next run
+//! finishes them before anything else, so that the folders end on one version.
+//! Whatever else a killed or failed run left (staging folders, temporary files,
+//! previous versions) is cleared when the next run begins.
 
 use std::ffi::CString;
 use std::fs::{File, OpenOptions, TryLockError};
@@ -112,111 +113,282 @@ fn holder_of(file: &mut File) -> String {
     }
 }
 
-/// A folder's next version, written beside it and published in one switch. Dropped
-/// without [`Staged::publish`] (the run failed), the staging folder is removed.
+/// The marker every published folder holds, so that a folder SmartView did not
+/// write is never replaced.
+const MARKER: &str = ".smartview";
+
+/// The extensions of the files earlier versions wrote without a marker: a folder
+/// holding only these (and `_SUCCESS`) may be replaced.
+const WRITTEN_EXTENSIONS: [&str; 6] = ["parquet", "csv", "html", "md", "svg", "sqlite"];
+
+/// The folders of one run, published together (see the module doc).
 #[derive(Debug)]
-pub struct Staged {
+pub struct Publication {
+    journal: PathBuf,
+    folders: Vec<Folder>,
+    committed: bool,
+    _locks: Vec<RunLock>,
+}
+
+/// One folder of a publication: where it is published and where its next version is
+/// written.
+#[derive(Debug)]
+struct Folder {
     target: PathBuf,
     staging: PathBuf,
-    published: bool,
 }
 
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if !self.published {
-            // Best effort: what is left is cleared by the next run's `begin`.
-            let _ = std::fs::remove_dir_all(&self.staging);
-        }
-    }
-}
-
-impl Staged {
-    /// Starts the next version of `target`: finishes or undoes what a killed run left
-    /// (see the module doc), then creates an empty staging folder. Call it under the
-    /// folder's [`RunLock`].
+impl Publication {
+    /// Starts the next version of `folders`: locks each (in the order given, the same
+    /// for every run, so that waiting runs cannot deadlock), finishes the switches of
+    /// a run killed while committing, clears other leftovers, checks that each folder
+    /// may be replaced, and creates an empty staging folder for each. A folder that is
+    /// a symbolic link is published where it points.
     ///
     /// # Errors
-    /// When a leftover cannot be removed or put back, or the staging folder cannot be
-    /// created; the message names the path.
-    pub fn begin(target: &Path) -> Result<Staged> {
-        let staging = sibling(target, "staging")?;
-        let previous = sibling(target, "previous")?;
-        if previous.exists() {
-            if target.exists() {
-                remove_folder(&previous)?;
-            } else {
-                std::fs::rename(&previous, target).with_context(|| {
-                    format!(
-                        "cannot put the previous version {} back in place",
-                        previous.display()
-                    )
-                })?;
+    /// When two folders are the same or one is inside another; when a lock is held and
+    /// `wait` is false; when a folder holds files SmartView did not write; or when a
+    /// leftover cannot be cleared or a staging folder created. The message names the
+    /// folder.
+    pub fn begin(folders: &[&Path], wait: bool) -> Result<Publication> {
+        let targets = folders
+            .iter()
+            .map(|folder| resolved(folder))
+            .collect::<Result<Vec<_>>>()?;
+        for (i, a) in targets.iter().enumerate() {
+            for b in &targets[i + 1..] {
+                if a.starts_with(b) || b.starts_with(a) {
+                    bail!(
+                        "{} and {} are the same folder or one holds the other: a run's \
+                         output, interim and report folders must be apart. Consider \
+                         separate folders",
+                        folders[i].display(),
+                        b.display()
+                    );
+                }
             }
         }
-        if staging.exists() {
-            remove_folder(&staging)?;
+        let locks = targets
+            .iter()
+            .map(|target| RunLock::acquire(target, wait))
+            .collect::<Result<Vec<_>>>()?;
+        let journal = sibling(&targets[0], "publishing")?;
+        finish_switches(&journal)?;
+        let mut staged = Vec::new();
+        for target in targets {
+            clear_leftovers(&target)?;
+            check_replaceable(&target)?;
+            let staging = sibling(&target, "staging")?;
+            std::fs::create_dir_all(&staging)
+                .with_context(|| format!("cannot create {}", staging.display()))?;
+            File::create(staging.join(MARKER))
+                .with_context(|| format!("cannot write {}", staging.display()))?;
+            staged.push(Folder { target, staging });
         }
-        std::fs::create_dir_all(&staging)
-            .with_context(|| format!("cannot create {}", staging.display()))?;
-        Ok(Staged {
-            target: target.to_path_buf(),
-            staging,
-            published: false,
+        Ok(Publication {
+            journal,
+            folders: staged,
+            committed: false,
+            _locks: locks,
         })
     }
 
-    /// Where the next version is written.
-    pub fn path(&self) -> &Path {
-        &self.staging
+    /// Where the next version of the `index`-th folder (in `begin`'s order) is
+    /// written.
+    ///
+    /// # Panics
+    /// When `index` is not that of a folder given to `begin`.
+    pub fn staging(&self, index: usize) -> &Path {
+        &self.folders[index].staging
     }
 
-    /// The published folder.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
-    /// Switches the staged version in: readers of the folder see the new version from
-    /// here on, and the previous one is removed.
+    /// Switches every staged folder in (see the module doc): readers see the new
+    /// versions from here on, and the previous ones are removed.
     ///
     /// # Errors
-    /// When the switch or the removal fails; the message names the folders. A switch
-    /// that failed leaves the previous version published.
-    pub fn publish(mut self) -> Result<()> {
-        // From here on the staging folder is the switch's business, not `drop`'s.
-        self.published = true;
-        if !self.target.exists() {
-            return std::fs::rename(&self.staging, &self.target).with_context(|| {
-                format!(
-                    "cannot publish {} as {}",
-                    self.staging.display(),
-                    self.target.display()
-                )
-            });
+    /// When the journal, a switch or a removal fails; the message names the path. A
+    /// switch that failed is finished by the next run, from the journal.
+    pub fn commit(mut self) -> Result<()> {
+        self.committed = true;
+        let mut journal = String::new();
+        for folder in &self.folders {
+            journal.push_str(&format!("switch\t{}\n", folder.target.display()));
         }
-        match exchange(&self.staging, &self.target) {
-            Ok(()) => remove_folder(&self.staging),
-            Err(error) if exchange_unsupported(&error) => {
-                let previous = sibling(&self.target, "previous")?;
-                std::fs::rename(&self.target, &previous)
-                    .with_context(|| format!("cannot move {} aside", self.target.display()))?;
-                std::fs::rename(&self.staging, &self.target).with_context(|| {
-                    format!(
-                        "cannot publish {}; the previous version is in {} and the next \
-                         run puts it back",
-                        self.target.display(),
-                        previous.display()
-                    )
-                })?;
-                remove_folder(&previous)
+        write_synced(&self.journal, journal.as_bytes())?;
+        for folder in &self.folders {
+            switch(&folder.staging, &folder.target)?;
+            journal.push_str(&format!("done\t{}\n", folder.target.display()));
+            write_synced(&self.journal, journal.as_bytes())?;
+        }
+        std::fs::remove_file(&self.journal)
+            .with_context(|| format!("cannot remove {}", self.journal.display()))?;
+        for folder in &self.folders {
+            clear_leftovers(&folder.target)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Publication {
+    fn drop(&mut self) {
+        if !self.committed {
+            // The run failed: its staging folders go (best effort; the next run's
+            // `begin` clears what is left).
+            for folder in &self.folders {
+                let _ = std::fs::remove_dir_all(&folder.staging);
             }
-            Err(error) => Err(error).with_context(|| {
-                format!(
-                    "cannot switch {} with {}",
-                    self.staging.display(),
-                    self.target.display()
-                )
-            }),
         }
+    }
+}
+
+/// `folder`, or where it points when it is a symbolic link.
+fn resolved(folder: &Path) -> Result<PathBuf> {
+    let is_link = folder
+        .symlink_metadata()
+        .is_ok_and(|meta| meta.file_type().is_symlink());
+    let path = if is_link {
+        std::fs::canonicalize(folder)
+            .with_context(|| format!("cannot follow the link {}", folder.display()))?
+    } else {
+        folder.to_path_buf()
+    };
+    // Compared by absolute path, so that `a` and `./a` are the same folder.
+    Ok(std::path::absolute(&path).unwrap_or(path))
+}
+
+/// Writes `path` whole and flushes it to the disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file =
+        File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Finishes the switches a run killed while committing left in its `journal`: each
+/// folder not marked done whose staging folder is still there is switched in (the
+/// staging folders were complete before the journal was written).
+fn finish_switches(journal: &Path) -> Result<()> {
+    let text = match std::fs::read_to_string(journal) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot read {}", journal.display()))
+        }
+    };
+    let mut switches: Vec<&str> = Vec::new();
+    let mut done: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        match line.split_once('\t') {
+            Some(("switch", target)) => switches.push(target),
+            Some(("done", target)) => done.push(target),
+            _ => {}
+        }
+    }
+    for target in switches.into_iter().filter(|t| !done.contains(t)) {
+        let target = Path::new(target);
+        let staging = sibling(target, "staging")?;
+        if staging.exists() {
+            switch(&staging, target)?;
+        }
+    }
+    std::fs::remove_file(journal).with_context(|| format!("cannot remove {}", journal.display()))
+}
+
+/// Clears what a killed or failed run left beside `target`: a staging folder, or a
+/// previous version (put back when the published one is missing).
+fn clear_leftovers(target: &Path) -> Result<()> {
+    let staging = sibling(target, "staging")?;
+    let previous = sibling(target, "previous")?;
+    if previous.exists() {
+        if target.exists() {
+            remove_folder(&previous)?;
+        } else {
+            std::fs::rename(&previous, target)
+                .with_context(|| format!("cannot put {} back in place", previous.display()))?;
+        }
+    }
+    if staging.exists() {
+        remove_folder(&staging)?;
+    }
+    Ok(())
+}
+
+/// Refuses to replace a folder that holds files SmartView did not write: one without
+/// the marker, unless it holds only the files earlier versions wrote.
+fn check_replaceable(target: &Path) -> Result<()> {
+    if !target.exists() || target.join(MARKER).exists() {
+        return Ok(());
+    }
+    if !target.is_dir() {
+        bail!(
+            "{} is not a folder, so it cannot hold a run's results. Consider another path",
+            target.display()
+        );
+    }
+    if let Some(foreign) = foreign_file(target)? {
+        bail!(
+            "{} holds files SmartView did not write (such as {}), and publishing would \
+             replace the whole folder. Consider an empty or new folder for the results",
+            target.display(),
+            foreign.display()
+        );
+    }
+    Ok(())
+}
+
+/// The first file under `dir` that is not of a kind SmartView writes.
+fn foreign_file(dir: &Path) -> Result<Option<PathBuf>> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            if let Some(found) = foreign_file(&path)? {
+                return Ok(Some(found));
+            }
+            continue;
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let ours = name.as_deref() == Some("_SUCCESS")
+            || path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| WRITTEN_EXTENSIONS.contains(&e));
+        if !ours {
+            return Ok(Some(path));
+        }
+    }
+    Ok(None)
+}
+
+/// Puts `staging` in `target`'s place: one exchange where the file system can (the
+/// previous version is then at `staging`), else two renames (the previous version at
+/// `.<name>.previous`); a plain rename when nothing is published yet.
+fn switch(staging: &Path, target: &Path) -> Result<()> {
+    if !target.exists() {
+        return std::fs::rename(staging, target).with_context(|| {
+            format!(
+                "cannot publish {} as {}",
+                staging.display(),
+                target.display()
+            )
+        });
+    }
+    match exchange(staging, target) {
+        Ok(()) => Ok(()),
+        Err(error) if exchange_unsupported(&error) => {
+            let previous = sibling(target, "previous")?;
+            std::fs::rename(target, &previous)
+                .with_context(|| format!("cannot move {} aside", target.display()))?;
+            std::fs::rename(staging, target)
+                .with_context(|| format!("cannot publish {}", target.display()))
+        }
+        Err(error) => Err(error).with_context(|| {
+            format!(
+                "cannot switch {} with {}",
+                staging.display(),
+                target.display()
+            )
+        }),
     }
 }
 
@@ -269,55 +441,143 @@ mod tests {
         std::fs::read_to_string(path).unwrap_or_default()
     }
 
-    #[test]
-    fn a_staged_version_replaces_the_published_one_whole() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        let target = dir.path().join("tv");
-        write(&target.join("a.csv"), "old a")?;
-        write(&target.join("gone.csv"), "only in the old version")?;
-        let staged = Staged::begin(&target)?;
-        write(&staged.path().join("a.csv"), "new a")?;
-        assert_eq!(read(&target.join("a.csv")), "old a", "not published yet");
-        staged.publish()?;
-        assert_eq!(read(&target.join("a.csv")), "new a");
-        assert!(!target.join("gone.csv").exists());
-        let names: Vec<String> = std::fs::read_dir(dir.path())?
+    fn names(dir: &Path) -> Result<Vec<String>> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)?
             .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
             .collect::<std::io::Result<_>>()?;
-        assert_eq!(names, ["tv"], "no staging or previous version left");
-        Ok(())
+        names.sort();
+        Ok(names)
     }
 
     #[test]
-    fn the_first_version_is_published_by_a_rename() -> Result<()> {
+    fn staged_versions_replace_the_published_ones_whole() -> Result<()> {
         let dir = tempfile::tempdir()?;
-        let target = dir.path().join("new");
-        let staged = Staged::begin(&target)?;
-        write(&staged.path().join("t.csv"), "x")?;
-        staged.publish()?;
-        assert_eq!(read(&target.join("t.csv")), "x");
-        Ok(())
-    }
-
-    #[test]
-    fn a_killed_run_leaves_nothing_the_next_one_keeps() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        let target = dir.path().join("tv");
-        write(&target.join("a.csv"), "old")?;
-        // Killed while writing: a staging folder with a temporary file.
-        write(&sibling(&target, "staging")?.join("a.csv.tmp#1"), "partial")?;
-        let staged = Staged::begin(&target)?;
-        assert_eq!(std::fs::read_dir(staged.path())?.count(), 0, "starts empty");
-        drop(staged);
-        // Killed between the two renames of the fallback: only the previous version.
-        std::fs::rename(&target, sibling(&target, "previous")?)?;
-        Staged::begin(&target)?;
+        let (out, interim) = (dir.path().join("out"), dir.path().join("interim"));
+        let first = Publication::begin(&[&out, &interim], false)?;
+        write(&first.staging(0).join("a.csv"), "old a")?;
+        write(
+            &first.staging(0).join("gone.csv"),
+            "only in the old version",
+        )?;
+        write(&first.staging(1).join("i.parquet"), "old i")?;
+        first.commit()?;
+        let second = Publication::begin(&[&out, &interim], false)?;
+        write(&second.staging(0).join("a.csv"), "new a")?;
+        write(&second.staging(1).join("i.parquet"), "new i")?;
+        assert_eq!(read(&out.join("a.csv")), "old a", "not published yet");
+        second.commit()?;
+        assert_eq!(read(&out.join("a.csv")), "new a");
+        assert_eq!(read(&interim.join("i.parquet")), "new i");
+        assert!(!out.join("gone.csv").exists());
         assert_eq!(
-            read(&target.join("a.csv")),
-            "old",
-            "the previous version is back"
+            names(dir.path())?,
+            [".interim.lock", ".out.lock", "interim", "out"],
+            "no staging, previous version or journal left"
         );
-        assert!(!sibling(&target, "previous")?.exists());
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_run_leaves_the_published_version_and_no_staging() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("out");
+        let first = Publication::begin(&[&out], false)?;
+        write(&first.staging(0).join("a.csv"), "old")?;
+        first.commit()?;
+        let failed = Publication::begin(&[&out], false)?;
+        write(&failed.staging(0).join("a.csv.tmp"), "partial")?;
+        drop(failed);
+        assert_eq!(read(&out.join("a.csv")), "old");
+        assert!(!sibling(&out, "staging")?.exists());
+        Ok(())
+    }
+
+    #[test]
+    fn the_next_run_clears_what_a_killed_run_left() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("out");
+        let first = Publication::begin(&[&out], false)?;
+        write(&first.staging(0).join("a.csv"), "old")?;
+        first.commit()?;
+        // Killed while writing: a staging folder with a temporary file.
+        write(&sibling(&out, "staging")?.join("a.csv.tmp"), "partial")?;
+        let next = Publication::begin(&[&out], false)?;
+        assert_eq!(names(next.staging(0))?, [MARKER], "starts empty");
+        drop(next);
+        // Killed between the two renames of the fallback switch, outside a journal:
+        // only the previous version is left, and it is put back.
+        std::fs::rename(&out, sibling(&out, "previous")?)?;
+        drop(Publication::begin(&[&out], false)?);
+        assert_eq!(read(&out.join("a.csv")), "old");
+        Ok(())
+    }
+
+    /// A run killed between the switches of its folders: the next run finishes them
+    /// from the journal, so that both folders end on the new version.
+    #[test]
+    fn switches_a_killed_run_began_are_finished_by_the_next() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let (out, reports) = (dir.path().join("out"), dir.path().join("reports"));
+        let first = Publication::begin(&[&out, &reports], false)?;
+        write(&first.staging(0).join("t.csv"), "old t")?;
+        write(&first.staging(1).join("r.html"), "old r")?;
+        first.commit()?;
+        let mut second = Publication::begin(&[&out, &reports], false)?;
+        write(&second.staging(0).join("t.csv"), "new t")?;
+        write(&second.staging(1).join("r.html"), "new r")?;
+        // What `commit` does until the kill: the journal, the first switch, its mark.
+        let journal = sibling(&out, "publishing")?;
+        let lines = format!(
+            "switch\t{}\nswitch\t{}\n",
+            second.folders[0].target.display(),
+            second.folders[1].target.display()
+        );
+        write_synced(&journal, lines.as_bytes())?;
+        switch(second.staging(0), &second.folders[0].target)?;
+        let done = format!("{lines}done\t{}\n", second.folders[0].target.display());
+        write_synced(&journal, done.as_bytes())?;
+        // Killed: the locks go with the process, and nothing else is cleaned up.
+        drop(std::mem::take(&mut second._locks));
+        std::mem::forget(second);
+        assert_eq!(read(&out.join("t.csv")), "new t");
+        assert_eq!(
+            read(&reports.join("r.html")),
+            "old r",
+            "a mix, until the next run"
+        );
+        drop(Publication::begin(&[&out, &reports], false)?);
+        assert_eq!(read(&out.join("t.csv")), "new t");
+        assert_eq!(read(&reports.join("r.html")), "new r");
+        assert!(!journal.exists());
+        Ok(())
+    }
+
+    #[test]
+    fn folders_with_other_files_or_inside_each_other_are_refused() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let mine = dir.path().join("mine");
+        write(&mine.join("notes.txt"), "kept")?;
+        write(&mine.join("data.xlsx"), "kept")?;
+        let refused = Publication::begin(&[&mine], false)
+            .err()
+            .map(|e| e.to_string());
+        let message = refused.unwrap_or_default();
+        assert!(
+            message.contains("holds files SmartView did not write")
+                && message.contains("data.xlsx"),
+            "{message}"
+        );
+        assert!(mine.join("data.xlsx").exists());
+        // Tables an earlier version wrote, without the marker, may be replaced.
+        let old = dir.path().join("old");
+        write(&old.join("top.parquet"), "x")?;
+        write(&old.join("_SUCCESS"), "x")?;
+        drop(Publication::begin(&[&old], false)?);
+        let nested = Publication::begin(&[&old, &old.join("interim")], false);
+        let message = nested.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("one holds the other"), "{message}");
+        let same = Publication::begin(&[&old, &dir.path().join("./old")], false);
+        assert!(same.is_err(), "the same folder twice");
         Ok(())
     }
 

@@ -38,7 +38,9 @@ fn temporary_path(path: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(".tmp");
+    // The process id keeps two runs writing the same file (the shared report index)
+    // from moving each other's temporary file.
+    name.push(format!(".{}.tmp", std::process::id()));
     path.with_file_name(name)
 }
 
