@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    len, CsvWriter, DataFrame, DataType, Engine, FileWriteFormat, IdxCa, IdxSize, LazyFrame,
-    ParquetCompression, ParquetWriteOptions, ParquetWriter, PlRefPath, PlSmallStr, PolarsError,
-    PolarsResult, ScanArgsParquet, SerWriter, SinkDestination, SinkTarget, StringChunked,
-    UnifiedSinkArgs,
+    len, lit, CsvWriter, DataFrame, DataType, Engine, FileWriteFormat, IdxCa, IdxSize, IntoLazy,
+    LazyFrame, ParquetCompression, ParquetWriteOptions, ParquetWriter, PlRefPath, PlSmallStr,
+    PolarsError, PolarsResult, ScanArgsParquet, SerWriter, SinkDestination, SinkTarget,
+    StringChunked, UnifiedSinkArgs,
 };
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -400,6 +400,80 @@ pub fn write_tables(dir: &Path, tables: &[(&str, &DataFrame)]) -> Result<()> {
         written.extend(write_table(&mut frame, dir, name)?);
     }
     write_manifest(dir, &written)
+}
+
+/// [`write_tables`], plus each of `partitioned` (`name`, frame, column) also written
+/// as a Hive-partitioned table with [`write_partitioned`]; the `_SUCCESS` manifest
+/// lists every file.
+///
+/// # Errors
+/// As [`write_table`] and [`write_partitioned`] for each table, then as
+/// [`write_manifest`].
+pub fn write_tables_partitioned(
+    dir: &Path,
+    tables: &[(&str, &DataFrame)],
+    partitioned: &[(&str, &DataFrame, &str)],
+) -> Result<()> {
+    let mut written = Vec::new();
+    for (name, frame) in tables {
+        let mut frame = (*frame).clone();
+        written.extend(write_table(&mut frame, dir, name)?);
+    }
+    for (name, frame, column) in partitioned {
+        written.extend(write_partitioned(frame, dir, name, column)?);
+    }
+    write_manifest(dir, &written)
+}
+
+/// The folder name Hive gives the partition of a null value.
+pub const HIVE_NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// Writes `df` as a Hive-partitioned Parquet table,
+/// `<dir>/<name>/<column>=<value>/part-0.parquet`: one folder per value of `column`,
+/// the column itself kept in the folder names only (as Spark's `partitionBy` writes
+/// it; Polars, DuckDB and Spark read it back with hive partitioning), a null value
+/// under `<column>=__HIVE_DEFAULT_PARTITION__`. Rows keep their order within a part.
+/// Returns the files for the manifest, named by their path under `dir`.
+///
+/// # Errors
+/// When `column` is missing, or a part cannot be written or read back; the message
+/// names the file.
+pub fn write_partitioned(
+    df: &DataFrame,
+    dir: &Path,
+    name: &str,
+    column: &str,
+) -> Result<Vec<WrittenFile>> {
+    let values = df.column(column)?.cast(&DataType::String)?;
+    let keyed = df
+        .clone()
+        .lazy()
+        .with_column(lit(values.as_materialized_series().clone()).alias("__partition"))
+        .collect()?;
+    let mut written_files = Vec::new();
+    for part in keyed.partition_by_stable(["__partition"], true)? {
+        let value = part
+            .column("__partition")?
+            .str()?
+            .get(0)
+            .map(str::to_string)
+            .unwrap_or_else(|| HIVE_NULL_PARTITION.to_string());
+        let mut part = part.drop_many(["__partition", column]);
+        part.rechunk_mut_par();
+        let relative = PathBuf::from(name)
+            .join(format!("{column}={value}"))
+            .join("part-0.parquet");
+        let path = dir.join(&relative);
+        write_atomically(&path, |file| {
+            ParquetWriter::new(file).finish(&mut part).map(|_| ())
+        })?;
+        written_files.push(WrittenFile {
+            name: relative.to_string_lossy().into_owned(),
+            rows: part.height() as u64,
+            sha256: sha256_of(&path)?,
+        });
+    }
+    Ok(written_files)
 }
 
 fn write_atomically(

@@ -1,10 +1,22 @@
-//! Movie revenue strategy (`spec/movies.md`), being built (issue 17): the raw tables
-//! (V1) and the first rules (V2 text repair, V3 certificates). The pipeline, output
-//! tables, serving file and report follow; the domain is not yet one of
-//! [`super::Domain`]'s.
+//! Movie revenue strategy (`spec/movies.md`), being built (issue 17): TMDB and IMDB
+//! catalogues and the FRED CPI become inflation-adjusted movie, genre, director and
+//! year tables. Built so far: the raw tables (V1), every rule V2–V7, the pipeline
+//! with its partitioned output (V8). The serving file (V9), the generator, the report
+//! and the command line follow; the domain is not yet one of [`super::Domain`]'s.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`tables`] | the three raw tables (V1) and the certificate mapping (V3) |
+//! | [`datasets`] | every validated and output table, named once, with its columns |
+//! | [`rules`] | V2–V7 as lazy transforms |
+//! | [`pipeline`] | the run: validate, apply the rules, write the outputs (V8) |
 
+pub mod datasets;
+pub mod pipeline;
 pub mod rules;
 pub mod tables;
 
 #[cfg(test)]
 mod tests;
+
+pub use pipeline::{run, MoviesOptions, MoviesOutputs, DOMAIN};

@@ -1,0 +1,122 @@
+//! The movies pipeline: raw catalogues → validated interim tables → output tables.
+//!
+//! Stages, in order:
+//!
+//! 1. validate the TMDB export, the IMDB catalogue and the CPI series (V1) into
+//!    `<interim>/`;
+//! 2. repair text, map certificates, filter and deduplicate each catalogue (V2–V4),
+//!    join them and the CPI (V5), and turn dollars into the base month's (V6);
+//! 3. the genre bridge and the genre, director and yearly tables (V7);
+//! 4. the output tables as Parquet + CSV under `<processed>/`, `movies_enriched` also
+//!    partitioned by release year (V8), with a `_SUCCESS` manifest.
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::IntoLazy;
+
+use super::rules;
+use super::tables;
+use crate::exec::{self, rule};
+use crate::io::{scan_parquet, summarize_quarantines, write_tables_partitioned, DomainPaths};
+use crate::progress::Progress;
+use crate::schema::table_counts;
+use crate::values;
+
+pub use super::datasets::MoviesOutputs;
+
+/// The domain's name: its folders under the data root and its report.
+pub const DOMAIN: &str = "movies";
+
+/// How a run chooses its constant dollars.
+#[derive(Clone, Debug, Default)]
+pub struct MoviesOptions {
+    /// The base month (yyyymm) of the constant dollars (`--base-month`); the last
+    /// month with a CPI value when `None` (V6).
+    pub base_month: Option<i32>,
+}
+
+/// Runs the whole movies pipeline and writes its interim and output tables.
+///
+/// # Errors
+/// When a raw table's files are missing or unreadable, the base month has no CPI
+/// value, a rule fails to run, or a table cannot be written; the message names it.
+pub fn run(
+    paths: &DomainPaths,
+    options: &MoviesOptions,
+    progress: &mut Progress,
+) -> Result<MoviesOutputs> {
+    let mut counts = Vec::new();
+    for table in tables::all() {
+        counts.push(exec::validate(progress, paths, &table, &[], vec![])?.0);
+    }
+    let valid = |table: &str| scan_parquet(&paths.valid(table));
+    let cpi = valid("cpi")?;
+    let base = rule(
+        progress,
+        "V6 base month",
+        rules::base_cpi(cpi.clone(), options.base_month),
+    )?;
+    let (Some(base_month), Some(base_cpi)) = (
+        values::i64s(&base, "base_month", 0)?.first().copied(),
+        values::f64s(&base, "base_cpi")?.first().copied().flatten(),
+    ) else {
+        match options.base_month {
+            Some(month) => bail!(
+                "the base month {}-{:02} has no CPI value in the CPI file. Consider another \
+                 --base-month, or none for the last month with a value",
+                month / 100,
+                month % 100
+            ),
+            None => bail!("the CPI file holds no value, so there is no base month for V6"),
+        }
+    };
+    let matched = rules::match_catalogues(
+        rules::tmdb_movies(valid("tmdb")?)?,
+        rules::imdb_movies(valid("imdb")?)?,
+        cpi,
+    )?;
+    let movies_enriched = rule(
+        progress,
+        "V5-V6 movies enriched",
+        rules::constant_dollars(matched.movies, base_cpi),
+    )?;
+    let match_counts = rule(progress, "V5 match counts", matched.counts)?;
+    let enriched = movies_enriched.clone().lazy();
+    let movie_genres = rule(
+        progress,
+        "V7 movie genres",
+        rules::movie_genres(valid("tmdb")?, enriched.clone()),
+    )?;
+    let outputs = MoviesOutputs {
+        genre_revenue: rule(
+            progress,
+            "V7 genre revenue",
+            rules::genre_revenue(movie_genres.clone().lazy(), enriched.clone()),
+        )?,
+        director_revenue: rule(
+            progress,
+            "V7 director revenue",
+            rules::director_revenue(enriched.clone()),
+        )?,
+        yearly_revenue: rule(
+            progress,
+            "V7 yearly revenue",
+            rules::yearly_revenue(enriched),
+        )?,
+        quarantine_summary: summarize_quarantines(&counts, |table| {
+            scan_parquet(&paths.quarantine(table))
+        })?,
+        table_counts: table_counts(&counts)?,
+        movies_enriched,
+        movie_genres,
+        match_counts,
+        base_month: i32::try_from(base_month).context("the base month is out of range")?,
+        base_cpi,
+    };
+    write_tables_partitioned(
+        &paths.processed,
+        &outputs.tables(),
+        &[("movies_enriched", &outputs.movies_enriched, "release_year")],
+    )?;
+    progress.done("V8 write outputs", None);
+    Ok(outputs)
+}

@@ -1,0 +1,159 @@
+//! The movies pipeline end to end (issue 17, V1–V8) on small catalogues in the real
+//! layouts, written here: quoted fields with commas and line breaks, revenue above
+//! 2³¹, mojibake, duplicates, an unmatched title, a month without CPI.
+
+use std::path::Path;
+
+use anyhow::Result;
+use polars::prelude::*;
+use smartview::assert_frame_eq;
+use smartview::domains::movies;
+use smartview::io::{scan_parquet, DomainPaths};
+use smartview::progress::Progress;
+
+const TMDB_HEADER: &str = "id,title,vote_average,vote_count,status,release_date,revenue,runtime,adult,backdrop_path,budget,homepage,imdb_id,original_language,original_title,overview,popularity,poster_path,tagline,genres,production_companies,production_countries,spoken_languages,keywords";
+
+fn tmdb_line(
+    id: i64,
+    title: &str,
+    votes: &str,
+    date: &str,
+    revenue: &str,
+    runtime: &str,
+    budget: &str,
+    genres: &str,
+) -> String {
+    format!(
+        "{id},\"{title}\",7.5,{votes},Released,{date},{revenue},{runtime},False,,{budget},,tt{id},en,\"{title}\",\"An overview, with a comma\nand a line break\",10.5,,,\"{genres}\",,,,"
+    )
+}
+
+fn write_raw(raw: &Path) -> Result<()> {
+    std::fs::create_dir_all(raw)?;
+    let tmdb = [
+        TMDB_HEADER.to_string(),
+        tmdb_line(
+            1,
+            "Heat",
+            "100",
+            "1995-12-15",
+            "187436818",
+            "170",
+            "60000000",
+            "Action, Crime, Drama",
+        ),
+        tmdb_line(2, "Heat", "5", "1995-12-15", "1", "170", "1", "Action"), // fewer votes: dropped
+        tmdb_line(
+            3,
+            "AmÃ©lie",
+            "50",
+            "2001-04-25",
+            "173921954",
+            "122",
+            "10000000",
+            "Comedy, Romance",
+        ),
+        tmdb_line(
+            4,
+            "Avatar",
+            "900",
+            "2009-12-15",
+            "2923706026",
+            "162",
+            "237000000",
+            "Action, Science Fiction",
+        ),
+        tmdb_line(5, "Nowhere", "1", "2009-12-15", "10", "90", "10", "Drama"), // no IMDB match
+        tmdb_line(6, "Bad", "1", "2009-12-15", "lots", "90", "10", "Drama"),   // quarantined
+    ];
+    std::fs::write(
+        raw.join("TMDB_movie_dataset_v11.csv"),
+        tmdb.join("\n") + "\n",
+    )?;
+    let imdb = [
+        "movie,genre,runtime,certificate,rating,stars,description,votes,director",
+        "Heat,\"Action, Crime\",170 min,R,8.3,\"['Al Pacino', 'Robert De Niro']\",A heist,\"700,000\",Michael Mann",
+        "Amélie,Comedy,122 min,U/A 7+,8.3,['Audrey Tautou'],Paris,\"780,000\",Jean-Pierre Jeunet",
+        "Avatar,Action,162 min,PG-13,7.9,['Sam Worthington'],Pandora,\"1,300,000\",James Cameron",
+    ];
+    std::fs::write(raw.join("IMDB_movies.csv"), imdb.join("\n") + "\n")?;
+    let cpi = [
+        "observation_date,CPIAUCSL",
+        "1995-12-01,153.5",
+        "2001-04-01,176.9",
+        "2009-12-01,.",
+        "2024-01-01,308.417",
+    ];
+    std::fs::write(raw.join("CPIAUCSL.csv"), cpi.join("\n") + "\n")?;
+    Ok(())
+}
+
+#[test]
+fn catalogues_become_enriched_movies_in_constant_dollars_partitioned_by_year() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    write_raw(&paths.raw)?;
+    let outputs = movies::run(
+        &paths,
+        &movies::MoviesOptions::default(),
+        &mut Progress::new("movies", true),
+    )?;
+    // Base month: the last with a value, 2024-01 (308.417).
+    assert_eq!((outputs.base_month, outputs.base_cpi), (202401, 308.417));
+    // Heat (1995-12) and Amélie (repaired, 2001-04) are enriched; Avatar's month has
+    // a `.` CPI; Nowhere has no IMDB match; Bad is quarantined.
+    let enriched = &outputs.movies_enriched;
+    assert_frame_eq!(
+        enriched.select([
+            "movie_id",
+            "title",
+            "release_year",
+            "certificate",
+            "director",
+            "revenue"
+        ])?,
+        df!(
+            "movie_id" => [1i64, 3],
+            "title" => ["Heat", "Amélie"],
+            "release_year" => [1995i32, 2001],
+            "certificate" => ["R", "PG-13"],
+            "director" => ["Michael Mann", "Jean-Pierre Jeunet"],
+            "revenue" => [187_436_818i64, 173_921_954],
+        )?
+    );
+    let revenue_real = enriched.column("revenue_real")?.f64()?.get(0);
+    assert_eq!(revenue_real, Some(187_436_818.0 * 308.417 / 153.5));
+    assert_frame_eq!(
+        outputs.match_counts.clone(),
+        df!(
+            "count" => ["unmatched_tmdb", "unmatched_imdb", "no_revenue", "missing_cpi"],
+            "rows" => [1u32, 0, 0, 1],
+        )?
+    );
+    assert_frame_eq!(
+        outputs.quarantine_summary.clone(),
+        df!("table" => ["tmdb"], "reason" => ["revenue|dtype"], "rows" => [1u64])?
+    );
+    // V8: one folder per year, the year in the folder name only; listed in _SUCCESS.
+    let part = paths
+        .processed
+        .join("movies_enriched/release_year=1995/part-0.parquet");
+    let in_file = ParquetReader::new(std::fs::File::open(&part)?).finish()?;
+    assert_eq!(in_file.height(), 1);
+    assert!(
+        in_file.column("release_year").is_err(),
+        "the year is in the path only"
+    );
+    // A reader with hive partitioning (Polars here; DuckDB and Spark alike) gets it back.
+    let heat = scan_parquet(&part)?.collect()?;
+    let year = heat.column("release_year")?.cast(&DataType::Int64)?;
+    assert_eq!(year.i64()?.get(0), Some(1995));
+    let manifest = std::fs::read_to_string(paths.processed.join("_SUCCESS"))?;
+    assert!(
+        manifest.contains("movies_enriched/release_year=2001/part-0.parquet\t1\t"),
+        "{manifest}"
+    );
+    // The bridge counts each movie once per genre: Heat's three, Amélie's two.
+    assert_eq!(outputs.movie_genres.height(), 5);
+    Ok(())
+}
