@@ -113,6 +113,16 @@ impl WeightedIndex {
     }
 }
 
+/// A field of a comma-separated file as RFC 4180 writes it: quoted (inner quotes
+/// doubled) when it holds a comma, a quote or a line break, as written otherwise.
+pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}
+
 /// What was written: rows per table and injected faults by name.
 #[derive(Clone, Debug, Default)]
 pub struct GenSummary {

@@ -31,7 +31,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 
 use super::tables::LINES;
 use crate::io::{create_file, create_folder};
-use crate::synth::{GenSummary, Synth, WeightedIndex};
+use crate::synth::{csv_field, GenSummary, Synth, WeightedIndex};
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -420,15 +420,6 @@ impl CsvSink {
         writeln!(writer, "{HEADER}")?;
         self.current = Some((index, writer));
         Ok(())
-    }
-}
-
-/// A CSV field, quoted when it holds a comma or a quote.
-fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\"")).into()
-    } else {
-        text.into()
     }
 }
 

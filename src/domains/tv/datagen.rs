@@ -40,7 +40,7 @@ use anyhow::Result;
 use super::tables::DEMOGRAPHIC_COLUMNS;
 use crate::io::{create_file, create_folder};
 use crate::schema::{COLUMN_COUNT, INVALID_UTF8};
-use crate::synth::{GenSummary, Synth, WeightedIndex};
+use crate::synth::{csv_field, GenSummary, Synth, WeightedIndex};
 
 /// How much data to generate.
 #[derive(Clone, Debug)]
@@ -338,14 +338,6 @@ fn write_demographics(
 
 fn household_id(id: usize) -> String {
     format!("{}", 10_000_000 + id)
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains(',') || value.contains('"') {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
 }
 
 /// Writes `reference.csv`; returns every device id written with a valid id, in order.

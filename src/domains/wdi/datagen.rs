@@ -25,7 +25,7 @@ use anyhow::{bail, Context, Result};
 
 use super::tables::WDI;
 use crate::io::{create_file, create_folder};
-use crate::synth::{GenSummary, Synth};
+use crate::synth::{csv_field, GenSummary, Synth};
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -250,8 +250,8 @@ pub fn generate(out: &Path, config: &WdiGenConfig) -> Result<GenSummary> {
                     writeln!(
                         writer,
                         "{year},{},{code},{},{indicator_code},{cell}",
-                        quoted_if_needed(&name),
-                        quoted_if_needed(indicator_name)
+                        csv_field(&name),
+                        csv_field(indicator_name)
                     )?;
                 }
             } else {
@@ -277,15 +277,6 @@ fn country(i: usize) -> (String, String) {
     match COUNTRIES.get(i) {
         Some((name, code)) => (name.to_string(), code.to_string()),
         None => (format!("Country {i:04}"), format!("X{i:04}")),
-    }
-}
-
-/// A CSV field, quoted when it holds a comma or a quote.
-fn quoted_if_needed(text: &str) -> String {
-    if text.contains([',', '"']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
     }
 }
 
