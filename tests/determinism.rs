@@ -195,3 +195,8 @@ fn retail_outputs_of_three_generated_months_are_identical_for_1_2_and_8_threads(
 fn wdi_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
     assert_same_bytes_for_any_thread_count("wdi", &sample("wdi"), &[])
 }
+
+#[test]
+fn movies_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
+    assert_same_bytes_for_any_thread_count("movies", &sample("movies"), &[])
+}

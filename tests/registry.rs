@@ -31,6 +31,14 @@ fn run_sample(domain: Domain, dir: &Path) -> Result<Vec<&'static str>> {
             let options = wdi::WdiOptions::default();
             names(wdi::run(&paths, &options, &mut progress)?.tables().to_vec())
         }
+        Domain::Movies => {
+            let options = movies::MoviesOptions::default();
+            names(
+                movies::run(&paths, &options, &mut progress)?
+                    .tables()
+                    .to_vec(),
+            )
+        }
         Domain::Customer360 => {
             let options = customer360::Customer360Options {
                 sink: None,

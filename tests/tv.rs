@@ -541,7 +541,7 @@ fn report_command_has_help_and_rejects_an_unknown_domain() -> Result<()> {
     let stderr = String::from_utf8(unknown.stderr)?;
     assert!(
         stderr.contains("invalid value 'radio' for '--domain <NAME>'")
-            && stderr.contains("[possible values: tv, customer360, retail, wdi]"),
+            && stderr.contains("[possible values: tv, customer360, retail, wdi, movies]"),
         "{stderr}"
     );
     Ok(())

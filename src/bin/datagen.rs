@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Parser;
 use smartview::cli::exit_code;
-use smartview::domains::{customer360, retail, tv, wdi, Domain};
+use smartview::domains::{customer360, movies, retail, tv, wdi, Domain};
 use smartview::io::daily::parse_day;
 use smartview::progress::thousands;
 use smartview::synth::GenSummary;
@@ -27,8 +27,8 @@ struct Args {
     domain: Domain,
 
     /// Fact-table rows over all files (tv: viewing rows; customer360: content rows;
-    /// retail: invoice lines; wdi: country-indicator series); 1 000 to 100 000 000
-    /// and more.
+    /// retail: invoice lines; wdi: country-indicator series; movies: TMDB rows);
+    /// 1 000 to 100 000 000 and more.
     #[arg(long, value_name = "N", default_value_t = 40_000)]
     rows: u64,
 
@@ -117,6 +117,13 @@ fn run(args: &Args) -> Result<()> {
                 },
             )?
         }
+        Domain::Movies => movies::datagen::generate(
+            &out,
+            &movies::datagen::MoviesGenConfig {
+                movies: args.rows,
+                seed: args.seed,
+            },
+        )?,
         Domain::Customer360 => customer360::datagen::generate(
             &out,
             &customer360::datagen::Customer360GenConfig {

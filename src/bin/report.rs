@@ -11,7 +11,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use polars::prelude::DataFrame;
 use smartview::cli::exit_code;
-use smartview::domains::{customer360, retail, tv, wdi, Domain};
+use smartview::domains::{customer360, movies, retail, tv, wdi, Domain};
 use smartview::io::{DatabaseSink, DateRange, DomainPaths, Publication, Reading};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
@@ -84,6 +84,11 @@ struct Args {
     #[arg(long, value_name = "INDICATOR")]
     indicator: Option<String>,
 
+    /// With --domain movies: the month whose dollars revenue and budget are turned
+    /// into, YYYY-MM [default: the last month with a CPI value].
+    #[arg(long, value_name = "YYYY-MM")]
+    base_month: Option<String>,
+
     /// The encoding of the raw text files, as a WHATWG label: latin1 (=
     /// windows-1252), iso-8859-15, windows-1250, shift_jis, gbk, … [default: utf-8;
     /// a file that is not UTF-8 is then named in a notice]
@@ -111,6 +116,7 @@ impl Args {
             ("--sink", self.sink.is_some(), Domain::Customer360),
             ("--country", self.country.is_some(), Domain::Wdi),
             ("--indicator", self.indicator.is_some(), Domain::Wdi),
+            ("--base-month", self.base_month.is_some(), Domain::Movies),
         ];
         given
             .into_iter()
@@ -170,6 +176,7 @@ fn run(args: &Args) -> Result<()> {
             Domain::Customer360 => run_customer360(args, &paths, report, &mut progress)?,
             Domain::Retail => run_retail(&paths, report, &mut progress)?,
             Domain::Wdi => run_wdi(args, &paths, report, &mut progress)?,
+            Domain::Movies => run_movies(args, &paths, report, &mut progress)?,
         };
         let warnings = quarantine_warnings(&table_counts)?;
         if args.strict && !warnings.is_empty() {
@@ -302,6 +309,41 @@ fn run_wdi(
     wdi::report::build(&outputs)?.write(report, wdi::DOMAIN)?;
     progress.done("write report", None);
     Ok(outputs.table_counts)
+}
+
+fn run_movies(
+    args: &Args,
+    paths: &DomainPaths,
+    report: &Path,
+    progress: &mut Progress,
+) -> Result<DataFrame> {
+    let options = movies::MoviesOptions {
+        base_month: args
+            .base_month
+            .as_deref()
+            .map(parse_year_month)
+            .transpose()?,
+    };
+    let outputs = movies::run(paths, &options, progress)?;
+    print_notices(movies::DOMAIN, &paths.reading.notices.all());
+    movies::report::build(&outputs)?.write(report, movies::DOMAIN)?;
+    progress.done("write report", None);
+    Ok(outputs.table_counts)
+}
+
+/// Parses `YYYY-MM` to yyyymm.
+fn parse_year_month(text: &str) -> Result<i32> {
+    let parsed = text.split_once('-').and_then(|(year, month)| {
+        let (year, month) = (year.parse::<i32>().ok()?, month.parse::<i32>().ok()?);
+        ((1000..=9999).contains(&year) && (1..=12).contains(&month) && text.len() == 7)
+            .then_some(year * 100 + month)
+    });
+    match parsed {
+        Some(month) => Ok(month),
+        None => {
+            bail!("--base-month takes a month written YYYY-MM (for example 2024-01); got `{text}`")
+        }
+    }
 }
 
 /// Parses `YYYYMM,YYYYMM`.

@@ -14,11 +14,18 @@ pub enum Domain {
     Customer360,
     Retail,
     Wdi,
+    Movies,
 }
 
 impl Domain {
     /// Every domain, in the order a full run takes them.
-    pub const ALL: [Domain; 4] = [Domain::Tv, Domain::Customer360, Domain::Retail, Domain::Wdi];
+    pub const ALL: [Domain; 5] = [
+        Domain::Tv,
+        Domain::Customer360,
+        Domain::Retail,
+        Domain::Wdi,
+        Domain::Movies,
+    ];
 
     /// The domain's datasets: its validated and output tables, declared once.
     pub fn datasets(self) -> &'static [crate::catalog::Dataset] {
@@ -27,6 +34,7 @@ impl Domain {
             Domain::Customer360 => customer360::datasets::DATASETS,
             Domain::Retail => retail::datasets::DATASETS,
             Domain::Wdi => wdi::datasets::DATASETS,
+            Domain::Movies => movies::datasets::DATASETS,
         }
     }
 
@@ -55,12 +63,19 @@ impl Domain {
             Domain::Customer360 => customer360::DOMAIN,
             Domain::Retail => retail::DOMAIN,
             Domain::Wdi => wdi::DOMAIN,
+            Domain::Movies => movies::DOMAIN,
         }
     }
 }
 
 /// The domains' names, in [`Domain::ALL`] order.
-pub const ALL: [&str; 4] = [tv::DOMAIN, customer360::DOMAIN, retail::DOMAIN, wdi::DOMAIN];
+pub const ALL: [&str; 5] = [
+    tv::DOMAIN,
+    customer360::DOMAIN,
+    retail::DOMAIN,
+    wdi::DOMAIN,
+    movies::DOMAIN,
+];
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,8 @@
 //! Movie revenue strategy (`spec/movies.md`), being built (issue 17): TMDB and IMDB
 //! catalogues and the FRED CPI become inflation-adjusted movie, genre, director and
 //! year tables. Built so far: the raw tables (V1), every rule V2–V7, the pipeline
-//! with its partitioned output (V8). The serving file (V9), the generator, the report
-//! and the command line follow; the domain is not yet one of [`super::Domain`]'s.
+//! with its partitioned output (V8), the generator and the report. The DuckDB
+//! serving file (V9) and the notebook follow.
 //!
 //! | module | owns |
 //! |---|---|
@@ -10,9 +10,13 @@
 //! | [`datasets`] | every validated and output table, named once, with its columns |
 //! | [`rules`] | V2–V7 as lazy transforms |
 //! | [`pipeline`] | the run: validate, apply the rules, write the outputs (V8) |
+//! | [`datagen`] | synthetic catalogues in the real layouts, with faults |
+//! | [`report`] | the movies report: tables and charts |
 
+pub mod datagen;
 pub mod datasets;
 pub mod pipeline;
+pub mod report;
 pub mod rules;
 pub mod tables;
 
