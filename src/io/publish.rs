@@ -162,7 +162,7 @@ impl Publication {
                         "{} and {} are the same folder or one holds the other: a run's \
                          output, interim and report folders must be apart. Consider \
                          separate folders",
-                        folders[i].display(),
+                        a.display(),
                         b.display()
                     );
                 }
