@@ -69,11 +69,19 @@ pub fn run(
             None => bail!("the CPI file holds no value, so there is no base month for V6"),
         }
     };
-    let matched = rules::match_catalogues(
+    // Each catalogue is cleaned and deduplicated once: the join and its four counts
+    // all read them.
+    let tmdb = rule(
+        progress,
+        "V2-V4 TMDB movies",
         rules::tmdb_movies(valid("tmdb")?)?,
-        rules::imdb_movies(valid("imdb")?)?,
-        cpi,
     )?;
+    let imdb = rule(
+        progress,
+        "V2-V4 IMDB movies",
+        rules::imdb_movies(valid("imdb")?)?,
+    )?;
+    let matched = rules::match_catalogues(tmdb.lazy(), imdb.lazy(), cpi)?;
     let movies_enriched = rule(
         progress,
         "V5-V6 movies enriched",

@@ -61,8 +61,9 @@ pub fn map_certificates(lf: LazyFrame) -> PolarsResult<LazyFrame> {
 
 /// V2 and V4 on the validated TMDB rows: titles repaired; only `Released` movies with
 /// a title and a runtime above 0; then one movie per (lower(title), runtime), the
-/// one with the most votes (no vote count counts as 0), ties to the lowest id. Adds
-/// the match key `__title_key`.
+/// one with the most votes (no vote count counts as 0), ties to the lowest id.
+/// Columns: `id`, `title`, `runtime`, `release_date`, `revenue`, `budget` and the
+/// match key `__title_key`.
 ///
 /// # Errors
 /// When the ranking cannot be planned (a Polars error).
@@ -80,10 +81,17 @@ pub fn tmdb_movies(tmdb: LazyFrame) -> PolarsResult<LazyFrame> {
             col("vote_count").fill_null(lit(0)).alias("__votes"),
         ]);
     let order = [SortKey::desc("__votes"), SortKey::asc("id")];
-    Ok(
-        top_k_within(released, &[TITLE_KEY, "runtime"], &order, 1, "__pick")?
-            .drop(cols(["__votes", "__pick"])),
-    )
+    let kept = [
+        "id",
+        "title",
+        "runtime",
+        "release_date",
+        "revenue",
+        "budget",
+        TITLE_KEY,
+    ];
+    let kept: Vec<Expr> = kept.into_iter().map(col).collect();
+    Ok(top_k_within(released, &[TITLE_KEY, "runtime"], &order, 1, "__pick")?.select(kept))
 }
 
 /// V2, V3 and V4 on the validated IMDB rows: movie names, genres, directors and stars
