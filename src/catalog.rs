@@ -33,6 +33,10 @@ pub enum Location {
     ValidParts(&'static str),
     /// An output table, `processed/<domain>/<table>.parquet`.
     Output(&'static str),
+    /// An output table written Hive-partitioned: every Parquet file under
+    /// `processed/<domain>/<folder>/`, the partition columns read from the folder
+    /// names (`release_year=1995/`).
+    OutputParts(&'static str),
 }
 
 /// One dataset of a domain, declared once in the domain's `datasets.rs`: its SQL
@@ -89,7 +93,7 @@ impl Dataset {
     }
 }
 
-use Location::{Output, Valid, ValidParts};
+use Location::{Output, OutputParts, Valid, ValidParts};
 
 /// Every table the catalog knows, domain by domain (each domain's `DATASETS`).
 pub fn datasets() -> impl Iterator<Item = (Domain, &'static Dataset)> {
@@ -150,6 +154,11 @@ fn resolve(paths: &DomainPaths, location: Location) -> (PathBuf, bool) {
         }
         ValidParts(folder) => {
             let dir = paths.interim.join(folder);
+            let present = has_files_below(&dir, "parquet");
+            (dir.join("**").join("*.parquet"), present)
+        }
+        OutputParts(folder) => {
+            let dir = paths.processed.join(folder);
             let present = has_files_below(&dir, "parquet");
             (dir.join("**").join("*.parquet"), present)
         }

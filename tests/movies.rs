@@ -91,7 +91,7 @@ fn write_raw(raw: &Path) -> Result<()> {
 #[test]
 fn catalogues_become_enriched_movies_in_constant_dollars_partitioned_by_year() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let paths = DomainPaths::in_folder(dir.path());
+    let paths = DomainPaths::under(dir.path(), movies::DOMAIN);
     write_raw(&paths.raw)?;
     let outputs = movies::run(
         &paths,
@@ -152,6 +152,16 @@ fn catalogues_become_enriched_movies_in_constant_dollars_partitioned_by_year() -
     assert!(
         manifest.contains("movies_enriched/release_year=2001/part-0.parquet\t1\t"),
         "{manifest}"
+    );
+    // The registry names the partitioned table, read as one with its years.
+    let by_year = smartview::catalog::path_of(dir.path(), "movies_enriched_by_year")?;
+    let by_year = scan_parquet(&by_year)?
+        .select([col("movie_id"), col("release_year").cast(DataType::Int32)])
+        .sort(["movie_id"], Default::default())
+        .collect()?;
+    assert_frame_eq!(
+        by_year,
+        df!("movie_id" => [1i64, 3], "release_year" => [1995i32, 2001])?
     );
     // The bridge counts each movie once per genre: Heat's three, Amélie's two.
     assert_eq!(outputs.movie_genres.height(), 5);

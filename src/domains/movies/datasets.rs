@@ -49,6 +49,11 @@ pub const DATASETS: &[Dataset] = &[
             ("roi", "f64"),
         ],
     ),
+    Dataset::new(
+        "movies_enriched_by_year",
+        Location::OutputParts("movies_enriched"),
+        "movies_enriched partitioned by release_year, Hive layout (V8)",
+    ),
     Dataset::output(
         "movie_genres",
         "movie_genres",
