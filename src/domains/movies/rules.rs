@@ -96,7 +96,9 @@ pub fn tmdb_movies(tmdb: LazyFrame) -> PolarsResult<LazyFrame> {
 
 /// V2, V3 and V4 on the validated IMDB rows: movie names, genres, directors and stars
 /// repaired, certificates mapped; only rows with a director; then the first row in
-/// file order (`row_nr`) per (lower(movie), runtime). Adds `__title_key`.
+/// file order (`row_nr`) per (lower(movie), runtime). Columns: `row_nr`, `movie`, the
+/// match key `__title_key`, `runtime`, `certificate`, `rating`, `director`, `genre`
+/// (the stars, votes and descriptions, which no later rule reads, are left out).
 ///
 /// # Errors
 /// When the mapping or the deduplication cannot be planned (a Polars error).
@@ -114,11 +116,23 @@ pub fn imdb_movies(imdb: LazyFrame) -> PolarsResult<LazyFrame> {
                 .and(col("movie").is_not_null()),
         )
         .with_column(col("movie").str().to_lowercase().alias(TITLE_KEY));
-    keep_first(
+    let kept = [
+        crate::schema::ROW_NR,
+        "movie",
+        TITLE_KEY,
+        "runtime",
+        "certificate",
+        "rating",
+        "director",
+        "genre",
+    ];
+    let kept: Vec<Expr> = kept.into_iter().map(col).collect();
+    Ok(keep_first(
         with_director,
         &[TITLE_KEY, "runtime"],
         crate::schema::ROW_NR,
-    )
+    )?
+    .select(kept))
 }
 
 /// The CPI by month: `month` (yyyymm) and `cpi`, months with a value only (FRED's
