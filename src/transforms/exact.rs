@@ -38,29 +38,44 @@ use polars::prelude::*;
 /// When the plan runs: when the two sides have different lengths, neither being 1,
 /// or a side cannot be cast to Float64.
 pub fn ratio(numerator: Expr, denominator: Expr) -> Expr {
-    map_multiple(
-        divide_columns,
-        [numerator, denominator],
-        |_: &Schema, fields: &[Field]| {
-            let name = fields.first().map(|f| f.name().clone()).unwrap_or_default();
-            Ok(Field::new(name, DataType::Float64))
-        },
-    )
+    two_column_map(divide_columns, [numerator, denominator], DataType::Float64)
+}
+
+/// A kernel `kernel` over two expressions, whose output is named as the first and has
+/// `dtype` (the shape of [`ratio`], [`checked_sum`] and [`order_independent_sum`]).
+fn two_column_map(
+    kernel: fn(&mut [Column]) -> PolarsResult<Column>,
+    inputs: [Expr; 2],
+    dtype: DataType,
+) -> Expr {
+    map_multiple(kernel, inputs, move |_: &Schema, fields: &[Field]| {
+        let name = fields.first().map(|f| f.name().clone()).unwrap_or_default();
+        Ok(Field::new(name, dtype.clone()))
+    })
+}
+
+/// The two inputs of a [`two_column_map`] kernel, cast to `dtype`, with the first
+/// one's name; `what` names the function in the error.
+fn two_columns(
+    columns: &[Column],
+    dtype: &DataType,
+    what: &str,
+) -> PolarsResult<(PlSmallStr, Series, Series)> {
+    polars_ensure!(
+        columns.len() == 2,
+        ComputeError: "{} takes 2 columns, got {}", what, columns.len()
+    );
+    Ok((
+        columns[0].name().clone(),
+        columns[0].cast(dtype)?.as_materialized_series().clone(),
+        columns[1].cast(dtype)?.as_materialized_series().clone(),
+    ))
 }
 
 /// [`ratio`]'s kernel: element-wise `a / b` with broadcasting of a length-1 side.
 fn divide_columns(columns: &mut [Column]) -> PolarsResult<Column> {
-    polars_ensure!(
-        columns.len() == 2,
-        ComputeError: "ratio takes 2 columns, got {}", columns.len()
-    );
-    let name = columns[0].name().clone();
-    let a = columns[0].cast(&DataType::Float64)?;
-    let b = columns[1].cast(&DataType::Float64)?;
-    let (a, b) = (
-        a.as_materialized_series().f64()?,
-        b.as_materialized_series().f64()?,
-    );
+    let (name, a, b) = two_columns(columns, &DataType::Float64, "ratio")?;
+    let (a, b) = (a.f64()?, b.f64()?);
     let divide = |x: Option<f64>, y: Option<f64>| Some(x? / y?);
     let out: Float64Chunked = match (a.len(), b.len()) {
         (n, m) if n == m => a.iter().zip(b.iter()).map(|(x, y)| divide(x, y)).collect(),
@@ -125,14 +140,7 @@ pub fn checked_sum(units: Expr) -> Expr {
     let units = units.cast(DataType::Int64);
     let high = units.clone().floor_div(lit(LOW_BITS));
     let low = units - high.clone() * lit(LOW_BITS);
-    map_multiple(
-        join_high_and_low,
-        [high.sum(), low.sum()],
-        |_: &Schema, fields: &[Field]| {
-            let name = fields.first().map(|f| f.name().clone()).unwrap_or_default();
-            Ok(Field::new(name, DataType::Int64))
-        },
-    )
+    two_column_map(join_high_and_low, [high.sum(), low.sum()], DataType::Int64)
 }
 
 /// 2³²: [`checked_sum`] splits values into multiples of it and a remainder.
@@ -141,17 +149,8 @@ const LOW_BITS: i64 = 1 << 32;
 /// [`checked_sum`]'s kernel: Σhigh · 2³² + Σlow, in 128 bits, back to Int64 where
 /// it fits.
 fn join_high_and_low(columns: &mut [Column]) -> PolarsResult<Column> {
-    polars_ensure!(
-        columns.len() == 2,
-        ComputeError: "checked_sum takes 2 columns, got {}", columns.len()
-    );
-    let name = columns[0].name().clone();
-    let high = columns[0].cast(&DataType::Int64)?;
-    let low = columns[1].cast(&DataType::Int64)?;
-    let (high, low) = (
-        high.as_materialized_series().i64()?,
-        low.as_materialized_series().i64()?,
-    );
+    let (name, high, low) = two_columns(columns, &DataType::Int64, "checked_sum")?;
+    let (high, low) = (high.i64()?, low.i64()?);
     let mut sums = Vec::with_capacity(high.len());
     for (h, l) in high.iter().zip(low.iter()) {
         let total = i128::from(h.unwrap_or(0)) * i128::from(LOW_BITS) + i128::from(l.unwrap_or(0));
@@ -181,17 +180,11 @@ pub fn order_independent_sum(value: Expr) -> Expr {
     let fraction = ((value - whole.clone()) * lit(FRACTION_STEPS))
         .floor()
         .cast(DataType::Int64);
-    map_multiple(
-        join_whole_and_fraction,
-        [
-            checked_sum(whole.strict_cast(DataType::Int64)),
-            fraction.sum(),
-        ],
-        |_: &Schema, fields: &[Field]| {
-            let name = fields.first().map(|f| f.name().clone()).unwrap_or_default();
-            Ok(Field::new(name, DataType::Float64))
-        },
-    )
+    let sums = [
+        checked_sum(whole.strict_cast(DataType::Int64)),
+        fraction.sum(),
+    ];
+    two_column_map(join_whole_and_fraction, sums, DataType::Float64)
 }
 
 /// 2³²: the steps [`order_independent_sum`] keeps of each value's fraction.
@@ -200,17 +193,8 @@ const FRACTION_STEPS: f64 = 4_294_967_296.0;
 /// [`order_independent_sum`]'s kernel: Σwhole + Σfraction / 2³², joined in 128 bits
 /// and rounded to Float64 once (the division by a power of two is exact).
 fn join_whole_and_fraction(columns: &mut [Column]) -> PolarsResult<Column> {
-    polars_ensure!(
-        columns.len() == 2,
-        ComputeError: "order_independent_sum takes 2 columns, got {}", columns.len()
-    );
-    let name = columns[0].name().clone();
-    let whole = columns[0].cast(&DataType::Int64)?;
-    let fraction = columns[1].cast(&DataType::Int64)?;
-    let (whole, fraction) = (
-        whole.as_materialized_series().i64()?,
-        fraction.as_materialized_series().i64()?,
-    );
+    let (name, whole, fraction) = two_columns(columns, &DataType::Int64, "order_independent_sum")?;
+    let (whole, fraction) = (whole.i64()?, fraction.i64()?);
     let sums: Float64Chunked = whole
         .iter()
         .zip(fraction.iter())
