@@ -6,7 +6,11 @@
 //!   --rows 30000000` (content rows over 30 daily files; the database load goes to
 //!   the default SQLite file);
 //! - retail: `cargo bench --bench scale -- --domain retail --rows 20000000` (invoice
-//!   lines, split over `--files` CSV files in time order).
+//!   lines, split over `--files` CSV files in time order);
+//! - movies: `cargo bench --bench scale -- --domain movies --rows 1200000` (TMDB rows,
+//!   the real export's size; the IMDB catalogue and the CPI series come with them,
+//!   and the run ends with the DuckDB serving file, so the DuckDB client must be
+//!   installed: `scripts/duckdb`).
 //!
 //! Add `--data DIR` to keep and reuse the generated data. The `report` binary runs as
 //! the only child process, so its wall time covers everything an analyst waits for
@@ -18,7 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use smartview::domains::{customer360, retail, tv};
+use smartview::domains::{customer360, movies, retail, tv};
 use smartview::progress::thousands;
 
 struct Options {
@@ -38,12 +42,12 @@ fn options() -> Result<Options> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--domain" => options.domain = args.next().context("--domain takes tv, customer360 or retail")?,
+            "--domain" => options.domain = args.next().context("--domain takes tv, customer360, retail or movies")?,
             "--rows" => options.rows = args.next().context("--rows takes a number")?.replace('_', "").parse()?,
             "--data" => options.data = Some(args.next().context("--data takes a folder")?.into()),
             "--files" => options.files = args.next().context("--files takes a number")?.parse()?,
             "--bench" => {}, // added by `cargo bench`
-            other => bail!("unknown argument `{other}`. Usage: cargo bench --bench scale -- [--domain tv|customer360|retail] --rows N [--data DIR] [--files N]"),
+            other => bail!("unknown argument `{other}`. Usage: cargo bench --bench scale -- [--domain tv|customer360|retail|movies] --rows N [--data DIR] [--files N]"),
         }
     }
     Ok(options)
@@ -94,7 +98,8 @@ fn main() -> Result<()> {
         "tv" => "viewing",
         "customer360" => "content",
         "retail" => "online_retail",
-        other => bail!("unknown domain `{other}`. Consider tv, customer360 or retail"),
+        "movies" => "TMDB",
+        other => bail!("unknown domain `{other}`. Consider tv, customer360, retail or movies"),
     };
     if !raw.join("_generated").exists() {
         let started = Instant::now();
@@ -119,6 +124,13 @@ fn main() -> Result<()> {
                     seed: 42,
                 };
                 retail::datagen::generate(&raw, &config)?;
+            }
+            "movies" => {
+                let config = movies::datagen::MoviesGenConfig {
+                    movies: options.rows,
+                    seed: 42,
+                };
+                movies::datagen::generate(&raw, &config)?;
             }
             _ => {
                 let config = customer360::datagen::Customer360GenConfig {

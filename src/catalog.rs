@@ -295,7 +295,7 @@ impl Catalog {
         if let Some((domain, _)) = datasets().find(|(_, d)| d.name == table) {
             return anyhow!(
                 "the table `{table}` has no data under {} yet: it is written by \
-                 `cargo run --release --bin report -- --domain {}`",
+                 `scripts/report --domain {}`",
                 self.root.display(),
                 domain.name()
             );
@@ -304,7 +304,7 @@ impl Catalog {
         if names.is_empty() {
             return anyhow!(
                 "unknown table `{table}`: the catalog under {} is empty. Run \
-                 `cargo run --release --bin report` first",
+                 `scripts/report` first",
                 self.root.display()
             );
         }

@@ -80,8 +80,9 @@ fn run_report(
         String::from_utf8_lossy(&output.stderr)
     );
     // Interim tables too, but for TV's pair parts, whose row order follows the
-    // threads (README, "Decisions worth knowing"); the SQLite file of Customer 360.
-    let mut tables = files_under(&processed, &["parquet", "csv", "sqlite"])?;
+    // threads (README, "Decisions worth knowing"); the SQLite file of Customer 360,
+    // the DuckDB serving file of movies and its SQL.
+    let mut tables = files_under(&processed, &["parquet", "csv", "sqlite", "duckdb", "sql"])?;
     for (path, bytes) in files_under(&root.join("interim"), &["parquet"])? {
         if !path.starts_with("viewing_pairs") {
             tables.insert(Path::new("interim").join(path), bytes);

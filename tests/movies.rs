@@ -1,14 +1,15 @@
-//! The movies pipeline end to end (issue 17, V1–V8) on small catalogues in the real
+//! The movies pipeline end to end (issue 17, V1–V9) on small catalogues in the real
 //! layouts, written here: quoted fields with commas and line breaks, revenue above
 //! 2³¹, mojibake, duplicates, an unmatched title, a month without CPI.
 
 use std::path::Path;
+use std::process::Command;
 
 use anyhow::Result;
 use polars::prelude::*;
 use smartview::assert_frame_eq;
 use smartview::domains::movies;
-use smartview::io::{scan_parquet, DomainPaths};
+use smartview::io::{scan_parquet, DomainPaths, DuckDb};
 use smartview::progress::Progress;
 
 const TMDB_HEADER: &str = "id,title,vote_average,vote_count,status,release_date,revenue,runtime,adult,backdrop_path,budget,homepage,imdb_id,original_language,original_title,overview,popularity,poster_path,tagline,genres,production_companies,production_countries,spoken_languages,keywords";
@@ -165,5 +166,107 @@ fn catalogues_become_enriched_movies_in_constant_dollars_partitioned_by_year() -
     );
     // The bridge counts each movie once per genre: Heat's three, Amélie's two.
     assert_eq!(outputs.movie_genres.height(), 5);
+    serving_file_holds_the_tables_and_views(&paths.processed, &outputs)
+}
+
+/// V9 on the run above: the serving file stands alone (it is queried after the
+/// Parquet outputs are gone), its ROLLUP counts a movie once per genre in the genre
+/// rows and once in the subtotals, and both files are in the manifest.
+fn serving_file_holds_the_tables_and_views(
+    processed: &Path,
+    outputs: &movies::MoviesOutputs,
+) -> Result<()> {
+    let manifest = std::fs::read_to_string(processed.join("_SUCCESS"))?;
+    assert!(manifest.contains("\nserving.sql\t9\t"), "{manifest}");
+    // Its rows are the tables' rows: 2 + 5 + 5 genres + 2 directors + 2 years + 4
+    // counts + 1 quarantine reason.
+    assert!(manifest.contains("\nmovies.duckdb\t21\t"), "{manifest}");
+    assert_eq!(
+        std::fs::read_to_string(processed.join("serving.sql"))?,
+        movies::serving::VIEWS_SQL
+    );
+    let moved = tempfile::tempdir()?;
+    let database = moved.path().join("copy.duckdb");
+    std::fs::copy(processed.join("movies.duckdb"), &database)?;
+    std::fs::remove_dir_all(processed)?;
+
+    let duckdb = DuckDb::locate()?;
+    let views = duckdb.query(
+        &database,
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW' ORDER BY 1",
+    )?;
+    let mut expected = movies::serving::VIEWS.to_vec();
+    expected.sort_unstable();
+    assert_eq!(
+        smartview::values::texts(&views, "table_name", "")?,
+        expected
+    );
+
+    let heat = outputs
+        .movies_enriched
+        .column("revenue_real")?
+        .f64()?
+        .get(0)
+        .unwrap_or_default();
+    let amelie = outputs
+        .movies_enriched
+        .column("revenue_real")?
+        .f64()?
+        .get(1)
+        .unwrap_or_default();
+    let summary = duckdb.query(
+        &database,
+        "SELECT release_year, genre, grouping_id, movies, revenue_real FROM executive_summary",
+    )?;
+    assert_frame_eq!(
+        summary,
+        df!(
+            "release_year" => [Some(1995i32), Some(1995), Some(1995), Some(1995), Some(2001), Some(2001), Some(2001), None],
+            "genre" => [Some("Action"), Some("Crime"), Some("Drama"), None, Some("Comedy"), Some("Romance"), None, None],
+            "grouping_id" => [0i64, 0, 0, 1, 0, 0, 1, 3],
+            "movies" => [1i64, 1, 1, 1, 1, 1, 1, 2],
+            "revenue_real" => [heat, heat, heat, heat, amelie, amelie, amelie, heat + amelie],
+        )?
+    );
+    // The tables are copies of the outputs, rows in order.
+    let genres = duckdb.query(&database, "SELECT * FROM movie_genres")?;
+    assert_frame_eq!(genres, outputs.movie_genres.clone());
+    Ok(())
+}
+
+/// V9 read by a DuckDB that is not the writer: DuckDB's Python package
+/// (`scripts/duckdb python`) opens the serving file of the shipped sample, moved
+/// away from its Parquet files, and tests/serving_check.py compares every table with
+/// its Parquet file and every view with rows it works out in plain Python.
+#[test]
+fn serving_views_read_by_another_duckdb_match_the_parquet_outputs() -> Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir()?;
+    let mut paths = DomainPaths::under(dir.path(), movies::DOMAIN);
+    paths.raw = root.join("data/raw/movies");
+    movies::run(
+        &paths,
+        &movies::MoviesOptions::default(),
+        &mut Progress::new("movies", true),
+    )?;
+    let python = Command::new(root.join("scripts/duckdb"))
+        .arg("python")
+        .output()?;
+    assert!(
+        python.status.success(),
+        "scripts/duckdb python failed: {}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let python = String::from_utf8(python.stdout)?;
+    let check = Command::new(python.trim())
+        .arg(root.join("tests/serving_check.py"))
+        .arg(&paths.processed)
+        .output()?;
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
     Ok(())
 }

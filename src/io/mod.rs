@@ -8,7 +8,8 @@
 //! `reading` holds a run's reading options (encoding, date order) and notices, and
 //! `dates` decides the day/month order of ambiguous timestamp columns per file; `sink` streams lazy frames to Parquet and
 //! writes output tables (Parquet + CSV) atomically with a `_SUCCESS` manifest;
-//! `database` loads tables into SQLite or MySQL/MariaDB; `publish` locks a run's
+//! `database` loads tables into SQLite or MySQL/MariaDB, `duckdb` builds and
+//! queries DuckDB serving files through DuckDB's client; `publish` locks a run's
 //! folders and switches each one's new version in whole; `export` writes query
 //! results as CSV, JSON or Parquet; `paths` names a domain's folders and files. Only
 //! this module (with the chunked reader it drives) and the binaries touch the file
@@ -19,6 +20,7 @@ pub mod daily;
 pub mod database;
 pub mod dates;
 pub mod delimited;
+pub mod duckdb;
 pub mod excel;
 pub mod export;
 pub mod files;
@@ -35,6 +37,7 @@ pub use dates::{check_day_month, resolve_day_month};
 pub use delimited::{
     first_lines, header_columns, scan_delimited, scan_one, split_record, TextLayout, UNNAMED,
 };
+pub use duckdb::{build_database, DuckDb};
 pub use excel::{read_all_sheets, read_first_sheet, read_sheets, SheetSelection};
 pub use export::{write_result, ResultFormat};
 pub use files::{
@@ -52,5 +55,5 @@ pub use sink::{
     sink_parquet_all, sink_parquet_and_collect, stable_buckets, summarize_quarantines,
     validate_table, validate_to_parquet, validate_to_parquet_and_aggregate, write_bucketed_parquet,
     write_file_atomically, write_interim_parquet, write_manifest, write_partitioned, write_table,
-    write_tables, write_tables_partitioned, ValidAggregate, WrittenFile,
+    write_tables, write_tables_partitioned, written_file, ValidAggregate, WrittenFile,
 };

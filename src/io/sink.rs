@@ -385,7 +385,10 @@ pub fn write_table(df: &mut DataFrame, dir: &Path, name: &str) -> Result<Vec<Wri
         CsvWriter::new(file).include_header(true).finish(df)
     })?;
     let rows = df.height() as u64;
-    Ok(vec![written(&parquet, rows)?, written(&csv, rows)?])
+    Ok(vec![
+        written_file(&parquet, rows)?,
+        written_file(&csv, rows)?,
+    ])
 }
 
 /// Writes each named table with [`write_table`] into `dir`, then the `_SUCCESS`
@@ -403,16 +406,18 @@ pub fn write_tables(dir: &Path, tables: &[(&str, &DataFrame)]) -> Result<()> {
 }
 
 /// [`write_tables`], plus each of `partitioned` (`name`, frame, column) also written
-/// as a Hive-partitioned table with [`write_partitioned`]; the `_SUCCESS` manifest
-/// lists every file.
+/// as a Hive-partitioned table with [`write_partitioned`], then the files `derived`
+/// builds from the written tables in `dir` (a serving database, its SQL); the
+/// `_SUCCESS` manifest, written last, lists every file.
 ///
 /// # Errors
-/// As [`write_table`] and [`write_partitioned`] for each table, then as
+/// As [`write_table`] and [`write_partitioned`] for each table, as `derived`, then as
 /// [`write_manifest`].
 pub fn write_tables_partitioned(
     dir: &Path,
     tables: &[(&str, &DataFrame)],
     partitioned: &[(&str, &DataFrame, &str)],
+    derived: impl FnOnce(&Path) -> Result<Vec<WrittenFile>>,
 ) -> Result<()> {
     let mut written = Vec::new();
     for (name, frame) in tables {
@@ -422,6 +427,7 @@ pub fn write_tables_partitioned(
     for (name, frame, column) in partitioned {
         written.extend(write_partitioned(frame, dir, name, column)?);
     }
+    written.extend(derived(dir)?);
     write_manifest(dir, &written)
 }
 
@@ -492,7 +498,7 @@ fn write_atomically(
     rename_into_place(&tmp, path)
 }
 
-fn written(path: &Path, rows: u64) -> Result<WrittenFile> {
+pub fn written_file(path: &Path, rows: u64) -> Result<WrittenFile> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())

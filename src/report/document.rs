@@ -283,6 +283,6 @@ pub fn write_index(dir: &Path) -> Result<()> {
             "<li><a href=\"{page}.html\">{title}</a> (<a href=\"{page}.md\">Markdown</a>)</li>\n"
         ));
     }
-    html.push_str("</ul>\n<p>Regenerate with <code>cargo run --release --bin report</code>.</p>\n</body>\n</html>\n");
+    html.push_str("</ul>\n<p>Regenerate with <code>scripts/report</code>.</p>\n</body>\n</html>\n");
     write_file_atomically(&dir.join("index.html"), html.as_bytes())
 }

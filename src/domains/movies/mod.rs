@@ -1,8 +1,6 @@
 //! Movie revenue strategy (`spec/movies.md`), being built (issue 17): TMDB and IMDB
 //! catalogues and the FRED CPI become inflation-adjusted movie, genre, director and
-//! year tables. Built so far: the raw tables (V1), every rule V2–V7, the pipeline
-//! with its partitioned output (V8), the generator and the report. The DuckDB
-//! serving file (V9) and the notebook follow.
+//! year tables, partitioned output and a DuckDB serving file for BI tools.
 //!
 //! | module | owns |
 //! |---|---|
@@ -10,6 +8,7 @@
 //! | [`datasets`] | every validated and output table, named once, with its columns |
 //! | [`rules`] | V2–V7 as lazy transforms |
 //! | [`pipeline`] | the run: validate, apply the rules, write the outputs (V8) |
+//! | [`serving`] | the DuckDB serving file and its views (V9) |
 //! | [`datagen`] | synthetic catalogues in the real layouts, with faults |
 //! | [`report`] | the movies report: tables and charts |
 
@@ -18,6 +17,7 @@ pub mod datasets;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+pub mod serving;
 pub mod tables;
 
 #[cfg(test)]

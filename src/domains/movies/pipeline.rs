@@ -8,15 +8,19 @@
 //!    join them and the CPI (V5), and turn dollars into the base month's (V6);
 //! 3. the genre bridge and the genre, director and yearly tables (V7);
 //! 4. the output tables as Parquet + CSV under `<processed>/`, `movies_enriched` also
-//!    partitioned by release year (V8), with a `_SUCCESS` manifest.
+//!    partitioned by release year (V8), and the DuckDB serving file over them (V9),
+//!    with a `_SUCCESS` manifest of every file.
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::IntoLazy;
 
 use super::rules;
+use super::serving;
 use super::tables;
 use crate::exec::{self, rule};
-use crate::io::{scan_parquet, summarize_quarantines, write_tables_partitioned, DomainPaths};
+use crate::io::{
+    scan_parquet, summarize_quarantines, write_tables_partitioned, DomainPaths, DuckDb,
+};
 use crate::progress::Progress;
 use crate::schema::table_counts;
 use crate::values;
@@ -37,13 +41,15 @@ pub struct MoviesOptions {
 /// Runs the whole movies pipeline and writes its interim and output tables.
 ///
 /// # Errors
-/// When a raw table's files are missing or unreadable, the base month has no CPI
-/// value, a rule fails to run, or a table cannot be written; the message names it.
+/// When the DuckDB client is missing (checked first), a raw table's files are missing
+/// or unreadable, the base month has no CPI value, a rule fails to run, or a table or
+/// the serving file cannot be written; the message names it.
 pub fn run(
     paths: &DomainPaths,
     options: &MoviesOptions,
     progress: &mut Progress,
 ) -> Result<MoviesOutputs> {
+    let duckdb = DuckDb::locate()?;
     let mut counts = Vec::new();
     for table in tables::all() {
         counts.push(exec::validate(progress, paths, &table, &[], vec![])?.0);
@@ -124,7 +130,13 @@ pub fn run(
         &paths.processed,
         &outputs.tables(),
         &[("movies_enriched", &outputs.movies_enriched, "release_year")],
+        |dir| {
+            progress.done("V8 write outputs", None);
+            let tables = outputs.tables().map(|(name, _)| name);
+            let built = serving::build(&duckdb, dir, &tables)?;
+            progress.done("V9 serving file", None);
+            Ok(built)
+        },
     )?;
-    progress.done("V8 write outputs", None);
     Ok(outputs)
 }
