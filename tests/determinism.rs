@@ -4,7 +4,9 @@
 //! For each domain, the `report` binary runs on the committed sample in
 //! `data/raw/<domain>` with `POLARS_MAX_THREADS` = 1, 2 and 8, each into its own
 //! folders; every output table (Parquet and CSV under the processed folder, and the
-//! SQLite file), every interim table but TV's pair parts (issue 16, fault 8) and
+//! SQLite file; the tables and views of the DuckDB serving file, whose own bytes
+//! DuckDB does not keep stable), every interim table but TV's pair parts (issue 16,
+//! fault 8) and
 //! every report file must be byte-identical across the three runs. One thread puts every
 //! group of a streaming aggregation in one morsel, eight split them into many small
 //! ones, so a sum or a division whose bits depend on the morsels shows up here.
@@ -19,7 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{ensure, Result};
+use polars::prelude::{CsvWriter, SerWriter};
 use smartview::domains::retail::datagen;
+use smartview::io::DuckDb;
 
 /// The thread counts each domain runs with.
 const THREADS: [&str; 3] = ["1", "2", "8"];
@@ -81,14 +85,42 @@ fn run_report(
     );
     // Interim tables too, but for TV's pair parts, whose row order follows the
     // threads (README, "Decisions worth knowing"); the SQLite file of Customer 360,
-    // the DuckDB serving file of movies and its SQL.
-    let mut tables = files_under(&processed, &["parquet", "csv", "sqlite", "duckdb", "sql"])?;
+    // the serving SQL of movies, and the contents of its DuckDB file.
+    let mut tables = files_under(&processed, &["parquet", "csv", "sqlite", "sql"])?;
+    for path in files_under(&processed, &["duckdb"])?.into_keys() {
+        tables.extend(duckdb_contents(&processed.join(path))?);
+    }
     for (path, bytes) in files_under(&root.join("interim"), &["parquet"])? {
         if !path.starts_with("viewing_pairs") {
             tables.insert(Path::new("interim").join(path), bytes);
         }
     }
     Ok((tables, files_under(&reports, &["html", "md", "svg"])?))
+}
+
+/// Every table and view of a DuckDB file as CSV bytes, under `<file>/<name>.csv`.
+/// The file's own bytes vary from build to build where DuckDB leaves them
+/// uninitialised (`io::duckdb::build_database`); what it holds must not.
+fn duckdb_contents(database: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
+    let duckdb = DuckDb::locate()?;
+    let names = duckdb.query(
+        database,
+        "SELECT table_name FROM information_schema.tables ORDER BY table_name",
+    )?;
+    let mut contents = BTreeMap::new();
+    for name in smartview::values::texts(&names, "table_name", "")? {
+        let mut rows = duckdb.query(database, &format!("SELECT * FROM \"{name}\""))?;
+        let mut csv = Vec::new();
+        CsvWriter::new(&mut csv).finish(&mut rows)?;
+        let file = database.file_name().map(PathBuf::from).unwrap_or_default();
+        contents.insert(file.join(format!("{name}.csv")), csv);
+    }
+    ensure!(
+        !contents.is_empty(),
+        "{} holds no table",
+        database.display()
+    );
+    Ok(contents)
 }
 
 /// The files that differ between two runs, with the first differing CSV line when

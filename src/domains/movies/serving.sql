@@ -2,7 +2,8 @@
 -- tables of movies.duckdb. Money is in constant dollars of the base month (the *_real
 -- columns); a movie counts once wherever it is summed, once per genre only in a
 -- genre's own rows (V7). Every view is sorted, ties broken by a key, so a LIMIT
--- always keeps the same rows.
+-- always keeps the same rows; every sum and average adds its movies in movie_id
+-- order, so its bits do not depend on DuckDB's threads.
 
 -- Movies, revenue, budget and average rating by release year and genre, with each
 -- year's subtotal and the grand total (ROLLUP). grouping_id says which row is which,
@@ -26,12 +27,12 @@ SELECT
     genre,
     grouping(release_year, genre) AS grouping_id,
     count(DISTINCT movie_id) AS movies,
-    CASE WHEN grouping(genre) = 0 THEN sum(revenue_real)
-         ELSE sum(revenue_real) FILTER (WHERE first_of_movie) END AS revenue_real,
-    CASE WHEN grouping(genre) = 0 THEN sum(budget_real)
-         ELSE sum(budget_real) FILTER (WHERE first_of_movie) END AS budget_real,
-    CASE WHEN grouping(genre) = 0 THEN avg(rating)
-         ELSE avg(rating) FILTER (WHERE first_of_movie) END AS avg_rating
+    CASE WHEN grouping(genre) = 0 THEN sum(revenue_real ORDER BY movie_id)
+         ELSE sum(revenue_real ORDER BY movie_id) FILTER (WHERE first_of_movie) END AS revenue_real,
+    CASE WHEN grouping(genre) = 0 THEN sum(budget_real ORDER BY movie_id)
+         ELSE sum(budget_real ORDER BY movie_id) FILTER (WHERE first_of_movie) END AS budget_real,
+    CASE WHEN grouping(genre) = 0 THEN avg(rating ORDER BY movie_id)
+         ELSE avg(rating ORDER BY movie_id) FILTER (WHERE first_of_movie) END AS avg_rating
 FROM movie_genre
 GROUP BY ROLLUP (release_year, genre)
 ORDER BY release_year NULLS LAST, grouping_id, genre NULLS LAST;
@@ -57,8 +58,8 @@ SELECT
     release_year,
     release_month,
     count(*) AS movies,
-    sum(revenue_real) AS revenue_real,
-    sum(budget_real) AS budget_real
+    sum(revenue_real ORDER BY movie_id) AS revenue_real,
+    sum(budget_real ORDER BY movie_id) AS budget_real
 FROM movies_enriched
 GROUP BY release_year, release_month
 ORDER BY release_year, release_month;
@@ -81,11 +82,11 @@ CREATE VIEW director_measures AS
 SELECT
     director,
     count(*) AS movies,
-    sum(revenue_real) AS revenue_real,
-    sum(budget_real) AS budget_real,
-    sum(profit_real) AS profit_real,
-    avg(rating) AS avg_rating,
-    avg(roi) AS avg_roi,
+    sum(revenue_real ORDER BY movie_id) AS revenue_real,
+    sum(budget_real ORDER BY movie_id) AS budget_real,
+    sum(profit_real ORDER BY movie_id) AS profit_real,
+    avg(rating ORDER BY movie_id) AS avg_rating,
+    avg(roi ORDER BY movie_id) AS avg_roi,
     min(release_year) AS first_year,
     max(release_year) AS last_year
 FROM movies_enriched
@@ -98,8 +99,8 @@ SELECT
     director,
     release_year,
     count(*) AS movies,
-    sum(revenue_real) AS revenue_real,
-    sum(profit_real) AS profit_real
+    sum(revenue_real ORDER BY movie_id) AS revenue_real,
+    sum(profit_real ORDER BY movie_id) AS profit_real
 FROM movies_enriched
 GROUP BY director, release_year
 ORDER BY director, release_year;
