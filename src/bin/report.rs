@@ -323,6 +323,7 @@ fn run_movies(
             .as_deref()
             .map(parse_year_month)
             .transpose()?,
+        ..movies::MoviesOptions::default()
     };
     let outputs = movies::run(paths, &options, progress)?;
     print_notices(movies::DOMAIN, &paths.reading.notices.all());

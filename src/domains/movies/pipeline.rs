@@ -12,7 +12,7 @@
 //!    with a `_SUCCESS` manifest of every file.
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::IntoLazy;
+use polars::prelude::{IntoLazy, LazyFrame};
 
 use super::rules;
 use super::serving;
@@ -30,12 +30,19 @@ pub use super::datasets::MoviesOutputs;
 /// The domain's name: its folders under the data root and its report.
 pub const DOMAIN: &str = "movies";
 
+/// Validated TMDB rows per pass of V2-V6 by default: the real export's 1.2M rows
+/// run in one.
+pub const TMDB_ROWS_PER_PASS: u64 = 2_000_000;
+
 /// How a run chooses its constant dollars.
 #[derive(Clone, Debug, Default)]
 pub struct MoviesOptions {
     /// The base month (yyyymm) of the constant dollars (`--base-month`); the last
     /// month with a CPI value when `None` (V6).
     pub base_month: Option<i32>,
+    /// Validated TMDB rows per pass of V2-V6 (default [`TMDB_ROWS_PER_PASS`]): fewer
+    /// rows per pass hold less in memory and read the validated tables more often.
+    pub tmdb_rows_per_pass: Option<u64>,
 }
 
 /// Runs the whole movies pipeline and writes its interim and output tables.
@@ -75,25 +82,53 @@ pub fn run(
             None => bail!("the CPI file holds no value, so there is no base month for V6"),
         }
     };
-    // Each catalogue is cleaned and deduplicated once: the join and its four counts
-    // all read them.
-    let tmdb = rule(
-        progress,
-        "V2-V4 TMDB movies",
-        rules::tmdb_movies(valid("tmdb")?)?,
-    )?;
-    let imdb = rule(
-        progress,
-        "V2-V4 IMDB movies",
-        rules::imdb_movies(valid("imdb")?)?,
-    )?;
-    let matched = rules::match_catalogues(tmdb.lazy(), imdb.lazy(), cpi)?;
-    let movies_enriched = rule(
-        progress,
-        "V5-V6 movies enriched",
-        rules::constant_dollars(matched.movies, base_cpi),
-    )?;
-    let match_counts = rule(progress, "V5 match counts", matched.counts)?;
+    // V2-V6 run in passes over disjoint sets of runtimes: the deduplication and the
+    // join both match on the runtime, so a pass holds every row it needs, and memory
+    // holds one pass's catalogues instead of the whole of both.
+    let tmdb_rows = counts
+        .iter()
+        .find(|c| c.table == "tmdb")
+        .map_or(0, |c| c.rows_valid);
+    let per_pass = options
+        .tmdb_rows_per_pass
+        .unwrap_or(TMDB_ROWS_PER_PASS)
+        .max(1);
+    let passes = tmdb_rows.div_ceil(per_pass).max(1);
+    let matched = exec::in_partitions(u32::try_from(passes)?, |pass| {
+        let in_pass = |lf: LazyFrame| lf.filter(rules::runtime_in_pass(u64::from(pass), passes));
+        let stage = |name: &str| match passes {
+            1 => name.to_string(),
+            _ => format!("{name} (pass {} of {passes})", pass + 1),
+        };
+        // Each catalogue is cleaned and deduplicated once: the join and its four
+        // counts all read them.
+        let tmdb = rules::tmdb_movies(in_pass(valid("tmdb")?))?;
+        let tmdb = rule(progress, &stage("V2-V4 TMDB movies"), tmdb)?;
+        let imdb = rules::imdb_movies(in_pass(valid("imdb")?))?;
+        let imdb = rule(progress, &stage("V2-V4 IMDB movies"), imdb)?;
+        let matched = rules::match_catalogues(tmdb.lazy(), imdb.lazy(), cpi.clone())?;
+        let movies = rules::constant_dollars(matched.movies, base_cpi);
+        let movies = rule(progress, &stage("V5-V6 movies enriched"), movies)?;
+        let counts = rule(progress, &stage("V5 match counts"), matched.counts)?;
+        Ok((movies, counts))
+    })?;
+    let (mut movies, mut match_counts): (Vec<_>, Vec<_>) = matched.into_iter().unzip();
+    let (movies_enriched, match_counts) = if passes == 1 {
+        (movies.remove(0), match_counts.remove(0))
+    } else {
+        (
+            rule(
+                progress,
+                "V5-V6 passes in movie_id order",
+                rules::by_movie(movies)?,
+            )?,
+            rule(
+                progress,
+                "V5 match counts of the passes",
+                rules::summed_counts(match_counts)?,
+            )?,
+        )
+    };
     let enriched = movies_enriched.clone().lazy();
     let movie_genres = rule(
         progress,

@@ -207,6 +207,40 @@ pub fn match_catalogues(tmdb: LazyFrame, imdb: LazyFrame, cpi: LazyFrame) -> Pol
     Ok(Matched { movies, counts })
 }
 
+/// Rows whose `runtime` falls in pass `pass` of `passes` (runtime mod passes, the
+/// remainder taken non-negative; a null runtime is in no pass, and neither catalogue
+/// keeps one past V1). V4 and V5 match on the runtime, so running them pass by pass
+/// gives the rows they give at once.
+pub fn runtime_in_pass(pass: u64, passes: u64) -> Expr {
+    let passes = lit(passes as i64);
+    (((col("runtime") % passes.clone()) + passes.clone()) % passes).eq(lit(pass as i64))
+}
+
+/// The enriched movies of several passes as one table in `movie_id` order (equal ids,
+/// in pass order).
+///
+/// # Errors
+/// When the frames do not share a schema (a Polars error).
+pub fn by_movie(passes: Vec<DataFrame>) -> PolarsResult<LazyFrame> {
+    let frames: Vec<LazyFrame> = passes.into_iter().map(IntoLazy::lazy).collect();
+    Ok(concat(frames, UnionArgs::default())?.sort(
+        ["movie_id"],
+        SortMultipleOptions::default().with_maintain_order(true),
+    ))
+}
+
+/// V5's counts of several passes added up: `count`, `rows` (UInt32), the counts in
+/// their first pass's order.
+///
+/// # Errors
+/// When the frames do not share a schema (a Polars error).
+pub fn summed_counts(passes: Vec<DataFrame>) -> PolarsResult<LazyFrame> {
+    let frames: Vec<LazyFrame> = passes.into_iter().map(IntoLazy::lazy).collect();
+    Ok(concat(frames, UnionArgs::default())?
+        .group_by_stable([col("count")])
+        .agg([col("rows").sum().cast(DataType::UInt32)]))
+}
+
 /// V6's base: the CPI of `base_month` (yyyymm), or of the last month with a value when
 /// `None`. One row: `base_month`, `base_cpi`.
 pub fn base_cpi(cpi: LazyFrame, base_month: Option<i32>) -> LazyFrame {
@@ -266,7 +300,10 @@ pub fn constant_dollars(movies: LazyFrame, base_cpi: f64) -> LazyFrame {
                 .otherwise(lit(NULL).cast(DataType::Float64))
                 .alias("roi"),
         ])
-        .sort(["movie_id"], Default::default())
+        .sort(
+            ["movie_id"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
 }
 
 /// V7's bridge: one row per movie of `enriched` and genre of its TMDB `genres`

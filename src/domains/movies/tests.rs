@@ -484,3 +484,41 @@ fn v7_the_genre_bridge_counts_each_movie_once_per_genre() -> PolarsResult<()> {
     );
     Ok(())
 }
+
+#[test]
+fn every_runtime_is_in_exactly_one_pass_negative_ones_too() -> PolarsResult<()> {
+    let runtimes = df!("runtime" => [-7i64, -1, 0, 5, 12, 90])?;
+    let pass_of = |pass: u64| -> PolarsResult<Vec<i64>> {
+        let rows = runtimes
+            .clone()
+            .lazy()
+            .filter(runtime_in_pass(pass, 3))
+            .collect()?;
+        Ok(rows.column("runtime")?.i64()?.into_no_null_iter().collect())
+    };
+    // -7 mod 3 = 2, -1 mod 3 = 2, 0, 12 and 90 mod 3 = 0, 5 mod 3 = 2.
+    assert_eq!(pass_of(0)?, [0, 12, 90]);
+    assert_eq!(pass_of(1)?, Vec::<i64>::new());
+    assert_eq!(pass_of(2)?, [-7, -1, 5]);
+    assert_eq!(
+        runtimes
+            .clone()
+            .lazy()
+            .filter(runtime_in_pass(0, 1))
+            .collect()?
+            .height(),
+        6
+    );
+    Ok(())
+}
+
+#[test]
+fn counts_of_passes_add_up_in_their_order() -> PolarsResult<()> {
+    let pass = |a: u32, b: u32| df!("count" => ["unmatched_tmdb", "no_revenue"], "rows" => [a, b]);
+    let summed = summed_counts(vec![pass(1, 2)?, pass(10, 0)?, pass(100, 5)?])?.collect()?;
+    assert_frame_eq!(
+        summed,
+        df!("count" => ["unmatched_tmdb", "no_revenue"], "rows" => [111u32, 7])?
+    );
+    Ok(())
+}
