@@ -15,7 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use polars::prelude::PolarsError;
 use polars::prelude::{df, DataFrame, Engine, LazyFrame};
 use polars::sql::{extract_table_identifiers, SQLContext};
@@ -174,9 +174,16 @@ impl Catalog {
     /// Registers every table of [`datasets`] that has data under `data_root`.
     ///
     /// # Errors
-    /// When the scan of a table's Parquet file cannot be planned; the message names the
-    /// table.
+    /// When `data_root` is not a folder, or the scan of a table's Parquet file cannot
+    /// be planned; the message names the table.
     pub fn open(data_root: &Path) -> Result<Self> {
+        if !data_root.is_dir() {
+            bail!(
+                "the data folder {} does not exist. Consider --data with the folder that \
+                 `report` writes into (data/ of the checkout by default)",
+                data_root.display()
+            );
+        }
         let mut catalog = Catalog {
             root: data_root.to_path_buf(),
             registered: Vec::new(),
@@ -255,6 +262,7 @@ impl Catalog {
     /// with the registered tables listed or the command that writes it; a missing column
     /// is reported as such.
     pub fn sql(&mut self, query: &str) -> Result<LazyFrame> {
+        read_only(query)?;
         self.context
             .execute(query)
             .map_err(|error| self.explain(query, &error))
@@ -316,6 +324,48 @@ impl Catalog {
 }
 
 /// The text between `start` and `end` in `message`, when both are there.
+/// Checks that `query` is one statement that only reads: a query (`SELECT`, `WITH`,
+/// `VALUES`, …), `EXPLAIN` or `SHOW TABLES`. Polars' SQL context would also run
+/// `DROP TABLE`, `TRUNCATE`, `DELETE` and `CREATE TABLE` against its registrations,
+/// which changes nothing on disk and would only mislead; the catalog refuses them.
+///
+/// # Errors
+/// When `query` is empty, does not parse (the parser's message), holds several
+/// statements, or is not a query.
+fn read_only(query: &str) -> Result<()> {
+    use sqlparser::ast::Statement;
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::{Parser, ParserOptions};
+    let statements = Parser::new(&GenericDialect)
+        .with_options(ParserOptions {
+            trailing_commas: true,
+            ..Default::default()
+        })
+        .try_with_sql(query)
+        .and_then(|mut parser| parser.parse_statements())
+        .map_err(|error| anyhow!("the SQL query does not parse: {error}"))?;
+    match statements.as_slice() {
+        [] => bail!("no SQL query was given. Consider \"SELECT * FROM <table> LIMIT 10\""),
+        [Statement::Query(_) | Statement::Explain { .. } | Statement::ShowTables { .. }] => Ok(()),
+        [other] => {
+            let text = other.to_string();
+            let verb = text
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            bail!(
+                "the catalog is read-only: `{verb} …` is not run; only queries (SELECT, WITH, \
+                 EXPLAIN, SHOW TABLES) are. The tables are files that `scripts/report` writes"
+            )
+        }
+        _ => bail!(
+            "the SQL text holds {} statements; the catalog runs one query at a time",
+            statements.len()
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +400,49 @@ mod tests {
     /// Every output table of every built domain's spec is in the catalog, under its
     /// spec name (`quarantine_summary` as `<domain>_quarantine_summary`), in that
     /// domain and location.
+    #[test]
+    fn only_reading_statements_run_and_a_missing_folder_is_named() -> Result<()> {
+        for query in [
+            "SELECT 1",
+            "WITH t AS (SELECT 1 AS a) SELECT a FROM t",
+            "select a, from t", // trailing commas, as Polars parses them
+            "EXPLAIN SELECT 1",
+            "SHOW TABLES",
+            "SELECT 1;",
+        ] {
+            read_only(query).map_err(|e| anyhow!("{query}: {e}"))?;
+        }
+        for (query, says) in [
+            ("DROP TABLE rfm", "read-only: `DROP TABLE …`"),
+            ("DELETE FROM rfm", "read-only: `DELETE FROM …`"),
+            ("TRUNCATE TABLE rfm", "read-only"),
+            ("CREATE TABLE x AS SELECT 1", "read-only"),
+            ("", "no SQL query was given"),
+            ("   ;", "no SQL query was given"),
+            ("SELECT 1; SELECT 2", "holds 2 statements"),
+            ("SELEC 1", "does not parse"),
+        ] {
+            let error = read_only(query).expect_err(query).to_string();
+            assert!(error.contains(says), "{query}: {error}");
+        }
+        let mut catalog = Catalog::open(Path::new("data"))?;
+        let error = catalog
+            .query("DROP TABLE rfm")
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains("read-only"), "{error}");
+        let error = Catalog::open(Path::new("/nonexistent/data"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.contains("/nonexistent/data does not exist")),
+            "{error:?}"
+        );
+        Ok(())
+    }
+
     #[test]
     fn every_spec_output_table_is_registered() {
         for domain in Domain::ALL {
