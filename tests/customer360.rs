@@ -267,6 +267,25 @@ fn c13_sqlite_holds_exactly_the_parquet_rows_and_replaces_them_atomically() -> R
         assert!(parquet.height() > 0, "{table} has rows");
         assert_eq!(sqlite_rows(file, table)?, frame_rows(&parquet)?, "{table}");
     }
+    // The SQLite file is one of the folder's files: the manifest lists it with its
+    // tables' rows and its hash, like the others.
+    let manifest = std::fs::read_to_string(paths.processed.join("_SUCCESS"))?;
+    let line = manifest
+        .lines()
+        .find(|line| line.starts_with("customer360.sqlite\t"))
+        .unwrap_or_else(|| panic!("customer360.sqlite is not in the manifest:\n{manifest}"));
+    let rows: usize = outputs
+        .database_tables()
+        .iter()
+        .map(|(_, frame)| frame.height())
+        .sum();
+    assert_eq!(
+        line.split('\t').nth(1),
+        Some(rows.to_string().as_str()),
+        "{line}"
+    );
+    let sha = smartview::io::sink::sha256_of(file)?;
+    assert!(line.ends_with(&sha), "{line} vs {sha}");
 
     // A load that fails on its second table leaves the first one as it was.
     let replacement = df!("contract" => ["X"])?;

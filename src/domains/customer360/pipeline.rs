@@ -29,8 +29,8 @@ use super::logs::{aggregate_contracts, quarantine_of, validate_content, validate
 use super::rules;
 use super::tables;
 use crate::io::{
-    load_tables, remove_table, scan_parquet, summarize_quarantines, validate_table, write_tables,
-    DatabaseSink, DateRange, DomainPaths,
+    load_tables, remove_table, scan_parquet, summarize_quarantines, validate_table,
+    write_tables_partitioned, written_file, DatabaseSink, DateRange, DomainPaths,
 };
 use crate::progress::Progress;
 use crate::schema::table_counts;
@@ -171,24 +171,39 @@ pub fn run(
             .chain(paths.reading.notices.all())
             .collect(),
     };
-    write_outputs(&paths.processed, &outputs)?;
-    progress.done("C13 write files", None);
-    if let Some(sink) = &options.sink {
-        load_tables(sink, &outputs.database_tables())?;
-        progress.done(&format!("C13 load into {sink}"), None);
-    }
+    write_outputs(&paths.processed, &outputs, options.sink.as_ref())?;
+    progress.done("C13 write files and load the database", None);
     Ok(outputs)
 }
 
-/// Writes the output tables (Parquet + CSV each) and the `_SUCCESS` manifest. The files
-/// of an omitted `customer_360` table are removed, so that none is left from an
-/// earlier run.
+/// Writes the output tables (Parquet + CSV each), loads them into `sink` (C13), and
+/// writes the `_SUCCESS` manifest; a SQLite file in `dir` (the default sink) is listed
+/// in the manifest, its rows being the tables' rows. The files of an omitted
+/// `customer_360` table are removed, so that none is left from an earlier run.
 ///
 /// # Errors
-/// When a table or the manifest cannot be written; the message names the file.
-pub fn write_outputs(dir: &Path, outputs: &Customer360Outputs) -> Result<()> {
+/// When a table or the manifest cannot be written, or the load fails; the message
+/// names the file, table or sink.
+pub fn write_outputs(
+    dir: &Path,
+    outputs: &Customer360Outputs,
+    sink: Option<&DatabaseSink>,
+) -> Result<()> {
     if outputs.customer_360.is_none() {
         remove_table(dir, "customer_360")?;
     }
-    write_tables(dir, &outputs.tables())
+    write_tables_partitioned(dir, &outputs.tables(), &[], |dir| {
+        let Some(sink) = sink else {
+            return Ok(Vec::new());
+        };
+        let tables = outputs.database_tables();
+        load_tables(sink, &tables)?;
+        match sink {
+            DatabaseSink::Sqlite(path) if path.parent() == Some(dir) => {
+                let rows = tables.iter().map(|(_, frame)| frame.height() as u64).sum();
+                Ok(vec![written_file(path, rows)?])
+            }
+            _ => Ok(Vec::new()),
+        }
+    })
 }
