@@ -7,7 +7,8 @@
 //! error naming the holder, or waits), refuses folders that hold files SmartView did
 //! not write, and writes each folder's new version into a staging folder beside it
 //! (`<parent>/.<name>.staging`). Only once every delivery has succeeded does
-//! [`Publication::commit`] switch them in: it writes a journal naming the folders
+//! [`Publication::commit`] switch them in: it flushes the staged files to the disk,
+//! writes a journal naming the folders
 //! (`.<first>.publishing`), switches each staging folder with the published one (one
 //! atomic `renameat2(RENAME_EXCHANGE)`, or two renames where the file system cannot
 //! exchange), marks each switch in the journal, removes the journal, then the previous
@@ -210,6 +211,12 @@ impl Publication {
     /// switch that failed is finished by the next run, from the journal.
     pub fn commit(mut self) -> Result<()> {
         self.committed = true;
+        // The staged files reach the disk before the journal says they are complete:
+        // after a power loss, a switch finished from the journal never brings in a
+        // folder of empty or partial files.
+        for folder in &self.folders {
+            sync_tree(&folder.staging)?;
+        }
         let mut journal = String::new();
         for folder in &self.folders {
             journal.push_str(&format!("switch\t{}\n", folder.target.display()));
@@ -217,6 +224,9 @@ impl Publication {
         write_synced(&self.journal, journal.as_bytes())?;
         for folder in &self.folders {
             switch(&folder.staging, &folder.target)?;
+            if let Some(parent) = folder.target.parent() {
+                sync_folder(parent)?;
+            }
             journal.push_str(&format!("done\t{}\n", folder.target.display()));
             write_synced(&self.journal, journal.as_bytes())?;
         }
@@ -254,6 +264,32 @@ fn resolved(folder: &Path) -> Result<PathBuf> {
     };
     // Compared by absolute path, so that `a` and `./a` are the same folder.
     Ok(std::path::absolute(&path).unwrap_or(path))
+}
+
+/// Flushes every file under `folder`, then the folders themselves (their entries), to
+/// the disk.
+fn sync_tree(folder: &Path) -> Result<()> {
+    let entries =
+        std::fs::read_dir(folder).with_context(|| format!("cannot list {}", folder.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", folder.display()))?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            File::open(&path)
+                .and_then(|file| file.sync_all())
+                .with_context(|| format!("cannot flush {} to the disk", path.display()))?;
+        }
+    }
+    sync_folder(folder)
+}
+
+/// Flushes a folder's entries (names created, renamed or removed) to the disk.
+fn sync_folder(folder: &Path) -> Result<()> {
+    File::open(folder)
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("cannot flush the folder {} to the disk", folder.display()))
 }
 
 /// Writes `path` whole and flushes it to the disk.
