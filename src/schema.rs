@@ -185,6 +185,8 @@ pub enum Prepare {
     NoThousandsSeparators,
     /// A source's marker for a missing value (FRED writes `.`) becomes null.
     Missing(&'static str),
+    /// Letters in lower case, so that a list check accepts any case (`True`, `TRUE`).
+    Lowercase,
 }
 
 impl Prepare {
@@ -207,6 +209,7 @@ impl Prepare {
             Prepare::Missing(marker) => when(text.clone().eq(lit(marker)))
                 .then(lit(NULL).cast(DataType::String))
                 .otherwise(text),
+            Prepare::Lowercase => text.str().to_lowercase(),
             Prepare::NoThousandsSeparators => {
                 let grouped = matches_regex(text.clone(), r"^[0-9]{1,3}(,[0-9]{3})+$");
                 when(grouped.fill_null(lit(false)))
@@ -223,6 +226,7 @@ impl Prepare {
             Prepare::Unit(_) => "its unit after the number dropped",
             Prepare::NoThousandsSeparators => "thousands separators (1,234) dropped",
             Prepare::Missing(_) => "the source's missing-value marker read as null",
+            Prepare::Lowercase => "read in lower case",
         }
     }
 }

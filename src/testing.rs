@@ -1,8 +1,32 @@
 //! What the tests share: [`assert_frame_eq!`](crate::assert_frame_eq), which compares a
 //! result with an expected frame written by hand with `df!`, column names, dtypes,
-//! values and order, nulls equal to nulls, and shows both frames when they differ.
+//! values and order, nulls equal to nulls, and shows both frames when they differ;
+//! and [`raw_rows`], raw text rows of a schema as the readers hand them over.
 
-use polars::prelude::DataFrame;
+use polars::prelude::{df, Column, DataFrame, IdxSize, IntoLazy, LazyFrame, PolarsResult};
+
+use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
+
+/// Raw rows of `schema` as the reader gives them (all text, from file `f.csv`, lines
+/// 2, 3, … in order): `rows[i][j]` is row i's value of the schema's column j, `None`
+/// for an empty field (and for a value past the row's end).
+///
+/// # Errors
+/// When the frame cannot be built (a Polars error).
+pub fn raw_rows(schema: &TableSchema, rows: &[Vec<Option<&str>>]) -> PolarsResult<LazyFrame> {
+    let n = rows.len();
+    let mut frame = df!(
+        SOURCE_FILE => vec!["f.csv"; n],
+        LINE => (2..n as IdxSize + 2).collect::<Vec<_>>(),
+        ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(),
+        LAYOUT_ERROR => vec![None::<&str>; n],
+    )?;
+    for (i, name) in schema.column_names().into_iter().enumerate() {
+        let values: Vec<Option<&str>> = rows.iter().map(|r| r.get(i).copied().flatten()).collect();
+        frame.with_column(Column::new(name.into(), values))?;
+    }
+    Ok(frame.lazy())
+}
 
 /// Why `actual` is not `expected`, or `None` when they are equal: column names in
 /// order, then each column's dtype and length, then its values (nulls equal to
@@ -65,7 +89,6 @@ macro_rules! assert_frame_eq {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::prelude::*;
 
     #[test]
     fn names_dtypes_values_and_nulls_are_compared() -> PolarsResult<()> {

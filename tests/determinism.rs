@@ -230,6 +230,11 @@ fn wdi_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
 }
 
 #[test]
+fn stream_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
+    assert_same_bytes_for_any_thread_count("stream", &sample("stream"), &[])
+}
+
+#[test]
 fn movies_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
     assert_same_bytes_for_any_thread_count("movies", &sample("movies"), &[])
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use polars::prelude::*;
 use smartview::catalog::{Dataset, Location};
-use smartview::domains::{customer360, movies, retail, tv, wdi, Domain};
+use smartview::domains::{customer360, movies, retail, stream, tv, wdi, Domain};
 use smartview::io::{scan_parquet, DomainPaths};
 use smartview::progress::Progress;
 
@@ -39,6 +39,7 @@ fn run_sample(domain: Domain, dir: &Path) -> Result<Vec<&'static str>> {
                     .to_vec(),
             )
         }
+        Domain::Stream => names(stream::run(&paths, &mut progress)?.tables()),
         Domain::Customer360 => {
             let options = customer360::Customer360Options {
                 sink: None,

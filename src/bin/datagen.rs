@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Parser;
 use smartview::cli::exit_code;
-use smartview::domains::{customer360, movies, retail, tv, wdi, Domain};
+use smartview::domains::{customer360, movies, retail, stream, tv, wdi, Domain};
 use smartview::io::daily::parse_day;
 use smartview::progress::thousands;
 use smartview::synth::GenSummary;
@@ -27,7 +27,8 @@ struct Args {
     domain: Domain,
 
     /// Fact-table rows over all files (tv: viewing rows; customer360: content rows;
-    /// retail: invoice lines; wdi: country-indicator series; movies: TMDB rows);
+    /// retail: invoice lines; wdi: country-indicator series; movies: TMDB rows;
+    /// stream: viewing sessions, with 50 channels, 5,000 users and 7 days);
     /// 1 000 to 100 000 000 and more.
     #[arg(long, value_name = "N", default_value_t = 40_000)]
     rows: u64,
@@ -122,6 +123,13 @@ fn run(args: &Args) -> Result<()> {
             &movies::datagen::MoviesGenConfig {
                 movies: args.rows,
                 seed: args.seed,
+            },
+        )?,
+        Domain::Stream => stream::datagen::generate(
+            &out,
+            &stream::datagen::StreamGenConfig {
+                seed: args.seed,
+                ..stream::datagen::StreamGenConfig::with_sessions(args.rows)
             },
         )?,
         Domain::Customer360 => customer360::datagen::generate(

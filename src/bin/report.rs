@@ -11,7 +11,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use polars::prelude::DataFrame;
 use smartview::cli::exit_code;
-use smartview::domains::{customer360, movies, retail, tv, wdi, Domain};
+use smartview::domains::{customer360, movies, retail, stream, tv, wdi, Domain};
 use smartview::io::{DatabaseSink, DateRange, DomainPaths, Publication, Reading};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
 use smartview::report::write_index;
@@ -177,6 +177,7 @@ fn run(args: &Args) -> Result<()> {
             Domain::Retail => run_retail(&paths, report, &mut progress)?,
             Domain::Wdi => run_wdi(args, &paths, report, &mut progress)?,
             Domain::Movies => run_movies(args, &paths, report, &mut progress)?,
+            Domain::Stream => run_stream(&paths, report, &mut progress)?,
         };
         let warnings = quarantine_warnings(&table_counts)?;
         if args.strict && !warnings.is_empty() {
@@ -328,6 +329,14 @@ fn run_movies(
     let outputs = movies::run(paths, &options, progress)?;
     print_notices(movies::DOMAIN, &paths.reading.notices.all());
     movies::report::build(&outputs)?.write(report, movies::DOMAIN)?;
+    progress.done("write report", None);
+    Ok(outputs.table_counts)
+}
+
+fn run_stream(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<DataFrame> {
+    let outputs = stream::run(paths, progress)?;
+    print_notices(stream::DOMAIN, &paths.reading.notices.all());
+    stream::report::build(&outputs)?.write(report, stream::DOMAIN)?;
     progress.done("write report", None);
     Ok(outputs.table_counts)
 }

@@ -4,6 +4,7 @@
 pub mod customer360;
 pub mod movies;
 pub mod retail;
+pub mod stream;
 pub mod tv;
 pub mod wdi;
 
@@ -15,16 +16,18 @@ pub enum Domain {
     Retail,
     Wdi,
     Movies,
+    Stream,
 }
 
 impl Domain {
     /// Every domain, in the order a full run takes them.
-    pub const ALL: [Domain; 5] = [
+    pub const ALL: [Domain; 6] = [
         Domain::Tv,
         Domain::Customer360,
         Domain::Retail,
         Domain::Wdi,
         Domain::Movies,
+        Domain::Stream,
     ];
 
     /// The domain's datasets: its validated and output tables, declared once.
@@ -35,6 +38,7 @@ impl Domain {
             Domain::Retail => retail::datasets::DATASETS,
             Domain::Wdi => wdi::datasets::DATASETS,
             Domain::Movies => movies::datasets::DATASETS,
+            Domain::Stream => stream::datasets::DATASETS,
         }
     }
 
@@ -64,17 +68,19 @@ impl Domain {
             Domain::Retail => retail::DOMAIN,
             Domain::Wdi => wdi::DOMAIN,
             Domain::Movies => movies::DOMAIN,
+            Domain::Stream => stream::DOMAIN,
         }
     }
 }
 
 /// The domains' names, in [`Domain::ALL`] order.
-pub const ALL: [&str; 5] = [
+pub const ALL: [&str; 6] = [
     tv::DOMAIN,
     customer360::DOMAIN,
     retail::DOMAIN,
     wdi::DOMAIN,
     movies::DOMAIN,
+    stream::DOMAIN,
 ];
 
 #[cfg(test)]

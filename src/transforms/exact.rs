@@ -38,14 +38,14 @@ use polars::prelude::*;
 /// When the plan runs: when the two sides have different lengths, neither being 1,
 /// or a side cannot be cast to Float64.
 pub fn ratio(numerator: Expr, denominator: Expr) -> Expr {
-    two_column_map(divide_columns, [numerator, denominator], DataType::Float64)
+    column_map(divide_columns, [numerator, denominator], DataType::Float64)
 }
 
-/// A kernel `kernel` over two expressions, whose output is named as the first and has
+/// A kernel `kernel` over `N` expressions, whose output is named as the first and has
 /// `dtype` (the shape of [`ratio`], [`checked_sum`] and [`order_independent_sum`]).
-fn two_column_map(
+fn column_map<const N: usize>(
     kernel: fn(&mut [Column]) -> PolarsResult<Column>,
-    inputs: [Expr; 2],
+    inputs: [Expr; N],
     dtype: DataType,
 ) -> Expr {
     map_multiple(kernel, inputs, move |_: &Schema, fields: &[Field]| {
@@ -54,7 +54,7 @@ fn two_column_map(
     })
 }
 
-/// The two inputs of a [`two_column_map`] kernel, cast to `dtype`, with the first
+/// The two inputs of a [`column_map`] kernel, cast to `dtype`, with the first
 /// one's name; `what` names the function in the error.
 fn two_columns(
     columns: &[Column],
@@ -140,7 +140,7 @@ pub fn checked_sum(units: Expr) -> Expr {
     let units = units.cast(DataType::Int64);
     let high = units.clone().floor_div(lit(LOW_BITS));
     let low = units - high.clone() * lit(LOW_BITS);
-    two_column_map(join_high_and_low, [high.sum(), low.sum()], DataType::Int64)
+    column_map(join_high_and_low, [high.sum(), low.sum()], DataType::Int64)
 }
 
 /// 2³²: [`checked_sum`] splits values into multiples of it and a remainder.
@@ -166,10 +166,12 @@ fn join_high_and_low(columns: &mut [Column]) -> PolarsResult<Column> {
 }
 
 /// Σ `value` (a float column) as an aggregation that gives the same bits in any row
-/// order: each value is split into its whole part and its fraction in 2⁻³² steps
-/// (exact integers, summed exactly as [`checked_sum`] does), and the total is rounded
-/// to Float64 once. Exact to 2⁻³² per value (below a millionth of a cent for money);
-/// null values are skipped, and an empty or all-null group sums to 0.
+/// order: each value is split into its whole part and its fraction, the fraction in
+/// two parts of 32 bits (2⁻³² and 2⁻⁶⁴ steps; exact integers, summed exactly as
+/// [`checked_sum`] does), and the total is rounded to Float64 once. So the result is
+/// the Float64 nearest the exact sum of the values: exact for every value of
+/// magnitude 2⁻¹² or more (a single 0.8 sums to 0.8), and within 2⁻⁶⁴ per value
+/// below that. Null values are skipped; an empty or all-null group sums to 0.
 ///
 /// # Errors
 /// When the plan runs: the whole parts' sum beyond 64 bits, or a value that is not
@@ -177,30 +179,54 @@ fn join_high_and_low(columns: &mut [Column]) -> PolarsResult<Column> {
 pub fn order_independent_sum(value: Expr) -> Expr {
     let value = value.cast(DataType::Float64);
     let whole = value.clone().floor();
-    let fraction = ((value - whole.clone()) * lit(FRACTION_STEPS))
-        .floor()
-        .cast(DataType::Int64);
+    // Each step is exact in Float64: v − floor(v), scaling by 2³², floor, subtraction.
+    let high = (value - whole.clone()) * lit(FRACTION_STEPS);
+    let high_steps = high.clone().floor();
+    let low_steps = ((high - high_steps.clone()) * lit(FRACTION_STEPS)).floor();
     let sums = [
         checked_sum(whole.strict_cast(DataType::Int64)),
-        fraction.sum(),
+        high_steps.cast(DataType::Int64).sum(),
+        low_steps.cast(DataType::Int64).sum(),
     ];
-    two_column_map(join_whole_and_fraction, sums, DataType::Float64)
+    column_map(join_whole_and_fraction, sums, DataType::Float64)
 }
 
-/// 2³²: the steps [`order_independent_sum`] keeps of each value's fraction.
+/// The mean of the non-null values of a float column that gives the same bits in any
+/// row order: their [`order_independent_sum`] over their count, one correctly
+/// rounded division ([`ratio`]); null when there is no value. For use in an
+/// aggregation context.
+pub fn order_independent_mean(value: Expr) -> Expr {
+    let count = value.clone().count();
+    when(count.clone().gt(lit(0)))
+        .then(ratio(order_independent_sum(value), count))
+        .otherwise(lit(NULL).cast(DataType::Float64))
+}
+
+/// 2³²: the steps of each of [`order_independent_sum`]'s two fraction parts.
 const FRACTION_STEPS: f64 = 4_294_967_296.0;
 
-/// [`order_independent_sum`]'s kernel: Σwhole + Σfraction / 2³², joined in 128 bits
-/// and rounded to Float64 once (the division by a power of two is exact).
+/// [`order_independent_sum`]'s kernel: Σwhole + Σhigh / 2³² + Σlow / 2⁶⁴, joined in
+/// 128 bits and rounded to Float64 once (the division by a power of two is exact).
 fn join_whole_and_fraction(columns: &mut [Column]) -> PolarsResult<Column> {
-    let (name, whole, fraction) = two_columns(columns, &DataType::Int64, "order_independent_sum")?;
-    let (whole, fraction) = (whole.i64()?, fraction.i64()?);
+    polars_ensure!(
+        columns.len() == 3,
+        ComputeError: "order_independent_sum takes 3 columns, got {}", columns.len()
+    );
+    let name = columns[0].name().clone();
+    let parts = columns
+        .iter()
+        .map(|c| c.cast(&DataType::Int64))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let (whole, high, low) = (parts[0].i64()?, parts[1].i64()?, parts[2].i64()?);
     let sums: Float64Chunked = whole
         .iter()
-        .zip(fraction.iter())
-        .map(|(w, f)| {
-            let steps = i128::from(w.unwrap_or(0)) * (1i128 << 32) + i128::from(f.unwrap_or(0));
-            Some(steps as f64 / FRACTION_STEPS)
+        .zip(high.iter())
+        .zip(low.iter())
+        .map(|((w, h), l)| {
+            let steps = (i128::from(w.unwrap_or(0)) << 64)
+                + (i128::from(h.unwrap_or(0)) << 32)
+                + i128::from(l.unwrap_or(0));
+            Some(steps as f64 / (FRACTION_STEPS * FRACTION_STEPS))
         })
         .collect();
     Ok(sums.with_name(name).into_column())
@@ -465,9 +491,14 @@ mod tests {
         let forward = sum(vec![Some(0.1), Some(0.2), Some(0.3), None])?;
         let backward = sum(vec![None, Some(0.3), Some(0.2), Some(0.1)])?;
         assert_eq!(forward, backward);
-        assert!(
-            (forward.unwrap_or_default() - 0.6).abs() < 1e-9,
-            "{forward:?}"
+        // 0.1, 0.2 and 0.3 as Float64 add up to 0.60000000000000000555…, nearest 0.6.
+        assert_eq!(forward, Some(0.6));
+        // One value sums to itself, fractions that 2⁻³² steps cannot hold included.
+        assert_eq!(sum(vec![Some(0.8)])?, Some(0.8));
+        assert_eq!(sum(vec![Some(-0.8)])?, Some(-0.8));
+        assert_eq!(
+            sum(vec![Some(16745.6), Some(-16745.6), Some(1e-3)])?,
+            Some(1e-3)
         );
         assert_eq!(
             sum(vec![Some(1e12), Some(-2.5), Some(0.25)])?,

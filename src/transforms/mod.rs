@@ -49,7 +49,7 @@ pub use dedup::keep_first;
 pub use distinct::distinct_count;
 pub use exact::{
     checked_sum, exact_mean, exact_pearson_or_null, fixed_product_units, fixed_units_mean,
-    from_fixed_units, order_independent_sum, ratio, to_fixed_units,
+    from_fixed_units, order_independent_mean, order_independent_sum, ratio, to_fixed_units,
 };
 pub use join::{attach_single_row, keeping_left_order};
 pub use keys::{key_in_pass, passes_for};

@@ -64,7 +64,8 @@ pub fn build(outputs: &MoviesOutputs) -> Result<Document> {
     doc.text(format!(
         "TMDB and IMDB catalogues matched on title and runtime, in dollars of {}-{:02} \
          (CPI {}): revenue by genre, director and year, and the return on budget. Rules \
-         V1–V8 of spec/movies.md.",
+         V1–V8 of spec/movies.md; the tables and the nine V9 views are also served to BI \
+         tools in movies.duckdb beside them.",
         outputs.base_month / 100,
         outputs.base_month % 100,
         outputs.base_cpi

@@ -11,7 +11,8 @@ use crate::transforms::repair::{
     list_literal_text, name_characters, nfkc, null_placeholders, repair_mojibake,
 };
 use crate::transforms::{
-    explode_trimmed, keep_first, month_key, order_independent_sum, ratio, top_k_within, SortKey,
+    explode_trimmed, keep_first, month_key, order_independent_mean, order_independent_sum, ratio,
+    top_k_within, SortKey,
 };
 
 /// The key both catalogues are matched and deduplicated on: the title in lower case
@@ -317,16 +318,6 @@ pub fn movie_genres(tmdb: LazyFrame, enriched: LazyFrame) -> LazyFrame {
         .sort(["movie_id", "genre"], Default::default())
 }
 
-/// A mean of `value` that gives the same bits in any row order: its
-/// [`order_independent_sum`] over its count, one correctly rounded division; null
-/// without values.
-fn mean(value: Expr) -> Expr {
-    let count = value.clone().count();
-    when(count.clone().gt(lit(0)))
-        .then(ratio(order_independent_sum(value), count))
-        .otherwise(lit(NULL).cast(DataType::Float64))
-}
-
 /// V7, `genre_revenue`: per genre of the bridge, each movie counted once: `movies`,
 /// `revenue_real`, `budget_real` and `avg_roi` (over the movies with a ROI); sorted
 /// by revenue_real descending, then genre.
@@ -338,7 +329,7 @@ pub fn genre_revenue(genres: LazyFrame, enriched: LazyFrame) -> LazyFrame {
             len().alias("movies"),
             order_independent_sum(col("revenue_real")).alias("revenue_real"),
             order_independent_sum(col("budget_real")).alias("budget_real"),
-            mean(col("roi")).alias("avg_roi"),
+            order_independent_mean(col("roi")).alias("avg_roi"),
         ])
         .sort(
             ["revenue_real", "genre"],
@@ -356,7 +347,7 @@ pub fn director_revenue(enriched: LazyFrame) -> LazyFrame {
             len().alias("movies"),
             order_independent_sum(col("revenue_real")).alias("revenue_real"),
             order_independent_sum(col("profit_real")).alias("profit_real"),
-            mean(col("rating")).alias("avg_rating"),
+            order_independent_mean(col("rating")).alias("avg_rating"),
         ])
         .sort(
             ["revenue_real", "director"],

@@ -5,27 +5,9 @@ use polars::prelude::*;
 use super::rules::*;
 use super::tables::{self, CERTIFICATES};
 use crate::assert_frame_eq;
-use crate::schema::{
-    validate, TableSchema, Validation, LAYOUT_ERROR, LINE, REASON, ROW_NR, SOURCE_FILE,
-};
+use crate::schema::{validate, Validation, REASON, ROW_NR};
+use crate::testing::raw_rows;
 use crate::values;
-
-/// Raw rows of `schema` as the reader gives them: `values[i]` per column, in order,
-/// with `None` for an empty field.
-fn raw(schema: &TableSchema, rows: &[Vec<Option<&str>>]) -> PolarsResult<LazyFrame> {
-    let n = rows.len();
-    let mut frame = df!(
-        SOURCE_FILE => vec!["f.csv"; n],
-        LINE => (2..n as IdxSize + 2).collect::<Vec<_>>(),
-        ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(),
-        LAYOUT_ERROR => vec![None::<&str>; n],
-    )?;
-    for (i, name) in schema.column_names().into_iter().enumerate() {
-        let values: Vec<Option<&str>> = rows.iter().map(|r| r[i]).collect();
-        frame.with_column(Column::new(name.into(), values))?;
-    }
-    Ok(frame.lazy())
-}
 
 /// A TMDB row with the V1 fields given and the others empty (an empty field is null,
 /// as the reader gives it).
@@ -74,7 +56,7 @@ fn v1_tmdb_types_money_above_2_31_and_quarantines_the_first_bad_column() -> Pola
         }),
         tmdb_row(&with("vote_average", "11")),
     ];
-    let Validation { valid, quarantine } = validate(raw(&schema, &rows)?, &schema);
+    let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
     let valid = valid.collect()?;
     assert_frame_eq!(
         valid.select(["id", "revenue", "budget", "runtime"])?,
@@ -119,7 +101,7 @@ fn v1_imdb_runtime_votes_and_rating_and_cpi_missing_values() -> PolarsResult<()>
         row("148", "7.0", "1,2"),
         row("two hours", "7.0", "1"),
     ];
-    let Validation { valid, quarantine } = validate(raw(&schema, &rows)?, &schema);
+    let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
     assert_frame_eq!(
         valid.collect()?.select(["runtime", "rating", "votes"])?,
         df!(
@@ -138,7 +120,7 @@ fn v1_imdb_runtime_votes_and_rating_and_cpi_missing_values() -> PolarsResult<()>
         vec![Some("2010-07-01"), Some("218.011")],
         vec![Some("2010-08-01"), Some(".")],
     ];
-    let Validation { valid, quarantine } = validate(raw(&schema, &rows)?, &schema);
+    let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
     assert_frame_eq!(
         valid.collect()?.select(["CPIAUCSL"])?,
         df!("CPIAUCSL" => [Some(218.011), None])?

@@ -1,0 +1,229 @@
+//! The stream pipeline (batch path): raw files → validated tables → curated tables →
+//! the seventeen answers of S6.
+//!
+//! Stages, in order:
+//!
+//! 1. validate the channel metadata, demographics, ad revenue and viewing logs
+//!    (every domain's reading and validation layer), the valid rows streamed to
+//!    `<interim>/<table>.parquet` and the failing ones to the quarantine;
+//! 2. the curated tables (S2): `channels`, `users` and `viewership` keep the first
+//!    valid row per key, `ad_revenue` the last per (channel_id, date), files in name
+//!    order; each streamed to `<interim>/`, and the rows each dropped counted in
+//!    `dedup_counts`;
+//! 3. the questions of S6 over the curated tables, written with `quarantine_summary`
+//!    and `dedup_counts` as Parquet + CSV under `<processed>/`, with a `_SUCCESS`
+//!    manifest.
+
+use anyhow::Result;
+use polars::prelude::{df, DataFrame, IntoLazy, LazyFrame};
+
+use super::datasets::StreamOutputs;
+use super::rules::{self, Deduplicated};
+use super::tables;
+use crate::exec::{self, rule};
+use crate::io::{
+    count_rows, scan_parquet, sink_parquet_all, summarize_quarantines, write_tables, DomainPaths,
+};
+use crate::progress::Progress;
+use crate::schema::{table_counts, TableCount};
+
+/// The domain's name: its folders under the data root and its report.
+pub const DOMAIN: &str = "stream";
+
+/// The interim file stem of each curated table: its SQL name, but for `ad_revenue`,
+/// whose name the validated raw table has.
+pub fn curated_stem(table: &str) -> &str {
+    match table {
+        "ad_revenue" => "curated_ad_revenue",
+        other => other,
+    }
+}
+
+/// Runs the batch pipeline and writes its interim, curated and output tables.
+///
+/// # Errors
+/// When a raw table's files are missing or unreadable, a rule fails to run, or a
+/// table cannot be written; the message names it.
+pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<StreamOutputs> {
+    let mut counts: Vec<TableCount> = Vec::new();
+    for table in tables::all() {
+        counts.push(exec::validate(progress, paths, &table, &[], vec![])?.0);
+    }
+    let valid = |table: &str| scan_parquet(&paths.valid(table));
+
+    let curated: [(&str, &str, Deduplicated); 4] = [
+        (
+            "channels",
+            "channel_metadata",
+            rules::channels(valid("channel_metadata")?)?,
+        ),
+        (
+            "users",
+            "demographics",
+            rules::users(valid("demographics")?)?,
+        ),
+        (
+            "ad_revenue",
+            "ad_revenue",
+            rules::ad_revenue(valid("ad_revenue")?)?,
+        ),
+        (
+            "viewership",
+            "viewership_logs",
+            rules::viewership(valid("viewership_logs")?)?,
+        ),
+    ];
+    let mut jobs = Vec::new();
+    let mut dropped = Vec::new();
+    for (name, raw, table) in curated {
+        jobs.push((table.kept, paths.valid(curated_stem(name))));
+        dropped.push((name, raw, table.reason));
+    }
+    sink_parquet_all(jobs)?;
+    // Rows each deduplication dropped: the valid rows less those kept.
+    let mut rows = Vec::new();
+    for (name, raw, _) in &dropped {
+        let valid_rows = counts
+            .iter()
+            .find(|c| c.table == *raw)
+            .map_or(0, |c| c.rows_valid);
+        rows.push(valid_rows - count_rows(&paths.valid(curated_stem(name)))?);
+    }
+    let dedup_counts = df!(
+        "table" => dropped.iter().map(|(_, raw, _)| *raw).collect::<Vec<_>>(),
+        "reason" => dropped.iter().map(|(_, _, reason)| *reason).collect::<Vec<_>>(),
+        "rows" => rows,
+    )?;
+    progress.done("S2 curated tables", None);
+
+    let curated = |name: &str| scan_parquet(&paths.valid(curated_stem(name)));
+    let region_hours = rule(
+        progress,
+        "S6 sessions by region and hour",
+        rules::sessions_by_region_hour(curated("viewership")?),
+    )?;
+    let outputs = questions(
+        curated("channels")?,
+        curated("users")?,
+        curated("ad_revenue")?,
+        curated("viewership")?,
+        progress,
+    )?;
+    let mut tables = vec![(
+        "quarantine_summary",
+        summarize_quarantines(&counts, |table| scan_parquet(&paths.quarantine(table)))?,
+    )];
+    tables.extend(outputs);
+    tables.push(("dedup_counts", dedup_counts));
+    let outputs = StreamOutputs {
+        tables,
+        table_counts: table_counts(&counts)?,
+        region_hours,
+    };
+    write_tables(&paths.processed, &outputs.tables())?;
+    progress.done("S6 write outputs", None);
+    Ok(outputs)
+}
+
+/// The seventeen answers of S6 over the curated tables, by output table name in the
+/// spec's order, each computed as one timed stage.
+///
+/// # Errors
+/// When a question fails to plan or run; the message names it.
+pub fn questions(
+    channels: LazyFrame,
+    users: LazyFrame,
+    ad_revenue: LazyFrame,
+    viewership: LazyFrame,
+    progress: &mut Progress,
+) -> Result<Vec<(&'static str, DataFrame)>> {
+    let sessions = viewership.clone();
+    let profiled = rules::sessions_with_profile(viewership, users);
+    let plans: Vec<(&'static str, LazyFrame)> = vec![
+        (
+            "channel_minutes",
+            rules::channel_minutes(sessions.clone(), channels),
+        ),
+        (
+            "device_engagement",
+            rules::device_engagement(sessions.clone()),
+        ),
+        (
+            "daily_ad_revenue",
+            rules::daily_ad_revenue(ad_revenue.clone()),
+        ),
+        (
+            "gender_completion",
+            rules::gender_completion(profiled.clone()),
+        ),
+        (
+            "region_top_genre",
+            rules::region_top_genre(sessions.clone())?,
+        ),
+        (
+            "top_channels_7d",
+            rules::top_channels_7d(ad_revenue.clone())?,
+        ),
+        (
+            "region_peak_hour",
+            rules::region_peak_hour(sessions.clone())?,
+        ),
+        (
+            "live_by_age_group",
+            rules::live_by_age_group(profiled.clone()),
+        ),
+        (
+            "channel_top_subscription",
+            rules::channel_top_subscription(sessions.clone())?,
+        ),
+        (
+            "high_engagement_sessions",
+            rules::high_engagement_sessions(sessions.clone()),
+        ),
+        (
+            "above_daily_average",
+            rules::above_daily_average(ad_revenue)?,
+        ),
+        (
+            "genre_revenue_completion",
+            rules::genre_revenue_completion(sessions.clone()),
+        ),
+        (
+            "buffering_but_engaged",
+            rules::buffering_but_engaged(sessions.clone()),
+        ),
+        (
+            "region_user_minutes",
+            rules::region_user_minutes(sessions.clone()),
+        ),
+        (
+            "mobile_vs_smart_tv",
+            rules::mobile_vs_smart_tv(sessions.clone())?,
+        ),
+        ("gender_genre", rules::gender_genre(profiled)),
+        ("premium_channels", rules::premium_channels(sessions)),
+    ];
+    plans
+        .into_iter()
+        .map(|(name, plan)| Ok((name, rule(progress, &format!("S6 {name}"), plan)?)))
+        .collect()
+}
+
+/// The questions of S6 on in-memory curated tables (tests, notebooks).
+///
+/// # Errors
+/// As [`questions`].
+pub fn questions_of(
+    channels: &DataFrame,
+    users: &DataFrame,
+    ad_revenue: &DataFrame,
+    viewership: &DataFrame,
+) -> Result<Vec<(&'static str, DataFrame)>> {
+    questions(
+        channels.clone().lazy(),
+        users.clone().lazy(),
+        ad_revenue.clone().lazy(),
+        viewership.clone().lazy(),
+        &mut Progress::new(DOMAIN, true),
+    )
+}

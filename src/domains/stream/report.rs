@@ -1,0 +1,192 @@
+//! The stream report: data quality and deduplication, viewing minutes per channel,
+//! the ad revenue trend, peak hours by region, the device comparison, and every
+//! answer of S6. Builds a [`Document`] from [`StreamOutputs`]; no rule is recomputed
+//! (the revenue trend only adds up the daily table's channels for its chart).
+
+use anyhow::Result;
+use polars::prelude::{col, IntoLazy};
+
+use super::datasets::StreamOutputs;
+use super::tables;
+use crate::domains::Domain;
+use crate::report::{bar_chart_of, heat_map, line_chart_of, Document, HeatMap};
+use crate::schema::TableSchema;
+use crate::transforms::order_independent_sum;
+
+/// Builds the stream report.
+///
+/// # Errors
+/// When an output table lacks a column the report shows, or a chart cannot be drawn.
+pub fn build(outputs: &StreamOutputs) -> Result<Document> {
+    let dataset = |name: &str| Domain::Stream.dataset(name);
+    let table = |name: &str| outputs.table(name);
+    let mut doc = Document::new("Streaming viewership and ad revenue report");
+    doc.text(
+        "A streaming-TV platform's channels, subscribers, daily ad revenue and viewing \
+         sessions: the curated tables and the seventeen answers of S6 (spec/stream.md).",
+    );
+    doc.data_quality(&outputs.table_counts, table("quarantine_summary")?, "S2");
+    doc.output(
+        dataset("dedup_counts")?,
+        "Valid rows that a later or earlier row of the same key replaced (S2, S3).",
+        table("dedup_counts")?,
+        10,
+    );
+
+    doc.heading("Channels");
+    doc.chart(
+        "channel-minutes",
+        "Viewing minutes of the 20 most watched channels.",
+        bar_chart_of(
+            table("channel_minutes")?,
+            "channel_id",
+            "total_minutes",
+            "Viewing minutes per channel",
+            20,
+        )?,
+    );
+    doc.output(
+        dataset("channel_minutes")?,
+        "",
+        table("channel_minutes")?,
+        20,
+    );
+    doc.output(
+        dataset("premium_channels")?,
+        "",
+        table("premium_channels")?,
+        10,
+    );
+    doc.output(
+        dataset("channel_top_subscription")?,
+        "",
+        table("channel_top_subscription")?,
+        10,
+    );
+    doc.output(
+        dataset("high_engagement_sessions")?,
+        "",
+        table("high_engagement_sessions")?,
+        10,
+    );
+    doc.output(
+        dataset("buffering_but_engaged")?,
+        "",
+        table("buffering_but_engaged")?,
+        10,
+    );
+
+    doc.heading("Ad revenue");
+    let daily_total = table("daily_ad_revenue")?
+        .clone()
+        .lazy()
+        .group_by_stable([col("date")])
+        .agg([order_independent_sum(col("ad_revenue")).alias("ad_revenue")])
+        .sort(["date"], Default::default())
+        .collect()?;
+    doc.chart(
+        "ad-revenue-trend",
+        "Ad revenue of all channels by date (the ad_revenue table).",
+        line_chart_of(
+            &daily_total,
+            "date",
+            &["ad_revenue"],
+            "Ad revenue by date",
+            "ad revenue",
+        )?,
+    );
+    doc.output(
+        dataset("top_channels_7d")?,
+        "",
+        table("top_channels_7d")?,
+        5,
+    );
+    doc.output(
+        dataset("above_daily_average")?,
+        "",
+        table("above_daily_average")?,
+        15,
+    );
+    doc.output(
+        dataset("daily_ad_revenue")?,
+        "",
+        table("daily_ad_revenue")?,
+        15,
+    );
+
+    doc.heading("When and where");
+    let regions: Vec<String> = tables::REGIONS.iter().map(|r| r.to_string()).collect();
+    let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    doc.chart(
+        "peak-hours",
+        "Sessions by region and hour of the day (each row scaled to its busiest hour).",
+        heat_map(&HeatMap::from_long(
+            "Sessions by region and hour",
+            &outputs.region_hours,
+            ["region", "hour", "sessions"],
+            &regions,
+            &hours,
+        )?)?,
+    );
+    doc.output(
+        dataset("region_peak_hour")?,
+        "",
+        table("region_peak_hour")?,
+        10,
+    );
+    doc.output(
+        dataset("region_top_genre")?,
+        "",
+        table("region_top_genre")?,
+        10,
+    );
+    doc.output(
+        dataset("region_user_minutes")?,
+        "",
+        table("region_user_minutes")?,
+        10,
+    );
+
+    doc.heading("Devices");
+    doc.output(
+        dataset("mobile_vs_smart_tv")?,
+        "",
+        table("mobile_vs_smart_tv")?,
+        2,
+    );
+    doc.output(
+        dataset("device_engagement")?,
+        "",
+        table("device_engagement")?,
+        10,
+    );
+
+    doc.heading("Audience");
+    doc.output(
+        dataset("gender_completion")?,
+        "",
+        table("gender_completion")?,
+        10,
+    );
+    doc.output(
+        dataset("live_by_age_group")?,
+        "",
+        table("live_by_age_group")?,
+        10,
+    );
+    doc.output(dataset("gender_genre")?, "", table("gender_genre")?, 30);
+    doc.output(
+        dataset("genre_revenue_completion")?,
+        "",
+        table("genre_revenue_completion")?,
+        10,
+    );
+
+    let raw = tables::all();
+    let raw_inputs: Vec<(String, &TableSchema)> = raw
+        .iter()
+        .map(|t| (format!("{} ({})", t.schema.name, t.file_names()), &t.schema))
+        .collect();
+    doc.data_dictionary(Domain::Stream.datasets(), &raw_inputs)?;
+    Ok(doc)
+}
