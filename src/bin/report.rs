@@ -44,6 +44,11 @@ struct Args {
     #[arg(long, value_name = "DIR", requires = "domain")]
     interim: Option<PathBuf>,
 
+    /// With --domain stream: the Delta Lake folder its curated tables live in, kept
+    /// across runs with their history [default: data/lake/stream].
+    #[arg(long, value_name = "DIR", requires = "domain")]
+    lake: Option<PathBuf>,
+
     /// Where the reports go: `<DIR>/<domain>/` per domain, and `<DIR>/index.html`.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     reports: PathBuf,
@@ -117,6 +122,7 @@ impl Args {
             ("--country", self.country.is_some(), Domain::Wdi),
             ("--indicator", self.indicator.is_some(), Domain::Wdi),
             ("--base-month", self.base_month.is_some(), Domain::Movies),
+            ("--lake", self.lake.is_some(), Domain::Stream),
         ];
         given
             .into_iter()
@@ -277,6 +283,7 @@ fn domain_paths(args: &Args, domain: &str) -> Result<DomainPaths> {
         raw: args.raw.clone().unwrap_or(defaults.raw),
         interim: args.interim.clone().unwrap_or(defaults.interim),
         processed: args.out.clone().unwrap_or(defaults.processed),
+        lake: args.lake.clone().unwrap_or(defaults.lake),
         reading: Reading::new(args.encoding.as_deref(), date_order)?,
     })
 }

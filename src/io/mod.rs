@@ -24,6 +24,7 @@ pub mod duckdb;
 pub mod excel;
 pub mod export;
 pub mod files;
+pub mod lake;
 pub mod ndjson;
 pub mod paths;
 pub mod publish;

@@ -1,6 +1,7 @@
 //! The folders of a domain's run and the files in them, named once: raw input under
 //! `raw/<domain>`, validated tables and quarantines under `interim/<domain>`, output
-//! tables under `processed/<domain>`; and how the raw files are read ([`Reading`]).
+//! tables under `processed/<domain>`, Delta Lake tables under `lake/<domain>`; and how
+//! the raw files are read ([`Reading`]).
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,9 @@ pub struct DomainPaths {
     pub interim: PathBuf,
     /// Output tables (`data/processed/<domain>`).
     pub processed: PathBuf,
+    /// Delta Lake tables (`data/lake/<domain>`): kept across runs with their history,
+    /// never replaced whole.
+    pub lake: PathBuf,
     /// How the raw text is read (encoding, date order) and the readers' notices.
     pub reading: Reading,
 }
@@ -26,17 +30,19 @@ impl DomainPaths {
             raw: data_root.join("raw").join(domain),
             interim: data_root.join("interim").join(domain),
             processed: data_root.join("processed").join(domain),
+            lake: data_root.join("lake").join(domain),
             reading: Reading::default(),
         }
     }
 
-    /// The three folders side by side in `root` (`root/raw`, `root/interim`,
-    /// `root/processed`), for a self-contained run such as a test's.
+    /// The folders side by side in `root` (`root/raw`, `root/interim`,
+    /// `root/processed`, `root/lake`), for a self-contained run such as a test's.
     pub fn in_folder(root: &Path) -> Self {
         DomainPaths {
             raw: root.join("raw"),
             interim: root.join("interim"),
             processed: root.join("processed"),
+            lake: root.join("lake"),
             reading: Reading::default(),
         }
     }
