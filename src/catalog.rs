@@ -37,6 +37,9 @@ pub enum Location {
     /// `processed/<domain>/<folder>/`, the partition columns read from the folder
     /// names (`release_year=1995/`).
     OutputParts(&'static str),
+    /// A Delta Lake table, `lake/<domain>/<table>/`, read at its latest version from
+    /// its log (see [`crate::io::lake`]).
+    Lake(&'static str),
 }
 
 /// One dataset of a domain, declared once in the domain's `datasets.rs`: its SQL
@@ -93,7 +96,7 @@ impl Dataset {
     }
 }
 
-use Location::{Output, OutputParts, Valid, ValidParts};
+use Location::{Lake, Output, OutputParts, Valid, ValidParts};
 
 /// Every table the catalog knows, domain by domain (each domain's `DATASETS`).
 pub fn datasets() -> impl Iterator<Item = (Domain, &'static Dataset)> {
@@ -167,6 +170,11 @@ fn resolve(paths: &DomainPaths, location: Location) -> (PathBuf, bool) {
             let present = is_file(&path);
             (path, present)
         }
+        Lake(table) => {
+            let path = paths.lake.join(table);
+            let present = path.join("_delta_log").is_dir();
+            (path, present)
+        }
     }
 }
 
@@ -217,8 +225,12 @@ impl Catalog {
         about: &str,
         path: PathBuf,
     ) -> Result<()> {
-        let scan =
-            scan_parquet(&path).with_context(|| format!("cannot register the table `{name}`"))?;
+        let scan = if path.join("_delta_log").is_dir() {
+            crate::io::lake::LakeTable::open(&path).and_then(|table| table.scan())
+        } else {
+            scan_parquet(&path)
+        }
+        .with_context(|| format!("cannot register the table `{name}`"))?;
         self.context.register(name, scan);
         self.registered.push(Registered {
             name: name.to_string(),

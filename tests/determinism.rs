@@ -77,6 +77,11 @@ fn run_report(
         .arg(root.join("interim"))
         .arg("--reports")
         .arg(&reports)
+        .args(if domain == "stream" {
+            vec!["--lake".into(), root.join("lake")]
+        } else {
+            vec![]
+        })
         .output()?;
     ensure!(
         output.status.success(),

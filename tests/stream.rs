@@ -6,6 +6,7 @@
 use std::process::Command;
 
 use anyhow::Result;
+use polars::prelude::{col, lit, IntoLazy};
 use smartview::domains::stream::{self, datagen};
 use smartview::io::{scan_parquet, DomainPaths};
 use smartview::progress::Progress;
@@ -101,6 +102,8 @@ fn the_report_command_writes_every_output_table_and_the_report() -> Result<()> {
         .arg(dir.path().join("interim"))
         .arg("--reports")
         .arg(dir.path().join("reports"))
+        .arg("--lake")
+        .arg(dir.path().join("lake"))
         .output()?;
     assert!(
         output.status.success(),
@@ -118,5 +121,181 @@ fn the_report_command_writes_every_output_table_and_the_report() -> Result<()> {
         }
     }
     assert!(dir.path().join("reports/stream/stream.html").is_file());
+
+    // Run again from inside the folder, with relative paths as a user types them: the
+    // lake takes nothing new (a scan of relative paths once lost the partition
+    // values, and the second run merged every ad-revenue row again).
+    let again = Command::new(env!("CARGO_BIN_EXE_report"))
+        .current_dir(dir.path())
+        .args([
+            "--domain",
+            "stream",
+            "--raw",
+            "raw",
+            "--out",
+            "out",
+            "--interim",
+            "interim",
+        ])
+        .args(["--reports", "reports", "--lake", "lake"])
+        .output()?;
+    let log = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{log}");
+    assert!(
+        log.contains("S3 merge into lake ad_revenue: nothing new, still version 1"),
+        "{log}"
+    );
+    let top = std::fs::read_to_string(dir.path().join("out/top_channels_7d.csv"))?;
+    assert_eq!(top.lines().count(), 6, "{top}");
+    Ok(())
+}
+
+/// What Python's deltalake (delta-rs, not SmartView) answers for `sql` over the table
+/// in `folder` at `version` ("latest" or a number): the JSON rows, then the version.
+fn delta_rs(
+    folder: &std::path::Path,
+    version: &str,
+    sql: &str,
+) -> Result<(Vec<serde_json::Value>, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = Command::new(root.join("scripts/duckdb"))
+        .arg("python")
+        .output()?;
+    anyhow::ensure!(
+        python.status.success(),
+        "{}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let output = Command::new(String::from_utf8(python.stdout)?.trim())
+        .arg(root.join("tests/lake_check.py"))
+        .arg(folder)
+        .arg(version)
+        .arg(sql)
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout)?;
+    let mut rows = Vec::new();
+    let mut read_version = String::new();
+    for line in text.lines() {
+        match line.strip_prefix("version ") {
+            Some(v) => read_version = v.to_string(),
+            None => rows.push(serde_json::from_str(line)?),
+        }
+    }
+    Ok((rows, read_version))
+}
+
+/// S2 and S3 against the lake: a second run on the same files commits nothing; a later
+/// ad-revenue file updates one (channel, date) and adds another in one new version,
+/// rewriting only that date; and delta-rs reads every table and both versions with
+/// the rows SmartView reads.
+#[test]
+fn the_lake_takes_new_files_once_and_other_engines_read_every_version() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    datagen::generate(&paths.raw, &datagen::StreamGenConfig::with_sessions(3_000))?;
+    let quiet = || Progress::new("stream", true);
+    let first = stream::run(&paths, &mut quiet())?;
+    let versions =
+        |outputs: &stream::StreamOutputs| values::i64s(&outputs.lake_tables, "version", -1);
+    assert_eq!(versions(&first)?, [1, 1, 1, 1], "one version per table");
+
+    let again = stream::run(&paths, &mut quiet())?;
+    assert_eq!(
+        versions(&again)?,
+        [1, 1, 1, 1],
+        "the same files commit nothing"
+    );
+    for ((name, a), (_, b)) in first.tables().into_iter().zip(again.tables()) {
+        assert!(a.equals_missing(b), "{name} changed on a second run");
+    }
+
+    // A later file: CH001 on the first day corrected to 123.45, and a new day for CH002.
+    std::fs::write(
+        paths.raw.join("ad_revenue_2.csv"),
+        "channel_id,channel_name,date,ad_revenue\nCH001,Star 1,2025-03-03,123.45\nCH002,Star 2,2025-03-10,10\n",
+    )?;
+    let lake = paths.lake.join("ad_revenue");
+    let before = smartview::io::lake::LakeTable::open(&lake)?.files()?;
+    let merged = stream::run(&paths, &mut quiet())?;
+    assert_eq!(versions(&merged)?, [1, 1, 2, 1]);
+    let after = smartview::io::lake::LakeTable::open(&lake)?.files()?;
+    let untouched = |files: &[smartview::io::lake::LakeFile]| -> Vec<String> {
+        files
+            .iter()
+            .filter(|f| f.path.contains("2025-03-05"))
+            .map(|f| f.path.clone())
+            .collect()
+    };
+    assert_eq!(
+        untouched(&before),
+        untouched(&after),
+        "other dates keep their files"
+    );
+    let daily = merged.table("daily_ad_revenue")?.clone();
+    let first_day = daily
+        .lazy()
+        .filter(col("channel_id").eq(lit("CH001")))
+        .collect()?;
+    assert_eq!(
+        values::f64s(&first_day, "ad_revenue")?
+            .first()
+            .copied()
+            .flatten(),
+        Some(123.45)
+    );
+
+    // delta-rs reads each table's rows, and ad_revenue at both versions.
+    let ours = |table: &str, version: Option<i64>| -> Result<polars::prelude::DataFrame> {
+        let mut lake = smartview::io::lake::LakeTable::open(&paths.lake.join(table))?;
+        if let Some(version) = version {
+            lake.load_version(version)?;
+        }
+        Ok(lake.scan()?.collect()?)
+    };
+    for table in ["channels", "users", "ad_revenue", "viewership"] {
+        let (rows, version) = delta_rs(
+            &paths.lake.join(table),
+            "latest",
+            "SELECT count(*) AS n FROM t",
+        )?;
+        assert_eq!(rows[0]["n"], ours(table, None)?.height() as i64, "{table}");
+        assert_eq!(version, if table == "ad_revenue" { "2" } else { "1" });
+    }
+    let sql = "SELECT count(*) AS n, sum(ad_revenue) AS total FROM t";
+    for version in [1, 2] {
+        let (rows, _) = delta_rs(&lake, &version.to_string(), sql)?;
+        let frame = ours("ad_revenue", Some(version))?;
+        let total: f64 = values::f64s(&frame, "ad_revenue")?
+            .into_iter()
+            .flatten()
+            .sum();
+        assert_eq!(rows[0]["n"], frame.height() as i64, "version {version}");
+        let theirs = rows[0]["total"].as_f64().unwrap_or_default();
+        assert!(
+            (theirs - total).abs() < 1e-6 * total.abs(),
+            "version {version}: {theirs} vs {total}"
+        );
+    }
+    let (live, _) = delta_rs(
+        &paths.lake.join("viewership"),
+        "latest",
+        "SELECT count(*) AS n FROM t WHERE is_live AND event_date = DATE '2025-03-03'",
+    )?;
+    let sessions = ours("viewership", None)?
+        .lazy()
+        .filter(col("is_live").and(col("event_date").eq(lit(
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap_or_default(),
+        ))))
+        .collect()?;
+    assert_eq!(
+        live[0]["n"],
+        sessions.height() as i64,
+        "typed partitions and booleans agree"
+    );
     Ok(())
 }

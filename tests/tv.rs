@@ -491,9 +491,7 @@ fn two_runs_give_byte_identical_tables_and_reports() -> Result<()> {
         let root = dir.path().join(name);
         let paths = DomainPaths {
             raw: raw.clone(),
-            interim: root.join("interim"),
-            processed: root.join("processed"),
-            reading: Default::default(),
+            ..DomainPaths::in_folder(&root)
         };
         let outputs = run(&paths)?;
         tv::report::build(&outputs)?.write(&root.join("reports").join("tv"), "tv")?;
@@ -541,7 +539,7 @@ fn report_command_has_help_and_rejects_an_unknown_domain() -> Result<()> {
     let stderr = String::from_utf8(unknown.stderr)?;
     assert!(
         stderr.contains("invalid value 'radio' for '--domain <NAME>'")
-            && stderr.contains("[possible values: tv, customer360, retail, wdi, movies]"),
+            && stderr.contains("[possible values: tv, customer360, retail, wdi, movies, stream]"),
         "{stderr}"
     );
     Ok(())

@@ -26,10 +26,7 @@ use deltalake::protocol::{DeltaOperation, SaveMode};
 use deltalake::DeltaTable;
 use polars::prelude::{
     col, concat, lit, DataFrame, DataType, IntoLazy, LazyFrame, ParquetWriter, Schema, UnionArgs,
-    NULL,
 };
-
-use super::sink::scan_parquet;
 
 /// One data file of a table version, as its log lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +60,9 @@ pub struct LakeTable {
     schema: Schema,
     partition_columns: Vec<String>,
 }
+
+/// The column a scan names each row's file in, to attach its partition values.
+const FILE_COLUMN: &str = "__lake_file";
 
 fn runtime() -> Result<Arc<tokio::runtime::Runtime>> {
     Ok(Arc::new(
@@ -310,25 +310,72 @@ impl LakeTable {
     /// # Errors
     /// When a file cannot be scanned.
     pub fn scan(&self) -> Result<LazyFrame> {
+        use polars::prelude::{JoinType, PlRefPath, ScanArgsParquet};
         let files = self.files()?;
         if files.is_empty() {
             return Ok(DataFrame::empty_with_schema(&self.schema).lazy());
         }
+        // One scan over every file (the log's list, not the folder's), each row with
+        // its file, whose partition values the log gives. Absolute paths: the scan
+        // names each row's file as it was given, and the join needs one spelling.
+        let folder = std::path::absolute(&self.folder)
+            .with_context(|| format!("cannot resolve the folder {}", self.folder.display()))?;
+        let paths: Vec<String> = files
+            .iter()
+            .map(|f| folder.join(&f.path).to_string_lossy().into_owned())
+            .collect();
+        let mut args = ScanArgsParquet {
+            include_file_paths: Some(FILE_COLUMN.into()),
+            glob: false,
+            ..ScanArgsParquet::default()
+        };
+        args.hive_options.enabled = Some(false);
+        let scan = LazyFrame::scan_parquet_files(
+            paths.iter().map(|p| PlRefPath::new(p.as_str())).collect(),
+            args,
+        )
+        .with_context(|| format!("cannot scan the Delta table {}", self.folder.display()))?;
         let order: Vec<_> = self.schema.iter_names().map(|n| col(n.clone())).collect();
-        let mut parts = Vec::with_capacity(files.len());
-        for file in &files {
-            let mut part = scan_parquet(&self.folder.join(&file.path))?;
-            for column in &self.partition_columns {
-                let dtype = self.schema.get(column).cloned().unwrap_or(DataType::String);
-                let value = match file.partition_values.get(column).cloned().flatten() {
-                    Some(text) => lit(text),
-                    None => lit(NULL).cast(DataType::String),
-                };
-                part = part.with_column(value.cast(dtype).alias(column.as_str()));
-            }
-            parts.push(part.select(order.clone()));
+        if self.partition_columns.is_empty() {
+            return Ok(scan.select(order));
         }
-        Ok(concat(parts, UnionArgs::default())?)
+        let mut by_file = DataFrame::new_infer_height(vec![polars::prelude::Column::new(
+            FILE_COLUMN.into(),
+            paths.clone(),
+        )])?;
+        for column in &self.partition_columns {
+            let values: Vec<Option<String>> = files
+                .iter()
+                .map(|f| f.partition_values.get(column).cloned().flatten())
+                .collect();
+            by_file.with_column(polars::prelude::Column::new(column.as_str().into(), values))?;
+        }
+        // Delta writes partition values as text; dates as `YYYY-MM-DD`.
+        let typed: Vec<_> = self
+            .partition_columns
+            .iter()
+            .map(|column| {
+                let dtype = self.schema.get(column).cloned().unwrap_or(DataType::String);
+                let text = col(column.as_str());
+                match dtype {
+                    DataType::Date => text.str().to_date(polars::prelude::StrptimeOptions {
+                        format: Some("%Y-%m-%d".into()),
+                        ..Default::default()
+                    }),
+                    other => text.cast(other),
+                }
+                .alias(column.as_str())
+            })
+            .collect();
+        let by_file = by_file.lazy().with_columns(typed);
+        Ok(scan
+            .join(
+                by_file,
+                [col(FILE_COLUMN)],
+                [col(FILE_COLUMN)],
+                crate::transforms::keeping_left_order(JoinType::Left),
+            )
+            .select(order))
     }
 
     /// Writes `frame` (the table's columns) as Parquet files in the table's folder, one
@@ -653,6 +700,14 @@ mod tests {
         NaiveDate::from_ymd_opt(2025, 3, d).unwrap_or_default()
     }
 
+    /// `path` (absolute) as a path relative to the working folder.
+    fn relative_to_cwd(path: &Path) -> Result<PathBuf> {
+        let cwd = std::env::current_dir()?;
+        let mut relative: PathBuf = cwd.components().skip(1).map(|_| "..").collect();
+        relative.push(path.strip_prefix("/")?);
+        Ok(relative)
+    }
+
     fn sorted(lf: LazyFrame) -> Result<DataFrame> {
         Ok(lf
             .sort(["date", "channel_id"], SortMultipleOptions::default())
@@ -687,10 +742,22 @@ mod tests {
         })?;
         assert_eq!(version, 1);
 
-        // Reopened from disk: the rows, their partition values, the transaction.
+        // Reopened from disk: the rows, their partition values, the transaction; the
+        // same through a relative path.
+        let relative = relative_to_cwd(&folder)?;
+        assert_frame_eq!(sorted(LakeTable::open(&relative)?.scan()?)?, first.clone());
         let mut table = LakeTable::open_or_create(&folder, &first.schema(), &["date"])?;
         assert_eq!(table.version(), 1);
         assert_frame_eq!(sorted(table.scan()?)?, first.clone());
+        // A count on the streaming engine, as SQL's count(*) runs (a concatenation of
+        // one scan per file made Polars 0.55 panic there: "not implemented for dtype
+        // UInt128").
+        let counted = table
+            .scan()?
+            .select([polars::prelude::len()])
+            .collect_with_engine(polars::prelude::Engine::Streaming)?
+            .unwrap_single();
+        assert_eq!(counted.column("len")?.u32()?.get(0), Some(3));
         assert_eq!(table.transaction("source/ad_revenue_1.csv")?, Some(1));
         assert_eq!(table.transaction("source/other.csv")?, None);
 

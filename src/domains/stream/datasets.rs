@@ -2,15 +2,13 @@
 //! curated tables (S2, under the names SQL users query: `channels`, `users`,
 //! `ad_revenue`, `viewership`), and the output tables of S6 with their columns and
 //! dtypes (`spec/stream.md`, "Output tables"), then the counts of the rows each
-//! deduplication dropped.
+//! deduplication dropped. The curated tables are Delta Lake tables under
+//! `lake/stream/`.
 
 use anyhow::{anyhow, Result};
 use polars::prelude::DataFrame;
 
 use crate::catalog::{Dataset, Location};
-
-/// The curated tables (S2), as the pipeline writes them: SQL name and file stem.
-pub const CURATED: [&str; 4] = ["channels", "users", "ad_revenue", "viewership"];
 
 /// Every dataset of the domain: validated inputs, curated tables, then outputs in
 /// the spec's order and the deduplication counts.
@@ -37,23 +35,23 @@ pub const DATASETS: &[Dataset] = &[
     ),
     Dataset::new(
         "channels",
-        Location::Valid("channels"),
-        "channels, the first valid row per channel_id (S2)",
+        Location::Lake("channels"),
+        "channels, the first valid row per channel_id (S2, Delta Lake)",
     ),
     Dataset::new(
         "users",
-        Location::Valid("users"),
-        "user profiles, the first valid row per user_id (S2)",
+        Location::Lake("users"),
+        "user profiles, the first valid row per user_id (S2, Delta Lake)",
     ),
     Dataset::new(
         "ad_revenue",
-        Location::Valid("curated_ad_revenue"),
-        "ad revenue per channel and date, the last file's row winning (S2, S3)",
+        Location::Lake("ad_revenue"),
+        "ad revenue per channel and date, the last file's row winning (S2, S3, Delta Lake, partitioned by date)",
     ),
     Dataset::new(
         "viewership",
-        Location::Valid("viewership"),
-        "viewing sessions, the first valid row per session_id, with event_date (S2)",
+        Location::Lake("viewership"),
+        "viewing sessions, the first valid row per session_id, with event_date (S2, Delta Lake, partitioned by event_date)",
     ),
     Dataset::quarantine_summary("stream_quarantine_summary"),
     Dataset::output(
@@ -227,6 +225,9 @@ pub struct StreamOutputs {
     /// Sessions per region and hour (`region`, `hour`, `sessions`), for the report's
     /// heat map.
     pub region_hours: DataFrame,
+    /// Each Delta table after the run: `table`, `version`, `files` and `rows` of the
+    /// latest version.
+    pub lake_tables: DataFrame,
 }
 
 impl StreamOutputs {

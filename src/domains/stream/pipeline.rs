@@ -6,13 +6,17 @@
 //! 1. validate the channel metadata, demographics, ad revenue and viewing logs
 //!    (every domain's reading and validation layer), the valid rows streamed to
 //!    `<interim>/<table>.parquet` and the failing ones to the quarantine;
-//! 2. the curated tables (S2): `channels`, `users` and `viewership` keep the first
+//! 2. the curated rows (S2): `channels`, `users` and `viewership` keep the first
 //!    valid row per key, `ad_revenue` the last per (channel_id, date), files in name
 //!    order; each streamed to `<interim>/`, and the rows each dropped counted in
 //!    `dedup_counts`;
-//! 3. the questions of S6 over the curated tables, written with `quarantine_summary`
-//!    and `dedup_counts` as Parquet + CSV under `<processed>/`, with a `_SUCCESS`
-//!    manifest.
+//! 3. each merged into its Delta table under `<lake>/` (S2, S3): new keys inserted,
+//!    and for `ad_revenue` changed rows updated by rewriting their date partitions;
+//!    rows already there with equal values write no version, so a second run on the
+//!    same files leaves the tables as they are;
+//! 4. the questions of S6 over the tables' latest versions, written with
+//!    `quarantine_summary` and `dedup_counts` as Parquet + CSV under `<processed>/`,
+//!    with a `_SUCCESS` manifest.
 
 use anyhow::Result;
 use polars::prelude::{df, DataFrame, IntoLazy, LazyFrame};
@@ -21,6 +25,7 @@ use super::datasets::StreamOutputs;
 use super::rules::{self, Deduplicated};
 use super::tables;
 use crate::exec::{self, rule};
+use crate::io::lake::{merge, LakeTable, MergeMode};
 use crate::io::{
     count_rows, scan_parquet, sink_parquet_all, summarize_quarantines, write_tables, DomainPaths,
 };
@@ -29,6 +34,25 @@ use crate::schema::{table_counts, TableCount};
 
 /// The domain's name: its folders under the data root and its report.
 pub const DOMAIN: &str = "stream";
+
+/// The Delta tables of the curated data (S2): name, key, how a run's rows merge in,
+/// and the partition column.
+const LAKE_TABLES: [(&str, &[&str], MergeMode, &[&str]); 4] = [
+    ("channels", &["channel_id"], MergeMode::InsertNew, &[]),
+    ("users", &["user_id"], MergeMode::InsertNew, &[]),
+    (
+        "ad_revenue",
+        &["channel_id", "date"],
+        MergeMode::Upsert,
+        &["date"],
+    ),
+    (
+        "viewership",
+        &["session_id"],
+        MergeMode::InsertNew,
+        &["event_date"],
+    ),
+];
 
 /// The interim file stem of each curated table: its SQL name, but for `ad_revenue`,
 /// whose name the validated raw table has.
@@ -96,7 +120,39 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<StreamOutputs
     )?;
     progress.done("S2 curated tables", None);
 
-    let curated = |name: &str| scan_parquet(&paths.valid(curated_stem(name)));
+    // S2, S3: each curated table merged into its Delta table on its key.
+    let mut state = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (name, keys, mode, partition) in LAKE_TABLES {
+        let rows = scan_parquet(&paths.valid(curated_stem(name)))?.collect()?;
+        let folder = paths.lake.join(name);
+        let mut table = LakeTable::open_or_create(&folder, &rows.schema(), partition)?;
+        let stem = format!("part-{:05}", table.version() + 1);
+        let merged = merge(&mut table, &rows, keys, mode, Vec::new(), &stem)?;
+        let stage = match merged.version {
+            Some(version) => format!(
+                "S3 merge into lake {name}: version {version}, {} inserted, {} updated",
+                merged.inserted, merged.updated
+            ),
+            None => format!(
+                "S3 merge into lake {name}: nothing new, still version {}",
+                table.version()
+            ),
+        };
+        progress.done(&stage, None);
+        state.0.push(name.to_string());
+        state.1.push(table.version());
+        state.2.push(table.files()?.len() as u64);
+        state.3.push(table.scan()?.collect()?.height() as u64);
+    }
+    let lake_tables = df!(
+        "table" => state.0,
+        "version" => state.1,
+        "files" => state.2,
+        "rows" => state.3,
+    )?;
+
+    // S6 on the tables' latest versions.
+    let curated = |name: &str| LakeTable::open(&paths.lake.join(name))?.scan();
     let region_hours = rule(
         progress,
         "S6 sessions by region and hour",
@@ -119,6 +175,7 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<StreamOutputs
         tables,
         table_counts: table_counts(&counts)?,
         region_hours,
+        lake_tables,
     };
     write_tables(&paths.processed, &outputs.tables())?;
     progress.done("S6 write outputs", None);

@@ -33,6 +33,14 @@ pub fn build(outputs: &StreamOutputs) -> Result<Document> {
         10,
     );
 
+    doc.table(
+        "The curated Delta tables under lake/stream (S2, S3), at their latest versions: \
+         a run merges its files in (new keys inserted, changed ad revenue updated), and \
+         a run on files already merged commits nothing.",
+        &outputs.lake_tables,
+        10,
+    );
+
     doc.heading("Channels");
     doc.chart(
         "channel-minutes",
