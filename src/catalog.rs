@@ -241,6 +241,36 @@ impl Catalog {
         Ok(())
     }
 
+    /// Points the Delta table `name` at its version `version` (time travel): the
+    /// queries that follow read that version. The other tables stay at their latest.
+    ///
+    /// # Errors
+    /// When `name` is not registered or not a Delta table (the message lists those
+    /// that are), or the table has no such version.
+    pub fn at_version(&mut self, name: &str, version: i64) -> Result<()> {
+        let lake_tables: Vec<&Registered> = self
+            .registered
+            .iter()
+            .filter(|r| r.path.join("_delta_log").is_dir())
+            .collect();
+        let Some(table) = lake_tables.iter().find(|r| r.name == name) else {
+            let names: Vec<&str> = lake_tables.iter().map(|r| r.name.as_str()).collect();
+            bail!(
+                "`{name}` is not a Delta table of the catalog, so it has no versions. The Delta \
+                 tables are: {}",
+                if names.is_empty() {
+                    "none yet".to_string()
+                } else {
+                    names.join(", ")
+                }
+            );
+        };
+        let mut lake = crate::io::lake::LakeTable::open(&table.path)?;
+        lake.load_version(version)?;
+        self.context.register(name, lake.scan()?);
+        Ok(())
+    }
+
     /// The SQL names of the registered tables, in catalog order.
     pub fn names(&self) -> Vec<&str> {
         self.registered.iter().map(|r| r.name.as_str()).collect()

@@ -49,10 +49,25 @@ struct Args {
     /// Rows printed as a table (the rest are counted).
     #[arg(long, value_name = "N", default_value_t = 50)]
     max_rows: usize,
+
+    /// Time travel: read the Delta table TABLE as of its version N (for example
+    /// `--as-of ad_revenue=1`; `stream history TABLE` lists the versions); repeat for
+    /// several tables. The others are read at their latest version.
+    #[arg(long = "as-of", value_name = "TABLE=N")]
+    versions: Vec<String>,
 }
 
 fn run(args: &Args) -> Result<()> {
     let mut catalog = Catalog::open(&args.data)?;
+    for pinned in &args.versions {
+        let Some((table, version)) = pinned
+            .split_once('=')
+            .and_then(|(t, v)| Some((t, v.trim().parse::<i64>().ok()?)))
+        else {
+            bail!("--as-of takes TABLE=N, such as ad_revenue=1; got `{pinned}`");
+        };
+        catalog.at_version(table, version)?;
+    }
     if args.tables {
         print_table(&catalog.tables()?, usize::MAX);
         return Ok(());

@@ -36,6 +36,8 @@ pub struct LakeFile {
     /// The file's partition values by column (`None` for a null partition).
     pub partition_values: HashMap<String, Option<String>>,
     pub size: i64,
+    /// Its rows, from the statistics the log holds (`numRecords`), when it has them.
+    pub rows: Option<u64>,
 }
 
 /// A table's change for one commit: files to add (written by [`LakeTable::write_files`])
@@ -280,10 +282,72 @@ impl LakeTable {
                 path: file.path().into_owned(),
                 partition_values: file.partition_values_map(),
                 size: file.size(),
+                rows: file.num_records().map(|n| n as u64),
             })
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
+    }
+
+    /// Every version of the table, oldest first: `version` (i64), `timestamp`
+    /// (milliseconds since 1970, i64), `operation` (Delta's, such as `WRITE`),
+    /// `smartview_operation` (`insert`, `merge`, …; null for others' commits),
+    /// `files` and `rows` of the version (u64; rows from the files' statistics). The
+    /// table is left at its latest version.
+    ///
+    /// # Errors
+    /// When the log cannot be read.
+    pub fn history(&mut self) -> Result<DataFrame> {
+        use futures::TryStreamExt;
+        let location = self.folder.display().to_string();
+        self.runtime
+            .block_on(self.table.update_incremental(None))
+            .map_err(delta_error(format!(
+                "cannot read the Delta table {location}"
+            )))?;
+        let latest = self.version();
+        // The commit information, newest first, one per version.
+        let infos: Vec<_> = self
+            .runtime
+            .block_on(self.table.history(None).try_collect::<Vec<_>>())
+            .map_err(delta_error(format!(
+                "cannot read the history of {location}"
+            )))?;
+        let mut columns = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        for version in 0..=latest {
+            self.load_version(version)?;
+            let files = self.files()?;
+            let info = usize::try_from(latest - version)
+                .ok()
+                .and_then(|i| infos.get(i));
+            columns.0.push(version);
+            columns.1.push(info.and_then(|i| i.timestamp));
+            columns.2.push(info.and_then(|i| i.operation.clone()));
+            columns.3.push(
+                info.and_then(|i| i.info.get("smartviewOperation"))
+                    .and_then(|v| v.as_str().map(str::to_string)),
+            );
+            columns.4.push(files.len() as u64);
+            columns
+                .5
+                .push(files.iter().map(|f| f.rows.unwrap_or(0)).sum::<u64>());
+        }
+        self.load_version(latest)?;
+        Ok(polars::prelude::df!(
+            "version" => columns.0,
+            "timestamp" => columns.1,
+            "operation" => columns.2,
+            "smartview_operation" => columns.3,
+            "files" => columns.4,
+            "rows" => columns.5,
+        )?)
     }
 
     /// The number an application transaction `app_id` last recorded, if any.
@@ -784,6 +848,26 @@ mod tests {
             [Some(1.0), Some(5.0), Some(3.0)]
         );
         assert_eq!(table.files()?.len(), 2, "the old file left the table");
+
+        // The history: create, append, merge, with each version's files and rows.
+        let history = table.history()?;
+        assert_frame_eq!(
+            history.select([
+                "version",
+                "operation",
+                "smartview_operation",
+                "files",
+                "rows"
+            ])?,
+            df!(
+                "version" => [0i64, 1, 2],
+                "operation" => ["CREATE TABLE", "WRITE", "WRITE"],
+                "smartview_operation" => [None, Some("append"), Some("merge")],
+                "files" => [0u64, 2, 2],
+                "rows" => [0u64, 3, 3],
+            )?
+        );
+        assert_eq!(table.version(), 2, "left at the latest version");
 
         // Version 1 still reads the old file, which stays on disk.
         table.load_version(1)?;
