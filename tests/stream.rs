@@ -372,3 +372,115 @@ fn sql_reads_any_version_and_stream_history_lists_them() -> Result<()> {
     );
     Ok(())
 }
+
+/// S3 from the command line: `stream merge` takes a new ad-revenue file in one
+/// version and skips it the second time; a viewing file appends its new sessions once,
+/// its bad rows kept in the lake's quarantine; a truncated file's row is quarantined
+/// and a misnamed file is an error naming it, the tables as they were.
+#[test]
+fn stream_merge_takes_each_file_once_and_refuses_bad_files_by_name() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::under(dir.path(), "stream");
+    datagen::generate(&paths.raw, &datagen::StreamGenConfig::with_sessions(500))?;
+    stream::run(&paths, &mut Progress::new("stream", true))?;
+    let merge = |file: &std::path::Path| -> Result<std::process::Output> {
+        Ok(Command::new(env!("CARGO_BIN_EXE_stream"))
+            .arg("merge")
+            .arg(file)
+            .arg("--lake")
+            .arg(&paths.lake)
+            .output()?)
+    };
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox)?;
+
+    let revenue = inbox.join("ad_revenue_2025-03-10.csv");
+    std::fs::write(
+        &revenue,
+        "channel_id,channel_name,date,ad_revenue\nCH001,Star 1,2025-03-03,0.5\nCH002,Star 2,2025-03-10,10\n",
+    )?;
+    let first = merge(&revenue)?;
+    let text = String::from_utf8(first.stdout)?;
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        text.contains("ad_revenue version 2: 1 inserted, 1 updated"),
+        "{text}"
+    );
+    let again = String::from_utf8(merge(&revenue)?.stdout)?;
+    assert!(
+        again.contains("already merged into ad_revenue (now at version 2); skipped"),
+        "{again}"
+    );
+
+    // Two new sessions (one duplicating a session already in the table), one bad row.
+    let viewing = inbox.join("viewership_logs_live_1.csv");
+    let header = smartview::domains::stream::tables::VIEWING_COLUMNS.join(",");
+    let row = |id: &str, minutes: &str| {
+        format!("{id},U00001,CH001,Star 1,Show,News,2025-03-10 20:00:00,{minutes},North,Free,Mobile,Web,true,1,0.5,0.5,0,50")
+    };
+    std::fs::write(
+        &viewing,
+        format!(
+            "{header}\n{}\n{}\n{}\n",
+            row("N1", "10"),
+            row("S000000001", "10"),
+            row("N2", "ten")
+        ),
+    )?;
+    let before = smartview::io::lake::LakeTable::open(&paths.lake.join("viewership"))?
+        .scan()?
+        .collect()?
+        .height();
+    let output = merge(&viewing)?;
+    let text = String::from_utf8(output.stdout)?;
+    assert!(
+        text.contains("2 valid rows, 1 quarantined; viewership version 2: 1 inserted, 0 updated"),
+        "{text}"
+    );
+    let after = smartview::io::lake::LakeTable::open(&paths.lake.join("viewership"))?
+        .scan()?
+        .collect()?
+        .height();
+    assert_eq!(after, before + 1);
+    let kept =
+        stream::merge::quarantine_path(&paths.lake, "viewership", "viewership_logs_live_1.csv");
+    let kept = scan_parquet(&kept)?.collect()?;
+    assert_eq!(
+        values::texts(&kept, "reason", "")?,
+        ["duration_minutes|dtype"]
+    );
+
+    // A truncated file (a quote never closed): its row quarantined with the reason,
+    // nothing committed. A misnamed file: an error naming it.
+    let truncated = inbox.join("ad_revenue_truncated.csv");
+    std::fs::write(
+        &truncated,
+        "channel_id,channel_name,date,ad_revenue\nCH001,\"Star 1,2025-03-04,1\n",
+    )?;
+    let output = merge(&truncated)?;
+    let text = String::from_utf8(output.stdout)?;
+    assert!(
+        text.contains("0 valid rows, 1 quarantined; ad_revenue nothing new"),
+        "{text}"
+    );
+    let kept =
+        stream::merge::quarantine_path(&paths.lake, "ad_revenue", "ad_revenue_truncated.csv");
+    let reasons = values::texts(&scan_parquet(&kept)?.collect()?, "reason", "")?;
+    assert_eq!(reasons, ["layout|quoting"]);
+    let misnamed = inbox.join("revenue.csv");
+    std::fs::write(&misnamed, "channel_id,channel_name,date,ad_revenue\n")?;
+    let output = merge(&misnamed)?;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("revenue.csv is not a stream file"),
+        "{stderr}"
+    );
+    let history = smartview::io::lake::LakeTable::open(&paths.lake.join("ad_revenue"))?.version();
+    assert_eq!(history, 2, "nothing else committed");
+    Ok(())
+}

@@ -1,6 +1,7 @@
-//! `stream`: the stream domain's Delta Lake tables from the command line. So far
-//! `stream history TABLE`: every version of a curated table with its operation, files
-//! and rows.
+//! `stream`: the stream domain's Delta Lake tables from the command line:
+//! `stream merge FILE…` merges raw files into their tables, one commit per file, a
+//! file merged before skipped (S3); `stream history TABLE` lists every version of a
+//! table with its operation, files and rows (S5).
 //!
 //! Exit codes: 0 success; 1 the table cannot be read (the message names it); 2 the
 //! command line was wrong.
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use smartview::cli::exit_code;
+use smartview::domains::stream::merge::{merge_file, FileMerge};
 use smartview::io::lake::LakeTable;
 
 /// The stream domain's Delta Lake tables (channels, users, ad_revenue, viewership).
@@ -32,6 +34,13 @@ struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Merge raw files into their Delta tables (by name: ad_revenue*.csv into
+    /// ad_revenue, viewership_logs*.csv into viewership, …), in the order given, one
+    /// commit per file; a file merged before (same name and SHA-256) is skipped.
+    Merge {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Every version of TABLE, oldest first: when, the operation, its files and rows.
     History {
         /// channels, users, ad_revenue or viewership.
@@ -41,6 +50,34 @@ enum Command {
 
 fn run(args: &Args) -> Result<()> {
     match &args.command {
+        Command::Merge { files } => {
+            for file in files {
+                match merge_file(&args.lake, file)? {
+                    FileMerge::Skipped { table, version } => println!(
+                        "{}: already merged into {table} (now at version {version}); skipped",
+                        file.display()
+                    ),
+                    FileMerge::Merged {
+                        table,
+                        merged,
+                        valid,
+                        quarantined,
+                    } => {
+                        let outcome = match merged.version {
+                            Some(version) => format!(
+                                "version {version}: {} inserted, {} updated",
+                                merged.inserted, merged.updated
+                            ),
+                            None => "nothing new, no version written".to_string(),
+                        };
+                        println!(
+                            "{}: {valid} valid rows, {quarantined} quarantined; {table} {outcome}",
+                            file.display()
+                        );
+                    }
+                }
+            }
+        }
         Command::History { table } => {
             let mut lake = LakeTable::open(&args.lake.join(table))?;
             let history = lake.history()?;

@@ -1,0 +1,167 @@
+//! S3 file by file: one raw file merged into its Delta table in one commit, the file
+//! recorded in that same commit (an application transaction named after its name
+//! and SHA-256, numbered with its size), so that a file merged once is skipped after.
+//! The file is validated like a report run's (its failing rows kept as Parquet in
+//! `<lake>/_quarantine/<table>/`), deduplicated within itself, then merged: ad
+//! revenue upserted on (channel_id, date), the others inserted on their keys.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::rules::{self, Deduplicated};
+use super::tables;
+use crate::io::lake::{merge, LakeTable, MergeMode, Merged};
+use crate::io::sink::sha256_of;
+use crate::io::{scan_parquet, validate_table, DomainPaths, RawTable};
+
+/// What merging one file did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileMerge {
+    /// Its rows are in `table` (`merged.version` is `None` when all were there already).
+    Merged {
+        table: &'static str,
+        merged: Merged,
+        valid: u64,
+        quarantined: u64,
+    },
+    /// The same file (name, size, SHA-256) was merged before, in a version ≤ `version`.
+    Skipped { table: &'static str, version: i64 },
+}
+
+/// The raw table a file belongs to, by its name (`ad_revenue_2025-03-10.csv` is ad
+/// revenue), with the curated table it merges into, the key and how.
+fn table_of(
+    file: &Path,
+) -> Result<(
+    RawTable,
+    &'static str,
+    &'static [&'static str],
+    MergeMode,
+    &'static [&'static str],
+)> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let known: [(RawTable, &str, &[&str], MergeMode, &[&str]); 4] = [
+        (
+            tables::channel_metadata(),
+            "channels",
+            &["channel_id"],
+            MergeMode::InsertNew,
+            &[],
+        ),
+        (
+            tables::demographics(),
+            "users",
+            &["user_id"],
+            MergeMode::InsertNew,
+            &[],
+        ),
+        (
+            tables::ad_revenue(),
+            "ad_revenue",
+            &["channel_id", "date"],
+            MergeMode::Upsert,
+            &["date"],
+        ),
+        (
+            tables::viewership_logs(),
+            "viewership",
+            &["session_id"],
+            MergeMode::InsertNew,
+            &["event_date"],
+        ),
+    ];
+    for (raw, curated, keys, mode, partition) in known {
+        if name.starts_with(raw.schema.name) && name.ends_with(".csv") {
+            return Ok((raw, curated, keys, mode, partition));
+        }
+    }
+    bail!(
+        "{} is not a stream file: its name starts with none of channel_metadata, \
+         demographics, ad_revenue, viewership_logs (and ends with .csv)",
+        file.display()
+    )
+}
+
+/// Merges `file` into its Delta table under `lake` (see the module doc).
+///
+/// # Errors
+/// When the file's name is not a stream table's, it cannot be read (its layout is
+/// wrong: the message names it and the line), or the commit fails; the table is then
+/// as it was.
+pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
+    let (raw, curated, keys, mode, partition) = table_of(file)?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    let app_id = format!("smartview-file:{name}:{}", sha256_of(file)?);
+
+    let folder = lake.join(curated);
+    if folder.join("_delta_log").is_dir() {
+        let table = LakeTable::open(&folder)?;
+        if table.transaction(&app_id)?.is_some() {
+            return Ok(FileMerge::Skipped {
+                table: curated,
+                version: table.version(),
+            });
+        }
+    }
+
+    // Validated alone, in a scratch folder holding only this file.
+    let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let paths = DomainPaths::in_folder(scratch.path());
+    std::fs::create_dir_all(&paths.raw)?;
+    std::fs::copy(file, paths.raw.join(&name))
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let (count, _) = validate_table(&paths, &raw, &[], Vec::new())?;
+    if count.rows_quarantined > 0 {
+        let kept = quarantine_path(lake, curated, &name);
+        std::fs::create_dir_all(kept.parent().unwrap_or(lake))?;
+        std::fs::copy(paths.quarantine(raw.schema.name), &kept).with_context(|| {
+            format!(
+                "cannot keep the quarantine of {} in {}",
+                file.display(),
+                kept.display()
+            )
+        })?;
+    }
+    let valid = scan_parquet(&paths.valid(raw.schema.name))?;
+    let Deduplicated { kept, .. } = match curated {
+        "channels" => rules::channels(valid)?,
+        "users" => rules::users(valid)?,
+        "ad_revenue" => rules::ad_revenue(valid)?,
+        _ => rules::viewership(valid)?,
+    };
+    let rows = kept.collect()?;
+    let mut table = LakeTable::open_or_create(&folder, &rows.schema(), partition)?;
+    let stem = format!("part-{:05}", table.version() + 1);
+    let merged = merge(
+        &mut table,
+        &rows,
+        keys,
+        mode,
+        vec![(app_id, size as i64)],
+        &stem,
+    )?;
+    Ok(FileMerge::Merged {
+        table: curated,
+        merged,
+        valid: count.rows_valid,
+        quarantined: count.rows_quarantined,
+    })
+}
+
+/// Where the failing rows of a merged file are kept: `<lake>/_quarantine/<table>/<file
+/// name>.parquet`.
+pub fn quarantine_path(lake: &Path, table: &str, file_name: &str) -> PathBuf {
+    lake.join("_quarantine")
+        .join(table)
+        .join(format!("{file_name}.parquet"))
+}
