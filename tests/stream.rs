@@ -375,8 +375,8 @@ fn sql_reads_any_version_and_stream_history_lists_them() -> Result<()> {
 
 /// S3 from the command line: `stream merge` takes a new ad-revenue file in one
 /// version and skips it the second time; a viewing file appends its new sessions once,
-/// its bad rows kept in the lake's quarantine; a truncated file's row is quarantined
-/// and a misnamed file is an error naming it, the tables as they were.
+/// its bad rows kept in the lake's quarantine; a truncated or misnamed file is an
+/// error naming it, and the tables are as they were.
 #[test]
 fn stream_merge_takes_each_file_once_and_refuses_bad_files_by_name() -> Result<()> {
     let dir = tempfile::tempdir()?;
@@ -454,23 +454,21 @@ fn stream_merge_takes_each_file_once_and_refuses_bad_files_by_name() -> Result<(
         ["duration_minutes|dtype"]
     );
 
-    // A truncated file (a quote never closed): its row quarantined with the reason,
-    // nothing committed. A misnamed file: an error naming it.
+    // A truncated file (a quote never closed) and a misnamed one: errors naming them,
+    // nothing committed.
     let truncated = inbox.join("ad_revenue_truncated.csv");
     std::fs::write(
         &truncated,
         "channel_id,channel_name,date,ad_revenue\nCH001,\"Star 1,2025-03-04,1\n",
     )?;
     let output = merge(&truncated)?;
-    let text = String::from_utf8(output.stdout)?;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        text.contains("0 valid rows, 1 quarantined; ad_revenue nothing new"),
-        "{text}"
+        stderr
+            .contains("ad_revenue_truncated.csv is corrupt or truncated: line 2 is layout|quoting"),
+        "{stderr}"
     );
-    let kept =
-        stream::merge::quarantine_path(&paths.lake, "ad_revenue", "ad_revenue_truncated.csv");
-    let reasons = values::texts(&scan_parquet(&kept)?.collect()?, "reason", "")?;
-    assert_eq!(reasons, ["layout|quoting"]);
     let misnamed = inbox.join("revenue.csv");
     std::fs::write(&misnamed, "channel_id,channel_name,date,ad_revenue\n")?;
     let output = merge(&misnamed)?;
@@ -482,5 +480,86 @@ fn stream_merge_takes_each_file_once_and_refuses_bad_files_by_name() -> Result<(
     );
     let history = smartview::io::lake::LakeTable::open(&paths.lake.join("ad_revenue"))?.version();
     assert_eq!(history, 2, "nothing else committed");
+    Ok(())
+}
+
+/// `stream watch`: files landing in an inbox are merged once each and moved to done/,
+/// a corrupt one to failed/ with its reason; and `kill -9` at random moments while it
+/// merges loses and duplicates nothing: after the restarts every session of every
+/// file is in the table exactly once.
+#[test]
+fn stream_watch_merges_each_landed_file_once_through_kills() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let lake = dir.path().join("lake");
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox)?;
+    let header = smartview::domains::stream::tables::VIEWING_COLUMNS.join(",");
+    let mut sessions = 0;
+    for file in 0..12 {
+        let mut text = format!("{header}\n");
+        for n in 0..50 {
+            // Every file repeats one session of the file before: it is merged once.
+            let id = if n == 0 && file > 0 {
+                format!("F{}-{}", file - 1, 1)
+            } else {
+                format!("F{file}-{n}")
+            };
+            sessions += u64::from(!(n == 0 && file > 0));
+            text.push_str(&format!(
+                "{id},U{n:05},CH00{},Star,Show,News,2025-03-{:02} 10:00:00,12.5,North,Free,Mobile,Web,false,1,0.1,0.5,0,50\n",
+                n % 5,
+                3 + file % 7
+            ));
+        }
+        std::fs::write(inbox.join(format!("viewership_logs_{file:03}.csv")), text)?;
+    }
+    std::fs::write(
+        inbox.join("viewership_logs_999_cut.csv"),
+        format!("{header}\nS1,\"U1,CH001\n"),
+    )?;
+
+    let watch = || {
+        Command::new(env!("CARGO_BIN_EXE_stream"))
+            .arg("watch")
+            .arg(&inbox)
+            .args(["--interval", "0.1", "--lake"])
+            .arg(&lake)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+    };
+    // Kill it at moments spread over its work, then let a last run finish.
+    for delay_ms in [150, 400, 90, 700, 250] {
+        let mut child = watch()?;
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill()?; // SIGKILL
+        child.wait()?;
+    }
+    let last = Command::new(env!("CARGO_BIN_EXE_stream"))
+        .arg("watch")
+        .arg(&inbox)
+        .args(["--once", "--lake"])
+        .arg(&lake)
+        .output()?;
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+
+    let done = std::fs::read_dir(inbox.join("done"))?.count();
+    assert_eq!(done, 12, "every good file in done/");
+    let error = std::fs::read_to_string(inbox.join("failed/viewership_logs_999_cut.csv.error"))?;
+    assert!(error.contains("corrupt or truncated"), "{error}");
+    let left: Vec<_> = std::fs::read_dir(&inbox)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .collect();
+    assert!(left.is_empty(), "the inbox is empty");
+    let table = smartview::io::lake::LakeTable::open(&lake.join("viewership"))?;
+    let rows = table.scan()?.collect()?;
+    assert_eq!(rows.height() as u64, sessions, "each session once");
+    let distinct = rows.column("session_id")?.n_unique()? as u64;
+    assert_eq!(distinct, sessions);
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! `stream`: the stream domain's Delta Lake tables from the command line:
 //! `stream merge FILE…` merges raw files into their tables, one commit per file, a
-//! file merged before skipped (S3); `stream history TABLE` lists every version of a
-//! table with its operation, files and rows (S5).
+//! file merged before skipped, and `stream watch INBOX` merges every file that lands
+//! (S3); `stream history TABLE` lists every version of a table with its operation,
+//! files and rows (S5).
 //!
 //! Exit codes: 0 success; 1 the table cannot be read (the message names it); 2 the
 //! command line was wrong.
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use smartview::cli::exit_code;
-use smartview::domains::stream::merge::{merge_file, FileMerge};
+use smartview::domains::stream::merge::{merge_file, watch_once, FileMerge, Landed};
 use smartview::io::lake::LakeTable;
 
 /// The stream domain's Delta Lake tables (channels, users, ad_revenue, viewership).
@@ -40,6 +41,17 @@ enum Command {
     Merge {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Merge every file that lands in INBOX, moving it to INBOX/done once committed,
+    /// or to INBOX/failed with the reason in <name>.error; polls until stopped.
+    Watch {
+        inbox: PathBuf,
+        /// Seconds between two looks at the inbox.
+        #[arg(long, default_value_t = 2.0)]
+        interval: f64,
+        /// Merge what is there now and stop.
+        #[arg(long)]
+        once: bool,
     },
     /// Every version of TABLE, oldest first: when, the operation, its files and rows.
     History {
@@ -78,6 +90,24 @@ fn run(args: &Args) -> Result<()> {
                 }
             }
         }
+        Command::Watch {
+            inbox,
+            interval,
+            once,
+        } => loop {
+            for (name, landed) in watch_once(inbox, &args.lake)? {
+                match landed {
+                    Landed::Done(_) => println!("{name}: merged, moved to done/"),
+                    Landed::Failed(reason) => {
+                        println!("{name}: refused, moved to failed/: {reason}")
+                    }
+                }
+            }
+            if *once {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_secs_f64(interval.max(0.1)));
+        },
         Command::History { table } => {
             let mut lake = LakeTable::open(&args.lake.join(table))?;
             let history = lake.history()?;

@@ -3,17 +3,20 @@
 //! and SHA-256, numbered with its size), so that a file merged once is skipped after.
 //! The file is validated like a report run's (its failing rows kept as Parquet in
 //! `<lake>/_quarantine/<table>/`), deduplicated within itself, then merged: ad
-//! revenue upserted on (channel_id, date), the others inserted on their keys.
+//! revenue upserted on (channel_id, date), the others inserted on their keys. A file
+//! with a record that is not CSV at all (corrupt or cut short) is refused whole.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use polars::prelude::{col, lit};
 
 use super::rules::{self, Deduplicated};
 use super::tables;
 use crate::io::lake::{merge, LakeTable, MergeMode, Merged};
 use crate::io::sink::sha256_of;
 use crate::io::{scan_parquet, validate_table, DomainPaths, RawTable};
+use crate::schema::{LINE, REASON};
 
 /// What merging one file did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,9 +92,9 @@ fn table_of(
 /// Merges `file` into its Delta table under `lake` (see the module doc).
 ///
 /// # Errors
-/// When the file's name is not a stream table's, it cannot be read (its layout is
-/// wrong: the message names it and the line), or the commit fails; the table is then
-/// as it was.
+/// When the file's name is not a stream table's, it cannot be read, a record is not
+/// CSV (corrupt or truncated: the message names the file and the first such line),
+/// or the commit fails; the table is then as it was.
 pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
     let (raw, curated, keys, mode, partition) = table_of(file)?;
     let name = file
@@ -122,6 +125,28 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
         .with_context(|| format!("cannot read {}", file.display()))?;
     let (count, _) = validate_table(&paths, &raw, &[], Vec::new())?;
     if count.rows_quarantined > 0 {
+        // A record that is not CSV at all (a quote never closed, fields missing): the
+        // file is corrupt or cut short, and none of it is merged.
+        let broken = scan_parquet(&paths.quarantine(raw.schema.name))?
+            .filter(col(REASON).str().starts_with(lit("layout|")))
+            .sort([LINE], Default::default())
+            .collect()?;
+        if broken.height() > 0 {
+            let line = crate::values::i64s(&broken, LINE, 0)?
+                .first()
+                .copied()
+                .unwrap_or(0);
+            let reason = crate::values::texts(&broken, REASON, "")?
+                .first()
+                .cloned()
+                .unwrap_or_default();
+            bail!(
+                "{} is corrupt or truncated: line {line} is {reason} ({} such line(s)); nothing of it \
+                 is merged",
+                file.display(),
+                broken.height()
+            );
+        }
         let kept = quarantine_path(lake, curated, &name);
         std::fs::create_dir_all(kept.parent().unwrap_or(lake))?;
         std::fs::copy(paths.quarantine(raw.schema.name), &kept).with_context(|| {
@@ -164,4 +189,69 @@ pub fn quarantine_path(lake: &Path, table: &str, file_name: &str) -> PathBuf {
     lake.join("_quarantine")
         .join(table)
         .join(format!("{file_name}.parquet"))
+}
+
+/// What [`watch_once`] did with one inbox file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Landed {
+    /// Merged (or found merged before) and moved to `done/`.
+    Done(FileMerge),
+    /// Refused and moved to `failed/`, the reason in `failed/<name>.error`.
+    Failed(String),
+}
+
+/// One pass of watch mode over `inbox`: every file there (not hidden, names in
+/// order) is merged with [`merge_file`], then moved to `inbox/done/`, or, when it is
+/// refused, to `inbox/failed/` with the reason beside it in `<name>.error`. A file is
+/// moved only after its commit, and a file merged before is skipped, so a pass killed
+/// at any moment and run again merges every file exactly once.
+///
+/// # Errors
+/// When the inbox cannot be listed or a file cannot be moved (a merge's own failure
+/// is the file's, not the pass's).
+pub fn watch_once(inbox: &Path, lake: &Path) -> Result<Vec<(String, Landed)>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(inbox)
+        .with_context(|| format!("cannot list the inbox {}", inbox.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_file())
+        .filter(|path| {
+            !path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    let mut landed = Vec::new();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let outcome = match merge_file(lake, &file) {
+            Ok(merged) => {
+                move_into(&file, &inbox.join("done"), &name)?;
+                Landed::Done(merged)
+            }
+            Err(error) => {
+                let reason = format!("{error:#}");
+                let failed = inbox.join("failed");
+                move_into(&file, &failed, &name)?;
+                crate::io::write_file_atomically(
+                    &failed.join(format!("{name}.error")),
+                    format!("{reason}\n").as_bytes(),
+                )?;
+                Landed::Failed(reason)
+            }
+        };
+        landed.push((name, outcome));
+    }
+    Ok(landed)
+}
+
+fn move_into(file: &Path, folder: &Path, name: &str) -> Result<()> {
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let target = folder.join(name);
+    std::fs::rename(file, &target)
+        .with_context(|| format!("cannot move {} to {}", file.display(), target.display()))
 }
