@@ -235,11 +235,15 @@ pub fn watch_once(inbox: &Path, lake: &Path) -> Result<Vec<(String, Landed)>> {
             Err(error) => {
                 let reason = format!("{error:#}");
                 let failed = inbox.join("failed");
-                move_into(&file, &failed, &name)?;
+                // The reason first: a pass killed in between leaves it beside a file
+                // still in the inbox, which the next pass refuses again.
+                std::fs::create_dir_all(&failed)
+                    .with_context(|| format!("cannot create {}", failed.display()))?;
                 crate::io::write_file_atomically(
                     &failed.join(format!("{name}.error")),
                     format!("{reason}\n").as_bytes(),
                 )?;
+                move_into(&file, &failed, &name)?;
                 Landed::Failed(reason)
             }
         };
