@@ -41,7 +41,8 @@ pub mod values;
 /// What a notebook or a binary usually needs.
 pub mod prelude {
     pub use crate::catalog::Catalog;
-    pub use crate::domains::{customer360, movies, retail, tv, wdi};
+    pub use crate::domains::{customer360, movies, retail, stream, tv, wdi};
+    pub use crate::io::lake::LakeTable;
     pub use crate::io::{scan_parquet, DomainPaths, RawTable};
     pub use crate::progress::Progress;
     pub use crate::schema::{validate, Column, ColumnType, TableSchema, Validation};
