@@ -9,7 +9,8 @@
 //! `dates` decides the day/month order of ambiguous timestamp columns per file; `sink` streams lazy frames to Parquet and
 //! writes output tables (Parquet + CSV) atomically with a `_SUCCESS` manifest;
 //! `database` loads tables into SQLite or MySQL/MariaDB, `duckdb` builds and
-//! queries DuckDB serving files through DuckDB's client; `publish` locks a run's
+//! queries DuckDB serving files through DuckDB's client, `lake` commits, merges and
+//! reads Delta Lake tables; `publish` locks a run's
 //! folders and switches each one's new version in whole; `export` writes query
 //! results as CSV, JSON or Parquet; `paths` names a domain's folders and files. Only
 //! this module (with the chunked reader it drives) and the binaries touch the file
