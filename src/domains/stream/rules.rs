@@ -19,8 +19,8 @@ use crate::transforms::{
 /// The value of `gender` and `age_group` for a session without a profile or value.
 pub const UNKNOWN: &str = "Unknown";
 
-/// The rows a curated table keeps and how many duplicates it dropped: `kept` lazily,
-/// and the `reason` the dropped rows are counted under.
+/// The rows a curated table keeps (`kept`, lazily) and the `reason` the rows it drops
+/// are counted under (the count is the valid rows less the kept ones).
 pub struct Deduplicated {
     pub kept: LazyFrame,
     pub reason: &'static str,
