@@ -446,8 +446,13 @@ fn stream_merge_takes_each_file_once_and_refuses_bad_files_by_name() -> Result<(
         .collect()?
         .height();
     assert_eq!(after, before + 1);
-    let kept =
-        stream::merge::quarantine_path(&paths.lake, "viewership", "viewership_logs_live_1.csv");
+    let sha = smartview::io::sink::sha256_of(&viewing)?;
+    let kept = stream::merge::quarantine_path(
+        &paths.lake,
+        "viewership",
+        "viewership_logs_live_1.csv",
+        &sha,
+    );
     let kept = scan_parquet(&kept)?.collect()?;
     assert_eq!(
         values::texts(&kept, "reason", "")?,
@@ -541,10 +546,12 @@ fn stream_watch_merges_each_landed_file_once_through_kills() -> Result<()> {
         .args(["--once", "--lake"])
         .arg(&lake)
         .output()?;
+    // It exits 1 when it refused a file in this pass (the cut one, unless a killed
+    // pass got to it first).
+    let stderr = String::from_utf8_lossy(&last.stderr);
     assert!(
-        last.status.success(),
-        "{}",
-        String::from_utf8_lossy(&last.stderr)
+        last.status.success() || stderr.contains("1 file(s) refused"),
+        "{stderr}"
     );
 
     let done = std::fs::read_dir(inbox.join("done"))?.count();
@@ -561,5 +568,149 @@ fn stream_watch_merges_each_landed_file_once_through_kills() -> Result<()> {
     assert_eq!(rows.height() as u64, sessions, "each session once");
     let distinct = rows.column("session_id")?.n_unique()? as u64;
     assert_eq!(distinct, sessions);
+    Ok(())
+}
+
+/// Merges at the same time, and names used twice: six `stream merge` processes at
+/// once, each with its own new row, leave all six rows (one writer at a time per
+/// table, files unique to their writer); two files of one name keep both their
+/// quarantines; watch mode keeps both in done/; a table folder given as the lake is
+/// refused; a refused merge leaves no quarantine.
+#[test]
+fn concurrent_merges_and_reused_names_lose_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let lake = dir.path().join("lake");
+    let stream_bin = || Command::new(env!("CARGO_BIN_EXE_stream"));
+    let header = "channel_id,channel_name,date,ad_revenue\n";
+    let mut running = Vec::new();
+    for i in 1..=6 {
+        let file = dir.path().join(format!("ad_revenue_p{i}.csv"));
+        std::fs::write(
+            &file,
+            format!("{header}CH00{i},Star {i},2025-03-20,{i}.5\n"),
+        )?;
+        running.push(
+            stream_bin()
+                .arg("merge")
+                .arg(&file)
+                .arg("--lake")
+                .arg(&lake)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()?,
+        );
+    }
+    for child in running {
+        let output = child.wait_with_output()?;
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let rows = smartview::io::lake::LakeTable::open(&lake.join("ad_revenue"))?
+        .scan()?
+        .collect()?;
+    assert_eq!(rows.height(), 6, "every concurrent merge's row is there");
+
+    // Two files named alike, each with a bad row: both quarantines kept.
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a)?;
+    std::fs::create_dir_all(&b)?;
+    std::fs::write(
+        a.join("ad_revenue_dup.csv"),
+        format!("{header}CH008,Star 8,2025-03-21,-1\nCH001,Star 1,2025-03-21,1\n"),
+    )?;
+    std::fs::write(
+        b.join("ad_revenue_dup.csv"),
+        format!("{header}CH009,Star 9,2025-03-21,-2\nCH002,Star 2,2025-03-21,2\n"),
+    )?;
+    for folder in [&a, &b] {
+        let output = stream_bin()
+            .arg("merge")
+            .arg(folder.join("ad_revenue_dup.csv"))
+            .arg("--lake")
+            .arg(&lake)
+            .output()?;
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(lake.join("_quarantine/ad_revenue"))?.count(),
+        2
+    );
+
+    // Watch mode: a second file of a name already in done/ is kept beside it.
+    let inbox = dir.path().join("inbox");
+    for round in 0..2 {
+        std::fs::create_dir_all(&inbox)?;
+        std::fs::write(
+            inbox.join("ad_revenue_w.csv"),
+            format!("{header}CH00{round},Star,2025-03-22,{round}\n"),
+        )?;
+        let output = stream_bin()
+            .arg("watch")
+            .arg(&inbox)
+            .arg("--once")
+            .arg("--lake")
+            .arg(&lake)
+            .output()?;
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut done: Vec<String> = std::fs::read_dir(inbox.join("done"))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    done.sort();
+    assert_eq!(done, ["ad_revenue_w.csv", "ad_revenue_w.csv.1"]);
+
+    // A table folder as the lake: refused, nothing created inside it.
+    let table = lake.join("ad_revenue");
+    let output = stream_bin()
+        .arg("merge")
+        .arg(dir.path().join("ad_revenue_p1.csv"))
+        .arg("--lake")
+        .arg(&table)
+        .output()?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is a Delta table, not a lake folder"));
+    assert!(!table.join("ad_revenue").exists());
+
+    // A refused merge (the viewership table there has ad revenue's columns) leaves
+    // no quarantine behind.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other)?;
+    std::fs::rename(lake.join("ad_revenue"), other.join("viewership"))?;
+    let bad_views = dir.path().join("viewership_logs_bad.csv");
+    let columns = smartview::domains::stream::tables::VIEWING_COLUMNS.join(",");
+    let row = |id: &str, minutes: &str| {
+        format!("{id},U1,CH001,A,B,News,2025-03-10 10:00:00,{minutes},North,Free,Mobile,Web,true,1,0.1,0.5,0,50")
+    };
+    std::fs::write(
+        &bad_views,
+        format!("{columns}\n{}\n{}\n", row("S1", "ten"), row("S2", "5")),
+    )?;
+    let output = stream_bin()
+        .arg("merge")
+        .arg(&bad_views)
+        .arg("--lake")
+        .arg(&other)
+        .output()?;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(
+        !other.join("_quarantine").exists(),
+        "no quarantine for a refused merge"
+    );
     Ok(())
 }

@@ -60,34 +60,45 @@ enum Command {
     },
 }
 
+/// One file's merge in a line: the table, the new version or why there is none, and
+/// where its quarantined rows went.
+fn describe(merged: &FileMerge, lake: &std::path::Path) -> String {
+    match merged {
+        FileMerge::Skipped { table, version } => {
+            format!("already merged into {table} (now at version {version}); skipped")
+        }
+        FileMerge::Merged {
+            table,
+            merged,
+            valid,
+            quarantined,
+        } => {
+            let outcome = match merged.version {
+                Some(version) => format!(
+                    "{table} version {version}: {} inserted, {} updated",
+                    merged.inserted, merged.updated
+                ),
+                None => format!("{table} nothing new, no version written"),
+            };
+            let kept = if *quarantined > 0 {
+                format!(
+                    "; the quarantined rows are in {}",
+                    lake.join("_quarantine").join(table).display()
+                )
+            } else {
+                String::new()
+            };
+            format!("{valid} valid rows, {quarantined} quarantined; {outcome}{kept}")
+        }
+    }
+}
+
 fn run(args: &Args) -> Result<()> {
     match &args.command {
         Command::Merge { files } => {
             for file in files {
-                match merge_file(&args.lake, file)? {
-                    FileMerge::Skipped { table, version } => println!(
-                        "{}: already merged into {table} (now at version {version}); skipped",
-                        file.display()
-                    ),
-                    FileMerge::Merged {
-                        table,
-                        merged,
-                        valid,
-                        quarantined,
-                    } => {
-                        let outcome = match merged.version {
-                            Some(version) => format!(
-                                "version {version}: {} inserted, {} updated",
-                                merged.inserted, merged.updated
-                            ),
-                            None => "nothing new, no version written".to_string(),
-                        };
-                        println!(
-                            "{}: {valid} valid rows, {quarantined} quarantined; {table} {outcome}",
-                            file.display()
-                        );
-                    }
-                }
+                let merged = merge_file(&args.lake, file)?;
+                println!("{}: {}", file.display(), describe(&merged, &args.lake));
             }
         }
         Command::Watch {
@@ -95,15 +106,25 @@ fn run(args: &Args) -> Result<()> {
             interval,
             once,
         } => loop {
+            let mut refused = 0;
             for (name, landed) in watch_once(inbox, &args.lake)? {
                 match landed {
-                    Landed::Done(_) => println!("{name}: merged, moved to done/"),
+                    Landed::Done(merged) => {
+                        println!("{name}: {}; moved to done/", describe(&merged, &args.lake))
+                    }
                     Landed::Failed(reason) => {
-                        println!("{name}: refused, moved to failed/: {reason}")
+                        refused += 1;
+                        println!("{name}: refused, moved to failed/: {reason}");
                     }
                 }
             }
             if *once {
+                if refused > 0 {
+                    anyhow::bail!(
+                        "{refused} file(s) refused; their reasons are in {}",
+                        inbox.join("failed").display()
+                    );
+                }
                 break;
             }
             std::thread::sleep(std::time::Duration::from_secs_f64(interval.max(0.1)));

@@ -444,7 +444,8 @@ impl LakeTable {
 
     /// Writes `frame` (the table's columns) as Parquet files in the table's folder, one
     /// per partition value (the partition columns kept in the folder names only, as
-    /// Delta and Hive lay them out), named after `stem`; returns their add actions.
+    /// Delta and Hive lay them out), named after `stem` and unique to this writer;
+    /// returns their add actions.
     /// The files are not in the table until a [`LakeTable::commit`] adds them.
     ///
     /// # Errors
@@ -456,6 +457,14 @@ impl LakeTable {
             frame.partition_by_stable(self.partition_columns.iter().map(|c| c.as_str()), true)?
         };
         let now = chrono::Utc::now().timestamp_millis();
+        // Unique to this writer: two writers committing the same version number never
+        // write each other's files (the loser's commit is retried or refused by the
+        // log, its files never referenced).
+        let token = format!(
+            "{:x}{:08x}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_subsec_nanos()
+        );
         let mut adds = Vec::with_capacity(parts.len());
         for (index, part) in parts.into_iter().enumerate() {
             let mut values = HashMap::new();
@@ -473,7 +482,7 @@ impl LakeTable {
                 folder.push(format!("{column}={shown}"));
                 values.insert(column.clone(), value);
             }
-            let relative = folder.join(format!("{stem}-{index:05}.parquet"));
+            let relative = folder.join(format!("{stem}-{index:05}-{token}.parquet"));
             let path = self.folder.join(&relative);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)
@@ -560,6 +569,21 @@ impl LakeTable {
             )))?;
         Ok(version as i64)
     }
+}
+
+/// Locks the Delta table in `folder` against other SmartView writers until the lock
+/// is dropped (`<parent>/.<table>.lock`), waiting for one that holds it: a merge reads
+/// the table, then commits what it computed from it, and two merges at once would
+/// each miss the other's rows. Open the table after taking the lock.
+///
+/// # Errors
+/// When the lock file cannot be created.
+pub fn lock(folder: &Path) -> Result<super::publish::RunLock> {
+    if let Some(parent) = folder.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    }
+    super::publish::RunLock::acquire(folder, true)
 }
 
 /// How [`merge`] brings rows into a table keyed by some columns.

@@ -104,9 +104,18 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
     let size = std::fs::metadata(file)
         .with_context(|| format!("cannot read {}", file.display()))?
         .len();
-    let app_id = format!("smartview-file:{name}:{}", sha256_of(file)?);
+    let sha256 = sha256_of(file)?;
+    let app_id = format!("smartview-file:{name}:{sha256}");
+    if lake.join("_delta_log").is_dir() {
+        bail!(
+            "{} is a Delta table, not a lake folder of tables. Consider its parent folder",
+            lake.display()
+        );
+    }
 
     let folder = lake.join(curated);
+    // One writer at a time per table, the table read after the lock is taken.
+    let _lock = crate::io::lake::lock(&folder)?;
     if folder.join("_delta_log").is_dir() {
         let table = LakeTable::open(&folder)?;
         if table.transaction(&app_id)?.is_some() {
@@ -123,7 +132,12 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
     std::fs::create_dir_all(&paths.raw)?;
     std::fs::copy(file, paths.raw.join(&name))
         .with_context(|| format!("cannot read {}", file.display()))?;
-    let (count, _) = validate_table(&paths, &raw, &[], Vec::new())?;
+    // Errors name the file as the user gave it, not its scratch copy.
+    let copy = paths.raw.join(&name).display().to_string();
+    let (count, _) = validate_table(&paths, &raw, &[], Vec::new()).map_err(|error| {
+        let message = format!("{error:#}").replace(&copy, &file.display().to_string());
+        anyhow::anyhow!("{message}")
+    })?;
     if count.rows_quarantined > 0 {
         // A record that is not CSV at all (a quote never closed, fields missing): the
         // file is corrupt or cut short, and none of it is merged.
@@ -147,15 +161,6 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
                 broken.height()
             );
         }
-        let kept = quarantine_path(lake, curated, &name);
-        std::fs::create_dir_all(kept.parent().unwrap_or(lake))?;
-        std::fs::copy(paths.quarantine(raw.schema.name), &kept).with_context(|| {
-            format!(
-                "cannot keep the quarantine of {} in {}",
-                file.display(),
-                kept.display()
-            )
-        })?;
     }
     let valid = scan_parquet(&paths.valid(raw.schema.name))?;
     let Deduplicated { kept, .. } = match curated {
@@ -175,6 +180,19 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
         vec![(app_id, size as i64)],
         &stem,
     )?;
+    // The failing rows, kept once the file is merged, named by its content too: two
+    // files of one name never share a quarantine file.
+    if count.rows_quarantined > 0 {
+        let kept = quarantine_path(lake, curated, &name, &sha256);
+        std::fs::create_dir_all(kept.parent().unwrap_or(lake))?;
+        std::fs::copy(paths.quarantine(raw.schema.name), &kept).with_context(|| {
+            format!(
+                "cannot keep the quarantine of {} in {}",
+                file.display(),
+                kept.display()
+            )
+        })?;
+    }
     Ok(FileMerge::Merged {
         table: curated,
         merged,
@@ -184,11 +202,12 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
 }
 
 /// Where the failing rows of a merged file are kept: `<lake>/_quarantine/<table>/<file
-/// name>.parquet`.
-pub fn quarantine_path(lake: &Path, table: &str, file_name: &str) -> PathBuf {
+/// name>.<first 12 hex digits of its SHA-256>.parquet`.
+pub fn quarantine_path(lake: &Path, table: &str, file_name: &str, sha256: &str) -> PathBuf {
+    let short = sha256.get(..12).unwrap_or(sha256);
     lake.join("_quarantine")
         .join(table)
-        .join(format!("{file_name}.parquet"))
+        .join(format!("{file_name}.{short}.parquet"))
 }
 
 /// What [`watch_once`] did with one inbox file.
@@ -196,7 +215,8 @@ pub fn quarantine_path(lake: &Path, table: &str, file_name: &str) -> PathBuf {
 pub enum Landed {
     /// Merged (or found merged before) and moved to `done/`.
     Done(FileMerge),
-    /// Refused and moved to `failed/`, the reason in `failed/<name>.error`.
+    /// Refused and moved to `failed/`, the reason in `failed/<name>.error` (a name
+    /// already there gets `.1`, `.2`, … in `done/` and `failed/` alike).
     Failed(String),
 }
 
@@ -239,11 +259,16 @@ pub fn watch_once(inbox: &Path, lake: &Path) -> Result<Vec<(String, Landed)>> {
                 // still in the inbox, which the next pass refuses again.
                 std::fs::create_dir_all(&failed)
                     .with_context(|| format!("cannot create {}", failed.display()))?;
+                let target = free_name(&failed, &name);
+                let mut error_file = target.clone().into_os_string();
+                error_file.push(".error");
                 crate::io::write_file_atomically(
-                    &failed.join(format!("{name}.error")),
+                    Path::new(&error_file),
                     format!("{reason}\n").as_bytes(),
                 )?;
-                move_into(&file, &failed, &name)?;
+                std::fs::rename(&file, &target).with_context(|| {
+                    format!("cannot move {} to {}", file.display(), target.display())
+                })?;
                 Landed::Failed(reason)
             }
         };
@@ -252,10 +277,23 @@ pub fn watch_once(inbox: &Path, lake: &Path) -> Result<Vec<(String, Landed)>> {
     Ok(landed)
 }
 
+/// Moves `file` into `folder` as `name`, or `name.1`, `name.2`, … when a file of that
+/// name is there already (an earlier file is never overwritten).
 fn move_into(file: &Path, folder: &Path, name: &str) -> Result<()> {
     std::fs::create_dir_all(folder)
         .with_context(|| format!("cannot create {}", folder.display()))?;
-    let target = folder.join(name);
+    let target = free_name(folder, name);
     std::fs::rename(file, &target)
         .with_context(|| format!("cannot move {} to {}", file.display(), target.display()))
+}
+
+/// `folder/name`, or the first of `folder/name.1`, `folder/name.2`, … that is free.
+fn free_name(folder: &Path, name: &str) -> PathBuf {
+    let mut target = folder.join(name);
+    let mut n = 0;
+    while target.exists() {
+        n += 1;
+        target = folder.join(format!("{name}.{n}"));
+    }
+    target
 }
