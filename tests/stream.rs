@@ -347,7 +347,7 @@ fn sql_reads_any_version_and_stream_history_lists_them() -> Result<()> {
 
     for (flag, says) in [
         ("rfm=1", "is not a Delta table"),
-        ("ad_revenue=9", "no version 9"),
+        ("ad_revenue=9", "no version 9: its versions are 0 to 2"),
         ("ad_revenue", "takes TABLE=N"),
     ] {
         let refused = sql(&["--as-of", flag], query)?;
@@ -355,6 +355,12 @@ fn sql_reads_any_version_and_stream_history_lists_them() -> Result<()> {
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert!(stderr.contains(says), "{flag}: {stderr}");
     }
+    let twice = sql(
+        &["--as-of", "ad_revenue=1", "--as-of", "ad_revenue=2"],
+        query,
+    )?;
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("names the table `ad_revenue` twice"));
 
     let history = Command::new(env!("CARGO_BIN_EXE_stream"))
         .args(["history", "ad_revenue", "--lake"])
@@ -370,6 +376,7 @@ fn sql_reads_any_version_and_stream_history_lists_them() -> Result<()> {
         text.contains("shape: (3, 6)") && text.contains("CREATE TABLE") && text.contains("merge"),
         "{text}"
     );
+    assert!(text.contains("datetime[ms, UTC]"), "commit times as timestamps: {text}");
     Ok(())
 }
 

@@ -59,6 +59,7 @@ struct Args {
 
 fn run(args: &Args) -> Result<()> {
     let mut catalog = Catalog::open(&args.data)?;
+    let mut pinned_tables: Vec<&str> = Vec::new();
     for pinned in &args.versions {
         let Some((table, version)) = pinned
             .split_once('=')
@@ -66,6 +67,10 @@ fn run(args: &Args) -> Result<()> {
         else {
             bail!("--as-of takes TABLE=N, such as ad_revenue=1; got `{pinned}`");
         };
+        if pinned_tables.contains(&table) {
+            bail!("--as-of names the table `{table}` twice; give it one version");
+        }
+        pinned_tables.push(table);
         catalog.at_version(table, version)?;
     }
     if args.tables {

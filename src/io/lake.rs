@@ -259,6 +259,15 @@ impl LakeTable {
         let location = self.folder.display().to_string();
         let version = u64::try_from(version)
             .map_err(|_| anyhow!("a table version is 0 or more, not {version}"))?;
+        let latest = self
+            .runtime
+            .block_on(self.table.get_latest_version())
+            .map_err(delta_error(format!(
+                "cannot read the Delta table {location}"
+            )))?;
+        if version as i64 > latest as i64 {
+            bail!("the Delta table {location} has no version {version}: its versions are 0 to {latest}");
+        }
         self.runtime
             .block_on(self.table.load_version(version as _))
             .map_err(delta_error(format!(
@@ -289,8 +298,8 @@ impl LakeTable {
         Ok(files)
     }
 
-    /// Every version of the table, oldest first: `version` (i64), `timestamp`
-    /// (milliseconds since 1970, i64), `operation` (Delta's, such as `WRITE`),
+    /// Every version of the table, oldest first: `version` (i64), `timestamp` (the
+    /// commit's time, datetime in milliseconds, UTC), `operation` (Delta's, such as `WRITE`),
     /// `smartview_operation` (`insert`, `merge`, …; null for others' commits),
     /// `files` and `rows` of the version (u64; rows from the files' statistics). The
     /// table is left at its latest version.
@@ -340,14 +349,22 @@ impl LakeTable {
                 .push(files.iter().map(|f| f.rows.unwrap_or(0)).sum::<u64>());
         }
         self.load_version(latest)?;
-        Ok(polars::prelude::df!(
+        let history = polars::prelude::df!(
             "version" => columns.0,
             "timestamp" => columns.1,
             "operation" => columns.2,
             "smartview_operation" => columns.3,
             "files" => columns.4,
             "rows" => columns.5,
-        )?)
+        )?;
+        // Commit times as timestamps (UTC, milliseconds), as Delta's history shows them.
+        Ok(history
+            .lazy()
+            .with_column(col("timestamp").cast(DataType::Datetime(
+                polars::prelude::TimeUnit::Milliseconds,
+                Some(polars::prelude::TimeZone::UTC),
+            )))
+            .collect()?)
     }
 
     /// The number an application transaction `app_id` last recorded, if any.
