@@ -376,7 +376,10 @@ fn sql_reads_any_version_and_stream_history_lists_them() -> Result<()> {
         text.contains("shape: (3, 6)") && text.contains("CREATE TABLE") && text.contains("merge"),
         "{text}"
     );
-    assert!(text.contains("datetime[ms, UTC]"), "commit times as timestamps: {text}");
+    assert!(
+        text.contains("datetime[ms, UTC]"),
+        "commit times as timestamps: {text}"
+    );
     Ok(())
 }
 
