@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use polars::prelude::{col, lit};
 
-use super::rules::{self, Deduplicated};
+use super::pipeline::{CuratedTable, CURATED_TABLES};
+use super::rules::Deduplicated;
 use super::tables;
-use crate::io::lake::{merge, LakeTable, MergeMode, Merged};
+use crate::io::lake::{merge, LakeTable, Merged};
 use crate::io::sink::sha256_of;
 use crate::io::{scan_parquet, validate_table, DomainPaths, RawTable};
 use crate::schema::{LINE, REASON};
@@ -32,54 +33,21 @@ pub enum FileMerge {
     Skipped { table: &'static str, version: i64 },
 }
 
-/// The raw table a file belongs to, by its name (`ad_revenue_2025-03-10.csv` is ad
-/// revenue), with the curated table it merges into, the key and how.
-fn table_of(
-    file: &Path,
-) -> Result<(
-    RawTable,
-    &'static str,
-    &'static [&'static str],
-    MergeMode,
-    &'static [&'static str],
-)> {
+/// The curated table a file merges into, and the raw table it is read as, by its
+/// name (`ad_revenue_2025-03-10.csv` is ad revenue).
+fn table_of(file: &Path) -> Result<(&'static CuratedTable, RawTable)> {
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let known: [(RawTable, &str, &[&str], MergeMode, &[&str]); 4] = [
-        (
-            tables::channel_metadata(),
-            "channels",
-            &["channel_id"],
-            MergeMode::InsertNew,
-            &[],
-        ),
-        (
-            tables::demographics(),
-            "users",
-            &["user_id"],
-            MergeMode::InsertNew,
-            &[],
-        ),
-        (
-            tables::ad_revenue(),
-            "ad_revenue",
-            &["channel_id", "date"],
-            MergeMode::Upsert,
-            &["date"],
-        ),
-        (
-            tables::viewership_logs(),
-            "viewership",
-            &["session_id"],
-            MergeMode::InsertNew,
-            &["event_date"],
-        ),
-    ];
-    for (raw, curated, keys, mode, partition) in known {
-        if name.starts_with(raw.schema.name) && name.ends_with(".csv") {
-            return Ok((raw, curated, keys, mode, partition));
+    for curated in &CURATED_TABLES {
+        if name.starts_with(curated.raw) && name.ends_with(".csv") {
+            if let Some(raw) = tables::all()
+                .into_iter()
+                .find(|t| t.schema.name == curated.raw)
+            {
+                return Ok((curated, raw));
+            }
         }
     }
     bail!(
@@ -96,7 +64,8 @@ fn table_of(
 /// CSV (corrupt or truncated: the message names the file and the first such line),
 /// or the commit fails; the table is then as it was.
 pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
-    let (raw, curated, keys, mode, partition) = table_of(file)?;
+    let (table_spec, raw) = table_of(file)?;
+    let curated = table_spec.name;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -163,20 +132,15 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
         }
     }
     let valid = scan_parquet(&paths.valid(raw.schema.name))?;
-    let Deduplicated { kept, .. } = match curated {
-        "channels" => rules::channels(valid)?,
-        "users" => rules::users(valid)?,
-        "ad_revenue" => rules::ad_revenue(valid)?,
-        _ => rules::viewership(valid)?,
-    };
+    let Deduplicated { kept, .. } = table_spec.curate(valid)?;
     let rows = kept.collect()?;
-    let mut table = LakeTable::open_or_create(&folder, &rows.schema(), partition)?;
+    let mut table = LakeTable::open_or_create(&folder, &rows.schema(), table_spec.partition)?;
     let stem = format!("part-{:05}", table.version() + 1);
     let merged = merge(
         &mut table,
         &rows,
-        keys,
-        mode,
+        table_spec.keys,
+        table_spec.mode,
         vec![(app_id, size as i64)],
         &stem,
     )?;

@@ -35,24 +35,64 @@ use crate::schema::{table_counts, TableCount};
 /// The domain's name: its folders under the data root and its report.
 pub const DOMAIN: &str = "stream";
 
-/// The Delta tables of the curated data (S2): name, key, how a run's rows merge in,
-/// and the partition column.
-const LAKE_TABLES: [(&str, &[&str], MergeMode, &[&str]); 4] = [
-    ("channels", &["channel_id"], MergeMode::InsertNew, &[]),
-    ("users", &["user_id"], MergeMode::InsertNew, &[]),
-    (
-        "ad_revenue",
-        &["channel_id", "date"],
-        MergeMode::Upsert,
-        &["date"],
-    ),
-    (
-        "viewership",
-        &["session_id"],
-        MergeMode::InsertNew,
-        &["event_date"],
-    ),
+/// One curated table of S2: its name (SQL and lake folder), the raw table it comes
+/// from, its key, how a run's rows merge into its Delta table, and its partition
+/// column.
+pub struct CuratedTable {
+    pub name: &'static str,
+    pub raw: &'static str,
+    pub keys: &'static [&'static str],
+    pub mode: MergeMode,
+    pub partition: &'static [&'static str],
+}
+
+/// The four curated tables, in the order a run writes them.
+pub const CURATED_TABLES: [CuratedTable; 4] = [
+    CuratedTable {
+        name: "channels",
+        raw: "channel_metadata",
+        keys: &["channel_id"],
+        mode: MergeMode::InsertNew,
+        partition: &[],
+    },
+    CuratedTable {
+        name: "users",
+        raw: "demographics",
+        keys: &["user_id"],
+        mode: MergeMode::InsertNew,
+        partition: &[],
+    },
+    CuratedTable {
+        name: "ad_revenue",
+        raw: "ad_revenue",
+        keys: &["channel_id", "date"],
+        mode: MergeMode::Upsert,
+        partition: &["date"],
+    },
+    CuratedTable {
+        name: "viewership",
+        raw: "viewership_logs",
+        keys: &["session_id"],
+        mode: MergeMode::InsertNew,
+        partition: &["event_date"],
+    },
 ];
+
+impl CuratedTable {
+    /// The table's rows from its raw table's validated rows (the S2 rule of
+    /// [`rules`]).
+    ///
+    /// # Errors
+    /// As the rule (never while planning).
+    pub fn curate(&self, valid: LazyFrame) -> polars::prelude::PolarsResult<Deduplicated> {
+        match self.name {
+            "channels" => rules::channels(valid),
+            "users" => rules::users(valid),
+            "ad_revenue" => rules::ad_revenue(valid),
+            _ => rules::viewership(valid),
+        }
+    }
+}
 
 /// The interim file stem of each curated table: its SQL name, but for `ad_revenue`,
 /// whose name the validated raw table has.
@@ -75,33 +115,12 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<StreamOutputs
     }
     let valid = |table: &str| scan_parquet(&paths.valid(table));
 
-    let curated: [(&str, &str, Deduplicated); 4] = [
-        (
-            "channels",
-            "channel_metadata",
-            rules::channels(valid("channel_metadata")?)?,
-        ),
-        (
-            "users",
-            "demographics",
-            rules::users(valid("demographics")?)?,
-        ),
-        (
-            "ad_revenue",
-            "ad_revenue",
-            rules::ad_revenue(valid("ad_revenue")?)?,
-        ),
-        (
-            "viewership",
-            "viewership_logs",
-            rules::viewership(valid("viewership_logs")?)?,
-        ),
-    ];
     let mut jobs = Vec::new();
     let mut dropped = Vec::new();
-    for (name, raw, table) in curated {
-        jobs.push((table.kept, paths.valid(curated_stem(name))));
-        dropped.push((name, raw, table.reason));
+    for table in &CURATED_TABLES {
+        let curated = table.curate(valid(table.raw)?)?;
+        jobs.push((curated.kept, paths.valid(curated_stem(table.name))));
+        dropped.push((table.name, table.raw, curated.reason));
     }
     sink_parquet_all(jobs)?;
     // Rows each deduplication dropped: the valid rows less those kept.
@@ -122,13 +141,20 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<StreamOutputs
 
     // S2, S3: each curated table merged into its Delta table on its key.
     let mut state = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (name, keys, mode, partition) in LAKE_TABLES {
+    for CuratedTable {
+        name,
+        keys,
+        mode,
+        partition,
+        ..
+    } in &CURATED_TABLES
+    {
         let rows = scan_parquet(&paths.valid(curated_stem(name)))?.collect()?;
         let folder = paths.lake.join(name);
         let _lock = lake::lock(&folder)?;
         let mut table = LakeTable::open_or_create(&folder, &rows.schema(), partition)?;
         let stem = format!("part-{:05}", table.version() + 1);
-        let merged = merge(&mut table, &rows, keys, mode, Vec::new(), &stem)?;
+        let merged = merge(&mut table, &rows, keys, *mode, Vec::new(), &stem)?;
         let stage = match merged.version {
             Some(version) => format!(
                 "S3 merge into lake {name}: version {version}, {} inserted, {} updated",
@@ -145,7 +171,9 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<StreamOutputs
         // Files and rows from the log (each file's numRecords), not by reading the data.
         let files = table.files()?;
         state.2.push(files.len() as u64);
-        state.3.push(files.iter().map(|f| f.rows.unwrap_or(0)).sum::<u64>());
+        state
+            .3
+            .push(files.iter().map(|f| f.rows.unwrap_or(0)).sum::<u64>());
     }
     let lake_tables = df!(
         "table" => state.0,
