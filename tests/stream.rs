@@ -724,3 +724,221 @@ fn concurrent_merges_and_reused_names_lose_nothing() -> Result<()> {
     );
     Ok(())
 }
+
+/// The URL of the test NATS server (JetStream on loopback), which scripts/test starts.
+fn nats_url() -> Result<String> {
+    std::env::var("SMARTVIEW_TEST_NATS_URL").map_err(|_| {
+        anyhow::anyhow!(
+            "SMARTVIEW_TEST_NATS_URL is not set: run the tests with scripts/test, which starts \
+             a NATS server on loopback (scripts/nats)"
+        )
+    })
+}
+
+/// A subject no other test or run has used: its stream is new, so its events are
+/// numbered 1, 2, … in the order they are published.
+fn fresh_subject(name: &str) -> Result<String> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    Ok(format!(
+        "test.{name}.{}.{}",
+        std::process::id(),
+        nanos.as_nanos()
+    ))
+}
+
+fn ingest_command(url: &str, subject: &str, lake: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stream"));
+    command
+        .args(["ingest", "--nats", url, "--subject", subject, "--lake"])
+        .arg(lake);
+    command
+}
+
+/// S4 through `kill -9`: events (CSV and JSON, some invalid, some resent by the
+/// producer) are published while the ingester is killed at moments spread over its
+/// work and restarted; at the end the table holds each valid session once, the
+/// quarantine each bad event once with its sequence, the batches' sequences follow
+/// each other without gap or overlap, and the table's position is the last event.
+#[test]
+fn live_ingest_keeps_each_event_exactly_once_through_kills() -> Result<()> {
+    use smartview::io::events::EventStream;
+    let url = nats_url()?;
+    let subject = fresh_subject("kills")?;
+    let dir = tempfile::tempdir()?;
+    let lake = dir.path().join("lake");
+
+    let line = |id: &str| {
+        format!("{id},U00001,CH001,One,\"Show, Ep 1\",News,2025-03-04 10:00:00,10.0,North,Premium,Mobile,Android,true,1,0.5,0.9,0,95")
+    };
+    let mut payloads: Vec<String> = Vec::new();
+    let mut sessions = std::collections::BTreeSet::new();
+    let mut bad = Vec::new();
+    for i in 0..3_000u64 {
+        let id = format!("E{i:05}");
+        let payload = match i % 37 {
+            0 => "E,not,enough".to_string(),
+            1 => format!("{{\"session_id\": \"{id}\", \"user_id\": \"U1\""),
+            2 => line(&id).replace("10.0", "-3"),
+            3 => line(&id).replace("Android", "Amiga"),
+            _ if i % 5 == 0 => format!(
+                r#"{{"session_id": "{id}", "user_id": "U00002", "channel_id": "CH002", "timestamp": "2025-03-05 08:00:00", "duration_minutes": 4.5}}"#
+            ),
+            _ => line(&id),
+        };
+        if i % 37 < 4 {
+            bad.push(payloads.len() as u64 + 1);
+        } else {
+            sessions.insert(id.clone());
+        }
+        payloads.push(payload.clone());
+        // The producer resends every tenth event: the copy is a duplicate session.
+        if i % 10 == 9 {
+            if i % 37 < 4 {
+                bad.push(payloads.len() as u64 + 1);
+            }
+            payloads.push(payload);
+        }
+    }
+    let total = payloads.len() as u64;
+
+    // Published in slices while the ingester runs, is killed and restarted.
+    let publisher = {
+        let (url, subject) = (url.clone(), subject.clone());
+        let payloads = payloads.clone();
+        std::thread::spawn(move || -> Result<()> {
+            let events = EventStream::connect(&url, &subject)?;
+            for slice in payloads.chunks(200) {
+                events.publish(slice.iter().map(|p| p.clone().into_bytes()).collect())?;
+                std::thread::sleep(std::time::Duration::from_millis(40));
+            }
+            Ok(())
+        })
+    };
+    for delay_ms in [400, 900, 120, 1_300, 600, 60, 1_000, 250] {
+        let mut child = ingest_command(&url, &subject, &lake)
+            .args(["--max-events", "150", "--max-wait", "0.2"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill()?; // SIGKILL
+        child.wait()?;
+    }
+    publisher
+        .join()
+        .map_err(|_| anyhow::anyhow!("the publisher panicked"))??;
+    let last = ingest_command(&url, &subject, &lake)
+        .args(["--max-events", "500", "--max-wait", "0.3", "--drain"])
+        .output()?;
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+
+    let folder = lake.join("viewership");
+    let table = smartview::io::lake::LakeTable::open(&folder)?;
+    let stream_name = smartview::io::events::stream_name_for(&subject);
+    let app = stream::ingest::application_id(&stream_name);
+    assert_eq!(table.transaction(&app)?, Some(total as i64));
+    let rows = table.scan()?.collect()?;
+    let ids: std::collections::BTreeSet<String> = values::texts(&rows, "session_id", "")?
+        .into_iter()
+        .collect();
+    assert_eq!(rows.height(), sessions.len(), "each valid session once");
+    assert_eq!(ids, sessions);
+
+    let kept = scan_parquet(&lake.join(format!("_quarantine/viewership/{stream_name}.*.parquet")))?
+        .select([col("line")])
+        .sort(["line"], Default::default())
+        .collect()?;
+    let kept: Vec<u64> = kept.column("line")?.u64()?.iter().flatten().collect();
+    assert_eq!(kept, bad, "each bad event once, with its sequence");
+
+    let batches = stream::ingest::ingest_batches(&folder)?;
+    let last_run = String::from_utf8(last.stdout)?.lines().count();
+    assert!(
+        batches.height() > last_run,
+        "the killed ingesters committed batches too ({} of {})",
+        batches.height() - last_run,
+        batches.height()
+    );
+    let firsts: Vec<u64> = batches
+        .column("first_sequence")?
+        .u64()?
+        .iter()
+        .flatten()
+        .collect();
+    let lasts: Vec<u64> = batches
+        .column("last_sequence")?
+        .u64()?
+        .iter()
+        .flatten()
+        .collect();
+    assert_eq!(firsts.first(), Some(&1));
+    assert_eq!(lasts.last(), Some(&total));
+    for (next, previous) in firsts.iter().skip(1).zip(&lasts) {
+        assert_eq!(
+            *next,
+            previous + 1,
+            "batches follow each other: {firsts:?} {lasts:?}"
+        );
+    }
+    Ok(())
+}
+
+/// `datagen --publish` writes the same sessions as CSV lines or JSON objects, and
+/// both ingest into equal tables; every event is committed once (valid +
+/// quarantined = published).
+#[test]
+fn published_csv_and_json_events_ingest_into_equal_tables() -> Result<()> {
+    let url = nats_url()?;
+    let dir = tempfile::tempdir()?;
+    let mut tables = Vec::new();
+    for format in ["csv", "json"] {
+        let subject = fresh_subject(format)?;
+        let published = Command::new(env!("CARGO_BIN_EXE_datagen"))
+            .args(["--domain", "stream", "--rows", "1500", "--rate", "0"])
+            .args([
+                "--publish",
+                &url,
+                "--subject",
+                &subject,
+                "--event-format",
+                format,
+            ])
+            .output()?;
+        assert!(
+            published.status.success(),
+            "{}",
+            String::from_utf8_lossy(&published.stderr)
+        );
+        let lake = dir.path().join(format);
+        let ingested = ingest_command(&url, &subject, &lake)
+            .args(["--max-events", "400", "--max-wait", "0.3", "--drain"])
+            .output()?;
+        assert!(
+            ingested.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ingested.stderr)
+        );
+        let folder = lake.join("viewership");
+        let batches = stream::ingest::ingest_batches(&folder)?;
+        let sum =
+            |name: &str| -> Result<u64> { Ok(batches.column(name)?.u64()?.iter().flatten().sum()) };
+        assert_eq!(sum("events")?, 1500);
+        assert_eq!(sum("valid")? + sum("quarantined")?, 1500);
+        assert!(sum("quarantined")? > 0 && sum("inserted")? < sum("valid")?);
+        let rows = smartview::io::lake::LakeTable::open(&folder)?
+            .scan()?
+            .sort(["session_id"], Default::default())
+            .collect()?;
+        tables.push(rows);
+    }
+    assert!(tables[0].height() > 1_000);
+    assert!(
+        tables[0].equals_missing(&tables[1]),
+        "CSV and JSON events give equal tables"
+    );
+    Ok(())
+}

@@ -1,4 +1,5 @@
-//! `datagen`: writes synthetic raw data for a domain, in the real layouts.
+//! `datagen`: writes synthetic raw data for a domain, in the real layouts, or, for
+//! the stream domain, publishes viewing sessions as live events (`--publish`).
 //!
 //! Exit codes: 0 success; 1 the data could not be written; 2 the command line was
 //! wrong.
@@ -74,12 +75,78 @@ struct Args {
     #[arg(long)]
     long: bool,
 
+    /// stream: publish --rows viewing sessions as live events to the NATS server
+    /// at URL (nats://127.0.0.1:4222) instead of writing files.
+    #[arg(long, value_name = "URL")]
+    publish: Option<String>,
+
+    /// stream, with --publish: the subject the events are published on.
+    #[arg(long, value_name = "SUBJECT", default_value = "viewership.events")]
+    subject: String,
+
+    /// stream, with --publish: events per second (0: as fast as the server takes them).
+    #[arg(long, value_name = "R", default_value_t = 1000.0)]
+    rate: f64,
+
+    /// stream, with --publish: each event as a CSV line or a JSON object.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value = "csv")]
+    event_format: stream::datagen::EventFormat,
+
     /// Output folder [default: data/raw/<domain>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
 
+/// Publishes the stream domain's live events (`--publish`).
+fn publish(args: &Args, url: &str) -> Result<GenSummary> {
+    if args.domain != Domain::Stream {
+        bail!("--publish is for --domain stream (live viewing events)");
+    }
+    if !args.rate.is_finite() || args.rate < 0.0 {
+        bail!(
+            "--rate takes events per second, 0 or more; got {}",
+            args.rate
+        );
+    }
+    let events = smartview::io::events::EventStream::connect(url, &args.subject)?;
+    let started = std::time::Instant::now();
+    let mut shown = 0;
+    let summary = stream::datagen::publish(
+        &events,
+        &stream::datagen::StreamGenConfig {
+            seed: args.seed,
+            ..stream::datagen::StreamGenConfig::with_sessions(args.rows)
+        },
+        args.rows,
+        args.rate,
+        args.event_format,
+        |sent| {
+            let seconds = started.elapsed().as_secs();
+            if seconds >= shown + 5 {
+                shown = seconds;
+                eprintln!("published {} events in {seconds} s", thousands(sent));
+            }
+        },
+    )?;
+    eprintln!(
+        "published {} events on {} (stream {}) in {:.1} s",
+        thousands(args.rows),
+        events.subject(),
+        events.stream(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(summary)
+}
+
 fn run(args: &Args) -> Result<()> {
+    if let Some(url) = &args.publish {
+        let summary = publish(args, url)?;
+        eprintln!("injected faults:");
+        for (fault, count) in &summary.faults {
+            eprintln!("  {fault:<44} {:>10}", thousands(*count));
+        }
+        return Ok(());
+    }
     let out = args
         .out
         .clone()

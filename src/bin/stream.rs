@@ -1,7 +1,9 @@
 //! `stream`: the stream domain's Delta Lake tables from the command line:
 //! `stream merge FILE…` merges raw files into their tables, one commit per file, a
 //! file merged before skipped, and `stream watch INBOX` merges every file that lands
-//! (S3); `stream history TABLE` lists every version of a table with its operation,
+//! (S3); `stream ingest --nats URL` appends live viewing events from a NATS
+//! JetStream subject to `viewership` in micro-batches, exactly once through restarts
+//! (S4); `stream history TABLE` lists every version of a table with its operation,
 //! files and rows (S5).
 //!
 //! Exit codes: 0 success; 1 the table cannot be read (the message names it); 2 the
@@ -13,7 +15,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use smartview::cli::exit_code;
+use smartview::domains::stream::ingest::{ingest, IngestOptions};
 use smartview::domains::stream::merge::{merge_file, watch_once, FileMerge, Landed};
+use smartview::io::events::EventStream;
 use smartview::io::lake::LakeTable;
 
 /// The stream domain's Delta Lake tables (channels, users, ad_revenue, viewership).
@@ -52,6 +56,27 @@ enum Command {
         /// Merge what is there now and stop.
         #[arg(long)]
         once: bool,
+    },
+    /// Append live viewing events (CSV lines or JSON objects) from a NATS JetStream
+    /// subject to the viewership table, one commit per batch holding its rows and
+    /// the stream position; a restart resumes after the last commit. Runs until
+    /// stopped (or, with --drain, until the stream is read to its end).
+    Ingest {
+        /// The NATS server, such as nats://127.0.0.1:4222.
+        #[arg(long, value_name = "URL")]
+        nats: String,
+        /// The subject the events are published on (its stream is created when missing).
+        #[arg(long, value_name = "SUBJECT", default_value = "viewership.events")]
+        subject: String,
+        /// The most events in one batch.
+        #[arg(long, value_name = "M", default_value_t = 10_000)]
+        max_events: usize,
+        /// Seconds a batch waits for events before it is committed.
+        #[arg(long, value_name = "N", default_value_t = 2.0)]
+        max_wait: f64,
+        /// Stop once every event the stream holds is committed.
+        #[arg(long)]
+        drain: bool,
     },
     /// Every version of TABLE, oldest first: when, the operation, its files and rows.
     History {
@@ -129,6 +154,44 @@ fn run(args: &Args) -> Result<()> {
             }
             std::thread::sleep(std::time::Duration::from_secs_f64(interval.max(0.1)));
         },
+        Command::Ingest {
+            nats,
+            subject,
+            max_events,
+            max_wait,
+            drain,
+        } => {
+            if !max_wait.is_finite() || *max_wait <= 0.0 || *max_events == 0 {
+                anyhow::bail!("--max-events and --max-wait must be above 0");
+            }
+            let events = EventStream::connect(nats, subject)?;
+            let options = IngestOptions {
+                max_events: *max_events,
+                max_wait: std::time::Duration::from_secs_f64(*max_wait),
+                drain: *drain,
+            };
+            eprintln!(
+                "ingesting {} (stream {}) into {}",
+                events.subject(),
+                events.stream(),
+                args.lake.join("viewership").display()
+            );
+            ingest(&args.lake, &events, &options, |batch| {
+                println!(
+                    "viewership version {}: events {}..={} ({}): {} inserted, {} duplicates, \
+                     {} quarantined; lag {} ms, committed in {} ms",
+                    batch.version,
+                    batch.first_sequence,
+                    batch.last_sequence,
+                    batch.events,
+                    batch.inserted,
+                    batch.duplicates,
+                    batch.quarantined,
+                    batch.lag_ms,
+                    batch.commit_ms
+                );
+            })?;
+        }
         Command::History { table } => {
             let mut lake = LakeTable::open(&args.lake.join(table))?;
             let history = lake.history()?;

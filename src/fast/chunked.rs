@@ -599,7 +599,7 @@ fn split_quoted(
 /// csv-core reads it.) A quote left open, or closed early, would make csv-core run
 /// the record into the next lines, so such a record is quarantined whole as
 /// [`MALFORMED_QUOTES`] instead of becoming a row with values of other records.
-fn quoting_is_well_formed(raw: &[u8], separator: u8) -> bool {
+pub fn quoting_is_well_formed(raw: &[u8], separator: u8) -> bool {
     let mut end = raw.len();
     while end > 0 && matches!(raw[end - 1], b'\n' | b'\r') {
         end -= 1;

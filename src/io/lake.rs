@@ -51,6 +51,30 @@ pub struct Change {
     /// What the commit does, in SmartView's terms (`append`, `merge`, `ingest`),
     /// recorded in the commit's information as `smartviewOperation`.
     pub operation: &'static str,
+    /// Further entries of the commit's information (`commitInfo`), such as what an
+    /// ingest batch held.
+    pub info: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a [`merge`] records in its commit beside its files: application
+/// transactions, the operation (default `insert` or `merge`, by mode) and further
+/// commit information.
+#[derive(Clone, Debug, Default)]
+pub struct Record {
+    pub transactions: Vec<(String, i64)>,
+    pub operation: Option<&'static str>,
+    pub info: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One commit of a table's log: its version, when it was made (Unix time in
+/// milliseconds, UTC), Delta's operation and the commit information's other
+/// entries (SmartView's `smartviewOperation`, …).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommitRecord {
+    pub version: i64,
+    pub timestamp_ms: Option<i64>,
+    pub operation: Option<String>,
+    pub info: HashMap<String, serde_json::Value>,
 }
 
 /// A Delta table in a local folder, opened at its latest version or at a given one.
@@ -307,7 +331,6 @@ impl LakeTable {
     /// # Errors
     /// When the log cannot be read.
     pub fn history(&mut self) -> Result<DataFrame> {
-        use futures::TryStreamExt;
         let location = self.folder.display().to_string();
         self.runtime
             .block_on(self.table.update_incremental(None))
@@ -315,13 +338,7 @@ impl LakeTable {
                 "cannot read the Delta table {location}"
             )))?;
         let latest = self.version();
-        // The commit information, newest first, one per version.
-        let infos: Vec<_> = self
-            .runtime
-            .block_on(self.table.history(None).try_collect::<Vec<_>>())
-            .map_err(delta_error(format!(
-                "cannot read the history of {location}"
-            )))?;
+        let commits = self.commits()?;
         let mut columns = (
             Vec::new(),
             Vec::new(),
@@ -333,14 +350,13 @@ impl LakeTable {
         for version in 0..=latest {
             self.load_version(version)?;
             let files = self.files()?;
-            let info = usize::try_from(latest - version)
-                .ok()
-                .and_then(|i| infos.get(i));
+            let commit = commits.iter().find(|c| c.version == version);
             columns.0.push(version);
-            columns.1.push(info.and_then(|i| i.timestamp));
-            columns.2.push(info.and_then(|i| i.operation.clone()));
+            columns.1.push(commit.and_then(|c| c.timestamp_ms));
+            columns.2.push(commit.and_then(|c| c.operation.clone()));
             columns.3.push(
-                info.and_then(|i| i.info.get("smartviewOperation"))
+                commit
+                    .and_then(|c| c.info.get("smartviewOperation"))
                     .and_then(|v| v.as_str().map(str::to_string)),
             );
             columns.4.push(files.len() as u64);
@@ -365,6 +381,41 @@ impl LakeTable {
                 Some(polars::prelude::TimeZone::UTC),
             )))
             .collect()?)
+    }
+
+    /// Every commit of the table's log, oldest first (brought up to its latest
+    /// version first).
+    ///
+    /// # Errors
+    /// When the log cannot be read.
+    pub fn commits(&mut self) -> Result<Vec<CommitRecord>> {
+        use futures::TryStreamExt;
+        let location = self.folder.display().to_string();
+        self.runtime
+            .block_on(self.table.update_incremental(None))
+            .map_err(delta_error(format!(
+                "cannot read the Delta table {location}"
+            )))?;
+        let latest = self.version();
+        // The commit information, newest first, one per version.
+        let infos: Vec<_> = self
+            .runtime
+            .block_on(self.table.history(None).try_collect::<Vec<_>>())
+            .map_err(delta_error(format!(
+                "cannot read the history of {location}"
+            )))?;
+        let mut commits: Vec<CommitRecord> = infos
+            .into_iter()
+            .enumerate()
+            .map(|(i, info)| CommitRecord {
+                version: latest - i as i64,
+                timestamp_ms: info.timestamp,
+                operation: info.operation,
+                info: info.info.into_iter().collect(),
+            })
+            .collect();
+        commits.reverse();
+        Ok(commits)
     }
 
     /// The number an application transaction `app_id` last recorded, if any.
@@ -551,12 +602,14 @@ impl LakeTable {
             .into_iter()
             .map(|(app_id, version)| Transaction::new_with_last_update(app_id, version, Some(now)))
             .collect();
+        let mut info = change.info;
+        info.insert(
+            "smartviewOperation".to_string(),
+            serde_json::Value::from(change.operation),
+        );
         let properties = CommitProperties::default()
             .with_application_transactions(transactions)
-            .with_metadata([(
-                "smartviewOperation".to_string(),
-                serde_json::Value::from(change.operation),
-            )]);
+            .with_metadata(info);
         let operation = DeltaOperation::Write {
             mode: SaveMode::Append,
             partition_by: (!self.partition_columns.is_empty())
@@ -626,9 +679,10 @@ pub struct Merged {
 }
 
 /// Merges `rows` (the table's columns, one row per key) into `table` on `keys`, as
-/// `mode` says, in one commit that also records `transactions`; rows already in the
-/// table with equal values change nothing, and a merge that changes nothing writes
-/// no version. New files are named after `stem`; rows are written in key order.
+/// `mode` says, in one commit that also holds `record` (and, in its information,
+/// `smartviewRows`: the rows inserted and updated); rows already in the table with
+/// equal values change nothing, and a merge that changes nothing writes no version.
+/// New files are named after `stem`; rows are written in key order.
 ///
 /// # Errors
 /// When the table cannot be read, a file cannot be written or the commit fails (the
@@ -638,16 +692,18 @@ pub fn merge(
     rows: &DataFrame,
     keys: &[&str],
     mode: MergeMode,
-    transactions: Vec<(String, i64)>,
+    record: Record,
     stem: &str,
 ) -> Result<Merged> {
     use polars::prelude::{JoinArgs, JoinType, SortMultipleOptions};
     let key_columns: Vec<_> = keys.iter().map(|k| col(*k)).collect();
+    // The values compared with the table's: none when only new keys are inserted, so
+    // that the table's other columns are not read.
     let values: Vec<String> = rows
         .get_column_names()
         .iter()
         .map(|n| n.to_string())
-        .filter(|n| !keys.contains(&n.as_str()))
+        .filter(|n| mode == MergeMode::Upsert && !keys.contains(&n.as_str()))
         .collect();
     let current = table.scan()?;
     // Each row with the table's values of its key (`<column>__old`), if it has one.
@@ -783,8 +839,15 @@ pub fn merge(
             }
         }
     };
+    let mut info = record.info;
+    info.insert(
+        "smartviewRows".to_string(),
+        serde_json::json!({ "inserted": n_inserted, "updated": n_updated }),
+    );
     let version = table.commit(Change {
-        transactions,
+        transactions: record.transactions,
+        operation: record.operation.unwrap_or(change.operation),
+        info,
         ..change
     })?;
     Ok(Merged {
@@ -938,7 +1001,14 @@ mod tests {
         let keys = ["channel_id", "date"];
         let mut table =
             LakeTable::open_or_create(&dir.path().join("t"), &rows.schema(), &["date"])?;
-        let first = merge(&mut table, &rows, &keys, MergeMode::Upsert, vec![], "a")?;
+        let first = merge(
+            &mut table,
+            &rows,
+            &keys,
+            MergeMode::Upsert,
+            Record::default(),
+            "a",
+        )?;
         assert_eq!(
             first,
             Merged {
@@ -947,7 +1017,14 @@ mod tests {
                 updated: 0
             }
         );
-        let again = merge(&mut table, &rows, &keys, MergeMode::Upsert, vec![], "b")?;
+        let again = merge(
+            &mut table,
+            &rows,
+            &keys,
+            MergeMode::Upsert,
+            Record::default(),
+            "b",
+        )?;
         assert_eq!(
             again,
             Merged {
@@ -973,7 +1050,10 @@ mod tests {
             &change,
             &keys,
             MergeMode::Upsert,
-            vec![("file/b.csv".into(), 1)],
+            Record {
+                transactions: vec![("file/b.csv".into(), 1)],
+                ..Record::default()
+            },
             "c",
         )?;
         assert_eq!(
@@ -1007,7 +1087,7 @@ mod tests {
             &insert,
             &keys,
             MergeMode::InsertNew,
-            vec![],
+            Record::default(),
             "d",
         )?;
         assert_eq!(

@@ -10,7 +10,7 @@
 //! writes output tables (Parquet + CSV) atomically with a `_SUCCESS` manifest;
 //! `database` loads tables into SQLite or MySQL/MariaDB, `duckdb` builds and
 //! queries DuckDB serving files through DuckDB's client, `lake` commits, merges and
-//! reads Delta Lake tables; `publish` locks a run's
+//! reads Delta Lake tables; `events` publishes and reads a NATS JetStream stream; `publish` locks a run's
 //! folders and switches each one's new version in whole; `export` writes query
 //! results as CSV, JSON or Parquet; `paths` names a domain's folders and files. Only
 //! this module (with the chunked reader it drives) and the binaries touch the file
@@ -22,6 +22,7 @@ pub mod database;
 pub mod dates;
 pub mod delimited;
 pub mod duckdb;
+pub mod events;
 pub mod excel;
 pub mod export;
 pub mod files;

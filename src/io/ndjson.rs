@@ -248,10 +248,15 @@ struct PathTree {
 
 impl PathTree {
     fn of(fields: &[JsonField]) -> Self {
+        Self::of_pointers(fields.iter().map(|f| f.pointer))
+    }
+
+    /// The tree of JSON pointers, the `i`th pointer's value being field `i`.
+    fn of_pointers<'p>(pointers: impl Iterator<Item = &'p str>) -> Self {
         let mut root = PathTree::default();
-        for (index, field) in fields.iter().enumerate() {
+        for (index, pointer) in pointers.enumerate() {
             let mut node = &mut root;
-            for key in field.pointer.split('/').skip(1) {
+            for key in pointer.split('/').skip(1) {
                 let key = key.replace("~1", "/").replace("~0", "~");
                 let position = match node.children.iter().position(|(k, _)| *k == key) {
                     Some(position) => position,
@@ -270,6 +275,20 @@ impl PathTree {
 
 /// Parses one JSON text, storing each wanted field's text in `found` (borrowed from
 /// the line when it holds no escapes).
+/// The values of the top-level keys `keys` of one JSON object, as text the way the
+/// reader gives them (see the module doc), or `None` when the text is not one JSON
+/// value.
+pub fn json_fields(text: &str, keys: &[&str]) -> Option<Vec<Option<String>>> {
+    let pointers: Vec<String> = keys
+        .iter()
+        .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+        .collect();
+    let tree = PathTree::of_pointers(pointers.iter().map(String::as_str));
+    let mut found: Vec<Option<Cow<str>>> = vec![None; keys.len()];
+    extract(text, &tree, &mut found).ok()?;
+    Some(found.into_iter().map(|v| v.map(Cow::into_owned)).collect())
+}
+
 fn extract<'a>(
     text: &'a str,
     tree: &PathTree,

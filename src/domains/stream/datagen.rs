@@ -85,15 +85,9 @@ struct Channel {
     genre: &'static str,
 }
 
-/// Writes the four raw files into `out`; returns what was written.
-///
-/// # Errors
-/// When a file cannot be created or written; the message names it.
-pub fn generate(out: &Path, config: &StreamGenConfig) -> Result<GenSummary> {
-    create_folder(out)?;
-    let mut synth = Synth::new(config.seed);
-    let mut summary = GenSummary::default();
-    let channels: Vec<Channel> = (0..config.channels)
+/// The channels' names and genres: the generator's first draws.
+fn draw_channels(config: &StreamGenConfig, synth: &mut Synth) -> Vec<Channel> {
+    (0..config.channels)
         .map(|i| Channel {
             name: format!(
                 "{} {}",
@@ -102,7 +96,18 @@ pub fn generate(out: &Path, config: &StreamGenConfig) -> Result<GenSummary> {
             ),
             genre: *synth.pick(&GENRES),
         })
-        .collect();
+        .collect()
+}
+
+/// Writes the four raw files into `out`; returns what was written.
+///
+/// # Errors
+/// When a file cannot be created or written; the message names it.
+pub fn generate(out: &Path, config: &StreamGenConfig) -> Result<GenSummary> {
+    create_folder(out)?;
+    let mut synth = Synth::new(config.seed);
+    let mut summary = GenSummary::default();
+    let channels = draw_channels(config, &mut synth);
     write_channels(out, &channels, &mut synth, &mut summary)?;
     write_users(out, config.users, &mut synth, &mut summary)?;
     write_ad_revenue(out, config, &channels, &mut synth, &mut summary)?;
@@ -231,34 +236,118 @@ fn write_viewing(
 ) -> Result<()> {
     let mut file = create_file(&out.join("viewership_logs.csv"))?;
     writeln!(file, "{}", VIEWING_COLUMNS.join(","))?;
-    let start: NaiveDateTime = anchor().and_hms_opt(0, 0, 0).unwrap_or_default();
-    let seconds = u64::from(config.days) * 86_400;
-    let mut previous: Option<String> = None;
-    let mut rows = 0;
-    for n in 0..config.sessions {
-        // A session sent twice: the same line again.
-        if let (Some(line), true) = (&previous, synth.chance(0.01)) {
-            writeln!(file, "{line}")?;
-            summary.fault("viewership_logs", "duplicate_session");
-            rows += 1;
-            previous = None;
-            continue;
-        }
-        let (line, faulty) = session(n, config, channels, start, seconds, synth, summary);
-        writeln!(file, "{line}")?;
-        rows += 1;
-        // Only a valid session is sent twice, so that the copy counts as a duplicate.
-        previous = (!faulty).then_some(line);
+    let mut sessions = Sessions::new("S");
+    for _ in 0..config.sessions {
+        writeln!(
+            file,
+            "{}",
+            sessions.next_line(config, channels, synth, summary)
+        )?;
     }
     file.flush()?;
-    summary.rows.insert("viewership_logs", rows);
+    summary.rows.insert("viewership_logs", config.sessions);
     Ok(())
+}
+
+/// The viewing sessions' lines, one after the other: each a new session (perhaps
+/// with a fault) or, now and then, the previous valid session sent again.
+struct Sessions {
+    /// Session ids are this prefix and a 9-digit number (`S000000001`).
+    prefix: &'static str,
+    start: NaiveDateTime,
+    next: u64,
+    previous: Option<String>,
+}
+
+impl Sessions {
+    fn new(prefix: &'static str) -> Self {
+        Sessions {
+            prefix,
+            start: anchor().and_hms_opt(0, 0, 0).unwrap_or_default(),
+            next: 0,
+            previous: None,
+        }
+    }
+
+    fn next_line(
+        &mut self,
+        config: &StreamGenConfig,
+        channels: &[Channel],
+        synth: &mut Synth,
+        summary: &mut GenSummary,
+    ) -> String {
+        let n = self.next;
+        self.next += 1;
+        // A session sent twice: the same line again.
+        if let (Some(line), true) = (&self.previous, synth.chance(0.01)) {
+            let line = line.clone();
+            summary.fault("viewership_logs", "duplicate_session");
+            self.previous = None;
+            return line;
+        }
+        let seconds = u64::from(config.days) * 86_400;
+        let (line, faulty) = session(
+            &format!("{}{:09}", self.prefix, n + 1),
+            config,
+            channels,
+            self.start,
+            seconds,
+            synth,
+            summary,
+        );
+        // Only a valid session is sent twice, so that the copy counts as a duplicate.
+        self.previous = (!faulty).then(|| line.clone());
+        line
+    }
+}
+
+/// Viewing sessions as live events (S1, S4): the viewing logs' lines without a
+/// header, session ids `L000000001`, … (apart from the files' `S…`), with the logs'
+/// faults and resends at the same rates, for the channels and users of the files
+/// [`generate`] writes with the same seed. Endless: take as many as wanted; the
+/// faults drawn so far are in [`LiveEvents::summary`].
+pub struct LiveEvents {
+    config: StreamGenConfig,
+    channels: Vec<Channel>,
+    synth: Synth,
+    sessions: Sessions,
+    pub summary: GenSummary,
+}
+
+impl LiveEvents {
+    pub fn new(config: &StreamGenConfig) -> Self {
+        let mut synth = Synth::new(config.seed);
+        let channels = draw_channels(config, &mut synth);
+        // Live sessions draw from their own sequence, not the files'.
+        let synth = Synth::new(config.seed ^ 0x5eed_11fe);
+        LiveEvents {
+            config: config.clone(),
+            channels,
+            synth,
+            sessions: Sessions::new("L"),
+            summary: GenSummary::default(),
+        }
+    }
+}
+
+impl Iterator for LiveEvents {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let line = self.sessions.next_line(
+            &self.config,
+            &self.channels,
+            &mut self.synth,
+            &mut self.summary,
+        );
+        Some(line)
+    }
 }
 
 /// One session's line, perhaps with one injected fault (counted), and whether it has
 /// one.
 fn session(
-    n: u64,
+    session_id: &str,
     config: &StreamGenConfig,
     channels: &[Channel],
     start: NaiveDateTime,
@@ -269,7 +358,7 @@ fn session(
     let channel = synth.below(0, u64::from(config.channels)) as u32;
     let at = start + Duration::seconds(synth.below(0, seconds) as i64);
     let mut fields: Vec<String> = vec![
-        format!("S{:09}", n + 1),
+        session_id.to_string(),
         user_id(synth.below(0, u64::from(config.users)) as u32),
         channel_id(channel),
         channels[channel as usize].name.clone(),
@@ -317,4 +406,96 @@ fn session(
         faulty = true;
     }
     (line.join(","), faulty)
+}
+
+/// How live events are written on the stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventFormat {
+    /// One CSV line, the viewing logs' 18 fields without a header.
+    Csv,
+    /// One JSON object, the 18 fields by name (strings; an empty field `null`).
+    Json,
+}
+
+/// `line` (a viewing log line) as one JSON object; a line with a field too many
+/// becomes a JSON text cut short (a `layout|invalid_json` event).
+fn json_event(line: &str) -> String {
+    let fields = crate::io::delimited::split_record(line, b',');
+    if fields.len() != VIEWING_COLUMNS.len() {
+        return format!(
+            "{{\"session_id\": \"{}\"",
+            fields.first().map_or("", |f| f.as_str())
+        );
+    }
+    let object: serde_json::Map<String, serde_json::Value> = VIEWING_COLUMNS
+        .iter()
+        .zip(fields)
+        .map(|(column, field)| {
+            let value = if field.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::Value::from(field)
+            };
+            (column.to_string(), value)
+        })
+        .collect();
+    serde_json::Value::Object(object).to_string()
+}
+
+/// Publishes `count` live events ([`LiveEvents`]) on `events` at about `rate` events
+/// a second (0: as fast as the server stores them), in slices of a tenth of a
+/// second, each stored before the next is sent; calls `progress` with the events
+/// published so far after each slice. Returns the faults drawn.
+///
+/// # Errors
+/// When the server does not store an event (the events before it are stored).
+pub fn publish(
+    events: &crate::io::events::EventStream,
+    config: &StreamGenConfig,
+    count: u64,
+    rate: f64,
+    format: EventFormat,
+    mut progress: impl FnMut(u64),
+) -> Result<GenSummary> {
+    let mut live = LiveEvents::new(config);
+    let slice = if rate > 0.0 {
+        ((rate / 10.0).ceil() as u64).max(1)
+    } else {
+        10_000
+    };
+    let started = std::time::Instant::now();
+    let mut sent = 0u64;
+    while sent < count {
+        let n = slice.min(count - sent);
+        let payloads: Vec<Vec<u8>> = live
+            .by_ref()
+            .take(n as usize)
+            .map(|line| match format {
+                EventFormat::Csv => line.into_bytes(),
+                EventFormat::Json => json_event(&line).into_bytes(),
+            })
+            .collect();
+        events.publish(payloads)?;
+        sent += n;
+        progress(sent);
+        if rate > 0.0 {
+            let due = std::time::Duration::from_secs_f64(sent as f64 / rate);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+    let mut summary = live.summary;
+    if format == EventFormat::Json {
+        if let Some(count) = summary
+            .faults
+            .remove("viewership_logs: layout|column_count")
+        {
+            summary
+                .faults
+                .insert("viewership_logs: layout|invalid_json".into(), count);
+        }
+    }
+    summary.rows.insert("live_events", count);
+    Ok(summary)
 }

@@ -14,7 +14,7 @@ use polars::prelude::{col, lit};
 use super::pipeline::{CuratedTable, CURATED_TABLES};
 use super::rules::Deduplicated;
 use super::tables;
-use crate::io::lake::{merge, LakeTable, Merged};
+use crate::io::lake::{merge, LakeTable, Merged, Record};
 use crate::io::sink::sha256_of;
 use crate::io::{scan_parquet, validate_table, DomainPaths, RawTable};
 use crate::schema::{LINE, REASON};
@@ -141,7 +141,10 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
         &rows,
         table_spec.keys,
         table_spec.mode,
-        vec![(app_id, size as i64)],
+        Record {
+            transactions: vec![(app_id, size as i64)],
+            ..Record::default()
+        },
         &stem,
     )?;
     // The failing rows, kept once the file is merged, named by its content too: two

@@ -25,7 +25,7 @@ use super::datasets::StreamOutputs;
 use super::rules::{self, Deduplicated};
 use super::tables;
 use crate::exec::{self, rule};
-use crate::io::lake::{self, merge, LakeTable, MergeMode};
+use crate::io::lake::{self, merge, LakeTable, MergeMode, Record};
 use crate::io::{
     count_rows, scan_parquet, sink_parquet_all, summarize_quarantines, write_tables, DomainPaths,
 };
@@ -154,7 +154,7 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<StreamOutputs
         let _lock = lake::lock(&folder)?;
         let mut table = LakeTable::open_or_create(&folder, &rows.schema(), partition)?;
         let stem = format!("part-{:05}", table.version() + 1);
-        let merged = merge(&mut table, &rows, keys, *mode, Vec::new(), &stem)?;
+        let merged = merge(&mut table, &rows, keys, *mode, Record::default(), &stem)?;
         let stage = match merged.version {
             Some(version) => format!(
                 "S3 merge into lake {name}: version {version}, {} inserted, {} updated",

@@ -403,3 +403,107 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// S4 on hand-made events, without a server: overlapping batches commit each event
+/// once, with the last sequence in the same commit; a resend is a duplicate; bad
+/// events are kept once with their sequence; a batch of nothing new still records
+/// its position; a quarantine left by a batch that never committed is removed.
+#[test]
+fn ingest_batches_commit_each_event_once_with_the_stream_position() -> anyhow::Result<()> {
+    use super::ingest::{commit_batch, ingest_batches, quarantine_path, BatchCommit};
+    use crate::io::events::Event;
+    use crate::io::lake::LakeTable;
+    let dir = tempfile::tempdir()?;
+    let lake = dir.path();
+    let line = |id: &str, at: &str| {
+        format!("{id},U00001,CH001,One,Show,News,{at},10.0,North,Premium,Mobile,Android,true,1,0.5,0.9,0,95")
+    };
+    let json = |id: &str, duration: &str| {
+        format!(
+            r#"{{"session_id": "{id}", "user_id": "U00002", "channel_id": "CH002", "timestamp": "2025-03-05 23:59:59", "duration_minutes": {duration}, "is_live": false}}"#
+        )
+    };
+    let event = |sequence: u64, payload: String| Event {
+        sequence,
+        published_ms: 1_000 * sequence as i64,
+        payload: payload.into_bytes(),
+    };
+    let events = [
+        event(1, line("S1", "2025-03-03 10:00:00")),
+        event(2, line("S2", "2025-03-04 11:00:00")),
+        event(3, "S3,too few".to_string()),
+        event(4, line("S1", "2025-03-03 10:00:00")),
+        event(5, json("S5", "\"x\"")),
+        event(6, json("S6", "7.5")),
+        event(7, line("S2", "2025-03-04 11:00:00")),
+    ];
+    let without_timing = |commit: Option<BatchCommit>| {
+        commit.map(|c| {
+            (
+                c.version,
+                c.first_sequence,
+                c.last_sequence,
+                c.events,
+                c.inserted,
+                c.duplicates,
+                c.quarantined,
+            )
+        })
+    };
+    assert_eq!(
+        without_timing(commit_batch(lake, "T", &events[..3])?),
+        Some((1, 1, 3, 3, 2, 0, 1))
+    );
+    // Events 2 and 3 were committed: only 4..=6 are new; S1 again is a duplicate.
+    assert_eq!(
+        without_timing(commit_batch(lake, "T", &events[1..6])?),
+        Some((2, 4, 6, 3, 1, 1, 1))
+    );
+    assert_eq!(without_timing(commit_batch(lake, "T", &events[..6])?), None);
+    // A killed batch's quarantine (7..=9, never committed) goes before 7 is read again.
+    let orphan = quarantine_path(lake, "T", 7, 9);
+    std::fs::write(&orphan, b"not committed")?;
+    // Nothing new in 7 (S2 again), yet its position is committed.
+    assert_eq!(
+        without_timing(commit_batch(lake, "T", &events[6..])?),
+        Some((3, 7, 7, 1, 0, 1, 0))
+    );
+    assert!(!orphan.exists(), "the uncommitted quarantine is removed");
+
+    let folder = lake.join("viewership");
+    let table = LakeTable::open(&folder)?;
+    assert_eq!(table.transaction("smartview-nats:T")?, Some(7));
+    let sessions = table
+        .scan()?
+        .select([col("session_id"), col("event_date"), col("is_live")])
+        .sort(["session_id"], Default::default())
+        .collect()?;
+    let expected = df!(
+        "session_id" => ["S1", "S2", "S6"],
+        "event_date" => [date("2025-03-03"), date("2025-03-04"), date("2025-03-05")],
+        "is_live" => [true, true, false],
+    )?;
+    assert_frame_eq!(sessions, expected);
+
+    let kept = crate::io::scan_parquet(&lake.join("_quarantine/viewership/*.parquet"))?
+        .select([col(LINE), col(REASON)])
+        .sort([LINE], Default::default())
+        .collect()?;
+    let expected = df!(
+        LINE => [3u64, 5],
+        REASON => ["layout|column_count", "duration_minutes|dtype"],
+    )?;
+    assert_frame_eq!(kept, expected);
+
+    let batches = ingest_batches(&folder)?;
+    let column = |name: &str| -> anyhow::Result<Vec<u64>> {
+        Ok(batches.column(name)?.u64()?.iter().flatten().collect())
+    };
+    assert_eq!(column("first_sequence")?, [1, 4, 7]);
+    assert_eq!(column("last_sequence")?, [3, 6, 7]);
+    assert_eq!(column("events")?, [3, 3, 1]);
+    assert_eq!(column("valid")?, [2, 2, 1]);
+    assert_eq!(column("inserted")?, [2, 1, 0]);
+    assert_eq!(column("quarantined")?, [1, 1, 0]);
+    Ok(())
+}
