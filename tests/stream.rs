@@ -88,6 +88,51 @@ fn generated_files_keep_every_row_and_count_each_fault_and_duplicate_once() -> R
     Ok(())
 }
 
+/// The deduplication and merge in passes over disjoint key hashes (how large logs
+/// keep memory flat) give the same tables as one pass: 30,000 sessions with their
+/// duplicates in 7 passes, then in one.
+#[test]
+fn passes_over_key_hashes_give_the_tables_of_one_pass() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let raw = dir.path().join("raw");
+    datagen::generate(&raw, &datagen::StreamGenConfig::with_sessions(30_000))?;
+    let mut runs = Vec::new();
+    for rows_per_pass in [4_500, u64::MAX] {
+        let paths = DomainPaths::in_folder(&dir.path().join(format!("run-{rows_per_pass}")));
+        std::fs::create_dir_all(paths.raw.parent().unwrap_or(dir.path()))?;
+        copy_folder(&raw, &paths.raw)?;
+        let outputs = stream::pipeline::run_in_passes(
+            &paths,
+            &mut Progress::new("stream", true),
+            rows_per_pass,
+        )?;
+        let table = smartview::io::lake::LakeTable::open(&paths.lake.join("viewership"))?;
+        let files = table.files()?.len();
+        let sessions = table
+            .scan()?
+            .sort(["session_id"], Default::default())
+            .collect()?;
+        runs.push((outputs, sessions, files));
+    }
+    let ((passes, passes_rows, passes_files), (one, one_rows, one_files)) = (&runs[0], &runs[1]);
+    assert!(passes_files > one_files, "7 passes write their own files");
+    assert_eq!(passes_rows.height(), one_rows.height());
+    assert!(passes_rows.equals_missing(one_rows), "the same sessions");
+    for ((name, a), (_, b)) in passes.tables().into_iter().zip(one.tables()) {
+        assert!(a.equals_missing(b), "{name} differs:\n{a}\n{b}");
+    }
+    Ok(())
+}
+
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+    }
+    Ok(())
+}
+
 #[test]
 fn the_report_command_writes_every_output_table_and_the_report() -> Result<()> {
     let dir = tempfile::tempdir()?;

@@ -695,15 +695,132 @@ pub fn merge(
     record: Record,
     stem: &str,
 ) -> Result<Merged> {
+    match mode {
+        MergeMode::InsertNew => insert_new(
+            table,
+            1,
+            |_| Ok(rows.clone()),
+            |_| lit(true),
+            keys,
+            record,
+            stem,
+        ),
+        MergeMode::Upsert => upsert(table, rows, keys, record, stem),
+    }
+}
+
+/// [`merge`] with [`MergeMode::InsertNew`] in `passes` disjoint passes, so that
+/// memory holds one pass's rows: `rows_of(pass)` gives the rows of pass `pass` (one
+/// row per key), and `in_pass(pass)` is the predicate that selects the table's rows
+/// whose keys can be in that pass (such as
+/// [`crate::transforms::keys::key_hash_in_pass`] of the key). Each pass's new rows
+/// are written as their own files (`<stem>-<pass>`, or `stem` for one pass), and all
+/// are added in one commit.
+///
+/// # Errors
+/// As [`merge`]; also an error of `rows_of`. Nothing is committed then (files written
+/// by earlier passes stay unreferenced, as a failed commit leaves them).
+pub fn insert_new(
+    table: &mut LakeTable,
+    passes: u32,
+    mut rows_of: impl FnMut(u32) -> Result<DataFrame>,
+    in_pass: impl Fn(u32) -> polars::prelude::Expr,
+    keys: &[&str],
+    record: Record,
+    stem: &str,
+) -> Result<Merged> {
     use polars::prelude::{JoinArgs, JoinType, SortMultipleOptions};
     let key_columns: Vec<_> = keys.iter().map(|k| col(*k)).collect();
-    // The values compared with the table's: none when only new keys are inserted, so
-    // that the table's other columns are not read.
+    let key_names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    let current = table.scan()?;
+    let mut add = Vec::new();
+    let mut inserted = 0u64;
+    for pass in 0..passes {
+        let rows = rows_of(pass)?;
+        let present = current
+            .clone()
+            .filter(in_pass(pass))
+            .select(key_columns.clone());
+        let new = rows
+            .lazy()
+            .join(
+                present,
+                key_columns.clone(),
+                key_columns.clone(),
+                JoinArgs::new(JoinType::Anti),
+            )
+            .sort(
+                key_names.clone(),
+                SortMultipleOptions::default().with_maintain_order(true),
+            )
+            .collect()?;
+        if new.height() > 0 {
+            inserted += new.height() as u64;
+            let stem = match passes {
+                1 => stem.to_string(),
+                _ => format!("{stem}-{pass:03}"),
+            };
+            add.extend(table.write_files(&new, &stem)?);
+        }
+        crate::exec::release_free_memory();
+    }
+    if add.is_empty() {
+        return Ok(Merged::default());
+    }
+    commit_merge(
+        table,
+        Change {
+            add,
+            operation: "insert",
+            ..Change::default()
+        },
+        record,
+        inserted,
+        0,
+    )
+}
+
+/// Commits a merge's `change` with `record` and its row counts (see [`merge`]).
+fn commit_merge(
+    table: &mut LakeTable,
+    change: Change,
+    record: Record,
+    inserted: u64,
+    updated: u64,
+) -> Result<Merged> {
+    let mut info = record.info;
+    info.insert(
+        "smartviewRows".to_string(),
+        serde_json::json!({ "inserted": inserted, "updated": updated }),
+    );
+    let version = table.commit(Change {
+        transactions: record.transactions,
+        operation: record.operation.unwrap_or(change.operation),
+        info,
+        ..change
+    })?;
+    Ok(Merged {
+        version: Some(version),
+        inserted,
+        updated,
+    })
+}
+
+/// [`merge`] with [`MergeMode::Upsert`].
+fn upsert(
+    table: &mut LakeTable,
+    rows: &DataFrame,
+    keys: &[&str],
+    record: Record,
+    stem: &str,
+) -> Result<Merged> {
+    use polars::prelude::{JoinArgs, JoinType, SortMultipleOptions};
+    let key_columns: Vec<_> = keys.iter().map(|k| col(*k)).collect();
     let values: Vec<String> = rows
         .get_column_names()
         .iter()
         .map(|n| n.to_string())
-        .filter(|n| mode == MergeMode::Upsert && !keys.contains(&n.as_str()))
+        .filter(|n| !keys.contains(&n.as_str()))
         .collect();
     let current = table.scan()?;
     // Each row with the table's values of its key (`<column>__old`), if it has one.
@@ -748,113 +865,74 @@ pub fn merge(
         inserted.sum().unwrap_or(0) as u64,
         updated.sum().unwrap_or(0) as u64,
     );
-    let changes = match mode {
-        MergeMode::InsertNew => rows.filter(&inserted)?,
-        MergeMode::Upsert => rows.filter(&(&inserted | &updated))?,
-    };
-    let n_updated = if mode == MergeMode::Upsert {
-        n_updated
-    } else {
-        0
-    };
+    let changes = rows.filter(&(&inserted | &updated))?;
     if changes.height() == 0 {
-        return Ok(Merged {
-            version: None,
-            inserted: 0,
-            updated: 0,
-        });
+        return Ok(Merged::default());
     }
     let order = || SortMultipleOptions::default().with_maintain_order(true);
     let key_names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-    let change = match mode {
-        MergeMode::InsertNew => {
-            let sorted = changes.lazy().sort(key_names, order()).collect()?;
-            Change {
-                add: table.write_files(&sorted, stem)?,
-                operation: "insert",
-                ..Change::default()
-            }
-        }
-        MergeMode::Upsert => {
-            let partitions = table.partition_columns.clone();
-            if partitions.is_empty() {
-                bail!(
-                    "an upsert rewrites the partitions it changes, and {} has none",
-                    table.folder.display()
-                );
-            }
-            // The partitions holding a change, rewritten whole: their other rows kept.
-            let touched = changes
-                .select(partitions.iter().map(|p| p.as_str()))?
-                .unique_stable(None, polars::prelude::UniqueKeepStrategy::First, None)?;
-            let partition_columns: Vec<_> = partitions.iter().map(|p| col(p.as_str())).collect();
-            let kept = current
-                .join(
-                    touched.clone().lazy(),
-                    partition_columns.clone(),
-                    partition_columns.clone(),
-                    JoinArgs::new(JoinType::Semi),
-                )
-                .join(
-                    changes.clone().lazy().select(key_columns.clone()),
-                    key_columns.clone(),
-                    key_columns.clone(),
-                    JoinArgs::new(JoinType::Anti),
-                );
-            let rewritten = concat([kept, changes.clone().lazy()], UnionArgs::default())?
-                .sort(key_names, order())
-                .collect()?;
-            let touched_values: Vec<HashMap<String, Option<String>>> = (0..touched.height())
-                .map(|i| {
-                    partitions
-                        .iter()
-                        .map(|p| {
-                            let value = touched
-                                .column(p)?
-                                .cast(&DataType::String)?
-                                .str()?
-                                .get(i)
-                                .map(str::to_string);
-                            Ok((p.clone(), value))
-                        })
-                        .collect::<Result<_>>()
+    let partitions = table.partition_columns.clone();
+    if partitions.is_empty() {
+        bail!(
+            "an upsert rewrites the partitions it changes, and {} has none",
+            table.folder.display()
+        );
+    }
+    // The partitions holding a change, rewritten whole: their other rows kept.
+    let touched = changes
+        .select(partitions.iter().map(|p| p.as_str()))?
+        .unique_stable(None, polars::prelude::UniqueKeepStrategy::First, None)?;
+    let partition_columns: Vec<_> = partitions.iter().map(|p| col(p.as_str())).collect();
+    let kept = current
+        .join(
+            touched.clone().lazy(),
+            partition_columns.clone(),
+            partition_columns.clone(),
+            JoinArgs::new(JoinType::Semi),
+        )
+        .join(
+            changes.clone().lazy().select(key_columns.clone()),
+            key_columns.clone(),
+            key_columns.clone(),
+            JoinArgs::new(JoinType::Anti),
+        );
+    let rewritten = concat([kept, changes.clone().lazy()], UnionArgs::default())?
+        .sort(key_names, order())
+        .collect()?;
+    let touched_values: Vec<HashMap<String, Option<String>>> = (0..touched.height())
+        .map(|i| {
+            partitions
+                .iter()
+                .map(|p| {
+                    let value = touched
+                        .column(p)?
+                        .cast(&DataType::String)?
+                        .str()?
+                        .get(i)
+                        .map(str::to_string);
+                    Ok((p.clone(), value))
                 })
-                .collect::<Result<_>>()?;
-            let remove = table
-                .files()?
-                .into_iter()
-                .filter(|f| {
-                    touched_values.iter().any(|t| {
-                        partitions
-                            .iter()
-                            .all(|p| f.partition_values.get(p) == t.get(p))
-                    })
-                })
-                .collect();
-            Change {
-                add: table.write_files(&rewritten, stem)?,
-                remove,
-                operation: "merge",
-                ..Change::default()
-            }
-        }
+                .collect::<Result<_>>()
+        })
+        .collect::<Result<_>>()?;
+    let remove = table
+        .files()?
+        .into_iter()
+        .filter(|f| {
+            touched_values.iter().any(|t| {
+                partitions
+                    .iter()
+                    .all(|p| f.partition_values.get(p) == t.get(p))
+            })
+        })
+        .collect();
+    let change = Change {
+        add: table.write_files(&rewritten, stem)?,
+        remove,
+        operation: "merge",
+        ..Change::default()
     };
-    let mut info = record.info;
-    info.insert(
-        "smartviewRows".to_string(),
-        serde_json::json!({ "inserted": n_inserted, "updated": n_updated }),
-    );
-    let version = table.commit(Change {
-        transactions: record.transactions,
-        operation: record.operation.unwrap_or(change.operation),
-        info,
-        ..change
-    })?;
-    Ok(Merged {
-        version: Some(version),
-        inserted: n_inserted,
-        updated: n_updated,
-    })
+    commit_merge(table, change, record, n_inserted, n_updated)
 }
 
 #[cfg(test)]

@@ -247,14 +247,7 @@ pub fn summarize_quarantines(
 /// bytes, so that a key always lands in the same bucket (null keys in bucket 0).
 pub fn stable_buckets(keys: &StringChunked, buckets: u32) -> Vec<u32> {
     keys.iter()
-        .map(|key| {
-            let hash = key.map_or(0, |k| {
-                k.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-                })
-            });
-            (hash % u64::from(buckets.max(1))) as u32
-        })
+        .map(|key| crate::transforms::keys::stable_bucket(key, buckets))
         .collect()
 }
 

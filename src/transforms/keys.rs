@@ -90,9 +90,74 @@ pub fn key_in_pass(key: Expr, alphabet: &str, pass: u32, passes: u32) -> Expr {
     }
 }
 
+/// The bucket, out of `buckets`, of `key`: its FNV-1a hash (64 bits, over its UTF-8
+/// bytes) modulo `buckets`, the same on every run and machine; a null key is in
+/// bucket 0.
+pub fn stable_bucket(key: Option<&str>, buckets: u32) -> u32 {
+    let hash = key.map_or(0, |k| {
+        k.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    });
+    (hash % u64::from(buckets.max(1))) as u32
+}
+
+/// Rows of pass `pass` out of `passes`: those whose text `key` is in bucket `pass`
+/// ([`stable_bucket`]). Every row is in exactly one pass and, unlike
+/// [`key_in_pass`], the passes are of about equal size whatever the keys look like,
+/// for any number of passes: a deduplication or merge by key then runs one pass at
+/// a time, its memory a pass's.
+pub fn key_hash_in_pass(key: Expr, pass: u32, passes: u32) -> Expr {
+    if passes <= 1 {
+        return lit(true);
+    }
+    key.map(
+        move |keys| {
+            let in_pass: BooleanChunked = keys
+                .str()?
+                .iter()
+                .map(|k| stable_bucket(k, passes) == pass)
+                .collect();
+            Ok(in_pass.with_name(keys.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// FNV-1a of "a" is 0xaf63dc4c8601ec8c (≡ 6 mod 10, 5 mod 7); of "S000000001"
+    /// 0x02174b82241e11e9 (≡ 1 mod 10, 6 mod 7), worked out by hand.
+    #[test]
+    fn key_hashes_put_every_row_in_exactly_one_pass() -> PolarsResult<()> {
+        assert_eq!(stable_bucket(Some("a"), 10), 6);
+        assert_eq!(stable_bucket(Some("a"), 7), 5);
+        assert_eq!(stable_bucket(Some("S000000001"), 10), 1);
+        assert_eq!(stable_bucket(Some("S000000001"), 7), 6);
+        assert_eq!(stable_bucket(None, 7), 0);
+        let keys: Vec<Option<String>> = (0..1_000)
+            .map(|i| (i % 97 != 0).then(|| format!("S{i:09}")))
+            .collect();
+        let df = df!("key" => keys.clone())?;
+        let mut seen = vec![0u32; keys.len()];
+        for pass in 0..7 {
+            let in_pass = df
+                .clone()
+                .lazy()
+                .select([key_hash_in_pass(col("key"), pass, 7)])
+                .collect()?;
+            for (i, hit) in in_pass.column("key")?.bool()?.iter().enumerate() {
+                if hit == Some(true) {
+                    seen[i] += 1;
+                    assert_eq!(stable_bucket(keys[i].as_deref(), 7), pass);
+                }
+            }
+        }
+        assert!(seen.iter().all(|&n| n == 1), "each row in one pass");
+        Ok(())
+    }
 
     #[test]
     fn encodes_in_sorted_order_and_decodes_back() -> PolarsResult<()> {

@@ -9,7 +9,9 @@
 //! 2. the curated rows (S2): `channels`, `users` and `viewership` keep the first
 //!    valid row per key, `ad_revenue` the last per (channel_id, date), files in name
 //!    order; each streamed to `<interim>/`, and the rows each dropped counted in
-//!    `dedup_counts`;
+//!    `dedup_counts`; a table of more than [`ROWS_PER_PASS`] valid rows (the viewing
+//!    logs at scale) is deduplicated and merged in passes over disjoint key hashes,
+//!    so that memory holds one pass;
 //! 3. each merged into its Delta table under `<lake>/` (S2, S3): new keys inserted,
 //!    and for `ad_revenue` changed rows updated by rewriting their date partitions;
 //!    rows already there with equal values write no version, so a second run on the
@@ -18,8 +20,10 @@
 //!    `quarantine_summary` and `dedup_counts` as Parquet + CSV under `<processed>/`,
 //!    with a `_SUCCESS` manifest.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
-use polars::prelude::{df, DataFrame, IntoLazy, LazyFrame};
+use polars::prelude::{col, df, DataFrame, IntoLazy, LazyFrame};
 
 use super::datasets::StreamOutputs;
 use super::rules::{self, Deduplicated};
@@ -31,6 +35,7 @@ use crate::io::{
 };
 use crate::progress::Progress;
 use crate::schema::{table_counts, TableCount};
+use crate::transforms::keys::key_hash_in_pass;
 
 /// The domain's name: its folders under the data root and its report.
 pub const DOMAIN: &str = "stream";
@@ -103,58 +108,117 @@ pub fn curated_stem(table: &str) -> &str {
     }
 }
 
+/// The interim file of pass `pass` of a curated table's `passes`:
+/// `<interim>/<stem>.parquet` for one pass, `<stem>-part-NNN.parquet` for several.
+pub fn curated_part(paths: &DomainPaths, table: &str, pass: u32, passes: u32) -> PathBuf {
+    let stem = curated_stem(table);
+    match passes {
+        1 => paths.valid(stem),
+        _ => paths.valid(&format!("{stem}-part-{pass:03}")),
+    }
+}
+
 /// Runs the batch pipeline and writes its interim, curated and output tables.
 ///
 /// # Errors
 /// When a raw table's files are missing or unreadable, a rule fails to run, or a
 /// table cannot be written; the message names it.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<StreamOutputs> {
+    run_in_passes(paths, progress, ROWS_PER_PASS)
+}
+
+/// Valid rows a curated table's deduplication and merge take at a time: a table with
+/// more runs in passes over disjoint sets of keys ([`key_hash_in_pass`]).
+pub const ROWS_PER_PASS: u64 = 2_000_000;
+
+/// [`run`] with at most about `rows_per_pass` valid rows per pass of a curated
+/// table's deduplication and merge (S2, S3), so that memory does not grow with the
+/// viewing logs: the passes split the rows by their key's hash, and each key's rows
+/// are in one pass. Upserted tables (ad revenue, a few thousand rows) take one pass.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_in_passes(
+    paths: &DomainPaths,
+    progress: &mut Progress,
+    rows_per_pass: u64,
+) -> Result<StreamOutputs> {
     let mut counts: Vec<TableCount> = Vec::new();
     for table in tables::all() {
         counts.push(exec::validate(progress, paths, &table, &[], vec![])?.0);
     }
     let valid = |table: &str| scan_parquet(&paths.valid(table));
+    let valid_rows = |raw: &str| {
+        counts
+            .iter()
+            .find(|c| c.table == raw)
+            .map_or(0, |c| c.rows_valid)
+    };
+    let passes_of = |table: &CuratedTable| match table.mode {
+        MergeMode::InsertNew => {
+            u32::try_from(valid_rows(table.raw).div_ceil(rows_per_pass.max(1)).max(1))
+                .unwrap_or(u32::MAX)
+        }
+        MergeMode::Upsert => 1,
+    };
 
-    let mut jobs = Vec::new();
+    // S2: each table's valid rows deduplicated, pass by pass, into `<interim>/`.
     let mut dropped = Vec::new();
     for table in &CURATED_TABLES {
-        let curated = table.curate(valid(table.raw)?)?;
-        jobs.push((curated.kept, paths.valid(curated_stem(table.name))));
-        dropped.push((table.name, table.raw, curated.reason));
-    }
-    sink_parquet_all(jobs)?;
-    // Rows each deduplication dropped: the valid rows less those kept.
-    let mut rows = Vec::new();
-    for (name, raw, _) in &dropped {
-        let valid_rows = counts
-            .iter()
-            .find(|c| c.table == *raw)
-            .map_or(0, |c| c.rows_valid);
-        rows.push(valid_rows - count_rows(&paths.valid(curated_stem(name)))?);
+        let passes = passes_of(table);
+        let mut kept_rows = 0;
+        let mut reason = "";
+        exec::in_partitions(passes, |pass| {
+            let rows = valid(table.raw)?.filter(key_hash_in_pass(col(table.keys[0]), pass, passes));
+            let curated = table.curate(rows)?;
+            reason = curated.reason;
+            let part = curated_part(paths, table.name, pass, passes);
+            sink_parquet_all(vec![(curated.kept, part.clone())])?;
+            kept_rows += count_rows(&part)?;
+            Ok(())
+        })?;
+        dropped.push((table.raw, reason, valid_rows(table.raw) - kept_rows));
     }
     let dedup_counts = df!(
-        "table" => dropped.iter().map(|(_, raw, _)| *raw).collect::<Vec<_>>(),
-        "reason" => dropped.iter().map(|(_, _, reason)| *reason).collect::<Vec<_>>(),
-        "rows" => rows,
+        "table" => dropped.iter().map(|(raw, _, _)| *raw).collect::<Vec<_>>(),
+        "reason" => dropped.iter().map(|(_, reason, _)| *reason).collect::<Vec<_>>(),
+        "rows" => dropped.iter().map(|(_, _, rows)| *rows).collect::<Vec<_>>(),
     )?;
     progress.done("S2 curated tables", None);
 
     // S2, S3: each curated table merged into its Delta table on its key.
     let mut state = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for CuratedTable {
-        name,
-        keys,
-        mode,
-        partition,
-        ..
-    } in &CURATED_TABLES
-    {
-        let rows = scan_parquet(&paths.valid(curated_stem(name)))?.collect()?;
+    for table in &CURATED_TABLES {
+        let name = table.name;
+        let passes = passes_of(table);
+        let part = |pass: u32| curated_part(paths, name, pass, passes);
+        let schema = scan_parquet(&part(0))?.collect_schema()?;
         let folder = paths.lake.join(name);
         let _lock = lake::lock(&folder)?;
-        let mut table = LakeTable::open_or_create(&folder, &rows.schema(), partition)?;
-        let stem = format!("part-{:05}", table.version() + 1);
-        let merged = merge(&mut table, &rows, keys, *mode, Record::default(), &stem)?;
+        let mut lake_table = LakeTable::open_or_create(&folder, &schema, table.partition)?;
+        let stem = format!("part-{:05}", lake_table.version() + 1);
+        let merged = match table.mode {
+            MergeMode::InsertNew => lake::insert_new(
+                &mut lake_table,
+                passes,
+                |pass| Ok(scan_parquet(&part(pass))?.collect()?),
+                |pass| key_hash_in_pass(col(table.keys[0]), pass, passes),
+                table.keys,
+                Record::default(),
+                &stem,
+            )?,
+            MergeMode::Upsert => {
+                let rows = scan_parquet(&part(0))?.collect()?;
+                merge(
+                    &mut lake_table,
+                    &rows,
+                    table.keys,
+                    table.mode,
+                    Record::default(),
+                    &stem,
+                )?
+            }
+        };
         let stage = match merged.version {
             Some(version) => format!(
                 "S3 merge into lake {name}: version {version}, {} inserted, {} updated",
@@ -162,14 +226,14 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<StreamOutputs
             ),
             None => format!(
                 "S3 merge into lake {name}: nothing new, still version {}",
-                table.version()
+                lake_table.version()
             ),
         };
         progress.done(&stage, None);
         state.0.push(name.to_string());
-        state.1.push(table.version());
+        state.1.push(lake_table.version());
         // Files and rows from the log (each file's numRecords), not by reading the data.
-        let files = table.files()?;
+        let files = lake_table.files()?;
         state.2.push(files.len() as u64);
         state
             .3
