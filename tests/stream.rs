@@ -195,6 +195,10 @@ fn the_report_command_writes_every_output_table_and_the_report() -> Result<()> {
     Ok(())
 }
 
+/// The engines that are not SmartView, as tests/lake_check.py names them: Python's
+/// deltalake (delta-rs) and DuckDB with its Delta extension.
+const OTHER_ENGINES: [&str; 2] = ["deltalake", "duckdb"];
+
 /// What Python's deltalake (delta-rs, not SmartView) answers for `sql` over the table
 /// in `folder` at `version` ("latest" or a number): the JSON rows, then the version.
 fn delta_rs(
@@ -202,9 +206,23 @@ fn delta_rs(
     version: &str,
     sql: &str,
 ) -> Result<(Vec<serde_json::Value>, String)> {
+    other_engine("deltalake", folder, version, sql)
+}
+
+/// What `engine` (one of [`OTHER_ENGINES`]) answers for `sql` over the table in
+/// `folder` at `version`: the JSON rows, then the version.
+fn other_engine(
+    engine: &str,
+    folder: &std::path::Path,
+    version: &str,
+    sql: &str,
+) -> Result<(Vec<serde_json::Value>, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let python = Command::new(root.join("scripts/duckdb"))
-        .arg("python")
+        .arg(match engine {
+            "duckdb" => "delta-python",
+            _ => "python",
+        })
         .output()?;
     anyhow::ensure!(
         python.status.success(),
@@ -213,6 +231,7 @@ fn delta_rs(
     );
     let output = Command::new(String::from_utf8(python.stdout)?.trim())
         .arg(root.join("tests/lake_check.py"))
+        .arg(engine)
         .arg(folder)
         .arg(version)
         .arg(sql)
@@ -311,37 +330,68 @@ fn the_lake_takes_new_files_once_and_other_engines_read_every_version() -> Resul
         assert_eq!(rows[0]["n"], ours(table, None)?.height() as i64, "{table}");
         assert_eq!(version, if table == "ad_revenue" { "2" } else { "1" });
     }
+    // Every table, by both engines, at its first (empty) and latest version: the rows
+    // and one aggregate.
+    for (table, aggregate) in [
+        ("channels", "launch_year"),
+        ("users", "user_id"),
+        ("ad_revenue", "ad_revenue"),
+        ("viewership", "duration_minutes"),
+    ] {
+        let latest = smartview::io::lake::LakeTable::open(&paths.lake.join(table))?.version();
+        for engine in OTHER_ENGINES {
+            for version in [0, latest] {
+                let frame = ours(table, Some(version))?;
+                let sql = format!(
+                    "SELECT count(*) AS n, count(DISTINCT {aggregate}) AS distinct_values FROM t"
+                );
+                let (rows, _) =
+                    other_engine(engine, &paths.lake.join(table), &version.to_string(), &sql)?;
+                let what = format!("{engine}: {table} version {version}");
+                assert_eq!(rows[0]["n"], frame.height() as i64, "{what}");
+                let distinct = frame.column(aggregate)?.drop_nulls().n_unique()?;
+                assert_eq!(rows[0]["distinct_values"], distinct as i64, "{what}");
+            }
+        }
+    }
     let sql = "SELECT count(*) AS n, sum(ad_revenue) AS total FROM t";
-    for version in [1, 2] {
-        let (rows, _) = delta_rs(&lake, &version.to_string(), sql)?;
+    for (engine, version) in OTHER_ENGINES.iter().flat_map(|e| [(*e, 1), (*e, 2)]) {
+        let (rows, _) = other_engine(engine, &lake, &version.to_string(), sql)?;
         let frame = ours("ad_revenue", Some(version))?;
         let total: f64 = values::f64s(&frame, "ad_revenue")?
             .into_iter()
             .flatten()
             .sum();
-        assert_eq!(rows[0]["n"], frame.height() as i64, "version {version}");
+        assert_eq!(
+            rows[0]["n"],
+            frame.height() as i64,
+            "{engine} version {version}"
+        );
         let theirs = rows[0]["total"].as_f64().unwrap_or_default();
         assert!(
             (theirs - total).abs() < 1e-6 * total.abs(),
-            "version {version}: {theirs} vs {total}"
+            "{engine} version {version}: {theirs} vs {total}"
         );
     }
-    let (live, _) = delta_rs(
-        &paths.lake.join("viewership"),
-        "latest",
-        "SELECT count(*) AS n FROM t WHERE is_live AND event_date = DATE '2025-03-03'",
-    )?;
     let sessions = ours("viewership", None)?
         .lazy()
         .filter(col("is_live").and(col("event_date").eq(lit(
             chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap_or_default(),
         ))))
         .collect()?;
-    assert_eq!(
-        live[0]["n"],
-        sessions.height() as i64,
-        "typed partitions and booleans agree"
-    );
+    for engine in OTHER_ENGINES {
+        let (live, _) = other_engine(
+            engine,
+            &paths.lake.join("viewership"),
+            "latest",
+            "SELECT count(*) AS n FROM t WHERE is_live AND event_date = DATE '2025-03-03'",
+        )?;
+        assert_eq!(
+            live[0]["n"],
+            sessions.height() as i64,
+            "{engine}: typed partitions and booleans agree"
+        );
+    }
     Ok(())
 }
 

@@ -228,6 +228,12 @@ pub struct StreamOutputs {
     /// Each Delta table after the run: `table`, `version`, `files` and `rows` of the
     /// latest version.
     pub lake_tables: DataFrame,
+    /// The batches of the last live ingest into `viewership`
+    /// ([`super::ingest::last_ingest`]); no rows when there was none.
+    pub last_ingest: DataFrame,
+    /// The rows `stream merge` and `stream ingest` quarantined in the lake
+    /// ([`super::merge::lake_quarantine_summary`]).
+    pub lake_quarantine: DataFrame,
 }
 
 impl StreamOutputs {

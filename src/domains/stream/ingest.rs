@@ -83,6 +83,12 @@ pub fn ingest(
 ) -> Result<()> {
     let folder = lake.join(viewership().name);
     let app = application_id(events.stream());
+    // This ingest's name in its commits: when it started (UTC) and its process.
+    let run = format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    );
     let mut position = committed_position(&folder, &app)?;
     let mut reader = events.read_from(position + 1)?;
     loop {
@@ -94,7 +100,7 @@ pub fn ingest(
             continue;
         }
         let arrived = Instant::now();
-        if let Some(mut commit) = commit_batch(lake, events.stream(), &batch)? {
+        if let Some(mut commit) = commit_batch(lake, events.stream(), &run, &batch)? {
             commit.commit_ms = arrived.elapsed().as_millis() as u64;
             position = commit.last_sequence;
             on_commit(&commit);
@@ -116,11 +122,17 @@ fn committed_position(folder: &Path, app: &str) -> Result<u64> {
 
 /// Commits the events of `batch` not committed yet (by sequence) as one version of
 /// `viewership`: their new sessions and the batch's last sequence, its bad events
-/// kept in the quarantine first. `None` when every event was committed already.
+/// kept in the quarantine first, the ingest named `run` in its information. `None`
+/// when every event was committed already.
 ///
 /// # Errors
 /// As [`ingest`].
-pub fn commit_batch(lake: &Path, stream: &str, batch: &[Event]) -> Result<Option<BatchCommit>> {
+pub fn commit_batch(
+    lake: &Path,
+    stream: &str,
+    run: &str,
+    batch: &[Event],
+) -> Result<Option<BatchCommit>> {
     let table_spec = viewership();
     let folder = lake.join(table_spec.name);
     let app = application_id(stream);
@@ -151,6 +163,7 @@ pub fn commit_batch(lake: &Path, stream: &str, batch: &[Event]) -> Result<Option
     let published = fresh.iter().map(|e| e.published_ms);
     let info = json!({
         "stream": stream,
+        "run": run,
         "first_sequence": first_sequence,
         "last_sequence": last_sequence,
         "events": fresh.len(),
@@ -260,6 +273,7 @@ fn write_quarantine(path: &Path, rows: &mut DataFrame) -> Result<()> {
 
 /// The ingest batches committed into the `viewership` table in `folder`, oldest
 /// first: `version` (i64), `committed_at` (datetime in milliseconds, UTC), `stream`,
+/// `run` (the ingest that committed it: its start time and process),
 /// `first_sequence`, `last_sequence`, `events`, `valid`, `inserted`, `quarantined`
 /// (u64), and `lag_ms` (i64: from the oldest event's publication to the commit) and
 /// `min_lag_ms` (from the newest event's). No rows when nothing was ingested.
@@ -299,6 +313,13 @@ pub fn ingest_batches(folder: &Path) -> Result<DataFrame> {
                 .unwrap_or_default()
                 .to_string(),
         );
+        rows.run.push(
+            batch
+                .get("run")
+                .and_then(|s| s.as_str())
+                .unwrap_or_default()
+                .to_string(),
+        );
         rows.first_sequence.push(number("first_sequence"));
         rows.last_sequence.push(number("last_sequence"));
         rows.events.push(number("events"));
@@ -319,6 +340,7 @@ pub fn ingest_batches(folder: &Path) -> Result<DataFrame> {
         "version" => rows.version,
         "committed_at" => rows.committed_at,
         "stream" => rows.stream,
+        "run" => rows.run,
         "first_sequence" => rows.first_sequence,
         "last_sequence" => rows.last_sequence,
         "events" => rows.events,
@@ -338,11 +360,27 @@ pub fn ingest_batches(folder: &Path) -> Result<DataFrame> {
         .collect()?)
 }
 
+/// The batches of the last ingest into the `viewership` table in `folder` (those of
+/// the ingest run that committed last), as [`ingest_batches`] gives them.
+///
+/// # Errors
+/// When the table's log cannot be read.
+pub fn last_ingest(folder: &Path) -> Result<DataFrame> {
+    use polars::prelude::{col, lit};
+    let batches = ingest_batches(folder)?;
+    let last = crate::values::texts(&batches, "run", "")?.pop();
+    Ok(match last {
+        Some(run) => batches.lazy().filter(col("run").eq(lit(run))).collect()?,
+        None => batches,
+    })
+}
+
 #[derive(Default)]
 struct IngestColumns {
     version: Vec<i64>,
     committed_at: Vec<i64>,
     stream: Vec<String>,
+    run: Vec<String>,
     first_sequence: Vec<u64>,
     last_sequence: Vec<u64>,
     events: Vec<u64>,

@@ -177,6 +177,58 @@ pub fn quarantine_path(lake: &Path, table: &str, file_name: &str, sha256: &str) 
         .join(format!("{file_name}.{short}.parquet"))
 }
 
+/// The rows kept in the lake's quarantine by `stream merge` and `stream ingest`
+/// (`<lake>/_quarantine/<table>/*.parquet`): `table`, `source` (the merged file's
+/// name, or `nats:<stream>` for live events), `reason` (str) and `rows` (u64), sorted
+/// by table, source and reason. No rows when nothing was quarantined.
+///
+/// # Errors
+/// When a quarantine file cannot be read.
+pub fn lake_quarantine_summary(lake: &Path) -> Result<polars::prelude::DataFrame> {
+    use crate::schema::SOURCE_FILE;
+    use polars::prelude::{DataType, UnionArgs};
+    let mut parts = Vec::new();
+    let folder = lake.join("_quarantine");
+    let mut tables: Vec<PathBuf> = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
+        Err(_) => Vec::new(),
+    };
+    tables.sort();
+    for table in tables.iter().filter(|t| t.is_dir()) {
+        let name = table
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(table)
+            .with_context(|| format!("cannot list {}", table.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .collect();
+        files.sort();
+        for file in files {
+            parts.push(scan_parquet(&file)?.select([
+                lit(name.clone()).alias("table"),
+                col(SOURCE_FILE).cast(DataType::String).alias("source"),
+                col(REASON),
+            ]));
+        }
+    }
+    if parts.is_empty() {
+        return Ok(polars::prelude::df!(
+            "table" => Vec::<String>::new(),
+            "source" => Vec::<String>::new(),
+            "reason" => Vec::<String>::new(),
+            "rows" => Vec::<u64>::new(),
+        )?);
+    }
+    Ok(polars::prelude::concat(parts, UnionArgs::default())?
+        .group_by([col("table"), col("source"), col(REASON)])
+        .agg([polars::prelude::len().cast(DataType::UInt64).alias("rows")])
+        .sort(["table", "source", REASON], Default::default())
+        .collect()?)
+}
+
 /// What [`watch_once`] did with one inbox file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Landed {

@@ -271,6 +271,8 @@ pub fn run_in_passes(
         table_counts: table_counts(&counts)?,
         region_hours,
         lake_tables,
+        last_ingest: super::ingest::last_ingest(&paths.lake.join("viewership"))?,
+        lake_quarantine: super::merge::lake_quarantine_summary(&paths.lake)?,
     };
     write_tables(&paths.processed, &outputs.tables())?;
     progress.done("S6 write outputs", None);

@@ -4,7 +4,7 @@
 //! (the revenue trend only adds up the daily table's channels for its chart).
 
 use anyhow::Result;
-use polars::prelude::{col, IntoLazy};
+use polars::prelude::{col, DataType, IntoLazy};
 
 use super::datasets::StreamOutputs;
 use super::tables;
@@ -12,6 +12,7 @@ use crate::domains::Domain;
 use crate::report::{bar_chart_of, heat_map, line_chart_of, Document, HeatMap};
 use crate::schema::TableSchema;
 use crate::transforms::order_independent_sum;
+use crate::values;
 
 /// Builds the stream report.
 ///
@@ -40,6 +41,8 @@ pub fn build(outputs: &StreamOutputs) -> Result<Document> {
         &outputs.lake_tables,
         10,
     );
+
+    live_ingest(&mut doc, outputs)?;
 
     doc.heading("Channels");
     doc.chart(
@@ -197,4 +200,77 @@ pub fn build(outputs: &StreamOutputs) -> Result<Document> {
         .collect();
     doc.data_dictionary(Domain::Stream.datasets(), &raw_inputs)?;
     Ok(doc)
+}
+
+/// The live ingest section (S4): the last ingest's batches, their sizes and lag, and
+/// what merges and ingests quarantined in the lake.
+fn live_ingest(doc: &mut Document, outputs: &StreamOutputs) -> Result<()> {
+    doc.heading("Live ingest");
+    let batches = &outputs.last_ingest;
+    if batches.height() == 0 {
+        doc.text(
+            "No live events were ingested into this lake (`stream ingest --nats URL` appends \
+             them from a NATS JetStream subject).",
+        );
+    } else {
+        let events = values::u64s(batches, "events", 0)?;
+        let lags = values::i64s(batches, "lag_ms", 0)?;
+        let mut sorted = lags.clone();
+        sorted.sort_unstable();
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0);
+        let max = sorted.last().copied().unwrap_or(0);
+        doc.text(&format!(
+            "The last ingest committed {} batches holding {} events (stream sequences {} to \
+             {}), each batch one version of `viewership` with its stream position. The lag \
+             is the time from an event's publication to its batch's commit: for the oldest \
+             event of each batch, median {median} ms, at most {max} ms.",
+            batches.height(),
+            events.iter().sum::<u64>(),
+            values::u64s(batches, "first_sequence", 0)?
+                .first()
+                .copied()
+                .unwrap_or(0),
+            values::u64s(batches, "last_sequence", 0)?
+                .last()
+                .copied()
+                .unwrap_or(0),
+        ));
+        let per_batch = batches
+            .clone()
+            .lazy()
+            .select([
+                col("version"),
+                col("events").cast(DataType::Float64),
+                col("lag_ms").cast(DataType::Float64),
+            ])
+            .collect()?;
+        doc.chart(
+            "ingest-batches",
+            "Events per batch of the last ingest, by table version.",
+            line_chart_of(&per_batch, "version", &["events"], "Batch sizes", "events")?,
+        );
+        doc.chart(
+            "ingest-lag",
+            "Lag of each batch of the last ingest (oldest event's publication to commit).",
+            line_chart_of(
+                &per_batch,
+                "version",
+                &["lag_ms"],
+                "Ingest lag",
+                "milliseconds",
+            )?,
+        );
+        doc.table(
+            "The last ingest's batches (the last 20).",
+            &batches.tail(Some(20)),
+            20,
+        );
+    }
+    doc.table(
+        "Rows quarantined in the lake by `stream merge` (by file) and `stream ingest` \
+         (`nats:<stream>`), by reason; their rows are in `lake/stream/_quarantine/`.",
+        &outputs.lake_quarantine,
+        20,
+    );
+    Ok(())
 }

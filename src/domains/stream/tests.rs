@@ -451,21 +451,24 @@ fn ingest_batches_commit_each_event_once_with_the_stream_position() -> anyhow::R
         })
     };
     assert_eq!(
-        without_timing(commit_batch(lake, "T", &events[..3])?),
+        without_timing(commit_batch(lake, "T", "run-1", &events[..3])?),
         Some((1, 1, 3, 3, 2, 0, 1))
     );
     // Events 2 and 3 were committed: only 4..=6 are new; S1 again is a duplicate.
     assert_eq!(
-        without_timing(commit_batch(lake, "T", &events[1..6])?),
+        without_timing(commit_batch(lake, "T", "run-1", &events[1..6])?),
         Some((2, 4, 6, 3, 1, 1, 1))
     );
-    assert_eq!(without_timing(commit_batch(lake, "T", &events[..6])?), None);
+    assert_eq!(
+        without_timing(commit_batch(lake, "T", "run-1", &events[..6])?),
+        None
+    );
     // A killed batch's quarantine (7..=9, never committed) goes before 7 is read again.
     let orphan = quarantine_path(lake, "T", 7, 9);
     std::fs::write(&orphan, b"not committed")?;
     // Nothing new in 7 (S2 again), yet its position is committed.
     assert_eq!(
-        without_timing(commit_batch(lake, "T", &events[6..])?),
+        without_timing(commit_batch(lake, "T", "run-2", &events[6..])?),
         Some((3, 7, 7, 1, 0, 1, 0))
     );
     assert!(!orphan.exists(), "the uncommitted quarantine is removed");
@@ -505,5 +508,16 @@ fn ingest_batches_commit_each_event_once_with_the_stream_position() -> anyhow::R
     assert_eq!(column("valid")?, [2, 2, 1]);
     assert_eq!(column("inserted")?, [2, 1, 0]);
     assert_eq!(column("quarantined")?, [1, 1, 0]);
+    let last = super::ingest::last_ingest(&folder)?;
+    assert_eq!(crate::values::u64s(&last, "first_sequence", 0)?, [7]);
+
+    let summary = super::merge::lake_quarantine_summary(lake)?;
+    let expected = df!(
+        "table" => ["viewership", "viewership"],
+        "source" => ["nats:T", "nats:T"],
+        "reason" => ["duration_minutes|dtype", "layout|column_count"],
+        "rows" => [1u64, 1],
+    )?;
+    assert_frame_eq!(summary, expected);
     Ok(())
 }
