@@ -1035,5 +1035,33 @@ fn published_csv_and_json_events_ingest_into_equal_tables() -> Result<()> {
         tables[0].equals_missing(&tables[1]),
         "CSV and JSON events give equal tables"
     );
+
+    // The report on that lake (with the shipped sample merged in) shows the ingest.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = dir.path().join("run");
+    let report = Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(["--domain", "stream", "--quiet", "--raw"])
+        .arg(root.join("data/raw/stream"))
+        .arg("--lake")
+        .arg(dir.path().join("json"))
+        .arg("--interim")
+        .arg(run.join("interim"))
+        .arg("--out")
+        .arg(run.join("processed"))
+        .arg("--reports")
+        .arg(run.join("reports"))
+        .output()?;
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let text = std::fs::read_to_string(run.join("reports/stream/stream.md"))?;
+    assert!(
+        text.contains("holding 1500 events (stream sequences 1 to 1500)"),
+        "{text}"
+    );
+    assert!(text.contains("stream-ingest-lag.svg"));
+    assert!(text.contains("| viewership | nats:SMARTVIEW_test_json_"));
     Ok(())
 }

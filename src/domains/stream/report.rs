@@ -220,10 +220,15 @@ fn live_ingest(doc: &mut Document, outputs: &StreamOutputs) -> Result<()> {
         let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0);
         let max = sorted.last().copied().unwrap_or(0);
         doc.text(&format!(
-            "The last ingest committed {} batches holding {} events (stream sequences {} to \
-             {}), each batch one version of `viewership` with its stream position. The lag \
+            "The last ingest read the JetStream stream {} and committed {} batches holding {} \
+             events (stream sequences {} to {}), each batch one version of `viewership` with \
+             its stream position. The lag \
              is the time from an event's publication to its batch's commit: for the oldest \
              event of each batch, median {median} ms, at most {max} ms.",
+            values::texts(batches, "stream", "")?
+                .first()
+                .cloned()
+                .unwrap_or_default(),
             batches.height(),
             events.iter().sum::<u64>(),
             values::u64s(batches, "first_sequence", 0)?
@@ -260,11 +265,25 @@ fn live_ingest(doc: &mut Document, outputs: &StreamOutputs) -> Result<()> {
                 "milliseconds",
             )?,
         );
-        doc.table(
-            "The last ingest's batches (the last 20).",
-            &batches.tail(Some(20)),
-            20,
-        );
+        let shown = batches
+            .clone()
+            .lazy()
+            .select(
+                [
+                    "version",
+                    "committed_at",
+                    "first_sequence",
+                    "last_sequence",
+                    "events",
+                    "inserted",
+                    "quarantined",
+                    "lag_ms",
+                ]
+                .map(col),
+            )
+            .tail(20)
+            .collect()?;
+        doc.table("The last ingest's batches (the last 20).", &shown, 20);
     }
     doc.table(
         "Rows quarantined in the lake by `stream merge` (by file) and `stream ingest` \
