@@ -209,6 +209,12 @@ fn the_sql_command_prints_and_writes_every_format() -> Result<()> {
     let listed = sql_command(root, &["--tables"])?;
     let listing = String::from_utf8(listed.stdout)?;
     assert!(listing.contains("retail_lines") && listing.contains("peak_year"));
+    // The listing as CSV, like a query's result (--format was ignored before).
+    let listed_csv = sql_command(root, &["--tables", "--format", "csv"])?;
+    let csv = String::from_utf8(listed_csv.stdout)?;
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(!header.contains('│') && header.contains(','), "{header}");
+    assert!(csv.lines().any(|l| l.starts_with("retail_lines,")), "{csv}");
 
     let bad = sql_command(root, &["SELECT * FROM retail_linez"])?;
     assert_eq!(bad.status.code(), Some(1));

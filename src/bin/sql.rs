@@ -30,7 +30,8 @@ struct Args {
     #[arg(value_name = "QUERY", required_unless_present = "tables")]
     query: Option<String>,
 
-    /// List the tables of the catalog and exit.
+    /// List the tables of the catalog (name, domain, columns, …) and exit; with
+    /// --format, written like a query's result.
     #[arg(long)]
     tables: bool,
 
@@ -73,14 +74,15 @@ fn run(args: &Args) -> Result<()> {
         pinned_tables.push(table);
         catalog.at_version(table, version)?;
     }
-    if args.tables {
-        print_table(&catalog.tables()?, usize::MAX);
-        return Ok(());
-    }
-    let query = args.query.as_deref().unwrap_or_default();
-    let mut result = catalog.query(query)?;
+    // The table list is a result like a query's: printed whole, or written as --format says.
+    let (mut result, max_rows) = if args.tables {
+        (catalog.tables()?, usize::MAX)
+    } else {
+        let query = args.query.as_deref().unwrap_or_default();
+        (catalog.query(query)?, args.max_rows)
+    };
     match (args.format, &args.output) {
-        (None, _) => print_table(&result, args.max_rows),
+        (None, _) => print_table(&result, max_rows),
         (Some(ResultFormat::Parquet), None) => bail!(
             "--format parquet writes a binary file: add --output FILE (for example result.parquet)"
         ),
