@@ -468,11 +468,11 @@ fn sql_reads_any_version_and_stream_history_lists_them() -> Result<()> {
     );
     let text = String::from_utf8(history.stdout)?;
     assert!(
-        text.contains("shape: (3, 6)") && text.contains("CREATE TABLE") && text.contains("merge"),
+        text.contains("shape: (3, 8)") && text.contains("CREATE TABLE") && text.contains("merge"),
         "{text}"
     );
     assert!(
-        text.contains("datetime[ms, UTC]"),
+        text.contains("datetime[ms,") && text.contains("UTC]"),
         "commit times as timestamps: {text}"
     );
     Ok(())
@@ -1063,5 +1063,87 @@ fn published_csv_and_json_events_ingest_into_equal_tables() -> Result<()> {
     );
     assert!(text.contains("stream-ingest-lag.svg"));
     assert!(text.contains("| viewership | nats:SMARTVIEW_test_json_"));
+    Ok(())
+}
+
+/// Helper-found faults: a stream deleted and created again numbers its events from 1
+/// again, and resuming after the old position would skip them silently; two
+/// subjects whose stream names collide (`a.b`, `a_b`) must not read each other's
+/// events; bad arguments are refused before anything is read.
+#[test]
+fn ingest_refuses_a_recreated_stream_and_another_subject_s_stream() -> Result<()> {
+    use smartview::io::events::EventStream;
+    let url = nats_url()?;
+    let dir = tempfile::tempdir()?;
+    let lake = dir.path().join("lake");
+    let subject = fresh_subject("reset")?;
+    let line = |id: &str| {
+        format!("{id},U00001,CH001,One,Show,News,2025-03-04 10:00:00,10.0,North,Premium,Mobile,Android,true,1,0.5,0.9,0,95")
+            .into_bytes()
+    };
+    let publish = |ids: &[&str]| -> Result<()> {
+        EventStream::connect(&url, &subject)?.publish(ids.iter().map(|id| line(id)).collect())?;
+        Ok(())
+    };
+    publish(&["R1", "R2", "R3"])?;
+    let drained = ingest_command(&url, &subject, &lake)
+        .args(["--max-wait", "0.2", "--drain"])
+        .output()?;
+    assert!(
+        drained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&drained.stderr)
+    );
+
+    EventStream::connect(&url, &subject)?.delete()?;
+    publish(&["R4", "R5", "R6", "R7"])?;
+    let again = ingest_command(&url, &subject, &lake)
+        .args(["--max-wait", "0.2", "--drain"])
+        .output()?;
+    let message = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{message}");
+    assert!(message.contains("was created again"), "{message}");
+    let table = smartview::io::lake::LakeTable::open(&lake.join("viewership"))?;
+    assert_eq!(
+        table.scan()?.collect()?.height(),
+        3,
+        "nothing of the new stream"
+    );
+
+    // `<subject>` with its dots as underscores names the same stream: refused.
+    let twin = subject.replace('.', "_");
+    let error = EventStream::connect(&url, &twin)
+        .err()
+        .map(|e| format!("{e:#}"));
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("holds the subjects")),
+        "{error:?}"
+    );
+
+    // Refused before connecting: a wildcard, a lake that is a file, a wait too long.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "")?;
+    for (args, expected) in [
+        (vec!["--subject", "trial.*"], "wildcard"),
+        (vec!["--subject", "a.b", "--max-wait", "1e30"], "at most 3600"),
+        (vec!["--subject", "a.b", "--max-wait", "-1"], "above 0"),
+    ] {
+        let refused = Command::new(env!("CARGO_BIN_EXE_stream"))
+            .args(["ingest", "--nats", "nats://127.0.0.1:9"])
+            .args(&args)
+            .output()?;
+        let message = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(1), "{args:?}: {message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+    let refused = Command::new(env!("CARGO_BIN_EXE_stream"))
+        .arg("--lake")
+        .arg(&file)
+        .args(["ingest", "--nats", "nats://127.0.0.1:9"])
+        .output()?;
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("is a file"), "{message}");
     Ok(())
 }

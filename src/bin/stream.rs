@@ -71,8 +71,13 @@ enum Command {
         /// The most events in one batch.
         #[arg(long, value_name = "M", default_value_t = 10_000)]
         max_events: usize,
-        /// Seconds a batch waits for events before it is committed.
-        #[arg(long, value_name = "N", default_value_t = 2.0)]
+        /// Seconds a batch waits for events before it is committed (at most 3600).
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 2.0,
+            allow_negative_numbers = true
+        )]
         max_wait: f64,
         /// Stop once every event the stream holds is committed.
         #[arg(long)]
@@ -161,9 +166,13 @@ fn run(args: &Args) -> Result<()> {
             max_wait,
             drain,
         } => {
-            if !max_wait.is_finite() || *max_wait <= 0.0 || *max_events == 0 {
-                anyhow::bail!("--max-events and --max-wait must be above 0");
+            if *max_events == 0 {
+                anyhow::bail!("--max-events must be 1 or more");
             }
+            if !(max_wait.is_finite() && *max_wait > 0.0 && *max_wait <= 3600.0) {
+                anyhow::bail!("--max-wait takes seconds, above 0 and at most 3600; got {max_wait}");
+            }
+            smartview::domains::stream::merge::check_lake(&args.lake)?;
             let events = EventStream::connect(nats, subject)?;
             let options = IngestOptions {
                 max_events: *max_events,
@@ -203,6 +212,12 @@ fn run(args: &Args) -> Result<()> {
 
 fn main() -> ExitCode {
     smartview::cli::exit_quietly_on_broken_pipe();
+    // `history` shows every version, and text in full.
+    for (variable, value) in [("POLARS_FMT_MAX_ROWS", "-1"), ("POLARS_FMT_STR_LEN", "60")] {
+        if std::env::var_os(variable).is_none() {
+            std::env::set_var(variable, value);
+        }
+    }
     let args = Args::parse();
     exit_code(run(&args))
 }

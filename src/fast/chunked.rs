@@ -404,7 +404,7 @@ pub fn split_chunk(
     if memchr(b'"', &text).is_none() {
         split_unquoted(&text, first_line, layout.separator, &checks, &mut records)?;
     } else {
-        split_quoted(&text, first_line, layout.separator, &checks, &mut records)?;
+        split_quoted(&text, first_line, *layout, &checks, &mut records)?;
     }
     records.finish()
 }
@@ -525,10 +525,11 @@ fn append_field(builder: &mut StringChunkedBuilder, field: &[u8], utf8: bool) {
 fn split_quoted(
     bytes: &[u8],
     first_line: u64,
-    separator: u8,
+    layout: TextLayout,
     checks: &LineChecks,
     records: &mut Records,
 ) -> PolarsResult<()> {
+    let separator = layout.separator;
     let mut csv = csv_reader(separator);
     let mut output = vec![0u8; 1 << 12];
     let mut ends = vec![0usize; records.fields.len() + 1];
@@ -564,7 +565,7 @@ fn split_quoted(
         }
         let raw = &bytes[record_start..pos];
         let valid = checks.is_valid(raw);
-        let quoting_ok = quoting_is_well_formed(raw, separator);
+        let quoting_ok = quoting_is_well_formed(raw, separator, layout.strict_quotes);
         let mut field_ends = ends[..fields].to_vec();
         // A `\r` before the newline belongs to the line end, not the last field.
         if let Some(last) = field_ends.last_mut() {
@@ -595,11 +596,12 @@ fn split_quoted(
 
 /// Whether a record's quoting is well formed (RFC 4180): a field that starts with a
 /// quote is closed by a quote followed by the separator or the record's end, and
-/// holds other quotes only doubled. (A quote inside an unquoted field is text, as
-/// csv-core reads it.) A quote left open, or closed early, would make csv-core run
-/// the record into the next lines, so such a record is quarantined whole as
-/// [`MALFORMED_QUOTES`] instead of becoming a row with values of other records.
-pub fn quoting_is_well_formed(raw: &[u8], separator: u8) -> bool {
+/// holds other quotes only doubled. A quote inside an unquoted field is text, as
+/// csv-core reads it, unless `strict` (then the record is not well formed). A quote
+/// left open, or closed early, would make csv-core run the record into the next
+/// lines, so such a record is quarantined whole as [`MALFORMED_QUOTES`] instead of
+/// becoming a row with values of other records.
+pub fn quoting_is_well_formed(raw: &[u8], separator: u8, strict: bool) -> bool {
     let mut end = raw.len();
     while end > 0 && matches!(raw[end - 1], b'\n' | b'\r') {
         end -= 1;
@@ -609,8 +611,12 @@ pub fn quoting_is_well_formed(raw: &[u8], separator: u8) -> bool {
     loop {
         if record.get(at) != Some(&b'"') {
             // An unquoted field runs to the next separator.
-            match memchr(separator, &record[at..]) {
-                Some(offset) => at += offset + 1,
+            let field_end = memchr(separator, &record[at..]).map(|offset| at + offset);
+            if strict && memchr(b'"', &record[at..field_end.unwrap_or(record.len())]).is_some() {
+                return false;
+            }
+            match field_end {
+                Some(end) => at = end + 1,
                 None => return true,
             }
             continue;
@@ -977,12 +983,43 @@ pub(crate) mod tests {
             (b"\"never closed,1\n2,3\n", false),
             (b"\"\n", false),
         ] {
-            assert_eq!(quoting_is_well_formed(record, b','), ok, "{record:?}");
+            assert_eq!(
+                quoting_is_well_formed(record, b',', false),
+                ok,
+                "{record:?}"
+            );
+        }
+        // Strict: a quote inside an unquoted field is malformed too.
+        for (record, ok) in [
+            (&b"a,\"b, c\",d\r\n"[..], true),
+            (b"ab\"c,d\n", false),
+            (b"a,b\"\n", false),
+            (b"a,\"b\"\"c\"\n", true),
+        ] {
+            assert_eq!(quoting_is_well_formed(record, b',', true), ok, "{record:?}");
         }
     }
 
     /// Helper-found fault: a quote left open in one record must not give a valid row
     /// holding the next record's values.
+    #[test]
+    fn a_quote_inside_an_unquoted_field_is_text_or_malformed_as_the_layout_says() -> PolarsResult<()>
+    {
+        let text = b"1,Show \"A\" B,7\n2,\"ok\",8\n";
+        let lenient = split_chunk(text, 2, &["id", "text", "n"], &CSV)?;
+        assert_eq!(optional_texts(&lenient, LAYOUT_ERROR)?, [None, None]);
+        assert_eq!(
+            optional_texts(&lenient, "text")?,
+            [Some("Show \"A\" B".to_string()), Some("ok".to_string())]
+        );
+        let strict = split_chunk(text, 2, &["id", "text", "n"], &CSV.with_strict_quotes())?;
+        assert_eq!(
+            optional_texts(&strict, LAYOUT_ERROR)?,
+            [Some(MALFORMED_QUOTES.to_string()), None]
+        );
+        Ok(())
+    }
+
     #[test]
     fn a_quote_left_open_quarantines_the_record_it_swallows() -> PolarsResult<()> {
         let text = b"1,A,\"OPEN,1\n2,A,\"X\",5\n3,B,ok,7\n";

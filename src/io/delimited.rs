@@ -44,6 +44,10 @@ pub struct TextLayout {
     pub preamble_lines: u64,
     /// The text's encoding when it is not UTF-8 (`None`: UTF-8).
     pub encoding: Option<&'static Encoding>,
+    /// Whether a quote inside an unquoted field (`a,b"c,d`) makes the record
+    /// `layout|quoting`, as strict RFC 4180 has it; otherwise it is text, as most
+    /// readers (csv-core, Spark, DuckDB) take it.
+    pub strict_quotes: bool,
 }
 
 impl TextLayout {
@@ -53,6 +57,7 @@ impl TextLayout {
         has_header: false,
         preamble_lines: 0,
         encoding: None,
+        strict_quotes: false,
     };
     /// Comma-separated values with a header line.
     pub const CSV_WITH_HEADER: TextLayout = TextLayout {
@@ -60,11 +65,20 @@ impl TextLayout {
         has_header: true,
         preamble_lines: 0,
         encoding: None,
+        strict_quotes: false,
     };
 
     /// This layout, with text decoded from `encoding` (`None`: UTF-8).
     pub fn with_encoding(self, encoding: Option<&'static Encoding>) -> Self {
         TextLayout { encoding, ..self }
+    }
+
+    /// The layout with [`TextLayout::strict_quotes`] on.
+    pub const fn with_strict_quotes(self) -> TextLayout {
+        TextLayout {
+            strict_quotes: true,
+            ..self
+        }
     }
 }
 

@@ -62,6 +62,27 @@ pub fn stream_name_for(subject: &str) -> String {
     format!("SMARTVIEW_{body}")
 }
 
+/// Checks that `subject` names one subject: dot-separated tokens, none empty, no
+/// white space, and no wildcard (`*`, `>`), which would read or write many.
+///
+/// # Errors
+/// When it does not, saying why.
+pub fn check_subject(subject: &str) -> Result<()> {
+    if subject.is_empty() || subject.contains(char::is_whitespace) {
+        bail!("`{subject}` is not a NATS subject (tokens separated by dots, no spaces)");
+    }
+    if subject.split('.').any(str::is_empty) {
+        bail!("`{subject}` is not a NATS subject: a token between dots is empty");
+    }
+    if subject.split('.').any(|token| token == "*" || token == ">") {
+        bail!(
+            "`{subject}` is a wildcard, which names many subjects; events are published and \
+             read on one subject, such as viewership.events"
+        );
+    }
+    Ok(())
+}
+
 impl EventStream {
     /// Connects to the NATS server at `url` (`nats://127.0.0.1:4222`) and finds the
     /// JetStream stream holding `subject`, creating it (file storage, named by
@@ -76,9 +97,7 @@ impl EventStream {
             .enable_all()
             .build()
             .context("cannot start the runtime the NATS client runs on")?;
-        if subject.is_empty() || subject.contains(char::is_whitespace) {
-            bail!("`{subject}` is not a NATS subject (tokens separated by dots, no spaces)");
-        }
+        check_subject(subject)?;
         let (context, stream) = runtime.block_on(async {
             let client = async_nats::ConnectOptions::new()
                 .connection_timeout(REQUEST_TIMEOUT)
@@ -93,7 +112,7 @@ impl EventStream {
                     if error.kind() == jetstream::context::GetStreamByNameErrorKind::NotFound =>
                 {
                     let name = stream_name_for(subject);
-                    context
+                    let mut created = context
                         .get_or_create_stream(stream::Config {
                             name: name.clone(),
                             subjects: vec![subject.to_string()],
@@ -104,11 +123,26 @@ impl EventStream {
                         .map_err(|e| {
                             anyhow!("cannot create the JetStream stream {name} on {url}: {e}")
                         })?;
+                    // A stream of that name made for another subject (`a.b` and `a_b`
+                    // share a name) is not this subject's.
+                    let subjects = created
+                        .info()
+                        .await
+                        .map_err(|e| anyhow!("cannot read the stream {name} on {url}: {e}"))?
+                        .config
+                        .subjects
+                        .clone();
+                    if !subjects.iter().any(|s| s == subject) {
+                        bail!(
+                            "the JetStream stream {name} on {url} holds the subjects {subjects:?}, \
+                             not `{subject}`; consider another subject name"
+                        );
+                    }
                     name
                 }
                 Err(error) => bail!(
                     "cannot find the JetStream stream of `{subject}` on {url} (is JetStream \
-                     enabled: nats-server -js?): {error}"
+                     enabled: nats-server --jetstream?): {error}"
                 ),
             };
             Ok::<_, anyhow::Error>((context, stream))
@@ -173,6 +207,62 @@ impl EventStream {
                 sequences.push(stored(ack.await)?);
             }
             Ok(sequences)
+        })
+    }
+
+    /// When the stream was created (RFC 3339, UTC): a stream deleted and created
+    /// again numbers its events from 1 again, and this tells the two apart.
+    ///
+    /// # Errors
+    /// When the server does not answer.
+    pub fn created(&self) -> Result<String> {
+        self.runtime.block_on(async {
+            let mut stream = self.context.get_stream(&self.stream).await.map_err(|e| {
+                anyhow!(
+                    "cannot read the stream {} on {}: {e}",
+                    self.stream,
+                    self.url
+                )
+            })?;
+            let info = stream.info().await.map_err(|e| {
+                anyhow!(
+                    "cannot read the stream {} on {}: {e}",
+                    self.stream,
+                    self.url
+                )
+            })?;
+            let created = info.created;
+            Ok(format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+                created.year(),
+                u8::from(created.month()),
+                created.day(),
+                created.hour(),
+                created.minute(),
+                created.second(),
+                created.nanosecond()
+            ))
+        })
+    }
+
+    /// Deletes the stream and every event it holds (a reset, as when a server's
+    /// store is wiped); the connection is no use after.
+    ///
+    /// # Errors
+    /// When the server refuses.
+    pub fn delete(self) -> Result<()> {
+        self.runtime.block_on(async {
+            self.context
+                .delete_stream(&self.stream)
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    anyhow!(
+                        "cannot delete the stream {} on {}: {e}",
+                        self.stream,
+                        self.url
+                    )
+                })
         })
     }
 
@@ -285,17 +375,39 @@ impl EventReader<'_> {
     }
 }
 
+/// The CSV records in `text` (RFC 4180: a line break inside quotes is data).
+fn records_in(text: &str) -> usize {
+    let mut reader = csv_core::ReaderBuilder::new()
+        .terminator(csv_core::Terminator::Any(b'\n'))
+        .build();
+    let mut input = text.as_bytes();
+    let mut output = [0u8; 4096];
+    let mut records = 0;
+    loop {
+        let (result, read, _) = reader.read_field(input, &mut output);
+        input = &input[read..];
+        match result {
+            csv_core::ReadFieldResult::Field { record_end: true } => records += 1,
+            csv_core::ReadFieldResult::End => return records,
+            _ => {}
+        }
+    }
+}
+
 /// The raw text frame of `events` for a table whose columns are `columns`, ready
 /// for [`crate::schema::validate_batch`]: the columns as text, `source_file`
 /// (`source`, such as `nats:SMARTVIEW_viewership_events`), `line` and `row_nr` (both
 /// the event's stream sequence, u64) and `__layout_error`.
 ///
-/// An event is a JSON object when its first non-blank character is `{` (its keys
-/// named as the columns; a missing key, `null` or `""` is null, other keys are
-/// ignored, as Spark's `from_json` with a schema does), and otherwise one CSV line
-/// without a header (RFC 4180 quoting, an empty field null). Layout errors:
-/// `layout|invalid_utf8`, `layout|invalid_json`, `layout|quoting` and
-/// `layout|column_count`, each leaving the event's columns null.
+/// A UTF-8 byte order mark before an event is skipped. An event is JSON when its
+/// first non-blank character is `{` or `[`: an object's keys are named as the
+/// columns (a missing key, `null` or `""` is null, other keys are ignored, as
+/// Spark's `from_json` with a schema does; an object or array value becomes its JSON
+/// text), and anything but one object is `layout|invalid_json`. Otherwise it is one
+/// CSV line without a header (RFC 4180 quoting, an empty field null): a quote inside
+/// an unquoted field or text after a closing quote is `layout|quoting`, and a wrong
+/// number of fields, or more than one line, `layout|column_count`. Bytes that are not
+/// UTF-8 are `layout|invalid_utf8`. A layout error leaves the event's columns null.
 ///
 /// # Errors
 /// Never for an event's content (that is a layout error); only when the frame cannot
@@ -309,17 +421,29 @@ pub fn raw_frame(events: &[Event], columns: &[&str], source: &str) -> Result<Dat
         vec![Vec::with_capacity(events.len()); columns.len()];
     let mut errors: Vec<Option<&'static str>> = Vec::with_capacity(events.len());
     for event in events {
-        let (fields, error) = match std::str::from_utf8(&event.payload) {
+        let payload = event
+            .payload
+            .strip_prefix(crate::fast::chunked::BYTE_ORDER_MARK)
+            .unwrap_or(&event.payload);
+        let (fields, error) = match std::str::from_utf8(payload) {
             Err(_) => (None, Some(INVALID_UTF8)),
             Ok(text) => {
                 let text = text.trim_end_matches(['\r', '\n']);
-                if text.trim_start().starts_with('{') {
+                let start = text.trim_start();
+                if start.starts_with('{') {
                     match crate::io::ndjson::json_fields(text, columns) {
                         Some(fields) => (Some(fields), None),
                         None => (None, Some(INVALID_JSON)),
                     }
-                } else if !crate::fast::chunked::quoting_is_well_formed(text.as_bytes(), b',') {
+                } else if start.starts_with('[') {
+                    // JSON, but not an object of named fields.
+                    (None, Some(INVALID_JSON))
+                } else if !crate::fast::chunked::quoting_is_well_formed(text.as_bytes(), b',', true)
+                {
                     (None, Some(MALFORMED_QUOTES))
+                } else if records_in(text) > 1 {
+                    // Several lines in one event: not one record of the columns.
+                    (None, Some(COLUMN_COUNT))
                 } else {
                     let fields = crate::io::delimited::split_record(text, b',');
                     if fields.len() == columns.len() {
@@ -441,6 +565,52 @@ mod tests {
         assert_eq!(lines, (7..=14).map(Some).collect::<Vec<_>>());
         assert_eq!(frame.column("source_file")?.str()?.get(0), Some("nats:T"));
         Ok(())
+    }
+
+    /// Helper-found faults: a BOM before JSON, a JSON array, two lines in one event
+    /// and a quote inside an unquoted field.
+    #[test]
+    fn odd_events_are_read_or_refused_by_their_layout() -> Result<()> {
+        let events = [
+            event(1, b"\xEF\xBB\xBF{\"id\": \"S1\", \"name\": \"N\"}"),
+            event(2, b"[\"S2\", \"N\", \"true\"]"),
+            event(3, b"S3,N,true\nS4,N,false"),
+            event(4, b"S5,\"two\nlines\",true"),
+            event(5, b"S6,Show \"A\" B,true"),
+            event(6, b"\xEF\xBB\xBFS7,N,1\r\n"),
+        ];
+        let frame = raw_frame(&events, &["id", "name", "live"], "nats:T")?;
+        let texts = |name: &str| -> Result<Vec<Option<String>>> {
+            Ok(frame
+                .column(name)?
+                .str()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect())
+        };
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            texts(LAYOUT_ERROR)?,
+            [
+                None,
+                s("layout|invalid_json"),
+                s("layout|column_count"),
+                None,
+                s("layout|quoting"),
+                None
+            ]
+        );
+        assert_eq!(texts("id")?, [s("S1"), None, None, s("S5"), None, s("S7")]);
+        assert_eq!(texts("name")?[3], s("two\nlines"));
+        Ok(())
+    }
+
+    #[test]
+    fn a_subject_is_one_subject() {
+        assert!(check_subject("viewership.events").is_ok());
+        for bad in ["", "a b", "a..b", "a.", ".a", "a.*", ">", "a.>"] {
+            assert!(check_subject(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -325,7 +325,9 @@ impl LakeTable {
     /// Every version of the table, oldest first: `version` (i64), `timestamp` (the
     /// commit's time, datetime in milliseconds, UTC), `operation` (Delta's, such as `WRITE`),
     /// `smartview_operation` (`insert`, `merge`, …; null for others' commits),
-    /// `files` and `rows` of the version (u64; rows from the files' statistics). The
+    /// `files` and `rows` of the whole table at that version (u64; rows from the
+    /// files' statistics), and `inserted` and `updated`, the rows the commit itself
+    /// added and changed (u64; null for commits that are not SmartView merges). The
     /// table is left at its latest version.
     ///
     /// # Errors
@@ -347,6 +349,7 @@ impl LakeTable {
             Vec::new(),
             Vec::new(),
         );
+        let (mut inserted, mut updated) = (Vec::new(), Vec::new());
         for version in 0..=latest {
             self.load_version(version)?;
             let files = self.files()?;
@@ -359,6 +362,14 @@ impl LakeTable {
                     .and_then(|c| c.info.get("smartviewOperation"))
                     .and_then(|v| v.as_str().map(str::to_string)),
             );
+            let rows_changed = |key: &str| {
+                commit
+                    .and_then(|c| c.info.get("smartviewRows"))
+                    .and_then(|r| r.get(key))
+                    .and_then(serde_json::Value::as_u64)
+            };
+            inserted.push(rows_changed("inserted"));
+            updated.push(rows_changed("updated"));
             columns.4.push(files.len() as u64);
             columns
                 .5
@@ -372,6 +383,8 @@ impl LakeTable {
             "smartview_operation" => columns.3,
             "files" => columns.4,
             "rows" => columns.5,
+            "inserted" => inserted,
+            "updated" => updated,
         )?;
         // Commit times as timestamps (UTC, milliseconds), as Delta's history shows them.
         Ok(history

@@ -475,7 +475,9 @@ pub fn publish(
                 EventFormat::Json => json_event(&line).into_bytes(),
             })
             .collect();
-        events.publish(payloads)?;
+        events.publish(payloads).map_err(|error| {
+            anyhow::anyhow!("{error:#} ({sent} events were stored before this slice of {n})")
+        })?;
         sent += n;
         progress(sent);
         if rate > 0.0 {

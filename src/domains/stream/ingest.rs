@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use polars::prelude::{DataFrame, IntoLazy, ParquetWriter};
 use serde_json::json;
 
@@ -81,15 +81,44 @@ pub fn ingest(
     options: &IngestOptions,
     mut on_commit: impl FnMut(&BatchCommit),
 ) -> Result<()> {
+    super::merge::check_lake(lake)?;
     let folder = lake.join(viewership().name);
     let app = application_id(events.stream());
-    // This ingest's name in its commits: when it started (UTC) and its process.
-    let run = format!(
-        "{}-{}",
-        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
-        std::process::id()
-    );
+    let run = IngestRun {
+        // This ingest's name in its commits: when it started (UTC) and its process.
+        id: format!(
+            "{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+            std::process::id()
+        ),
+        stream_created: events.created()?,
+    };
     let mut position = committed_position(&folder, &app)?;
+    // A stream deleted and created again (or a server whose store was wiped) numbers
+    // its events from 1 again: resuming after the position committed from the old one
+    // would skip the new events without a word.
+    if let Some(created) = committed_stream_created(&folder, events.stream())? {
+        if created != run.stream_created {
+            bail!(
+                "the stream {} was created again (at {}; the one {} holds events of was \
+                 created at {created}): its sequences start over, so resuming after sequence \
+                 {position} would skip events. Consider publishing on a new subject",
+                events.stream(),
+                run.stream_created,
+                folder.display()
+            );
+        }
+    }
+    let last = events.last_sequence()?;
+    if position > last {
+        bail!(
+            "{} holds events of the stream {} up to sequence {position}, but the stream ends at \
+             {last}: it was purged or its server's store was replaced, and resuming would skip \
+             events. Consider publishing on a new subject",
+            folder.display(),
+            events.stream()
+        );
+    }
     let mut reader = events.read_from(position + 1)?;
     loop {
         let batch = reader.next_batch(options.max_events, options.max_wait)?;
@@ -111,6 +140,32 @@ pub fn ingest(
     }
 }
 
+/// What an ingest records of itself in each commit.
+#[derive(Clone, Debug)]
+pub struct IngestRun {
+    /// Its name (start time and process), which tells one ingest's batches apart.
+    pub id: String,
+    /// When the stream read was created ([`EventStream::created`]).
+    pub stream_created: String,
+}
+
+/// When the stream `stream` the last ingest into the table in `folder` read was
+/// created, as its commit recorded it (`None`: no ingest of that stream yet).
+fn committed_stream_created(folder: &Path, stream: &str) -> Result<Option<String>> {
+    if !folder.join("_delta_log").is_dir() {
+        return Ok(None);
+    }
+    let commits = LakeTable::open(folder)?.commits()?;
+    Ok(commits
+        .iter()
+        .rev()
+        .filter_map(|c| c.info.get("smartviewIngest"))
+        .find(|i| i.get("stream").and_then(|s| s.as_str()) == Some(stream))
+        .and_then(|i| i.get("stream_created"))
+        .and_then(|c| c.as_str())
+        .map(str::to_string))
+}
+
 /// The last sequence of the stream committed into the table in `folder` (0 when none).
 fn committed_position(folder: &Path, app: &str) -> Result<u64> {
     if !folder.join("_delta_log").is_dir() {
@@ -122,15 +177,15 @@ fn committed_position(folder: &Path, app: &str) -> Result<u64> {
 
 /// Commits the events of `batch` not committed yet (by sequence) as one version of
 /// `viewership`: their new sessions and the batch's last sequence, its bad events
-/// kept in the quarantine first, the ingest named `run` in its information. `None`
-/// when every event was committed already.
+/// kept in the quarantine first, `run` recorded in its information. `None` when
+/// every event was committed already.
 ///
 /// # Errors
 /// As [`ingest`].
 pub fn commit_batch(
     lake: &Path,
     stream: &str,
-    run: &str,
+    run: &IngestRun,
     batch: &[Event],
 ) -> Result<Option<BatchCommit>> {
     let table_spec = viewership();
@@ -163,7 +218,8 @@ pub fn commit_batch(
     let published = fresh.iter().map(|e| e.published_ms);
     let info = json!({
         "stream": stream,
-        "run": run,
+        "stream_created": run.stream_created,
+        "run": run.id,
         "first_sequence": first_sequence,
         "last_sequence": last_sequence,
         "events": fresh.len(),

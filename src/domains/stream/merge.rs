@@ -75,12 +75,7 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
         .len();
     let sha256 = sha256_of(file)?;
     let app_id = format!("smartview-file:{name}:{sha256}");
-    if lake.join("_delta_log").is_dir() {
-        bail!(
-            "{} is a Delta table, not a lake folder of tables. Consider its parent folder",
-            lake.display()
-        );
-    }
+    check_lake(lake)?;
 
     let folder = lake.join(curated);
     // One writer at a time per table, the table read after the lock is taken.
@@ -166,6 +161,24 @@ pub fn merge_file(lake: &Path, file: &Path) -> Result<FileMerge> {
         valid: count.rows_valid,
         quarantined: count.rows_quarantined,
     })
+}
+
+/// Checks that `lake` can be the folder of the stream tables: not a file, and not
+/// one Delta table (a common slip: `--lake data/lake/stream/viewership`).
+///
+/// # Errors
+/// When it is either, saying what to give instead.
+pub fn check_lake(lake: &Path) -> Result<()> {
+    if lake.exists() && !lake.is_dir() {
+        bail!("the lake {} is a file, not a folder", lake.display());
+    }
+    if lake.join("_delta_log").is_dir() {
+        bail!(
+            "{} is a Delta table, not a lake folder of tables. Consider its parent folder",
+            lake.display()
+        );
+    }
+    Ok(())
 }
 
 /// Where the failing rows of a merged file are kept: `<lake>/_quarantine/<table>/<file

@@ -70,8 +70,14 @@ pub const TIMESTAMP_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 /// A count or an amount no real row reaches: past it a value is broken.
 const LIMIT: f64 = 1e12;
 
+/// The stream files: CSV with a header, quotes strictly RFC 4180 (a quote inside an
+/// unquoted field is `layout|quoting`, as the spec says).
 fn csv(prefix: &'static str) -> Vec<Source> {
-    vec![Source::text(prefix, ".csv", TextLayout::CSV_WITH_HEADER)]
+    vec![Source::text(
+        prefix,
+        ".csv",
+        TextLayout::CSV_WITH_HEADER.with_strict_quotes(),
+    )]
 }
 
 /// `channel_metadata*.csv`: `channel_id,channel_name,genre,language,launch_year`.

@@ -437,6 +437,10 @@ fn ingest_batches_commit_each_event_once_with_the_stream_position() -> anyhow::R
         event(6, json("S6", "7.5")),
         event(7, line("S2", "2025-03-04 11:00:00")),
     ];
+    let run = |n: u32| super::ingest::IngestRun {
+        id: format!("run-{n}"),
+        stream_created: "2026-12-01T00:00:00.000000000Z".to_string(),
+    };
     let without_timing = |commit: Option<BatchCommit>| {
         commit.map(|c| {
             (
@@ -451,16 +455,16 @@ fn ingest_batches_commit_each_event_once_with_the_stream_position() -> anyhow::R
         })
     };
     assert_eq!(
-        without_timing(commit_batch(lake, "T", "run-1", &events[..3])?),
+        without_timing(commit_batch(lake, "T", &run(1), &events[..3])?),
         Some((1, 1, 3, 3, 2, 0, 1))
     );
     // Events 2 and 3 were committed: only 4..=6 are new; S1 again is a duplicate.
     assert_eq!(
-        without_timing(commit_batch(lake, "T", "run-1", &events[1..6])?),
+        without_timing(commit_batch(lake, "T", &run(1), &events[1..6])?),
         Some((2, 4, 6, 3, 1, 1, 1))
     );
     assert_eq!(
-        without_timing(commit_batch(lake, "T", "run-1", &events[..6])?),
+        without_timing(commit_batch(lake, "T", &run(1), &events[..6])?),
         None
     );
     // A killed batch's quarantine (7..=9, never committed) goes before 7 is read again.
@@ -468,7 +472,7 @@ fn ingest_batches_commit_each_event_once_with_the_stream_position() -> anyhow::R
     std::fs::write(&orphan, b"not committed")?;
     // Nothing new in 7 (S2 again), yet its position is committed.
     assert_eq!(
-        without_timing(commit_batch(lake, "T", "run-2", &events[6..])?),
+        without_timing(commit_batch(lake, "T", &run(2), &events[6..])?),
         Some((3, 7, 7, 1, 0, 1, 0))
     );
     assert!(!orphan.exists(), "the uncommitted quarantine is removed");
