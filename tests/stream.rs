@@ -1058,7 +1058,7 @@ fn published_csv_and_json_events_ingest_into_equal_tables() -> Result<()> {
     );
     let text = std::fs::read_to_string(run.join("reports/stream/stream.md"))?;
     assert!(
-        text.contains("holding 1500 events (stream sequences 1 to 1500)"),
+        text.contains("holding 1500 events, between stream sequences 1 and 1500"),
         "{text}"
     );
     assert!(text.contains("stream-ingest-lag.svg"));
@@ -1127,7 +1127,10 @@ fn ingest_refuses_a_recreated_stream_and_another_subject_s_stream() -> Result<()
     std::fs::write(&file, "")?;
     for (args, expected) in [
         (vec!["--subject", "trial.*"], "wildcard"),
-        (vec!["--subject", "a.b", "--max-wait", "1e30"], "at most 3600"),
+        (
+            vec!["--subject", "a.b", "--max-wait", "1e30"],
+            "at most 3600",
+        ),
         (vec!["--subject", "a.b", "--max-wait", "-1"], "above 0"),
     ] {
         let refused = Command::new(env!("CARGO_BIN_EXE_stream"))

@@ -220,9 +220,11 @@ fn live_ingest(doc: &mut Document, outputs: &StreamOutputs) -> Result<()> {
         let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0);
         let max = sorted.last().copied().unwrap_or(0);
         doc.text(&format!(
-            "The last ingest read the JetStream stream {} and committed {} batches holding {} \
-             events (stream sequences {} to {}), each batch one version of `viewership` with \
-             its stream position. The lag \
+            "The last ingest (one `stream ingest` process; batches that other ingesters of \
+             the same stream committed meanwhile are not counted here) read the JetStream \
+             stream {} and committed {} batches holding {} events, between stream sequences \
+             {} and {}, each batch one version of `viewership` with its stream position. The \
+             lag \
              is the time from an event's publication to its batch's commit: for the oldest \
              event of each batch, median {median} ms, at most {max} ms.",
             values::texts(batches, "stream", "")?
