@@ -216,33 +216,17 @@ impl EventStream {
     /// # Errors
     /// When the server does not answer.
     pub fn created(&self) -> Result<String> {
-        self.runtime.block_on(async {
-            let mut stream = self.context.get_stream(&self.stream).await.map_err(|e| {
-                anyhow!(
-                    "cannot read the stream {} on {}: {e}",
-                    self.stream,
-                    self.url
-                )
-            })?;
-            let info = stream.info().await.map_err(|e| {
-                anyhow!(
-                    "cannot read the stream {} on {}: {e}",
-                    self.stream,
-                    self.url
-                )
-            })?;
-            let created = info.created;
-            Ok(format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
-                created.year(),
-                u8::from(created.month()),
-                created.day(),
-                created.hour(),
-                created.minute(),
-                created.second(),
-                created.nanosecond()
-            ))
-        })
+        let created = self.info()?.created;
+        Ok(format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+            created.year(),
+            u8::from(created.month()),
+            created.day(),
+            created.hour(),
+            created.minute(),
+            created.second(),
+            created.nanosecond()
+        ))
     }
 
     /// Deletes the stream and every event it holds (a reset, as when a server's
@@ -271,22 +255,26 @@ impl EventStream {
     /// # Errors
     /// When the server does not answer.
     pub fn last_sequence(&self) -> Result<u64> {
+        Ok(self.info()?.state.last_sequence)
+    }
+
+    /// The stream's information (configuration, creation time, state) from the server.
+    fn info(&self) -> Result<stream::Info> {
         self.runtime.block_on(async {
-            let mut stream = self.context.get_stream(&self.stream).await.map_err(|e| {
+            let failed = |e: &dyn std::fmt::Display| {
                 anyhow!(
                     "cannot read the stream {} on {}: {e}",
                     self.stream,
                     self.url
                 )
-            })?;
-            let info = stream.info().await.map_err(|e| {
-                anyhow!(
-                    "cannot read the stream {} on {}: {e}",
-                    self.stream,
-                    self.url
-                )
-            })?;
-            Ok(info.state.last_sequence)
+            };
+            let mut stream = self
+                .context
+                .get_stream(&self.stream)
+                .await
+                .map_err(|e| failed(&e))?;
+            let info = stream.info().await.map_err(|e| failed(&e))?;
+            Ok(info.clone())
         })
     }
 

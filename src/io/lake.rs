@@ -333,14 +333,9 @@ impl LakeTable {
     /// # Errors
     /// When the log cannot be read.
     pub fn history(&mut self) -> Result<DataFrame> {
-        let location = self.folder.display().to_string();
-        self.runtime
-            .block_on(self.table.update_incremental(None))
-            .map_err(delta_error(format!(
-                "cannot read the Delta table {location}"
-            )))?;
-        let latest = self.version();
+        // Brings the table to its latest version first.
         let commits = self.commits()?;
+        let latest = self.version();
         let mut columns = (
             Vec::new(),
             Vec::new(),
