@@ -31,6 +31,7 @@ pub mod fast;
 pub mod io;
 pub mod notebook;
 pub mod progress;
+pub mod remote;
 pub mod report;
 pub mod schema;
 pub mod synth;

@@ -1150,3 +1150,181 @@ fn ingest_refuses_a_recreated_stream_and_another_subject_s_stream() -> Result<()
     assert!(message.contains("is a file"), "{message}");
     Ok(())
 }
+
+/// The S6 rules that the translator covers (issue 19, remote::sql), built over the
+/// four curated tables.
+fn translatable_questions(
+    viewership: polars::prelude::LazyFrame,
+    channels: polars::prelude::LazyFrame,
+    users: polars::prelude::LazyFrame,
+    ad_revenue: polars::prelude::LazyFrame,
+) -> Result<Vec<(&'static str, polars::prelude::LazyFrame)>> {
+    use stream::rules;
+    let v = viewership;
+    let profiled = rules::sessions_with_profile(v.clone(), users);
+    Ok(vec![
+        (
+            "channel_minutes",
+            rules::channel_minutes(v.clone(), channels),
+        ),
+        ("device_engagement", rules::device_engagement(v.clone())),
+        (
+            "daily_ad_revenue",
+            rules::daily_ad_revenue(ad_revenue.clone()),
+        ),
+        (
+            "gender_completion",
+            rules::gender_completion(profiled.clone()),
+        ),
+        (
+            "sessions_by_region_hour",
+            rules::sessions_by_region_hour(v.clone()),
+        ),
+        (
+            "live_by_age_group",
+            rules::live_by_age_group(profiled.clone()),
+        ),
+        (
+            "high_engagement_sessions",
+            rules::high_engagement_sessions(v.clone()),
+        ),
+        (
+            "above_daily_average",
+            rules::above_daily_average(ad_revenue)?,
+        ),
+        (
+            "genre_revenue_completion",
+            rules::genre_revenue_completion(v.clone()),
+        ),
+        (
+            "buffering_but_engaged",
+            rules::buffering_but_engaged(v.clone()),
+        ),
+        ("region_user_minutes", rules::region_user_minutes(v.clone())),
+        ("gender_genre", rules::gender_genre(profiled)),
+        ("premium_channels", rules::premium_channels(v)),
+    ])
+}
+
+/// `frame` with numeric columns as Float64 and the others as text, rows sorted by
+/// every column: two engines' results compared as sets of rows.
+fn comparable(frame: polars::prelude::DataFrame) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::DataType;
+    let columns: Vec<_> = frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let to = if c.dtype().is_primitive_numeric() {
+                DataType::Float64
+            } else {
+                DataType::String
+            };
+            col(c.name().clone()).cast(to)
+        })
+        .collect();
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    Ok(frame
+        .lazy()
+        .select(columns)
+        .sort(names, Default::default())
+        .collect()?)
+}
+
+/// Issue 19, parity: the translated S6 rules run on LakeSail's Sail (a Spark Connect
+/// engine that is not SmartView) give the local run's tables, floats to 1e-9
+/// relative, on the shipped sample.
+#[test]
+fn stream_questions_translated_to_spark_sql_give_the_local_tables_on_sail() -> Result<()> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    copy_folder(&root.join("data/raw/stream"), &paths.raw)?;
+    stream::run(&paths, &mut Progress::new("stream", true))?;
+    let scan = |name: &str| smartview::io::lake::LakeTable::open(&paths.lake.join(name))?.scan();
+
+    let mut spark = smartview::remote::SparkTables::new();
+    let mut placeholders = Vec::new();
+    let mut job_tables = serde_json::Map::new();
+    for name in ["viewership", "channels", "users", "ad_revenue"] {
+        let mut rows = scan(name)?.collect()?;
+        let file = dir.path().join(format!("{name}.parquet"));
+        polars::prelude::ParquetWriter::new(std::fs::File::create(&file)?).finish(&mut rows)?;
+        job_tables.insert(name.into(), file.display().to_string().into());
+        placeholders.push(spark.table(name, rows.schema().as_ref().clone()));
+    }
+    let [v, c, u, a] =
+        <[_; 4]>::try_from(placeholders).map_err(|_| anyhow::anyhow!("four placeholders"))?;
+    let mut queries = serde_json::Map::new();
+    for (name, lf) in translatable_questions(v, c, u, a)? {
+        queries.insert(name.into(), spark.to_sql(name, lf)?.into());
+    }
+    let out = dir.path().join("sail");
+    std::fs::create_dir_all(&out)?;
+    let job = dir.path().join("job.json");
+    std::fs::write(
+        &job,
+        serde_json::json!({"tables": job_tables, "queries": queries, "out": out.display().to_string()})
+            .to_string(),
+    )?;
+    let python = Command::new(root.join("scripts/sail")).output()?;
+    anyhow::ensure!(
+        python.status.success(),
+        "{}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let ran = Command::new(String::from_utf8(python.stdout)?.trim())
+        .arg(root.join("tests/spark_check.py"))
+        .arg(&job)
+        .output()?;
+    anyhow::ensure!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+
+    let local = translatable_questions(
+        scan("viewership")?,
+        scan("channels")?,
+        scan("users")?,
+        scan("ad_revenue")?,
+    )?;
+    for (name, lf) in local {
+        let error = out.join(format!("{name}.error"));
+        anyhow::ensure!(
+            !error.exists(),
+            "{name} failed on Sail: {}\n{}",
+            std::fs::read_to_string(&error)?,
+            queries[name]
+        );
+        let ours = comparable(lf.collect()?)?;
+        let theirs = comparable(scan_parquet(&out.join(format!("{name}.parquet")))?.collect()?)?;
+        assert_eq!(ours.get_column_names(), theirs.get_column_names(), "{name}");
+        assert_eq!(ours.height(), theirs.height(), "{name}: rows");
+        assert!(ours.height() > 0, "{name} has rows to compare");
+        for (a, b) in ours.columns().iter().zip(theirs.columns()) {
+            match (a.f64(), b.f64()) {
+                (Ok(x), Ok(y)) => {
+                    for (x, y) in x.iter().zip(y.iter()) {
+                        let close = match (x, y) {
+                            (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
+                            (None, None) => true,
+                            _ => false,
+                        };
+                        assert!(close, "{name}.{}: {x:?} here, {y:?} on Sail", a.name());
+                    }
+                }
+                _ => assert!(
+                    a.as_materialized_series()
+                        .equals_missing(b.as_materialized_series()),
+                    "{name}.{}: {a:?} here, {b:?} on Sail",
+                    a.name()
+                ),
+            }
+        }
+    }
+    Ok(())
+}

@@ -38,21 +38,39 @@ use polars::prelude::*;
 /// When the plan runs: when the two sides have different lengths, neither being 1,
 /// or a side cannot be cast to Float64.
 pub fn ratio(numerator: Expr, denominator: Expr) -> Expr {
-    column_map(divide_columns, [numerator, denominator], DataType::Float64)
+    column_map(
+        RATIO,
+        divide_columns,
+        [numerator, denominator],
+        DataType::Float64,
+    )
 }
 
 /// A kernel `kernel` over `N` expressions, whose output is named as the first and has
 /// `dtype` (the shape of [`ratio`], [`checked_sum`] and [`order_independent_sum`]).
+///
+/// The expression is named `name` in the plan (`smartview.ratio`, …), which is how
+/// [`crate::remote::sql`] knows what it computes.
 fn column_map<const N: usize>(
+    name: &'static str,
     kernel: fn(&mut [Column]) -> PolarsResult<Column>,
     inputs: [Expr; N],
     dtype: DataType,
 ) -> Expr {
-    map_multiple(kernel, inputs, move |_: &Schema, fields: &[Field]| {
+    let mut expr = map_multiple(kernel, inputs, move |_: &Schema, fields: &[Field]| {
         let name = fields.first().map(|f| f.name().clone()).unwrap_or_default();
         Ok(Field::new(name, dtype.clone()))
-    })
+    });
+    if let Expr::AnonymousFunction { fmt_str, .. } = &mut expr {
+        **fmt_str = PlSmallStr::from_static(name);
+    }
+    expr
 }
+
+/// The plan names of the kernels of this module (see [`column_map`]).
+pub const RATIO: &str = "smartview.ratio";
+pub const CHECKED_SUM: &str = "smartview.checked_sum";
+pub const ORDER_INDEPENDENT_SUM: &str = "smartview.order_independent_sum";
 
 /// The two inputs of a [`column_map`] kernel, cast to `dtype`, with the first
 /// one's name; `what` names the function in the error.
@@ -140,7 +158,12 @@ pub fn checked_sum(units: Expr) -> Expr {
     let units = units.cast(DataType::Int64);
     let high = units.clone().floor_div(lit(LOW_BITS));
     let low = units - high.clone() * lit(LOW_BITS);
-    column_map(join_high_and_low, [high.sum(), low.sum()], DataType::Int64)
+    column_map(
+        CHECKED_SUM,
+        join_high_and_low,
+        [high.sum(), low.sum()],
+        DataType::Int64,
+    )
 }
 
 /// 2³²: [`checked_sum`] splits values into multiples of it and a remainder.
@@ -188,7 +211,12 @@ pub fn order_independent_sum(value: Expr) -> Expr {
         high_steps.cast(DataType::Int64).sum(),
         low_steps.cast(DataType::Int64).sum(),
     ];
-    column_map(join_whole_and_fraction, sums, DataType::Float64)
+    column_map(
+        ORDER_INDEPENDENT_SUM,
+        join_whole_and_fraction,
+        sums,
+        DataType::Float64,
+    )
 }
 
 /// The mean of the non-null values of a float column that gives the same bits in any

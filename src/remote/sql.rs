@@ -1,0 +1,960 @@
+//! Polars plans as Spark SQL: a rule stated once as `LazyFrame → LazyFrame` is
+//! translated from its resolved plan (`LazyFrame::to_alp`, the level the GPU engine
+//! consumes) into one Spark SQL query, so that a Spark Connect engine (Spark 4,
+//! Databricks, Sail) computes what Polars computes on one machine.
+//!
+//! Polars and Spark differ, and every difference the translator meets is an explicit
+//! rule here, never a word-for-word rendering:
+//!
+//! - **Row order.** Polars frames are ordered, Spark relations are not. Each
+//!   translated relation carries the order it is known to have (after a sort); an
+//!   operation that depends on order (a slice, `first`, `last`) with no known order
+//!   is an error, never a guess.
+//! - **Nulls in sorts.** Polars puts nulls first unless `nulls_last`, whatever the
+//!   direction; Spark puts them first ascending and last descending: every `ORDER BY`
+//!   key says `NULLS FIRST` or `NULLS LAST`.
+//! - **Aggregates.** A sum over no non-null value is 0 in Polars and NULL in Spark
+//!   (`coalesce(sum(x), 0)`); `n_unique` counts null as a value, `COUNT(DISTINCT)`
+//!   does not (one more when a null is there); the median is linear between the two
+//!   middle values in both (`percentile(x, 0.5)`).
+//! - **Arithmetic.** `%` is floored in Polars (the sign of the divisor) and truncated
+//!   in Spark: `pmod`. Integer division truncates in Rust's Polars `/`: `div`;
+//!   `//` floors: `floor(a / b)`. Polars' `eq_missing` is Spark's `<=>`.
+//!
+//! Tables come in as placeholders ([`SparkTables::table`]): an empty frame of the
+//! table's schema whose scan the translator names after the table on the cluster.
+//! Anything the translator does not know (a node, an expression, a function) is an
+//! error naming it and the rule, so a rule that cannot run remotely says so before
+//! any data moves.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Result};
+use polars::prelude::{
+    AnyValue, DataFrame, DataType, JoinType, LazyFrame, Schema, SchemaRef, TimeUnit,
+};
+use polars_plan::plans::expr_ir::ExprIR;
+use polars_plan::prelude::{
+    AExpr, Arena, IRAggExpr, IRBooleanFunction, IRFunctionExpr, LiteralValue, Node, Operator,
+    ToFieldContext, IR,
+};
+
+/// The tables a rule reads on the cluster, by name: placeholders for the rule's
+/// inputs, each an empty frame of the table's columns.
+#[derive(Default)]
+pub struct SparkTables {
+    /// The placeholder frame of each table (by its address) and the table's name.
+    names: HashMap<usize, String>,
+}
+
+impl SparkTables {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A placeholder for the cluster table `name` with `schema`: hand it to the rule
+    /// in place of the table; its scan becomes `name` in the SQL.
+    pub fn table(&mut self, name: &str, schema: Schema) -> LazyFrame {
+        let frame = Arc::new(DataFrame::empty_with_schema(&schema));
+        self.names
+            .insert(Arc::as_ptr(&frame) as usize, name.to_string());
+        // The scan holds this very frame, so the plan's scan is found by its address.
+        LazyFrame::from(polars_plan::prelude::DslPlan::DataFrameScan {
+            df: frame,
+            schema: Arc::new(schema),
+        })
+    }
+
+    /// The rule's plan `lf`, named `rule` in errors, as one Spark SQL query.
+    ///
+    /// # Errors
+    /// When the plan cannot be resolved, or holds a node, expression or function the
+    /// translator does not know (the message names it and `rule`), or depends on a
+    /// row order that is not known.
+    pub fn to_sql(&self, rule: &str, lf: LazyFrame) -> Result<String> {
+        let plan = lf
+            .to_alp()
+            .map_err(|e| anyhow!("cannot resolve the plan of {rule}: {e}"))?;
+        let mut translator = Translator {
+            tables: self,
+            lp: &plan.lp_arena,
+            expr: &plan.expr_arena,
+            aliases: 0,
+            rule,
+            window: None,
+        };
+        let relation = translator.plan(plan.lp_top)?;
+        Ok(match &relation.order {
+            Some(order) if !order.is_empty() => format!(
+                "SELECT * FROM ({}) AS result ORDER BY {}",
+                relation.sql,
+                order_by(order)
+            ),
+            _ => relation.sql,
+        })
+    }
+}
+
+/// One key of a known row order: the SQL of the column, descending, nulls last.
+#[derive(Clone, Debug, PartialEq)]
+struct OrderKey {
+    column: String,
+    descending: bool,
+    nulls_last: bool,
+}
+
+fn order_by(keys: &[OrderKey]) -> String {
+    keys.iter()
+        .map(|k| {
+            format!(
+                "{} {} {}",
+                k.column,
+                if k.descending { "DESC" } else { "ASC" },
+                if k.nulls_last {
+                    "NULLS LAST"
+                } else {
+                    "NULLS FIRST"
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A translated relation: its query and the row order it is known to have (`None`:
+/// unknown, as a Spark relation is unless sorted).
+struct Relation {
+    sql: String,
+    order: Option<Vec<OrderKey>>,
+}
+
+struct Translator<'a> {
+    tables: &'a SparkTables,
+    lp: &'a Arena<IR>,
+    expr: &'a Arena<AExpr>,
+    aliases: usize,
+    rule: &'a str,
+    /// The window (`OVER (PARTITION BY …)`) each aggregate call takes while the
+    /// function of an `over` expression is translated: SQL puts the window on every
+    /// aggregate call, not on the expression around them.
+    window: Option<String>,
+}
+
+/// `name` as a Spark SQL identifier.
+fn ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// `text` as a Spark SQL string literal.
+fn string_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+impl Translator<'_> {
+    fn alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("t{}", self.aliases)
+    }
+
+    fn unsupported(&self, what: String) -> anyhow::Error {
+        anyhow!(
+            "{}: {what} has no Spark SQL translation (issue 19: the translator knows the \
+             nodes and expressions the domains' rules use so far)",
+            self.rule
+        )
+    }
+
+    fn schema(&self, node: Node) -> SchemaRef {
+        self.lp.get(node).schema(self.lp).into_owned()
+    }
+
+    /// Every column of `node`'s output, in order, as a select list.
+    fn all_columns(&self, node: Node) -> String {
+        self.schema(node)
+            .iter_names()
+            .map(|n| ident(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn plan(&mut self, node: Node) -> Result<Relation> {
+        match self.lp.get(node) {
+            IR::DataFrameScan { df, .. } => {
+                let name = self
+                    .tables
+                    .names
+                    .get(&(Arc::as_ptr(df) as usize))
+                    .ok_or_else(|| {
+                        self.unsupported(
+                            "an in-memory frame (register the table with SparkTables::table)"
+                                .into(),
+                        )
+                    })?;
+                Ok(Relation {
+                    sql: format!("SELECT {} FROM {}", self.all_columns(node), ident(name)),
+                    order: None,
+                })
+            }
+            IR::Scan {
+                sources, scan_type, ..
+            } => {
+                let format = match scan_type.as_ref() {
+                    polars_plan::prelude::FileScanIR::Parquet { .. } => "parquet",
+                    other => {
+                        return Err(self.unsupported(format!("a {} scan", <&str>::from(other))))
+                    }
+                };
+                let paths = sources
+                    .as_paths()
+                    .ok_or_else(|| self.unsupported("a scan of in-memory sources".into()))?;
+                let [path] = paths else {
+                    return Err(self.unsupported(format!("a scan of {} files", paths.len())));
+                };
+                Ok(Relation {
+                    sql: format!(
+                        "SELECT {} FROM {format}.{}",
+                        self.all_columns(node),
+                        ident(&path.to_string())
+                    ),
+                    order: None,
+                })
+            }
+            IR::Cache { input, .. } => self.plan(*input),
+            IR::SimpleProjection { input, columns } => {
+                let inner = self.plan(*input)?;
+                let alias = self.alias();
+                let list = columns
+                    .iter_names()
+                    .map(|n| ident(n))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Ok(Relation {
+                    sql: format!("SELECT {list} FROM ({}) AS {alias}", inner.sql),
+                    order: keep_order(inner.order, &list_names(columns)),
+                })
+            }
+            IR::Filter { input, predicate } => {
+                let schema = self.schema(*input);
+                let inner = self.plan(*input)?;
+                let alias = self.alias();
+                let condition = self.expression(predicate.node(), &schema)?;
+                Ok(Relation {
+                    sql: format!("SELECT * FROM ({}) AS {alias} WHERE {condition}", inner.sql),
+                    order: inner.order,
+                })
+            }
+            IR::Select { input, expr, .. } => {
+                let schema = self.schema(*input);
+                let inner = self.plan(*input)?;
+                let alias = self.alias();
+                let list = self.select_list(expr, &schema)?;
+                let names: Vec<String> = expr.iter().map(|e| e.output_name().to_string()).collect();
+                Ok(Relation {
+                    sql: format!("SELECT {list} FROM ({}) AS {alias}", inner.sql),
+                    order: keep_order(inner.order, &names),
+                })
+            }
+            IR::HStack { input, exprs, .. } => {
+                let schema = self.schema(*input);
+                let inner = self.plan(*input)?;
+                let alias = self.alias();
+                // The input's columns in place, a replaced one by its new expression, then
+                // the new ones.
+                let mut items = Vec::new();
+                for name in schema.iter_names() {
+                    match exprs.iter().find(|e| e.output_name() == name) {
+                        Some(e) => items.push(format!(
+                            "{} AS {}",
+                            self.expression(e.node(), &schema)?,
+                            ident(name)
+                        )),
+                        None => items.push(ident(name)),
+                    }
+                }
+                for e in exprs.iter().filter(|e| !schema.contains(e.output_name())) {
+                    items.push(format!(
+                        "{} AS {}",
+                        self.expression(e.node(), &schema)?,
+                        ident(e.output_name())
+                    ));
+                }
+                let replaced: Vec<String> =
+                    exprs.iter().map(|e| e.output_name().to_string()).collect();
+                Ok(Relation {
+                    sql: format!(
+                        "SELECT {} FROM ({}) AS {alias}",
+                        items.join(", "),
+                        inner.sql
+                    ),
+                    order: inner.order.filter(|keys| {
+                        !keys
+                            .iter()
+                            .any(|k| replaced.iter().any(|r| ident(r) == k.column))
+                    }),
+                })
+            }
+            IR::Sort {
+                input,
+                by_column,
+                slice,
+                sort_options,
+            } => {
+                let schema = self.schema(*input);
+                let inner = self.plan(*input)?;
+                let alias = self.alias();
+                let mut keys = Vec::new();
+                for (i, by) in by_column.iter().enumerate() {
+                    let pick = |v: &[bool]| v.get(i).or(v.first()).copied().unwrap_or(false);
+                    keys.push(OrderKey {
+                        column: self.expression(by.node(), &schema)?,
+                        descending: pick(&sort_options.descending),
+                        nulls_last: pick(&sort_options.nulls_last),
+                    });
+                }
+                // A stable sort keeps the input's order among ties: that order, when
+                // known, breaks them; when it is not, ties come in any order (as a
+                // Polars sort without maintain_order may give them).
+                if sort_options.maintain_order {
+                    if let Some(previous) = &inner.order {
+                        keys.extend(previous.iter().cloned());
+                    }
+                }
+                // The order is applied where it matters: by a slice, or at the end
+                // (Spark keeps no order through a subquery).
+                let sql = match slice {
+                    Some((offset, len, _)) => format!(
+                        "SELECT * FROM ({}) AS {alias} ORDER BY {}{}",
+                        inner.sql,
+                        order_by(&keys),
+                        limit(*offset, *len as u64)?
+                    ),
+                    None => inner.sql,
+                };
+                Ok(Relation {
+                    sql,
+                    order: Some(keys),
+                })
+            }
+            IR::Slice { input, offset, len } => {
+                let inner = self.plan(*input)?;
+                let Some(order) = inner.order else {
+                    return Err(self.unsupported(
+                        "a slice (head, tail, limit) of rows in no known order".into(),
+                    ));
+                };
+                let alias = self.alias();
+                Ok(Relation {
+                    sql: format!(
+                        "SELECT * FROM ({}) AS {alias} ORDER BY {}{}",
+                        inner.sql,
+                        order_by(&order),
+                        limit(*offset, u64::from(*len))?
+                    ),
+                    order: Some(order),
+                })
+            }
+            IR::GroupBy {
+                input,
+                keys,
+                aggs,
+                apply,
+                options,
+                ..
+            } => {
+                if apply.is_some() || options.is_dynamic() || options.is_rolling() {
+                    return Err(self.unsupported("a group-by with a function or window".into()));
+                }
+                let schema = self.schema(*input);
+                let inner = self.plan(*input)?;
+                let alias = self.alias();
+                let mut list = Vec::new();
+                let mut group = Vec::new();
+                for key in keys {
+                    let sql = self.expression(key.node(), &schema)?;
+                    group.push(sql.clone());
+                    list.push(format!("{sql} AS {}", ident(key.output_name())));
+                }
+                for agg in aggs {
+                    list.push(format!(
+                        "{} AS {}",
+                        self.expression(agg.node(), &schema)?,
+                        ident(agg.output_name())
+                    ));
+                }
+                let group_by = if group.is_empty() {
+                    String::new()
+                } else {
+                    format!(" GROUP BY {}", group.join(", "))
+                };
+                Ok(Relation {
+                    sql: format!(
+                        "SELECT {} FROM ({}) AS {alias}{group_by}",
+                        list.join(", "),
+                        inner.sql
+                    ),
+                    // Polars' group order (first appearance, or any) is not Spark's.
+                    order: None,
+                })
+            }
+            IR::Join {
+                input_left,
+                input_right,
+                left_on,
+                right_on,
+                options,
+                schema,
+            } => self.join(
+                *input_left,
+                *input_right,
+                left_on,
+                right_on,
+                options,
+                schema,
+            ),
+            IR::Union { inputs, .. } => {
+                let parts = inputs
+                    .iter()
+                    .map(|i| self.plan(*i).map(|r| format!("({})", r.sql)))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Relation {
+                    sql: parts.join(" UNION ALL "),
+                    order: None,
+                })
+            }
+            other => Err(self.unsupported(format!("the plan node {}", <&str>::from(other)))),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &mut self,
+        left: Node,
+        right: Node,
+        left_on: &[ExprIR],
+        right_on: &[ExprIR],
+        options: &polars_plan::prelude::JoinOptionsIR,
+        schema: &SchemaRef,
+    ) -> Result<Relation> {
+        let how = match options.args.how {
+            JoinType::Inner => "INNER JOIN",
+            JoinType::Left => "LEFT OUTER JOIN",
+            JoinType::Full => "FULL OUTER JOIN",
+            JoinType::Semi => "LEFT SEMI JOIN",
+            JoinType::Anti => "LEFT ANTI JOIN",
+            JoinType::Cross => "CROSS JOIN",
+            ref other => return Err(self.unsupported(format!("a {other} join"))),
+        };
+        if options.args.nulls_equal {
+            return Err(self.unsupported("a join whose null keys match".into()));
+        }
+        let (left_schema, right_schema) = (self.schema(left), self.schema(right));
+        let l = self.plan(left)?;
+        let r = self.plan(right)?;
+        let (la, ra) = (self.alias(), self.alias());
+        let mut on = Vec::new();
+        for (lk, rk) in left_on.iter().zip(right_on) {
+            let lsql = self.expression(lk.node(), &left_schema)?;
+            let rsql = self.expression(rk.node(), &right_schema)?;
+            on.push(format!("{la}.{lsql} = {ra}.{rsql}"));
+        }
+        // The output columns as Polars names them: the left's, then the right's that
+        // are not join keys of the same name, renamed with the suffix on a clash.
+        let mut list = Vec::new();
+        for name in left_schema.iter_names() {
+            list.push(format!("{la}.{}", ident(name)));
+        }
+        if !matches!(options.args.how, JoinType::Semi | JoinType::Anti) {
+            let right_keys: Vec<&str> = right_on.iter().map(|e| e.output_name().as_str()).collect();
+            let left_keys: Vec<&str> = left_on.iter().map(|e| e.output_name().as_str()).collect();
+            let coalesce = options.args.how != JoinType::Full;
+            let output: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+            for name in right_schema.iter_names() {
+                let shared_key = right_keys.contains(&name.as_str())
+                    && left_keys.contains(&name.as_str())
+                    && coalesce;
+                if shared_key {
+                    continue;
+                }
+                let out = if left_schema.contains(name) {
+                    format!("{name}{}", options.args.suffix())
+                } else {
+                    name.to_string()
+                };
+                if !output.contains(&out.as_str()) {
+                    return Err(self.unsupported(format!("the join output column {out}")));
+                }
+                list.push(format!("{ra}.{} AS {}", ident(name), ident(&out)));
+            }
+        }
+        let on = match on.is_empty() {
+            true => String::new(),
+            false => format!(" ON {}", on.join(" AND ")),
+        };
+        Ok(Relation {
+            sql: format!(
+                "SELECT {} FROM ({}) AS {la} {how} ({}) AS {ra}{on}",
+                list.join(", "),
+                l.sql,
+                r.sql,
+            ),
+            order: None,
+        })
+    }
+
+    fn select_list(&mut self, exprs: &[ExprIR], schema: &Schema) -> Result<String> {
+        let mut items = Vec::new();
+        for e in exprs {
+            items.push(format!(
+                "{} AS {}",
+                self.expression(e.node(), schema)?,
+                ident(e.output_name())
+            ));
+        }
+        Ok(items.join(", "))
+    }
+
+    fn dtype(&self, node: Node, schema: &Schema) -> Result<DataType> {
+        let ctx = ToFieldContext::new(self.expr, schema);
+        self.expr
+            .get(node)
+            .to_dtype(&ctx)
+            .map_err(|e| anyhow!("{}: cannot type an expression: {e}", self.rule))
+    }
+
+    fn expression(&mut self, node: Node, schema: &Schema) -> Result<String> {
+        let e = |t: &mut Self, n: Node| t.expression(n, schema);
+        Ok(match self.expr.get(node) {
+            AExpr::Column(name) => ident(name),
+            AExpr::Literal(value) => self.literal(value)?,
+            AExpr::BinaryExpr { left, op, right } => {
+                let (l, r) = (e(self, *left)?, e(self, *right)?);
+                match op {
+                    Operator::Eq => format!("({l} = {r})"),
+                    Operator::NotEq => format!("({l} <> {r})"),
+                    Operator::EqValidity => format!("({l} <=> {r})"),
+                    Operator::NotEqValidity => format!("(NOT ({l} <=> {r}))"),
+                    Operator::Lt => format!("({l} < {r})"),
+                    Operator::LtEq => format!("({l} <= {r})"),
+                    Operator::Gt => format!("({l} > {r})"),
+                    Operator::GtEq => format!("({l} >= {r})"),
+                    Operator::Plus => format!("({l} + {r})"),
+                    Operator::Minus => format!("({l} - {r})"),
+                    Operator::Multiply => format!("({l} * {r})"),
+                    Operator::TrueDivide => format!("(CAST({l} AS DOUBLE) / {r})"),
+                    Operator::RustDivide => {
+                        if self.dtype(*left, schema)?.is_integer()
+                            && self.dtype(*right, schema)?.is_integer()
+                        {
+                            format!("({l} div {r})")
+                        } else {
+                            format!("({l} / {r})")
+                        }
+                    }
+                    Operator::FloorDivide => format!("floor({l} / {r})"),
+                    Operator::Modulus => format!("pmod({l}, {r})"),
+                    Operator::And | Operator::LogicalAnd => format!("({l} AND {r})"),
+                    Operator::Or | Operator::LogicalOr => format!("({l} OR {r})"),
+                    Operator::Xor => format!("({l} <> {r})"),
+                }
+            }
+            AExpr::Cast { expr, dtype, .. } => {
+                format!("CAST({} AS {})", e(self, *expr)?, self.spark_type(dtype)?)
+            }
+            AExpr::Ternary {
+                predicate,
+                truthy,
+                falsy,
+            } => format!(
+                "CASE WHEN {} THEN {} ELSE {} END",
+                e(self, *predicate)?,
+                e(self, *truthy)?,
+                e(self, *falsy)?
+            ),
+            AExpr::Len => format!("count(*){}", self.window.clone().unwrap_or_default()),
+            AExpr::AnonymousFunction { input, fmt_str, .. } => {
+                let args = input
+                    .iter()
+                    .map(|i| e(self, i.node()))
+                    .collect::<Result<Vec<_>>>()?;
+                let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+                match fmt_str.as_str() {
+                    // One IEEE division of the two sides as doubles.
+                    crate::transforms::exact::RATIO => {
+                        format!("(CAST({} AS DOUBLE) / CAST({} AS DOUBLE))", arg(0), arg(1))
+                    }
+                    // Σhigh · 2³² + Σlow: a BIGINT overflow is an error in ANSI mode,
+                    // as it is in Polars' checked sum.
+                    crate::transforms::exact::CHECKED_SUM => {
+                        format!("(({}) * 4294967296L + ({}))", arg(0), arg(1))
+                    }
+                    // Whole parts + the fraction's 2⁻³² and 2⁻⁶⁴ steps, exact as
+                    // integers; joined in DECIMAL, then rounded to DOUBLE once.
+                    crate::transforms::exact::ORDER_INDEPENDENT_SUM => format!(
+                        "CAST(CAST({} AS DECIMAL(38, 0)) + (CAST({} AS DECIMAL(38, 0)) + \
+                         CAST({} AS DECIMAL(38, 0)) / 4294967296BD) / 4294967296BD AS DOUBLE)",
+                        arg(0),
+                        arg(1),
+                        arg(2)
+                    ),
+                    other => {
+                        return Err(self.unsupported(format!(
+                            "the user-defined function `{other}` (a map or apply closure)"
+                        )))
+                    }
+                }
+            }
+            AExpr::Over {
+                function,
+                partition_by,
+                order_by: None,
+                mapping: polars_plan::prelude::WindowMapping::GroupsToRows,
+            } => {
+                let keys = partition_by
+                    .iter()
+                    .map(|p| e(self, *p))
+                    .collect::<Result<Vec<_>>>()?;
+                if self.window.is_some() {
+                    return Err(self.unsupported("a window inside a window".into()));
+                }
+                self.window = Some(format!(" OVER (PARTITION BY {})", keys.join(", ")));
+                let function = e(self, *function);
+                self.window = None;
+                function?
+            }
+            AExpr::Agg(agg) => self.aggregate(agg, schema)?,
+            AExpr::Function {
+                input, function, ..
+            } => {
+                let args = input
+                    .iter()
+                    .map(|i| e(self, i.node()))
+                    .collect::<Result<Vec<_>>>()?;
+                let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+                match function {
+                    IRFunctionExpr::Boolean(IRBooleanFunction::IsNull) => {
+                        format!("({} IS NULL)", arg(0))
+                    }
+                    IRFunctionExpr::Boolean(IRBooleanFunction::IsNotNull) => {
+                        format!("({} IS NOT NULL)", arg(0))
+                    }
+                    IRFunctionExpr::Boolean(IRBooleanFunction::Not) => {
+                        format!("(NOT {})", arg(0))
+                    }
+                    IRFunctionExpr::FillNull => format!("coalesce({}, {})", arg(0), arg(1)),
+                    IRFunctionExpr::Coalesce => format!("coalesce({})", args.join(", ")),
+                    // Spark's floor of a double is a BIGINT; Polars keeps the float.
+                    IRFunctionExpr::Floor => format!("CAST(floor({}) AS DOUBLE)", arg(0)),
+                    IRFunctionExpr::TemporalExpr(part) => {
+                        use polars_plan::prelude::IRTemporalFunction as T;
+                        let f = match part {
+                            T::Year => "year",
+                            T::Month => "month",
+                            T::Day => "dayofmonth",
+                            T::Hour => "hour",
+                            T::Minute => "minute",
+                            T::Second => "second",
+                            T::Date => "to_date",
+                            other => {
+                                return Err(self.unsupported(format!("the function dt.{other}")))
+                            }
+                        };
+                        format!("{f}({})", arg(0))
+                    }
+                    IRFunctionExpr::Abs => format!("abs({})", arg(0)),
+                    IRFunctionExpr::Negate => format!("(- {})", arg(0)),
+                    other => return Err(self.unsupported(format!("the function {other}"))),
+                }
+            }
+            other => {
+                let name = format!("{other:?}");
+                let kind = name
+                    .split([' ', '(', '{'])
+                    .next()
+                    .unwrap_or("?")
+                    .to_string();
+                return Err(self.unsupported(format!("the expression {kind}")));
+            }
+        })
+    }
+
+    fn aggregate(&mut self, agg: &IRAggExpr, schema: &Schema) -> Result<String> {
+        let w = self.window.clone().unwrap_or_default();
+        let mut e = |n: Node| self.expression(n, schema);
+        Ok(match agg {
+            // Polars: 0 over no non-null value; Spark: NULL.
+            IRAggExpr::Sum(n) => format!("coalesce(sum({}){w}, 0)", e(*n)?),
+            IRAggExpr::Mean(n) => format!("avg({}){w}", e(*n)?),
+            IRAggExpr::Min {
+                input,
+                propagate_nans: false,
+            } => format!("min({}){w}", e(*input)?),
+            IRAggExpr::Max {
+                input,
+                propagate_nans: false,
+            } => format!("max({}){w}", e(*input)?),
+            IRAggExpr::Median(n) => format!("percentile({}, 0.5){w}", e(*n)?),
+            IRAggExpr::Count {
+                input,
+                include_nulls: false,
+            } => format!("count({}){w}", e(*input)?),
+            IRAggExpr::Count {
+                include_nulls: true,
+                ..
+            } => format!("count(*){w}"),
+            // Polars counts null as one more value; COUNT(DISTINCT) skips it.
+            IRAggExpr::NUnique(n) if w.is_empty() => {
+                let x = e(*n)?;
+                format!(
+                    "(count(DISTINCT {x}) + coalesce(max(CASE WHEN {x} IS NULL THEN 1 ELSE 0 END), 0))"
+                )
+            }
+            other => {
+                let name = format!("{other:?}");
+                let kind = name
+                    .split([' ', '(', '{'])
+                    .next()
+                    .unwrap_or("?")
+                    .to_string();
+                return Err(self.unsupported(format!(
+                    "the aggregation {kind} (order-dependent or NaN-propagating)"
+                )));
+            }
+        })
+    }
+
+    fn literal(&self, value: &LiteralValue) -> Result<String> {
+        use polars_plan::prelude::DynLiteralValue;
+        Ok(match value {
+            LiteralValue::Dyn(DynLiteralValue::Int(v)) => v.to_string(),
+            LiteralValue::Dyn(DynLiteralValue::Float(v)) => float_literal(*v)?,
+            LiteralValue::Dyn(DynLiteralValue::Str(v)) => string_literal(v),
+            LiteralValue::Scalar(scalar) => match scalar.value() {
+                AnyValue::Null => "NULL".to_string(),
+                AnyValue::Boolean(b) => b.to_string().to_uppercase(),
+                AnyValue::String(s) => string_literal(s),
+                AnyValue::StringOwned(s) => string_literal(s),
+                AnyValue::Int8(v) => v.to_string(),
+                AnyValue::Int16(v) => v.to_string(),
+                AnyValue::Int32(v) => v.to_string(),
+                AnyValue::Int64(v) => format!("{v}L"),
+                AnyValue::UInt8(v) => v.to_string(),
+                AnyValue::UInt16(v) => v.to_string(),
+                AnyValue::UInt32(v) => format!("{v}L"),
+                AnyValue::UInt64(v) => format!("CAST({v} AS DECIMAL(20, 0))"),
+                AnyValue::Float32(v) => float_literal(f64::from(*v))?,
+                AnyValue::Float64(v) => float_literal(*v)?,
+                AnyValue::Date(days) => {
+                    let date = chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163)
+                        .ok_or_else(|| {
+                            anyhow!("{}: the date literal {days} is out of range", self.rule)
+                        })?;
+                    format!("DATE '{date}'")
+                }
+                other => {
+                    return Err(self.unsupported(format!("the literal {other} ({})", other.dtype())))
+                }
+            },
+            _ => return Err(self.unsupported("a list or range literal".into())),
+        })
+    }
+
+    fn spark_type(&self, dtype: &DataType) -> Result<&'static str> {
+        Ok(match dtype {
+            DataType::Boolean => "BOOLEAN",
+            DataType::Int8 => "TINYINT",
+            DataType::Int16 => "SMALLINT",
+            DataType::Int32 => "INT",
+            DataType::Int64 => "BIGINT",
+            DataType::UInt8 => "SMALLINT",
+            DataType::UInt16 => "INT",
+            DataType::UInt32 => "BIGINT",
+            DataType::UInt64 => "DECIMAL(20, 0)",
+            DataType::Float32 => "FLOAT",
+            DataType::Float64 => "DOUBLE",
+            DataType::String => "STRING",
+            DataType::Date => "DATE",
+            DataType::Datetime(TimeUnit::Microseconds, None) => "TIMESTAMP_NTZ",
+            other => return Err(self.unsupported(format!("a cast to {other}"))),
+        })
+    }
+}
+
+/// A finite float as a Spark DOUBLE literal (`1.5D`); NaN and infinities as casts.
+fn float_literal(v: f64) -> Result<String> {
+    Ok(if v.is_nan() {
+        "CAST('NaN' AS DOUBLE)".to_string()
+    } else if v.is_infinite() {
+        format!(
+            "CAST('{}Infinity' AS DOUBLE)",
+            if v < 0.0 { "-" } else { "" }
+        )
+    } else {
+        format!("{v:?}D")
+    })
+}
+
+/// `LIMIT … OFFSET …` of a slice from `offset` (a negative offset counts from the
+/// end, which needs the row count first: not translated).
+fn limit(offset: i64, len: u64) -> Result<String> {
+    if offset < 0 {
+        bail!("a slice from the end (tail) has no Spark SQL translation yet");
+    }
+    Ok(match offset {
+        0 => format!(" LIMIT {len}"),
+        _ => format!(" LIMIT {len} OFFSET {offset}"),
+    })
+}
+
+fn list_names(schema: &Schema) -> Vec<String> {
+    schema.iter_names().map(|n| n.to_string()).collect()
+}
+
+/// The order `order` once the relation holds only the columns `names`: kept when
+/// every key is still there, unknown otherwise.
+fn keep_order(order: Option<Vec<OrderKey>>, names: &[String]) -> Option<Vec<OrderKey>> {
+    order.filter(|keys| {
+        keys.iter()
+            .all(|k| names.iter().any(|n| ident(n) == k.column))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::{col, lit, Field, JoinArgs, SortMultipleOptions};
+
+    fn viewing(tables: &mut SparkTables) -> LazyFrame {
+        tables.table(
+            "viewing",
+            Schema::from_iter([
+                Field::new("region".into(), DataType::String),
+                Field::new("user_id".into(), DataType::String),
+                Field::new("minutes".into(), DataType::Float64),
+                Field::new("n".into(), DataType::Int64),
+            ]),
+        )
+    }
+
+    /// Filter, group, aggregate, sort: Polars' sum and n_unique rules, Polars' null
+    /// order made explicit, the order applied once at the end.
+    #[test]
+    fn a_grouped_rule_becomes_one_query_with_polars_semantics() -> Result<()> {
+        let mut tables = SparkTables::new();
+        let rule = viewing(&mut tables)
+            .filter(col("minutes").gt(lit(1.0)))
+            .group_by([col("region")])
+            .agg([
+                col("minutes").sum().alias("total"),
+                col("user_id").n_unique().alias("users"),
+            ])
+            .sort(
+                ["total"],
+                SortMultipleOptions::default().with_order_descending(true),
+            );
+        assert_eq!(
+            tables.to_sql("rule A", rule)?,
+            "SELECT * FROM (SELECT `region` AS `region`, coalesce(sum(`minutes`), 0) AS `total`, \
+             (count(DISTINCT `user_id`) + coalesce(max(CASE WHEN `user_id` IS NULL THEN 1 ELSE 0 \
+             END), 0)) AS `users` FROM (SELECT * FROM (SELECT `region`, `user_id`, `minutes`, `n` \
+             FROM `viewing`) AS t1 WHERE (`minutes` > 1.0D)) AS t2 GROUP BY `region`) AS result \
+             ORDER BY `total` DESC NULLS FIRST"
+        );
+        Ok(())
+    }
+
+    /// A left join (the right's clashing column suffixed), Polars' floored `%` and
+    /// integer `/`, and a head after a sort with nulls last.
+    #[test]
+    fn joins_arithmetic_and_a_sorted_head() -> Result<()> {
+        let mut tables = SparkTables::new();
+        let users = tables.table(
+            "users",
+            Schema::from_iter([
+                Field::new("user_id".into(), DataType::String),
+                Field::new("region".into(), DataType::String),
+            ]),
+        );
+        let rule = viewing(&mut tables)
+            .join(
+                users,
+                [col("user_id")],
+                [col("user_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_columns([
+                (col("n") % lit(3)).alias("bucket"),
+                (col("n") / lit(2)).alias("half"),
+            ])
+            .sort(
+                ["minutes"],
+                SortMultipleOptions::default().with_nulls_last(true),
+            )
+            .limit(5);
+        assert_eq!(
+            tables.to_sql("rule B", rule)?,
+            "SELECT * FROM (SELECT * FROM (SELECT `region`, `user_id`, `minutes`, `n`, \
+             `region_right`, pmod(`n`, 3L) AS `bucket`, (`n` div 2L) AS `half` FROM (SELECT t1.`region`, \
+             t1.`user_id`, t1.`minutes`, t1.`n`, t2.`region` AS `region_right` FROM (SELECT \
+             `region`, `user_id`, `minutes`, `n` FROM `viewing`) AS t1 LEFT OUTER JOIN (SELECT \
+             `user_id`, `region` FROM `users`) AS t2 ON t1.`user_id` = t2.`user_id`) AS t3) AS t5 \
+             ORDER BY `minutes` ASC NULLS LAST LIMIT 5) AS result ORDER BY `minutes` ASC NULLS LAST"
+        );
+        Ok(())
+    }
+
+    /// A rule of the stream domain (S6 daily_ad_revenue): its spec's sort, nulls last,
+    /// applied once at the end.
+    #[test]
+    fn the_daily_ad_revenue_rule_as_spark_sql() -> Result<()> {
+        let mut tables = SparkTables::new();
+        let ad_revenue = tables.table(
+            "ad_revenue",
+            Schema::from_iter([
+                Field::new("channel_id".into(), DataType::String),
+                Field::new("channel_name".into(), DataType::String),
+                Field::new("date".into(), DataType::Date),
+                Field::new("ad_revenue".into(), DataType::Float64),
+            ]),
+        );
+        let rule = crate::domains::stream::rules::daily_ad_revenue(ad_revenue);
+        assert_eq!(
+            tables.to_sql("daily_ad_revenue", rule)?,
+            "SELECT * FROM (SELECT `date` AS `date`, `channel_id` AS `channel_id`, `ad_revenue` \
+             AS `ad_revenue` FROM (SELECT `channel_id`, `channel_name`, `date`, `ad_revenue` FROM \
+             `ad_revenue`) AS t1) AS result ORDER BY `date` ASC NULLS LAST, `channel_id` ASC \
+             NULLS LAST"
+        );
+        Ok(())
+    }
+
+    /// What has no translation is an error naming it and the rule, never a guess.
+    #[test]
+    fn order_dependent_and_unknown_steps_are_refused_by_name() {
+        let mut tables = SparkTables::new();
+        let head = viewing(&mut tables).limit(3);
+        let first = viewing(&mut tables)
+            .group_by([col("region")])
+            .agg([col("n").first()]);
+        let memory = polars::prelude::df!("a" => [1])
+            .map(polars::prelude::IntoLazy::lazy)
+            .unwrap_or_default();
+        for (rule, lf, expected) in [
+            (
+                "head",
+                head,
+                "a slice (head, tail, limit) of rows in no known order",
+            ),
+            ("first", first, "the aggregation First"),
+            ("memory", memory, "an in-memory frame"),
+        ] {
+            let error = tables.to_sql(rule, lf).err().map(|e| e.to_string());
+            assert!(
+                error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(&format!("{rule}: {expected}"))),
+                "{error:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,46 @@
+"""Runs Spark SQL queries on LakeSail's Sail, a Spark Connect server that is not
+SmartView (installed by scripts/sail), for the parity tests of remote::sql.
+
+    python tests/spark_check.py JOB.json
+
+JOB.json holds {"tables": {name: parquet file}, "queries": {name: SQL}, "out": folder}.
+The server starts on loopback, each table is registered as a view under its name,
+and each query's result is written as `<out>/<name>.parquet` (rows in the query's
+order). A query that fails writes `<out>/<name>.error` with the message.
+"""
+
+import json
+import os
+import sys
+
+
+def main(job_file):
+    with open(job_file) as f:
+        job = json.load(f)
+    from pysail.spark import SparkConnectServer
+
+    server = SparkConnectServer("127.0.0.1", 0)
+    server.start(background=True)
+    host, port = server.listening_address
+    from pyspark.sql import SparkSession
+    import pyarrow.parquet as pq
+
+    spark = SparkSession.builder.remote(f"sc://{host}:{port}").getOrCreate()
+    for name, path in job["tables"].items():
+        spark.read.parquet(path).createOrReplaceTempView(name)
+    for name, sql in job["queries"].items():
+        try:
+            pq.write_table(spark.sql(sql).toArrow(), os.path.join(job["out"], f"{name}.parquet"))
+        except Exception as error:  # the test reports the engine's message
+            with open(os.path.join(job["out"], f"{name}.error"), "w") as f:
+                f.write(str(error))
+    sys.stdout.flush()
+    # The server's threads do not end on their own: leave without waiting for them.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__)
+        sys.exit(2)
+    main(sys.argv[1])
