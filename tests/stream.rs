@@ -1167,6 +1167,16 @@ fn translatable_questions(
             "channel_minutes",
             rules::channel_minutes(v.clone(), channels),
         ),
+        ("region_top_genre", rules::region_top_genre(v.clone())?),
+        (
+            "top_channels_7d",
+            rules::top_channels_7d(ad_revenue.clone())?,
+        ),
+        ("region_peak_hour", rules::region_peak_hour(v.clone())?),
+        (
+            "channel_top_subscription",
+            rules::channel_top_subscription(v.clone())?,
+        ),
         ("device_engagement", rules::device_engagement(v.clone())),
         (
             "daily_ad_revenue",
@@ -1234,9 +1244,10 @@ fn comparable(frame: polars::prelude::DataFrame) -> Result<polars::prelude::Data
         .collect()?)
 }
 
-/// Issue 19, parity: the translated S6 rules run on LakeSail's Sail (a Spark Connect
-/// engine that is not SmartView) give the local run's tables, floats to 1e-9
-/// relative, on the shipped sample.
+/// Issue 19, parity: the translated S6 rules (16 of 17) run on LakeSail's Sail (a
+/// Spark Connect engine that is not SmartView) give the local run's tables, floats to
+/// 1e-9 relative, on the shipped sample (whose ties, such as CH035's two
+/// subscription types at 51.21, fall the same way only when the sums round alike).
 #[test]
 fn stream_questions_translated_to_spark_sql_give_the_local_tables_on_sail() -> Result<()> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -1320,7 +1331,7 @@ fn stream_questions_translated_to_spark_sql_give_the_local_tables_on_sail() -> R
                 _ => assert!(
                     a.as_materialized_series()
                         .equals_missing(b.as_materialized_series()),
-                    "{name}.{}: {a:?} here, {b:?} on Sail",
+                    "{name}.{}: differs\nhere: {ours}\non Sail: {theirs}",
                     a.name()
                 ),
             }

@@ -83,6 +83,9 @@ impl SparkTables {
             aliases: 0,
             rule,
             window: None,
+            partition: Vec::new(),
+            broadcast: false,
+            row_order: None,
         };
         let relation = translator.plan(plan.lp_top)?;
         Ok(match &relation.order {
@@ -139,6 +142,14 @@ struct Translator<'a> {
     /// function of an `over` expression is translated: SQL puts the window on every
     /// aggregate call, not on the expression around them.
     window: Option<String>,
+    /// The partition keys of that window.
+    partition: Vec<String>,
+    /// Whether an aggregate stands for its value over the whole relation, broadcast
+    /// to every row (Polars, in a filter or `with_columns`): `OVER ()` in SQL.
+    broadcast: bool,
+    /// The known row order of the relation whose expressions are being translated: a
+    /// row number (`int_range(0, len())`) follows it.
+    row_order: Option<Vec<OrderKey>>,
 }
 
 /// `name` as a Spark SQL identifier.
@@ -238,9 +249,25 @@ impl Translator<'_> {
                 let schema = self.schema(*input);
                 let inner = self.plan(*input)?;
                 let alias = self.alias();
-                let condition = self.expression(predicate.node(), &schema)?;
+                self.broadcast = true;
+                let condition = self.expression(predicate.node(), &schema);
+                self.broadcast = false;
+                let condition = condition?;
+                // SQL evaluates no window in WHERE: such a condition becomes a column
+                // first, then the rows are filtered on it.
+                let sql = if condition.contains(" OVER (") {
+                    let columns = self.all_columns(*input);
+                    let outer = self.alias();
+                    format!(
+                        "SELECT {columns} FROM (SELECT {columns}, {condition} AS `__keep` FROM \
+                         ({}) AS {alias}) AS {outer} WHERE `__keep`",
+                        inner.sql
+                    )
+                } else {
+                    format!("SELECT * FROM ({}) AS {alias} WHERE {condition}", inner.sql)
+                };
                 Ok(Relation {
-                    sql: format!("SELECT * FROM ({}) AS {alias} WHERE {condition}", inner.sql),
+                    sql,
                     order: inner.order,
                 })
             }
@@ -248,7 +275,10 @@ impl Translator<'_> {
                 let schema = self.schema(*input);
                 let inner = self.plan(*input)?;
                 let alias = self.alias();
-                let list = self.select_list(expr, &schema)?;
+                self.row_order = inner.order.clone();
+                let list = self.select_list(expr, &schema);
+                self.row_order = None;
+                let list = list?;
                 let names: Vec<String> = expr.iter().map(|e| e.output_name().to_string()).collect();
                 Ok(Relation {
                     sql: format!("SELECT {list} FROM ({}) AS {alias}", inner.sql),
@@ -261,24 +291,12 @@ impl Translator<'_> {
                 let alias = self.alias();
                 // The input's columns in place, a replaced one by its new expression, then
                 // the new ones.
-                let mut items = Vec::new();
-                for name in schema.iter_names() {
-                    match exprs.iter().find(|e| e.output_name() == name) {
-                        Some(e) => items.push(format!(
-                            "{} AS {}",
-                            self.expression(e.node(), &schema)?,
-                            ident(name)
-                        )),
-                        None => items.push(ident(name)),
-                    }
-                }
-                for e in exprs.iter().filter(|e| !schema.contains(e.output_name())) {
-                    items.push(format!(
-                        "{} AS {}",
-                        self.expression(e.node(), &schema)?,
-                        ident(e.output_name())
-                    ));
-                }
+                self.row_order = inner.order.clone();
+                self.broadcast = true;
+                let items = self.stacked(&schema, exprs);
+                self.broadcast = false;
+                self.row_order = None;
+                let items = items?;
                 let replaced: Vec<String> =
                     exprs.iter().map(|e| e.output_name().to_string()).collect();
                 Ok(Relation {
@@ -502,6 +520,30 @@ impl Translator<'_> {
         })
     }
 
+    /// The select list of `with_columns(exprs)` over `schema`: the columns in place,
+    /// a replaced one by its new expression, then the new ones.
+    fn stacked(&mut self, schema: &Schema, exprs: &[ExprIR]) -> Result<Vec<String>> {
+        let mut items = Vec::new();
+        for name in schema.iter_names() {
+            match exprs.iter().find(|e| e.output_name() == name) {
+                Some(e) => items.push(format!(
+                    "{} AS {}",
+                    self.expression(e.node(), schema)?,
+                    ident(name)
+                )),
+                None => items.push(ident(name)),
+            }
+        }
+        for e in exprs.iter().filter(|e| !schema.contains(e.output_name())) {
+            items.push(format!(
+                "{} AS {}",
+                self.expression(e.node(), schema)?,
+                ident(e.output_name())
+            ));
+        }
+        Ok(items)
+    }
+
     fn select_list(&mut self, exprs: &[ExprIR], schema: &Schema) -> Result<String> {
         let mut items = Vec::new();
         for e in exprs {
@@ -559,7 +601,18 @@ impl Translator<'_> {
                 }
             }
             AExpr::Cast { expr, dtype, .. } => {
-                format!("CAST({} AS {})", e(self, *expr)?, self.spark_type(dtype)?)
+                let from = self.dtype(*expr, schema)?;
+                let inner = e(self, *expr)?;
+                match (&from, dtype) {
+                    // A date as a number is its day since 1970-01-01 in Polars.
+                    (DataType::Date, to) if to.is_integer() => {
+                        format!("CAST(unix_date({inner}) AS {})", self.spark_type(to)?)
+                    }
+                    (from, DataType::Date) if from.is_integer() => {
+                        format!("date_from_unix_date({inner})")
+                    }
+                    _ => format!("CAST({inner} AS {})", self.spark_type(dtype)?),
+                }
             }
             AExpr::Ternary {
                 predicate,
@@ -589,10 +642,14 @@ impl Translator<'_> {
                         format!("(({}) * 4294967296L + ({}))", arg(0), arg(1))
                     }
                     // Whole parts + the fraction's 2⁻³² and 2⁻⁶⁴ steps, exact as
-                    // integers; joined in DECIMAL, then rounded to DOUBLE once.
+                    // integers: the total in 2⁻⁶⁴ units is an exact DECIMAL(38, 0),
+                    // rounded to DOUBLE once, then scaled by a power of two (exact):
+                    // the nearest double to the exact sum, as Polars' kernel gives.
                     crate::transforms::exact::ORDER_INDEPENDENT_SUM => format!(
-                        "CAST(CAST({} AS DECIMAL(38, 0)) + (CAST({} AS DECIMAL(38, 0)) + \
-                         CAST({} AS DECIMAL(38, 0)) / 4294967296BD) / 4294967296BD AS DOUBLE)",
+                        "(CAST(CAST({} AS DECIMAL(38, 0)) * CAST(18446744073709551616 AS \
+                         DECIMAL(38, 0)) + CAST({} AS DECIMAL(38, 0)) * CAST(4294967296 AS \
+                         DECIMAL(38, 0)) + CAST({} AS DECIMAL(38, 0)) AS DOUBLE) / \
+                         18446744073709551616.0D)",
                         arg(0),
                         arg(1),
                         arg(2)
@@ -618,8 +675,10 @@ impl Translator<'_> {
                     return Err(self.unsupported("a window inside a window".into()));
                 }
                 self.window = Some(format!(" OVER (PARTITION BY {})", keys.join(", ")));
+                self.partition = keys;
                 let function = e(self, *function);
                 self.window = None;
+                self.partition = Vec::new();
                 function?
             }
             AExpr::Agg(agg) => self.aggregate(agg, schema)?,
@@ -643,6 +702,29 @@ impl Translator<'_> {
                     }
                     IRFunctionExpr::FillNull => format!("coalesce({}, {})", arg(0), arg(1)),
                     IRFunctionExpr::Coalesce => format!("coalesce({})", args.join(", ")),
+                    // `int_range(0, len())`: each row's position, 0-based, in the known
+                    // row order (within the window's partition, in an `over`).
+                    IRFunctionExpr::Range(polars_plan::prelude::IRRangeFunction::IntRange {
+                        step: 1,
+                        ..
+                    }) if matches!(arg(0).as_str(), "0" | "0L")
+                        && arg(1).starts_with("count(*)") =>
+                    {
+                        let Some(order) = self.row_order.clone() else {
+                            return Err(self.unsupported(
+                                "a row number (int_range over len) of rows in no known order"
+                                    .into(),
+                            ));
+                        };
+                        let partition = match self.partition.is_empty() {
+                            true => String::new(),
+                            false => format!("PARTITION BY {} ", self.partition.join(", ")),
+                        };
+                        format!(
+                            "(row_number() OVER ({partition}ORDER BY {}) - 1)",
+                            order_by(&order)
+                        )
+                    }
                     // Spark's floor of a double is a BIGINT; Polars keeps the float.
                     IRFunctionExpr::Floor => format!("CAST(floor({}) AS DOUBLE)", arg(0)),
                     IRFunctionExpr::TemporalExpr(part) => {
@@ -679,7 +761,11 @@ impl Translator<'_> {
     }
 
     fn aggregate(&mut self, agg: &IRAggExpr, schema: &Schema) -> Result<String> {
-        let w = self.window.clone().unwrap_or_default();
+        let w = match (&self.window, self.broadcast) {
+            (Some(window), _) => window.clone(),
+            (None, true) => " OVER ()".to_string(),
+            (None, false) => String::new(),
+        };
         let mut e = |n: Node| self.expression(n, schema);
         Ok(match agg {
             // Polars: 0 over no non-null value; Spark: NULL.
