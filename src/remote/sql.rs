@@ -19,7 +19,20 @@
 //!   middle values in both (`percentile(x, 0.5)`).
 //! - **Arithmetic.** `%` is floored in Polars (the sign of the divisor) and truncated
 //!   in Spark: `pmod`. Integer division truncates in Rust's Polars `/`: `div`;
-//!   `//` floors: `floor(a / b)`. Polars' `eq_missing` is Spark's `<=>`.
+//!   `//` floors: `floor(a / b)`. Polars' `eq_missing` is Spark's `<=>`; `&`, `|`
+//!   and `^` are logical on booleans and bitwise on integers in both.
+//! - **Windows.** An aggregate inside `over(keys)` takes `OVER (PARTITION BY keys)`
+//!   on each aggregate call; an aggregate in a filter or `with_columns` stands for
+//!   the whole relation's value on every row (`OVER ()`), and a condition holding
+//!   one is computed as a column before the rows are filtered (SQL evaluates no
+//!   window in `WHERE`). A row number (`int_range(0, len())`, how ranks are made)
+//!   follows the known row order, and is an error without one.
+//! - **SmartView's exact kernels** ([`crate::transforms::exact`]) are named in the
+//!   plan and rendered with the same arithmetic: a ratio as one division of doubles,
+//!   a checked sum in BIGINT (an overflow is an error in ANSI mode, as in Polars),
+//!   and an order-independent sum as one exact DECIMAL in 2⁻⁶⁴ units rounded to
+//!   DOUBLE once, so that equal sums (and the ties a rank breaks) come out equal.
+//! - **Dates as numbers** are days since 1970-01-01 in Polars: `unix_date`.
 //!
 //! Tables come in as placeholders ([`SparkTables::table`]): an empty frame of the
 //! table's schema whose scan the translator names after the table on the cluster.
@@ -593,11 +606,30 @@ impl Translator<'_> {
                             format!("({l} / {r})")
                         }
                     }
-                    Operator::FloorDivide => format!("floor({l} / {r})"),
+                    Operator::FloorDivide => {
+                        if self.dtype(*left, schema)?.is_float()
+                            || self.dtype(*right, schema)?.is_float()
+                        {
+                            format!("CAST(floor({l} / {r}) AS DOUBLE)")
+                        } else {
+                            format!("floor({l} / {r})")
+                        }
+                    }
                     Operator::Modulus => format!("pmod({l}, {r})"),
-                    Operator::And | Operator::LogicalAnd => format!("({l} AND {r})"),
-                    Operator::Or | Operator::LogicalOr => format!("({l} OR {r})"),
-                    Operator::Xor => format!("({l} <> {r})"),
+                    Operator::LogicalAnd => format!("({l} AND {r})"),
+                    Operator::LogicalOr => format!("({l} OR {r})"),
+                    Operator::And | Operator::Or | Operator::Xor => {
+                        let logical = self.dtype(*left, schema)? == DataType::Boolean;
+                        let sql = match (op, logical) {
+                            (Operator::And, true) => "AND",
+                            (Operator::Or, true) => "OR",
+                            (Operator::Xor, true) => "<>",
+                            (Operator::And, false) => "&",
+                            (Operator::Or, false) => "|",
+                            _ => "^",
+                        };
+                        format!("({l} {sql} {r})")
+                    }
                 }
             }
             AExpr::Cast { expr, dtype, .. } => {
@@ -1011,6 +1043,33 @@ mod tests {
              `ad_revenue`) AS t1) AS result ORDER BY `date` ASC NULLS LAST, `channel_id` ASC \
              NULLS LAST"
         );
+        Ok(())
+    }
+
+    /// `&`, `|`, `^` by the operands' type; `//` of floats stays a float; a
+    /// broadcast aggregate in a filter is computed before the rows are filtered.
+    #[test]
+    fn operators_follow_their_operands_and_windows_leave_where() -> Result<()> {
+        let mut tables = SparkTables::new();
+        let rule = viewing(&mut tables)
+            .with_columns([
+                (col("minutes").gt(lit(1.0)).and(col("n").gt(lit(0)))).alias("both"),
+                (col("n").and(lit(6i64))).alias("bits"),
+                (col("n").xor(lit(1i64))).alias("flip"),
+                (col("minutes").floor_div(lit(2.0))).alias("halves"),
+            ])
+            .filter(col("minutes").gt(col("minutes").mean()));
+        let sql = tables.to_sql("operators", rule)?;
+        for piece in [
+            "((`minutes` > 1.0D) AND (`n` > 0L)) AS `both`",
+            "(`n` & 6L) AS `bits`",
+            "(`n` ^ 1L) AS `flip`",
+            "CAST(floor(`minutes` / 2.0D) AS DOUBLE) AS `halves`",
+            "(`minutes` > avg(`minutes`) OVER ()) AS `__keep`",
+            "WHERE `__keep`",
+        ] {
+            assert!(sql.contains(piece), "{piece} in {sql}");
+        }
         Ok(())
     }
 
