@@ -112,6 +112,9 @@ impl SparkTables {
     }
 }
 
+/// The most rows an in-memory frame of a rule may have to be sent as `VALUES`.
+const LITERAL_ROWS: usize = 1_000;
+
 /// One key of a known row order: the SQL of the column, descending, nulls last.
 #[derive(Clone, Debug, PartialEq)]
 struct OrderKey {
@@ -205,18 +208,39 @@ impl Translator<'_> {
     fn plan(&mut self, node: Node) -> Result<Relation> {
         match self.lp.get(node) {
             IR::DataFrameScan { df, .. } => {
-                let name = self
-                    .tables
-                    .names
-                    .get(&(Arc::as_ptr(df) as usize))
-                    .ok_or_else(|| {
-                        self.unsupported(
-                            "an in-memory frame (register the table with SparkTables::table)"
-                                .into(),
-                        )
-                    })?;
+                if let Some(name) = self.tables.names.get(&(Arc::as_ptr(df) as usize)) {
+                    return Ok(Relation {
+                        sql: format!("SELECT {} FROM {}", self.all_columns(node), ident(name)),
+                        order: None,
+                    });
+                }
+                // A small frame written in the rule (a list of values) travels as VALUES.
+                if df.height() == 0 || df.height() > LITERAL_ROWS {
+                    return Err(self.unsupported(format!(
+                        "an in-memory frame of {} rows (register a table with \
+                         SparkTables::table; up to {LITERAL_ROWS} rows travel as VALUES)",
+                        df.height()
+                    )));
+                }
+                let mut rows = Vec::with_capacity(df.height());
+                for i in 0..df.height() {
+                    let values = df
+                        .columns()
+                        .iter()
+                        .map(|c| {
+                            let value = c.get(i).map_err(|e| anyhow!("{e}"))?;
+                            self.any_value(&value)
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    rows.push(format!("({})", values.join(", ")));
+                }
+                let alias = self.alias();
+                let names = self.all_columns(node);
                 Ok(Relation {
-                    sql: format!("SELECT {} FROM {}", self.all_columns(node), ident(name)),
+                    sql: format!(
+                        "SELECT {names} FROM VALUES {} AS {alias}({names})",
+                        rows.join(", ")
+                    ),
                     order: None,
                 })
             }
@@ -729,6 +753,11 @@ impl Translator<'_> {
                     IRFunctionExpr::Boolean(IRBooleanFunction::IsNotNull) => {
                         format!("({} IS NOT NULL)", arg(0))
                     }
+                    // A null is neither in nor out: null in Polars (without
+                    // nulls_equal) and in SQL's IN alike.
+                    IRFunctionExpr::Boolean(IRBooleanFunction::IsIn { nulls_equal: false }) => {
+                        format!("({} IN {})", arg(0), arg(1))
+                    }
                     IRFunctionExpr::Boolean(IRBooleanFunction::Not) => {
                         format!("(NOT {})", arg(0))
                     }
@@ -847,33 +876,57 @@ impl Translator<'_> {
             LiteralValue::Dyn(DynLiteralValue::Int(v)) => v.to_string(),
             LiteralValue::Dyn(DynLiteralValue::Float(v)) => float_literal(*v)?,
             LiteralValue::Dyn(DynLiteralValue::Str(v)) => string_literal(v),
-            LiteralValue::Scalar(scalar) => match scalar.value() {
-                AnyValue::Null => "NULL".to_string(),
-                AnyValue::Boolean(b) => b.to_string().to_uppercase(),
-                AnyValue::String(s) => string_literal(s),
-                AnyValue::StringOwned(s) => string_literal(s),
-                AnyValue::Int8(v) => v.to_string(),
-                AnyValue::Int16(v) => v.to_string(),
-                AnyValue::Int32(v) => v.to_string(),
-                AnyValue::Int64(v) => format!("{v}L"),
-                AnyValue::UInt8(v) => v.to_string(),
-                AnyValue::UInt16(v) => v.to_string(),
-                AnyValue::UInt32(v) => format!("{v}L"),
-                AnyValue::UInt64(v) => format!("CAST({v} AS DECIMAL(20, 0))"),
-                AnyValue::Float32(v) => float_literal(f64::from(*v))?,
-                AnyValue::Float64(v) => float_literal(*v)?,
-                AnyValue::Date(days) => {
-                    let date = chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163)
-                        .ok_or_else(|| {
-                            anyhow!("{}: the date literal {days} is out of range", self.rule)
-                        })?;
-                    format!("DATE '{date}'")
-                }
-                other => {
-                    return Err(self.unsupported(format!("the literal {other} ({})", other.dtype())))
-                }
-            },
-            _ => return Err(self.unsupported("a list or range literal".into())),
+            LiteralValue::Scalar(scalar) => self.any_value(scalar.value())?,
+            // A list of values, as `is_in` takes it.
+            LiteralValue::Series(series) => {
+                let values = (0..series.len())
+                    .map(|i| {
+                        let value = series.get(i).map_err(|e| anyhow!("{e}"))?;
+                        self.any_value(&value)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                format!("({})", values.join(", "))
+            }
+            _ => return Err(self.unsupported("a range literal".into())),
+        })
+    }
+
+    /// One value as a Spark SQL literal.
+    fn any_value(&self, value: &AnyValue) -> Result<String> {
+        Ok(match value {
+            AnyValue::Null => "NULL".to_string(),
+            AnyValue::Boolean(b) => b.to_string().to_uppercase(),
+            AnyValue::String(s) => string_literal(s),
+            AnyValue::StringOwned(s) => string_literal(s),
+            AnyValue::Int8(v) => v.to_string(),
+            AnyValue::Int16(v) => v.to_string(),
+            AnyValue::Int32(v) => v.to_string(),
+            AnyValue::Int64(v) => format!("{v}L"),
+            AnyValue::UInt8(v) => v.to_string(),
+            AnyValue::UInt16(v) => v.to_string(),
+            AnyValue::UInt32(v) => format!("{v}L"),
+            AnyValue::UInt64(v) => format!("CAST({v} AS DECIMAL(20, 0))"),
+            AnyValue::Float32(v) => float_literal(f64::from(*v))?,
+            AnyValue::Float64(v) => float_literal(*v)?,
+            AnyValue::Date(days) => {
+                let date = chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163)
+                    .ok_or_else(|| {
+                        anyhow!("{}: the date literal {days} is out of range", self.rule)
+                    })?;
+                format!("DATE '{date}'")
+            }
+            AnyValue::List(values) => {
+                let values = (0..values.len())
+                    .map(|i| {
+                        let value = values.get(i).map_err(|e| anyhow!("{e}"))?;
+                        self.any_value(&value)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                format!("({})", values.join(", "))
+            }
+            other => {
+                return Err(self.unsupported(format!("the literal {other} ({})", other.dtype())))
+            }
         })
     }
 
@@ -940,7 +993,7 @@ fn keep_order(order: Option<Vec<OrderKey>>, names: &[String]) -> Option<Vec<Orde
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::prelude::{col, lit, Field, JoinArgs, SortMultipleOptions};
+    use polars::prelude::{col, lit, Field, IntoLazy, JoinArgs, NamedFrom, SortMultipleOptions};
 
     fn viewing(tables: &mut SparkTables) -> LazyFrame {
         tables.table(
@@ -1073,6 +1126,24 @@ mod tests {
         Ok(())
     }
 
+    /// A small frame written in a rule travels as VALUES; a list literal for is_in.
+    #[test]
+    fn literal_frames_and_lists_travel_as_values() -> Result<()> {
+        let tables = SparkTables::new();
+        let devices = polars::prelude::df!("device" => ["Mobile", "It's"])?.lazy();
+        let rule = devices.filter(col("device").is_in(
+            lit(polars::prelude::Series::new("d".into(), ["Mobile", "TV"])).implode(false),
+            false,
+        ));
+        let sql = tables.to_sql("values", rule)?;
+        assert_eq!(
+            sql,
+            "SELECT * FROM (SELECT `device` FROM VALUES ('Mobile'), ('It\\'s') AS t1(`device`)) \
+             AS t2 WHERE (`device` IN ('Mobile', 'TV'))"
+        );
+        Ok(())
+    }
+
     /// What has no translation is an error naming it and the rule, never a guess.
     #[test]
     fn order_dependent_and_unknown_steps_are_refused_by_name() {
@@ -1081,7 +1152,7 @@ mod tests {
         let first = viewing(&mut tables)
             .group_by([col("region")])
             .agg([col("n").first()]);
-        let memory = polars::prelude::df!("a" => [1])
+        let memory = polars::prelude::df!("a" => (0..1_001).collect::<Vec<i32>>())
             .map(polars::prelude::IntoLazy::lazy)
             .unwrap_or_default();
         for (rule, lf, expected) in [
@@ -1091,7 +1162,7 @@ mod tests {
                 "a slice (head, tail, limit) of rows in no known order",
             ),
             ("first", first, "the aggregation First"),
-            ("memory", memory, "an in-memory frame"),
+            ("memory", memory, "an in-memory frame of 1001 rows"),
         ] {
             let error = tables.to_sql(rule, lf).err().map(|e| e.to_string());
             assert!(
