@@ -995,14 +995,22 @@ mod tests {
     use super::*;
     use polars::prelude::{col, lit, Field, IntoLazy, JoinArgs, NamedFrom, SortMultipleOptions};
 
+    fn schema_of(columns: &[(&str, DataType)]) -> Schema {
+        Schema::from_iter(
+            columns
+                .iter()
+                .map(|(name, dtype)| Field::new((*name).into(), dtype.clone())),
+        )
+    }
+
     fn viewing(tables: &mut SparkTables) -> LazyFrame {
         tables.table(
             "viewing",
-            Schema::from_iter([
-                Field::new("region".into(), DataType::String),
-                Field::new("user_id".into(), DataType::String),
-                Field::new("minutes".into(), DataType::Float64),
-                Field::new("n".into(), DataType::Int64),
+            schema_of(&[
+                ("region", DataType::String),
+                ("user_id", DataType::String),
+                ("minutes", DataType::Float64),
+                ("n", DataType::Int64),
             ]),
         )
     }
@@ -1041,10 +1049,7 @@ mod tests {
         let mut tables = SparkTables::new();
         let users = tables.table(
             "users",
-            Schema::from_iter([
-                Field::new("user_id".into(), DataType::String),
-                Field::new("region".into(), DataType::String),
-            ]),
+            schema_of(&[("user_id", DataType::String), ("region", DataType::String)]),
         );
         let rule = viewing(&mut tables)
             .join(
@@ -1081,11 +1086,11 @@ mod tests {
         let mut tables = SparkTables::new();
         let ad_revenue = tables.table(
             "ad_revenue",
-            Schema::from_iter([
-                Field::new("channel_id".into(), DataType::String),
-                Field::new("channel_name".into(), DataType::String),
-                Field::new("date".into(), DataType::Date),
-                Field::new("ad_revenue".into(), DataType::Float64),
+            schema_of(&[
+                ("channel_id", DataType::String),
+                ("channel_name", DataType::String),
+                ("date", DataType::Date),
+                ("ad_revenue", DataType::Float64),
             ]),
         );
         let rule = crate::domains::stream::rules::daily_ad_revenue(ad_revenue);
