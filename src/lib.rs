@@ -18,6 +18,7 @@
 //! | [`report`] | charts (plotters → SVG) and tables assembled into HTML and Markdown |
 //! | [`notebook`] | Jupyter (evcxr) display of frames and charts |
 //! | [`progress`] | stage timings and peak memory |
+//! | [`remote`] | the rules on a Spark Connect engine: plans translated to Spark SQL |
 //! | [`testing`] | `assert_frame_eq!`, the frame comparison every test uses |
 //! | [`synth`] | deterministic random draws for the synthetic data generators |
 //! | [`values`] | a frame's column as plain Rust values |
