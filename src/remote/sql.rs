@@ -467,6 +467,26 @@ impl Translator<'_> {
                 options,
                 schema,
             ),
+            // Distinct whole rows (any of equal rows kept, which are equal): DISTINCT.
+            // Keeping the first or last of a subset depends on order: refused.
+            IR::Distinct { input, options }
+                if options.subset.is_none()
+                    && options.slice.is_none()
+                    && matches!(
+                        options.keep_strategy,
+                        polars::prelude::UniqueKeepStrategy::Any
+                            | polars::prelude::UniqueKeepStrategy::First
+                    ) =>
+            {
+                let inner = self.plan(*input)?;
+                let alias = self.alias();
+                Ok(Relation {
+                    sql: format!("SELECT DISTINCT * FROM ({}) AS {alias}", inner.sql),
+                    // With maintain_order, Polars keeps first appearances in order; a
+                    // known order survives only as the rows' sort, which DISTINCT keeps.
+                    order: inner.order,
+                })
+            }
             IR::Union { inputs, .. } => {
                 let parts = inputs
                     .iter()
@@ -1145,6 +1165,21 @@ mod tests {
             sql,
             "SELECT * FROM (SELECT `device` FROM VALUES ('Mobile'), ('It\\'s') AS t1(`device`)) \
              AS t2 WHERE (`device` IN ('Mobile', 'TV'))"
+        );
+        Ok(())
+    }
+
+    /// Whole-row uniqueness is DISTINCT (equal rows are the same whichever is kept).
+    #[test]
+    fn unique_rows_are_distinct() -> Result<()> {
+        let mut tables = SparkTables::new();
+        let rule = viewing(&mut tables)
+            .select([col("region"), col("user_id")])
+            .unique(None, polars::prelude::UniqueKeepStrategy::Any);
+        let sql = tables.to_sql("unique", rule)?;
+        assert!(
+            sql.starts_with("SELECT DISTINCT * FROM (SELECT `region` AS `region`"),
+            "{sql}"
         );
         Ok(())
     }
