@@ -497,14 +497,7 @@ mod tests {
             event(14, br#"  {"id": {"a": 1}, "name": "N", "live": false}"#),
         ];
         let frame = raw_frame(&events, &["id", "name", "live"], "nats:T")?;
-        let text = |name: &str| -> Result<Vec<Option<String>>> {
-            Ok(frame
-                .column(name)?
-                .str()?
-                .iter()
-                .map(|v| v.map(str::to_string))
-                .collect())
-        };
+        let text = |name: &str| crate::values::optional_texts(&frame, name);
         let s = |v: &str| Some(v.to_string());
         assert_eq!(
             text("id")?,
@@ -568,14 +561,7 @@ mod tests {
             event(6, b"\xEF\xBB\xBFS7,N,1\r\n"),
         ];
         let frame = raw_frame(&events, &["id", "name", "live"], "nats:T")?;
-        let texts = |name: &str| -> Result<Vec<Option<String>>> {
-            Ok(frame
-                .column(name)?
-                .str()?
-                .iter()
-                .map(|v| v.map(str::to_string))
-                .collect())
-        };
+        let texts = |name: &str| crate::values::optional_texts(&frame, name);
         let s = |v: &str| Some(v.to_string());
         assert_eq!(
             texts(LAYOUT_ERROR)?,

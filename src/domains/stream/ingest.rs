@@ -193,7 +193,15 @@ pub fn commit_batch(
     let app = application_id(stream);
     // One writer at a time; the position read under the lock decides what is new.
     let _lock = lake::lock(&folder)?;
-    let committed = committed_position(&folder, &app)?;
+    // The table's log is read once per batch: for the position, then for the merge.
+    let existing = match folder.join("_delta_log").is_dir() {
+        true => Some(LakeTable::open(&folder)?),
+        false => None,
+    };
+    let committed = match &existing {
+        Some(table) => table.transaction(&app)?.unwrap_or(0).max(0) as u64,
+        None => 0,
+    };
     let fresh: Vec<Event> = batch
         .iter()
         .filter(|e| e.sequence > committed)
@@ -235,7 +243,10 @@ pub fn commit_batch(
             .into_iter()
             .collect(),
     };
-    let mut table = LakeTable::open_or_create(&folder, &rows.schema(), table_spec.partition)?;
+    let mut table = match existing {
+        Some(table) => table,
+        None => LakeTable::open_or_create(&folder, &rows.schema(), table_spec.partition)?,
+    };
     let stem = format!("ingest-{first_sequence:020}");
     let merged = merge(
         &mut table,
