@@ -1,7 +1,8 @@
 //! What the tests share: [`assert_frame_eq!`](crate::assert_frame_eq), which compares a
 //! result with an expected frame written by hand with `df!`, column names, dtypes,
 //! values and order, nulls equal to nulls, and shows both frames when they differ;
-//! and [`raw_rows`], raw text rows of a schema as the readers hand them over.
+//! [`raw_rows`], raw text rows of a schema as the readers hand them over; and
+//! [`assert_spark_parity`], the check that a Spark engine gives the local tables.
 
 use polars::prelude::{df, Column, DataFrame, IdxSize, IntoLazy, LazyFrame, PolarsResult};
 
@@ -111,4 +112,212 @@ mod tests {
         let frame = df!("b" => [1u32]).unwrap_or_default();
         crate::assert_frame_eq!(frame, df!("b" => [2u32]).unwrap_or_default());
     }
+}
+
+/// Runs Spark SQL queries on a Spark Connect engine that is not SmartView (LakeSail's
+/// Sail, installed by `scripts/sail`, driven by `tests/spark_check.py`) and returns
+/// each query's result, in the engine's dtypes and row order.
+///
+/// `inputs` are the tables the queries read (name, Parquet file). Work files go to
+/// `work`. Each query's time on the engine is printed (shown with `--nocapture`).
+///
+/// # Errors
+/// When the engine cannot be installed or run, or a query fails on it (the message
+/// holds the engine's error and the query).
+pub fn run_on_spark_engine(
+    root: &std::path::Path,
+    work: &std::path::Path,
+    inputs: &[(&str, std::path::PathBuf)],
+    queries: &[(&str, String)],
+) -> anyhow::Result<Vec<(String, DataFrame)>> {
+    use anyhow::ensure;
+    let out = work.join("engine");
+    std::fs::create_dir_all(&out)?;
+    let job = work.join("job.json");
+    let tables: serde_json::Map<String, serde_json::Value> = inputs
+        .iter()
+        .map(|(n, p)| ((*n).into(), p.display().to_string().into()))
+        .collect();
+    let sql: serde_json::Map<String, serde_json::Value> = queries
+        .iter()
+        .map(|(n, q)| ((*n).into(), q.clone().into()))
+        .collect();
+    std::fs::write(
+        &job,
+        serde_json::json!({"tables": tables, "queries": sql, "out": out.display().to_string()})
+            .to_string(),
+    )?;
+    let python = std::process::Command::new(root.join("scripts/sail")).output()?;
+    ensure!(
+        python.status.success(),
+        "scripts/sail failed: {}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let ran = std::process::Command::new(String::from_utf8(python.stdout)?.trim())
+        .arg(root.join("tests/spark_check.py"))
+        .arg(&job)
+        .output()?;
+    ensure!(
+        ran.status.success(),
+        "tests/spark_check.py failed: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    print!("{}", String::from_utf8_lossy(&ran.stderr));
+    let mut results = Vec::new();
+    for (name, query) in queries {
+        let error = out.join(format!("{name}.error"));
+        ensure!(
+            !error.exists(),
+            "{name} failed on the engine: {}\n{query}",
+            std::fs::read_to_string(&error)?
+        );
+        let frame = crate::io::scan_parquet(&out.join(format!("{name}.parquet")))?.collect()?;
+        results.push((name.to_string(), frame));
+    }
+    Ok(results)
+}
+
+/// Checks that an engine's result `theirs` for table `name` is the local run's table
+/// `ours`: cast to `ours`' dtypes (as a remote run hands its results to the local
+/// writers), then compared row for row when `ordered` (the query ends in its
+/// `ORDER BY`), as sets of rows otherwise; floats equal to 1e-9 relative.
+///
+/// # Errors
+/// When a column cannot be cast, or the tables differ (the message names the table,
+/// the column, the row and both values).
+pub fn assert_same_table(
+    name: &str,
+    ours: &DataFrame,
+    theirs: DataFrame,
+    ordered: bool,
+) -> anyhow::Result<()> {
+    use anyhow::{anyhow, ensure};
+    let theirs = as_dtypes_of(theirs, ours).map_err(|e| anyhow!("{name}: {e}"))?;
+    let (ours, theirs) = match ordered {
+        true => (ours.clone(), theirs),
+        false => (sorted_rows(ours)?, sorted_rows(&theirs)?),
+    };
+    ensure!(
+        ours.height() == theirs.height(),
+        "{name}: {} rows here, {} on the engine",
+        ours.height(),
+        theirs.height()
+    );
+    let float = polars::prelude::DataType::Float64;
+    for (a, b) in ours.columns().iter().zip(theirs.columns()) {
+        let (a, b) = (a.as_materialized_series(), b.as_materialized_series());
+        if a.dtype().is_float() {
+            let (x, y) = (a.cast(&float)?, b.cast(&float)?);
+            for (row, (x, y)) in x.f64()?.iter().zip(y.f64()?.iter()).enumerate() {
+                let close = match (x, y) {
+                    (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
+                    (None, None) => true,
+                    _ => false,
+                };
+                ensure!(
+                    close,
+                    "{name}.{} row {row}: {x:?} here, {y:?} on the engine",
+                    a.name()
+                );
+            }
+        } else if !a.equals_missing(b) {
+            let row = (0..a.len())
+                .find(|&i| a.get(i).ok() != b.get(i).ok())
+                .unwrap_or(0);
+            return Err(anyhow!(
+                "{name}.{} row {row}: {:?} here, {:?} on the engine ({})",
+                a.name(),
+                a.get(row)?,
+                b.get(row)?,
+                if ordered {
+                    "in the query's order"
+                } else {
+                    "rows sorted"
+                }
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a translated query fixes its rows' order (ends in its `ORDER BY`).
+pub fn is_ordered(query: &str) -> bool {
+    query.contains(") AS result ORDER BY ")
+}
+
+/// `frame`'s columns named as `like`'s, in its order, cast to its dtypes (strict).
+fn as_dtypes_of(frame: DataFrame, like: &DataFrame) -> PolarsResult<DataFrame> {
+    use polars::prelude::col;
+    let columns: Vec<_> = like
+        .columns()
+        .iter()
+        .map(|c| col(c.name().clone()).strict_cast(c.dtype().clone()))
+        .collect();
+    frame.lazy().select(columns).collect()
+}
+
+/// `frame`'s rows sorted by every column, nulls first.
+fn sorted_rows(frame: &DataFrame) -> PolarsResult<DataFrame> {
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    frame
+        .clone()
+        .lazy()
+        .sort(names, Default::default())
+        .collect()
+}
+
+/// The parity check of a domain's rules on a Spark engine: its output tables
+/// translated ([`crate::remote::DomainRules`]) and run by
+/// [`run_on_spark_engine`] over the validated tables of a local run in `paths`, the
+/// finishing rules run here on the engine's results, all compared with that run's
+/// output tables `local` ([`assert_same_table`]; every table must be there).
+///
+/// # Errors
+/// As [`run_on_spark_engine`] and [`assert_same_table`], and when a table cannot be
+/// translated or is missing from `local`.
+pub fn assert_domain_parity(
+    root: &std::path::Path,
+    work: &std::path::Path,
+    rules: &crate::remote::DomainRules,
+    paths: &crate::io::DomainPaths,
+    local: &[(&str, &DataFrame)],
+) -> anyhow::Result<()> {
+    use anyhow::anyhow;
+    let mut inputs = Vec::new();
+    let mut schemas = Vec::new();
+    for (name, _) in &rules.inputs {
+        let file = paths.valid(name);
+        let schema = crate::io::scan_parquet(&file)?.collect_schema()?;
+        schemas.push((*name, schema.as_ref().clone()));
+        inputs.push((*name, file));
+    }
+    let ours = |name: &str| {
+        local
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, frame)| *frame)
+            .ok_or_else(|| anyhow!("no local table {name} to compare"))
+    };
+    let queries = rules.spark_sql_over(&schemas)?;
+    let results = run_on_spark_engine(root, work, &inputs, &queries)?;
+    let mut theirs = Vec::new();
+    for ((name, query), (_, result)) in queries.iter().zip(results) {
+        assert_same_table(name, ours(name)?, result.clone(), is_ordered(query))?;
+        theirs.push((*name, as_dtypes_of(result, ours(name)?)?));
+    }
+    let finished = (rules.finish)(&mut |name| {
+        theirs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, frame)| frame.clone().lazy())
+            .ok_or_else(|| anyhow!("the finishing rules read {name}, which no query made"))
+    })?;
+    for (name, plan) in finished {
+        assert_same_table(name, ours(name)?, plan.collect()?, true)?;
+    }
+    Ok(())
 }

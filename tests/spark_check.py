@@ -6,12 +6,14 @@ SmartView (installed by scripts/sail), for the parity tests of remote::sql.
 JOB.json holds {"tables": {name: parquet file}, "queries": {name: SQL}, "out": folder}.
 The server starts on loopback, each table is registered as a view under its name,
 and each query's result is written as `<out>/<name>.parquet` (rows in the query's
-order). A query that fails writes `<out>/<name>.error` with the message.
+order). A query that fails writes `<out>/<name>.error` with the message. Each
+query's time goes to standard error.
 """
 
 import json
 import os
 import sys
+import time
 
 
 def main(job_file):
@@ -29,11 +31,13 @@ def main(job_file):
     for name, path in job["tables"].items():
         spark.read.parquet(path).createOrReplaceTempView(name)
     for name, sql in job["queries"].items():
+        started = time.monotonic()
         try:
             pq.write_table(spark.sql(sql).toArrow(), os.path.join(job["out"], f"{name}.parquet"))
         except Exception as error:  # the test reports the engine's message
             with open(os.path.join(job["out"], f"{name}.error"), "w") as f:
                 f.write(str(error))
+        print(f"{name}: {time.monotonic() - started:.2f} s", file=sys.stderr)
     sys.stdout.flush()
     # The server's threads do not end on their own: leave without waiting for them.
     os._exit(0)

@@ -1217,34 +1217,6 @@ fn translatable_questions(
     ])
 }
 
-/// `frame` with numeric columns as Float64 and the others as text, rows sorted by
-/// every column: two engines' results compared as sets of rows.
-fn comparable(frame: polars::prelude::DataFrame) -> Result<polars::prelude::DataFrame> {
-    use polars::prelude::DataType;
-    let columns: Vec<_> = frame
-        .columns()
-        .iter()
-        .map(|c| {
-            let to = if c.dtype().is_primitive_numeric() {
-                DataType::Float64
-            } else {
-                DataType::String
-            };
-            col(c.name().clone()).cast(to)
-        })
-        .collect();
-    let names: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    Ok(frame
-        .lazy()
-        .select(columns)
-        .sort(names, Default::default())
-        .collect()?)
-}
-
 /// Issue 19, parity: the translated S6 rules (all 17) run on LakeSail's Sail (a
 /// Spark Connect engine that is not SmartView) give the local run's tables, floats to
 /// 1e-9 relative, on the shipped sample (whose ties, such as CH035's two
@@ -1260,83 +1232,37 @@ fn stream_questions_translated_to_spark_sql_give_the_local_tables_on_sail() -> R
 
     let mut spark = smartview::remote::SparkTables::new();
     let mut placeholders = Vec::new();
-    let mut job_tables = serde_json::Map::new();
+    let mut inputs = Vec::new();
     for name in ["viewership", "channels", "users", "ad_revenue"] {
         let mut rows = scan(name)?.collect()?;
         let file = dir.path().join(format!("{name}.parquet"));
         polars::prelude::ParquetWriter::new(std::fs::File::create(&file)?).finish(&mut rows)?;
-        job_tables.insert(name.into(), file.display().to_string().into());
+        inputs.push((name, file));
         placeholders.push(spark.table(name, rows.schema().as_ref().clone()));
     }
     let [v, c, u, a] =
         <[_; 4]>::try_from(placeholders).map_err(|_| anyhow::anyhow!("four placeholders"))?;
-    let mut queries = serde_json::Map::new();
+    let mut queries = Vec::new();
     for (name, lf) in translatable_questions(v, c, u, a)? {
-        queries.insert(name.into(), spark.to_sql(name, lf)?.into());
+        queries.push((name, spark.to_sql(name, lf)?));
     }
-    let out = dir.path().join("sail");
-    std::fs::create_dir_all(&out)?;
-    let job = dir.path().join("job.json");
-    std::fs::write(
-        &job,
-        serde_json::json!({"tables": job_tables, "queries": queries, "out": out.display().to_string()})
-            .to_string(),
-    )?;
-    let python = Command::new(root.join("scripts/sail")).output()?;
-    anyhow::ensure!(
-        python.status.success(),
-        "{}",
-        String::from_utf8_lossy(&python.stderr)
-    );
-    let ran = Command::new(String::from_utf8(python.stdout)?.trim())
-        .arg(root.join("tests/spark_check.py"))
-        .arg(&job)
-        .output()?;
-    anyhow::ensure!(
-        ran.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ran.stderr)
-    );
-
+    let results =
+        smartview::testing::run_on_spark_engine(root, &dir.path().join("sail"), &inputs, &queries)?;
     let local = translatable_questions(
         scan("viewership")?,
         scan("channels")?,
         scan("users")?,
         scan("ad_revenue")?,
     )?;
-    for (name, lf) in local {
-        let error = out.join(format!("{name}.error"));
-        anyhow::ensure!(
-            !error.exists(),
-            "{name} failed on Sail: {}\n{}",
-            std::fs::read_to_string(&error)?,
-            queries[name]
-        );
-        let ours = comparable(lf.collect()?)?;
-        let theirs = comparable(scan_parquet(&out.join(format!("{name}.parquet")))?.collect()?)?;
-        assert_eq!(ours.get_column_names(), theirs.get_column_names(), "{name}");
-        assert_eq!(ours.height(), theirs.height(), "{name}: rows");
+    for (((name, lf), (_, query)), (_, theirs)) in local.into_iter().zip(&queries).zip(results) {
+        let ours = lf.collect()?;
         assert!(ours.height() > 0, "{name} has rows to compare");
-        for (a, b) in ours.columns().iter().zip(theirs.columns()) {
-            match (a.f64(), b.f64()) {
-                (Ok(x), Ok(y)) => {
-                    for (x, y) in x.iter().zip(y.iter()) {
-                        let close = match (x, y) {
-                            (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
-                            (None, None) => true,
-                            _ => false,
-                        };
-                        assert!(close, "{name}.{}: {x:?} here, {y:?} on Sail", a.name());
-                    }
-                }
-                _ => assert!(
-                    a.as_materialized_series()
-                        .equals_missing(b.as_materialized_series()),
-                    "{name}.{}: differs\nhere: {ours}\non Sail: {theirs}",
-                    a.name()
-                ),
-            }
-        }
+        smartview::testing::assert_same_table(
+            name,
+            &ours,
+            theirs,
+            smartview::testing::is_ordered(query),
+        )?;
     }
     Ok(())
 }

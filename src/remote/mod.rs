@@ -5,7 +5,143 @@
 //! | module | owns |
 //! |---|---|
 //! | [`sql`] | a rule's resolved Polars plan as one Spark SQL query, with the semantic differences made explicit |
+//!
+//! Each domain states its rules once more as plans only where the local pipeline uses
+//! a single-machine strategy (pair parts, integer keys, chunked passes): its `plans`
+//! module wires the same rule functions from the validated tables to the output
+//! tables, one plan per output. [`DomainRules`] lists them for every domain.
 
 pub mod sql;
 
+use anyhow::{anyhow, Result};
+use polars::prelude::{LazyFrame, Schema};
+
 pub use sql::SparkTables;
+
+use crate::schema::{validate, TableSchema};
+
+/// A domain's output tables as plans over the tables `valid(name)` hands over.
+pub type OutputPlans =
+    fn(&mut dyn FnMut(&str) -> Result<LazyFrame>) -> Result<Vec<(&'static str, LazyFrame)>>;
+
+/// One domain's rules, as another engine runs them: the validated tables they read,
+/// the plans of the output tables the engine computes, and those of the output
+/// tables computed here from its (small) results.
+pub struct DomainRules {
+    pub domain: &'static str,
+    /// The validated tables the rules read, each with its declared schema.
+    pub inputs: Vec<(&'static str, TableSchema)>,
+    /// The output tables the engine computes, over the validated tables.
+    pub outputs: OutputPlans,
+    /// The output tables computed here, over the engine's output tables: a step
+    /// whose plan is small in data but deep in dependencies (a sequential walk),
+    /// which SQL engines inline into queries that grow exponentially.
+    pub finish: OutputPlans,
+}
+
+impl DomainRules {
+    /// Every domain whose rules run on another engine.
+    pub fn all() -> Vec<DomainRules> {
+        use crate::domains::tv;
+        vec![DomainRules {
+            domain: tv::DOMAIN,
+            inputs: tv::tables::all()
+                .into_iter()
+                .map(|t| (t.schema.name, t.schema))
+                .collect(),
+            outputs: tv::plans::output_plans,
+            finish: tv::plans::finish_plans,
+        }]
+    }
+
+    /// The rules of `domain`.
+    ///
+    /// # Errors
+    /// When `domain` runs on no other engine yet (the message lists those that do).
+    pub fn of(domain: &str) -> Result<DomainRules> {
+        let all = Self::all();
+        let names: Vec<&str> = all.iter().map(|d| d.domain).collect();
+        let names = names.join(", ");
+        all.into_iter().find(|d| d.domain == domain).ok_or_else(|| {
+            anyhow!("the {domain} rules do not run on a Spark engine yet (those that do: {names})")
+        })
+    }
+
+    /// Each output table's Spark SQL, over tables on the cluster named as the inputs
+    /// and holding their validated rows (`row_nr`, then the declared columns typed).
+    ///
+    /// # Errors
+    /// When a plan cannot be built or translated (the message names the table and
+    /// what has no translation).
+    pub fn spark_sql(&self) -> Result<Vec<(&'static str, String)>> {
+        let mut schemas = Vec::new();
+        for (name, schema) in &self.inputs {
+            schemas.push((*name, valid_schema(schema)?));
+        }
+        self.spark_sql_over(&schemas)
+    }
+
+    /// As [`Self::spark_sql`], over input tables of the given schemas.
+    ///
+    /// # Errors
+    /// As [`Self::spark_sql`], and when an input has no schema here.
+    pub fn spark_sql_over(
+        &self,
+        schemas: &[(&str, Schema)],
+    ) -> Result<Vec<(&'static str, String)>> {
+        let mut tables = SparkTables::new();
+        let plans = (self.outputs)(&mut |name| {
+            let (_, schema) = schemas.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+                anyhow!("the {} rules read {name}, which has no schema", self.domain)
+            })?;
+            Ok(tables.table(name, schema.clone()))
+        })?;
+        plans
+            .into_iter()
+            .map(|(name, plan)| Ok((name, tables.to_sql(name, plan)?)))
+            .collect()
+    }
+}
+
+/// The schema of a table's validated rows: what [`validate`] makes of `schema`.
+///
+/// # Errors
+/// When the validation cannot be planned (a Polars error).
+pub fn valid_schema(schema: &TableSchema) -> Result<Schema> {
+    let raw = crate::testing::raw_rows(schema, &[])?;
+    let schema = validate(raw, schema).valid.collect_schema()?;
+    Ok(schema.as_ref().clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every domain's output tables translate, and their SQL is the committed one
+    /// (`tests/golden/spark-sql/<domain>/<table>.sql`; `SMARTVIEW_BLESS=1` writes it
+    /// after a deliberate change, to be reviewed in the diff).
+    #[test]
+    fn every_output_table_translates_to_the_committed_spark_sql() -> Result<()> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/spark-sql");
+        let bless = std::env::var_os("SMARTVIEW_BLESS").is_some();
+        let mut differ = Vec::new();
+        for rules in DomainRules::all() {
+            for (table, sql) in rules.spark_sql()? {
+                let file = root.join(rules.domain).join(format!("{table}.sql"));
+                let sql = format!("{sql}\n");
+                if bless {
+                    std::fs::create_dir_all(file.parent().unwrap_or(&root))?;
+                    std::fs::write(&file, &sql)?;
+                } else if std::fs::read_to_string(&file).ok().as_deref() != Some(sql.as_str()) {
+                    differ.push(file.display().to_string());
+                }
+            }
+        }
+        assert!(
+            differ.is_empty(),
+            "the translation differs from the committed SQL (rerun with SMARTVIEW_BLESS=1 \
+             after a deliberate change): {differ:?}"
+        );
+        Ok(())
+    }
+}

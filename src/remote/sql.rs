@@ -49,8 +49,8 @@ use polars::prelude::{
 };
 use polars_plan::plans::expr_ir::ExprIR;
 use polars_plan::prelude::{
-    AExpr, Arena, IRAggExpr, IRBooleanFunction, IRFunctionExpr, LiteralValue, Node, Operator,
-    ToFieldContext, IR,
+    AExpr, Arena, IRAggExpr, IRBooleanFunction, IRFunctionExpr, IRStringFunction, LiteralValue,
+    Node, Operator, ToFieldContext, IR,
 };
 
 /// The tables a rule reads on the cluster, by name: placeholders for the rule's
@@ -99,15 +99,22 @@ impl SparkTables {
             partition: Vec::new(),
             broadcast: false,
             row_order: None,
+            ctes: Vec::new(),
+            cached: HashMap::new(),
+            aggregating: false,
         };
         let relation = translator.plan(plan.lp_top)?;
-        Ok(match &relation.order {
+        let query = match &relation.order {
             Some(order) if !order.is_empty() => format!(
                 "SELECT * FROM ({}) AS result ORDER BY {}",
                 relation.sql,
                 order_by(order)
             ),
             _ => relation.sql,
+        };
+        Ok(match translator.ctes.is_empty() {
+            true => query,
+            false => format!("WITH {} {query}", translator.ctes.join(", ")),
         })
     }
 }
@@ -146,6 +153,9 @@ fn order_by(keys: &[OrderKey]) -> String {
 struct Relation {
     sql: String,
     order: Option<Vec<OrderKey>>,
+    /// Whether the relation has exactly one row (a global aggregate): a horizontal
+    /// concatenation of such relations is their cross join.
+    single_row: bool,
 }
 
 struct Translator<'a> {
@@ -166,6 +176,14 @@ struct Translator<'a> {
     /// The known row order of the relation whose expressions are being translated: a
     /// row number (`int_range(0, len())`) follows it.
     row_order: Option<Vec<OrderKey>>,
+    /// The common table expressions (`name AS (query)`) of the cached sub-plans, in
+    /// the order they were met (a later one may read an earlier one).
+    ctes: Vec<String>,
+    /// Each cached sub-plan met so far: its CTE's name, known order and row count.
+    cached: HashMap<String, (String, Option<Vec<OrderKey>>, bool)>,
+    /// Whether the expressions being translated are a group-by's aggregations: an
+    /// ordered `first` or string join is an array aggregate there.
+    aggregating: bool,
 }
 
 /// `name` as a Spark SQL identifier.
@@ -210,6 +228,7 @@ impl Translator<'_> {
             IR::DataFrameScan { df, .. } => {
                 if let Some(name) = self.tables.names.get(&(Arc::as_ptr(df) as usize)) {
                     return Ok(Relation {
+                        single_row: false,
                         sql: format!("SELECT {} FROM {}", self.all_columns(node), ident(name)),
                         order: None,
                     });
@@ -237,6 +256,7 @@ impl Translator<'_> {
                 let alias = self.alias();
                 let names = self.all_columns(node);
                 Ok(Relation {
+                    single_row: df.height() == 1,
                     sql: format!(
                         "SELECT {names} FROM VALUES {} AS {alias}({names})",
                         rows.join(", ")
@@ -260,6 +280,7 @@ impl Translator<'_> {
                     return Err(self.unsupported(format!("a scan of {} files", paths.len())));
                 };
                 Ok(Relation {
+                    single_row: false,
                     sql: format!(
                         "SELECT {} FROM {format}.{}",
                         self.all_columns(node),
@@ -268,7 +289,28 @@ impl Translator<'_> {
                     order: None,
                 })
             }
-            IR::Cache { input, .. } => self.plan(*input),
+            // A sub-plan the rule reads more than once is one common table expression,
+            // so the query does not grow with every reader.
+            IR::Cache { input, id } => {
+                let id = format!("{id:?}");
+                if let Some((name, order, single_row)) = self.cached.get(&id) {
+                    return Ok(Relation {
+                        single_row: *single_row,
+                        sql: format!("SELECT * FROM {name}"),
+                        order: order.clone(),
+                    });
+                }
+                let inner = self.plan(*input)?;
+                let name = format!("`__cache{}`", self.cached.len() + 1);
+                self.ctes.push(format!("{name} AS ({})", inner.sql));
+                self.cached
+                    .insert(id, (name.clone(), inner.order.clone(), inner.single_row));
+                Ok(Relation {
+                    single_row: inner.single_row,
+                    sql: format!("SELECT * FROM {name}"),
+                    order: inner.order,
+                })
+            }
             IR::SimpleProjection { input, columns } => {
                 let inner = self.plan(*input)?;
                 let alias = self.alias();
@@ -278,6 +320,7 @@ impl Translator<'_> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 Ok(Relation {
+                    single_row: inner.single_row,
                     sql: format!("SELECT {list} FROM ({}) AS {alias}", inner.sql),
                     order: keep_order(inner.order, &list_names(columns)),
                 })
@@ -304,6 +347,7 @@ impl Translator<'_> {
                     format!("SELECT * FROM ({}) AS {alias} WHERE {condition}", inner.sql)
                 };
                 Ok(Relation {
+                    single_row: false,
                     sql,
                     order: inner.order,
                 })
@@ -312,12 +356,23 @@ impl Translator<'_> {
                 let schema = self.schema(*input);
                 let inner = self.plan(*input)?;
                 let alias = self.alias();
+                // Aggregates beside per-row columns are broadcast to every row; a select
+                // of aggregates alone is one row.
+                let scalar = expr.iter().all(|e| e.is_scalar(self.expr));
+                if scalar && !expr.iter().any(|e| self.has_aggregate(e.node())) {
+                    return Err(self.unsupported(
+                        "a select of literals alone (one row in Polars, one per row in SQL)".into(),
+                    ));
+                }
                 self.row_order = inner.order.clone();
+                self.broadcast = !scalar;
                 let list = self.select_list(expr, &schema);
+                self.broadcast = false;
                 self.row_order = None;
                 let list = list?;
                 let names: Vec<String> = expr.iter().map(|e| e.output_name().to_string()).collect();
                 Ok(Relation {
+                    single_row: scalar || inner.single_row,
                     sql: format!("SELECT {list} FROM ({}) AS {alias}", inner.sql),
                     order: keep_order(inner.order, &names),
                 })
@@ -337,6 +392,7 @@ impl Translator<'_> {
                 let replaced: Vec<String> =
                     exprs.iter().map(|e| e.output_name().to_string()).collect();
                 Ok(Relation {
+                    single_row: inner.single_row,
                     sql: format!(
                         "SELECT {} FROM ({}) AS {alias}",
                         items.join(", "),
@@ -387,6 +443,7 @@ impl Translator<'_> {
                     None => inner.sql,
                 };
                 Ok(Relation {
+                    single_row: inner.single_row,
                     sql,
                     order: Some(keys),
                 })
@@ -400,6 +457,7 @@ impl Translator<'_> {
                 };
                 let alias = self.alias();
                 Ok(Relation {
+                    single_row: false,
                     sql: format!(
                         "SELECT * FROM ({}) AS {alias} ORDER BY {}{}",
                         inner.sql,
@@ -430,12 +488,14 @@ impl Translator<'_> {
                     group.push(sql.clone());
                     list.push(format!("{sql} AS {}", ident(key.output_name())));
                 }
-                for agg in aggs {
-                    list.push(format!(
-                        "{} AS {}",
-                        self.expression(agg.node(), &schema)?,
-                        ident(agg.output_name())
-                    ));
+                self.aggregating = true;
+                let translated = aggs
+                    .iter()
+                    .map(|agg| self.expression(agg.node(), &schema))
+                    .collect::<Result<Vec<_>>>();
+                self.aggregating = false;
+                for (agg, sql) in aggs.iter().zip(translated?) {
+                    list.push(format!("{sql} AS {}", ident(agg.output_name())));
                 }
                 let group_by = if group.is_empty() {
                     String::new()
@@ -443,6 +503,7 @@ impl Translator<'_> {
                     format!(" GROUP BY {}", group.join(", "))
                 };
                 Ok(Relation {
+                    single_row: group.is_empty(),
                     sql: format!(
                         "SELECT {} FROM ({}) AS {alias}{group_by}",
                         list.join(", "),
@@ -481,6 +542,7 @@ impl Translator<'_> {
                 let inner = self.plan(*input)?;
                 let alias = self.alias();
                 Ok(Relation {
+                    single_row: false,
                     sql: format!("SELECT DISTINCT * FROM ({}) AS {alias}", inner.sql),
                     // With maintain_order, Polars keeps first appearances in order; a
                     // known order survives only as the rows' sort, which DISTINCT keeps.
@@ -493,10 +555,40 @@ impl Translator<'_> {
                     .map(|i| self.plan(*i).map(|r| format!("({})", r.sql)))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Relation {
+                    single_row: false,
                     sql: parts.join(" UNION ALL "),
                     order: None,
                 })
             }
+            // Side by side: one-row relations (global aggregates) only, whose
+            // concatenation is their cross join; longer ones would need row positions.
+            IR::HConcat { inputs, .. } => {
+                let mut list = Vec::new();
+                let mut from = Vec::new();
+                for input in inputs {
+                    let names = self.schema(*input);
+                    let inner = self.plan(*input)?;
+                    if !inner.single_row {
+                        return Err(self.unsupported(
+                            "a horizontal concatenation of relations that are not one row each"
+                                .into(),
+                        ));
+                    }
+                    let alias = self.alias();
+                    list.extend(names.iter_names().map(|n| format!("{alias}.{}", ident(n))));
+                    from.push(format!("({}) AS {alias}", inner.sql));
+                }
+                Ok(Relation {
+                    single_row: true,
+                    sql: format!(
+                        "SELECT {} FROM {}",
+                        list.join(", "),
+                        from.join(" CROSS JOIN ")
+                    ),
+                    order: None,
+                })
+            }
+            IR::MapFunction { input, function } => self.map_function(node, *input, function),
             other => Err(self.unsupported(format!("the plan node {}", <&str>::from(other)))),
         }
     }
@@ -566,15 +658,168 @@ impl Translator<'_> {
             true => String::new(),
             false => format!(" ON {}", on.join(" AND ")),
         };
+        // Polars keeps the left's order when asked (`MaintainOrderJoin::Left`) in a
+        // join that keeps every left row in place: that order is the left's sort.
+        let keeps_left = options.args.maintain_order == polars::prelude::MaintainOrderJoin::Left
+            && matches!(
+                options.args.how,
+                JoinType::Inner | JoinType::Left | JoinType::Semi | JoinType::Anti
+            );
         Ok(Relation {
+            single_row: false,
             sql: format!(
                 "SELECT {} FROM ({}) AS {la} {how} ({}) AS {ra}{on}",
                 list.join(", "),
                 l.sql,
                 r.sql,
             ),
-            order: None,
+            order: l.order.filter(|_| keeps_left),
         })
+    }
+
+    /// A plan-level function: the explode of one list column, a row index.
+    fn map_function(
+        &mut self,
+        node: Node,
+        input: Node,
+        function: &polars_plan::prelude::FunctionIR,
+    ) -> Result<Relation> {
+        use polars_plan::prelude::FunctionIR;
+        let schema = self.schema(input);
+        let inner = self.plan(input)?;
+        let alias = self.alias();
+        match function {
+            FunctionIR::Explode {
+                columns, options, ..
+            } if columns.len() == 1 => {
+                // Polars turns a null or an empty list into one null row when both
+                // options hold (Spark's explode_outer) and drops it when neither does
+                // (explode).
+                let generator =
+                    match (options.empty_as_null, options.keep_nulls) {
+                        (true, true) => "explode_outer",
+                        (false, false) => "explode",
+                        _ => return Err(self.unsupported(
+                            "an explode that keeps one of null and empty lists but not the other"
+                                .into(),
+                        )),
+                    };
+                let exploded = &columns[0];
+                let list = schema
+                    .iter_names()
+                    .map(|n| match n == exploded {
+                        true => format!("{generator}({}) AS {}", ident(n), ident(n)),
+                        false => ident(n),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Ok(Relation {
+                    single_row: false,
+                    sql: format!("SELECT {list} FROM ({}) AS {alias}", inner.sql),
+                    // The elements of a list have no position in the SQL.
+                    order: None,
+                })
+            }
+            FunctionIR::RowIndex { name, offset, .. } => {
+                let Some(order) = inner.order.clone() else {
+                    return Err(self.unsupported("a row index of rows in no known order".into()));
+                };
+                Ok(Relation {
+                    single_row: inner.single_row,
+                    sql: format!(
+                        "SELECT CAST(row_number() OVER (ORDER BY {}) - 1 + {} AS BIGINT) AS {}, \
+                         {} FROM ({}) AS {alias}",
+                        order_by(&order),
+                        offset.unwrap_or(0),
+                        ident(name),
+                        self.all_columns(input),
+                        inner.sql
+                    ),
+                    order: inner.order,
+                })
+            }
+            other => {
+                let _ = node;
+                Err(self.unsupported(format!("the plan function {}", kind(format!("{other}")))))
+            }
+        }
+    }
+
+    /// Whether an aggregate (or a row count) is somewhere in the expression.
+    fn has_aggregate(&self, node: Node) -> bool {
+        let e = self.expr.get(node);
+        if matches!(e, AExpr::Agg(_) | AExpr::Len) {
+            return true;
+        }
+        let mut inputs = Vec::new();
+        e.children_rev(&mut inputs);
+        inputs.into_iter().any(|n| self.has_aggregate(n))
+    }
+
+    /// `sort_by(by).…` of a group's values as an array of structs sorted like Polars
+    /// sorts them: `array_sort(collect_list(named_struct('k0', …, 'v', value)))`,
+    /// whose elements' `v` are the values in order. A descending key is negated
+    /// (numbers only); nulls sort first in both (Polars' default), and nulls last
+    /// is refused.
+    fn sorted_values(&mut self, sort_by: Node, schema: &Schema) -> Result<String> {
+        let AExpr::SortBy {
+            expr,
+            by,
+            sort_options,
+        } = self.expr.get(sort_by)
+        else {
+            return Err(self.unsupported(
+                "an order-dependent aggregation (first, string join) of rows in no known \
+                 order; sort_by gives one"
+                    .into(),
+            ));
+        };
+        let (expr, by, sort_options) = (*expr, by.clone(), sort_options.clone());
+        let mut fields = Vec::new();
+        for (i, key) in by.iter().enumerate() {
+            let pick = |v: &[bool]| v.get(i).or(v.first()).copied().unwrap_or(false);
+            if pick(&sort_options.nulls_last) {
+                return Err(self.unsupported("a sort_by with nulls last in an aggregation".into()));
+            }
+            let sql = self.expression(*key, schema)?;
+            let sql = match (pick(&sort_options.descending), self.dtype(*key, schema)?) {
+                (false, _) => sql,
+                (true, t) if t.is_integer() => format!("(- CAST({sql} AS BIGINT))"),
+                (true, t) if t.is_float() => format!("(- {sql})"),
+                (true, t) => {
+                    return Err(self.unsupported(format!(
+                        "a descending sort_by on {t} in an aggregation (numbers only)"
+                    )))
+                }
+            };
+            fields.push(format!("'k{i}', {sql}"));
+        }
+        fields.push(format!("'v', {}", self.expression(expr, schema)?));
+        Ok(format!(
+            "array_sort(collect_list(named_struct({})))",
+            fields.join(", ")
+        ))
+    }
+
+    /// The literal text of a string literal expression.
+    fn literal_text(&self, node: Node) -> Option<String> {
+        use polars_plan::prelude::DynLiteralValue;
+        match self.expr.get(node) {
+            AExpr::Literal(LiteralValue::Dyn(DynLiteralValue::Str(s))) => Some(s.to_string()),
+            AExpr::Literal(LiteralValue::Scalar(scalar)) => match scalar.value() {
+                AnyValue::String(s) => Some(s.to_string()),
+                AnyValue::StringOwned(s) => Some(s.to_string()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn is_null_literal(&self, node: Node) -> bool {
+        match self.expr.get(node) {
+            AExpr::Literal(LiteralValue::Scalar(scalar)) => scalar.is_null(),
+            _ => false,
+        }
     }
 
     /// The select list of `with_columns(exprs)` over `schema`: the columns in place,
@@ -700,7 +945,7 @@ impl Translator<'_> {
                 e(self, *truthy)?,
                 e(self, *falsy)?
             ),
-            AExpr::Len => format!("count(*){}", self.window.clone().unwrap_or_default()),
+            AExpr::Len => format!("count(*){}", self.aggregate_window()),
             AExpr::AnonymousFunction { input, fmt_str, .. } => {
                 let args = input
                     .iter()
@@ -758,6 +1003,21 @@ impl Translator<'_> {
                 function?
             }
             AExpr::Agg(agg) => self.aggregate(agg, schema)?,
+            // A group's texts joined in an explicit order (`sort_by`), nulls skipped
+            // (as array_join skips them).
+            AExpr::Function {
+                input,
+                function:
+                    IRFunctionExpr::StringExpr(IRStringFunction::ConcatVertical {
+                        delimiter,
+                        ignore_nulls: true,
+                    }),
+                ..
+            } if self.aggregating => format!(
+                "array_join(transform({}, e -> e.v), {})",
+                self.sorted_values(input[0].node(), schema)?,
+                string_literal(delimiter)
+            ),
             AExpr::Function {
                 input, function, ..
             } => {
@@ -806,6 +1066,51 @@ impl Translator<'_> {
                             order_by(&order)
                         )
                     }
+                    IRFunctionExpr::Pow(polars_plan::prelude::IRPowFunction::Sqrt) => {
+                        format!("sqrt({})", arg(0))
+                    }
+                    // Polars splits on the literal text; Spark's split takes a regex.
+                    IRFunctionExpr::StringExpr(IRStringFunction::Split(false)) => {
+                        let Some(separator) = self.literal_text(input[1].node()) else {
+                            return Err(
+                                self.unsupported("a split on a separator that varies".into())
+                            );
+                        };
+                        format!(
+                            "split({}, {}, -1)",
+                            arg(0),
+                            string_literal(&regex_escape(&separator))
+                        )
+                    }
+                    // Whitespace as Rust's `char::is_whitespace` knows it (Unicode
+                    // White_Space); Spark's trim strips spaces alone.
+                    IRFunctionExpr::StringExpr(IRStringFunction::StripChars)
+                        if self.is_null_literal(input[1].node()) =>
+                    {
+                        format!(
+                            "regexp_replace({}, {}, '')",
+                            arg(0),
+                            string_literal(&format!("\\A{WHITE_SPACE}+|{WHITE_SPACE}+\\z"))
+                        )
+                    }
+                    // Polars' offset is 0-based and counts from the end when negative;
+                    // Spark's position is 1-based, and counts from the end when negative.
+                    IRFunctionExpr::StringExpr(IRStringFunction::Slice) => format!(
+                        "substring({0}, CAST(CASE WHEN {1} >= 0 THEN {1} + 1 ELSE {1} END AS \
+                         INT), CAST({2} AS INT))",
+                        arg(0),
+                        arg(1),
+                        arg(2)
+                    ),
+                    IRFunctionExpr::TemporalExpr(
+                        polars_plan::prelude::IRTemporalFunction::ToString(format),
+                    ) => format!(
+                        "date_format({}, {})",
+                        arg(0),
+                        string_literal(&java_datetime_pattern(format).map_err(|e| {
+                            self.unsupported(format!("the date format `{format}` ({e})"))
+                        })?)
+                    ),
                     // Spark's floor of a double is a BIGINT; Polars keeps the float.
                     IRFunctionExpr::Floor => format!("CAST(floor({}) AS DOUBLE)", arg(0)),
                     IRFunctionExpr::TemporalExpr(part) => {
@@ -830,23 +1135,46 @@ impl Translator<'_> {
                 }
             }
             other => {
-                let name = format!("{other:?}");
-                let kind = name
-                    .split([' ', '(', '{'])
-                    .next()
-                    .unwrap_or("?")
-                    .to_string();
-                return Err(self.unsupported(format!("the expression {kind}")));
+                return Err(
+                    self.unsupported(format!("the expression {}", kind(format!("{other:?}"))))
+                )
             }
         })
     }
 
-    fn aggregate(&mut self, agg: &IRAggExpr, schema: &Schema) -> Result<String> {
-        let w = match (&self.window, self.broadcast) {
+    /// The window an aggregate call takes here: the `over`'s, `OVER ()` when it is
+    /// broadcast to every row, none in a group-by or a select of aggregates.
+    fn aggregate_window(&self) -> String {
+        match (&self.window, self.broadcast) {
             (Some(window), _) => window.clone(),
             (None, true) => " OVER ()".to_string(),
             (None, false) => String::new(),
-        };
+        }
+    }
+
+    fn aggregate(&mut self, agg: &IRAggExpr, schema: &Schema) -> Result<String> {
+        let w = self.aggregate_window();
+        // The first of a group's values in an explicit order (`sort_by(…).first()`).
+        if let IRAggExpr::First(n) = agg {
+            if self.aggregating {
+                return Ok(format!("{}[0].v", self.sorted_values(*n, schema)?));
+            }
+        }
+        // Distinct values but null (`drop_nulls().n_unique()`): COUNT(DISTINCT).
+        if let IRAggExpr::NUnique(n) = agg {
+            if let AExpr::Function {
+                input,
+                function: IRFunctionExpr::DropNulls,
+                ..
+            } = self.expr.get(*n)
+            {
+                let x = self.expression(input[0].node(), schema)?;
+                return Ok(match w.is_empty() {
+                    true => format!("count(DISTINCT {x})"),
+                    false => format!("size(collect_set({x}){w})"),
+                });
+            }
+        }
         let mut e = |n: Node| self.expression(n, schema);
         Ok(match agg {
             // Polars: 0 over no non-null value; Spark: NULL.
@@ -876,15 +1204,17 @@ impl Translator<'_> {
                     "(count(DISTINCT {x}) + coalesce(max(CASE WHEN {x} IS NULL THEN 1 ELSE 0 END), 0))"
                 )
             }
+            // SQL has no DISTINCT in a window: the size of the set of values.
+            IRAggExpr::NUnique(n) => {
+                let x = e(*n)?;
+                format!(
+                    "(size(collect_set({x}){w}) + coalesce(max(CASE WHEN {x} IS NULL THEN 1 ELSE 0 END){w}, 0))"
+                )
+            }
             other => {
-                let name = format!("{other:?}");
-                let kind = name
-                    .split([' ', '(', '{'])
-                    .next()
-                    .unwrap_or("?")
-                    .to_string();
                 return Err(self.unsupported(format!(
-                    "the aggregation {kind} (order-dependent or NaN-propagating)"
+                    "the aggregation {} (order-dependent or NaN-propagating)",
+                    kind(format!("{other:?}"))
                 )));
             }
         })
@@ -925,7 +1255,11 @@ impl Translator<'_> {
             AnyValue::UInt8(v) => v.to_string(),
             AnyValue::UInt16(v) => v.to_string(),
             AnyValue::UInt32(v) => format!("{v}L"),
-            AnyValue::UInt64(v) => format!("CAST({v} AS DECIMAL(20, 0))"),
+            // BIGINT: a value past its range is an error, never a wrong number.
+            AnyValue::UInt64(v) => match i64::try_from(*v) {
+                Ok(v) => format!("{v}L"),
+                Err(_) => return Err(self.unsupported(format!("the UInt64 literal {v}"))),
+            },
             AnyValue::Float32(v) => float_literal(f64::from(*v))?,
             AnyValue::Float64(v) => float_literal(*v)?,
             AnyValue::Date(days) => {
@@ -960,7 +1294,8 @@ impl Translator<'_> {
             DataType::UInt8 => "SMALLINT",
             DataType::UInt16 => "INT",
             DataType::UInt32 => "BIGINT",
-            DataType::UInt64 => "DECIMAL(20, 0)",
+            // Counts and sums: a value past BIGINT is an error in ANSI mode.
+            DataType::UInt64 => "BIGINT",
             DataType::Float32 => "FLOAT",
             DataType::Float64 => "DOUBLE",
             DataType::String => "STRING",
@@ -969,6 +1304,78 @@ impl Translator<'_> {
             other => return Err(self.unsupported(format!("a cast to {other}"))),
         })
     }
+}
+
+/// Unicode White_Space, which Rust's `char::is_whitespace` (Polars' `strip_chars`)
+/// strips, as a regex class both Java's and Rust's regex engines read alike.
+const WHITE_SPACE: &str = r"[\x{9}-\x{D}\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]";
+
+/// `text` as a regex matching it literally, in Java's and Rust's syntax alike (each
+/// metacharacter escaped).
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A strftime format (Polars, chrono) as a Java datetime pattern (Spark's
+/// `date_format`), for the specifiers whose output is the same in both.
+fn java_datetime_pattern(format: &str) -> Result<String> {
+    let mut out = String::new();
+    let mut chars = format.chars();
+    let mut literal = String::new();
+    let flush = |literal: &mut String, out: &mut String| {
+        if !literal.is_empty() {
+            out.push('\'');
+            out.push_str(&literal.replace('\'', "''"));
+            out.push('\'');
+            literal.clear();
+        }
+    };
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            literal.push(c);
+            continue;
+        }
+        let spec = chars.next().ok_or_else(|| anyhow!("a lone % at the end"))?;
+        let java = match spec {
+            'Y' => "yyyy",
+            'y' => "yy",
+            'm' => "MM",
+            'd' => "dd",
+            'H' => "HH",
+            'M' => "mm",
+            'S' => "ss",
+            'j' => "DDD",
+            'a' => "EEE",
+            'A' => "EEEE",
+            'b' => "MMM",
+            'B' => "MMMM",
+            '%' => {
+                literal.push('%');
+                continue;
+            }
+            other => bail!("%{other} has no Spark equivalent here"),
+        };
+        flush(&mut literal, &mut out);
+        out.push_str(java);
+    }
+    flush(&mut literal, &mut out);
+    Ok(out)
+}
+
+/// The variant's name at the start of a debug or display text (`Explode { … }` →
+/// `Explode`), for error messages.
+fn kind(text: String) -> String {
+    text.split([' ', '(', '{'])
+        .next()
+        .unwrap_or("?")
+        .to_string()
 }
 
 /// A finite float as a Spark DOUBLE literal (`1.5D`); NaN and infinities as casts.
@@ -1013,7 +1420,10 @@ fn keep_order(order: Option<Vec<OrderKey>>, names: &[String]) -> Option<Vec<Orde
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::prelude::{col, lit, Field, IntoLazy, JoinArgs, NamedFrom, SortMultipleOptions};
+    use polars::prelude::{
+        col, concat_lf_horizontal, len, lit, Field, IntoLazy, JoinArgs, NamedFrom,
+        SortMultipleOptions,
+    };
 
     fn schema_of(columns: &[(&str, DataType)]) -> Schema {
         Schema::from_iter(
@@ -1201,7 +1611,11 @@ mod tests {
                 head,
                 "a slice (head, tail, limit) of rows in no known order",
             ),
-            ("first", first, "the aggregation First"),
+            (
+                "first",
+                first,
+                "an order-dependent aggregation (first, string join) of rows in no known order",
+            ),
             ("memory", memory, "an in-memory frame of 1001 rows"),
         ] {
             let error = tables.to_sql(rule, lf).err().map(|e| e.to_string());
@@ -1212,5 +1626,114 @@ mod tests {
                 "{error:?}"
             );
         }
+    }
+
+    /// A list split on a literal (escaped as a regex), exploded outer, trimmed of
+    /// Unicode whitespace, as `explode_trimmed` does.
+    #[test]
+    fn split_explode_and_trim_keep_polars_semantics() -> Result<()> {
+        let mut tables = SparkTables::new();
+        let programs = tables.table(
+            "programs",
+            schema_of(&[("prog_code", DataType::String), ("genre", DataType::String)]),
+        );
+        let rule = crate::transforms::explode_trimmed(programs, "genre", "|");
+        assert_eq!(
+            tables.to_sql("genres", rule)?,
+            "SELECT * FROM (SELECT * FROM (SELECT `prog_code`, regexp_replace(`genre`, \
+             '\\\\A[\\\\x{9}-\\\\x{D}\\\\x{20}\\\\x{85}\\\\x{A0}\\\\x{1680}\\\\x{2000}-\\\\x{200A}\\\\x{2028}\\\\x{2029}\\\\x{202F}\\\\x{205F}\\\\x{3000}]+|\
+             [\\\\x{9}-\\\\x{D}\\\\x{20}\\\\x{85}\\\\x{A0}\\\\x{1680}\\\\x{2000}-\\\\x{200A}\\\\x{2028}\\\\x{2029}\\\\x{202F}\\\\x{205F}\\\\x{3000}]+\\\\z', '') \
+             AS `genre` FROM (SELECT `prog_code`, explode_outer(`genre`) AS `genre` FROM \
+             (SELECT `prog_code`, split(`genre`, '\\\\|', -1) AS `genre` FROM (SELECT \
+             `prog_code`, `genre` FROM `programs`) AS t1) AS t2) AS t3) AS t4 WHERE \
+             (`genre` IS NOT NULL)) AS t5 WHERE (`genre` <> '')"
+        );
+        Ok(())
+    }
+
+    /// The most frequent value (ties: smallest) is the first of an array sorted on
+    /// negated counts, then the value; drop_nulls + n_unique is COUNT(DISTINCT).
+    #[test]
+    fn ordered_first_and_distinct_counts_in_a_group() -> Result<()> {
+        let mut tables = SparkTables::new();
+        let programs = tables.table(
+            "programs",
+            schema_of(&[("prog_code", DataType::String), ("title", DataType::String)]),
+        );
+        let sql = tables.to_sql(
+            "clashes",
+            crate::transforms::clash_report(programs, "prog_code", "title"),
+        )?;
+        for part in [
+            "array_sort(collect_list(named_struct('k0', (- CAST(`__rows` AS BIGINT)), 'k1', \
+             `title`, 'v', `title`)))[0].v AS `title`",
+            "CAST(count(DISTINCT `title`) AS BIGINT) AS `variants`",
+            "'title' AS `field`",
+        ] {
+            assert!(sql.contains(part), "{part} not in {sql}");
+        }
+        Ok(())
+    }
+
+    /// A sub-plan read twice is one CTE; one-row aggregates side by side are a cross
+    /// join; a row index follows the known order; n_unique over a window is the size
+    /// of a set (SQL has no DISTINCT in a window).
+    #[test]
+    fn caches_one_row_concatenations_row_indexes_and_window_distincts() -> Result<()> {
+        let mut tables = SparkTables::new();
+        let shared = viewing(&mut tables).filter(col("n").gt(lit(0))).cache();
+        let counts = concat_lf_horizontal(
+            [
+                shared.clone().select([len().alias("all")]),
+                shared
+                    .clone()
+                    .filter(col("minutes").gt(lit(1.0)))
+                    .select([len().alias("long")]),
+            ],
+            Default::default(),
+        )?;
+        let sql = tables.to_sql("counts", counts)?;
+        assert!(
+            sql.starts_with(
+                "WITH `__cache1` AS (SELECT * FROM (SELECT `region`, `user_id`, `minutes`, `n` \
+                 FROM `viewing`) AS t1 WHERE (`n` > 0L)) SELECT t"
+            ),
+            "{sql}"
+        );
+        assert_eq!(sql.matches("FROM `__cache1`").count(), 2, "{sql}");
+        assert!(sql.contains(" CROSS JOIN "), "{sql}");
+
+        let indexed = viewing(&mut tables)
+            .sort(["n"], Default::default())
+            .with_row_index("position", None)
+            .with_column(
+                col("user_id")
+                    .n_unique()
+                    .over([col("region")])?
+                    .alias("users"),
+            );
+        let sql = tables.to_sql("indexed", indexed)?;
+        for part in [
+            "CAST(row_number() OVER (ORDER BY `n` ASC NULLS FIRST) - 1 + 0 AS BIGINT) AS \
+             `position`",
+            "(size(collect_set(`user_id`) OVER (PARTITION BY `region`)) + coalesce(max(CASE \
+             WHEN `user_id` IS NULL THEN 1 ELSE 0 END) OVER (PARTITION BY `region`), 0)) AS \
+             `users`",
+        ] {
+            assert!(sql.contains(part), "{part} not in {sql}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn strftime_formats_and_literal_separators_carry_over() -> Result<()> {
+        assert_eq!(
+            java_datetime_pattern("%Y-%m-%d %a, 100%%")?,
+            "yyyy'-'MM'-'dd' 'EEE', 100%'"
+        );
+        assert!(java_datetime_pattern("%q").is_err());
+        assert_eq!(java_datetime_pattern("it's %H")?, "'it''s 'HH");
+        assert_eq!(regex_escape("a.b|c, d"), "a\\.b\\|c, d");
+        Ok(())
     }
 }

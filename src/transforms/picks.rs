@@ -8,10 +8,16 @@ use polars::prelude::*;
 
 use super::rank::{top_k_within, SortKey};
 
-/// Walks `group_order`; each group picks up to `k` items of `ranked` (columns
+/// Walks the groups of `groups_in_order` (column `group`, in its row order; other
+/// columns are ignored, and may hold the keys that order is sorted on; at most
+/// `max_groups` of them are walked); each picks up to `k` items of `ranked` (columns
 /// `group`, `item`, `rank`), best rank first (ties: item ascending), skipping items
 /// taken by earlier groups. Output: `group`, `item`, `pick` (1 … k, the pick order),
 /// in walk order. A group with nothing left to pick has no rows.
+///
+/// The walk is planned, not run: group `i` is row `i` of `groups_in_order`, so the
+/// whole rule stays one plan (a frame in a known row order, which an engine with
+/// unordered relations can run when that order is a sort).
 ///
 /// # Errors
 /// Never while planning; a missing `group`, `item` or `rank` column fails when the plan
@@ -21,14 +27,19 @@ pub fn exclusive_picks(
     group: &str,
     item: &str,
     rank: &str,
-    group_order: &[String],
+    groups_in_order: LazyFrame,
+    max_groups: u32,
     k: u32,
 ) -> PolarsResult<LazyFrame> {
     let order = [SortKey::asc(rank), SortKey::asc(item)];
     let mut taken: Option<LazyFrame> = None;
-    let mut parts = Vec::with_capacity(group_order.len());
-    for name in group_order {
-        let mut candidates = ranked.clone().filter(col(group).eq(lit(name.as_str())));
+    let mut parts = Vec::with_capacity(max_groups as usize);
+    for position in 0..max_groups {
+        let this_group = groups_in_order
+            .clone()
+            .slice(i64::from(position), 1)
+            .select([col(group)]);
+        let mut candidates = ranked.clone().semi_join(this_group, col(group), col(group));
         if let Some(taken) = &taken {
             candidates = candidates.anti_join(taken.clone(), col(item), col(item));
         }
@@ -67,8 +78,9 @@ mod tests {
             "genre" => ["News", "Drama", "Sports", "Drama", "News", "Kids", "News"],
             "rank" => [1u32, 2, 3, 1, 2, 3, 1],
         )?;
-        let order = vec!["Y".to_string(), "X".to_string(), "Z".to_string()];
-        let out = exclusive_picks(ranked.lazy(), "dma", "genre", "rank", &order, 2)?.collect()?;
+        let order = df!("dma" => ["Y", "X", "Z"])?;
+        let out = exclusive_picks(ranked.lazy(), "dma", "genre", "rank", order.lazy(), 5, 2)?
+            .collect()?;
         // Y takes Drama, News; X has only Sports left; Z's News is gone.
         let expected = df!(
             "dma" => ["Y", "Y", "X"],

@@ -7,6 +7,7 @@
 //! | [`rules`] | T2–T11 as lazy transforms |
 //! | [`pairs`] | the viewing pair aggregate T7, T10 and T11 share, one part per pass |
 //! | [`pipeline`] | the run: validate, sink interim, apply rules, write outputs |
+//! | [`plans`] | the rules as one plan per output table, for another engine |
 //! | [`datagen`] | synthetic raw data in the real layouts, with injected faults |
 //! | [`report`] | the TV report: tables and charts |
 
@@ -14,6 +15,7 @@ pub mod datagen;
 pub mod datasets;
 pub mod pairs;
 pub mod pipeline;
+pub mod plans;
 pub mod report;
 pub mod rules;
 pub mod tables;

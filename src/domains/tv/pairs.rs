@@ -83,10 +83,11 @@ pub fn validate_viewing(
 /// Each device's tune events (`device_id`, `events`) from the keyed `pairs`, under
 /// the device's id again.
 pub fn device_events(pairs: LazyFrame, keys: &PairKeys) -> LazyFrame {
-    let events_per_key = pairs
-        .group_by([col("device_id")])
-        .agg([col("events").sum().alias("events")]);
-    keys::decode(events_per_key, keys.devices.clone().lazy(), "device_id")
+    keys::decode(
+        rules::device_events(pairs),
+        keys.devices.clone().lazy(),
+        "device_id",
+    )
 }
 
 /// The dictionaries that turn the viewing pairs' text keys into integers.

@@ -32,7 +32,6 @@ use crate::exec::{self, rule};
 use crate::io::{scan_parquet, sink_parquet_all, summarize_quarantines, write_tables, DomainPaths};
 use crate::progress::Progress;
 use crate::schema::{table_counts, TableCount};
-use crate::values;
 
 pub use super::datasets::TvOutputs;
 
@@ -155,9 +154,8 @@ fn apply_viewing_rules(
     let genre_reach = rules::genre_reach(pairs.clone(), keyed_reference, keyed_programs.clone())?;
     let genre_reach = rule(p, "T7 genre reach", genre_reach)?;
     let wealthy = rules::wealthy_markets(markets.wealth.clone().lazy()).collect()?;
-    let market_order = values::texts(&wealthy, "dma", "")?;
     let wealthy_market_genres =
-        rules::wealthy_market_genres(wealthy.lazy(), genre_reach.clone().lazy(), &market_order)?;
+        rules::wealthy_market_genres(wealthy.lazy(), genre_reach.clone().lazy())?;
     let wealthy_market_genres = rule(p, "T9 wealthy market genres", wealthy_market_genres)?;
     let popularity = program_popularity_by_part(&pair_parts(paths), keys, keyed_programs)?;
     let program_popularity = rule(p, "T10 program popularity", popularity)?;

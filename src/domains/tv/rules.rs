@@ -300,12 +300,13 @@ pub fn wealth(reference: LazyFrame, demographics: LazyFrame) -> LazyFrame {
             len().alias("households"),
             exact_mean(col("net_worth")).alias("avg_net_worth"),
             exact_mean(col("income_level")).alias("avg_income_level"),
+            // Equal on every row (the maxima over all households): any row's value.
             col("__max_net_worth")
-                .first()
+                .max()
                 .cast(DataType::Float64)
                 .alias("__max_nw"),
             col("__max_income_level")
-                .first()
+                .max()
                 .cast(DataType::Float64)
                 .alias("__max_il"),
         ])
@@ -335,8 +336,8 @@ pub fn wealthy_markets(wealth: LazyFrame) -> LazyFrame {
 }
 
 /// T9: walking the wealthy markets in wealth order, each takes its 11 best genres
-/// (T7 rank) not taken by an earlier market. `market_order` is the `dma` column of
-/// `wealthy` in order. Output: `dma`, `wealth_score`, `genres` (joined with `, ` in
+/// (T7 rank) not taken by an earlier market; `wealthy` is in wealth order, with at
+/// most [`TOP_MARKETS`] rows ([`wealthy_markets`]). Output: `dma`, `wealth_score`, `genres` (joined with `, ` in
 /// pick order; empty when nothing was left), in wealth order.
 ///
 /// # Errors
@@ -345,14 +346,14 @@ pub fn wealthy_markets(wealth: LazyFrame) -> LazyFrame {
 pub fn wealthy_market_genres(
     wealthy: LazyFrame,
     genre_reach: LazyFrame,
-    market_order: &[String],
 ) -> PolarsResult<LazyFrame> {
     let picks = exclusive_picks(
         genre_reach,
         "dma",
         "genre",
         "genre_rank",
-        market_order,
+        wealthy.clone(),
+        TOP_MARKETS,
         GENRES_PER_WEALTHY_MARKET,
     )?
     .group_by([col("dma")])
@@ -406,6 +407,14 @@ pub fn title_device_counts(pairs: LazyFrame, programs: LazyFrame) -> PolarsResul
 /// disjoint devices, the sum of theirs.
 pub fn all_device_count(pairs: LazyFrame) -> LazyFrame {
     pairs.select([col("device_id").n_unique().alias("devices")])
+}
+
+/// Each device's tune events from the viewing pairs ([`viewing_pairs`]):
+/// `device_id`, `events` (their sum), for T11.
+pub fn device_events(pairs: LazyFrame) -> LazyFrame {
+    pairs
+        .group_by([col("device_id")])
+        .agg([col("events").sum().alias("events")])
 }
 
 /// T10 from [`title_device_counts`] and [`all_device_count`].

@@ -257,8 +257,7 @@ fn t9_wealthy_markets_pick_eleven_genres_not_taken_before() -> PolarsResult<()> 
     }
     let reach = df!("dma" => dmas, "genre" => genres, "genre_rank" => ranks)?;
     let wealthy = df!("dma" => ["A", "B", "C"], "wealth_score" => [3.0, 2.0, 1.0])?;
-    let order: Vec<String> = ["A", "B", "C"].iter().map(|s| s.to_string()).collect();
-    let out = wealthy_market_genres(wealthy.lazy(), reach.lazy(), &order)?.collect()?;
+    let out = wealthy_market_genres(wealthy.lazy(), reach.lazy())?.collect()?;
     // A takes its 11 best (G01–G11); B's G05 is gone, so G12, G13; C has none.
     assert_frame_eq!(
         select(&out, &["dma", "genres"])?,
