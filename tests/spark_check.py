@@ -28,6 +28,8 @@ def main(job_file):
     import pyarrow.parquet as pq
 
     spark = SparkSession.builder.remote(f"sc://{host}:{port}").getOrCreate()
+    # Timestamps without a zone are read and cut into days in UTC, as Polars does.
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
     for name, path in job["tables"].items():
         spark.read.parquet(path).createOrReplaceTempView(name)
     for name, sql in job["queries"].items():

@@ -42,16 +42,27 @@ pub struct DomainRules {
 impl DomainRules {
     /// Every domain whose rules run on another engine.
     pub fn all() -> Vec<DomainRules> {
-        use crate::domains::tv;
-        vec![DomainRules {
-            domain: tv::DOMAIN,
-            inputs: tv::tables::all()
+        use crate::domains::{retail, tv};
+        let inputs = |tables: Vec<crate::io::RawTable>| {
+            tables
                 .into_iter()
                 .map(|t| (t.schema.name, t.schema))
-                .collect(),
-            outputs: tv::plans::output_plans,
-            finish: tv::plans::finish_plans,
-        }]
+                .collect()
+        };
+        vec![
+            DomainRules {
+                domain: tv::DOMAIN,
+                inputs: inputs(tv::tables::all()),
+                outputs: tv::plans::output_plans,
+                finish: tv::plans::finish_plans,
+            },
+            DomainRules {
+                domain: retail::DOMAIN,
+                inputs: inputs(vec![retail::tables::lines()]),
+                outputs: retail::plans::output_plans,
+                finish: retail::plans::finish_plans,
+            },
+        ]
     }
 
     /// The rules of `domain`.

@@ -366,7 +366,9 @@ impl Translator<'_> {
                 }
                 self.row_order = inner.order.clone();
                 self.broadcast = !scalar;
+                self.aggregating = scalar;
                 let list = self.select_list(expr, &schema);
+                self.aggregating = false;
                 self.broadcast = false;
                 self.row_order = None;
                 let list = list?;
@@ -901,7 +903,9 @@ impl Translator<'_> {
                         {
                             format!("CAST(floor({l} / {r}) AS DOUBLE)")
                         } else {
-                            format!("floor({l} / {r})")
+                            // Exact in integers: pmod has the divisor's sign, so the
+                            // difference is a multiple of it.
+                            format!("(({l} - pmod({l}, {r})) div {r})")
                         }
                     }
                     Operator::Modulus => format!("pmod({l}, {r})"),
@@ -1003,6 +1007,41 @@ impl Translator<'_> {
                 function?
             }
             AExpr::Agg(agg) => self.aggregate(agg, schema)?,
+            // The value at a position of a column's sorted non-null values (how a
+            // quantile picks its element): an element of the sorted collected list,
+            // null past the end as Polars' `get(…, null_on_oob)` gives.
+            AExpr::Gather {
+                expr,
+                idx,
+                returns_scalar: true,
+                null_on_oob: true,
+            } => {
+                let AExpr::Sort {
+                    expr: sorted,
+                    options,
+                } = self.expr.get(*expr)
+                else {
+                    return Err(self.unsupported("a gather from an unsorted column".into()));
+                };
+                let AExpr::Function {
+                    input,
+                    function: IRFunctionExpr::DropNulls,
+                    ..
+                } = self.expr.get(*sorted)
+                else {
+                    return Err(self.unsupported(
+                        "a gather from sorted values that may hold nulls (drop_nulls first)".into(),
+                    ));
+                };
+                let (values, ascending) = (input[0].node(), !options.descending);
+                let w = self.aggregate_window();
+                let x = e(self, values)?;
+                let i = e(self, *idx)?;
+                format!(
+                    "get(sort_array(collect_list({x}){w}, {}), CAST({i} AS INT))",
+                    ascending.to_string().to_uppercase()
+                )
+            }
             // A group's texts joined in an explicit order (`sort_by`), nulls skipped
             // (as array_join skips them).
             AExpr::Function {
@@ -1066,6 +1105,42 @@ impl Translator<'_> {
                             order_by(&order)
                         )
                     }
+                    // An aggregate: the rows less the non-null values.
+                    IRFunctionExpr::NullCount => {
+                        let w = self.aggregate_window();
+                        format!("(count(*){w} - count({}){w})", arg(0))
+                    }
+                    IRFunctionExpr::StringExpr(IRStringFunction::StartsWith) => {
+                        format!("startswith({}, {})", arg(0), arg(1))
+                    }
+                    IRFunctionExpr::StringExpr(IRStringFunction::EndsWith) => {
+                        format!("endswith({}, {})", arg(0), arg(1))
+                    }
+                    IRFunctionExpr::StringExpr(IRStringFunction::Contains {
+                        literal: true,
+                        ..
+                    }) => format!("contains({}, {})", arg(0), arg(1)),
+                    // A regex found anywhere, as RLIKE finds it; the patterns the rules
+                    // use (classes, anchors, groups) read alike in Java and Rust.
+                    IRFunctionExpr::StringExpr(IRStringFunction::Contains {
+                        literal: false,
+                        strict: true,
+                    }) => format!("({} RLIKE {})", arg(0), arg(1)),
+                    // Null when a part is null (concat), or nulls skipped (concat_ws).
+                    IRFunctionExpr::StringExpr(IRStringFunction::ConcatHorizontal {
+                        delimiter,
+                        ignore_nulls,
+                    }) => match ignore_nulls {
+                        true => format!(
+                            "concat_ws({}, {})",
+                            string_literal(delimiter),
+                            args.join(", ")
+                        ),
+                        false => format!(
+                            "concat({})",
+                            args.join(&format!(", {}, ", string_literal(delimiter)))
+                        ),
+                    },
                     IRFunctionExpr::Pow(polars_plan::prelude::IRPowFunction::Sqrt) => {
                         format!("sqrt({})", arg(0))
                     }
@@ -1111,6 +1186,34 @@ impl Translator<'_> {
                             self.unsupported(format!("the date format `{format}` ({e})"))
                         })?)
                     ),
+                    // To whole numbers only: Polars rounds the binary value, Spark the
+                    // shortest decimal text of a double, which agree at 0 decimals
+                    // (a double that is not exactly x.5 never prints as x.5).
+                    IRFunctionExpr::Round { decimals: 0, mode } => {
+                        let f = match mode {
+                            polars::prelude::RoundMode::HalfToEven => "bround",
+                            polars::prelude::RoundMode::HalfAwayFromZero => "round",
+                            other => {
+                                return Err(self
+                                    .unsupported(format!("rounding {other:?} to whole numbers")))
+                            }
+                        };
+                        format!("{f}({}, 0)", arg(0))
+                    }
+                    // Each row's list of integers from start (inclusive) to end
+                    // (exclusive) by a positive step, empty when end <= start; Spark's
+                    // sequence includes its end, and refuses an empty range.
+                    IRFunctionExpr::Range(polars_plan::prelude::IRRangeFunction::IntRanges {
+                        dtype,
+                    }) if matches!(arg(2).as_str(), "1" | "1L") => {
+                        let t = self.spark_type(dtype)?;
+                        format!(
+                            "CASE WHEN {1} > {0} THEN sequence(CAST({0} AS {t}), CAST({1} - 1 AS \
+                             {t}), CAST(1 AS {t})) ELSE CAST(array() AS ARRAY<{t}>) END",
+                            arg(0),
+                            arg(1)
+                        )
+                    }
                     // Spark's floor of a double is a BIGINT; Polars keeps the float.
                     IRFunctionExpr::Floor => format!("CAST(floor({}) AS DOUBLE)", arg(0)),
                     IRFunctionExpr::TemporalExpr(part) => {
@@ -1154,6 +1257,79 @@ impl Translator<'_> {
 
     fn aggregate(&mut self, agg: &IRAggExpr, schema: &Schema) -> Result<String> {
         let w = self.aggregate_window();
+        // The first of one value is that value.
+        if let IRAggExpr::First(n) = agg {
+            if polars_plan::plans::is_scalar_ae(*n, self.expr) {
+                return self.expression(*n, schema);
+            }
+        }
+        // An aggregate of the values a condition keeps (`x.filter(c).agg()`): the
+        // others become nulls, which the aggregates skip; counts say it explicitly.
+        let (input, mask) = match agg {
+            IRAggExpr::Sum(n)
+            | IRAggExpr::Mean(n)
+            | IRAggExpr::Median(n)
+            | IRAggExpr::NUnique(n)
+            | IRAggExpr::Min { input: n, .. }
+            | IRAggExpr::Max { input: n, .. }
+            | IRAggExpr::Count { input: n, .. } => match self.expr.get(*n) {
+                AExpr::Filter { input, by } => (Some(*input), Some(*by)),
+                _ => (None, None),
+            },
+            _ => (None, None),
+        };
+        if let (Some(input), Some(by)) = (input, mask) {
+            let x = self.expression(input, schema)?;
+            let c = self.expression(by, schema)?;
+            let kept = format!("CASE WHEN {c} THEN {x} END");
+            return Ok(match agg {
+                IRAggExpr::Sum(_) => format!("coalesce(sum({kept}){w}, 0)"),
+                IRAggExpr::Mean(_) => format!("avg({kept}){w}"),
+                IRAggExpr::Median(_) => format!("percentile({kept}, 0.5){w}"),
+                IRAggExpr::Min {
+                    propagate_nans: false,
+                    ..
+                } => format!("min({kept}){w}"),
+                IRAggExpr::Max {
+                    propagate_nans: false,
+                    ..
+                } => format!("max({kept}){w}"),
+                IRAggExpr::Count {
+                    include_nulls: false,
+                    ..
+                } => format!("count({kept}){w}"),
+                IRAggExpr::Count {
+                    include_nulls: true,
+                    ..
+                } => format!("count(CASE WHEN {c} THEN 1 END){w}"),
+                IRAggExpr::NUnique(_) if w.is_empty() => format!(
+                    "(count(DISTINCT {kept}) + coalesce(max(CASE WHEN ({c}) AND {x} IS NULL \
+                     THEN 1 ELSE 0 END), 0))"
+                ),
+                other => {
+                    return Err(self.unsupported(format!(
+                        "the aggregation {} of filtered values",
+                        kind(format!("{other:?}"))
+                    )))
+                }
+            });
+        }
+        // The number of values but nulls (`drop_nulls().len()`).
+        if let IRAggExpr::Count {
+            input,
+            include_nulls: true,
+        } = agg
+        {
+            if let AExpr::Function {
+                input,
+                function: IRFunctionExpr::DropNulls,
+                ..
+            } = self.expr.get(*input)
+            {
+                let x = self.expression(input[0].node(), schema)?;
+                return Ok(format!("count({x}){w}"));
+            }
+        }
         // The first of a group's values in an explicit order (`sort_by(…).first()`).
         if let IRAggExpr::First(n) = agg {
             if self.aggregating {

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 
 use super::exact::ratio;
-use super::join::keeping_left_order;
+use super::join::{attach_single_row, keeping_left_order};
 use super::trend::months_between;
 
 /// Column names of a cohort matrix.
@@ -21,31 +21,37 @@ pub fn first_months(activity: LazyFrame, entity: &str, month: &str) -> LazyFrame
 
 /// The retention matrix of `activity`, rows of (entity, `month` as `yyyymm`) meaning
 /// "the entity was active that month" (repeats allowed). For each cohort and every
-/// offset k from 0 to `last_month` − cohort: `count_name` = cohort members active in
+/// offset k from 0 to the last month − cohort: `count_name` = cohort members active in
 /// month cohort + k, and `retention` = that count / the cohort's size. Offset 0 is
-/// the whole cohort. Columns `cohort`, `month_offset` (Int32), `count_name` (Int64),
+/// the whole cohort. `last_month` is one row whose one column is the last month of
+/// the data (`yyyymm`, Int32), as an aggregation gives it, so the matrix stays one plan
+/// over the data. Columns `cohort`, `month_offset` (Int32), `count_name` (Int64),
 /// `retention` (Float64, one correctly rounded division: [`ratio`]), sorted by cohort
 /// and offset.
 pub fn cohort_retention(
     activity: LazyFrame,
     entity: &str,
     month: &str,
-    last_month: i32,
+    last_month: LazyFrame,
     count_name: &str,
 ) -> LazyFrame {
     const SIZE: &str = "__cohort_size";
+    const LAST: &str = "__last_month";
     let active = activity
         .select([col(entity), col(month)])
         .unique(None, UniqueKeepStrategy::Any);
     let cohorts = first_months(active.clone(), entity, month);
-    let grid = cohorts
+    let sizes = cohorts
         .clone()
         .group_by([col(COHORT)])
-        .agg([len().cast(DataType::Int64).alias(SIZE)])
+        .agg([len().cast(DataType::Int64).alias(SIZE)]);
+    // One row: its max is its value, whatever the engine's row order.
+    let last_month = last_month.select([all().as_expr().max().alias(LAST)]);
+    let grid = attach_single_row(sizes, last_month)
         .with_column(
             int_ranges(
                 lit(0),
-                months_between(col(COHORT), lit(last_month)) + lit(1),
+                months_between(col(COHORT), col(LAST)) + lit(1),
                 lit(1),
                 DataType::Int32,
             )
@@ -92,8 +98,14 @@ mod tests {
             "who" => ["a", "b", "a", "c", "a", "c", "d", "d", "a"],
             "month" => [201011, 201011, 201012, 201012, 201101, 201101, 201101, 201101, 201011],
         )?;
-        let out =
-            cohort_retention(activity.lazy(), "who", "month", 201101, "customers").collect()?;
+        let out = cohort_retention(
+            activity.lazy(),
+            "who",
+            "month",
+            df!("month" => [201101])?.lazy(),
+            "customers",
+        )
+        .collect()?;
         assert_eq!(
             out.get_column_names(),
             ["cohort", "month_offset", "customers", "retention"]

@@ -29,8 +29,8 @@ pub fn distribution_summary(mut lf: LazyFrame, column: &str) -> PolarsResult<Laz
         column, dtype
     );
     let value = col(column);
-    let frequency = len().over([value.clone()])?;
-    Ok(lf.filter(value.clone().is_not_null()).select([
+    let present = lf.filter(value.clone().is_not_null());
+    let stats = present.clone().select([
         len().cast(DataType::Int64).alias("count"),
         value.clone().min().alias("min"),
         value.clone().max().alias("max"),
@@ -39,13 +39,31 @@ pub fn distribution_summary(mut lf: LazyFrame, column: &str) -> PolarsResult<Laz
             .cast(DataType::Float64)
             .median()
             .alias("median"),
-        value
-            .clone()
-            .filter(frequency.clone().eq(frequency.max()))
-            .min()
-            .alias("mode"),
-        exact_mean(value).alias("mean"),
-    ]))
+        exact_mean(value.clone()).alias("mean"),
+    ]);
+    // The mode from each value's count: most frequent first, then smallest. A group
+    // and a sort rather than a window inside an aggregate, which SQL cannot say.
+    const FREQUENCY: &str = "__frequency";
+    let mode = present
+        .group_by([value.clone()])
+        .agg([len().alias(FREQUENCY)])
+        .select([value
+            .sort_by(
+                [col(FREQUENCY), col(column)],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
+            .first()
+            .alias("mode")]);
+    Ok(
+        concat_lf_horizontal([stats, mode], Default::default())?.select([
+            col("count"),
+            col("min"),
+            col("max"),
+            col("median"),
+            col("mode"),
+            col("mean"),
+        ]),
+    )
 }
 
 #[cfg(test)]

@@ -8,12 +8,14 @@
 //! | [`datasets`] | every validated and output table, named once, with its columns |
 //! | [`rules`] | R1's aggregate to invoice months, R2–R8 as lazy transforms |
 //! | [`pipeline`] | the run: read and validate, sink interim, apply rules, write outputs |
+//! | [`plans`] | the rules as one plan per output table, for another engine |
 //! | [`datagen`] | synthetic invoice lines in the Online Retail II layout, with faults |
 //! | [`report`] | the retail report: tables and charts |
 
 pub mod datagen;
 pub mod datasets;
 pub mod pipeline;
+pub mod plans;
 pub mod report;
 pub mod rules;
 pub mod tables;

@@ -117,12 +117,6 @@ fn apply_rules(
         rules::monthly_orders(invoice_months.clone()),
         "monthly_orders (R3)",
     )?;
-    let last_month =
-        collect_streaming(rules::last_month(invoice_months.clone()), "the last month")?
-            .column(rules::MONTH)?
-            .i32()?
-            .get(0)
-            .unwrap_or(0);
     let rfm = collect_streaming(rules::rfm(invoice_months.clone())?, "rfm (R7, R8)")?;
     let quarantine = scan_parquet(&paths.quarantine(LINES))?;
     Ok(RetailOutputs {
@@ -144,7 +138,10 @@ fn apply_rules(
             "monthly_customers (R5)",
         )?,
         cohort_retention: collect_streaming(
-            rules::cohort_table(invoice_months.clone(), last_month),
+            rules::cohort_table(
+                invoice_months.clone(),
+                rules::last_month(invoice_months.clone()),
+            ),
             "cohort_retention (R6)",
         )?,
         rfm_segments: collect_streaming(

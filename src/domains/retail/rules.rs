@@ -17,7 +17,7 @@
 //! as an integer (`13085.0` → 13085), null when the line has none.
 
 use polars::prelude::{
-    col, concat, concat_str, len, lit, DataType, Expr, JoinType, LazyFrame, PolarsResult,
+    col, cols, concat, concat_str, len, lit, DataType, Expr, JoinType, LazyFrame, PolarsResult,
     SortMultipleOptions, UnionArgs,
 };
 
@@ -117,9 +117,12 @@ pub fn invoice_size(invoice_months: LazyFrame) -> PolarsResult<LazyFrame> {
     let sizes = invoice_months
         .group_by([col("Invoice")])
         .agg([col("lines").sum()]);
-    let trimmed = sizes
+    let cutoff = sizes
         .clone()
-        .filter(col("lines").lt_eq(inverted_cdf_quantile(col("lines"), TRIM_PERCENT)));
+        .select([inverted_cdf_quantile(col("lines"), TRIM_PERCENT).alias("__cutoff")]);
+    let trimmed = attach_single_row(sizes.clone(), cutoff)
+        .filter(col("lines").lt_eq(col("__cutoff")))
+        .drop(cols(["__cutoff"]));
     let summary = |sizes: LazyFrame, scope: &str| -> PolarsResult<LazyFrame> {
         Ok(distribution_summary(sizes, "lines")?.select([
             lit(scope).alias("scope"),
@@ -208,8 +211,8 @@ pub fn monthly_customers(invoice_months: LazyFrame) -> LazyFrame {
 }
 
 /// R6: cohort retention of the customers' placed months, each cohort followed to
-/// `last_month`, the last month of the data (`yyyymm`).
-pub fn cohort_table(invoice_months: LazyFrame, last_month: i32) -> LazyFrame {
+/// the last month of the data (`yyyymm`): `last_month` is [`last_month`]'s one row.
+pub fn cohort_table(invoice_months: LazyFrame, last_month: LazyFrame) -> LazyFrame {
     let active = placed_with_customer(invoice_months).select([col(CUSTOMER), col(MONTH)]);
     cohort_retention(active, CUSTOMER, MONTH, last_month, "customers")
 }

@@ -189,7 +189,7 @@ fn r6_cohorts_followed_to_the_last_month_of_the_data() -> Result<()> {
     let months = invoice_months()?;
     let last = rules::last_month(months.clone()).collect()?;
     assert_frame_eq!(last, df!("yyyymm" => [201102i32])?);
-    let out = rules::cohort_table(months, 201102).collect()?;
+    let out = rules::cohort_table(months.clone(), rules::last_month(months)).collect()?;
     assert_frame_eq!(
         out,
         df!(
