@@ -274,7 +274,8 @@ fn sorted_rows(frame: &DataFrame) -> PolarsResult<DataFrame> {
 /// translated ([`crate::remote::DomainRules`]) and run by
 /// [`run_on_spark_engine`] over the validated tables of a local run in `paths`, the
 /// finishing rules run here on the engine's results, all compared with that run's
-/// output tables `local` ([`assert_same_table`]; every table must be there).
+/// output tables `local` ([`assert_same_table`]; every table must be there, with
+/// rows).
 ///
 /// # Errors
 /// As [`run_on_spark_engine`] and [`assert_same_table`], and when a table cannot be
@@ -294,6 +295,13 @@ pub fn assert_domain_parity(
         let schema = crate::io::scan_parquet(&file)?.collect_schema()?;
         schemas.push((*name, schema.as_ref().clone()));
         inputs.push((*name, file));
+    }
+    // A comparison of empty tables proves nothing: the data must give every table.
+    for (name, frame) in local {
+        anyhow::ensure!(
+            frame.height() > 0,
+            "the local {name} is empty: nothing to compare"
+        );
     }
     let ours = |name: &str| {
         local

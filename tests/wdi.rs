@@ -557,3 +557,26 @@ fn a_folder_without_an_indicator_table_is_an_error_listing_its_files_and_the_nam
     }
     Ok(())
 }
+
+/// Issue 19, parity: the WDI output tables translated to Spark SQL (`remote`) and run
+/// on LakeSail's Sail over the validated long table equal the local run's tables, on
+/// the shipped sample and on a generated download with its gaps, zeros and ties.
+#[test]
+fn wdi_tables_translated_to_spark_sql_equal_the_local_run_on_sail() -> Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir()?;
+    let sample = DomainPaths {
+        raw: root.join("data/raw/wdi"),
+        ..DomainPaths::in_folder(&dir.path().join("sample"))
+    };
+    let generated = DomainPaths::in_folder(&dir.path().join("generated"));
+    generate(&generated.raw, 400, false)?;
+    for (i, paths) in [sample, generated].iter().enumerate() {
+        let options = WdiOptions::default();
+        let outputs = run(paths, &options)?;
+        let rules = smartview::remote::DomainRules::wdi(options);
+        let work = dir.path().join(format!("engine-{i}"));
+        smartview::testing::assert_domain_parity(root, &work, &rules, paths, &outputs.tables())?;
+    }
+    Ok(())
+}

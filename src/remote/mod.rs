@@ -20,9 +20,15 @@ pub use sql::SparkTables;
 
 use crate::schema::{validate, TableSchema};
 
-/// A domain's output tables as plans over the tables `valid(name)` hands over.
-pub type OutputPlans =
-    fn(&mut dyn FnMut(&str) -> Result<LazyFrame>) -> Result<Vec<(&'static str, LazyFrame)>>;
+/// A domain's output tables as plans over the tables `table(name)` hands over.
+pub type OutputPlans = Box<
+    dyn Fn(&mut dyn FnMut(&str) -> Result<LazyFrame>) -> Result<Vec<(&'static str, LazyFrame)>>,
+>;
+
+/// No output table made here from the engine's results.
+fn nothing_to_finish() -> OutputPlans {
+    Box::new(|_| Ok(Vec::new()))
+}
 
 /// One domain's rules, as another engine runs them: the validated tables they read,
 /// the plans of the output tables the engine computes, and those of the output
@@ -40,9 +46,9 @@ pub struct DomainRules {
 }
 
 impl DomainRules {
-    /// Every domain whose rules run on another engine.
+    /// Every domain whose rules run on another engine, with its default options.
     pub fn all() -> Vec<DomainRules> {
-        use crate::domains::{retail, tv};
+        use crate::domains::{retail, tv, wdi};
         let inputs = |tables: Vec<crate::io::RawTable>| {
             tables
                 .into_iter()
@@ -53,16 +59,30 @@ impl DomainRules {
             DomainRules {
                 domain: tv::DOMAIN,
                 inputs: inputs(tv::tables::all()),
-                outputs: tv::plans::output_plans,
-                finish: tv::plans::finish_plans,
+                outputs: Box::new(tv::plans::output_plans),
+                finish: Box::new(tv::plans::finish_plans),
             },
             DomainRules {
                 domain: retail::DOMAIN,
                 inputs: inputs(vec![retail::tables::lines()]),
-                outputs: retail::plans::output_plans,
-                finish: retail::plans::finish_plans,
+                outputs: Box::new(retail::plans::output_plans),
+                finish: nothing_to_finish(),
             },
+            Self::wdi(wdi::WdiOptions::default()),
         ]
+    }
+
+    /// The WDI rules for the country and indicator of `options`.
+    pub fn wdi(options: crate::domains::wdi::WdiOptions) -> DomainRules {
+        use crate::domains::wdi;
+        DomainRules {
+            domain: wdi::DOMAIN,
+            inputs: vec![(wdi::tables::WDI, wdi::tables::long_schema())],
+            outputs: Box::new(move |table| {
+                Ok(wdi::plans::outputs(table(wdi::tables::WDI)?, &options)?.to_vec())
+            }),
+            finish: nothing_to_finish(),
+        }
     }
 
     /// The rules of `domain`.

@@ -35,13 +35,3 @@ pub fn output_plans(
         ("rfm", rfm),
     ])
 }
-
-/// No retail output table is made from other output tables.
-///
-/// # Errors
-/// Never.
-pub fn finish_plans(
-    _output: &mut dyn FnMut(&str) -> Result<LazyFrame>,
-) -> Result<Vec<(&'static str, LazyFrame)>> {
-    Ok(Vec::new())
-}

@@ -9,12 +9,14 @@
 //! | [`datasets`] | every validated and output table, named once, with its columns |
 //! | [`rules`] | W2–W4 as lazy transforms |
 //! | [`pipeline`] | the run: read, drop empty values, validate, sink interim, apply rules |
+//! | [`plans`] | the rules as one plan per output table, run here and by another engine |
 //! | [`datagen`] | synthetic indicator tables in both layouts, with gaps and faults |
 //! | [`report`] | the WDI report: the series, the panel, the peak years |
 
 pub mod datagen;
 pub mod datasets;
 pub mod pipeline;
+pub mod plans;
 pub mod report;
 pub mod rules;
 pub mod tables;

@@ -91,16 +91,12 @@ pub fn run(
             indicator.to_string()
         }
     };
+    let [(_, country_series), (_, indicator_panel), (_, peak_year)] =
+        super::plans::outputs(wdi, options)?;
     let outputs = WdiOutputs {
-        country_series: collect_streaming(
-            rules::country_series(wdi.clone(), country, indicator),
-            "country_series (W2)",
-        )?,
-        indicator_panel: collect_streaming(
-            rules::indicator_panel(wdi.clone(), indicator),
-            "indicator_panel (W3)",
-        )?,
-        peak_year: collect_streaming(rules::peak_year(wdi, indicator)?, "peak_year (W4)")?,
+        country_series: collect_streaming(country_series, "country_series (W2)")?,
+        indicator_panel: collect_streaming(indicator_panel, "indicator_panel (W3)")?,
+        peak_year: collect_streaming(peak_year, "peak_year (W4)")?,
         quarantine_summary: collect_streaming(
             quarantine_summary(vec![(WDI, scan_parquet(&paths.quarantine(WDI))?)])?,
             "the quarantine summary",
