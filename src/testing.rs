@@ -272,7 +272,8 @@ fn sorted_rows(frame: &DataFrame) -> PolarsResult<DataFrame> {
 
 /// The parity check of a domain's rules on a Spark engine: its output tables
 /// translated ([`crate::remote::DomainRules`]) and run by
-/// [`run_on_spark_engine`] over the validated tables of a local run in `paths`, the
+/// [`run_on_spark_engine`] over the validated tables of a local run (`inputs`: each
+/// input's name and Parquet file; [`crate::remote::DomainRules::local_inputs`]), the
 /// finishing rules run here on the engine's results, all compared with that run's
 /// output tables `local` ([`assert_same_table`]; every table must be there, with
 /// rows).
@@ -284,17 +285,14 @@ pub fn assert_domain_parity(
     root: &std::path::Path,
     work: &std::path::Path,
     rules: &crate::remote::DomainRules,
-    paths: &crate::io::DomainPaths,
+    inputs: &[(&str, std::path::PathBuf)],
     local: &[(&str, &DataFrame)],
 ) -> anyhow::Result<()> {
     use anyhow::anyhow;
-    let mut inputs = Vec::new();
     let mut schemas = Vec::new();
-    for (name, _) in &rules.inputs {
-        let file = paths.valid(name);
-        let schema = crate::io::scan_parquet(&file)?.collect_schema()?;
+    for (name, file) in inputs {
+        let schema = crate::io::scan_parquet(file)?.collect_schema()?;
         schemas.push((*name, schema.as_ref().clone()));
-        inputs.push((*name, file));
     }
     // A comparison of empty tables proves nothing: the data must give every table.
     for (name, frame) in local {
@@ -311,7 +309,7 @@ pub fn assert_domain_parity(
             .ok_or_else(|| anyhow!("no local table {name} to compare"))
     };
     let queries = rules.spark_sql_over(&schemas)?;
-    let results = run_on_spark_engine(root, work, &inputs, &queries)?;
+    let results = run_on_spark_engine(root, work, inputs, &queries)?;
     let mut theirs = Vec::new();
     for ((name, query), (_, result)) in queries.iter().zip(results) {
         assert_same_table(name, ours(name)?, result.clone(), is_ordered(query))?;

@@ -403,7 +403,8 @@ fn retail_tables_translated_to_spark_sql_equal_the_local_run_on_sail() -> Result
     for (i, paths) in [sample, generated].iter().enumerate() {
         let outputs = run(paths)?;
         let work = dir.path().join(format!("engine-{i}"));
-        smartview::testing::assert_domain_parity(root, &work, &rules, paths, &outputs.tables())?;
+        let inputs = rules.local_inputs(paths);
+        smartview::testing::assert_domain_parity(root, &work, &rules, &inputs, &outputs.tables())?;
     }
     Ok(())
 }

@@ -576,7 +576,8 @@ fn wdi_tables_translated_to_spark_sql_equal_the_local_run_on_sail() -> Result<()
         let outputs = run(paths, &options)?;
         let rules = smartview::remote::DomainRules::wdi(options);
         let work = dir.path().join(format!("engine-{i}"));
-        smartview::testing::assert_domain_parity(root, &work, &rules, paths, &outputs.tables())?;
+        let inputs = rules.local_inputs(paths);
+        smartview::testing::assert_domain_parity(root, &work, &rules, &inputs, &outputs.tables())?;
     }
     Ok(())
 }

@@ -48,7 +48,7 @@ pub struct DomainRules {
 impl DomainRules {
     /// Every domain whose rules run on another engine, with its default options.
     pub fn all() -> Vec<DomainRules> {
-        use crate::domains::{retail, tv, wdi};
+        use crate::domains::{customer360, retail, tv, wdi};
         let inputs = |tables: Vec<crate::io::RawTable>| {
             tables
                 .into_iter()
@@ -69,7 +69,30 @@ impl DomainRules {
                 finish: nothing_to_finish(),
             },
             Self::wdi(wdi::WdiOptions::default()),
+            Self::customer360(customer360::plans::PlanOptions {
+                period_days: 30,
+                months: None,
+            }),
         ]
+    }
+
+    /// The Customer 360 rules for a period of `options.period_days` days and the
+    /// months C11 compares.
+    pub fn customer360(options: crate::domains::customer360::plans::PlanOptions) -> DomainRules {
+        use crate::domains::customer360::{self, tables};
+        let mapping = tables::mapping().schema;
+        let link = tables::contract_users().schema;
+        DomainRules {
+            domain: customer360::DOMAIN,
+            inputs: vec![
+                ("content", tables::content()),
+                ("search", tables::search()),
+                (mapping.name, mapping),
+                (link.name, link),
+            ],
+            outputs: Box::new(move |table| customer360::plans::output_plans(table, options)),
+            finish: nothing_to_finish(),
+        }
     }
 
     /// The WDI rules for the country and indicator of `options`.
@@ -96,6 +119,17 @@ impl DomainRules {
         all.into_iter().find(|d| d.domain == domain).ok_or_else(|| {
             anyhow!("the {domain} rules do not run on a Spark engine yet (those that do: {names})")
         })
+    }
+
+    /// Where a local run in `paths` keeps each input's validated rows (Parquet).
+    pub fn local_inputs(
+        &self,
+        paths: &crate::io::DomainPaths,
+    ) -> Vec<(&'static str, std::path::PathBuf)> {
+        self.inputs
+            .iter()
+            .map(|(name, _)| (*name, paths.valid(name)))
+            .collect()
     }
 
     /// Each output table's Spark SQL, over tables on the cluster named as the inputs

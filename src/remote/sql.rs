@@ -635,14 +635,15 @@ impl Translator<'_> {
         }
         if !matches!(options.args.how, JoinType::Semi | JoinType::Anti) {
             let right_keys: Vec<&str> = right_on.iter().map(|e| e.output_name().as_str()).collect();
-            let left_keys: Vec<&str> = left_on.iter().map(|e| e.output_name().as_str()).collect();
-            let coalesce = options.args.how != JoinType::Full;
+            // Coalesced keys (inner and left joins) are the left's: the right's key
+            // columns leave the output, whatever their names.
+            let coalesce = options.args.should_coalesce();
+            if coalesce && options.args.how == JoinType::Full {
+                return Err(self.unsupported("a full join with coalesced keys".into()));
+            }
             let output: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
             for name in right_schema.iter_names() {
-                let shared_key = right_keys.contains(&name.as_str())
-                    && left_keys.contains(&name.as_str())
-                    && coalesce;
-                if shared_key {
+                if coalesce && right_keys.contains(&name.as_str()) {
                     continue;
                 }
                 let out = if left_schema.contains(name) {
@@ -1105,6 +1106,13 @@ impl Translator<'_> {
                             order_by(&order)
                         )
                     }
+                    // Null when any is null, as `+` is in SQL.
+                    IRFunctionExpr::SumHorizontal {
+                        ignore_nulls: false,
+                    } => format!("({})", args.join(" + ")),
+                    // Both skip nulls, null when all are.
+                    IRFunctionExpr::MaxHorizontal => format!("greatest({})", args.join(", ")),
+                    IRFunctionExpr::MinHorizontal => format!("least({})", args.join(", ")),
                     // An aggregate: the rows less the non-null values.
                     IRFunctionExpr::NullCount => {
                         let w = self.aggregate_window();

@@ -62,7 +62,7 @@ pub use segments::{
 pub use stats::{distribution_summary, grade_by_position};
 pub use text::{ascii_digits, explode_trimmed};
 pub use trend::{
-    change_kind, compare_periods, month_index, month_key, month_over_month_growth, months_between,
-    next_month, transition,
+    change_kind, compare_periods, fixed_periods, last_two_periods, month_index, month_key,
+    month_over_month_growth, months_between, next_month, transition,
 };
 pub use wide::{arg_max_label, nonzero_labels, pivot_sums, unpivot, Category};

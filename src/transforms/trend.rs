@@ -63,28 +63,63 @@ pub fn month_over_month_growth(lf: LazyFrame, month: &str, value: &str, name: &s
         .drop(cols([INDEX, PREVIOUS]))
 }
 
+/// The column names of a pair of periods ([`fixed_periods`], [`last_two_periods`]).
+pub const FIRST_PERIOD: &str = "__first_period";
+pub const SECOND_PERIOD: &str = "__second_period";
+
+/// The two periods `first` and `second` as one row ([`compare_periods`]).
+///
+/// # Errors
+/// Never in practice (a one-row frame of two Int32 columns).
+pub fn fixed_periods(first: i32, second: i32) -> PolarsResult<LazyFrame> {
+    Ok(df!(FIRST_PERIOD => [first], SECOND_PERIOD => [second])?.lazy())
+}
+
+/// The last two periods present in `lf`'s `period` column as one row, the first
+/// null when fewer than two are present: a plan over the data, not a value read
+/// from it.
+pub fn last_two_periods(lf: LazyFrame, period: &str) -> LazyFrame {
+    let periods = lf
+        .select([col(period)])
+        .unique(None, UniqueKeepStrategy::Any);
+    let last = periods
+        .clone()
+        .select([col(period).max().alias(SECOND_PERIOD)]);
+    super::join::attach_single_row(periods, last).select([
+        col(period)
+            .filter(col(period).lt(col(SECOND_PERIOD)))
+            .max()
+            .alias(FIRST_PERIOD),
+        col(SECOND_PERIOD).max(),
+    ])
+}
+
 /// Keys present in both periods, with each of `columns` side by side: `<c>_m1` from
-/// `first`, `<c>_m2` from `second`. `lf` holds one row per (key, period); the
-/// result is sorted by `key`.
+/// the first period, `<c>_m2` from the second. `periods` is one row naming them
+/// ([`fixed_periods`], [`last_two_periods`]); `lf` holds one row per (key, period);
+/// the result is sorted by `key`.
 pub fn compare_periods(
     lf: LazyFrame,
     key: &str,
     period: &str,
-    first: i32,
-    second: i32,
+    periods: LazyFrame,
     columns: &[&str],
 ) -> LazyFrame {
-    let side = |value: i32, suffix: &str| {
+    const CHOSEN: &str = "__chosen_period";
+    let side = |which: &str, suffix: &str| {
         let mut exprs = vec![col(key)];
         exprs.extend(
             columns
                 .iter()
                 .map(|c| col(*c).alias(format!("{c}_{suffix}"))),
         );
-        lf.clone().filter(col(period).eq(lit(value))).select(exprs)
+        let chosen = periods.clone().select([col(which).alias(CHOSEN)]);
+        super::join::attach_single_row(lf.clone(), chosen)
+            .filter(col(period).eq(col(CHOSEN)))
+            .select(exprs)
     };
-    side(first, "m1")
-        .inner_join(side(second, "m2"), col(key), col(key))
+    side(FIRST_PERIOD, "m1")
+        .inner_join(side(SECOND_PERIOD, "m2"), col(key), col(key))
         .sort([key], Default::default())
 }
 
@@ -163,7 +198,10 @@ mod tests {
             "month" => [202207, 202206, 202207, 202206, 202207, 202205],
             "cat" => ["A", "A", "A", "B", "C", "Z"],
         )?;
-        let out = compare_periods(df.lazy(), "user", "month", 202206, 202207, &["cat"])
+        let periods = fixed_periods(202206, 202207)?;
+        let latest = last_two_periods(df.clone().lazy(), "month").collect()?;
+        assert_eq!(latest, periods.clone().collect()?);
+        let out = compare_periods(df.lazy(), "user", "month", periods, &["cat"])
             .with_columns([
                 change_kind(col("cat_m1"), col("cat_m2")).alias("kind"),
                 transition(col("cat_m1"), col("cat_m2")).alias("previous"),

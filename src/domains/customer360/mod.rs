@@ -9,6 +9,7 @@
 //! | [`rules`] | C1–C12 as lazy transforms |
 //! | [`logs`] | the daily content logs (bucketed parts) and search logs, validated |
 //! | [`pipeline`] | the run: read and validate, sink interim, apply rules, deliver (C13) |
+//! | [`plans`] | the rules as one plan per output table, for another engine |
 //! | [`datagen`] | synthetic raw data in the real layouts, with injected faults |
 //! | [`report`] | the Customer 360 report: tables and charts |
 
@@ -16,6 +17,7 @@ pub mod datagen;
 pub mod datasets;
 pub mod logs;
 pub mod pipeline;
+pub mod plans;
 pub mod report;
 pub mod rules;
 pub mod tables;

@@ -132,7 +132,7 @@ pub fn run(
             months.len()
         ));
     }
-    let search_trend = rules::search_trend_of(search_top_keyword.clone().lazy(), trend_months)
+    let search_trend = rules::search_trend_of(search_top_keyword.clone().lazy(), trend_months)?
         .collect()
         .context("rule C11 (search trend) failed")?;
     progress.done(

@@ -7,10 +7,10 @@ use polars::prelude::*;
 
 use super::tables::APP_TYPES;
 use crate::transforms::{
-    arg_max_label, bucket, change_kind, compare_periods, distinct_count, exact_mean,
-    first_matching, first_true, inverted_cdf_quantile, keep_first, keeping_left_order, month_key,
-    nonzero_labels, pivot_sums, scale_buckets, top_k_within, transition, Bucket, Category,
-    SegmentRule, SortKey,
+    arg_max_label, attach_single_row, bucket, change_kind, compare_periods, distinct_count,
+    exact_mean, first_matching, first_true, fixed_periods, inverted_cdf_quantile, keep_first,
+    keeping_left_order, last_two_periods, month_key, nonzero_labels, pivot_sums, scale_buckets,
+    top_k_within, transition, Bucket, Category, SegmentRule, SortKey,
 };
 
 /// The five content types in C4's tie order, with their C3 columns.
@@ -192,11 +192,9 @@ pub fn segment_customers(activity: LazyFrame) -> LazyFrame {
     ];
     let mut columns = vec![col("contract")];
     columns.extend(PROFILE_COLUMNS.iter().map(|c| col(*c)));
-    activity
-        .with_columns([
-            inverted_cdf_quantile(total(), 25).alias("__q1"),
-            inverted_cdf_quantile(total(), 50).alias("__median"),
-        ])
+    let quartiles = duration_quartiles(activity.clone())
+        .select([col("q1").alias("__q1"), col("median").alias("__median")]);
+    attach_single_row(activity, quartiles)
         .with_column(first_matching(&rules, "anomaly").alias("customer_type"))
         .select(columns)
 }
@@ -274,35 +272,33 @@ pub fn top_keywords(events: LazyFrame, categories: LazyFrame) -> PolarsResult<La
         .sort(["month", "user_id"], Default::default()))
 }
 
-/// C11: users whose top keyword is known in both `first` and `second` (yyyymm), with
-/// both keywords and categories, `trending_type` and `previous`. Sorted by user_id.
-pub fn search_trend(top: LazyFrame, first: i32, second: i32) -> LazyFrame {
-    compare_periods(
-        top,
-        "user_id",
-        "month",
-        first,
-        second,
-        &["keyword", "category"],
-    )
-    .with_columns([
-        change_kind(col("category_m1"), col("category_m2")).alias("trending_type"),
-        transition(col("category_m1"), col("category_m2")).alias("previous"),
-    ])
-    .select(
-        std::iter::once(col("user_id"))
-            .chain(TREND_COLUMNS.iter().map(|c| col(*c)))
-            .collect::<Vec<_>>(),
-    )
+/// C11: users whose top keyword is known in both months of `months` (one row:
+/// [`fixed_periods`], [`last_two_periods`]), with both keywords and categories,
+/// `trending_type` and `previous`. Sorted by user_id.
+pub fn search_trend(top: LazyFrame, months: LazyFrame) -> LazyFrame {
+    compare_periods(top, "user_id", "month", months, &["keyword", "category"])
+        .with_columns([
+            change_kind(col("category_m1"), col("category_m2")).alias("trending_type"),
+            transition(col("category_m1"), col("category_m2")).alias("previous"),
+        ])
+        .select(
+            std::iter::once(col("user_id"))
+                .chain(TREND_COLUMNS.iter().map(|c| col(*c)))
+                .collect::<Vec<_>>(),
+        )
 }
 
-/// C11 between the chosen `months`, or an empty trend with C11's columns when there
-/// are none (the search logs hold fewer than two months).
-pub fn search_trend_of(top: LazyFrame, months: Option<(i32, i32)>) -> LazyFrame {
-    match months {
-        Some((first, second)) => search_trend(top, first, second),
-        None => search_trend(top.filter(lit(false)), 0, 0),
-    }
+/// C11 between the chosen `months`, else the last two months present (an empty
+/// trend with C11's columns when the search logs hold fewer than two).
+///
+/// # Errors
+/// Never in practice (the one row of the chosen months).
+pub fn search_trend_of(top: LazyFrame, months: Option<(i32, i32)>) -> PolarsResult<LazyFrame> {
+    let months = match months {
+        Some((first, second)) => fixed_periods(first, second)?,
+        None => last_two_periods(top.clone(), "month"),
+    };
+    Ok(search_trend(top, months))
 }
 
 /// The months present in the top-keyword table (C10), ascending.

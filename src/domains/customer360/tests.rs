@@ -14,6 +14,7 @@ fn contract_activity(content: LazyFrame, days: i64) -> PolarsResult<LazyFrame> {
 use super::tables;
 use crate::io::NdjsonFile;
 use crate::schema::{validate, Validation, LINE, REASON, ROW_NR};
+use crate::transforms::fixed_periods;
 use crate::values::{texts, u64s};
 
 /// Content rows as the validated table holds them.
@@ -437,7 +438,9 @@ fn c11_trend_between_any_two_months() -> PolarsResult<()> {
         "searches" => [1i64, 1, 1, 1, 1, 1],
         "category" => ["X", "Anime", "K-drama", "Anime", "C-drama", "Z"],
     )?;
-    let out = search_trend(top.clone().lazy(), 202206, 202207).collect()?;
+    let out = search_trend(top.clone().lazy(), fixed_periods(202206, 202207)?).collect()?;
+    let latest = search_trend_of(top.clone().lazy(), None)?.collect()?;
+    assert_eq!(out, latest, "the last two months by default");
     let mut names = vec!["user_id"];
     names.extend(TREND_COLUMNS);
     assert_eq!(out.get_column_names(), names);
@@ -453,7 +456,7 @@ fn c11_trend_between_any_two_months() -> PolarsResult<()> {
         texts(&out, "previous", "")?,
         ["Unchanged", "K-drama -> C-drama"]
     );
-    let may_june = search_trend(top.lazy(), 202205, 202206).collect()?;
+    let may_june = search_trend(top.lazy(), fixed_periods(202205, 202206)?).collect()?;
     assert_eq!(texts(&may_june, "previous", "")?, ["X -> Anime"]);
     Ok(())
 }
