@@ -73,7 +73,25 @@ impl DomainRules {
                 period_days: 30,
                 months: None,
             }),
+            Self::movies(None),
         ]
+    }
+
+    /// The movies rules, in dollars of `base_month` (yyyymm; the last month with a
+    /// CPI value when `None`), from the repaired catalogues (see
+    /// [`crate::domains::movies::plans`]).
+    pub fn movies(base_month: Option<i32>) -> DomainRules {
+        use crate::domains::movies::{self, tables};
+        DomainRules {
+            domain: movies::DOMAIN,
+            inputs: vec![
+                ("tmdb_repaired", tables::tmdb().schema),
+                ("imdb_repaired", tables::imdb().schema),
+                ("cpi", tables::cpi().schema),
+            ],
+            outputs: Box::new(move |table| movies::plans::output_plans(table, base_month)),
+            finish: nothing_to_finish(),
+        }
     }
 
     /// The Customer 360 rules for a period of `options.period_days` days and the

@@ -1118,6 +1118,13 @@ impl Translator<'_> {
                         let w = self.aggregate_window();
                         format!("(count(*){w} - count({}){w})", arg(0))
                     }
+                    // Unicode's full case mappings in Rust, Java and Sail alike.
+                    IRFunctionExpr::StringExpr(IRStringFunction::Lowercase) => {
+                        format!("lower({})", arg(0))
+                    }
+                    IRFunctionExpr::StringExpr(IRStringFunction::Uppercase) => {
+                        format!("upper({})", arg(0))
+                    }
                     IRFunctionExpr::StringExpr(IRStringFunction::StartsWith) => {
                         format!("startswith({}, {})", arg(0), arg(1))
                     }

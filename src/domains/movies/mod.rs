@@ -8,6 +8,7 @@
 //! | [`datasets`] | every validated and output table, named once, with its columns |
 //! | [`rules`] | V2–V7 as lazy transforms |
 //! | [`pipeline`] | the run: validate, apply the rules, write the outputs (V8) |
+//! | [`plans`] | the rules from the repaired catalogues on, one plan per output table, for another engine |
 //! | [`serving`] | the DuckDB serving file and its views (V9) |
 //! | [`datagen`] | synthetic catalogues in the real layouts, with faults |
 //! | [`report`] | the movies report: tables and charts |
@@ -15,6 +16,7 @@
 pub mod datagen;
 pub mod datasets;
 pub mod pipeline;
+pub mod plans;
 pub mod report;
 pub mod rules;
 pub mod serving;

@@ -107,7 +107,7 @@ pub fn run(
         let imdb = rules::imdb_movies(in_pass(valid("imdb")?))?;
         let imdb = rule(progress, &stage("V2-V4 IMDB movies"), imdb)?;
         let matched = rules::match_catalogues(tmdb.lazy(), imdb.lazy(), cpi.clone())?;
-        let movies = rules::constant_dollars(matched.movies, base_cpi);
+        let movies = rules::constant_dollars(matched.movies, base.clone().lazy());
         let movies = rule(progress, &stage("V5-V6 movies enriched"), movies)?;
         let counts = rule(progress, &stage("V5 match counts"), matched.counts)?;
         Ok((movies, counts))

@@ -69,8 +69,22 @@ pub fn map_certificates(lf: LazyFrame) -> PolarsResult<LazyFrame> {
 /// # Errors
 /// When the ranking cannot be planned (a Polars error).
 pub fn tmdb_movies(tmdb: LazyFrame) -> PolarsResult<LazyFrame> {
-    let released = tmdb
-        .with_column(clean_text(col("title")).alias("title"))
+    deduplicated_tmdb(repaired_tmdb(tmdb))
+}
+
+/// V2 on the validated TMDB rows: the title repaired ([`clean_text`]), the other
+/// columns as they are. The repair is a function of Rust code, which SQL cannot say:
+/// another engine starts from these rows ([`super::plans`]).
+pub fn repaired_tmdb(tmdb: LazyFrame) -> LazyFrame {
+    tmdb.with_column(clean_text(col("title")).alias("title"))
+}
+
+/// V4 on the repaired TMDB rows ([`repaired_tmdb`]): see [`tmdb_movies`].
+///
+/// # Errors
+/// When the ranking cannot be planned (a Polars error).
+pub fn deduplicated_tmdb(repaired: LazyFrame) -> PolarsResult<LazyFrame> {
+    let released = repaired
         .filter(
             col("status")
                 .eq(lit("Released"))
@@ -104,13 +118,26 @@ pub fn tmdb_movies(tmdb: LazyFrame) -> PolarsResult<LazyFrame> {
 /// # Errors
 /// When the mapping or the deduplication cannot be planned (a Polars error).
 pub fn imdb_movies(imdb: LazyFrame) -> PolarsResult<LazyFrame> {
-    let cleaned = imdb.with_columns([
+    deduplicated_imdb(repaired_imdb(imdb))
+}
+
+/// V2 on the validated IMDB rows: movie names, genres, directors and stars repaired,
+/// the other columns as they are. As [`repaired_tmdb`], Rust code SQL cannot say.
+pub fn repaired_imdb(imdb: LazyFrame) -> LazyFrame {
+    imdb.with_columns([
         clean_text(col("movie")).alias("movie"),
         clean_text(col("genre")).alias("genre"),
         clean_director(col("director")).alias("director"),
         clean_stars(col("stars")).alias("stars"),
-    ]);
-    let with_director = map_certificates(cleaned)?
+    ])
+}
+
+/// V3 and V4 on the repaired IMDB rows ([`repaired_imdb`]): see [`imdb_movies`].
+///
+/// # Errors
+/// When the mapping or the deduplication cannot be planned (a Polars error).
+pub fn deduplicated_imdb(repaired: LazyFrame) -> PolarsResult<LazyFrame> {
+    let with_director = map_certificates(repaired)?
         .filter(
             col("director")
                 .is_not_null()
@@ -257,21 +284,19 @@ pub fn base_cpi(cpi: LazyFrame, base_month: Option<i32>) -> LazyFrame {
 }
 
 /// V6 and the shape of `movies_enriched`: budget and revenue in dollars of the base
-/// month (`× base_cpi / cpi`, each one correctly rounded division), `profit_real`,
+/// month (`× base_cpi / cpi`, each one correctly rounded division; `base` is
+/// [`base_cpi`]'s one row), `profit_real`,
 /// and `roi` = (revenue − budget) / budget where budget > 0 (else null). Columns:
 /// `movie_id`, `title`, `release_date`, `release_year`, `release_month`, `runtime`,
 /// `certificate`, `rating`, `director`, `budget`, `revenue`, `cpi`, `budget_real`,
 /// `revenue_real`, `profit_real`, `roi`; sorted by `movie_id`.
-pub fn constant_dollars(movies: LazyFrame, base_cpi: f64) -> LazyFrame {
-    let real = |money: &str| {
-        ratio(
-            col(money).cast(DataType::Float64) * lit(base_cpi),
-            col("cpi"),
-        )
-    };
+pub fn constant_dollars(movies: LazyFrame, base: LazyFrame) -> LazyFrame {
+    const BASE: &str = "__base_cpi";
+    let real = |money: &str| ratio(col(money).cast(DataType::Float64) * col(BASE), col("cpi"));
     let budget = col("budget").cast(DataType::Float64);
     let revenue = col("revenue").cast(DataType::Float64);
-    movies
+    let base = base.select([col("base_cpi").max().alias(BASE)]);
+    crate::transforms::attach_single_row(movies, base)
         .with_columns([
             real("budget").alias("budget_real"),
             real("revenue").alias("revenue_real"),

@@ -355,7 +355,7 @@ fn v5_v6_join_on_title_and_runtime_then_cpi_in_base_month_dollars() -> PolarsRes
         0,
         "no value"
     );
-    let out = constant_dollars(matched.movies, 259.0).collect()?;
+    let out = constant_dollars(matched.movies, df!("base_cpi" => [259.0])?.lazy()).collect()?;
     assert_eq!(
         out.get_column_names(),
         [
