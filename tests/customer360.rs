@@ -534,7 +534,7 @@ fn customer360_tables_translated_to_spark_sql_equal_the_local_run_on_sail() -> R
         let rules = smartview::remote::DomainRules::customer360(customer360::plans::PlanOptions {
             period_days: outputs.period_days,
             months: None,
-        });
+        })?;
         // The valid content is kept in buckets of parts here: one file for the engine.
         let content = paths.interim.join("content.parquet");
         let mut rows = scan_parquet(&paths.interim.join("content/*/*.parquet"))?.collect()?;

@@ -316,7 +316,7 @@ fn movies_tables_translated_to_spark_sql_equal_the_local_run_on_sail() -> Result
             seed: 5,
         },
     )?;
-    let rules = smartview::remote::DomainRules::movies(None);
+    let rules = smartview::remote::DomainRules::movies(None)?;
     for (i, paths) in [sample, generated].iter().enumerate() {
         let outputs = movies::run(
             paths,

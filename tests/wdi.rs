@@ -574,7 +574,7 @@ fn wdi_tables_translated_to_spark_sql_equal_the_local_run_on_sail() -> Result<()
     for (i, paths) in [sample, generated].iter().enumerate() {
         let options = WdiOptions::default();
         let outputs = run(paths, &options)?;
-        let rules = smartview::remote::DomainRules::wdi(options);
+        let rules = smartview::remote::DomainRules::wdi(options)?;
         let work = dir.path().join(format!("engine-{i}"));
         let inputs = rules.local_inputs(paths);
         smartview::testing::assert_domain_parity(root, &work, &rules, &inputs, &outputs.tables())?;

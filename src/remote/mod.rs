@@ -30,14 +30,15 @@ fn nothing_to_finish() -> OutputPlans {
     Box::new(|_| Ok(Vec::new()))
 }
 
-/// One domain's rules, as another engine runs them: the validated tables they read,
-/// the plans of the output tables the engine computes, and those of the output
-/// tables computed here from its (small) results.
+/// One domain's rules, as another engine runs them: the tables they read, the plans
+/// of the output tables the engine computes, and those of the output tables computed
+/// here from its (small) results.
 pub struct DomainRules {
     pub domain: &'static str,
-    /// The validated tables the rules read, each with its declared schema.
-    pub inputs: Vec<(&'static str, TableSchema)>,
-    /// The output tables the engine computes, over the validated tables.
+    /// The tables the rules read (the validated tables, or the domain's curated
+    /// ones), each with its schema.
+    pub inputs: Vec<(&'static str, Schema)>,
+    /// The output tables the engine computes, over the inputs.
     pub outputs: OutputPlans,
     /// The output tables computed here, over the engine's output tables: a step
     /// whose plan is small in data but deep in dependencies (a sequential walk),
@@ -46,96 +47,160 @@ pub struct DomainRules {
 }
 
 impl DomainRules {
-    /// Every domain whose rules run on another engine, with its default options.
-    pub fn all() -> Vec<DomainRules> {
-        use crate::domains::{customer360, retail, tv, wdi};
-        let inputs = |tables: Vec<crate::io::RawTable>| {
-            tables
-                .into_iter()
-                .map(|t| (t.schema.name, t.schema))
-                .collect()
-        };
-        vec![
-            DomainRules {
-                domain: tv::DOMAIN,
-                inputs: inputs(tv::tables::all()),
-                outputs: Box::new(tv::plans::output_plans),
-                finish: Box::new(tv::plans::finish_plans),
-            },
-            DomainRules {
-                domain: retail::DOMAIN,
-                inputs: inputs(vec![retail::tables::lines()]),
-                outputs: Box::new(retail::plans::output_plans),
-                finish: nothing_to_finish(),
-            },
-            Self::wdi(wdi::WdiOptions::default()),
+    /// Every domain's rules, with the domain's default options.
+    ///
+    /// # Errors
+    /// When a declared schema cannot be planned (a Polars error).
+    pub fn all() -> Result<Vec<DomainRules>> {
+        use crate::domains::{customer360, wdi};
+        Ok(vec![
+            Self::tv()?,
+            Self::retail()?,
+            Self::wdi(wdi::WdiOptions::default())?,
             Self::customer360(customer360::plans::PlanOptions {
                 period_days: 30,
                 months: None,
-            }),
-            Self::movies(None),
-        ]
+            })?,
+            Self::movies(None)?,
+            Self::stream()?,
+        ])
     }
 
-    /// The movies rules, in dollars of `base_month` (yyyymm; the last month with a
-    /// CPI value when `None`), from the repaired catalogues (see
-    /// [`crate::domains::movies::plans`]).
-    pub fn movies(base_month: Option<i32>) -> DomainRules {
-        use crate::domains::movies::{self, tables};
-        DomainRules {
-            domain: movies::DOMAIN,
-            inputs: vec![
-                ("tmdb_repaired", tables::tmdb().schema),
-                ("imdb_repaired", tables::imdb().schema),
-                ("cpi", tables::cpi().schema),
-            ],
-            outputs: Box::new(move |table| movies::plans::output_plans(table, base_month)),
+    /// The rules of `domain`, with its default options.
+    ///
+    /// # Errors
+    /// When `domain` is not one of the six (the message lists them).
+    pub fn of(domain: &str) -> Result<DomainRules> {
+        let all = Self::all()?;
+        let names: Vec<&str> = all.iter().map(|d| d.domain).collect();
+        let names = names.join(", ");
+        all.into_iter()
+            .find(|d| d.domain == domain)
+            .ok_or_else(|| anyhow!("unknown domain {domain} (the domains: {names})"))
+    }
+
+    /// The TV rules (T2–T11), from the four validated tables.
+    ///
+    /// # Errors
+    /// When a declared schema cannot be planned (a Polars error).
+    pub fn tv() -> Result<DomainRules> {
+        use crate::domains::tv;
+        Ok(DomainRules {
+            domain: tv::DOMAIN,
+            inputs: valid_schemas(tv::tables::all().into_iter().map(|t| t.schema))?,
+            outputs: Box::new(tv::plans::output_plans),
+            finish: Box::new(tv::plans::finish_plans),
+        })
+    }
+
+    /// The retail rules (R2–R8), from the validated invoice lines.
+    ///
+    /// # Errors
+    /// When the declared schema cannot be planned (a Polars error).
+    pub fn retail() -> Result<DomainRules> {
+        use crate::domains::retail;
+        Ok(DomainRules {
+            domain: retail::DOMAIN,
+            inputs: valid_schemas([retail::tables::lines().schema])?,
+            outputs: Box::new(retail::plans::output_plans),
             finish: nothing_to_finish(),
-        }
+        })
     }
 
-    /// The Customer 360 rules for a period of `options.period_days` days and the
-    /// months C11 compares.
-    pub fn customer360(options: crate::domains::customer360::plans::PlanOptions) -> DomainRules {
-        use crate::domains::customer360::{self, tables};
-        let mapping = tables::mapping().schema;
-        let link = tables::contract_users().schema;
-        DomainRules {
-            domain: customer360::DOMAIN,
-            inputs: vec![
-                ("content", tables::content()),
-                ("search", tables::search()),
-                (mapping.name, mapping),
-                (link.name, link),
-            ],
-            outputs: Box::new(move |table| customer360::plans::output_plans(table, options)),
-            finish: nothing_to_finish(),
-        }
-    }
-
-    /// The WDI rules for the country and indicator of `options`.
-    pub fn wdi(options: crate::domains::wdi::WdiOptions) -> DomainRules {
+    /// The WDI rules (W2–W4) for the country and indicator of `options`.
+    ///
+    /// # Errors
+    /// When the declared schema cannot be planned (a Polars error).
+    pub fn wdi(options: crate::domains::wdi::WdiOptions) -> Result<DomainRules> {
         use crate::domains::wdi;
-        DomainRules {
+        Ok(DomainRules {
             domain: wdi::DOMAIN,
-            inputs: vec![(wdi::tables::WDI, wdi::tables::long_schema())],
+            inputs: valid_schemas([wdi::tables::long_schema()])?,
             outputs: Box::new(move |table| {
                 Ok(wdi::plans::outputs(table(wdi::tables::WDI)?, &options)?.to_vec())
             }),
             finish: nothing_to_finish(),
-        }
+        })
     }
 
-    /// The rules of `domain`.
+    /// The Customer 360 rules (C2–C12) for a period of `options.period_days` days and
+    /// the months C11 compares.
     ///
     /// # Errors
-    /// When `domain` runs on no other engine yet (the message lists those that do).
-    pub fn of(domain: &str) -> Result<DomainRules> {
-        let all = Self::all();
-        let names: Vec<&str> = all.iter().map(|d| d.domain).collect();
-        let names = names.join(", ");
-        all.into_iter().find(|d| d.domain == domain).ok_or_else(|| {
-            anyhow!("the {domain} rules do not run on a Spark engine yet (those that do: {names})")
+    /// When a declared schema cannot be planned (a Polars error).
+    pub fn customer360(
+        options: crate::domains::customer360::plans::PlanOptions,
+    ) -> Result<DomainRules> {
+        use crate::domains::customer360::{self, tables};
+        Ok(DomainRules {
+            domain: customer360::DOMAIN,
+            inputs: valid_schemas([
+                tables::content(),
+                tables::search(),
+                tables::mapping().schema,
+                tables::contract_users().schema,
+            ])?,
+            outputs: Box::new(move |table| customer360::plans::output_plans(table, options)),
+            finish: nothing_to_finish(),
+        })
+    }
+
+    /// The movies rules (V3–V7), in dollars of `base_month` (yyyymm; the last month
+    /// with a CPI value when `None`), from the repaired catalogues (see
+    /// [`crate::domains::movies::plans`]).
+    ///
+    /// # Errors
+    /// When a declared schema cannot be planned (a Polars error).
+    pub fn movies(base_month: Option<i32>) -> Result<DomainRules> {
+        use crate::domains::movies::{self, plans, tables};
+        let [tmdb, imdb, cpi] = valid_schemas([
+            tables::tmdb().schema,
+            tables::imdb().schema,
+            tables::cpi().schema,
+        ])?
+        .try_into()
+        .map_err(|_| anyhow!("three movies schemas"))?;
+        let named = |(_, schema): (&str, Schema), name: &'static str| (name, schema);
+        Ok(DomainRules {
+            domain: movies::DOMAIN,
+            inputs: vec![
+                named(tmdb, plans::INPUTS[0]),
+                named(imdb, plans::INPUTS[1]),
+                named(cpi, plans::INPUTS[2]),
+            ],
+            outputs: Box::new(move |table| plans::output_plans(table, base_month)),
+            finish: nothing_to_finish(),
+        })
+    }
+
+    /// The stream questions (S6), from the four curated lake tables.
+    ///
+    /// # Errors
+    /// When a declared schema cannot be planned (a Polars error).
+    pub fn stream() -> Result<DomainRules> {
+        use crate::domains::stream::{self, pipeline::CURATED_TABLES, tables};
+        let mut inputs = Vec::new();
+        for curated in &CURATED_TABLES {
+            let raw = tables::all()
+                .into_iter()
+                .find(|t| t.schema.name == curated.raw)
+                .ok_or_else(|| anyhow!("no raw stream table {}", curated.raw))?;
+            let valid = validate(crate::testing::raw_rows(&raw.schema, &[])?, &raw.schema).valid;
+            let schema = curated.curate(valid)?.kept.collect_schema()?;
+            inputs.push((curated.name, schema.as_ref().clone()));
+        }
+        Ok(DomainRules {
+            domain: stream::DOMAIN,
+            inputs,
+            outputs: Box::new(|table| {
+                stream::plans::question_plans(
+                    table("channels")?,
+                    table("users")?,
+                    table("ad_revenue")?,
+                    table("viewership")?,
+                )
+            }),
+            finish: nothing_to_finish(),
         })
     }
 
@@ -151,16 +216,17 @@ impl DomainRules {
     }
 
     /// Each output table's Spark SQL, over tables on the cluster named as the inputs
-    /// and holding their validated rows (`row_nr`, then the declared columns typed).
+    /// and holding their rows (as [`Self::inputs`] describes them).
     ///
     /// # Errors
     /// When a plan cannot be built or translated (the message names the table and
     /// what has no translation).
     pub fn spark_sql(&self) -> Result<Vec<(&'static str, String)>> {
-        let mut schemas = Vec::new();
-        for (name, schema) in &self.inputs {
-            schemas.push((*name, valid_schema(schema)?));
-        }
+        let schemas: Vec<(&str, Schema)> = self
+            .inputs
+            .iter()
+            .map(|(name, schema)| (*name, schema.clone()))
+            .collect();
         self.spark_sql_over(&schemas)
     }
 
@@ -186,6 +252,16 @@ impl DomainRules {
     }
 }
 
+/// Each table's name with the schema of its validated rows ([`valid_schema`]).
+fn valid_schemas(
+    tables: impl IntoIterator<Item = TableSchema>,
+) -> Result<Vec<(&'static str, Schema)>> {
+    tables
+        .into_iter()
+        .map(|t| Ok((t.name, valid_schema(&t)?)))
+        .collect()
+}
+
 /// The schema of a table's validated rows: what [`validate`] makes of `schema`.
 ///
 /// # Errors
@@ -208,7 +284,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/spark-sql");
         let bless = std::env::var_os("SMARTVIEW_BLESS").is_some();
         let mut differ = Vec::new();
-        for rules in DomainRules::all() {
+        for rules in DomainRules::all()? {
             for (table, sql) in rules.spark_sql()? {
                 let file = root.join(rules.domain).join(format!("{table}.sql"));
                 let sql = format!("{sql}\n");

@@ -1,0 +1,1 @@
+SELECT * FROM (SELECT `date` AS `date`, `channel_id` AS `channel_id`, `ad_revenue` AS `ad_revenue` FROM (SELECT `channel_id`, `channel_name`, `date`, `ad_revenue` FROM `ad_revenue`) AS t1) AS result ORDER BY `date` ASC NULLS LAST, `channel_id` ASC NULLS LAST
