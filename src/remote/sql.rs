@@ -103,13 +103,18 @@ impl SparkTables {
             cached: HashMap::new(),
             aggregating: false,
         };
-        let relation = translator.plan(plan.lp_top)?;
+        let relation = translator.plan_node(plan.lp_top)?;
+        let columns = match relation.hidden {
+            true => translator.all_columns(plan.lp_top),
+            false => "*".to_string(),
+        };
         let query = match &relation.order {
             Some(order) if !order.is_empty() => format!(
-                "SELECT * FROM ({}) AS result ORDER BY {}",
+                "SELECT {columns} FROM ({}) AS result ORDER BY {}",
                 relation.sql,
                 order_by(order)
             ),
+            _ if relation.hidden => format!("SELECT {columns} FROM ({}) AS result", relation.sql),
             _ => relation.sql,
         };
         Ok(match translator.ctes.is_empty() {
@@ -156,6 +161,10 @@ struct Relation {
     /// Whether the relation has exactly one row (a global aggregate): a horizontal
     /// concatenation of such relations is their cross join.
     single_row: bool,
+    /// Whether the relation ends in a column past its schema, `__union_part`, which
+    /// its order names (a union keeps its parts in order); only the query's top
+    /// keeps it, to sort on and leave out.
+    hidden: bool,
 }
 
 struct Translator<'a> {
@@ -223,12 +232,35 @@ impl Translator<'_> {
             .join(", ")
     }
 
+    /// `node` as a relation of exactly its schema's columns, for a parent node.
     fn plan(&mut self, node: Node) -> Result<Relation> {
+        let relation = self.plan_node(node)?;
+        if !relation.hidden {
+            return Ok(relation);
+        }
+        // The hidden ordering column leaves, and with it the order it gave.
+        let alias = self.alias();
+        Ok(Relation {
+            sql: format!(
+                "SELECT {} FROM ({}) AS {alias}",
+                self.all_columns(node),
+                relation.sql
+            ),
+            order: None,
+            single_row: relation.single_row,
+            hidden: false,
+        })
+    }
+
+    /// `node` as a relation, which may end in a hidden ordering column (see
+    /// [`Relation::hidden`]).
+    fn plan_node(&mut self, node: Node) -> Result<Relation> {
         match self.lp.get(node) {
             IR::DataFrameScan { df, .. } => {
                 if let Some(name) = self.tables.names.get(&(Arc::as_ptr(df) as usize)) {
                     return Ok(Relation {
                         single_row: false,
+                        hidden: false,
                         sql: format!("SELECT {} FROM {}", self.all_columns(node), ident(name)),
                         order: None,
                     });
@@ -257,6 +289,7 @@ impl Translator<'_> {
                 let names = self.all_columns(node);
                 Ok(Relation {
                     single_row: df.height() == 1,
+                    hidden: false,
                     sql: format!(
                         "SELECT {names} FROM VALUES {} AS {alias}({names})",
                         rows.join(", ")
@@ -281,6 +314,7 @@ impl Translator<'_> {
                 };
                 Ok(Relation {
                     single_row: false,
+                    hidden: false,
                     sql: format!(
                         "SELECT {} FROM {format}.{}",
                         self.all_columns(node),
@@ -296,6 +330,7 @@ impl Translator<'_> {
                 if let Some((name, order, single_row)) = self.cached.get(&id) {
                     return Ok(Relation {
                         single_row: *single_row,
+                        hidden: false,
                         sql: format!("SELECT * FROM {name}"),
                         order: order.clone(),
                     });
@@ -307,6 +342,7 @@ impl Translator<'_> {
                     .insert(id, (name.clone(), inner.order.clone(), inner.single_row));
                 Ok(Relation {
                     single_row: inner.single_row,
+                    hidden: false,
                     sql: format!("SELECT * FROM {name}"),
                     order: inner.order,
                 })
@@ -321,6 +357,7 @@ impl Translator<'_> {
                     .join(", ");
                 Ok(Relation {
                     single_row: inner.single_row,
+                    hidden: false,
                     sql: format!("SELECT {list} FROM ({}) AS {alias}", inner.sql),
                     order: keep_order(inner.order, &list_names(columns)),
                 })
@@ -348,6 +385,7 @@ impl Translator<'_> {
                 };
                 Ok(Relation {
                     single_row: false,
+                    hidden: false,
                     sql,
                     order: inner.order,
                 })
@@ -375,6 +413,7 @@ impl Translator<'_> {
                 let names: Vec<String> = expr.iter().map(|e| e.output_name().to_string()).collect();
                 Ok(Relation {
                     single_row: scalar || inner.single_row,
+                    hidden: false,
                     sql: format!("SELECT {list} FROM ({}) AS {alias}", inner.sql),
                     order: keep_order(inner.order, &names),
                 })
@@ -395,6 +434,7 @@ impl Translator<'_> {
                     exprs.iter().map(|e| e.output_name().to_string()).collect();
                 Ok(Relation {
                     single_row: inner.single_row,
+                    hidden: false,
                     sql: format!(
                         "SELECT {} FROM ({}) AS {alias}",
                         items.join(", "),
@@ -446,6 +486,7 @@ impl Translator<'_> {
                 };
                 Ok(Relation {
                     single_row: inner.single_row,
+                    hidden: false,
                     sql,
                     order: Some(keys),
                 })
@@ -460,6 +501,7 @@ impl Translator<'_> {
                 let alias = self.alias();
                 Ok(Relation {
                     single_row: false,
+                    hidden: false,
                     sql: format!(
                         "SELECT * FROM ({}) AS {alias} ORDER BY {}{}",
                         inner.sql,
@@ -506,6 +548,7 @@ impl Translator<'_> {
                 };
                 Ok(Relation {
                     single_row: group.is_empty(),
+                    hidden: false,
                     sql: format!(
                         "SELECT {} FROM ({}) AS {alias}{group_by}",
                         list.join(", "),
@@ -545,21 +588,55 @@ impl Translator<'_> {
                 let alias = self.alias();
                 Ok(Relation {
                     single_row: false,
+                    hidden: false,
                     sql: format!("SELECT DISTINCT * FROM ({}) AS {alias}", inner.sql),
                     // With maintain_order, Polars keeps first appearances in order; a
                     // known order survives only as the rows' sort, which DISTINCT keeps.
                     order: inner.order,
                 })
             }
+            // Polars keeps the parts in order, each in its own. When every part is
+            // one row, or all are sorted on the same keys, that order is the part's
+            // number (a hidden column) and then those keys; otherwise none is known.
             IR::Union { inputs, .. } => {
                 let parts = inputs
                     .iter()
-                    .map(|i| self.plan(*i).map(|r| format!("({})", r.sql)))
+                    .map(|i| self.plan(*i))
                     .collect::<Result<Vec<_>>>()?;
+                let keys = match parts.iter().all(|p| p.single_row) {
+                    true => Some(Vec::new()),
+                    false => parts
+                        .first()
+                        .and_then(|p| p.order.clone())
+                        .filter(|first| parts.iter().all(|p| p.order.as_ref() == Some(first))),
+                };
+                let Some(keys) = keys else {
+                    let sql = parts.iter().map(|p| format!("({})", p.sql));
+                    return Ok(Relation {
+                        single_row: false,
+                        hidden: false,
+                        sql: sql.collect::<Vec<_>>().join(" UNION ALL "),
+                        order: None,
+                    });
+                };
+                let sql = parts.iter().enumerate().map(|(i, p)| {
+                    format!(
+                        "(SELECT *, {i} AS `__union_part` FROM ({}) AS {})",
+                        p.sql,
+                        self.alias()
+                    )
+                });
+                let mut order = vec![OrderKey {
+                    column: "`__union_part`".into(),
+                    descending: false,
+                    nulls_last: false,
+                }];
+                order.extend(keys);
                 Ok(Relation {
                     single_row: false,
-                    sql: parts.join(" UNION ALL "),
-                    order: None,
+                    hidden: true,
+                    sql: sql.collect::<Vec<_>>().join(" UNION ALL "),
+                    order: Some(order),
                 })
             }
             // Side by side: one-row relations (global aggregates) only, whose
@@ -582,6 +659,7 @@ impl Translator<'_> {
                 }
                 Ok(Relation {
                     single_row: true,
+                    hidden: false,
                     sql: format!(
                         "SELECT {} FROM {}",
                         list.join(", "),
@@ -670,6 +748,7 @@ impl Translator<'_> {
             );
         Ok(Relation {
             single_row: false,
+            hidden: false,
             sql: format!(
                 "SELECT {} FROM ({}) AS {la} {how} ({}) AS {ra}{on}",
                 list.join(", "),
@@ -718,6 +797,7 @@ impl Translator<'_> {
                     .join(", ");
                 Ok(Relation {
                     single_row: false,
+                    hidden: false,
                     sql: format!("SELECT {list} FROM ({}) AS {alias}", inner.sql),
                     // The elements of a list have no position in the SQL.
                     order: None,
@@ -729,6 +809,7 @@ impl Translator<'_> {
                 };
                 Ok(Relation {
                     single_row: inner.single_row,
+                    hidden: false,
                     sql: format!(
                         "SELECT CAST(row_number() OVER (ORDER BY {}) - 1 + {} AS BIGINT) AS {}, \
                          {} FROM ({}) AS {alias}",
@@ -1925,6 +2006,30 @@ mod tests {
         assert!(java_datetime_pattern("%q").is_err());
         assert_eq!(java_datetime_pattern("it's %H")?, "'it''s 'HH");
         assert_eq!(regex_escape("a.b|c, d"), "a\\.b\\|c, d");
+        Ok(())
+    }
+
+    /// A union keeps its parts in order: one-row parts by their number, a column
+    /// the query sorts on and leaves out.
+    #[test]
+    fn a_union_of_one_row_parts_keeps_their_order() -> Result<()> {
+        let mut tables = SparkTables::new();
+        let count = |t: &mut SparkTables, name: &str| {
+            viewing(t).select([lit(name).alias("what"), len().alias("rows")])
+        };
+        let parts = [count(&mut tables, "a"), count(&mut tables, "b")];
+        let sql = tables.to_sql(
+            "counts",
+            polars::prelude::concat(parts, Default::default())?,
+        )?;
+        assert!(
+            sql.starts_with("SELECT `what`, `rows` FROM ((SELECT *, 0 AS `__union_part`"),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with(") AS result ORDER BY `__union_part` ASC NULLS FIRST"),
+            "{sql}"
+        );
         Ok(())
     }
 }
