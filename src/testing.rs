@@ -192,7 +192,7 @@ pub fn assert_same_table(
     ordered: bool,
 ) -> anyhow::Result<()> {
     use anyhow::{anyhow, ensure};
-    let theirs = as_dtypes_of(theirs, ours).map_err(|e| anyhow!("{name}: {e}"))?;
+    let theirs = as_dtypes_of(theirs, ours).map_err(|e| anyhow!("{name}: {e:#}"))?;
     let (ours, theirs) = match ordered {
         true => (ours.clone(), theirs),
         false => (sorted_rows(ours)?, sorted_rows(&theirs)?),
@@ -246,14 +246,8 @@ pub fn is_ordered(query: &str) -> bool {
 }
 
 /// `frame`'s columns named as `like`'s, in its order, cast to its dtypes (strict).
-fn as_dtypes_of(frame: DataFrame, like: &DataFrame) -> PolarsResult<DataFrame> {
-    use polars::prelude::col;
-    let columns: Vec<_> = like
-        .columns()
-        .iter()
-        .map(|c| col(c.name().clone()).strict_cast(c.dtype().clone()))
-        .collect();
-    frame.lazy().select(columns).collect()
+fn as_dtypes_of(frame: DataFrame, like: &DataFrame) -> anyhow::Result<DataFrame> {
+    crate::remote::conform(frame, like.schema())
 }
 
 /// `frame`'s rows sorted by every column, nulls first.

@@ -629,7 +629,9 @@ fn tv_tables_translated_to_spark_sql_equal_the_local_run_on_sail() -> Result<()>
         let outputs = run(paths)?;
         let work = dir.path().join(format!("engine-{i}"));
         let inputs = rules.local_inputs(paths);
-        smartview::testing::assert_domain_parity(root, &work, &rules, &inputs, &outputs.tables())?;
+        let mut local = outputs.tables().to_vec();
+        local.push(("reference_cleaning", &outputs.reference_cleaning));
+        smartview::testing::assert_domain_parity(root, &work, &rules, &inputs, &local)?;
     }
     Ok(())
 }

@@ -5,12 +5,15 @@
 //! | module | owns |
 //! |---|---|
 //! | [`sql`] | a rule's resolved Polars plan as one Spark SQL query, with the semantic differences made explicit |
+//! | `engine` | (feature `spark`) a Spark Connect session: register tables, run queries, results as Polars frames |
 //!
 //! Each domain states its rules once more as plans only where the local pipeline uses
 //! a single-machine strategy (pair parts, integer keys, chunked passes): its `plans`
 //! module wires the same rule functions from the validated tables to the output
 //! tables, one plan per output. [`DomainRules`] lists them for every domain.
 
+#[cfg(feature = "spark")]
+pub mod engine;
 pub mod sql;
 
 use anyhow::{anyhow, Result};
@@ -250,6 +253,118 @@ impl DomainRules {
             .map(|(name, plan)| Ok((name, tables.to_sql(name, plan)?)))
             .collect()
     }
+}
+
+#[cfg(feature = "spark")]
+impl DomainRules {
+    /// Runs the rules on a Spark Connect `engine` over `inputs` (each input's name,
+    /// its path as the cluster sees it, and its schema): registers the inputs as
+    /// views, runs each output table's query, brings each result back cast to the
+    /// local plan's schema ([`conform`]), then computes the finishing tables here.
+    /// Tables come back in the plans' order, the finishing ones last.
+    ///
+    /// # Errors
+    /// When an input cannot be registered, a plan cannot be translated, a query fails
+    /// on the engine, or a result does not fit the local schema (the message names
+    /// the table).
+    pub fn run_on(
+        &self,
+        engine: &engine::SparkEngine,
+        inputs: &[(&str, String, Schema)],
+    ) -> Result<Vec<(&'static str, polars::prelude::DataFrame)>> {
+        use anyhow::Context;
+        for (name, path, _) in inputs {
+            engine.register_parquet(name, path)?;
+        }
+        let mut tables = SparkTables::new();
+        let plans = (self.outputs)(&mut |name| {
+            let (_, _, schema) = inputs.iter().find(|(n, _, _)| *n == name).ok_or_else(|| {
+                anyhow!(
+                    "the {} rules read {name}, which is not among the inputs",
+                    self.domain
+                )
+            })?;
+            Ok(tables.table(name, schema.clone()))
+        })?;
+        let mut results = Vec::new();
+        for (name, plan) in plans {
+            let schema = plan.clone().collect_schema()?;
+            let sql = tables.to_sql(name, plan)?;
+            let frame = engine
+                .query(&sql)
+                .and_then(|frame| conform(frame, &schema))
+                .with_context(|| format!("{}: cannot compute {name} on the engine", self.domain))?;
+            results.push((name, frame));
+        }
+        let finished = (self.finish)(&mut |name| {
+            results
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, frame)| polars::prelude::IntoLazy::lazy(frame.clone()))
+                .ok_or_else(|| anyhow!("the finishing rules read {name}, which no query made"))
+        })?;
+        for (name, plan) in finished {
+            let frame = plan
+                .collect()
+                .with_context(|| format!("{}: cannot compute {name}", self.domain))?;
+            results.push((name, frame));
+        }
+        Ok(results)
+    }
+}
+
+/// Runs `rules` on `engine` over the validated tables of a local run in `paths`
+/// ([`DomainRules::local_inputs`]), which the engine must see at the same absolute
+/// paths (a shared file system, or a server on this machine).
+///
+/// # Errors
+/// As [`DomainRules::run_on`], and when a validated table cannot be read here.
+#[cfg(feature = "spark")]
+pub fn run_rules_on(
+    engine: &engine::SparkEngine,
+    rules: &DomainRules,
+    paths: &crate::io::DomainPaths,
+) -> Result<Vec<(&'static str, polars::prelude::DataFrame)>> {
+    let mut inputs = Vec::new();
+    for (name, file) in rules.local_inputs(paths) {
+        let schema = crate::io::scan_parquet(&file)?.collect_schema()?;
+        let file = std::path::absolute(&file)?;
+        inputs.push((name, file.display().to_string(), schema.as_ref().clone()));
+    }
+    rules.run_on(engine, &inputs)
+}
+
+/// Takes the table `name` out of `tables`.
+///
+/// # Errors
+/// When no table has that name.
+pub fn take(
+    tables: &mut Vec<(&'static str, polars::prelude::DataFrame)>,
+    name: &str,
+) -> Result<polars::prelude::DataFrame> {
+    let position = tables
+        .iter()
+        .position(|(n, _)| *n == name)
+        .ok_or_else(|| anyhow!("the engine gave no table {name}"))?;
+    Ok(tables.swap_remove(position).1)
+}
+
+/// An engine's result `frame` as the local plan gives it: `schema`'s columns, in its
+/// order, cast to its dtypes (strict: a value that does not fit is an error, never
+/// a null).
+///
+/// # Errors
+/// When a column is missing or a value does not fit its dtype.
+pub fn conform(
+    frame: polars::prelude::DataFrame,
+    schema: &Schema,
+) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::{col, IntoLazy};
+    let columns: Vec<_> = schema
+        .iter()
+        .map(|(name, dtype)| col(name.clone()).strict_cast(dtype.clone()))
+        .collect();
+    Ok(frame.lazy().select(columns).collect()?)
 }
 
 /// Each table's name with the schema of its validated rows ([`valid_schema`]).

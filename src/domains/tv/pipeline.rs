@@ -90,6 +90,69 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
     Ok(outputs)
 }
 
+/// The TV pipeline with its rules on a Spark Connect engine (`report --engine
+/// spark`): T1 validates the raw files here and writes the validated tables to
+/// `paths.interim`, which the engine must see at the same path; T2–T11 run there
+/// ([`crate::remote::DomainRules::tv`]); the output tables come back and are written
+/// here.
+///
+/// # Errors
+/// As [`run`], and when the engine cannot read the validated tables or a query fails
+/// on it (the message names the table).
+#[cfg(feature = "spark")]
+pub fn run_on(
+    paths: &DomainPaths,
+    engine: &crate::remote::engine::SparkEngine,
+    progress: &mut Progress,
+) -> Result<TvOutputs> {
+    let (programs_count, _) = exec::validate(progress, paths, &tables::programs(), &[], vec![])?;
+    let program_table = rules::program_table(scan_parquet(&paths.valid("programs"))?)
+        .collect()
+        .context("cannot resolve the program table (T3)")?;
+    let programs =
+        crate::transforms::keys::dictionary(program_table.lazy(), "prog_code").collect()?;
+    let unknown_program = tables::unknown_program(&programs)?;
+    let (viewing_count, _) = exec::validate(
+        progress,
+        paths,
+        &tables::viewing(),
+        &[unknown_program],
+        vec![],
+    )?;
+    let (demographics_count, _) =
+        exec::validate(progress, paths, &tables::demographics(), &[], vec![])?;
+    let (reference_count, _) = exec::validate(progress, paths, &tables::reference(), &[], vec![])?;
+    let counts = [
+        programs_count,
+        demographics_count,
+        reference_count,
+        viewing_count,
+    ];
+
+    let rules = crate::remote::DomainRules::tv()?;
+    let mut tables = crate::remote::run_rules_on(engine, &rules, paths)?;
+    progress.done("T2-T11 on the Spark engine", None);
+    let mut take = |name: &str| crate::remote::take(&mut tables, name);
+    let outputs = TvOutputs {
+        top_genres: take("top_genres")?,
+        market_potential: take("market_potential")?,
+        wealthy_market_genres: take("wealthy_market_genres")?,
+        program_popularity: take("program_popularity")?,
+        genre_reach: take("genre_reach")?,
+        program_clashes: take("program_clashes")?,
+        top_markets: take("top_markets")?,
+        wealth: take("wealth")?,
+        reference_cleaning: take("reference_cleaning")?,
+        quarantine_summary: summarize_quarantines(&counts, |table| {
+            scan_parquet(&paths.quarantine(table))
+        })?,
+        table_counts: table_counts(&counts)?,
+    };
+    write_tables(&paths.processed, &outputs.tables())?;
+    progress.done("write outputs", None);
+    Ok(outputs)
+}
+
 /// The tables that do not need the viewing: validated demographics and reference
 /// (T1), cleaned (T2, T5), and the rules on them alone (T3's clash report, T6, T8).
 struct MarketTables {

@@ -24,7 +24,8 @@ pub fn output_plans(
 ) -> Result<Vec<(&'static str, LazyFrame)>> {
     let programs = valid("programs")?;
     let demographics = rules::clean_demographics(valid("demographics")?)?;
-    let reference = rules::clean_reference(valid("reference")?, demographics.clone())?.table;
+    let cleaned = rules::clean_reference(valid("reference")?, demographics.clone())?;
+    let reference = cleaned.table;
     let program_table = rules::program_table(programs.clone());
     let pairs = rules::viewing_pairs(valid("viewing")?);
     let genre_reach = rules::genre_reach(pairs.clone(), reference.clone(), program_table.clone())?;
@@ -35,6 +36,8 @@ pub fn output_plans(
         ("genre_reach", genre_reach.clone()),
         ("top_genres", rules::top_genres(genre_reach.clone())),
         ("wealth", wealth.clone()),
+        // Not an output table: the report's count of what T5 dropped.
+        ("reference_cleaning", cleaned.dropped),
         (
             "program_popularity",
             rules::program_popularity(pairs.clone(), program_table)?,

@@ -1,0 +1,136 @@
+//! The remote engine end to end (issue 19, feature `spark`): `report --engine spark`
+//! against a Spark Connect server on loopback (LakeSail's Sail, `scripts/sail`) gives
+//! the output tables of a local run, and refuses what it cannot do with a clear
+//! message.
+#![cfg(feature = "spark")]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, Result};
+use smartview::io::scan_parquet;
+
+/// A Sail server on loopback for the test's lifetime.
+struct Sail {
+    child: Child,
+    port: u16,
+}
+
+impl Sail {
+    fn start(root: &Path) -> Result<Sail> {
+        let python = Command::new(root.join("scripts/sail")).output()?;
+        anyhow::ensure!(
+            python.status.success(),
+            "scripts/sail failed: {}",
+            String::from_utf8_lossy(&python.stderr)
+        );
+        let mut child = Command::new(String::from_utf8(python.stdout)?.trim())
+            .arg(root.join("tests/sail_server.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("no server output")?).read_line(&mut line)?;
+        let port = line
+            .trim()
+            .parse()
+            .with_context(|| format!("no port from Sail: {line:?}"))?;
+        Ok(Sail { child, port })
+    }
+
+    fn url(&self) -> String {
+        format!("sc://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Sail {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+fn report(root: &Path, dir: &Path, name: &str, engine: &[&str]) -> Result<PathBuf> {
+    let out = dir.join(name);
+    let run = Command::new(env!("CARGO_BIN_EXE_report"))
+        .current_dir(root)
+        .args(["--domain", "tv", "--quiet"])
+        .arg("--out")
+        .arg(out.join("processed"))
+        .arg("--interim")
+        .arg(out.join("interim"))
+        .arg("--reports")
+        .arg(out.join("reports"))
+        .args(engine)
+        .output()?;
+    anyhow::ensure!(
+        run.status.success(),
+        "report {engine:?} failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    Ok(out)
+}
+
+/// `report --engine spark --domain tv` on the shipped sample writes the output
+/// tables a local run writes (floats to 1e-9 relative, rows in the same order) and a
+/// report.
+#[test]
+fn the_tv_report_on_a_spark_engine_equals_the_local_run() -> Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sail = Sail::start(root)?;
+    let dir = tempfile::tempdir()?;
+    let local = report(root, dir.path(), "local", &[])?;
+    let remote = report(
+        root,
+        dir.path(),
+        "remote",
+        &["--engine", "spark", "--remote", &sail.url()],
+    )?;
+    let mut compared = 0;
+    for entry in std::fs::read_dir(local.join("processed"))? {
+        let file = entry?.path();
+        if file.extension().is_none_or(|e| e != "parquet") {
+            continue;
+        }
+        let name = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let ours = scan_parquet(&file)?.collect()?;
+        let theirs = scan_parquet(&remote.join("processed").join(&name))?.collect()?;
+        anyhow::ensure!(ours.height() > 0, "the local {name} is empty");
+        smartview::testing::assert_same_table(&name, &ours, theirs, true)?;
+        compared += 1;
+    }
+    assert_eq!(compared, 9, "the nine TV output tables");
+    assert!(remote.join("reports/tv/tv.html").exists());
+    Ok(())
+}
+
+/// A server that is not there, and flags that do not go together, are clear errors.
+#[test]
+fn a_missing_server_and_a_lone_remote_flag_are_clear_errors() -> Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir()?;
+    let error = report(
+        root,
+        dir.path(),
+        "nowhere",
+        &["--engine", "spark", "--remote", "sc://127.0.0.1:9"],
+    )
+    .expect_err("no server listens on port 9")
+    .to_string();
+    assert!(
+        error.contains("cannot connect to the Spark Connect server sc://127.0.0.1:9"),
+        "{error}"
+    );
+    let lone = Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(["--domain", "tv", "--remote", "sc://127.0.0.1:9"])
+        .output()?;
+    assert_eq!(lone.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&lone.stderr).contains("add --engine spark"));
+    Ok(())
+}
