@@ -399,15 +399,26 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/spark-sql");
         let bless = std::env::var_os("SMARTVIEW_BLESS").is_some();
         let mut differ = Vec::new();
+        let mut expected = std::collections::BTreeSet::new();
         for rules in DomainRules::all()? {
             for (table, sql) in rules.spark_sql()? {
                 let file = root.join(rules.domain).join(format!("{table}.sql"));
+                expected.insert(file.clone());
                 let sql = format!("{sql}\n");
                 if bless {
                     std::fs::create_dir_all(file.parent().unwrap_or(&root))?;
                     std::fs::write(&file, &sql)?;
                 } else if std::fs::read_to_string(&file).ok().as_deref() != Some(sql.as_str()) {
                     differ.push(file.display().to_string());
+                }
+            }
+        }
+        // A committed file for a table that no longer translates is stale.
+        for domain in std::fs::read_dir(&root)? {
+            for file in std::fs::read_dir(domain?.path())? {
+                let file = file?.path();
+                if !expected.contains(&file) {
+                    differ.push(format!("{} (no such table)", file.display()));
                 }
             }
         }
