@@ -114,9 +114,14 @@ mod tests {
     }
 }
 
+/// The variable naming another Spark Connect server for the parity tests (an
+/// `sc://` URL, such as JVM Spark's from `scripts/spark start`); Sail when unset.
+pub const SPARK_REMOTE: &str = "SMARTVIEW_SPARK_REMOTE";
+
 /// Runs Spark SQL queries on a Spark Connect engine that is not SmartView (LakeSail's
-/// Sail, installed by `scripts/sail`, driven by `tests/spark_check.py`) and returns
-/// each query's result, in the engine's dtypes and row order.
+/// Sail, installed by `scripts/sail`, or the server [`SPARK_REMOTE`] names, driven
+/// by `tests/spark_check.py`) and returns each query's result, in the engine's
+/// dtypes and row order.
 ///
 /// `inputs` are the tables the queries read (name, Parquet file). Work files go to
 /// `work`. Each query's time on the engine is printed (shown with `--nocapture`).
@@ -142,11 +147,11 @@ pub fn run_on_spark_engine(
         .iter()
         .map(|(n, q)| ((*n).into(), q.clone().into()))
         .collect();
-    std::fs::write(
-        &job,
-        serde_json::json!({"tables": tables, "queries": sql, "out": out.display().to_string()})
-            .to_string(),
-    )?;
+    let mut spec = serde_json::json!({"tables": tables, "queries": sql, "out": out.display().to_string()});
+    if let Some(remote) = std::env::var_os(SPARK_REMOTE) {
+        spec["remote"] = remote.to_string_lossy().into();
+    }
+    std::fs::write(&job, spec.to_string())?;
     let python = std::process::Command::new(root.join("scripts/sail")).output()?;
     ensure!(
         python.status.success(),

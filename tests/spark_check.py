@@ -3,8 +3,9 @@ SmartView (installed by scripts/sail), for the parity tests of remote::sql.
 
     python tests/spark_check.py JOB.json
 
-JOB.json holds {"tables": {name: parquet file}, "queries": {name: SQL}, "out": folder}.
-The server starts on loopback, each table is registered as a view under its name,
+JOB.json holds {"tables": {name: parquet file}, "queries": {name: SQL}, "out": folder}
+and, to run on another Spark Connect server (JVM Spark: scripts/spark), "remote":
+its sc:// URL. Without it, a Sail server starts on loopback; each table is registered as a view under its name,
 and each query's result is written as `<out>/<name>.parquet` (rows in the query's
 order). A query that fails writes `<out>/<name>.error` with the message. Each
 query's time goes to standard error.
@@ -19,15 +20,18 @@ import time
 def main(job_file):
     with open(job_file) as f:
         job = json.load(f)
-    from pysail.spark import SparkConnectServer
+    remote = job.get("remote")
+    if not remote:
+        from pysail.spark import SparkConnectServer
 
-    server = SparkConnectServer("127.0.0.1", 0)
-    server.start(background=True)
-    host, port = server.listening_address
+        server = SparkConnectServer("127.0.0.1", 0)
+        server.start(background=True)
+        host, port = server.listening_address
+        remote = f"sc://{host}:{port}"
     from pyspark.sql import SparkSession
     import pyarrow.parquet as pq
 
-    spark = SparkSession.builder.remote(f"sc://{host}:{port}").getOrCreate()
+    spark = SparkSession.builder.remote(remote).getOrCreate()
     # Timestamps without a zone are read and cut into days in UTC, as Polars does.
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     for name, path in job["tables"].items():

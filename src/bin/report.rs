@@ -293,7 +293,7 @@ fn run_tv_on_spark(
 fn run_tv_on_spark(_: &Args, _: &DomainPaths, _: &Path, _: &mut Progress) -> Result<DataFrame> {
     bail!(
         "this build has no Spark Connect client: build it with `cargo build --release \
-         --features spark` (protoc needed: scripts/spark installs it)"
+         --features spark` (protoc needed: scripts/protoc installs it)"
     )
 }
 
