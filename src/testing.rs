@@ -147,7 +147,8 @@ pub fn run_on_spark_engine(
         .iter()
         .map(|(n, q)| ((*n).into(), q.clone().into()))
         .collect();
-    let mut spec = serde_json::json!({"tables": tables, "queries": sql, "out": out.display().to_string()});
+    let mut spec =
+        serde_json::json!({"tables": tables, "queries": sql, "out": out.display().to_string()});
     if let Some(remote) = std::env::var_os(SPARK_REMOTE) {
         spec["remote"] = remote.to_string_lossy().into();
     }

@@ -261,7 +261,8 @@ impl DomainRules {
     /// its path as the cluster sees it, and its schema): registers the inputs as
     /// views, runs each output table's query, brings each result back cast to the
     /// local plan's schema ([`conform`]), then computes the finishing tables here.
-    /// Tables come back in the plans' order, the finishing ones last.
+    /// Tables come back in the plans' order, the finishing ones last; each query is a
+    /// stage of `progress`, timed.
     ///
     /// # Errors
     /// When an input cannot be registered, a plan cannot be translated, a query fails
@@ -271,11 +272,13 @@ impl DomainRules {
         &self,
         engine: &engine::SparkEngine,
         inputs: &[(&str, String, Schema)],
+        progress: &mut crate::progress::Progress,
     ) -> Result<Vec<(&'static str, polars::prelude::DataFrame)>> {
         use anyhow::Context;
         for (name, path, _) in inputs {
             engine.register_parquet(name, path)?;
         }
+        progress.done("register the inputs on the engine", None);
         let mut tables = SparkTables::new();
         let plans = (self.outputs)(&mut |name| {
             let (_, _, schema) = inputs.iter().find(|(n, _, _)| *n == name).ok_or_else(|| {
@@ -294,6 +297,10 @@ impl DomainRules {
                 .query(&sql)
                 .and_then(|frame| conform(frame, &schema))
                 .with_context(|| format!("{}: cannot compute {name} on the engine", self.domain))?;
+            progress.done(
+                &format!("{name} on the engine"),
+                Some(frame.height() as u64),
+            );
             results.push((name, frame));
         }
         let finished = (self.finish)(&mut |name| {
@@ -307,6 +314,7 @@ impl DomainRules {
             let frame = plan
                 .collect()
                 .with_context(|| format!("{}: cannot compute {name}", self.domain))?;
+            progress.done(&format!("{name} here"), Some(frame.height() as u64));
             results.push((name, frame));
         }
         Ok(results)
@@ -324,6 +332,7 @@ pub fn run_rules_on(
     engine: &engine::SparkEngine,
     rules: &DomainRules,
     paths: &crate::io::DomainPaths,
+    progress: &mut crate::progress::Progress,
 ) -> Result<Vec<(&'static str, polars::prelude::DataFrame)>> {
     let mut inputs = Vec::new();
     for (name, file) in rules.local_inputs(paths) {
@@ -331,7 +340,7 @@ pub fn run_rules_on(
         let file = std::path::absolute(&file)?;
         inputs.push((name, file.display().to_string(), schema.as_ref().clone()));
     }
-    rules.run_on(engine, &inputs)
+    rules.run_on(engine, &inputs, progress)
 }
 
 /// Takes the table `name` out of `tables`.

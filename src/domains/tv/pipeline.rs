@@ -130,8 +130,7 @@ pub fn run_on(
     ];
 
     let rules = crate::remote::DomainRules::tv()?;
-    let mut tables = crate::remote::run_rules_on(engine, &rules, paths)?;
-    progress.done("T2-T11 on the Spark engine", None);
+    let mut tables = crate::remote::run_rules_on(engine, &rules, paths, progress)?;
     let mut take = |name: &str| crate::remote::take(&mut tables, name);
     let outputs = TvOutputs {
         top_genres: take("top_genres")?,
