@@ -52,42 +52,60 @@ impl Drop for Sail {
     }
 }
 
-fn report(root: &Path, dir: &Path, name: &str, engine: &[&str]) -> Result<PathBuf> {
+fn report(root: &Path, dir: &Path, name: &str, args: &[&str]) -> Result<PathBuf> {
     let out = dir.join(name);
     let run = Command::new(env!("CARGO_BIN_EXE_report"))
         .current_dir(root)
-        .args(["--domain", "tv", "--quiet"])
+        .arg("--quiet")
         .arg("--out")
         .arg(out.join("processed"))
         .arg("--interim")
         .arg(out.join("interim"))
         .arg("--reports")
         .arg(out.join("reports"))
-        .args(engine)
+        .args(args)
         .output()?;
     anyhow::ensure!(
         run.status.success(),
-        "report {engine:?} failed: {}",
+        "report {args:?} failed: {}",
         String::from_utf8_lossy(&run.stderr)
     );
     Ok(out)
 }
 
-/// `report --engine spark --domain tv` on the shipped sample writes the output
+/// `report --engine spark` for TV and WDI on the shipped samples writes the output
 /// tables a local run writes (floats to 1e-9 relative, rows in the same order) and a
 /// report.
 #[test]
-fn the_tv_report_on_a_spark_engine_equals_the_local_run() -> Result<()> {
+fn tv_and_wdi_reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sail = Sail::start(root)?;
     let dir = tempfile::tempdir()?;
-    let local = report(root, dir.path(), "local", &[])?;
-    let remote = report(
-        root,
-        dir.path(),
-        "remote",
-        &["--engine", "spark", "--remote", &sail.url()],
-    )?;
+    for (domain, tables) in [("tv", 9), ("wdi", 3)] {
+        let local = report(
+            root,
+            dir.path(),
+            &format!("{domain}-local"),
+            &["--domain", domain],
+        )?;
+        let url = sail.url();
+        let remote_args = ["--domain", domain, "--engine", "spark", "--remote", &url];
+        let remote = report(root, dir.path(), &format!("{domain}-remote"), &remote_args)?;
+        assert_eq!(
+            same_tables(&local, &remote)?,
+            tables,
+            "{domain}: tables compared"
+        );
+        assert!(remote
+            .join(format!("reports/{domain}/{domain}.html"))
+            .exists());
+    }
+    Ok(())
+}
+
+/// Checks that every output Parquet file of run `local` is the same table in run
+/// `remote`; returns how many there are.
+fn same_tables(local: &Path, remote: &Path) -> Result<usize> {
     let mut compared = 0;
     for entry in std::fs::read_dir(local.join("processed"))? {
         let file = entry?.path();
@@ -105,9 +123,7 @@ fn the_tv_report_on_a_spark_engine_equals_the_local_run() -> Result<()> {
         smartview::testing::assert_same_table(&name, &ours, theirs, true)?;
         compared += 1;
     }
-    assert_eq!(compared, 9, "the nine TV output tables");
-    assert!(remote.join("reports/tv/tv.html").exists());
-    Ok(())
+    Ok(compared)
 }
 
 /// A server that is not there, and flags that do not go together, are clear errors.
@@ -119,7 +135,14 @@ fn a_missing_server_and_a_lone_remote_flag_are_clear_errors() -> Result<()> {
         root,
         dir.path(),
         "nowhere",
-        &["--engine", "spark", "--remote", "sc://127.0.0.1:9"],
+        &[
+            "--domain",
+            "tv",
+            "--engine",
+            "spark",
+            "--remote",
+            "sc://127.0.0.1:9",
+        ],
     )
     .expect_err("no server listens on port 9")
     .to_string();

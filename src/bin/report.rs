@@ -165,11 +165,11 @@ impl Args {
                 "--remote names a Spark server: add --engine spark".into(),
             ));
         }
-        if self.engine == Engine::Spark && self.domain != Some(Domain::Tv) {
+        if self.engine == Engine::Spark && !matches!(self.domain, Some(Domain::Tv | Domain::Wdi)) {
             return Err(error(
-                "--engine spark runs --domain tv so far (every domain's rules translate and \
-                 are checked against Sail in the tests; the remote run of the others is not \
-                 wired yet)"
+                "--engine spark runs --domain tv or --domain wdi so far (every domain's \
+                 rules translate and are checked against Sail in the tests; the remote run \
+                 of the others is not wired yet)"
                     .into(),
             ));
         }
@@ -229,6 +229,9 @@ fn run(args: &Args) -> Result<()> {
             Domain::Tv => run_tv(&paths, report, &mut progress)?,
             Domain::Customer360 => run_customer360(args, &paths, report, &mut progress)?,
             Domain::Retail => run_retail(&paths, report, &mut progress)?,
+            Domain::Wdi if args.engine == Engine::Spark => {
+                run_wdi_on_spark(args, &paths, report, &mut progress)?
+            }
             Domain::Wdi => run_wdi(args, &paths, report, &mut progress)?,
             Domain::Movies => run_movies(args, &paths, report, &mut progress)?,
             Domain::Stream => run_stream(&paths, report, &mut progress)?,
@@ -271,6 +274,15 @@ fn run_tv(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result
     Ok(outputs.table_counts)
 }
 
+/// The Spark Connect server of `--remote`.
+#[cfg(feature = "spark")]
+fn connect(args: &Args, progress: &mut Progress) -> Result<smartview::remote::engine::SparkEngine> {
+    let url = args.remote.as_deref().unwrap_or_default();
+    let engine = smartview::remote::engine::SparkEngine::connect(url)?;
+    progress.done(&format!("connect to Spark {}", engine.version()?), None);
+    Ok(engine)
+}
+
 /// The TV run with its rules on the Spark Connect server of `--remote`.
 #[cfg(feature = "spark")]
 fn run_tv_on_spark(
@@ -279,14 +291,33 @@ fn run_tv_on_spark(
     report: &Path,
     progress: &mut Progress,
 ) -> Result<DataFrame> {
-    let url = args.remote.as_deref().unwrap_or_default();
-    let engine = smartview::remote::engine::SparkEngine::connect(url)?;
-    progress.done(&format!("connect to Spark {}", engine.version()?), None);
+    let engine = connect(args, progress)?;
     let outputs = tv::pipeline::run_on(paths, &engine, progress)?;
     print_notices(tv::DOMAIN, &paths.reading.notices.all());
     tv::report::build(&outputs)?.write(report, tv::DOMAIN)?;
     progress.done("write report", None);
     Ok(outputs.table_counts)
+}
+
+/// The WDI run with its rules on the Spark Connect server of `--remote`.
+#[cfg(feature = "spark")]
+fn run_wdi_on_spark(
+    args: &Args,
+    paths: &DomainPaths,
+    report: &Path,
+    progress: &mut Progress,
+) -> Result<DataFrame> {
+    let engine = connect(args, progress)?;
+    let outputs = wdi::pipeline::run_on(paths, &wdi_options(args), &engine, progress)?;
+    print_notices(wdi::DOMAIN, &outputs.notices);
+    wdi::report::build(&outputs)?.write(report, wdi::DOMAIN)?;
+    progress.done("write report", None);
+    Ok(outputs.table_counts)
+}
+
+#[cfg(not(feature = "spark"))]
+fn run_wdi_on_spark(a: &Args, p: &DomainPaths, r: &Path, g: &mut Progress) -> Result<DataFrame> {
+    run_tv_on_spark(a, p, r, g)
 }
 
 #[cfg(not(feature = "spark"))]
@@ -382,11 +413,7 @@ fn run_wdi(
     report: &Path,
     progress: &mut Progress,
 ) -> Result<DataFrame> {
-    let options = wdi::WdiOptions {
-        country: args.country.clone(),
-        indicator: args.indicator.clone(),
-    };
-    let outputs = wdi::run(paths, &options, progress)?;
+    let outputs = wdi::run(paths, &wdi_options(args), progress)?;
     print_notices(wdi::DOMAIN, &outputs.notices);
     wdi::report::build(&outputs)?.write(report, wdi::DOMAIN)?;
     progress.done("write report", None);
@@ -420,6 +447,14 @@ fn run_stream(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Re
     stream::report::build(&outputs)?.write(report, stream::DOMAIN)?;
     progress.done("write report", None);
     Ok(outputs.table_counts)
+}
+
+/// The country and indicator of `--country` and `--indicator`.
+fn wdi_options(args: &Args) -> wdi::WdiOptions {
+    wdi::WdiOptions {
+        country: args.country.clone(),
+        indicator: args.indicator.clone(),
+    }
 }
 
 /// Parses `YYYY-MM` to yyyymm.

@@ -58,6 +58,56 @@ pub fn run(
     options: &WdiOptions,
     progress: &mut Progress,
 ) -> Result<WdiOutputs> {
+    run_with(paths, options, progress, &mut |wdi, progress| {
+        let [(_, country_series), (_, indicator_panel), (_, peak_year)] =
+            super::plans::outputs(wdi, options)?;
+        let tables = [
+            collect_streaming(country_series, "country_series (W2)")?,
+            collect_streaming(indicator_panel, "indicator_panel (W3)")?,
+            collect_streaming(peak_year, "peak_year (W4)")?,
+        ];
+        progress.done("rules W2-W4", Some(tables[1].height() as u64));
+        Ok(tables)
+    })
+}
+
+/// The WDI pipeline with its rules on a Spark Connect engine (`report --engine
+/// spark`): W1 validates here into `paths.interim`, which the engine must see at the
+/// same path; W2–W4 run there ([`crate::remote::DomainRules::wdi`]).
+///
+/// # Errors
+/// As [`run`], and when the engine cannot read the validated table or a query fails
+/// on it (the message names the table).
+#[cfg(feature = "spark")]
+pub fn run_on(
+    paths: &DomainPaths,
+    options: &WdiOptions,
+    engine: &crate::remote::engine::SparkEngine,
+    progress: &mut Progress,
+) -> Result<WdiOutputs> {
+    run_with(paths, options, progress, &mut |_, progress| {
+        let rules = crate::remote::DomainRules::wdi(options.clone())?;
+        let mut tables = crate::remote::run_rules_on(engine, &rules, paths, progress)?;
+        let mut take = |name: &str| crate::remote::take(&mut tables, name);
+        Ok([
+            take("country_series")?,
+            take("indicator_panel")?,
+            take("peak_year")?,
+        ])
+    })
+}
+
+/// The three W2–W4 tables (`country_series`, `indicator_panel`, `peak_year`) of the
+/// validated long table, however they are computed.
+type RuleTables<'a> = dyn FnMut(LazyFrame, &mut Progress) -> Result<[DataFrame; 3]> + 'a;
+
+/// W1 here, then `rules` on the validated table, then the outputs written.
+fn run_with(
+    paths: &DomainPaths,
+    options: &WdiOptions,
+    progress: &mut Progress,
+    rules: &mut RuleTables<'_>,
+) -> Result<WdiOutputs> {
     let raw = tables::indicators().scan(&paths.raw, &paths.reading)?;
     // The readers' notices (ignored files, text that is not UTF-8), then the run's.
     let mut notices = paths.reading.notices.all();
@@ -91,12 +141,11 @@ pub fn run(
             indicator.to_string()
         }
     };
-    let [(_, country_series), (_, indicator_panel), (_, peak_year)] =
-        super::plans::outputs(wdi, options)?;
+    let [country_series, indicator_panel, peak_year] = rules(wdi, progress)?;
     let outputs = WdiOutputs {
-        country_series: collect_streaming(country_series, "country_series (W2)")?,
-        indicator_panel: collect_streaming(indicator_panel, "indicator_panel (W3)")?,
-        peak_year: collect_streaming(peak_year, "peak_year (W4)")?,
+        country_series,
+        indicator_panel,
+        peak_year,
         quarantine_summary: collect_streaming(
             quarantine_summary(vec![(WDI, scan_parquet(&paths.quarantine(WDI))?)])?,
             "the quarantine summary",
@@ -108,7 +157,6 @@ pub fn run(
         indicator_name,
         notices,
     };
-    progress.done("rules W2-W4", Some(outputs.indicator_panel.height() as u64));
     write_tables(&paths.processed, &outputs.tables())?;
     progress.done("write outputs", None);
     Ok(outputs)
