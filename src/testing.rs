@@ -153,13 +153,7 @@ pub fn run_on_spark_engine(
         spec["remote"] = remote.to_string_lossy().into();
     }
     std::fs::write(&job, spec.to_string())?;
-    let python = std::process::Command::new(root.join("scripts/sail")).output()?;
-    ensure!(
-        python.status.success(),
-        "scripts/sail failed: {}",
-        String::from_utf8_lossy(&python.stderr)
-    );
-    let ran = std::process::Command::new(String::from_utf8(python.stdout)?.trim())
+    let ran = std::process::Command::new(sail_python(root)?)
         .arg(root.join("tests/spark_check.py"))
         .arg(&job)
         .output()?;
@@ -181,6 +175,21 @@ pub fn run_on_spark_engine(
         results.push((name.to_string(), frame));
     }
     Ok(results)
+}
+
+/// The Python environment of LakeSail's Sail with its PySpark client, installed by
+/// `scripts/sail` in the clone `root` when needed.
+///
+/// # Errors
+/// When the installation fails (the message holds the script's).
+pub fn sail_python(root: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let python = std::process::Command::new(root.join("scripts/sail")).output()?;
+    anyhow::ensure!(
+        python.status.success(),
+        "scripts/sail failed: {}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    Ok(String::from_utf8(python.stdout)?.trim().into())
 }
 
 /// Checks that an engine's result `theirs` for table `name` is the local run's table

@@ -19,13 +19,7 @@ struct Sail {
 
 impl Sail {
     fn start(root: &Path) -> Result<Sail> {
-        let python = Command::new(root.join("scripts/sail")).output()?;
-        anyhow::ensure!(
-            python.status.success(),
-            "scripts/sail failed: {}",
-            String::from_utf8_lossy(&python.stderr)
-        );
-        let mut child = Command::new(String::from_utf8(python.stdout)?.trim())
+        let mut child = Command::new(smartview::testing::sail_python(root)?)
             .arg(root.join("tests/sail_server.py"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
