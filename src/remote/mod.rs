@@ -242,16 +242,29 @@ impl DomainRules {
         schemas: &[(&str, Schema)],
     ) -> Result<Vec<(&'static str, String)>> {
         let mut tables = SparkTables::new();
-        let plans = (self.outputs)(&mut |name| {
-            let (_, schema) = schemas.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-                anyhow!("the {} rules read {name}, which has no schema", self.domain)
-            })?;
-            Ok(tables.table(name, schema.clone()))
-        })?;
-        plans
+        let schema_of = |name: &str| schemas.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
+        self.placeholder_plans(&mut tables, schema_of)?
             .into_iter()
             .map(|(name, plan)| Ok((name, tables.to_sql(name, plan)?)))
             .collect()
+    }
+
+    /// The output tables' plans over placeholders of `tables`, each input of the
+    /// schema `schema_of` gives it.
+    fn placeholder_plans<'s>(
+        &self,
+        tables: &mut SparkTables,
+        schema_of: impl Fn(&str) -> Option<&'s Schema>,
+    ) -> Result<Vec<(&'static str, LazyFrame)>> {
+        (self.outputs)(&mut |name| {
+            let schema = schema_of(name).ok_or_else(|| {
+                anyhow!(
+                    "the {} rules read {name}, which is not among the inputs",
+                    self.domain
+                )
+            })?;
+            Ok(tables.table(name, schema.clone()))
+        })
     }
 }
 
@@ -280,15 +293,13 @@ impl DomainRules {
         }
         progress.done("register the inputs on the engine", None);
         let mut tables = SparkTables::new();
-        let plans = (self.outputs)(&mut |name| {
-            let (_, _, schema) = inputs.iter().find(|(n, _, _)| *n == name).ok_or_else(|| {
-                anyhow!(
-                    "the {} rules read {name}, which is not among the inputs",
-                    self.domain
-                )
-            })?;
-            Ok(tables.table(name, schema.clone()))
-        })?;
+        let schema_of = |name: &str| {
+            inputs
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, _, s)| s)
+        };
+        let plans = self.placeholder_plans(&mut tables, schema_of)?;
         let mut results = Vec::new();
         for (name, plan) in plans {
             let schema = plan.clone().collect_schema()?;
