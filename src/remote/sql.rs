@@ -33,6 +33,19 @@
 //!   and an order-independent sum as one exact DECIMAL in 2⁻⁶⁴ units rounded to
 //!   DOUBLE once, so that equal sums (and the ties a rank breaks) come out equal.
 //! - **Dates as numbers** are days since 1970-01-01 in Polars: `unix_date`.
+//! - **Text.** Polars' `strip_chars()` strips Unicode whitespace, Spark's `trim`
+//!   spaces only: a `regexp_replace` with the White_Space class, written so Java's
+//!   and Rust's regex engines read it alike. Polars splits on a literal, Spark on a
+//!   regex: the separator is escaped. `str.slice` is 0-based, `substring` 1-based.
+//! - **Order inside a group.** `sort_by(…).first()` and an ordered string join become
+//!   an array of structs sorted on the keys (a descending number negated), then its
+//!   first element or its elements joined; a quantile's element is one of the sorted
+//!   collected values.
+//! - **Plans.** A cached sub-plan is one common table expression however often it is
+//!   read; a union keeps its parts' order when each is one row or all are sorted
+//!   alike (a hidden part number the query sorts on and leaves out); one-row
+//!   relations side by side are a cross join; an explode of a list is
+//!   `explode_outer` (or `explode`, as the options say).
 //!
 //! Tables come in as placeholders ([`SparkTables::table`]): an empty frame of the
 //! table's schema whose scan the translator names after the table on the cluster.
