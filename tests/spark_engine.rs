@@ -82,7 +82,8 @@ fn tv_and_wdi_reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
             &format!("{domain}-local"),
             &["--domain", domain],
         )?;
-        let url = sail.url();
+        // A token in the connection string (Sail ignores it) stays out of every file.
+        let url = format!("{}/;token=secret-token-{domain}", sail.url());
         let remote_args = ["--domain", domain, "--engine", "spark", "--remote", &url];
         let remote = report(root, dir.path(), &format!("{domain}-remote"), &remote_args)?;
         assert_eq!(
@@ -94,6 +95,33 @@ fn tv_and_wdi_reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
             .join(format!("reports/{domain}/{domain}.html"))
             .exists());
     }
+    // The engines read paths as patterns: an --interim folder with pattern
+    // characters is refused, naming it, instead of reading other files.
+    let pattern = dir.path().join("star*");
+    let run = Command::new(env!("CARGO_BIN_EXE_report"))
+        .current_dir(root)
+        .args([
+            "--quiet",
+            "--domain",
+            "wdi",
+            "--engine",
+            "spark",
+            "--remote",
+            &sail.url(),
+        ])
+        .arg("--out")
+        .arg(pattern.join("processed"))
+        .arg("--interim")
+        .arg(pattern.join("interim"))
+        .arg("--reports")
+        .arg(pattern.join("reports"))
+        .output()?;
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("which a Spark engine reads as a pattern"),
+        "{stderr}"
+    );
     Ok(())
 }
 
@@ -144,6 +172,41 @@ fn a_missing_server_and_a_lone_remote_flag_are_clear_errors() -> Result<()> {
         error.contains("cannot connect to the Spark Connect server sc://127.0.0.1:9"),
         "{error}"
     );
+    // A server that accepts and never answers is an error within the timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let silent_url = format!("sc://{}", silent.local_addr()?);
+    let started = std::time::Instant::now();
+    let silent_args = [
+        "--domain",
+        "tv",
+        "--engine",
+        "spark",
+        "--remote",
+        &silent_url,
+        "--engine-timeout",
+        "3",
+    ];
+    let error = report(root, dir.path(), "silent", &silent_args)
+        .expect_err("a silent server")
+        .to_string();
+    assert!(error.contains("gave no answer"), "{error}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(silent);
+    // Connection strings are checked on the command line (exit code 2).
+    for bad in ["127.0.0.1:15002", "sc://host:99999", "sc://user:pw@host:1"] {
+        let run = Command::new(env!("CARGO_BIN_EXE_report"))
+            .args(["--domain", "tv", "--engine", "spark", "--remote", bad])
+            .output()?;
+        assert_eq!(run.status.code(), Some(2), "{bad}");
+        assert!(
+            !String::from_utf8_lossy(&run.stderr).contains("pw@"),
+            "{bad}"
+        );
+    }
     let lone = Command::new(env!("CARGO_BIN_EXE_report"))
         .args(["--domain", "tv", "--remote", "sc://127.0.0.1:9"])
         .output()?;

@@ -127,6 +127,12 @@ struct Args {
     /// parameters after `/;` (token=…, use_ssl=true, x-databricks-cluster-id=…).
     #[arg(long, value_name = "URL")]
     remote: Option<String>,
+
+    /// With --engine spark: the longest a query may run on the server, in seconds,
+    /// before the run stops with an error (settings and tables get 60 s, or this when
+    /// shorter).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    engine_timeout: u64,
 }
 
 /// Where the rules run.
@@ -164,6 +170,17 @@ impl Args {
             return Err(error(
                 "--remote names a Spark server: add --engine spark".into(),
             ));
+        }
+        if let Some(url) = &self.remote {
+            if let Err(why) = smartview::remote::check_url(url) {
+                return Err(Args::command().error(
+                    ErrorKind::InvalidValue,
+                    format!(
+                        "--remote {}: {why}",
+                        smartview::io::publish::without_credentials(url)
+                    ),
+                ));
+            }
         }
         if self.engine == Engine::Spark && !matches!(self.domain, Some(Domain::Tv | Domain::Wdi)) {
             return Err(error(
@@ -278,7 +295,8 @@ fn run_tv(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result
 #[cfg(feature = "spark")]
 fn connect(args: &Args, progress: &mut Progress) -> Result<smartview::remote::engine::SparkEngine> {
     let url = args.remote.as_deref().unwrap_or_default();
-    let engine = smartview::remote::engine::SparkEngine::connect(url)?;
+    let timeout = std::time::Duration::from_secs(args.engine_timeout);
+    let engine = smartview::remote::engine::SparkEngine::connect(url, timeout)?;
     progress.done(&format!("connect to Spark {}", engine.version()?), None);
     Ok(engine)
 }

@@ -90,7 +90,11 @@ impl RunLock {
         }
         file.set_len(0)?;
         file.seek(SeekFrom::Start(0))?;
-        let command: Vec<String> = std::env::args().collect();
+        // Connection strings may carry credentials (`;token=…`, `user:password@`):
+        // the lock, which others read, keeps the server alone.
+        let command: Vec<String> = std::env::args()
+            .map(|arg| without_credentials(&arg))
+            .collect();
         write!(
             file,
             "pid {}, since {}: {}",
@@ -100,6 +104,26 @@ impl RunLock {
         )?;
         Ok(RunLock { _file: file })
     }
+}
+
+/// `arg` without the credentials a connection string may carry: an `sc://` URL
+/// keeps its host and port, its user information and parameters are left out.
+pub fn without_credentials(arg: &str) -> String {
+    let Some(start) = arg.find("sc://") else {
+        return arg.to_string();
+    };
+    let (before, url) = arg.split_at(start);
+    let rest = &url["sc://".len()..];
+    let end = rest.find(['/', ';']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let hidden = match (end < rest.len(), authority.contains('@')) {
+        (false, false) => "",
+        _ => "/;…",
+    };
+    format!("{before}sc://{host}{hidden}")
 }
 
 /// What the lock file says about the run holding it.
@@ -467,6 +491,27 @@ fn exchange_unsupported(error: &std::io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A lock file shows the command line: a connection string's token, password
+    /// and other parameters stay out of it.
+    #[test]
+    fn connection_strings_lose_their_credentials() {
+        for (arg, shown) in [
+            (
+                "sc://host:15002/;token=SECRET;use_ssl=true",
+                "sc://host:15002/;…",
+            ),
+            ("sc://user:SECRET@host:15002", "sc://host:15002/;…"),
+            (
+                "--remote=sc://host:1;token=SECRET",
+                "--remote=sc://host:1/;…",
+            ),
+            ("sc://host:15002", "sc://host:15002"),
+            ("data/raw/tv", "data/raw/tv"),
+        ] {
+            assert_eq!(without_credentials(arg), shown);
+        }
+    }
 
     fn write(path: &Path, text: &str) -> Result<()> {
         std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;

@@ -16,110 +16,154 @@ use anyhow::{anyhow, Context, Result};
 use polars::prelude::{DataFrame, IpcReader, SerReader};
 use spark_connect::{SparkSession, SparkSessionBuilder};
 
-/// Spark Connect's port when the connection string gives none.
-const DEFAULT_PORT: u16 = 15002;
 /// How long a server has to accept the connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a short request (settings, registering a table, the version) may take,
+/// unless the query timeout is shorter: past it the server is not answering (gone,
+/// frozen, or not Spark Connect).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A session on a Spark Connect server.
+/// A session on a Spark Connect server. Every request has a deadline (the client
+/// itself retries an unreachable server for about ten minutes and waits on a silent
+/// one for ever): a short one for settings and tables, `query_timeout` for queries.
 pub struct SparkEngine {
     session: SparkSession,
-    /// The server, for messages (without its parameters, which may hold a token).
+    /// The server, for messages (without credentials).
     server: String,
+    query_timeout: Duration,
 }
 
 impl SparkEngine {
-    /// Connects to the server at `url` (`sc://HOST:PORT[/;param=value…]`).
+    /// Connects to the server at `url` (`sc://HOST:PORT[/;param=value…]`); each query
+    /// may then take up to `query_timeout`.
     ///
     /// # Errors
-    /// When `url` is not a Spark Connect connection string, or no server answers there
-    /// (the message names the server, never the token).
-    pub fn connect(url: &str) -> Result<Self> {
-        let server = url
-            .split(';')
-            .next()
-            .unwrap_or(url)
-            .trim_end_matches('/')
-            .to_string();
+    /// When `url` is not a Spark Connect connection string, no server listens there,
+    /// or it does not answer as one (the message names the server, never a token or
+    /// password).
+    pub fn connect(url: &str, query_timeout: Duration) -> Result<Self> {
+        let server = crate::io::publish::without_credentials(url);
         let cannot =
             |why: String| anyhow!("cannot connect to the Spark Connect server {server}: {why}");
-        // The client retries an unreachable server for minutes, as a cluster under
-        // load needs; a server that is not there at all is told at once.
-        let address = server
-            .strip_prefix("sc://")
-            .ok_or_else(|| cannot("a connection string starts with sc://".into()))?;
-        let address = match address.contains(':') {
-            true => address.to_string(),
-            false => format!("{address}:{DEFAULT_PORT}"),
-        };
-        let reachable = address
+        let address = super::check_url(url).map_err(|e| cannot(e.to_string()))?;
+        let mut last = None;
+        for socket in address
             .to_socket_addrs()
             .map_err(|e| cannot(e.to_string()))?
-            .any(|a| TcpStream::connect_timeout(&a, CONNECT_TIMEOUT).is_ok());
-        if !reachable {
+        {
+            match TcpStream::connect_timeout(&socket, CONNECT_TIMEOUT) {
+                Ok(_) => {
+                    last = None;
+                    break;
+                }
+                Err(error) => last = Some(error),
+            }
+        }
+        if let Some(error) = last {
             return Err(cannot(format!(
-                "nothing listens at {address} (waited {} s)",
-                CONNECT_TIMEOUT.as_secs()
+                "nothing accepts connections at {address} ({error})"
             )));
         }
         let session = SparkSessionBuilder::new()
             .remote(url)
             .get_or_create()
             .map_err(|e| cannot(e.to_string()))?;
-        session
-            .conf()
-            .set("spark.sql.session.timeZone", "UTC")
-            .map_err(|e| cannot(e.to_string()))?;
-        Ok(SparkEngine { session, server })
+        let engine = SparkEngine {
+            session,
+            server: server.clone(),
+            query_timeout,
+        };
+        engine
+            .within(
+                engine.request_timeout(),
+                "the session's time zone",
+                |session| session.conf().set("spark.sql.session.timeZone", "UTC"),
+            )
+            .map_err(|e| {
+                cannot(format!(
+                    "{e:#} (is it a Spark Connect server, with the right use_ssl?)"
+                ))
+            })?;
+        Ok(engine)
+    }
+
+    /// The deadline of a short request: [`REQUEST_TIMEOUT`], or the query timeout
+    /// when that is shorter.
+    fn request_timeout(&self) -> Duration {
+        REQUEST_TIMEOUT.min(self.query_timeout)
     }
 
     /// The server's Spark version.
     ///
     /// # Errors
-    /// When the server does not answer.
+    /// When the server does not answer in time.
     pub fn version(&self) -> Result<String> {
-        self.session
-            .version()
-            .map_err(|e| anyhow!("{}: cannot read the version: {e}", self.server))
+        self.within(self.request_timeout(), "the version", |session| {
+            session.version()
+        })
     }
 
     /// Registers the Parquet file or folder at `path` (as the cluster sees it) as the
     /// temporary view `name`.
     ///
     /// # Errors
-    /// When the server cannot read `path`.
+    /// When the server cannot read `path` or does not answer in time.
     pub fn register_parquet(&self, name: &str, path: &str) -> Result<()> {
         let ident = |text: &str| format!("`{}`", text.replace('`', "``"));
-        self.execute(&format!(
+        let sql = format!(
             "CREATE OR REPLACE TEMPORARY VIEW {} AS SELECT * FROM parquet.{}",
             ident(name),
             ident(path)
-        ))
-        .with_context(|| format!("cannot register {path} as {name} on {}", self.server))
+        );
+        self.within(
+            self.request_timeout(),
+            &format!("registering {path} as {name}"),
+            move |session| session.sql(&sql).and_then(|df| df.collect()).map(|_| ()),
+        )
     }
 
     /// Runs `sql` and returns its rows, in the server's types.
     ///
     /// # Errors
-    /// When the query fails on the server (the message holds the server's) or its
-    /// result cannot be read.
+    /// When the query fails on the server (the message holds the server's), takes
+    /// longer than the query timeout, or its result cannot be read.
     pub fn query(&self, sql: &str) -> Result<DataFrame> {
-        let bytes = self
-            .session
-            .sql(sql)
-            .and_then(|df| df.to_arrow())
-            .map_err(|e| anyhow!("the query failed on {}: {e}", self.server))?;
+        let sql = sql.to_string();
+        let bytes = self.within(self.query_timeout, "the query", move |session| {
+            session.sql(&sql).and_then(|df| df.to_arrow())
+        })?;
         IpcReader::new(Cursor::new(bytes))
             .finish()
             .with_context(|| format!("cannot read the result from {}", self.server))
     }
 
-    /// Runs a statement whose result is not needed.
-    fn execute(&self, sql: &str) -> Result<()> {
-        self.session
-            .sql(sql)
-            .and_then(|df| df.collect())
-            .map(|_| ())
-            .map_err(|e| anyhow!("{} refused `{sql}`: {e}", self.server))
+    /// Runs `call` on the session within `limit`. The call runs on its own thread: past
+    /// the limit it is left behind (the run then stops with the error), as the client
+    /// offers no way to cancel it.
+    fn within<T: Send + 'static>(
+        &self,
+        limit: Duration,
+        what: &str,
+        call: impl FnOnce(&SparkSession) -> spark_connect::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let session = self.session.clone();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(call(&session));
+        });
+        match receiver.recv_timeout(limit) {
+            Ok(result) => result.map_err(|e| anyhow!("{what} failed on {}: {e}", self.server)),
+            Err(_) => Err(anyhow!(
+                "{} gave no answer to {what} in {} s (gone, stalled, or not a Spark Connect \
+                 server){}",
+                self.server,
+                limit.as_secs(),
+                if limit >= self.query_timeout {
+                    "; a longer query needs a larger --engine-timeout"
+                } else {
+                    ""
+                }
+            )),
+        }
     }
 }

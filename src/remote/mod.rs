@@ -349,6 +349,18 @@ pub fn run_rules_on(
     for (name, file) in rules.local_inputs(paths) {
         let schema = crate::io::scan_parquet(&file)?.collect_schema()?;
         let file = std::path::absolute(&file)?;
+        // The engines read a path as a pattern: these characters would match others.
+        if let Some(c) = file
+            .to_string_lossy()
+            .chars()
+            .find(|c| "*?[]{}".contains(*c))
+        {
+            anyhow::bail!(
+                "{} holds `{c}`, which a Spark engine reads as a pattern: choose an --interim \
+                 folder without * ? [ ] {{ }}",
+                file.display()
+            );
+        }
         inputs.push((name, file.display().to_string(), schema.as_ref().clone()));
     }
     rules.run_on(engine, &inputs, progress)
@@ -387,6 +399,49 @@ pub fn conform(
     Ok(frame.lazy().select(columns).collect()?)
 }
 
+/// Spark Connect's port when a connection string gives none.
+pub const DEFAULT_PORT: u16 = 15002;
+
+/// The `HOST:PORT` of a Spark Connect connection string (`sc://HOST[:PORT][/;…]`,
+/// an IPv6 host in brackets).
+///
+/// # Errors
+/// When `url` does not start with `sc://`, puts credentials before the host, has no
+/// host, or its port is not a number from 1 to 65535.
+pub fn check_url(url: &str) -> Result<String> {
+    let rest = url
+        .strip_prefix("sc://")
+        .ok_or_else(|| anyhow!("a connection string starts with sc:// (sc://HOST:PORT)"))?;
+    let authority = &rest[..rest.find(['/', ';']).unwrap_or(rest.len())];
+    if authority.contains('@') {
+        anyhow::bail!(
+            "credentials go in parameters (sc://HOST:PORT/;token=…), not before the host"
+        );
+    }
+    let (host, port) = match authority.strip_prefix('[').and_then(|a| a.find(']')) {
+        Some(end) => (
+            &authority[..end + 2],
+            authority[end + 2..].strip_prefix(':'),
+        ),
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        None => DEFAULT_PORT,
+        Some(text) => text
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| anyhow!("the port `{text}` is not a number from 1 to 65535"))?,
+    };
+    if host.is_empty() {
+        anyhow::bail!("the connection string names no host");
+    }
+    Ok(format!("{host}:{port}"))
+}
+
 /// Each table's name with the schema of its validated rows ([`valid_schema`]).
 fn valid_schemas(
     tables: impl IntoIterator<Item = TableSchema>,
@@ -410,6 +465,34 @@ pub fn valid_schema(schema: &TableSchema) -> Result<Schema> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connection_strings_are_checked_before_connecting() {
+        for (url, address) in [
+            ("sc://host:15002", "host:15002"),
+            ("sc://host", "host:15002"),
+            ("sc://host:443/;token=x;use_ssl=true", "host:443"),
+            ("sc://[::1]:50051", "[::1]:50051"),
+            ("sc://[::1]", "[::1]:15002"),
+        ] {
+            assert_eq!(check_url(url).ok().as_deref(), Some(address), "{url}");
+        }
+        for (url, why) in [
+            ("127.0.0.1:15002", "starts with sc://"),
+            ("http://host:15002", "starts with sc://"),
+            ("sc://host:99999", "not a number from 1 to 65535"),
+            ("sc://host:abc", "not a number from 1 to 65535"),
+            ("sc://host:0", "not a number from 1 to 65535"),
+            ("sc://:15002", "names no host"),
+            ("sc://user:pw@host:1", "credentials go in parameters"),
+        ] {
+            let error = check_url(url)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(why), "{url}: {error}");
+        }
+    }
 
     /// Every domain's output tables translate, and their SQL is the committed one
     /// (`tests/golden/spark-sql/<domain>/<table>.sql`; `SMARTVIEW_BLESS=1` writes it
