@@ -46,23 +46,24 @@ impl SparkEngine {
         let cannot =
             |why: String| anyhow!("cannot connect to the Spark Connect server {server}: {why}");
         let address = super::check_url(url).map_err(|e| cannot(e.to_string()))?;
-        let mut last = None;
+        let mut refused = format!("{address} names no address");
+        let mut reached = false;
         for socket in address
             .to_socket_addrs()
             .map_err(|e| cannot(e.to_string()))?
         {
             match TcpStream::connect_timeout(&socket, CONNECT_TIMEOUT) {
                 Ok(_) => {
-                    last = None;
+                    reached = true;
                     break;
                 }
-                Err(error) => last = Some(error),
+                Err(error) => {
+                    refused = format!("nothing accepts connections at {address} ({error})")
+                }
             }
         }
-        if let Some(error) = last {
-            return Err(cannot(format!(
-                "nothing accepts connections at {address} ({error})"
-            )));
+        if !reached {
+            return Err(cannot(refused));
         }
         let session = SparkSessionBuilder::new()
             .remote(url)
