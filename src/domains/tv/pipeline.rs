@@ -109,9 +109,9 @@ pub fn run_on(
     let program_table = rules::program_table(scan_parquet(&paths.valid("programs"))?)
         .collect()
         .context("cannot resolve the program table (T3)")?;
-    let programs =
-        crate::transforms::keys::dictionary(program_table.lazy(), "prog_code").collect()?;
-    let unknown_program = tables::unknown_program(&programs)?;
+    // T4 looks programs up in the program table itself: no integer keys are needed
+    // when the pairs are aggregated on the engine.
+    let unknown_program = tables::unknown_program(&program_table)?;
     let (viewing_count, _) = exec::validate(
         progress,
         paths,
