@@ -4,7 +4,10 @@
 //! [`raw_rows`], raw text rows of a schema as the readers hand them over; and
 //! [`assert_spark_parity`], the check that a Spark engine gives the local tables.
 
-use polars::prelude::{df, Column, DataFrame, IdxSize, IntoLazy, LazyFrame, PolarsResult};
+use polars::prelude::{
+    col, df, lit, when, Column, DataFrame, DataType, Expr, IdxSize, IntoLazy, LazyFrame,
+    PolarsResult, NULL,
+};
 
 use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 
@@ -135,20 +138,49 @@ pub fn run_on_spark_engine(
     inputs: &[(&str, std::path::PathBuf)],
     queries: &[(&str, String)],
 ) -> anyhow::Result<Vec<(String, DataFrame)>> {
+    run_views_on_spark_engine(root, work, inputs, &[], &[], queries)
+}
+
+/// [`run_on_spark_engine`] with text files read by the engine's text reader (each a
+/// view of one row per line, the column `value`) and views made from SQL, in order,
+/// before the queries run: `(name, SQL, materialized)`, a materialized view being
+/// written as Parquet in `work` and read back.
+///
+/// # Errors
+/// As [`run_on_spark_engine`].
+pub fn run_views_on_spark_engine(
+    root: &std::path::Path,
+    work: &std::path::Path,
+    inputs: &[(&str, std::path::PathBuf)],
+    text_inputs: &[(String, std::path::PathBuf)],
+    views: &[(String, String, bool)],
+    queries: &[(&str, String)],
+) -> anyhow::Result<Vec<(String, DataFrame)>> {
     use anyhow::ensure;
     let out = work.join("engine");
     std::fs::create_dir_all(&out)?;
     let job = work.join("job.json");
-    let tables: serde_json::Map<String, serde_json::Value> = inputs
+    let mut tables: serde_json::Map<String, serde_json::Value> = inputs
         .iter()
         .map(|(n, p)| ((*n).into(), p.display().to_string().into()))
         .collect();
+    for (name, path) in text_inputs {
+        tables.insert(
+            name.clone(),
+            serde_json::json!({"text": path.display().to_string()}),
+        );
+    }
     let sql: serde_json::Map<String, serde_json::Value> = queries
         .iter()
         .map(|(n, q)| ((*n).into(), q.clone().into()))
         .collect();
-    let mut spec =
-        serde_json::json!({"tables": tables, "queries": sql, "out": out.display().to_string()});
+    let mut spec = serde_json::json!({
+        "tables": tables,
+        "views": views,
+        "work": work.display().to_string(),
+        "queries": sql,
+        "out": out.display().to_string(),
+    });
     if let Some(remote) = std::env::var_os(SPARK_REMOTE) {
         spec["remote"] = remote.to_string_lossy().into();
     }
@@ -335,4 +367,76 @@ pub fn assert_domain_parity(
         assert_same_table(name, ours(name)?, plan.collect()?, true)?;
     }
     Ok(())
+}
+
+/// Issue 19, item 2: `table`'s raw files in `raw` validated on a Spark engine (the
+/// engine's text reader, the declared checks and `lookups` as SQL:
+/// [`crate::remote::validation`]) give the local validation's valid rows and
+/// quarantine: every row under the same reason, the same values. A quarantined
+/// line's raw fields are compared only when its reason is not a layout rule (the
+/// engine cuts a malformed line its own way). Returns the numbers of valid and
+/// quarantined rows, for the caller to check that the data exercised both.
+///
+/// # Errors
+/// As [`run_on_spark_engine`] and [`assert_same_table`], and when the table's files
+/// are not delimited text or cannot be read here.
+pub fn assert_validation_parity(
+    root: &std::path::Path,
+    work: &std::path::Path,
+    table: &crate::io::RawTable,
+    raw: &std::path::Path,
+    lookups: &[crate::schema::Rule],
+) -> anyhow::Result<(usize, usize)> {
+    use crate::remote::validation::{numbered_lines_sql, text_file_sql, union_sql, validation_sql};
+    use crate::schema::REASON;
+    let schema = &table.schema;
+    let reading = crate::io::Reading::new(None, None)?;
+    let local = crate::schema::validate_with(table.scan(raw, &reading)?, schema, lookups);
+    let (valid, quarantine) = (local.valid.collect()?, local.quarantine.collect()?);
+    let (chosen, files) = table.found(raw)?;
+    let crate::io::Source::Text { layout, .. } = &table.sources[chosen] else {
+        anyhow::bail!("{} is not read from delimited text", schema.name);
+    };
+    let columns = schema.column_names();
+    let (mut text_inputs, mut views, mut parts) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, file) in files.iter().enumerate() {
+        let (text, lines) = (format!("text_{index}"), format!("lines_{index}"));
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        views.push((lines.clone(), numbered_lines_sql(&text), true));
+        parts.push(text_file_sql(&lines, &name, index, &columns, *layout)?);
+        text_inputs.push((text, file.clone()));
+    }
+    views.push(("raw".to_string(), union_sql(&parts), false));
+    let (valid_sql, quarantine_sql) = validation_sql(schema, "raw", lookups)?;
+    let queries = [("valid", valid_sql), ("quarantine", quarantine_sql)];
+    let mut results = run_views_on_spark_engine(root, work, &[], &text_inputs, &views, &queries)?;
+    let their_quarantine = results.pop().map(|(_, df)| df).unwrap_or_default();
+    let their_valid = results.pop().map(|(_, df)| df).unwrap_or_default();
+    assert_same_table(
+        &format!("{} valid", schema.name),
+        &valid,
+        their_valid,
+        false,
+    )?;
+    let blank_layout_rows = |df: DataFrame| -> PolarsResult<DataFrame> {
+        let layout = col(REASON).str().starts_with(lit("layout|"));
+        let blanked: Vec<Expr> = columns
+            .iter()
+            .map(|c| {
+                when(layout.clone())
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(col(*c))
+                    .alias(*c)
+            })
+            .collect();
+        df.lazy().with_columns(blanked).collect()
+    };
+    let theirs = crate::remote::conform(their_quarantine, quarantine.schema())?;
+    assert_same_table(
+        &format!("{} quarantine", schema.name),
+        &blank_layout_rows(quarantine.clone())?,
+        blank_layout_rows(theirs)?,
+        false,
+    )?;
+    Ok((valid.height(), quarantine.height()))
 }

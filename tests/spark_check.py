@@ -3,7 +3,10 @@ SmartView (installed by scripts/sail), for the parity tests of remote::sql.
 
     python tests/spark_check.py JOB.json
 
-JOB.json holds {"tables": {name: parquet file}, "queries": {name: SQL}, "out": folder}
+JOB.json holds {"tables": {name: parquet file, or {"text": file} for the engine's
+text reader}, "views": [[name, SQL, materialized], ...] (made in order, after the
+tables; a materialized one is written to "work" as Parquet and read back),
+"queries": {name: SQL}, "out": folder}
 and, to run on another Spark Connect server (JVM Spark: scripts/spark), "remote":
 its sc:// URL. Without it, a Sail server starts on loopback; each table is registered as a view under its name,
 and each query's result is written as `<out>/<name>.parquet` (rows in the query's
@@ -35,7 +38,17 @@ def main(job_file):
     # Timestamps without a zone are read and cut into days in UTC, as Polars does.
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     for name, path in job["tables"].items():
-        spark.read.parquet(path).createOrReplaceTempView(name)
+        if isinstance(path, dict):
+            spark.read.text(path["text"]).createOrReplaceTempView(name)
+        else:
+            spark.read.parquet(path).createOrReplaceTempView(name)
+    for name, sql, materialized in job.get("views", []):
+        if materialized:
+            path = os.path.join(job["work"], f"{name}.parquet")
+            spark.sql(sql).write.mode("overwrite").parquet(path)
+            spark.read.parquet(path).createOrReplaceTempView(name)
+        else:
+            spark.sql(sql).createOrReplaceTempView(name)
     for name, sql in job["queries"].items():
         started = time.monotonic()
         try:

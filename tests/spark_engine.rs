@@ -75,17 +75,35 @@ fn tv_and_wdi_reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sail = Sail::start(root)?;
     let dir = tempfile::tempdir()?;
-    for (domain, tables) in [("tv", 9), ("wdi", 3)] {
+    // TV validates on the engine unless told otherwise; WDI here.
+    for (run, domain, tables, validate_on) in [
+        (0, "tv", 9, None),
+        (1, "tv", 9, Some("here")),
+        (2, "wdi", 3, None),
+    ] {
         let local = report(
             root,
             dir.path(),
-            &format!("{domain}-local"),
+            &format!("{domain}-local-{run}"),
             &["--domain", domain],
         )?;
         // A token in the connection string (Sail ignores it) stays out of every file.
         let url = format!("{}/;token=secret-token-{domain}", sail.url());
-        let remote_args = ["--domain", domain, "--engine", "spark", "--remote", &url];
-        let remote = report(root, dir.path(), &format!("{domain}-remote"), &remote_args)?;
+        let mut remote_args = vec!["--domain", domain, "--engine", "spark", "--remote", &url];
+        if let Some(place) = validate_on {
+            remote_args.extend(["--validate-on", place]);
+        }
+        let remote = report(
+            root,
+            dir.path(),
+            &format!("{domain}-remote-{run}"),
+            &remote_args,
+        )?;
+        // Every row quarantined under the same rule, wherever the validation ran.
+        if domain == "tv" {
+            let read = |run: &Path| std::fs::read(run.join("processed/quarantine_summary.csv"));
+            assert_eq!(read(&local)?, read(&remote)?, "{validate_on:?}");
+        }
         assert_eq!(
             same_tables(&local, &remote)?,
             tables,
@@ -212,5 +230,32 @@ fn a_missing_server_and_a_lone_remote_flag_are_clear_errors() -> Result<()> {
         .output()?;
     assert_eq!(lone.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&lone.stderr).contains("add --engine spark"));
+    // Where to validate is a remote run's choice, and the engine validates TV only.
+    for (args, says) in [
+        (
+            &["--domain", "tv", "--validate-on", "here"][..],
+            "add --engine spark",
+        ),
+        (
+            &[
+                "--domain",
+                "wdi",
+                "--engine",
+                "spark",
+                "--remote",
+                "sc://127.0.0.1:9",
+                "--validate-on",
+                "engine",
+            ][..],
+            "--validate-on engine validates the TV raw files so far",
+        ),
+    ] {
+        let run = Command::new(env!("CARGO_BIN_EXE_report"))
+            .args(args)
+            .output()?;
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
     Ok(())
 }

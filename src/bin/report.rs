@@ -112,9 +112,10 @@ struct Args {
 
     /// Where the rules run: local (Polars on this machine) or spark (a Spark Connect
     /// server given by --remote: Spark 4, Databricks, Sail). With spark, the raw files
-    /// are validated here into --interim, which the server must see at the same
-    /// path; the rules run there; the output tables come back and are written here.
-    /// Needs a build with the `spark` feature.
+    /// are validated into --interim where --validate-on says (on the server for TV,
+    /// here for WDI), which the server must see at the same path; the rules run
+    /// there; the output tables come back and are written here. Needs a build with
+    /// the `spark` feature.
     #[arg(
         long,
         value_enum,
@@ -133,6 +134,21 @@ struct Args {
     /// shorter).
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     engine_timeout: u64,
+
+    /// With --engine spark: where the raw files are validated. engine: the server
+    /// reads --raw with its own text reader and writes the validated tables and the
+    /// quarantine to --interim (TV; --raw and --interim must be seen by both at the
+    /// same paths). here: this machine's reader validates into --interim (the only
+    /// choice for WDI so far).
+    #[arg(long, value_enum, value_name = "WHERE")]
+    validate_on: Option<ValidateOn>,
+}
+
+/// Where a remote run validates the raw files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ValidateOn {
+    Engine,
+    Here,
 }
 
 /// Where the rules run.
@@ -181,6 +197,18 @@ impl Args {
                     ),
                 ));
             }
+        }
+        if self.validate_on.is_some() && self.engine != Engine::Spark {
+            return Err(error(
+                "--validate-on says where a remote run validates: add --engine spark".into(),
+            ));
+        }
+        if self.validate_on == Some(ValidateOn::Engine) && self.domain != Some(Domain::Tv) {
+            return Err(error(
+                "--validate-on engine validates the TV raw files so far: use --validate-on \
+                 here for this domain"
+                    .into(),
+            ));
         }
         if self.engine == Engine::Spark && !matches!(self.domain, Some(Domain::Tv | Domain::Wdi)) {
             return Err(error(
@@ -310,7 +338,11 @@ fn run_tv_on_spark(
     progress: &mut Progress,
 ) -> Result<DataFrame> {
     let engine = connect(args, progress)?;
-    let outputs = tv::pipeline::run_on(paths, &engine, progress)?;
+    let validate_on = match args.validate_on.unwrap_or(ValidateOn::Engine) {
+        ValidateOn::Engine => smartview::remote::ValidateOn::Engine,
+        ValidateOn::Here => smartview::remote::ValidateOn::Here,
+    };
+    let outputs = tv::pipeline::run_on(paths, &engine, validate_on, progress)?;
     print_notices(tv::DOMAIN, &paths.reading.notices.all());
     tv::report::build(&outputs)?.write(report, tv::DOMAIN)?;
     progress.done("write report", None);

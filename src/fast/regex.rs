@@ -15,15 +15,27 @@ use regex_syntax::hir::{Class, HirKind, Look};
 /// crate's `is_match` does (null for null text); `whole_value_classes_match_like_the_
 /// regex_engine` compares the two on patterns and values, and fails if Polars' answer
 /// changes.
+///
+/// The kernel is named `smartview.regex:<pattern>` in the plan
+/// ([`WHOLE_VALUE_REGEX`]), which is how [`crate::remote::sql`] translates it.
 pub fn matches_regex(text: Expr, pattern: &str) -> Expr {
     match WholeValueClass::parse(pattern) {
-        Some(class) => text.map(
-            move |column| Ok(class.matches(column.str()?).into_column()),
-            |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
-        ),
+        Some(class) => {
+            let mut expr = text.map(
+                move |column| Ok(class.matches(column.str()?).into_column()),
+                |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
+            );
+            if let Expr::AnonymousFunction { fmt_str, .. } = &mut expr {
+                **fmt_str = PlSmallStr::from(format!("{WHOLE_VALUE_REGEX}{pattern}"));
+            }
+            expr
+        }
         None => text.str().contains(lit(pattern.to_string()), true),
     }
 }
+
+/// The plan name's prefix of [`matches_regex`]'s kernel; the pattern follows it.
+pub const WHOLE_VALUE_REGEX: &str = "smartview.regex:";
 
 /// A pattern `^[class]{min,max}$` over ASCII characters: every byte of the value is in
 /// the class and the value's length is within the bounds.

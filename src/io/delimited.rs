@@ -118,11 +118,7 @@ pub fn scan_one(
     layout: TextLayout,
     notices: &Notices,
 ) -> Result<LazyFrame> {
-    check_readable(file)?;
-    check_line_ends(file)?;
-    if layout.has_header {
-        check_header(file, columns, layout)?;
-    }
+    check_file(file, columns, layout)?;
     let file_name = file_name(file);
     let scan = scan_chunked(file, columns, &layout)?;
     if let Some(line) = scan.first_invalid_utf8_line {
@@ -146,8 +142,23 @@ pub fn scan_one(
     Ok(scan.records.select(exprs))
 }
 
+/// The checks of a file before its records are read: it can be opened and is not
+/// empty, its lines end in `\n` or `\r\n`, and its header (when the layout has
+/// one) names `columns` in order.
+///
+/// # Errors
+/// When a check fails; the message names the file (and the header found).
+pub fn check_file(file: &Path, columns: &[&str], layout: TextLayout) -> Result<()> {
+    check_readable(file)?;
+    check_line_ends(file)?;
+    if layout.has_header {
+        check_header(file, columns, layout)?;
+    }
+    Ok(())
+}
+
 /// A file's name without its folder, as `source_file` shows it.
-fn file_name(file: &Path) -> String {
+pub fn file_name(file: &Path) -> String {
     file.file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| file.to_string_lossy().to_string())

@@ -333,14 +333,20 @@ pub fn remove_table(dir: &Path, table: &str) -> Result<()> {
     Ok(())
 }
 
-/// Scans a Parquet file lazily.
+/// Scans a Parquet file, or a folder of them (such as a Spark engine writes), lazily.
 ///
 /// # Errors
 /// When Polars rejects the scan; the message names the path. A missing or unreadable file
 /// is only reported when the frame is collected.
 pub fn scan_parquet(path: &Path) -> Result<LazyFrame> {
+    // A folder is read as its `*.parquet` files: one written by Spark also holds
+    // `_SUCCESS` and checksum files, which Polars would try to read.
+    let source = match path.is_dir() {
+        true => path.join("*.parquet"),
+        false => path.to_path_buf(),
+    };
     LazyFrame::scan_parquet(
-        PlRefPath::new(path.to_string_lossy().as_ref()),
+        PlRefPath::new(source.to_string_lossy().as_ref()),
         ScanArgsParquet::default(),
     )
     .with_context(|| format!("cannot scan {}", path.display()))

@@ -123,6 +123,54 @@ impl SparkEngine {
         )
     }
 
+    /// Registers the text file at `path` (as the cluster sees it), read by the
+    /// engine's text reader (one row per line, the column `value`), as the temporary
+    /// view `name`.
+    ///
+    /// # Errors
+    /// When the server cannot read `path` or does not answer in time.
+    pub fn register_text(&self, name: &str, path: &str) -> Result<()> {
+        let (name, path) = (name.to_string(), path.to_string());
+        self.within(
+            self.request_timeout(),
+            &format!("registering {path} as {name}"),
+            move |session| {
+                session
+                    .read()
+                    .text(&path)
+                    .create_or_replace_temp_view(&name)
+            },
+        )
+    }
+
+    /// Registers the query `sql` as the temporary view `name`.
+    ///
+    /// # Errors
+    /// When the query does not resolve on the server or it does not answer in time.
+    pub fn register_view(&self, name: &str, sql: &str) -> Result<()> {
+        let (name, sql) = (name.to_string(), sql.to_string());
+        self.within(
+            self.request_timeout(),
+            &format!("registering the view {name}"),
+            move |session| session.sql(&sql)?.create_or_replace_temp_view(&name),
+        )
+    }
+
+    /// Runs `sql` on the server and writes its rows as Parquet to the folder `path`
+    /// (as the cluster sees it), replacing what is there; nothing comes back here.
+    ///
+    /// # Errors
+    /// When the query fails, the server cannot write `path`, or it takes longer
+    /// than the query timeout.
+    pub fn write_parquet(&self, sql: &str, path: &str) -> Result<()> {
+        let (sql, path) = (sql.to_string(), path.to_string());
+        self.within(
+            self.query_timeout,
+            &format!("writing {path}"),
+            move |session| session.sql(&sql)?.write().mode("overwrite").parquet(&path),
+        )
+    }
+
     /// Runs `sql` and returns its rows, in the server's types.
     ///
     /// # Errors

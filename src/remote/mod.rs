@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`sql`] | a rule's resolved Polars plan as one Spark SQL query, with the semantic differences made explicit |
 //! | `engine` | (feature `spark`) a Spark Connect session: register tables, run queries, results as Polars frames |
+//! | [`validation`] | the raw files read by the engine's text reader and the declared schema's checks as SQL: valid rows and quarantine made on the engine |
 //!
 //! Each domain states its rules once more as plans only where the local pipeline uses
 //! a single-machine strategy (pair parts, integer keys, chunked passes): its `plans`
@@ -15,6 +16,7 @@
 #[cfg(feature = "spark")]
 pub mod engine;
 pub mod sql;
+pub mod validation;
 
 use anyhow::{anyhow, Result};
 use polars::prelude::{LazyFrame, Schema};
@@ -348,22 +350,168 @@ pub fn run_rules_on(
     let mut inputs = Vec::new();
     for (name, file) in rules.local_inputs(paths) {
         let schema = crate::io::scan_parquet(&file)?.collect_schema()?;
-        let file = std::path::absolute(&file)?;
-        // The engines read a path as a pattern: these characters would match others.
-        if let Some(c) = file
-            .to_string_lossy()
-            .chars()
-            .find(|c| "*?[]{}".contains(*c))
-        {
-            anyhow::bail!(
-                "{} holds `{c}`, which a Spark engine reads as a pattern: choose an --interim \
-                 folder without * ? [ ] {{ }}",
-                file.display()
-            );
-        }
-        inputs.push((name, file.display().to_string(), schema.as_ref().clone()));
+        inputs.push((name, engine_path(&file)?, schema.as_ref().clone()));
     }
     rules.run_on(engine, &inputs, progress)
+}
+
+/// Validates `table`'s raw files in `paths.raw` on the `engine` (item 2 of issue 19,
+/// [`validation`]): the engine reads each file with its text reader, checks the rows
+/// with the declared schema and `lookups` translated to SQL, and writes the valid
+/// rows to `paths.valid(table)` and the quarantine to `paths.quarantine(table)`
+/// (Parquet folders). The files are listed and their headers checked here, so
+/// `paths.raw` and `paths.interim` must be seen by both at the same absolute paths.
+/// Returns the table's row counts, read here from the written tables; the stage is
+/// timed in `progress`.
+///
+/// # Errors
+/// When the table has no delimited text files, a file fails its checks here (empty,
+/// a wrong header), `--encoding` names an encoding other than UTF-8, a check has no
+/// translation, or the engine fails (the message names the table).
+#[cfg(feature = "spark")]
+pub fn validate_on(
+    engine: &engine::SparkEngine,
+    paths: &crate::io::DomainPaths,
+    table: &crate::io::RawTable,
+    lookups: &[crate::schema::Rule],
+    progress: &mut crate::progress::Progress,
+) -> Result<crate::schema::TableCount> {
+    use anyhow::Context;
+    let name = table.schema.name;
+    let count = validate_found_on(engine, paths, table, lookups)
+        .with_context(|| format!("cannot validate the raw table `{name}` on the engine"))?;
+    progress.done(
+        &format!("validate {name} on the engine"),
+        Some(count.rows_in()),
+    );
+    Ok(count)
+}
+
+#[cfg(feature = "spark")]
+fn validate_found_on(
+    engine: &engine::SparkEngine,
+    paths: &crate::io::DomainPaths,
+    table: &crate::io::RawTable,
+    lookups: &[crate::schema::Rule],
+) -> Result<crate::schema::TableCount> {
+    use crate::io::delimited::{check_file, file_name};
+    let (schema, name) = (&table.schema, table.schema.name);
+    let (chosen, files) = table.found(&paths.raw)?;
+    let crate::io::Source::Text { layout, .. } = &table.sources[chosen] else {
+        anyhow::bail!(
+            "its files ({}) are not delimited text, which is all the engine reads so far:              validate here (--validate-on here)",
+            table.sources[chosen].names()
+        );
+    };
+    let layout = layout.with_encoding(paths.reading.encoding);
+    let columns = schema.column_names();
+    let mut parts = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        check_file(file, &columns, layout)?;
+        let (text, lines) = (
+            format!("text_{name}_{index}"),
+            format!("lines_{name}_{index}"),
+        );
+        engine.register_text(&text, &engine_path(file)?)?;
+        // Numbered in one pass, written and read back (see numbered_lines_sql).
+        let numbered = paths
+            .interim
+            .join("_lines")
+            .join(format!("{name}_{index}.parquet"));
+        remove_path(&numbered)?;
+        engine.write_parquet(
+            &validation::numbered_lines_sql(&text),
+            &engine_path(&numbered)?,
+        )?;
+        engine.register_parquet(&lines, &engine_path(&numbered)?)?;
+        parts.push(validation::text_file_sql(
+            &lines,
+            &file_name(file),
+            index,
+            &columns,
+            layout,
+        )?);
+    }
+    let raw = format!("raw_{name}");
+    engine.register_view(&raw, &validation::union_sql(&parts))?;
+    let (valid_sql, quarantine_sql) = validation::validation_sql(schema, &raw, lookups)?;
+    let mut rows = Vec::new();
+    for (sql, path) in [
+        (valid_sql, paths.valid(name)),
+        (quarantine_sql, paths.quarantine(name)),
+    ] {
+        remove_path(&path)?;
+        engine.write_parquet(&sql, &engine_path(&path)?)?;
+        let count = crate::io::scan_parquet(&path)?
+            .select([polars::prelude::len().cast(polars::prelude::DataType::UInt64)])
+            .collect()?;
+        rows.push(count.column("len")?.u64()?.get(0).unwrap_or(0));
+    }
+    remove_path(&paths.interim.join("_lines"))?;
+    Ok(crate::schema::TableCount {
+        table: name,
+        rows_valid: rows[0],
+        rows_quarantined: rows[1],
+    })
+}
+
+/// `path` as the engine is handed it: absolute, and free of the characters a Spark
+/// engine reads as a pattern.
+///
+/// # Errors
+/// When the path cannot be made absolute or holds `* ? [ ] { }`.
+#[cfg(feature = "spark")]
+fn engine_path(path: &std::path::Path) -> Result<String> {
+    let path = std::path::absolute(path)?;
+    // The engines read a path as a pattern: these characters would match others.
+    if let Some(c) = path
+        .to_string_lossy()
+        .chars()
+        .find(|c| "*?[]{}".contains(*c))
+    {
+        anyhow::bail!(
+            "{} holds `{c}`, which a Spark engine reads as a pattern: choose folders \
+             without * ? [ ] {{ }}",
+            path.display()
+        );
+    }
+    Ok(path.display().to_string())
+}
+
+/// Removes the file or folder at `path`, if any, before the engine writes there.
+#[cfg(feature = "spark")]
+fn remove_path(path: &std::path::Path) -> Result<()> {
+    use anyhow::Context;
+    let removed = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(_) => Ok(()),
+    };
+    removed.with_context(|| format!("cannot replace {}", path.display()))
+}
+
+/// Where a remote run validates the raw files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidateOn {
+    /// On this machine, with the local reader; the engine reads the validated tables.
+    Here,
+    /// On the engine, with its text reader ([`validate_on`]).
+    Engine,
+}
+
+/// The validated rows of `schema`'s table in `paths.interim`, in the dtypes the local
+/// validation gives them ([`valid_schema`]), whichever engine wrote them (Spark has
+/// no unsigned integers: its `row_nr` is a BIGINT).
+///
+/// # Errors
+/// When the table cannot be scanned or its schema planned.
+pub fn scan_valid(paths: &crate::io::DomainPaths, schema: &TableSchema) -> Result<LazyFrame> {
+    use polars::prelude::col;
+    let columns: Vec<_> = valid_schema(schema)?
+        .iter()
+        .map(|(name, dtype)| col(name.clone()).strict_cast(dtype.clone()))
+        .collect();
+    Ok(crate::io::scan_parquet(&paths.valid(schema.name))?.select(columns))
 }
 
 /// Takes the table `name` out of `tables`.

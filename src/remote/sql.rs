@@ -209,12 +209,12 @@ struct Translator<'a> {
 }
 
 /// `name` as a Spark SQL identifier.
-fn ident(name: &str) -> String {
+pub(crate) fn ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
 /// `text` as a Spark SQL string literal.
-fn string_literal(text: &str) -> String {
+pub(crate) fn string_literal(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
@@ -1031,6 +1031,22 @@ impl Translator<'_> {
                     (from, DataType::Date) if from.is_integer() => {
                         format!("date_from_unix_date({inner})")
                     }
+                    // Text that does not read as the number is null in Polars (a
+                    // non-strict cast) and an error in ANSI Spark; Spark also reads
+                    // forms Polars does not (`1.5d`, surrounding control characters):
+                    // only the text Polars reads is cast.
+                    (DataType::String, to) if to.is_primitive_numeric() => {
+                        let shape = if to.is_integer() {
+                            INTEGER_TEXT
+                        } else {
+                            FLOAT_TEXT
+                        };
+                        format!(
+                            "CASE WHEN {inner} RLIKE {} THEN try_cast({inner} AS {}) END",
+                            string_literal(shape),
+                            self.spark_type(dtype)?
+                        )
+                    }
                     _ => format!("CAST({inner} AS {})", self.spark_type(dtype)?),
                 }
             }
@@ -1074,6 +1090,16 @@ impl Translator<'_> {
                         arg(1),
                         arg(2)
                     ),
+                    // The byte-by-byte check of a whole-value pattern
+                    // (`crate::fast::matches_regex`): the pattern itself.
+                    other if other.starts_with(crate::fast::regex::WHOLE_VALUE_REGEX) => {
+                        let pattern = &other[crate::fast::regex::WHOLE_VALUE_REGEX.len()..];
+                        format!(
+                            "({} RLIKE {})",
+                            arg(0),
+                            string_literal(&java_regex(pattern))
+                        )
+                    }
                     other => {
                         return Err(self.unsupported(format!(
                             "the user-defined function `{other}` (a map or apply closure)"
@@ -1234,7 +1260,14 @@ impl Translator<'_> {
                     IRFunctionExpr::StringExpr(IRStringFunction::Contains {
                         literal: false,
                         strict: true,
-                    }) => format!("({} RLIKE {})", arg(0), arg(1)),
+                    }) => match self.literal_text(input[1].node()) {
+                        Some(pattern) => format!(
+                            "({} RLIKE {})",
+                            arg(0),
+                            string_literal(&java_regex(&pattern))
+                        ),
+                        None => format!("({} RLIKE {})", arg(0), arg(1)),
+                    },
                     // Null when a part is null (concat), or nulls skipped (concat_ws).
                     IRFunctionExpr::StringExpr(IRStringFunction::ConcatHorizontal {
                         delimiter,
@@ -1342,6 +1375,48 @@ impl Translator<'_> {
                         format!("{f}({})", arg(0))
                     }
                     IRFunctionExpr::Abs => format!("abs({})", arg(0)),
+                    // Null for null in Polars; Spark's isnan(NULL) is false.
+                    IRFunctionExpr::Boolean(IRBooleanFunction::IsNan) => {
+                        format!("CASE WHEN {0} IS NOT NULL THEN isnan({0}) END", arg(0))
+                    }
+                    IRFunctionExpr::StringExpr(IRStringFunction::Replace {
+                        n: -1,
+                        literal: true,
+                    }) => format!("replace({}, {}, {})", arg(0), arg(1), arg(2)),
+                    IRFunctionExpr::StringExpr(IRStringFunction::StripSuffix) => {
+                        let Some(suffix) = self.literal_text(input[1].node()) else {
+                            return Err(
+                                self.unsupported("a strip_suffix of a suffix that varies".into())
+                            );
+                        };
+                        format!(
+                            "regexp_replace({}, {}, '')",
+                            arg(0),
+                            string_literal(&format!("{}\\z", regex_escape(&suffix)))
+                        )
+                    }
+                    IRFunctionExpr::StringExpr(IRStringFunction::LenChars) => {
+                        format!("char_length({})", arg(0))
+                    }
+                    // Text read in one format, exactly, null where it does not read:
+                    // `try_to_timestamp` with the format as a Java pattern, in UTC.
+                    IRFunctionExpr::StringExpr(IRStringFunction::Strptime(dtype, options))
+                        if options.exact =>
+                    {
+                        let Some(format) = &options.format else {
+                            return Err(self.unsupported("a strptime without a format".into()));
+                        };
+                        let pattern = java_parse_pattern(format).map_err(|e| {
+                            self.unsupported(format!("the date format `{format}` ({e})"))
+                        })?;
+                        let parsed =
+                            format!("try_to_timestamp({}, {})", arg(0), string_literal(&pattern));
+                        match dtype {
+                            DataType::Date => format!("CAST({parsed} AS DATE)"),
+                            DataType::Datetime(_, None) => parsed,
+                            other => return Err(self.unsupported(format!("a strptime to {other}"))),
+                        }
+                    }
                     IRFunctionExpr::Negate => format!("(- {})", arg(0)),
                     other => return Err(self.unsupported(format!("the function {other}"))),
                 }
@@ -1595,6 +1670,30 @@ impl Translator<'_> {
 /// strips, as a regex class both Java's and Rust's regex engines read alike.
 const WHITE_SPACE: &str = r"[\x{9}-\x{D}\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]";
 
+/// A regex as Java reads it the way Rust's regex crate reads `pattern`: a `$` that
+/// ends the pattern matches at the very end only (Java's also matches before a final
+/// line terminator), as `\z` does in both; a `^` that starts it is `\A`.
+fn java_regex(pattern: &str) -> String {
+    let mut out = pattern.to_string();
+    let escaped_end = out.ends_with("\\$") && !out.ends_with("\\\\$");
+    if out.ends_with('$') && !escaped_end {
+        out.pop();
+        out.push_str("\\z");
+    }
+    if let Some(rest) = out.strip_prefix('^') {
+        out = format!("\\A{rest}");
+    }
+    out
+}
+
+/// The integers Polars reads from text: ASCII digits with an optional sign.
+const INTEGER_TEXT: &str = r"\A[+-]?[0-9]+\z";
+
+/// The floats Polars reads from text: a decimal number with an optional exponent,
+/// or `inf`, `infinity` and `nan` in any case, each with an optional sign.
+const FLOAT_TEXT: &str =
+    r"\A[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|(?i:inf|infinity|nan))\z";
+
 /// `text` as a regex matching it literally, in Java's and Rust's syntax alike (each
 /// metacharacter escaped).
 fn regex_escape(text: &str) -> String {
@@ -1651,6 +1750,46 @@ fn java_datetime_pattern(format: &str) -> Result<String> {
         out.push_str(java);
     }
     flush(&mut literal, &mut out);
+    Ok(out)
+}
+
+/// A strftime format as the Java pattern that parses what chrono (Polars' parser)
+/// parses: a month, day, hour, minute or second followed by other text takes one or
+/// two digits in chrono, and one letter (`M`, not `MM`) in Java; between two numbers
+/// (`%Y%m%d`) both take two. (chrono also reads `2015011` as `%Y%m%d`, taking the
+/// day's one digit; Java does not: the README lists this difference.)
+fn java_parse_pattern(format: &str) -> Result<String> {
+    let mut out = String::new();
+    // Text between specifiers (with `%%`), converted whole so that it is quoted once.
+    let mut literal = String::new();
+    let mut rest = format;
+    let mut after_number = false;
+    while let Some(at) = rest.find('%') {
+        literal.push_str(&rest[..at]);
+        let spec = rest[at..]
+            .get(..2)
+            .ok_or_else(|| anyhow!("a lone % at the end"))?;
+        rest = &rest[at + spec.len()..];
+        if spec == "%%" {
+            literal.push_str(spec);
+            after_number = false;
+            continue;
+        }
+        let between_numbers = (rest.starts_with('%') && !rest.starts_with("%%"))
+            || (after_number && literal.is_empty());
+        out.push_str(&java_datetime_pattern(&std::mem::take(&mut literal))?);
+        out.push_str(&match (spec, between_numbers) {
+            ("%m", false) => "M".to_string(),
+            ("%d", false) => "d".to_string(),
+            ("%H", false) => "H".to_string(),
+            ("%M", false) => "m".to_string(),
+            ("%S", false) => "s".to_string(),
+            _ => java_datetime_pattern(spec)?,
+        });
+        after_number = true;
+    }
+    literal.push_str(rest);
+    out.push_str(&java_datetime_pattern(&literal)?);
     Ok(out)
 }
 
@@ -2018,6 +2157,12 @@ mod tests {
         );
         assert!(java_datetime_pattern("%q").is_err());
         assert_eq!(java_datetime_pattern("it's %H")?, "'it''s 'HH");
+        assert_eq!(java_parse_pattern("%Y%m%d")?, "yyyyMMdd");
+        assert_eq!(
+            java_parse_pattern("%m/%d/%Y %H:%M")?,
+            "M'/'d'/'yyyy' 'H':'m"
+        );
+        assert_eq!(java_parse_pattern("%Y-%m-%d 100%%")?, "yyyy'-'M'-'d' 100%'");
         assert_eq!(regex_escape("a.b|c, d"), "a\\.b\\|c, d");
         Ok(())
     }

@@ -91,37 +91,44 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
 }
 
 /// The TV pipeline with its rules on a Spark Connect engine (`report --engine
-/// spark`): T1 validates the raw files here and writes the validated tables to
-/// `paths.interim`, which the engine must see at the same path; T2–T11 run there
+/// spark`). T1 validates the raw files where `validate_on` says: on the engine, which
+/// reads `paths.raw` with its own reader and writes the validated tables to
+/// `paths.interim` ([`crate::remote::validate_on`]), or here, with the local reader;
+/// both folders must be seen by the engine at the same paths. T2–T11 run there
 /// ([`crate::remote::DomainRules::tv`]); the output tables come back and are written
 /// here.
 ///
 /// # Errors
-/// As [`run`], and when the engine cannot read the validated tables or a query fails
-/// on it (the message names the table).
+/// As [`run`], and when the engine cannot read the raw or validated tables or a
+/// query fails on it (the message names the table).
 #[cfg(feature = "spark")]
 pub fn run_on(
     paths: &DomainPaths,
     engine: &crate::remote::engine::SparkEngine,
+    validate_on: crate::remote::ValidateOn,
     progress: &mut Progress,
 ) -> Result<TvOutputs> {
-    let (programs_count, _) = exec::validate(progress, paths, &tables::programs(), &[], vec![])?;
-    let program_table = rules::program_table(scan_parquet(&paths.valid("programs"))?)
+    let validate = |table: &crate::io::RawTable,
+                    lookups: &[crate::schema::Rule],
+                    progress: &mut Progress| match validate_on {
+        crate::remote::ValidateOn::Here => {
+            exec::validate(progress, paths, table, lookups, vec![]).map(|(count, _)| count)
+        }
+        crate::remote::ValidateOn::Engine => {
+            crate::remote::validate_on(engine, paths, table, lookups, progress)
+        }
+    };
+    let programs = tables::programs();
+    let programs_count = validate(&programs, &[], progress)?;
+    let program_table = rules::program_table(crate::remote::scan_valid(paths, &programs.schema)?)
         .collect()
         .context("cannot resolve the program table (T3)")?;
     // T4 looks programs up in the program table itself: no integer keys are needed
     // when the pairs are aggregated on the engine.
     let unknown_program = tables::unknown_program(&program_table)?;
-    let (viewing_count, _) = exec::validate(
-        progress,
-        paths,
-        &tables::viewing(),
-        &[unknown_program],
-        vec![],
-    )?;
-    let (demographics_count, _) =
-        exec::validate(progress, paths, &tables::demographics(), &[], vec![])?;
-    let (reference_count, _) = exec::validate(progress, paths, &tables::reference(), &[], vec![])?;
+    let viewing_count = validate(&tables::viewing(), &[unknown_program], progress)?;
+    let demographics_count = validate(&tables::demographics(), &[], progress)?;
+    let reference_count = validate(&tables::reference(), &[], progress)?;
     let counts = [
         programs_count,
         demographics_count,
