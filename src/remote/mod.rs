@@ -395,6 +395,7 @@ fn validate_found_on(
     lookups: &[crate::schema::Rule],
 ) -> Result<crate::schema::TableCount> {
     use crate::io::delimited::{check_file, file_name};
+    use anyhow::Context;
     let (schema, name) = (&table.schema, table.schema.name);
     let (chosen, files) = table.found(&paths.raw)?;
     let crate::io::Source::Text { layout, .. } = &table.sources[chosen] else {
@@ -419,10 +420,18 @@ fn validate_found_on(
             .join("_lines")
             .join(format!("{name}_{index}.parquet"));
         remove_path(&numbered)?;
-        engine.write_parquet(
-            &validation::numbered_lines_sql(&text),
-            &engine_path(&numbered)?,
-        )?;
+        engine
+            .write_parquet(
+                &validation::numbered_lines_sql(&text),
+                &engine_path(&numbered)?,
+            )
+            .with_context(|| {
+                format!(
+                    "the engine cannot read {} (its text reader may refuse bytes that are not \
+                     UTF-8, which --validate-on here quarantines line by line)",
+                    file.display()
+                )
+            })?;
         engine.register_parquet(&lines, &engine_path(&numbered)?)?;
         parts.push(validation::text_file_sql(
             &lines,
