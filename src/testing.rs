@@ -387,7 +387,10 @@ pub fn assert_validation_parity(
     raw: &std::path::Path,
     lookups: &[crate::schema::Rule],
 ) -> anyhow::Result<(usize, usize)> {
-    use crate::remote::validation::{numbered_lines_sql, text_file_sql, union_sql, validation_sql};
+    use crate::remote::validation::{
+        cut_lines_sql, order_partitions, partition_starts, partition_starts_sql, raw_rows_sql,
+        union_sql, validation_sql,
+    };
     use crate::schema::REASON;
     let schema = &table.schema;
     let reading = crate::io::Reading::new(None, None)?;
@@ -398,18 +401,37 @@ pub fn assert_validation_parity(
         anyhow::bail!("{} is not read from delimited text", schema.name);
     };
     let columns = schema.column_names();
-    let (mut text_inputs, mut views, mut parts) = (Vec::new(), Vec::new(), Vec::new());
+    // The engine cuts each file's lines (materialized), then gives each partition's
+    // start, which is ordered against the file here (remote::validation's steps).
+    let (mut text_inputs, mut views, mut starts) = (Vec::new(), Vec::new(), Vec::new());
     for (index, file) in files.iter().enumerate() {
-        let (text, lines) = (format!("text_{index}"), format!("lines_{index}"));
-        let name = file.file_name().unwrap_or_default().to_string_lossy();
-        views.push((lines.clone(), numbered_lines_sql(&text), true));
-        parts.push(text_file_sql(&lines, &name, index, &columns, *layout)?);
+        let (text, cut) = (format!("text_{index}"), format!("cut_{index}"));
+        views.push((cut.clone(), cut_lines_sql(&text, *layout)?, true));
+        starts.push((format!("starts_{index}"), partition_starts_sql(&cut)));
         text_inputs.push((text, file.clone()));
     }
-    views.push(("raw".to_string(), union_sql(&parts), false));
+    let queries: Vec<(&str, String)> = starts
+        .iter()
+        .map(|(n, q)| (n.as_str(), q.clone()))
+        .collect();
+    let started = run_views_on_spark_engine(root, work, &[], &text_inputs, &views, &queries)?;
+    let (mut cuts, mut parts) = (Vec::new(), Vec::new());
+    for (index, (file, (_, frame))) in files.iter().zip(started).enumerate() {
+        let offsets = order_partitions(file, &partition_starts(&frame)?)?;
+        let cut = format!("cut_{index}");
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        parts.push(raw_rows_sql(
+            &cut, &offsets, &name, index, &columns, *layout,
+        )?);
+        cuts.push((work.join(format!("{cut}.parquet")), cut));
+    }
+    let cuts: Vec<(&str, std::path::PathBuf)> =
+        cuts.iter().map(|(p, n)| (n.as_str(), p.clone())).collect();
+    let views = [("raw".to_string(), union_sql(&parts), false)];
     let (valid_sql, quarantine_sql) = validation_sql(schema, "raw", lookups)?;
     let queries = [("valid", valid_sql), ("quarantine", quarantine_sql)];
-    let mut results = run_views_on_spark_engine(root, work, &[], &text_inputs, &views, &queries)?;
+    let mut results =
+        run_views_on_spark_engine(root, &work.join("validation"), &cuts, &[], &views, &queries)?;
     let their_quarantine = results.pop().map(|(_, df)| df).unwrap_or_default();
     let their_valid = results.pop().map(|(_, df)| df).unwrap_or_default();
     assert_same_table(

@@ -14,6 +14,7 @@ use smartview::cli::exit_code;
 use smartview::domains::{customer360, movies, retail, stream, tv, wdi, Domain};
 use smartview::io::{DatabaseSink, DateRange, DomainPaths, Publication, Reading};
 use smartview::progress::{peak_rss_bytes, thousands, Progress};
+use smartview::remote::ValidateOn;
 use smartview::report::write_index;
 use smartview::schema::{quarantine_warnings, DateOrder};
 
@@ -142,13 +143,6 @@ struct Args {
     /// choice for WDI so far).
     #[arg(long, value_enum, value_name = "WHERE")]
     validate_on: Option<ValidateOn>,
-}
-
-/// Where a remote run validates the raw files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum ValidateOn {
-    Engine,
-    Here,
 }
 
 /// Where the rules run.
@@ -338,10 +332,7 @@ fn run_tv_on_spark(
     progress: &mut Progress,
 ) -> Result<DataFrame> {
     let engine = connect(args, progress)?;
-    let validate_on = match args.validate_on.unwrap_or(ValidateOn::Engine) {
-        ValidateOn::Engine => smartview::remote::ValidateOn::Engine,
-        ValidateOn::Here => smartview::remote::ValidateOn::Here,
-    };
+    let validate_on = args.validate_on.unwrap_or(ValidateOn::Engine);
     let outputs = tv::pipeline::run_on(paths, &engine, validate_on, progress)?;
     print_notices(tv::DOMAIN, &paths.reading.notices.all());
     tv::report::build(&outputs)?.write(report, tv::DOMAIN)?;

@@ -564,6 +564,30 @@ mod tests {
     use super::*;
     use polars::prelude::{df, IntoLazy, NamedFrom};
 
+    /// A folder as Spark writes it (parts, `_SUCCESS`, hidden checksums) reads as its
+    /// Parquet parts.
+    #[test]
+    fn a_folder_reads_as_its_parquet_parts() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let folder = dir.path().join("t.parquet");
+        std::fs::create_dir(&folder)?;
+        for (part, values) in [
+            ("part-00000-x.snappy.parquet", [1i64, 2]),
+            ("part-00001-x.snappy.parquet", [3, 4]),
+        ] {
+            let mut frame = df!("a" => values)?;
+            write_interim_parquet(&mut frame, &folder.join(part))?;
+        }
+        std::fs::write(folder.join("_SUCCESS"), "")?;
+        std::fs::write(folder.join("._SUCCESS.crc"), "crc")?;
+        std::fs::write(folder.join(".part-00000-x.snappy.parquet.crc"), "crc")?;
+        let read = scan_parquet(&folder)?
+            .sort(["a"], Default::default())
+            .collect()?;
+        assert_eq!(read, df!("a" => [1i64, 2, 3, 4])?);
+        Ok(())
+    }
+
     #[test]
     fn buckets_are_stable_and_keep_each_key_together() -> Result<()> {
         let keys = StringChunked::new("k".into(), [Some("SGH1"), Some("HNH2"), Some("SGH1"), None]);

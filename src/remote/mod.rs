@@ -409,21 +409,21 @@ fn validate_found_on(
     let mut parts = Vec::new();
     for (index, file) in files.iter().enumerate() {
         check_file(file, &columns, layout)?;
-        let (text, lines) = (
+        let (text, cut) = (
             format!("text_{name}_{index}"),
-            format!("lines_{name}_{index}"),
+            format!("cut_{name}_{index}"),
         );
         engine.register_text(&text, &engine_path(file)?)?;
-        // Numbered in one pass, written and read back (see numbered_lines_sql).
-        let numbered = paths
+        // Cut once, written and read back (see validation::cut_lines_sql).
+        let cut_path = paths
             .interim
             .join("_lines")
             .join(format!("{name}_{index}.parquet"));
-        remove_path(&numbered)?;
+        remove_path(&cut_path)?;
         engine
             .write_parquet(
-                &validation::numbered_lines_sql(&text),
-                &engine_path(&numbered)?,
+                &validation::cut_lines_sql(&text, layout)?,
+                &engine_path(&cut_path)?,
             )
             .with_context(|| {
                 format!(
@@ -432,9 +432,12 @@ fn validate_found_on(
                     file.display()
                 )
             })?;
-        engine.register_parquet(&lines, &engine_path(&numbered)?)?;
-        parts.push(validation::text_file_sql(
-            &lines,
+        engine.register_parquet(&cut, &engine_path(&cut_path)?)?;
+        let starts = engine.query(&validation::partition_starts_sql(&cut))?;
+        let offsets = validation::order_partitions(file, &validation::partition_starts(&starts)?)?;
+        parts.push(validation::raw_rows_sql(
+            &cut,
+            &offsets,
             &file_name(file),
             index,
             &columns,
@@ -499,12 +502,12 @@ fn remove_path(path: &std::path::Path) -> Result<()> {
     removed.with_context(|| format!("cannot replace {}", path.display()))
 }
 
-/// Where a remote run validates the raw files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where a remote run validates the raw files (`report --validate-on`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ValidateOn {
     /// On this machine, with the local reader; the engine reads the validated tables.
     Here,
-    /// On the engine, with its text reader ([`validate_on`]).
+    /// On the engine, with its text reader (`validate_on`, feature `spark`).
     Engine,
 }
 
