@@ -404,7 +404,9 @@ fn retail_tables_translated_to_spark_sql_equal_the_local_run_on_sail() -> Result
         let outputs = run(paths)?;
         let work = dir.path().join(format!("engine-{i}"));
         let inputs = rules.local_inputs(paths);
-        smartview::testing::assert_domain_parity(root, &work, &rules, &inputs, &outputs.tables())?;
+        let mut tables = outputs.tables().to_vec();
+        tables.push(("exclusions", &outputs.exclusions));
+        smartview::testing::assert_domain_parity(root, &work, &rules, &inputs, &tables)?;
     }
     Ok(())
 }

@@ -67,19 +67,20 @@ fn report(root: &Path, dir: &Path, name: &str, args: &[&str]) -> Result<PathBuf>
     Ok(out)
 }
 
-/// `report --engine spark` for TV and WDI on the shipped samples writes the output
+/// `report --engine spark` for TV, WDI and retail on the shipped samples writes the output
 /// tables a local run writes (floats to 1e-9 relative, rows in the same order) and a
 /// report.
 #[test]
-fn tv_and_wdi_reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
+fn tv_wdi_and_retail_reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sail = Sail::start(root)?;
     let dir = tempfile::tempdir()?;
-    // TV validates on the engine unless told otherwise; WDI here.
+    // TV validates on the engine unless told otherwise; WDI and retail here.
     for (run, domain, tables, validate_on) in [
         (0, "tv", 9, None),
         (1, "tv", 9, Some("here")),
         (2, "wdi", 3, None),
+        (3, "retail", 8, None),
     ] {
         let local = report(
             root,
@@ -230,7 +231,8 @@ fn a_missing_server_and_a_lone_remote_flag_are_clear_errors() -> Result<()> {
         .output()?;
     assert_eq!(lone.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&lone.stderr).contains("add --engine spark"));
-    // Where to validate is a remote run's choice, and the engine validates TV only.
+    // Where to validate is a remote run's choice, the engine validates TV only, and
+    // runs the domains wired so far.
     for (args, says) in [
         (
             &["--domain", "tv", "--validate-on", "here"][..],
@@ -248,6 +250,17 @@ fn a_missing_server_and_a_lone_remote_flag_are_clear_errors() -> Result<()> {
                 "engine",
             ][..],
             "--validate-on engine validates the TV raw files so far",
+        ),
+        (
+            &[
+                "--domain",
+                "movies",
+                "--engine",
+                "spark",
+                "--remote",
+                "sc://127.0.0.1:9",
+            ][..],
+            "--engine spark runs --domain tv, retail or wdi so far",
         ),
     ] {
         let run = Command::new(env!("CARGO_BIN_EXE_report"))

@@ -114,7 +114,7 @@ struct Args {
     /// Where the rules run: local (Polars on this machine) or spark (a Spark Connect
     /// server given by --remote: Spark 4, Databricks, Sail). With spark, the raw files
     /// are validated into --interim where --validate-on says (on the server for TV,
-    /// here for WDI), which the server must see at the same path; the rules run
+    /// here for retail and WDI), which the server must see at the same path; the rules run
     /// there; the output tables come back and are written here. Needs a build with
     /// the `spark` feature.
     #[arg(
@@ -140,7 +140,7 @@ struct Args {
     /// reads --raw with its own text reader and writes the validated tables and the
     /// quarantine to --interim (TV; --raw and --interim must be seen by both at the
     /// same paths). here: this machine's reader validates into --interim (the only
-    /// choice for WDI so far).
+    /// choice for retail and WDI so far).
     #[arg(long, value_enum, value_name = "WHERE")]
     validate_on: Option<ValidateOn>,
 }
@@ -204,9 +204,11 @@ impl Args {
                     .into(),
             ));
         }
-        if self.engine == Engine::Spark && !matches!(self.domain, Some(Domain::Tv | Domain::Wdi)) {
+        if self.engine == Engine::Spark
+            && !matches!(self.domain, Some(Domain::Tv | Domain::Retail | Domain::Wdi))
+        {
             return Err(error(
-                "--engine spark runs --domain tv or --domain wdi so far (every domain's \
+                "--engine spark runs --domain tv, retail or wdi so far (every domain's \
                  rules translate and are checked against Sail in the tests; the remote run \
                  of the others is not wired yet)"
                     .into(),
@@ -267,6 +269,9 @@ fn run(args: &Args) -> Result<()> {
             }
             Domain::Tv => run_tv(&paths, report, &mut progress)?,
             Domain::Customer360 => run_customer360(args, &paths, report, &mut progress)?,
+            Domain::Retail if args.engine == Engine::Spark => {
+                run_retail_on_spark(args, &paths, report, &mut progress)?
+            }
             Domain::Retail => run_retail(&paths, report, &mut progress)?,
             Domain::Wdi if args.engine == Engine::Spark => {
                 run_wdi_on_spark(args, &paths, report, &mut progress)?
@@ -354,6 +359,27 @@ fn run_wdi_on_spark(
     wdi::report::build(&outputs)?.write(report, wdi::DOMAIN)?;
     progress.done("write report", None);
     Ok(outputs.table_counts)
+}
+
+/// The retail run with its rules on the Spark Connect server of `--remote`.
+#[cfg(feature = "spark")]
+fn run_retail_on_spark(
+    args: &Args,
+    paths: &DomainPaths,
+    report: &Path,
+    progress: &mut Progress,
+) -> Result<DataFrame> {
+    let engine = connect(args, progress)?;
+    let outputs = retail::pipeline::run_on(paths, &engine, progress)?;
+    print_notices(retail::DOMAIN, &outputs.notices);
+    retail::report::build(&outputs)?.write(report, retail::DOMAIN)?;
+    progress.done("write report", None);
+    Ok(outputs.table_counts)
+}
+
+#[cfg(not(feature = "spark"))]
+fn run_retail_on_spark(a: &Args, p: &DomainPaths, r: &Path, g: &mut Progress) -> Result<DataFrame> {
+    run_tv_on_spark(a, p, r, g)
 }
 
 #[cfg(not(feature = "spark"))]

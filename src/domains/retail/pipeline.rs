@@ -13,7 +13,7 @@
 //!    `_SUCCESS` manifest.
 
 use anyhow::Result;
-use polars::prelude::{col, df, DataFrame, IntoLazy, LazyFrame};
+use polars::prelude::{col, DataFrame, IntoLazy};
 
 use super::rules;
 use super::tables::{self, LINES};
@@ -40,6 +40,57 @@ pub const INVOICE_MONTHS: &str = "invoice_months";
 /// When no invoice file is found or one cannot be read, a file mixes day-first and
 /// month-first dates, or a table cannot be written; the message names the file.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs> {
+    let count = validate_lines(paths, progress)?;
+    aggregate_invoice_months(paths, count.rows_valid)?;
+    progress.done("aggregate invoice months", Some(count.rows_valid));
+
+    let outputs = apply_rules(paths, count, paths.reading.notices.all())?;
+    progress.done("rules R2-R8", Some(outputs.rfm.height() as u64));
+    write_tables(&paths.processed, &outputs.tables())?;
+    progress.done("write outputs", None);
+    Ok(outputs)
+}
+
+/// The retail pipeline with its rules on a Spark Connect engine (`report --engine
+/// spark`): R1 validates here into `paths.interim`, which the engine must see at the
+/// same path; R2–R8 run there on the validated lines
+/// ([`crate::remote::DomainRules::retail`]), without the local invoice-month passes;
+/// the output tables come back and are written here.
+///
+/// # Errors
+/// As [`run`], and when the engine cannot read the validated lines or a query fails
+/// on it (the message names the table).
+#[cfg(feature = "spark")]
+pub fn run_on(
+    paths: &DomainPaths,
+    engine: &crate::remote::engine::SparkEngine,
+    progress: &mut Progress,
+) -> Result<RetailOutputs> {
+    let count = validate_lines(paths, progress)?;
+    let rules = crate::remote::DomainRules::retail()?;
+    let mut tables = crate::remote::run_rules_on(engine, &rules, paths, progress)?;
+    let mut take = |name: &str| crate::remote::take(&mut tables, name);
+    let outputs = RetailOutputs {
+        quarantine_summary: lines_quarantine_summary(paths)?,
+        invoice_size: take("invoice_size")?,
+        monthly_orders: take("monthly_orders")?,
+        monthly_sales: take("monthly_sales")?,
+        monthly_customers: take("monthly_customers")?,
+        cohort_retention: take("cohort_retention")?,
+        rfm: take("rfm")?,
+        rfm_segments: take("rfm_segments")?,
+        table_counts: table_counts(&[count])?,
+        exclusions: take("exclusions")?,
+        notices: paths.reading.notices.all(),
+    };
+    write_tables(&paths.processed, &outputs.tables())?;
+    progress.done("write outputs", None);
+    Ok(outputs)
+}
+
+/// R1: finds the invoice files, resolves each one's day/month order, and streams the
+/// valid lines to `paths.valid(LINES)` and the quarantine beside it.
+fn validate_lines(paths: &DomainPaths, progress: &mut Progress) -> Result<TableCount> {
     let table = tables::lines();
     let parts = table.scan_parts(&paths.raw, &paths.reading)?;
     let schema = resolve_day_month(&parts, &table.schema, &paths.reading)?;
@@ -52,15 +103,16 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs
     )?;
     check_day_month(scan_parquet(&paths.quarantine(LINES))?, &schema)?;
     progress.done("validate invoice lines (R1)", Some(count.rows_in()));
+    Ok(count)
+}
 
-    aggregate_invoice_months(paths, count.rows_valid)?;
-    progress.done("aggregate invoice months", Some(count.rows_valid));
-
-    let outputs = apply_rules(paths, count, paths.reading.notices.all())?;
-    progress.done("rules R2-R8", Some(outputs.rfm.height() as u64));
-    write_tables(&paths.processed, &outputs.tables())?;
-    progress.done("write outputs", None);
-    Ok(outputs)
+/// The quarantine summary of the invoice lines.
+fn lines_quarantine_summary(paths: &DomainPaths) -> Result<DataFrame> {
+    let quarantine = scan_parquet(&paths.quarantine(LINES))?;
+    collect_streaming(
+        quarantine_summary(vec![(LINES, quarantine)])?,
+        "the quarantine summary",
+    )
 }
 
 /// Valid lines per pass of the invoice-month aggregation. More lines are aggregated
@@ -118,12 +170,8 @@ fn apply_rules(
         "monthly_orders (R3)",
     )?;
     let rfm = collect_streaming(rules::rfm(invoice_months.clone())?, "rfm (R7, R8)")?;
-    let quarantine = scan_parquet(&paths.quarantine(LINES))?;
     Ok(RetailOutputs {
-        quarantine_summary: collect_streaming(
-            quarantine_summary(vec![(LINES, quarantine)])?,
-            "the quarantine summary",
-        )?,
+        quarantine_summary: lines_quarantine_summary(paths)?,
         invoice_size: collect_streaming(
             rules::invoice_size(invoice_months.clone())?,
             "invoice_size (R2)",
@@ -150,38 +198,9 @@ fn apply_rules(
         )?,
         rfm,
         table_counts: table_counts(&[count])?,
-        exclusions: exclusions(invoice_months)?,
+        exclusions: collect_streaming(rules::exclusions(invoice_months)?, "the exclusions")?,
         notices,
     })
-}
-
-/// What R1 and R7 leave out of the customer figures, counted.
-fn exclusions(invoice_months: LazyFrame) -> Result<DataFrame> {
-    let single = |lf: LazyFrame, column: &str, what: &str| -> Result<i64> {
-        Ok(collect_streaming(lf, what)?
-            .column(column)?
-            .i64()?
-            .get(0)
-            .unwrap_or(0))
-    };
-    let lines = single(
-        rules::lines_without_customer(invoice_months.clone()),
-        "lines",
-        "the lines without a customer",
-    )?;
-    let customers = single(
-        rules::customers_without_placed_invoice(invoice_months),
-        "customers",
-        "the customers without a placed invoice",
-    )?;
-    Ok(df!(
-        "rule" => ["R1", "R7"],
-        "left_out" => [
-            "invoice lines without a Customer ID: in sales and order figures, not in customer figures",
-            "customers whose invoices are all cancellations: not scored",
-        ],
-        "rows" => [lines, customers],
-    )?)
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@ use polars::prelude::LazyFrame;
 use super::rules;
 use super::tables::LINES;
 
-/// The retail output tables but `quarantine_summary` (which validation makes), as
-/// plans over the validated invoice lines `valid("online_retail")`.
+/// The retail output tables but `quarantine_summary` (which validation makes), and the
+/// report's `exclusions` ([`rules::exclusions`]), as plans over the validated invoice
+/// lines `valid("online_retail")`.
 ///
 /// # Errors
 /// When `valid` fails, or a rule cannot be planned.
@@ -29,9 +30,10 @@ pub fn output_plans(
         ),
         (
             "cohort_retention",
-            rules::cohort_table(months.clone(), rules::last_month(months)),
+            rules::cohort_table(months.clone(), rules::last_month(months.clone())),
         ),
         ("rfm_segments", rules::rfm_segments(rfm.clone())),
         ("rfm", rfm),
+        ("exclusions", rules::exclusions(months)?),
     ])
 }

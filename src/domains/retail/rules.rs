@@ -316,3 +316,40 @@ pub fn lines_without_customer(invoice_months: LazyFrame) -> LazyFrame {
         .filter(col(CUSTOMER).is_null())
         .select([col("lines").sum().cast(DataType::Int64).alias("lines")])
 }
+
+/// What R1 and R7 leave out of the customer figures, counted: `rule` (String, `R1`
+/// then `R7`), `left_out` (String, what is left out and where it still counts) and
+/// `rows` (Int64: [`lines_without_customer`], [`customers_without_placed_invoice`]).
+///
+/// # Errors
+/// Never while planning; a missing column of the invoice months ([`invoice_months`])
+/// fails when the plan runs.
+pub fn exclusions(invoice_months: LazyFrame) -> PolarsResult<LazyFrame> {
+    let row = |counted: LazyFrame, column: &str, rule: &str, left_out: &str| {
+        counted.select([
+            lit(rule).alias("rule"),
+            lit(left_out).alias("left_out"),
+            col(column).alias("rows"),
+        ])
+    };
+    let rows = concat(
+        [
+            row(
+                lines_without_customer(invoice_months.clone()),
+                "lines",
+                "R1",
+                "invoice lines without a Customer ID: in sales and order figures, not in \
+                 customer figures",
+            ),
+            row(
+                customers_without_placed_invoice(invoice_months),
+                "customers",
+                "R7",
+                "customers whose invoices are all cancellations: not scored",
+            ),
+        ],
+        UnionArgs::default(),
+    )?;
+    // Sorted, so that an engine whose union has no order gives the same table.
+    Ok(rows.sort(["rule"], SortMultipleOptions::default()))
+}
