@@ -67,20 +67,21 @@ fn report(root: &Path, dir: &Path, name: &str, args: &[&str]) -> Result<PathBuf>
     Ok(out)
 }
 
-/// `report --engine spark` for TV, WDI and retail on the shipped samples writes the output
+/// `report --engine spark` for TV, WDI, retail and movies on the shipped samples writes the output
 /// tables a local run writes (floats to 1e-9 relative, rows in the same order) and a
 /// report.
 #[test]
-fn tv_wdi_and_retail_reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
+fn reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sail = Sail::start(root)?;
     let dir = tempfile::tempdir()?;
-    // TV validates on the engine unless told otherwise; WDI and retail here.
+    // TV validates on the engine unless told otherwise; the others here.
     for (run, domain, tables, validate_on) in [
         (0, "tv", 9, None),
         (1, "tv", 9, Some("here")),
         (2, "wdi", 3, None),
         (3, "retail", 8, None),
+        (4, "movies", 7, None),
     ] {
         let local = report(
             root,
@@ -254,13 +255,13 @@ fn a_missing_server_and_a_lone_remote_flag_are_clear_errors() -> Result<()> {
         (
             &[
                 "--domain",
-                "movies",
+                "stream",
                 "--engine",
                 "spark",
                 "--remote",
                 "sc://127.0.0.1:9",
             ][..],
-            "--engine spark runs --domain tv, retail or wdi so far",
+            "--engine spark runs --domain tv, retail, wdi or movies so far",
         ),
     ] {
         let run = Command::new(env!("CARGO_BIN_EXE_report"))

@@ -114,7 +114,7 @@ struct Args {
     /// Where the rules run: local (Polars on this machine) or spark (a Spark Connect
     /// server given by --remote: Spark 4, Databricks, Sail). With spark, the raw files
     /// are validated into --interim where --validate-on says (on the server for TV,
-    /// here for retail and WDI), which the server must see at the same path; the rules run
+    /// here for the others), which the server must see at the same path; the rules run
     /// there; the output tables come back and are written here. Needs a build with
     /// the `spark` feature.
     #[arg(
@@ -140,7 +140,7 @@ struct Args {
     /// reads --raw with its own text reader and writes the validated tables and the
     /// quarantine to --interim (TV; --raw and --interim must be seen by both at the
     /// same paths). here: this machine's reader validates into --interim (the only
-    /// choice for retail and WDI so far).
+    /// choice for the other domains so far).
     #[arg(long, value_enum, value_name = "WHERE")]
     validate_on: Option<ValidateOn>,
 }
@@ -205,10 +205,13 @@ impl Args {
             ));
         }
         if self.engine == Engine::Spark
-            && !matches!(self.domain, Some(Domain::Tv | Domain::Retail | Domain::Wdi))
+            && !matches!(
+                self.domain,
+                Some(Domain::Tv | Domain::Retail | Domain::Wdi | Domain::Movies)
+            )
         {
             return Err(error(
-                "--engine spark runs --domain tv, retail or wdi so far (every domain's \
+                "--engine spark runs --domain tv, retail, wdi or movies so far (every domain's \
                  rules translate and are checked against Sail in the tests; the remote run \
                  of the others is not wired yet)"
                     .into(),
@@ -377,6 +380,28 @@ fn run_retail_on_spark(
     Ok(outputs.table_counts)
 }
 
+/// The movies pipeline with V3–V7 on the Spark Connect server of `--remote`.
+#[cfg(feature = "spark")]
+fn run_movies_on_spark(
+    args: &Args,
+    paths: &DomainPaths,
+    options: &movies::MoviesOptions,
+    progress: &mut Progress,
+) -> Result<movies::MoviesOutputs> {
+    let engine = connect(args, progress)?;
+    movies::pipeline::run_on(paths, options, &engine, progress)
+}
+
+#[cfg(not(feature = "spark"))]
+fn run_movies_on_spark(
+    _: &Args,
+    _: &DomainPaths,
+    _: &movies::MoviesOptions,
+    _: &mut Progress,
+) -> Result<movies::MoviesOutputs> {
+    bail!(NO_SPARK_CLIENT)
+}
+
 #[cfg(not(feature = "spark"))]
 fn run_retail_on_spark(a: &Args, p: &DomainPaths, r: &Path, g: &mut Progress) -> Result<DataFrame> {
     run_tv_on_spark(a, p, r, g)
@@ -389,11 +414,13 @@ fn run_wdi_on_spark(a: &Args, p: &DomainPaths, r: &Path, g: &mut Progress) -> Re
 
 #[cfg(not(feature = "spark"))]
 fn run_tv_on_spark(_: &Args, _: &DomainPaths, _: &Path, _: &mut Progress) -> Result<DataFrame> {
-    bail!(
-        "this build has no Spark Connect client: build it with `cargo build --release \
-         --features spark` (protoc needed: scripts/protoc installs it)"
-    )
+    bail!(NO_SPARK_CLIENT)
 }
+
+/// Why `--engine spark` stops in a build without the `spark` feature.
+#[cfg(not(feature = "spark"))]
+const NO_SPARK_CLIENT: &str = "this build has no Spark Connect client: build it with `cargo \
+     build --release --features spark` (protoc needed: scripts/protoc installs it)";
 
 fn run_customer360(
     args: &Args,
@@ -501,7 +528,10 @@ fn run_movies(
             .transpose()?,
         ..movies::MoviesOptions::default()
     };
-    let outputs = movies::run(paths, &options, progress)?;
+    let outputs = match args.engine {
+        Engine::Spark => run_movies_on_spark(args, paths, &options, progress)?,
+        Engine::Local => movies::run(paths, &options, progress)?,
+    };
     print_notices(movies::DOMAIN, &paths.reading.notices.all());
     movies::report::build(&outputs)?.write(report, movies::DOMAIN)?;
     progress.done("write report", None);

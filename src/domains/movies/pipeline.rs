@@ -10,9 +10,11 @@
 //! 4. the output tables as Parquet + CSV under `<processed>/`, `movies_enriched` also
 //!    partitioned by release year (V8), and the DuckDB serving file over them (V9),
 //!    with a `_SUCCESS` manifest of every file.
+//!
+//! [`run_on`] runs stage 2's V3–V6 and stage 3 on a Spark Connect engine instead.
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{IntoLazy, LazyFrame};
+use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 
 use super::rules;
 use super::serving;
@@ -22,7 +24,7 @@ use crate::io::{
     scan_parquet, summarize_quarantines, write_tables_partitioned, DomainPaths, DuckDb,
 };
 use crate::progress::Progress;
-use crate::schema::table_counts;
+use crate::schema::{table_counts, TableCount};
 use crate::values;
 
 pub use super::datasets::MoviesOutputs;
@@ -57,16 +59,92 @@ pub fn run(
     progress: &mut Progress,
 ) -> Result<MoviesOutputs> {
     let duckdb = DuckDb::locate()?;
+    let validated = validate(paths, options, progress)?;
+    let tables = local_rules(paths, options, &validated, progress)?;
+    publish(paths, &duckdb, validated, tables, progress)
+}
+
+/// The movies pipeline with its rules on a Spark Connect engine (`report --engine
+/// spark`): V1 validates here into `paths.interim`, V2's text repair (Rust code SQL
+/// cannot say) writes the repaired catalogues beside the validated tables, and V3–V7
+/// run on the engine over them ([`crate::remote::DomainRules::movies`]), which must
+/// see `paths.interim` at the same path. The output tables come back; V8 and V9 (the
+/// files and the DuckDB serving file) run here.
+///
+/// # Errors
+/// As [`run`], and when the engine cannot read the interim tables or a query fails
+/// on it (the message names the table).
+#[cfg(feature = "spark")]
+pub fn run_on(
+    paths: &DomainPaths,
+    options: &MoviesOptions,
+    engine: &crate::remote::engine::SparkEngine,
+    progress: &mut Progress,
+) -> Result<MoviesOutputs> {
+    use crate::io::sink_parquet_all;
+    let duckdb = DuckDb::locate()?;
+    let validated = validate(paths, options, progress)?;
+    let repaired: [(&str, fn(LazyFrame) -> LazyFrame); 2] = [
+        ("tmdb", rules::repaired_tmdb),
+        ("imdb", rules::repaired_imdb),
+    ];
+    let mut jobs = Vec::new();
+    for ((name, repair), input) in repaired.into_iter().zip(super::plans::INPUTS) {
+        jobs.push((
+            repair(scan_parquet(&paths.valid(name))?),
+            paths.valid(input),
+        ));
+    }
+    sink_parquet_all(jobs).context("cannot write the repaired catalogues (V2)")?;
+    progress.done("V2 text repair", None);
+    let rules = crate::remote::DomainRules::movies(Some(validated.base_month))?;
+    let mut tables = crate::remote::run_rules_on(engine, &rules, paths, progress)?;
+    let mut take = |name: &str| crate::remote::take(&mut tables, name);
+    let tables = RuleTables {
+        movies_enriched: take("movies_enriched")?,
+        movie_genres: take("movie_genres")?,
+        genre_revenue: take("genre_revenue")?,
+        director_revenue: take("director_revenue")?,
+        yearly_revenue: take("yearly_revenue")?,
+        match_counts: take("match_counts")?,
+    };
+    publish(paths, &duckdb, validated, tables, progress)
+}
+
+/// What V1 and V6's base month give the rest of a run.
+struct Validated {
+    counts: Vec<TableCount>,
+    /// V6's one row: `base_month`, `base_cpi`.
+    base: DataFrame,
+    base_month: i32,
+    base_cpi: f64,
+}
+
+/// The output tables the rules compute (all but the quarantine summary).
+struct RuleTables {
+    movies_enriched: DataFrame,
+    movie_genres: DataFrame,
+    genre_revenue: DataFrame,
+    director_revenue: DataFrame,
+    yearly_revenue: DataFrame,
+    match_counts: DataFrame,
+}
+
+/// V1 on every raw table, then V6's base month from the validated CPI.
+fn validate(
+    paths: &DomainPaths,
+    options: &MoviesOptions,
+    progress: &mut Progress,
+) -> Result<Validated> {
     let mut counts = Vec::new();
     for table in tables::all() {
         counts.push(exec::validate(progress, paths, &table, &[], vec![])?.0);
     }
-    let valid = |table: &str| scan_parquet(&paths.valid(table));
-    let cpi = valid("cpi")?;
+    let cpi = scan_parquet(&paths.valid("cpi"))?;
     let base = rule(
         progress,
         "V6 base month",
-        rules::base_cpi(cpi.clone(), options.base_month),
+        rules::base_cpi(cpi, options.base_month),
     )?;
     let (Some(base_month), Some(base_cpi)) = (
         values::i64s(&base, "base_month", 0)?.first().copied(),
@@ -82,6 +160,24 @@ pub fn run(
             None => bail!("the CPI file holds no value, so there is no base month for V6"),
         }
     };
+    Ok(Validated {
+        counts,
+        base,
+        base_month: i32::try_from(base_month).context("the base month is out of range")?,
+        base_cpi,
+    })
+}
+
+/// V2–V7 here, in passes over disjoint sets of runtimes.
+fn local_rules(
+    paths: &DomainPaths,
+    options: &MoviesOptions,
+    validated: &Validated,
+    progress: &mut Progress,
+) -> Result<RuleTables> {
+    let Validated { counts, base, .. } = validated;
+    let valid = |table: &str| scan_parquet(&paths.valid(table));
+    let cpi = valid("cpi")?;
     // V2-V6 run in passes over disjoint sets of runtimes: the deduplication and the
     // join both match on the runtime, so a pass holds every row it needs, and memory
     // holds one pass's catalogues instead of the whole of both.
@@ -135,7 +231,7 @@ pub fn run(
         "V7 movie genres",
         rules::movie_genres(valid("tmdb")?, enriched.clone()),
     )?;
-    let outputs = MoviesOutputs {
+    Ok(RuleTables {
         genre_revenue: rule(
             progress,
             "V7 genre revenue",
@@ -151,15 +247,35 @@ pub fn run(
             "V7 yearly revenue",
             rules::yearly_revenue(enriched),
         )?,
+        movies_enriched,
+        movie_genres,
+        match_counts,
+    })
+}
+
+/// The quarantine summary and the counts beside the rules' tables, then V8 (the
+/// files) and V9 (the DuckDB serving file over them).
+fn publish(
+    paths: &DomainPaths,
+    duckdb: &DuckDb,
+    validated: Validated,
+    tables: RuleTables,
+    progress: &mut Progress,
+) -> Result<MoviesOutputs> {
+    let counts = validated.counts;
+    let outputs = MoviesOutputs {
         quarantine_summary: summarize_quarantines(&counts, |table| {
             scan_parquet(&paths.quarantine(table))
         })?,
         table_counts: table_counts(&counts)?,
-        movies_enriched,
-        movie_genres,
-        match_counts,
-        base_month: i32::try_from(base_month).context("the base month is out of range")?,
-        base_cpi,
+        movies_enriched: tables.movies_enriched,
+        movie_genres: tables.movie_genres,
+        genre_revenue: tables.genre_revenue,
+        director_revenue: tables.director_revenue,
+        yearly_revenue: tables.yearly_revenue,
+        match_counts: tables.match_counts,
+        base_month: validated.base_month,
+        base_cpi: validated.base_cpi,
     };
     write_tables_partitioned(
         &paths.processed,
@@ -168,7 +284,7 @@ pub fn run(
         |dir| {
             progress.done("V8 write outputs", None);
             let tables = outputs.tables().map(|(name, _)| name);
-            let built = serving::build(&duckdb, dir, &tables)?;
+            let built = serving::build(duckdb, dir, &tables)?;
             progress.done("V9 serving file", None);
             Ok(built)
         },
