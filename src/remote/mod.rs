@@ -150,6 +150,27 @@ impl DomainRules {
         })
     }
 
+    /// The Customer 360 rules that read every content and search row (C2–C10,
+    /// [`crate::domains::customer360::plans::profile_plans`]), for a period of
+    /// `period_days` days: what a remote run computes on the engine before C11 and
+    /// C12 run here on its results.
+    ///
+    /// # Errors
+    /// When a declared schema cannot be planned (a Polars error).
+    pub fn customer360_profiles(period_days: i64) -> Result<DomainRules> {
+        use crate::domains::customer360::{self, plans, tables};
+        Ok(DomainRules {
+            domain: customer360::DOMAIN,
+            inputs: valid_schemas([
+                tables::content(),
+                tables::search(),
+                tables::mapping().schema,
+            ])?,
+            outputs: Box::new(move |table| plans::profile_plans(table, period_days)),
+            finish: nothing_to_finish(),
+        })
+    }
+
     /// The movies rules (V3–V7), in dollars of `base_month` (yyyymm; the last month
     /// with a CPI value when `None`), from the repaired catalogues (see
     /// [`crate::domains::movies::plans`]).
@@ -347,12 +368,42 @@ pub fn run_rules_on(
     paths: &crate::io::DomainPaths,
     progress: &mut crate::progress::Progress,
 ) -> Result<Vec<(&'static str, polars::prelude::DataFrame)>> {
-    let mut inputs = Vec::new();
-    for (name, file) in rules.local_inputs(paths) {
-        let schema = crate::io::scan_parquet(&file)?.collect_schema()?;
-        inputs.push((name, engine_path(&file)?, schema.as_ref().clone()));
+    let inputs: Vec<_> = rules
+        .local_inputs(paths)
+        .into_iter()
+        .map(|(name, file)| (name, file, ""))
+        .collect();
+    run_rules_over(engine, rules, &inputs, progress)
+}
+
+/// As [`run_rules_on`], over the Parquet `inputs` given as (name, path, pattern):
+/// the files under `path` that match `pattern` (say `*/*.parquet` for a folder of
+/// parts in subfolders), or the file or folder `path` itself when `pattern` is empty.
+/// The engine must see `path` at the same absolute path.
+///
+/// # Errors
+/// As [`DomainRules::run_on`]; when an input cannot be read here, or its path holds
+/// a pattern character.
+#[cfg(feature = "spark")]
+pub fn run_rules_over(
+    engine: &engine::SparkEngine,
+    rules: &DomainRules,
+    inputs: &[(&str, std::path::PathBuf, &str)],
+    progress: &mut crate::progress::Progress,
+) -> Result<Vec<(&'static str, polars::prelude::DataFrame)>> {
+    let mut registered = Vec::new();
+    for (name, path, pattern) in inputs {
+        let (local, remote) = match *pattern {
+            "" => (path.clone(), engine_path(path)?),
+            _ => (
+                path.join(pattern),
+                format!("{}/{pattern}", engine_path(path)?),
+            ),
+        };
+        let schema = crate::io::scan_parquet(&local)?.collect_schema()?;
+        registered.push((*name, remote, schema.as_ref().clone()));
     }
-    rules.run_on(engine, &inputs, progress)
+    rules.run_on(engine, &registered, progress)
 }
 
 /// Validates `table`'s raw files in `paths.raw` on the `engine` (item 2 of issue 19,

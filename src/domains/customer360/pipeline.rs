@@ -19,11 +19,13 @@
 //! 6. deliver (C13): Parquet + CSV per output table under `<processed>/` with a
 //!    `_SUCCESS` manifest, and the customer 360, profile and trend tables loaded into
 //!    the database sink.
+//!
+//! [`run_on`] runs stage 4 and C9–C10 on a Spark Connect engine instead.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use polars::prelude::{Engine, IntoLazy};
+use polars::prelude::{DataFrame, Engine, IntoLazy};
 
 use super::logs::{aggregate_contracts, quarantine_of, validate_content, validate_search};
 use super::rules;
@@ -33,7 +35,7 @@ use crate::io::{
     write_tables_partitioned, written_file, DatabaseSink, DateRange, DomainPaths,
 };
 use crate::progress::Progress;
-use crate::schema::table_counts;
+use crate::schema::{table_counts, TableCount};
 
 pub use super::datasets::Customer360Outputs;
 
@@ -80,6 +82,76 @@ pub fn run(
     options: &Customer360Options,
     progress: &mut Progress,
 ) -> Result<Customer360Outputs> {
+    let validated = validate(paths, options, progress)?;
+    let profiles = local_profiles(paths, &validated, progress)?;
+    finish(paths, options, validated, profiles, progress)
+}
+
+/// The Customer 360 pipeline with C2–C10 on a Spark Connect engine (`report --engine
+/// spark`): C1 and C8 validate here into `paths.interim`, which the engine must see
+/// at the same path; the contract profiles, segments and top keywords are computed
+/// there over every valid row ([`crate::remote::DomainRules::customer360_profiles`]);
+/// the trend between the chosen months (C11), the joined table (C12) and the
+/// delivery (C13) run here on the engine's results.
+///
+/// # Errors
+/// As [`run`], and when the engine cannot read the validated tables or a query fails
+/// on it (the message names the table).
+#[cfg(feature = "spark")]
+pub fn run_on(
+    paths: &DomainPaths,
+    options: &Customer360Options,
+    engine: &crate::remote::engine::SparkEngine,
+    progress: &mut Progress,
+) -> Result<Customer360Outputs> {
+    let validated = validate(paths, options, progress)?;
+    let rules = crate::remote::DomainRules::customer360_profiles(validated.period_days)?;
+    let search = tables::search().name;
+    let mapping = tables::mapping().schema.name;
+    let inputs = [
+        (
+            tables::content().name,
+            super::logs::content_parts(paths),
+            "*/*.parquet",
+        ),
+        (search, paths.valid(search), ""),
+        (mapping, paths.valid(mapping), ""),
+    ];
+    let mut tables = crate::remote::run_rules_over(engine, &rules, &inputs, progress)?;
+    let mut take = |name: &str| crate::remote::take(&mut tables, name);
+    let profiles = Profiles {
+        customer_profile: take("customer_profile")?,
+        segment_summary: take("segment_summary")?,
+        search_top_keyword: take("search_top_keyword")?,
+    };
+    finish(paths, options, validated, profiles, progress)
+}
+
+/// What the validation (C1, C8 and the small tables) gives the rest of a run.
+struct Validated {
+    counts: Vec<TableCount>,
+    /// The days the activeness bounds are scaled for (C6).
+    period_days: i64,
+    /// The buckets the valid content is split into by contract.
+    buckets: u32,
+    /// Whether the contract–user link is there (C12 needs it).
+    has_link: bool,
+    notices: Vec<String>,
+}
+
+/// The output tables that read every content and search row (C2–C10).
+struct Profiles {
+    customer_profile: DataFrame,
+    segment_summary: DataFrame,
+    search_top_keyword: DataFrame,
+}
+
+/// Stages 1–3: C1, C8, the keyword mapping and the optional contract–user link.
+fn validate(
+    paths: &DomainPaths,
+    options: &Customer360Options,
+    progress: &mut Progress,
+) -> Result<Validated> {
     let mut counts = Vec::new();
     let mut notices = Vec::new();
 
@@ -104,13 +176,27 @@ pub fn run(
         ));
     }
     progress.done("validate mapping and link", None);
+    Ok(Validated {
+        counts,
+        period_days,
+        buckets,
+        has_link,
+        notices,
+    })
+}
 
-    let collected = aggregate_contracts(paths, buckets)?;
-    let activity = rules::profile_contracts(collected, period_days)?.collect()?;
+/// Stages 4 and 5's C9–C10 here: the contracts profiled bucket by bucket, segmented,
+/// and the top keywords.
+fn local_profiles(
+    paths: &DomainPaths,
+    validated: &Validated,
+    progress: &mut Progress,
+) -> Result<Profiles> {
+    let collected = aggregate_contracts(paths, validated.buckets)?;
+    let activity = rules::profile_contracts(collected, validated.period_days)?.collect()?;
     let customer_profile = rules::segment_customers(activity.lazy())
         .collect()
         .context("rule C7 (segments) failed")?;
-    let quartiles = rules::duration_quartiles(customer_profile.clone().lazy()).collect()?;
     let segment_summary = rules::segment_summary(customer_profile.clone().lazy()).collect()?;
     progress.done(
         "C2–C7 profiles and segments",
@@ -124,6 +210,39 @@ pub fn run(
         .collect_with_engine(Engine::Streaming)
         .context("rules C9–C10 (top keywords) failed")?
         .unwrap_single();
+    progress.done(
+        "C9–C10 search keywords",
+        Some(search_top_keyword.height() as u64),
+    );
+    Ok(Profiles {
+        customer_profile,
+        segment_summary,
+        search_top_keyword,
+    })
+}
+
+/// C11 (the months and the trend), C12 (the joined table) and C13 (delivery) on
+/// the profiles and top keywords.
+fn finish(
+    paths: &DomainPaths,
+    options: &Customer360Options,
+    validated: Validated,
+    profiles: Profiles,
+    progress: &mut Progress,
+) -> Result<Customer360Outputs> {
+    let Validated {
+        counts,
+        period_days,
+        has_link,
+        mut notices,
+        ..
+    } = validated;
+    let Profiles {
+        customer_profile,
+        segment_summary,
+        search_top_keyword,
+    } = profiles;
+    let quartiles = rules::duration_quartiles(customer_profile.clone().lazy()).collect()?;
     let months = rules::present_months(&search_top_keyword)?;
     let trend_months = rules::choose_months(&months, options.months)?;
     if trend_months.is_none() {
@@ -135,13 +254,10 @@ pub fn run(
     let search_trend = rules::search_trend_of(search_top_keyword.clone().lazy(), trend_months)?
         .collect()
         .context("rule C11 (search trend) failed")?;
-    progress.done(
-        "C9–C11 search keywords and trend",
-        Some(search_top_keyword.height() as u64),
-    );
+    progress.done("C11 search trend", Some(search_trend.height() as u64));
 
     let customer_360 = if has_link {
-        let link = scan_parquet(&paths.valid(link_table.schema.name))?;
+        let link = scan_parquet(&paths.valid(tables::contract_users().schema.name))?;
         let joined = rules::customer_360(
             link,
             customer_profile.clone().lazy(),
