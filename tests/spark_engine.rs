@@ -75,12 +75,13 @@ fn reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sail = Sail::start(root)?;
     let dir = tempfile::tempdir()?;
-    // TV validates on the engine unless told otherwise; the others here.
+    // TV and retail validate on the engine unless told otherwise; the others here.
     for (run, domain, tables, validate_on) in [
         (0, "tv", 9, None),
         (1, "tv", 9, Some("here")),
         (2, "wdi", 3, None),
         (3, "retail", 8, None),
+        (6, "retail", 8, Some("here")),
         (4, "movies", 7, None),
         (5, "customer360", 6, None),
     ] {
@@ -103,7 +104,7 @@ fn reports_on_a_spark_engine_equal_the_local_runs() -> Result<()> {
             &remote_args,
         )?;
         // Every row quarantined under the same rule, wherever the validation ran.
-        if domain == "tv" {
+        if matches!(domain, "tv" | "retail") {
             let read = |run: &Path| std::fs::read(run.join("processed/quarantine_summary.csv"));
             assert_eq!(read(&local)?, read(&remote)?, "{validate_on:?}");
         }
@@ -251,7 +252,7 @@ fn a_missing_server_and_a_lone_remote_flag_are_clear_errors() -> Result<()> {
                 "--validate-on",
                 "engine",
             ][..],
-            "--validate-on engine validates the TV raw files so far",
+            "--validate-on engine validates the TV and retail raw files so far",
         ),
         (
             &[

@@ -113,10 +113,10 @@ struct Args {
 
     /// Where the rules run: local (Polars on this machine) or spark (a Spark Connect
     /// server given by --remote: Spark 4, Databricks, Sail). With spark, the raw files
-    /// are validated into --interim where --validate-on says (on the server for TV,
-    /// here for the others), which the server must see at the same path; the rules run
-    /// there; the output tables come back and are written here. Needs a build with
-    /// the `spark` feature.
+    /// are validated into --interim where --validate-on says (on the server for TV and
+    /// retail, here for the others), which the server must see at the same path; the
+    /// rules run there; the output tables come back and are written here. Every domain
+    /// but stream. Needs a build with the `spark` feature.
     #[arg(
         long,
         value_enum,
@@ -138,9 +138,9 @@ struct Args {
 
     /// With --engine spark: where the raw files are validated. engine: the server
     /// reads --raw with its own text reader and writes the validated tables and the
-    /// quarantine to --interim (TV; --raw and --interim must be seen by both at the
-    /// same paths). here: this machine's reader validates into --interim (the only
-    /// choice for the other domains so far).
+    /// quarantine to --interim (the default for TV and retail's CSV files; --raw and
+    /// --interim must be seen by both at the same paths). here: this machine's reader
+    /// validates into --interim (the only choice for the other domains so far).
     #[arg(long, value_enum, value_name = "WHERE")]
     validate_on: Option<ValidateOn>,
 }
@@ -197,10 +197,12 @@ impl Args {
                 "--validate-on says where a remote run validates: add --engine spark".into(),
             ));
         }
-        if self.validate_on == Some(ValidateOn::Engine) && self.domain != Some(Domain::Tv) {
+        if self.validate_on == Some(ValidateOn::Engine)
+            && !matches!(self.domain, Some(Domain::Tv | Domain::Retail))
+        {
             return Err(error(
-                "--validate-on engine validates the TV raw files so far: use --validate-on \
-                 here for this domain"
+                "--validate-on engine validates the TV and retail raw files so far: use \
+                 --validate-on here for this domain"
                     .into(),
             ));
         }
@@ -379,7 +381,8 @@ fn run_retail_on_spark(
     progress: &mut Progress,
 ) -> Result<DataFrame> {
     let engine = connect(args, progress)?;
-    let outputs = retail::pipeline::run_on(paths, &engine, progress)?;
+    let validate_on = args.validate_on.unwrap_or(ValidateOn::Engine);
+    let outputs = retail::pipeline::run_on(paths, &engine, validate_on, progress)?;
     print_notices(retail::DOMAIN, &outputs.notices);
     retail::report::build(&outputs)?.write(report, retail::DOMAIN)?;
     progress.done("write report", None);

@@ -52,21 +52,37 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs
 }
 
 /// The retail pipeline with its rules on a Spark Connect engine (`report --engine
-/// spark`): R1 validates here into `paths.interim`, which the engine must see at the
-/// same path; R2–R8 run there on the validated lines
-/// ([`crate::remote::DomainRules::retail`]), without the local invoice-month passes;
-/// the output tables come back and are written here.
+/// spark`). R1 validates the lines where `validate_on` says: on the engine, which
+/// reads the CSV files in `paths.raw` with its own reader (each file's day/month order
+/// decided here first, from its first unambiguous date) and writes the valid lines
+/// and the quarantine to `paths.interim` ([`crate::remote::validate_on`]), or here;
+/// both folders must be seen by the engine at the same paths. R2–R8 run there on the
+/// validated lines ([`crate::remote::DomainRules::retail`]), without the local
+/// invoice-month passes; the output tables come back and are written here.
 ///
 /// # Errors
-/// As [`run`], and when the engine cannot read the validated lines or a query fails
-/// on it (the message names the table).
+/// As [`run`], and when the engine cannot read the raw files (a workbook is read
+/// here only) or the validated lines, or a query fails on it (the message names the
+/// table).
 #[cfg(feature = "spark")]
 pub fn run_on(
     paths: &DomainPaths,
     engine: &crate::remote::engine::SparkEngine,
+    validate_on: crate::remote::ValidateOn,
     progress: &mut Progress,
 ) -> Result<RetailOutputs> {
-    let count = validate_lines(paths, progress)?;
+    let count = match validate_on {
+        crate::remote::ValidateOn::Here => validate_lines(paths, progress)?,
+        crate::remote::ValidateOn::Engine => {
+            let table = tables::lines();
+            let parts = table.scan_parts(&paths.raw, &paths.reading)?;
+            let schema = resolve_day_month(&parts, &table.schema, &paths.reading)?;
+            let table = crate::io::RawTable { schema, ..table };
+            let count = crate::remote::validate_on(engine, paths, &table, &[], progress)?;
+            check_day_month(scan_parquet(&paths.quarantine(LINES))?, &table.schema)?;
+            count
+        }
+    };
     let rules = crate::remote::DomainRules::retail()?;
     let mut tables = crate::remote::run_rules_on(engine, &rules, paths, progress)?;
     let mut take = |name: &str| crate::remote::take(&mut tables, name);
