@@ -127,9 +127,10 @@ def main():
             if not stamp.exists():
                 subprocess.run(["rm", "-rf", str(work)], check=True)
                 raw.mkdir(parents=True)
-                subprocess.run([args.bin_dir / "datagen", "--domain", domain, "--out", raw,
-                                *spec["datagen"](rows)], check=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                generated = subprocess.run([args.bin_dir / "datagen", "--domain", domain, "--out", raw,
+                                            *spec["datagen"](rows)], capture_output=True, text=True)
+                if generated.returncode != 0:
+                    sys.exit(f"peers: datagen failed for {domain}:\n{generated.stderr}")
                 stamp.touch()
             outs = {who: work / who for who in ("smartview", "duckdb", "polars")}
             for out in outs.values():
