@@ -11,10 +11,11 @@ DEMOGRAPHICS = 45
 
 
 def read_lines(pattern, separator, names, header):
-    """Every field as text; lines with another number of fields are returned apart
-    (their count), as a CSV user would split them out."""
+    """Every field as text; lines with another number of fields, or with bytes that
+    are not UTF-8, are returned apart (their counts by reason), as a CSV user would
+    split them out."""
     files = sorted(glob.glob(f"{raw}/{pattern}"))
-    lines = pl.scan_csv(files, has_header=False, separator="\x01", quote_char=None,
+    lines = pl.scan_csv(files, has_header=False, separator="\x01", quote_char=None, encoding="utf8-lossy",
                         infer_schema=False, new_columns=["line"], skip_rows=1 if header else 0)
     # A plain split, but for lines with a quote: those are cut by a pattern that
     # keeps quoted separators (and doubled quotes) inside their field.
@@ -26,12 +27,19 @@ def read_lines(pattern, separator, names, header):
         .otherwise(pl.col("line").str.split(separator))
     )
     lines = lines.with_row_index("rn").filter(pl.col("line").str.len_bytes() > 0)
+    # Bytes that are not UTF-8 were read as U+FFFD: such lines are set apart.
+    not_utf8 = pl.col("line").str.contains("\ufffd", literal=True)
+    bad_text = lines.filter(not_utf8).select(pl.len().alias("n"))
+    lines = lines.filter(~not_utf8)
     unquote = lambda f: pl.when(f.str.starts_with('"')).then(
         f.str.slice(1, f.str.len_chars() - 2).str.replace_all('""', '"', literal=True)).otherwise(f)
     good = lines.with_columns(fields.alias("fields")).filter(pl.col("fields").list.len() == len(names)).select(
         "rn", *[unquote(pl.col("fields").list.get(i)).str.strip_chars().alias(name) for i, name in enumerate(names)]
     ).with_columns(pl.col(names).replace("", None))
-    bad = lines.filter(fields.list.len() != len(names)).select(pl.len().alias("n"))
+    bad = pl.concat([
+        lines.filter(fields.list.len() != len(names)).select(pl.lit("layout|column_count").alias("reason"), pl.len().alias("n")),
+        bad_text.select(pl.lit("layout|invalid_utf8").alias("reason"), "n"),
+    ])
     return good, bad
 
 
@@ -164,7 +172,7 @@ summary_parts = [
 for table, bad in [("programs", programs_bad), ("demographics", demographics_bad),
                    ("reference", reference_bad), ("viewing", viewing_bad)]:
     summary_parts.append(bad.filter(pl.col("n") > 0).select(
-        pl.lit("layout|column_count").alias("reason"), pl.col("n").alias("rows"), pl.lit(table).alias("table")))
+        "reason", pl.col("n").alias("rows"), pl.lit(table).alias("table")))
 quarantine_summary = (
     pl.concat([p.select("table", "reason", pl.col("rows").cast(pl.Int64)) for p in summary_parts])
     .sort("table", "reason")

@@ -2,8 +2,8 @@
 -- `report --domain tv` in benches/peers.py. {raw} and {out} are replaced by the
 -- driver. "First" means first in file order: the reads keep insertion order.
 
--- T1: every field as text; lines with the wrong number of fields are the reader's
--- rejects; a row's first failed check is its reason.
+-- T1: every field as text; lines with the wrong number of fields or bytes that are
+-- not UTF-8 are the reader's rejects; a row's first failed check is its reason.
 CREATE TEMP TABLE programs_raw AS
 SELECT row_number() OVER () AS rn, * FROM read_csv('{raw}/programs*.txt', delim = '|', header = false,
     quote = '"', escape = '"', all_varchar = true, store_rejects = true,
@@ -109,17 +109,21 @@ SELECT device_id, prog_code,
        coalesce(reason, CASE WHEN p.prog_code IS NULL THEN 'prog_code|lookup' END) AS reason
 FROM checked LEFT JOIN (SELECT prog_code FROM program_table) p USING (prog_code);
 
-CREATE MACRO rejected(rejects) AS TABLE SELECT count(DISTINCT (file_id, line)) AS n FROM query_table(rejects);
+-- The reader's rejects: text that is not UTF-8, or another number of fields.
+CREATE MACRO rejected(rejects) AS TABLE
+SELECT CASE WHEN error_type = 'INVALID ENCODING' THEN 'layout|invalid_utf8' ELSE 'layout|column_count' END AS reason,
+       count(DISTINCT (file_id, line)) AS n
+FROM query_table(rejects) GROUP BY ALL;
 COPY (
     SELECT * FROM (
         SELECT 'programs' AS "table", reason, count(*) AS rows FROM programs_checked WHERE reason IS NOT NULL GROUP BY ALL
         UNION ALL SELECT 'demographics', reason, count(*) FROM demographics_checked WHERE reason IS NOT NULL GROUP BY ALL
         UNION ALL SELECT 'reference', reason, count(*) FROM reference_checked WHERE reason IS NOT NULL GROUP BY ALL
         UNION ALL SELECT 'viewing', reason, count(*) FROM viewing WHERE reason IS NOT NULL GROUP BY ALL
-        UNION ALL SELECT 'programs', 'layout|column_count', n FROM rejected('programs_rejects') WHERE n > 0
-        UNION ALL SELECT 'demographics', 'layout|column_count', n FROM rejected('demographics_rejects') WHERE n > 0
-        UNION ALL SELECT 'reference', 'layout|column_count', n FROM rejected('reference_rejects') WHERE n > 0
-        UNION ALL SELECT 'viewing', 'layout|column_count', n FROM rejected('viewing_rejects') WHERE n > 0
+        UNION ALL SELECT 'programs', reason, n FROM rejected('programs_rejects')
+        UNION ALL SELECT 'demographics', reason, n FROM rejected('demographics_rejects')
+        UNION ALL SELECT 'reference', reason, n FROM rejected('reference_rejects')
+        UNION ALL SELECT 'viewing', reason, n FROM rejected('viewing_rejects')
     ) ORDER BY "table", reason
 ) TO '{out}/quarantine_summary.csv';
 COPY (SELECT prog_code, field, chosen, variants, rows FROM choices WHERE variants > 1
