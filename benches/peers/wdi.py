@@ -23,6 +23,9 @@ wdi = (
     .select(pl.col("year").cast(pl.Int32), "countryName", "countryCode", value.alias("value"),
             "indicatorCode", "indicatorName")
 )
+# W5: the long table kept for SQL, as SmartView keeps it (Parquet); the rules read it.
+wdi.sink_parquet(f"{out}/wdi.parquet")
+wdi = pl.scan_parquet(f"{out}/wdi.parquet")
 indicator = wdi.filter((pl.col("indicatorCode") == INDICATOR) | (pl.col("indicatorName") == INDICATOR))
 country_series = (
     indicator.filter((pl.col("countryName") == COUNTRY) | (pl.col("countryCode") == COUNTRY))

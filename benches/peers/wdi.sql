@@ -13,6 +13,9 @@ FROM (UNPIVOT (SELECT * FROM read_csv('{raw}/WDIData*.csv', header = true, all_v
 WHERE trim(v) <> '' AND isfinite(TRY_CAST(trim(v) AS DOUBLE))
   AND "Country Name" IS NOT NULL AND "Country Code" IS NOT NULL AND "Indicator Code" IS NOT NULL;
 
+-- W5: the long table kept for SQL, as SmartView keeps it (Parquet).
+COPY wdi TO '{out}/wdi.parquet';
+
 CREATE TEMP TABLE indicator AS
 SELECT countryName, countryCode, year, indicatorValue AS value FROM wdi
 WHERE indicatorCode = 'NY.GDP.MKTP.KD.ZG' OR indicatorName = 'NY.GDP.MKTP.KD.ZG';

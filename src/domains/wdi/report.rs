@@ -3,6 +3,8 @@
 //! year. Builds a [`Document`] from
 //! [`WdiOutputs`]; the charts show the output tables, no rule is recomputed.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 use polars::prelude::{col, DataFrame, IntoLazy, SortMultipleOptions};
 
@@ -71,20 +73,32 @@ pub fn series_chart(outputs: &WdiOutputs) -> Result<Svg> {
     })
 }
 
-/// The panel as a country × year heat map: each cell shaded by its value between the
-/// panel's lowest (white) and highest (dark), a missing year left blank.
-///
-/// # Errors
-/// When `indicator_panel` lacks `countryName` (text), `year` or `value`, or one cannot be
-/// cast to numbers (Polars error), or the chart cannot be drawn (the message names its
-/// title).
-pub fn panel_heat_map(outputs: &WdiOutputs) -> Result<Svg> {
-    let panel = &outputs.indicator_panel;
+/// The panel's heat map cells: one row per country (in the panel's order), one
+/// column per year from the first to the last, each value scaled between the panel's
+/// lowest (0) and highest (1), a missing year `None`.
+#[derive(Debug, PartialEq)]
+struct PanelCells {
+    rows: Vec<String>,
+    first_year: u64,
+    cells: Vec<Vec<Option<f64>>>,
+    low: f64,
+    high: f64,
+}
+
+/// The [`PanelCells`] of `panel` (`countryName`, `year`, `value`), in one pass over
+/// its rows.
+fn panel_cells(panel: &DataFrame) -> Result<PanelCells> {
     let countries = values::texts(panel, "countryName", "(null)")?;
     let years = values::u64s(panel, "year", 0)?;
     let found = values::f64s(panel, "value")?;
-    let mut rows = countries.clone();
-    rows.dedup();
+    let mut rows: Vec<String> = Vec::new();
+    let mut row_of: HashMap<&str, usize> = HashMap::new();
+    for country in &countries {
+        row_of.entry(country.as_str()).or_insert_with(|| {
+            rows.push(country.clone());
+            rows.len() - 1
+        });
+    }
     let (first, last) = match (years.iter().min(), years.iter().max()) {
         (Some(first), Some(last)) => (*first, *last),
         _ => (0, 0),
@@ -101,10 +115,35 @@ pub fn panel_heat_map(outputs: &WdiOutputs) -> Result<Svg> {
     let span = if high > low { high - low } else { 1.0 };
     let mut cells = vec![vec![None; columns]; rows.len()];
     for ((country, year), value) in countries.iter().zip(&years).zip(&found) {
-        if let (Some(row), Some(value)) = (rows.iter().position(|r| r == country), value) {
-            cells[row][(year - first) as usize] = Some((value - low) / span);
+        if let Some(value) = value {
+            cells[row_of[country.as_str()]][(year - first) as usize] = Some((value - low) / span);
         }
     }
+    Ok(PanelCells {
+        rows,
+        first_year: first,
+        cells,
+        low,
+        high,
+    })
+}
+
+/// The panel as a country × year heat map: each cell shaded by its value between the
+/// panel's lowest (white) and highest (dark), a missing year left blank.
+///
+/// # Errors
+/// When `indicator_panel` lacks `countryName` (text), `year` or `value`, or one cannot be
+/// cast to numbers (Polars error), or the chart cannot be drawn (the message names its
+/// title).
+pub fn panel_heat_map(outputs: &WdiOutputs) -> Result<Svg> {
+    let PanelCells {
+        rows,
+        first_year,
+        cells,
+        low,
+        high,
+    } = panel_cells(&outputs.indicator_panel)?;
+    let columns = cells.first().map_or(0, Vec::len) as u64;
     heat_map(&HeatMap {
         title: format!(
             "{} by country and year (white {} … dark {})",
@@ -113,7 +152,7 @@ pub fn panel_heat_map(outputs: &WdiOutputs) -> Result<Svg> {
             format_float(high)
         ),
         rows,
-        columns: (first..first + columns as u64)
+        columns: (first_year..first_year + columns)
             .map(|y| y.to_string())
             .collect(),
         values: cells,
@@ -184,4 +223,37 @@ pub fn build(outputs: &WdiOutputs) -> Result<Document> {
         &[(caption.to_string(), &tables::long_schema())],
     )?;
     Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::df;
+
+    /// Each value lands in its country's row and its year's column, scaled between
+    /// the panel's extremes; a country's rows need not be together, and a year
+    /// without a value stays blank.
+    #[test]
+    fn panel_cells_place_each_value_in_its_country_and_year() -> Result<()> {
+        let panel = df!(
+            "countryName" => ["B", "A", "B", "A"],
+            "year" => [2000i64, 2001, 2002, 2003],
+            "value" => [Some(1.0), Some(3.0), Some(2.0), None],
+        )?;
+        let cells = panel_cells(&panel)?;
+        assert_eq!(
+            cells,
+            PanelCells {
+                rows: vec!["B".into(), "A".into()],
+                first_year: 2000,
+                cells: vec![
+                    vec![Some(0.0), None, Some(0.5), None],
+                    vec![None, Some(1.0), None, None],
+                ],
+                low: 1.0,
+                high: 3.0,
+            }
+        );
+        Ok(())
+    }
 }
