@@ -521,7 +521,8 @@ fn append_field(builder: &mut StringChunkedBuilder, field: &[u8], utf8: bool) {
 }
 
 /// The RFC 4180 path, through csv-core: records may hold quoted separators, doubled
-/// quotes and line breaks; `line` is the physical line a record starts on.
+/// quotes and line breaks; `line` is the physical line a record starts on. A line
+/// without a quote character is cut without csv-core, as [`split_unquoted`] cuts it.
 fn split_quoted(
     bytes: &[u8],
     first_line: u64,
@@ -546,6 +547,19 @@ fn split_quoted(
         }
         if pos >= bytes.len() {
             return Ok(());
+        }
+        // A line without a quote character is a record of its own, cut as the
+        // unquoted path cuts it; csv-core reads the others.
+        let line_end = memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |at| pos + at);
+        if memchr(b'"', &bytes[pos..line_end]).is_none() {
+            let text = &bytes[pos..line_end];
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            let valid = checks.is_valid(text);
+            let count_ok = split_fields(text, separator, valid, &mut records.fields);
+            records.push_line(line, layout_error(count_ok, valid, checks))?;
+            line += u64::from(line_end < bytes.len());
+            pos = line_end + 1;
+            continue;
         }
         let record_start = pos;
         let (mut written, mut fields) = (0, 0);
@@ -900,6 +914,56 @@ pub(crate) mod tests {
         let quoted = split_chunk(&quoted_text, 1, &["p", "q", "r"], &PIPE)?;
         assert_eq!(quoted.head(Some(fast.height())), fast);
         assert_eq!(lines_of(&quoted)?.last(), Some(&7));
+        Ok(())
+    }
+
+    /// In a chunk with quotes, the lines without one take the unquoted cut and the
+    /// others csv-core, line by line: physical line numbers run on across a quoted
+    /// line break, CRLF and blank lines, and each line keeps its own layout error.
+    #[test]
+    fn lines_without_quotes_between_quoted_records_keep_their_lines_and_errors() -> PolarsResult<()>
+    {
+        let text = b"a,\"b\nc\",d\r\ne,f,g\r\n\r\nh,i\n\"j\",\"k,l\",m\nn,o,p,q\n\xffr,s,t\nu,\"v\"\"w\",x";
+        let df = split_chunk(text, 10, &["p", "q", "r"], &CSV)?;
+        assert_eq!(lines_of(&df)?, [10, 12, 14, 15, 16, 17, 18]);
+        assert_eq!(
+            optional_texts(&df, "q")?,
+            [
+                Some("b\nc".into()),
+                Some("f".into()),
+                Some("i".into()),
+                Some("k,l".into()),
+                Some("o".into()),
+                Some("s".into()),
+                Some("v\"w".into()),
+            ]
+        );
+        assert_eq!(
+            optional_texts(&df, "r")?,
+            [
+                Some("d".into()),
+                Some("g".into()),
+                None,
+                Some("m".into()),
+                Some("p".into()),
+                Some("t".into()),
+                Some("x".into()),
+            ]
+        );
+        let count = Some(COLUMN_COUNT.to_string());
+        assert_eq!(
+            optional_texts(&df, LAYOUT_ERROR)?,
+            [
+                None,
+                None,
+                count.clone(),
+                None,
+                count,
+                Some(INVALID_UTF8.to_string()),
+                None
+            ]
+        );
+        assert_eq!(optional_texts(&df, "p")?[5].as_deref(), Some("\u{FFFD}r"));
         Ok(())
     }
 
