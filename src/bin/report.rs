@@ -275,18 +275,9 @@ fn run(args: &Args) -> Result<()> {
         };
         let report = publication.staging(2);
         let table_counts = match domain {
-            Domain::Tv if args.engine == Engine::Spark => {
-                run_tv_on_spark(args, &paths, report, &mut progress)?
-            }
-            Domain::Tv => run_tv(&paths, report, &mut progress)?,
+            Domain::Tv => run_tv(args, &paths, report, &mut progress)?,
             Domain::Customer360 => run_customer360(args, &paths, report, &mut progress)?,
-            Domain::Retail if args.engine == Engine::Spark => {
-                run_retail_on_spark(args, &paths, report, &mut progress)?
-            }
-            Domain::Retail => run_retail(&paths, report, &mut progress)?,
-            Domain::Wdi if args.engine == Engine::Spark => {
-                run_wdi_on_spark(args, &paths, report, &mut progress)?
-            }
+            Domain::Retail => run_retail(args, &paths, report, &mut progress)?,
             Domain::Wdi => run_wdi(args, &paths, report, &mut progress)?,
             Domain::Movies => run_movies(args, &paths, report, &mut progress)?,
             Domain::Stream => run_stream(&paths, report, &mut progress)?,
@@ -321,8 +312,33 @@ fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-fn run_tv(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<DataFrame> {
-    let outputs = tv::run(paths, progress)?;
+/// The value of `$body`, run with `$engine` bound to the Spark Connect server of
+/// `--remote` (connected first, a stage of `$progress`); in a build without the
+/// `spark` feature, an error saying how to build one. `$output` is the type of the
+/// `Ok` value.
+macro_rules! on_spark {
+    ($args:expr, $progress:expr, $output:ty, |$engine:ident| $body:expr) => {{
+        #[cfg(feature = "spark")]
+        let result: Result<$output> = connect($args, $progress).and_then(|$engine| $body);
+        #[cfg(not(feature = "spark"))]
+        let result: Result<$output> = Err(anyhow::anyhow!(NO_SPARK_CLIENT));
+        result?
+    }};
+}
+
+fn run_tv(
+    args: &Args,
+    paths: &DomainPaths,
+    report: &Path,
+    progress: &mut Progress,
+) -> Result<DataFrame> {
+    let outputs = match args.engine {
+        Engine::Local => tv::run(paths, progress)?,
+        Engine::Spark => on_spark!(args, progress, tv::TvOutputs, |engine| {
+            let validate_on = args.validate_on.unwrap_or(ValidateOn::Engine);
+            tv::pipeline::run_on(paths, &engine, validate_on, progress)
+        }),
+    };
     print_notices(tv::DOMAIN, &paths.reading.notices.all());
     tv::report::build(&outputs)?.write(report, tv::DOMAIN)?;
     progress.done("write report", None);
@@ -337,115 +353,6 @@ fn connect(args: &Args, progress: &mut Progress) -> Result<smartview::remote::en
     let engine = smartview::remote::engine::SparkEngine::connect(url, timeout)?;
     progress.done(&format!("connect to Spark {}", engine.version()?), None);
     Ok(engine)
-}
-
-/// The TV run with its rules on the Spark Connect server of `--remote`.
-#[cfg(feature = "spark")]
-fn run_tv_on_spark(
-    args: &Args,
-    paths: &DomainPaths,
-    report: &Path,
-    progress: &mut Progress,
-) -> Result<DataFrame> {
-    let engine = connect(args, progress)?;
-    let validate_on = args.validate_on.unwrap_or(ValidateOn::Engine);
-    let outputs = tv::pipeline::run_on(paths, &engine, validate_on, progress)?;
-    print_notices(tv::DOMAIN, &paths.reading.notices.all());
-    tv::report::build(&outputs)?.write(report, tv::DOMAIN)?;
-    progress.done("write report", None);
-    Ok(outputs.table_counts)
-}
-
-/// The WDI run with its rules on the Spark Connect server of `--remote`.
-#[cfg(feature = "spark")]
-fn run_wdi_on_spark(
-    args: &Args,
-    paths: &DomainPaths,
-    report: &Path,
-    progress: &mut Progress,
-) -> Result<DataFrame> {
-    let engine = connect(args, progress)?;
-    let outputs = wdi::pipeline::run_on(paths, &wdi_options(args), &engine, progress)?;
-    print_notices(wdi::DOMAIN, &outputs.notices);
-    wdi::report::build(&outputs)?.write(report, wdi::DOMAIN)?;
-    progress.done("write report", None);
-    Ok(outputs.table_counts)
-}
-
-/// The retail run with its rules on the Spark Connect server of `--remote`.
-#[cfg(feature = "spark")]
-fn run_retail_on_spark(
-    args: &Args,
-    paths: &DomainPaths,
-    report: &Path,
-    progress: &mut Progress,
-) -> Result<DataFrame> {
-    let engine = connect(args, progress)?;
-    let validate_on = args.validate_on.unwrap_or(ValidateOn::Engine);
-    let outputs = retail::pipeline::run_on(paths, &engine, validate_on, progress)?;
-    print_notices(retail::DOMAIN, &outputs.notices);
-    retail::report::build(&outputs)?.write(report, retail::DOMAIN)?;
-    progress.done("write report", None);
-    Ok(outputs.table_counts)
-}
-
-/// The Customer 360 pipeline with C2–C10 on the Spark Connect server of `--remote`.
-#[cfg(feature = "spark")]
-fn run_customer360_on_spark(
-    args: &Args,
-    paths: &DomainPaths,
-    options: &customer360::Customer360Options,
-    progress: &mut Progress,
-) -> Result<customer360::Customer360Outputs> {
-    let engine = connect(args, progress)?;
-    customer360::pipeline::run_on(paths, options, &engine, progress)
-}
-
-#[cfg(not(feature = "spark"))]
-fn run_customer360_on_spark(
-    _: &Args,
-    _: &DomainPaths,
-    _: &customer360::Customer360Options,
-    _: &mut Progress,
-) -> Result<customer360::Customer360Outputs> {
-    bail!(NO_SPARK_CLIENT)
-}
-
-/// The movies pipeline with V3–V7 on the Spark Connect server of `--remote`.
-#[cfg(feature = "spark")]
-fn run_movies_on_spark(
-    args: &Args,
-    paths: &DomainPaths,
-    options: &movies::MoviesOptions,
-    progress: &mut Progress,
-) -> Result<movies::MoviesOutputs> {
-    let engine = connect(args, progress)?;
-    movies::pipeline::run_on(paths, options, &engine, progress)
-}
-
-#[cfg(not(feature = "spark"))]
-fn run_movies_on_spark(
-    _: &Args,
-    _: &DomainPaths,
-    _: &movies::MoviesOptions,
-    _: &mut Progress,
-) -> Result<movies::MoviesOutputs> {
-    bail!(NO_SPARK_CLIENT)
-}
-
-#[cfg(not(feature = "spark"))]
-fn run_retail_on_spark(a: &Args, p: &DomainPaths, r: &Path, g: &mut Progress) -> Result<DataFrame> {
-    run_tv_on_spark(a, p, r, g)
-}
-
-#[cfg(not(feature = "spark"))]
-fn run_wdi_on_spark(a: &Args, p: &DomainPaths, r: &Path, g: &mut Progress) -> Result<DataFrame> {
-    run_tv_on_spark(a, p, r, g)
-}
-
-#[cfg(not(feature = "spark"))]
-fn run_tv_on_spark(_: &Args, _: &DomainPaths, _: &Path, _: &mut Progress) -> Result<DataFrame> {
-    bail!(NO_SPARK_CLIENT)
 }
 
 /// Why `--engine spark` stops in a build without the `spark` feature.
@@ -475,7 +382,9 @@ fn run_customer360(
         ..Default::default()
     };
     let outputs = match args.engine {
-        Engine::Spark => run_customer360_on_spark(args, paths, &options, progress)?,
+        Engine::Spark => on_spark!(args, progress, customer360::Customer360Outputs, |engine| {
+            customer360::pipeline::run_on(paths, &options, &engine, progress)
+        }),
         Engine::Local => customer360::run(paths, &options, progress)?,
     };
     print_notices(customer360::DOMAIN, &outputs.notices);
@@ -527,8 +436,19 @@ fn print_notices(domain: &str, notices: &[String]) {
     }
 }
 
-fn run_retail(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<DataFrame> {
-    let outputs = retail::run(paths, progress)?;
+fn run_retail(
+    args: &Args,
+    paths: &DomainPaths,
+    report: &Path,
+    progress: &mut Progress,
+) -> Result<DataFrame> {
+    let outputs = match args.engine {
+        Engine::Local => retail::run(paths, progress)?,
+        Engine::Spark => on_spark!(args, progress, retail::RetailOutputs, |engine| {
+            let validate_on = args.validate_on.unwrap_or(ValidateOn::Engine);
+            retail::pipeline::run_on(paths, &engine, validate_on, progress)
+        }),
+    };
     print_notices(retail::DOMAIN, &outputs.notices);
     retail::report::build(&outputs)?.write(report, retail::DOMAIN)?;
     progress.done("write report", None);
@@ -541,7 +461,13 @@ fn run_wdi(
     report: &Path,
     progress: &mut Progress,
 ) -> Result<DataFrame> {
-    let outputs = wdi::run(paths, &wdi_options(args), progress)?;
+    let options = wdi_options(args);
+    let outputs = match args.engine {
+        Engine::Local => wdi::run(paths, &options, progress)?,
+        Engine::Spark => on_spark!(args, progress, wdi::WdiOutputs, |engine| {
+            wdi::pipeline::run_on(paths, &options, &engine, progress)
+        }),
+    };
     print_notices(wdi::DOMAIN, &outputs.notices);
     wdi::report::build(&outputs)?.write(report, wdi::DOMAIN)?;
     progress.done("write report", None);
@@ -563,7 +489,9 @@ fn run_movies(
         ..movies::MoviesOptions::default()
     };
     let outputs = match args.engine {
-        Engine::Spark => run_movies_on_spark(args, paths, &options, progress)?,
+        Engine::Spark => on_spark!(args, progress, movies::MoviesOutputs, |engine| {
+            movies::pipeline::run_on(paths, &options, &engine, progress)
+        }),
         Engine::Local => movies::run(paths, &options, progress)?,
     };
     print_notices(movies::DOMAIN, &paths.reading.notices.all());
