@@ -136,18 +136,13 @@ impl DomainRules {
     pub fn customer360(
         options: crate::domains::customer360::plans::PlanOptions,
     ) -> Result<DomainRules> {
-        use crate::domains::customer360::{self, tables};
-        Ok(DomainRules {
-            domain: customer360::DOMAIN,
-            inputs: valid_schemas([
-                tables::content(),
-                tables::search(),
-                tables::mapping().schema,
-                tables::contract_users().schema,
-            ])?,
-            outputs: Box::new(move |table| customer360::plans::output_plans(table, options)),
-            finish: nothing_to_finish(),
-        })
+        use crate::domains::customer360::{plans, tables};
+        let mut rules = Self::customer360_profiles(options.period_days)?;
+        rules
+            .inputs
+            .extend(valid_schemas([tables::contract_users().schema])?);
+        rules.outputs = Box::new(move |table| plans::output_plans(table, options));
+        Ok(rules)
     }
 
     /// The Customer 360 rules that read every content and search row (C2–C10,

@@ -13,14 +13,14 @@
 //!    `_SUCCESS` manifest.
 
 use anyhow::Result;
-use polars::prelude::{col, DataFrame, IntoLazy};
+use polars::prelude::{col, DataFrame, IntoLazy, LazyFrame};
 
 use super::rules;
 use super::tables::{self, LINES};
 use crate::exec::{self, PartFolder};
 use crate::io::{
     check_day_month, collect_streaming, resolve_day_month, scan_parquet, union,
-    validate_to_parquet, write_tables, DomainPaths,
+    validate_to_parquet, write_tables, DomainPaths, RawTable,
 };
 use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, TableCount};
@@ -40,7 +40,9 @@ pub const INVOICE_MONTHS: &str = "invoice_months";
 /// When no invoice file is found or one cannot be read, a file mixes day-first and
 /// month-first dates, or a table cannot be written; the message names the file.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs> {
-    let count = validate_lines(paths, progress)?;
+    let count = validate_lines(paths, progress, |table, parts, _| {
+        validate_here(paths, table, parts)
+    })?;
     aggregate_invoice_months(paths, count.rows_valid)?;
     progress.done("aggregate invoice months", Some(count.rows_valid));
 
@@ -71,18 +73,16 @@ pub fn run_on(
     validate_on: crate::remote::ValidateOn,
     progress: &mut Progress,
 ) -> Result<RetailOutputs> {
-    let count = match validate_on {
-        crate::remote::ValidateOn::Here => validate_lines(paths, progress)?,
-        crate::remote::ValidateOn::Engine => {
-            let table = tables::lines();
-            let parts = table.scan_parts(&paths.raw, &paths.reading)?;
-            let schema = resolve_day_month(&parts, &table.schema, &paths.reading)?;
-            let table = crate::io::RawTable { schema, ..table };
-            let count = crate::remote::validate_on(engine, paths, &table, &[], progress)?;
-            check_day_month(scan_parquet(&paths.quarantine(LINES))?, &table.schema)?;
-            count
-        }
-    };
+    let count = validate_lines(
+        paths,
+        progress,
+        |table, parts, progress| match validate_on {
+            crate::remote::ValidateOn::Here => validate_here(paths, table, parts),
+            crate::remote::ValidateOn::Engine => {
+                crate::remote::validate_on(engine, paths, table, &[], progress)
+            }
+        },
+    )?;
     let rules = crate::remote::DomainRules::retail()?;
     let mut tables = crate::remote::run_rules_on(engine, &rules, paths, progress)?;
     let mut take = |name: &str| crate::remote::take(&mut tables, name);
@@ -104,22 +104,38 @@ pub fn run_on(
     Ok(outputs)
 }
 
-/// R1: finds the invoice files, resolves each one's day/month order, and streams the
-/// valid lines to `paths.valid(LINES)` and the quarantine beside it.
-fn validate_lines(paths: &DomainPaths, progress: &mut Progress) -> Result<TableCount> {
+/// R1: finds the invoice files, resolves each one's day/month order, validates the
+/// lines with `validate` (given the table with its resolved schema and the files'
+/// raw frames), which writes the valid lines to `paths.valid(LINES)` and the
+/// quarantine beside it, then checks that no file mixed the two orders.
+fn validate_lines(
+    paths: &DomainPaths,
+    progress: &mut Progress,
+    validate: impl FnOnce(&RawTable, Vec<LazyFrame>, &mut Progress) -> Result<TableCount>,
+) -> Result<TableCount> {
     let table = tables::lines();
     let parts = table.scan_parts(&paths.raw, &paths.reading)?;
     let schema = resolve_day_month(&parts, &table.schema, &paths.reading)?;
-    let count = validate_to_parquet(
+    let table = RawTable { schema, ..table };
+    let count = validate(&table, parts, progress)?;
+    check_day_month(scan_parquet(&paths.quarantine(LINES))?, &table.schema)?;
+    progress.done("validate invoice lines (R1)", Some(count.rows_in()));
+    Ok(count)
+}
+
+/// R1's validation on this machine: the files' raw frames through the resolved schema.
+fn validate_here(
+    paths: &DomainPaths,
+    table: &RawTable,
+    parts: Vec<LazyFrame>,
+) -> Result<TableCount> {
+    validate_to_parquet(
         union(parts)?,
-        &schema,
+        &table.schema,
         &[],
         &paths.valid(LINES),
         &paths.quarantine(LINES),
-    )?;
-    check_day_month(scan_parquet(&paths.quarantine(LINES))?, &schema)?;
-    progress.done("validate invoice lines (R1)", Some(count.rows_in()));
-    Ok(count)
+    )
 }
 
 /// The quarantine summary of the invoice lines.
