@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    len, lit, CsvWriter, DataFrame, DataType, Engine, FileWriteFormat, IdxCa, IdxSize, IntoLazy,
-    LazyFrame, ParquetCompression, ParquetWriteOptions, ParquetWriter, PlRefPath, PlSmallStr,
-    PolarsError, PolarsResult, ScanArgsParquet, SerWriter, SinkDestination, SinkTarget,
+    len, lit, CsvWriter, DataFrame, DataType, Engine, Expr, FileWriteFormat, IdxCa, IdxSize,
+    IntoLazy, LazyFrame, ParquetCompression, ParquetWriteOptions, ParquetWriter, PlRefPath,
+    PlSmallStr, PolarsError, PolarsResult, ScanArgsParquet, SerWriter, SinkDestination, SinkTarget,
     StringChunked, UnifiedSinkArgs,
 };
 use sha2::{Digest, Sha256};
@@ -175,20 +175,79 @@ pub fn validate_to_parquet_and_aggregate(
     quarantine: &Path,
     aggregates: Vec<ValidAggregate<'_>>,
 ) -> Result<(TableCount, Vec<DataFrame>)> {
+    validate_and_collect(
+        raw,
+        schema,
+        lookups,
+        valid,
+        quarantine,
+        aggregates,
+        Vec::new(),
+    )
+}
+
+/// [`validate_to_parquet`] of the rows of `raw` that `left_out` (a boolean) does not
+/// match; the rows it matches are neither valid nor quarantined but counted, in the
+/// same pass over the raw rows. Returns the validation's counts and the rows left out.
+///
+/// # Errors
+/// As [`validate_to_parquet`].
+pub fn validate_to_parquet_leaving_out(
+    raw: LazyFrame,
+    schema: &TableSchema,
+    lookups: &[Rule],
+    valid: &Path,
+    quarantine: &Path,
+    left_out: Expr,
+) -> Result<(TableCount, u64)> {
+    let raw = raw.cache();
+    // A sum of flags rather than `len()` of the matching rows: `len()` over an
+    // unpivoted union fails in Polars 0.55 ("casting from UInt32 to UInt128").
+    let counted = raw
+        .clone()
+        .select([left_out.clone().cast(DataType::UInt64).sum().alias("rows")]);
+    let (count, mut results) = validate_and_collect(
+        raw.filter(left_out.not()),
+        schema,
+        lookups,
+        valid,
+        quarantine,
+        Vec::new(),
+        vec![counted],
+    )?;
+    let counted = results
+        .pop()
+        .context("the count of the rows left out is missing")?;
+    // A sum over no rows is one row holding 0.
+    Ok((count, crate::values::u64s(&counted, "rows", 0)?[0]))
+}
+
+/// Validates `raw` into `valid` and `quarantine`, collecting `aggregates` of the valid
+/// rows and then `results` in the same run.
+fn validate_and_collect(
+    raw: LazyFrame,
+    schema: &TableSchema,
+    lookups: &[Rule],
+    valid: &Path,
+    quarantine: &Path,
+    aggregates: Vec<ValidAggregate<'_>>,
+    results: Vec<LazyFrame>,
+) -> Result<(TableCount, Vec<DataFrame>)> {
     let Validation {
         valid: valid_rows,
         quarantine: quarantined_rows,
     } = validate_with(raw, schema, lookups);
-    let results = aggregates
+    let mut collected: Vec<LazyFrame> = aggregates
         .into_iter()
         .map(|aggregate| aggregate(valid_rows.clone()))
         .collect();
+    collected.extend(results);
     let aggregated = sink_parquet_and_collect(
         vec![
             (valid_rows, valid.to_path_buf()),
             (quarantined_rows, quarantine.to_path_buf()),
         ],
-        results,
+        collected,
     )
     .with_context(|| format!("cannot validate the raw table `{}`", schema.name))?;
     let count = TableCount {

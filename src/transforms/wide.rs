@@ -3,6 +3,7 @@
 //! of categories a row has, and wide columns unpivoted to rows.
 
 use polars::prelude::*;
+use polars_core::utils::try_get_supertype;
 
 use super::segments::first_true;
 
@@ -71,13 +72,15 @@ pub fn nonzero_labels(categories: &[Category], separator: &str) -> Expr {
 }
 
 /// Wide to long: one row per input row and column of `columns`, holding the `index`
-/// columns, `variable` (the column's name, as text) and `value` (its content),
-/// ordered by input row then by `columns`. Lazy and streaming: each row becomes a
-/// list of its cells that is exploded, so the input is read once.
+/// columns, `variable` (the column's name, as text) and `value` (its content, in the
+/// columns' common type), ordered by input row then by `columns`, as Spark's
+/// `unpivot` and Polars' `unpivot` give them. Streaming and order-preserving: each
+/// batch of input rows is turned around on its own by gathers (no per-row lists), so
+/// the input is read once and the output order does not depend on the batch size.
 ///
 /// # Errors
-/// When `columns` is empty (Polars `ComputeError`). A missing `index` or `columns` column
-/// fails when the plan runs.
+/// When `columns` is empty (Polars `ComputeError`). A missing `index` or `columns`
+/// column, or columns without a common type, fails when the plan is resolved.
 pub fn unpivot(
     lf: LazyFrame,
     index: &[&str],
@@ -85,18 +88,86 @@ pub fn unpivot(
     variable: &str,
     value: &str,
 ) -> PolarsResult<LazyFrame> {
-    let names = Series::new(variable.into(), columns);
-    let cells = concat_list(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())?;
-    let mut kept: Vec<Expr> = index.iter().map(|c| col(*c)).collect();
-    kept.push(lit(names).implode(false).alias(variable));
-    kept.push(cells.alias(value));
-    Ok(lf.select(kept).explode(
-        cols([variable, value]),
-        ExplodeOptions {
-            empty_as_null: true,
-            keep_nulls: true,
-        },
+    polars_ensure!(!columns.is_empty(), ComputeError: "unpivot over no columns. Consider passing at least one column to unpivot");
+    let shape = Unpivot {
+        index: index.iter().map(|c| PlSmallStr::from(*c)).collect(),
+        columns: columns.iter().map(|c| PlSmallStr::from(*c)).collect(),
+        variable: variable.into(),
+        value: value.into(),
+    };
+    let schema_of = shape.clone();
+    Ok(lf.map(
+        move |batch| shape.apply(&batch),
+        OptFlags::STREAMING,
+        Some(Arc::new(move |input: &Schema| schema_of.schema(input))),
+        Some("UNPIVOT (row order)"),
     ))
+}
+
+/// The names an [`unpivot`] works with.
+#[derive(Clone)]
+struct Unpivot {
+    index: Vec<PlSmallStr>,
+    columns: Vec<PlSmallStr>,
+    variable: PlSmallStr,
+    value: PlSmallStr,
+}
+
+impl Unpivot {
+    /// The output schema: the index columns as they are, `variable` text, `value` of
+    /// the columns' supertype.
+    fn schema(&self, input: &Schema) -> PolarsResult<SchemaRef> {
+        let mut out = Schema::with_capacity(self.index.len() + 2);
+        for name in &self.index {
+            out.insert(name.clone(), input.try_get(name)?.clone());
+        }
+        out.insert(self.variable.clone(), DataType::String);
+        out.insert(self.value.clone(), self.value_type(input)?);
+        Ok(Arc::new(out))
+    }
+
+    fn value_type(&self, input: &Schema) -> PolarsResult<DataType> {
+        let mut common = input.try_get(&self.columns[0])?.clone();
+        for name in &self.columns[1..] {
+            common = try_get_supertype(&common, input.try_get(name)?)?;
+        }
+        Ok(common)
+    }
+
+    /// One batch turned around: the index columns gathered `n` times per row, the
+    /// column names repeated per row, and the values stacked column by column then
+    /// gathered in row order (row `i`, column `k` is at `k * height + i`).
+    fn apply(&self, batch: &DataFrame) -> PolarsResult<DataFrame> {
+        let height = batch.height();
+        let width = self.columns.len();
+        let positions = |of: fn(usize, usize, usize) -> usize| -> IdxCa {
+            let mut at = Vec::with_capacity(height * width);
+            for row in 0..height {
+                for k in 0..width {
+                    at.push(of(row, k, height) as IdxSize);
+                }
+            }
+            IdxCa::from_vec(PlSmallStr::EMPTY, at)
+        };
+        let mut out = batch
+            .select(self.index.iter().cloned())?
+            .take(&positions(|row, _, _| row))?;
+        let names = StringChunked::from_iter_values(
+            self.variable.clone(),
+            (0..height).flat_map(|_| self.columns.iter().map(PlSmallStr::as_str)),
+        );
+        let dtype = self.value_type(batch.schema())?;
+        let mut stacked = Series::new_empty(self.value.clone(), &dtype);
+        for name in &self.columns {
+            stacked.append(&batch.column(name)?.as_materialized_series().cast(&dtype)?)?;
+        }
+        let values = stacked
+            .rechunk()
+            .take(&positions(|row, k, height| k * height + row))?;
+        out.with_column(names.into_column())?;
+        out.with_column(values.into_column())?;
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +236,51 @@ mod tests {
             ["tv-film", "tv-film-kids", "", "tv-film-kids"]
         );
         Ok(())
+    }
+
+    #[test]
+    fn unpivot_keeps_row_then_column_order_across_streaming_batches() -> PolarsResult<()> {
+        // More rows than one streaming batch holds, so the order must not depend on
+        // where batches are cut: row r of the output is input row r / 3, column r % 3.
+        let rows = 250_000u32;
+        let ids: Vec<u32> = (0..rows).collect();
+        let df = df!(
+            "id" => &ids,
+            "a" => ids.iter().map(|i| Some(i64::from(*i))).collect::<Vec<_>>(),
+            "b" => ids.iter().map(|i| (i % 7 != 0).then_some(f64::from(*i) + 0.5)).collect::<Vec<_>>(),
+            "c" => ids.iter().map(|i| Some(-i64::from(*i))).collect::<Vec<_>>(),
+        )?;
+        let out = unpivot(df.lazy(), &["id"], &["a", "b", "c"], "column", "v")?
+            .collect_with_engine(Engine::Streaming)?
+            .unwrap_single();
+        assert_eq!(out.get_column_names(), ["id", "column", "v"]);
+        assert_eq!(
+            out.column("v")?.dtype(),
+            &DataType::Float64,
+            "i64 and f64 unpivot to f64"
+        );
+        assert_eq!(out.height(), 3 * rows as usize);
+        let id = out.column("id")?.u32()?;
+        let column = out.column("column")?.str()?;
+        let v = out.column("v")?.f64()?;
+        for r in 0..out.height() {
+            let (i, k) = ((r / 3) as u32, r % 3);
+            let expected = match k {
+                0 => Some(f64::from(i)),
+                1 => (i % 7 != 0).then_some(f64::from(i) + 0.5),
+                _ => Some(-f64::from(i)),
+            };
+            assert_eq!(id.get(r), Some(i), "row {r}");
+            assert_eq!(column.get(r), Some(["a", "b", "c"][k]), "row {r}");
+            assert_eq!(v.get(r), expected, "row {r}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn unpivot_over_no_columns_is_an_error() {
+        let df = df!("id" => [1i32]).expect("frame");
+        assert!(unpivot(df.lazy(), &["id"], &[], "column", "v").is_err());
     }
 
     #[test]

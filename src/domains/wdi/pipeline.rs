@@ -17,7 +17,9 @@ use polars::prelude::{col, df, len, DataFrame, DataType, LazyFrame};
 
 use super::rules::{self, DEFAULT_COUNTRY, DEFAULT_INDICATOR};
 use super::tables::{self, long_schema, VALUE, WDI};
-use crate::io::{collect_streaming, scan_parquet, validate_to_parquet, write_tables, DomainPaths};
+use crate::io::{
+    collect_streaming, scan_parquet, validate_to_parquet_leaving_out, write_tables, DomainPaths,
+};
 use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, LAYOUT_ERROR};
 use crate::values;
@@ -112,20 +114,13 @@ fn run_with(
     // The readers' notices (ignored files, text that is not UTF-8), then the run's.
     let mut notices = paths.reading.notices.all();
     let empty = col(VALUE).is_null().and(col(LAYOUT_ERROR).is_null());
-    // Counted as a sum of flags: `len()` over the unpivoted union fails in Polars
-    // 0.55 ("casting from UInt32 to UInt128 not supported").
-    let empty_values = collect_streaming(
-        raw.clone()
-            .select([empty.clone().cast(DataType::UInt64).sum().alias("rows")]),
-        "the empty values",
-    )?;
-    let empty_values = values::u64s(&empty_values, "rows", 0)?[0];
-    let count = validate_to_parquet(
-        raw.filter(empty.not()),
+    let (count, empty_values) = validate_to_parquet_leaving_out(
+        raw,
         &long_schema(),
         &[],
         &paths.valid(WDI),
         &paths.quarantine(WDI),
+        empty,
     )?;
     progress.done(
         "validate the long table (W1)",

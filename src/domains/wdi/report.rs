@@ -11,6 +11,7 @@ use polars::prelude::{col, DataFrame, IntoLazy, SortMultipleOptions};
 use super::pipeline::{exclusions, WdiOutputs};
 use super::tables;
 use crate::domains::Domain;
+use crate::progress::thousands;
 use crate::report::table::format_float;
 use crate::report::{heat_map, line_chart, Document, HeatMap, LineChart, Svg};
 use crate::values;
@@ -73,54 +74,79 @@ pub fn series_chart(outputs: &WdiOutputs) -> Result<Svg> {
     })
 }
 
-/// The panel's heat map cells: one row per country (in the panel's order), one
-/// column per year from the first to the last, each value scaled between the panel's
-/// lowest (0) and highest (1), a missing year `None`.
+/// Countries drawn in the panel's heat map: every country and aggregate of the
+/// World Bank's table (about 270) fits; beyond that a heat map stops being readable and
+/// its drawing grows with the data, so the first ones alphabetically are drawn and the
+/// caption says so.
+const HEAT_MAP_COUNTRIES: usize = 400;
+
+/// The panel's heat map cells: one row per country (in the panel's order, the first
+/// `shown` countries), one column per year from their first to their last, each value
+/// scaled between their lowest (0) and highest (1), a missing year `None`.
 #[derive(Debug, PartialEq)]
 struct PanelCells {
     rows: Vec<String>,
+    /// Countries in the panel, drawn or not.
+    countries: usize,
     first_year: u64,
     cells: Vec<Vec<Option<f64>>>,
     low: f64,
     high: f64,
 }
 
-/// The [`PanelCells`] of `panel` (`countryName`, `year`, `value`), in one pass over
-/// its rows.
-fn panel_cells(panel: &DataFrame) -> Result<PanelCells> {
+/// The [`PanelCells`] of `panel` (`countryName`, `year`, `value`) for its first `shown`
+/// countries, in one pass over its rows.
+fn panel_cells(panel: &DataFrame, shown: usize) -> Result<PanelCells> {
     let countries = values::texts(panel, "countryName", "(null)")?;
     let years = values::u64s(panel, "year", 0)?;
     let found = values::f64s(panel, "value")?;
     let mut rows: Vec<String> = Vec::new();
-    let mut row_of: HashMap<&str, usize> = HashMap::new();
+    // Each country's row, `None` for a country past the first `shown`.
+    let mut row_of: HashMap<&str, Option<usize>> = HashMap::new();
     for country in &countries {
         row_of.entry(country.as_str()).or_insert_with(|| {
-            rows.push(country.clone());
-            rows.len() - 1
+            (rows.len() < shown).then(|| {
+                rows.push(country.clone());
+                rows.len() - 1
+            })
         });
     }
-    let (first, last) = match (years.iter().min(), years.iter().max()) {
-        (Some(first), Some(last)) => (*first, *last),
-        _ => (0, 0),
-    };
-    let columns = if years.is_empty() {
+    let drawn: Vec<(usize, u64, Option<f64>)> = countries
+        .iter()
+        .zip(&years)
+        .zip(&found)
+        .filter_map(|((country, year), value)| {
+            row_of[country.as_str()].map(|row| (row, *year, *value))
+        })
+        .collect();
+    let (first, last) = drawn
+        .iter()
+        .fold(None, |span: Option<(u64, u64)>, (_, year, _)| {
+            Some(span.map_or((*year, *year), |(lo, hi)| (lo.min(*year), hi.max(*year))))
+        })
+        .unwrap_or((0, 0));
+    let columns = if drawn.is_empty() {
         0
     } else {
         (last - first + 1) as usize
     };
-    let present = found.iter().flatten().copied().filter(|v| v.is_finite());
+    let present = drawn
+        .iter()
+        .filter_map(|(_, _, v)| *v)
+        .filter(|v| v.is_finite());
     let (low, high) = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
     let span = if high > low { high - low } else { 1.0 };
     let mut cells = vec![vec![None; columns]; rows.len()];
-    for ((country, year), value) in countries.iter().zip(&years).zip(&found) {
+    for (row, year, value) in drawn {
         if let Some(value) = value {
-            cells[row_of[country.as_str()]][(year - first) as usize] = Some((value - low) / span);
+            cells[row][(year - first) as usize] = Some((value - low) / span);
         }
     }
     Ok(PanelCells {
         rows,
+        countries: row_of.len(),
         first_year: first,
         cells,
         low,
@@ -128,23 +154,43 @@ fn panel_cells(panel: &DataFrame) -> Result<PanelCells> {
     })
 }
 
-/// The panel as a country × year heat map: each cell shaded by its value between the
-/// panel's lowest (white) and highest (dark), a missing year left blank.
+/// The panel as a country × year heat map of its first [`HEAT_MAP_COUNTRIES`]
+/// countries: each cell shaded by its value between the drawn values' lowest (white)
+/// and highest (dark), a missing year left blank.
 ///
 /// # Errors
 /// When `indicator_panel` lacks `countryName` (text), `year` or `value`, or one cannot be
 /// cast to numbers (Polars error), or the chart cannot be drawn (the message names its
 /// title).
 pub fn panel_heat_map(outputs: &WdiOutputs) -> Result<Svg> {
+    Ok(panel_heat_map_with_caption(outputs, &outputs.indicator_name)?.0)
+}
+
+/// [`panel_heat_map`] and the report's caption for it, which names `indicator` and
+/// says when only the first countries are drawn.
+fn panel_heat_map_with_caption(outputs: &WdiOutputs, indicator: &str) -> Result<(Svg, String)> {
     let PanelCells {
         rows,
+        countries,
         first_year,
         cells,
         low,
         high,
-    } = panel_cells(&outputs.indicator_panel)?;
+    } = panel_cells(&outputs.indicator_panel, HEAT_MAP_COUNTRIES)?;
+    let mut caption = format!(
+        "{indicator} of every country by year, shaded from the lowest to the highest value (W3)."
+    );
+    if rows.len() < countries {
+        caption = format!(
+            "{indicator} by year of the first {} of the panel's {} countries, alphabetically, \
+             shaded from their lowest to their highest value; every country is in \
+             `indicator_panel` (W3).",
+            rows.len(),
+            thousands(countries as u64),
+        );
+    }
     let columns = cells.first().map_or(0, Vec::len) as u64;
-    heat_map(&HeatMap {
+    let chart = heat_map(&HeatMap {
         title: format!(
             "{} by country and year (white {} … dark {})",
             outputs.indicator_name,
@@ -156,7 +202,8 @@ pub fn panel_heat_map(outputs: &WdiOutputs) -> Result<Svg> {
             .map(|y| y.to_string())
             .collect(),
         values: cells,
-    })
+    })?;
+    Ok((chart, caption))
 }
 
 /// Builds the WDI report.
@@ -195,11 +242,8 @@ pub fn build(outputs: &WdiOutputs) -> Result<Document> {
 
     doc.heading("All countries");
     let latest = latest_values(&outputs.indicator_panel)?;
-    doc.chart(
-        "panel",
-        format!("{indicator} of every country by year, shaded from the panel's lowest to its highest value (W3)."),
-        panel_heat_map(outputs)?,
-    );
+    let (heat_map, caption) = panel_heat_map_with_caption(outputs, &indicator)?;
+    doc.chart("panel", caption, heat_map);
     doc.table(
         "Most recent value and its year per country (W3).",
         &latest,
@@ -240,11 +284,12 @@ mod tests {
             "year" => [2000i64, 2001, 2002, 2003],
             "value" => [Some(1.0), Some(3.0), Some(2.0), None],
         )?;
-        let cells = panel_cells(&panel)?;
+        let cells = panel_cells(&panel, 10)?;
         assert_eq!(
             cells,
             PanelCells {
                 rows: vec!["B".into(), "A".into()],
+                countries: 2,
                 first_year: 2000,
                 cells: vec![
                     vec![Some(0.0), None, Some(0.5), None],
@@ -252,6 +297,33 @@ mod tests {
                 ],
                 low: 1.0,
                 high: 3.0,
+            }
+        );
+        Ok(())
+    }
+
+    /// Past the first `shown` countries nothing is drawn, and the years and the
+    /// shading's extremes are those of the countries drawn.
+    #[test]
+    fn panel_cells_draw_only_the_first_countries() -> Result<()> {
+        let panel = df!(
+            "countryName" => ["A", "A", "B", "C", "C"],
+            "year" => [2001i64, 2002, 2003, 1990, 2010],
+            "value" => [Some(2.0), Some(4.0), Some(3.0), Some(-50.0), Some(90.0)],
+        )?;
+        let cells = panel_cells(&panel, 2)?;
+        assert_eq!(
+            cells,
+            PanelCells {
+                rows: vec!["A".into(), "B".into()],
+                countries: 3,
+                first_year: 2001,
+                cells: vec![
+                    vec![Some(0.0), Some(1.0), None],
+                    vec![None, None, Some(0.5)],
+                ],
+                low: 2.0,
+                high: 4.0,
             }
         );
         Ok(())
