@@ -523,6 +523,60 @@ fn two_runs_give_byte_identical_tables_and_reports() -> Result<()> {
     Ok(())
 }
 
+/// The pair aggregation in 4 and 16 passes over disjoint devices (as a large viewing
+/// table runs it, each later pass reading the part of the viewing the validation
+/// wrote for it) gives byte-identical output tables to one pass, and leaves no
+/// per-pass viewing behind.
+#[test]
+fn pair_passes_give_the_tables_of_one_pass() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let raw = dir.path().join("raw");
+    datagen::generate(
+        &raw,
+        &datagen::TvGenConfig {
+            viewing_rows: 40_000,
+            seed: 11,
+            viewing_files: 2,
+        },
+    )?;
+    let viewing_bytes: u64 = std::fs::read_dir(&raw)?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_name().to_string_lossy().contains("viewing"))
+        .map(|entry| entry.metadata().map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let mut outputs = Vec::new();
+    for passes in [1u64, 4, 16] {
+        let root = dir.path().join(format!("passes-{passes}"));
+        let paths = DomainPaths {
+            raw: raw.clone(),
+            ..DomainPaths::in_folder(&root)
+        };
+        let options = tv::TvOptions {
+            pair_pass_bytes: Some(viewing_bytes.div_ceil(passes)),
+        };
+        tv::run_with(&paths, &options, &mut Progress::new("tv", true))?;
+        let pair_parts = std::fs::read_dir(paths.interim.join("viewing_pairs"))?.count();
+        assert_eq!(pair_parts as u64, passes, "one pair part per pass");
+        assert!(
+            !paths.interim.join("viewing_by_pass").exists(),
+            "the per-pass viewing is removed once aggregated"
+        );
+        outputs.push(files_under(&paths.processed)?);
+    }
+    for (passes, many) in [4, 16].iter().zip(&outputs[1..]) {
+        let differing: Vec<_> = outputs[0]
+            .keys()
+            .chain(many.keys())
+            .filter(|k| outputs[0].get(*k) != many.get(*k))
+            .collect();
+        assert!(
+            differing.is_empty(),
+            "{passes} passes differ from one: {differing:?}"
+        );
+    }
+    Ok(())
+}
+
 #[test]
 fn report_command_has_help_and_rejects_an_unknown_domain() -> Result<()> {
     let help = Command::new(env!("CARGO_BIN_EXE_report"))

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    len, lit, CsvWriter, DataFrame, DataType, Engine, Expr, FileWriteFormat, IdxCa, IdxSize,
-    IntoLazy, LazyFrame, ParquetCompression, ParquetWriteOptions, ParquetWriter, PlRefPath,
-    PlSmallStr, PolarsError, PolarsResult, ScanArgsParquet, SerWriter, SinkDestination, SinkTarget,
-    StringChunked, UnifiedSinkArgs,
+    col, len, lit, CsvWriter, DataFrame, DataType, Engine, Expr, FileWriteFormat, IdxCa, IdxSize,
+    IntoLazy, LazyFrame, ParquetCompression, ParquetWriteOptions, ParquetWriter, PartitionStrategy,
+    PlRefPath, PlSmallStr, PolarsError, PolarsResult, ScanArgsParquet, SerWriter, SinkDestination,
+    SinkTarget, StringChunked, UnifiedSinkArgs,
 };
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -67,19 +67,55 @@ fn rename_into_place(tmp: &Path, path: &Path) -> Result<()> {
 /// the input alive, so large row groups would make memory grow with the input.
 const INTERIM_ROW_GROUP_ROWS: usize = 16_384;
 
+/// How interim Parquet is written. Uncompressed: interim files are read back at once,
+/// and compressing them cost 7% of a TV run's CPU (LZ4; zstd costs several times
+/// more) to save a quarter of their size.
+fn interim_parquet_format() -> FileWriteFormat {
+    FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
+        compression: ParquetCompression::Uncompressed,
+        row_group_size: Some(INTERIM_ROW_GROUP_ROWS),
+        ..ParquetWriteOptions::default()
+    }))
+}
+
 fn parquet_sink(lf: LazyFrame, path: &Path) -> PolarsResult<LazyFrame> {
     lf.sink(
         SinkDestination::File {
             target: SinkTarget::Path(PlRefPath::new(path.to_string_lossy().as_ref())),
         },
-        // Uncompressed: interim files are read back at once, and compressing them
-        // cost 7% of a TV run's CPU (LZ4; zstd costs several times more) to save a
-        // quarter of their size.
-        FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
-            compression: ParquetCompression::Uncompressed,
-            row_group_size: Some(INTERIM_ROW_GROUP_ROWS),
-            ..ParquetWriteOptions::default()
-        })),
+        interim_parquet_format(),
+        UnifiedSinkArgs::default(),
+    )
+}
+
+/// The plan that writes `lf` split by the value of its column `key` into Parquet
+/// files under `folder`, one folder per value in the Hive layout
+/// (`<folder>/<key>=<value>/00000000.parquet`), without the key column; collecting
+/// it (for instance as a [`ValidAggregate`], beside the validation's own writes)
+/// writes the files and returns an empty frame. One writer per value is open while
+/// it runs. The files are not published atomically: this is for parts that the same
+/// run writes and reads back.
+///
+/// # Errors
+/// When the plan cannot be built (Polars error).
+pub fn partitioned_parquet_sink(
+    lf: LazyFrame,
+    folder: &Path,
+    key: &str,
+) -> PolarsResult<LazyFrame> {
+    lf.sink(
+        SinkDestination::Partitioned {
+            base_path: PlRefPath::new(folder.to_string_lossy().as_ref()),
+            file_path_provider: None,
+            partition_strategy: PartitionStrategy::Keyed {
+                keys: vec![col(key)],
+                include_keys: false,
+                keys_pre_grouped: false,
+            },
+            max_rows_per_file: 0,
+            approximate_bytes_per_file: 0,
+        },
+        interim_parquet_format(),
         UnifiedSinkArgs::default(),
     )
 }
@@ -158,8 +194,9 @@ pub fn validate_to_parquet(
         .map(|(count, _)| count)
 }
 
-/// An aggregate of a table's valid rows, computed as they are written.
-pub type ValidAggregate<'a> = Box<dyn FnOnce(LazyFrame) -> LazyFrame + 'a>;
+/// An aggregate of a table's valid rows, computed as they are written: given the
+/// valid rows, its plan (or an error building it).
+pub type ValidAggregate<'a> = Box<dyn FnOnce(LazyFrame) -> PolarsResult<LazyFrame> + 'a>;
 
 /// [`validate_to_parquet`] that also computes each of `aggregates` over the valid
 /// rows in the same pass over the raw rows, instead of reading the valid rows back;
@@ -237,10 +274,11 @@ fn validate_and_collect(
         valid: valid_rows,
         quarantine: quarantined_rows,
     } = validate_with(raw, schema, lookups);
-    let mut collected: Vec<LazyFrame> = aggregates
+    let mut collected = aggregates
         .into_iter()
         .map(|aggregate| aggregate(valid_rows.clone()))
-        .collect();
+        .collect::<PolarsResult<Vec<_>>>()
+        .with_context(|| format!("cannot plan the aggregates of `{}`", schema.name))?;
     collected.extend(results);
     let aggregated = sink_parquet_and_collect(
         vec![
@@ -720,7 +758,7 @@ mod tests {
             &dir.path().join("valid.parquet"),
             &dir.path().join("quarantine.parquet"),
             vec![Box::new(|valid: LazyFrame| {
-                valid.select([polars::prelude::col("n").sum()])
+                Ok(valid.select([polars::prelude::col("n").sum()]))
             })],
         )?;
         assert_eq!(reads_of(&raw) - before, 1, "one chunk, read once");

@@ -52,7 +52,7 @@ pub use exact::{
     from_fixed_units, order_independent_mean, order_independent_sum, ratio, to_fixed_units,
 };
 pub use join::{attach_single_row, keeping_left_order};
-pub use keys::{key_in_pass, passes_for};
+pub use keys::{key_in_pass, pass_of_key, passes_for};
 pub use picks::exclusive_picks;
 pub use rank::{rank_within, top_k_within, SortKey};
 pub use scoring::{ntile, ntile_of_position};

@@ -23,4 +23,4 @@ pub mod tables;
 #[cfg(test)]
 mod tests;
 
-pub use pipeline::{run, TvOutputs, DOMAIN};
+pub use pipeline::{run, run_with, TvOptions, TvOutputs, DOMAIN};

@@ -1,25 +1,40 @@
 //! The viewing pair aggregate that T7, T10 and T11 share: the distinct (device,
 //! program) pairs of the valid viewing with their tune events, on integer keys, one
 //! part per pass over disjoint sets of devices (`<interim>/viewing_pairs/`), and the
-//! dictionaries of those keys ([`validate_viewing`]). T10 runs one part at a time
-//! ([`program_popularity_by_part`]); T11 gets each device's events back under its id
-//! ([`device_events`]).
+//! dictionaries of those keys ([`validate_viewing`]). The first pass runs as the
+//! viewing is validated, which also writes each later pass's (device, program) rows
+//! to a folder of their own (`<interim>/viewing_by_pass/`), so that a pass reads its
+//! devices only. T10 runs one part at a time ([`program_popularity_by_part`]); T11
+//! gets each device's events back under its id ([`device_events`]).
+
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    col, concat, df, lit, DataFrame, Expr, IdxSize, IntoLazy, LazyFrame, UnionArgs, IDX_DTYPE,
+    col, concat, df, lit, DataFrame, DataType, Expr, Field, IdxSize, IntoLazy, LazyFrame,
+    PolarsResult, Schema, UnionArgs, IDX_DTYPE,
 };
 
 use super::{rules, tables};
 use crate::exec::{self, PartFolder};
-use crate::io::{collect_streaming, scan_parquet, sink_parquet_all, DomainPaths, ValidAggregate};
+use crate::io::{
+    clear_folder, collect_streaming, partitioned_parquet_sink, scan_parquet, sink_parquet_all,
+    DomainPaths, ValidAggregate,
+};
 use crate::progress::Progress;
 use crate::schema::TableCount;
-use crate::transforms::{key_in_pass, keys, passes_for};
+use crate::transforms::{key_in_pass, keys, pass_of_key, passes_for};
 
 /// The pair aggregate's parts, one per pass: `<interim>/viewing_pairs/`.
 pub fn pair_parts(paths: &DomainPaths) -> PartFolder {
     PartFolder::new(paths.interim.join("viewing_pairs"))
+}
+
+/// The valid viewing's (device, program) rows of each pass after the first, written
+/// as the viewing is validated and removed once the pairs are aggregated:
+/// `<interim>/viewing_by_pass/__pass=<p>/`.
+fn pass_parts(paths: &DomainPaths) -> PartFolder {
+    PartFolder::new(paths.interim.join("viewing_by_pass"))
 }
 
 /// What the viewing stage hands to the rules: the valid viewing's count and the
@@ -30,8 +45,9 @@ pub struct ViewingAggregate {
 }
 
 /// Validates the viewing fact table, quarantining unknown programs (T1, T4), and
-/// aggregates its distinct (device, program) pairs, the first pass as the valid rows
-/// are written, into [`pair_parts`]; the key dictionaries go to
+/// aggregates its distinct (device, program) pairs into [`pair_parts`]: the first
+/// pass as the valid rows are written, which also writes the rows of each later pass
+/// apart, for that pass to read. The key dictionaries go to
 /// `viewing_pairs_devices.parquet` and `viewing_pairs_programs.parquet`.
 ///
 /// # Errors
@@ -40,31 +56,39 @@ pub struct ViewingAggregate {
 pub fn validate_viewing(
     paths: &DomainPaths,
     program_table: &DataFrame,
+    pass_bytes: u64,
     progress: &mut Progress,
 ) -> Result<ViewingAggregate> {
     let programs = keys::dictionary(program_table.clone().lazy(), "prog_code").collect()?;
     let unknown_program = tables::unknown_program(&programs)?;
     let viewing = tables::viewing();
-    let passes = pair_passes(viewing.size_bytes(&paths.raw)?);
-    let first_pass: ValidAggregate = Box::new(|valid| pairs_of_pass(valid, &programs, 0, passes));
-    let (count, mut aggregates) = exec::validate(
-        progress,
-        paths,
-        &viewing,
-        &[unknown_program],
-        vec![first_pass],
-    )?;
-    let first_pass_pairs = aggregates
+    let passes = pair_passes(viewing.size_bytes(&paths.raw)?, pass_bytes);
+    let first_pass: ValidAggregate =
+        Box::new(|valid| Ok(pairs_of_pass(valid, &programs, 0, passes)));
+    let later_passes = pass_parts(paths);
+    later_passes.clear()?;
+    let mut aggregates = vec![first_pass];
+    if passes > 1 {
+        let folder = later_passes.path().to_path_buf();
+        let split: ValidAggregate = Box::new(move |valid| split_by_pass(valid, &folder, passes));
+        aggregates.push(split);
+    }
+    let (count, mut aggregated) =
+        exec::validate(progress, paths, &viewing, &[unknown_program], aggregates)?;
+    aggregated.truncate(1);
+    let first_pass_pairs = aggregated
         .pop()
         .context("the viewing validation returned no pair aggregate")?;
-    let valid_viewing = scan_parquet(&paths.valid("viewing"))?;
     let keys = aggregate_pairs(
         &pair_parts(paths),
-        valid_viewing,
+        &later_passes,
         programs,
         first_pass_pairs,
         passes,
     )?;
+    clear_folder(later_passes.path())?;
+    std::fs::remove_dir(later_passes.path())
+        .with_context(|| format!("cannot remove {}", later_passes.path().display()))?;
     sink_parquet_all(vec![
         (
             keys.devices.clone().lazy(),
@@ -111,31 +135,62 @@ impl PairKeys {
     }
 }
 
-/// Viewing text per pass of the pair aggregation, about 5.5M rows. A larger table is
-/// aggregated in several passes over disjoint sets of devices, so that the
-/// aggregation's memory, which grows with the distinct pairs it holds, stays flat as
-/// the table grows. The passes are planned from the files' size, known before they
-/// are read, so that the first can run while the table is validated.
-const PAIR_PASS_BYTES: u64 = 300 << 20;
+/// Viewing text per pass of the pair aggregation, about 5.5M rows (the default of
+/// [`super::TvOptions::pair_pass_bytes`]). A larger table is aggregated in several
+/// passes over disjoint sets of devices, so that the aggregation's memory, which
+/// grows with the distinct pairs it holds, stays flat as the table grows. The passes
+/// are planned from the files' size, known before they are read, so that the first
+/// can run while the table is validated.
+pub const PAIR_PASS_BYTES: u64 = 300 << 20;
 
 /// The digits a device id ends in (lower case): the passes split devices by them.
 const HEX_DIGITS: &str = "0123456789abcdef";
 
-/// Passes for `bytes` of viewing files: a power of two, 1 to 16.
-pub fn pair_passes(bytes: u64) -> u32 {
-    passes_for(bytes, PAIR_PASS_BYTES, HEX_DIGITS)
+/// Passes for `bytes` of viewing files at about `pass_bytes` each: a power of two, 1
+/// to 16.
+pub fn pair_passes(bytes: u64, pass_bytes: u64) -> u32 {
+    passes_for(bytes, pass_bytes, HEX_DIGITS)
 }
 
 /// The devices of pass `pass` of `passes`, by their last hex digit in either case
 /// (device ids are 12 hex digits, validated in T1).
 fn devices_of_pass(pass: u32, passes: u32) -> Expr {
-    // Lower-casing the last character alone is cheaper than the whole id.
-    let last_digit = col("device_id")
-        .str()
-        .slice(lit(-1), lit(1))
-        .str()
-        .to_lowercase();
-    key_in_pass(last_digit, HEX_DIGITS, pass, passes)
+    key_in_pass(col("device_id"), HEX_DIGITS, pass, passes)
+}
+
+/// The plan that writes the valid `viewing`'s `device_id` and `prog_code` of each
+/// pass from 1 to `passes - 1` under `folder`, a folder per pass (`__pass=<p>/`,
+/// [`pass_rows`]): run beside the validation as one of its aggregates, it writes
+/// them as the viewing streams by, in one writer per pass, and collects nothing.
+fn split_by_pass(valid: LazyFrame, folder: &Path, passes: u32) -> PolarsResult<LazyFrame> {
+    let rows = valid
+        .select([
+            col("device_id"),
+            col("prog_code"),
+            pass_of_key(col("device_id"), HEX_DIGITS, passes).alias(PASS),
+        ])
+        .filter(col(PASS).neq(lit(0u32)));
+    partitioned_parquet_sink(rows, folder, PASS)
+}
+
+/// The pass column of [`split_by_pass`], named in its folders.
+const PASS: &str = "__pass";
+
+/// The rows [`split_by_pass`] wrote for pass `pass` (`device_id`, `prog_code`).
+///
+/// # Errors
+/// When the pass's folder cannot be read.
+fn pass_rows(folder: &PartFolder, pass: u32) -> Result<LazyFrame> {
+    let part = folder.path().join(format!("{PASS}={pass}"));
+    if !part.exists() {
+        // No device of the valid viewing is in this pass.
+        return Ok(DataFrame::empty_with_schema(&Schema::from_iter([
+            Field::new("device_id".into(), DataType::String),
+            Field::new("prog_code".into(), DataType::String),
+        ]))
+        .lazy());
+    }
+    Ok(scan_parquet(&part)?.select([col("device_id"), col("prog_code")]))
 }
 
 /// The distinct (device, program) pairs of the devices of pass `pass` of `passes`,
@@ -147,28 +202,33 @@ pub fn pairs_of_pass(
     pass: u32,
     passes: u32,
 ) -> LazyFrame {
-    let viewing_of_pass = viewing
-        .select([col("device_id"), col("prog_code")])
-        .filter(devices_of_pass(pass, passes));
-    rules::viewing_pairs(keys::encode(
-        viewing_of_pass,
-        programs.clone().lazy(),
-        "prog_code",
-    ))
+    pairs_of(
+        viewing
+            .select([col("device_id"), col("prog_code")])
+            .filter(devices_of_pass(pass, passes)),
+        programs,
+    )
+}
+
+/// The distinct (device, program) pairs of `viewing` (`device_id`, `prog_code`),
+/// with their tune events; the programs as their keys in `programs`.
+fn pairs_of(viewing: LazyFrame, programs: &DataFrame) -> LazyFrame {
+    rules::viewing_pairs(keys::encode(viewing, programs.clone().lazy(), "prog_code"))
 }
 
 /// Writes the distinct (device, program) pairs with their tune events, on integer
 /// keys, as one Parquet part per pass in `parts`, and returns the dictionaries. Pass
-/// 0's pairs are given (aggregated during validation); the other passes aggregate
-/// `viewing` (the valid viewing). Each pass keys its own devices: the device at
-/// position i of pass p's sorted dictionary gets key i · passes + p, unique over all
-/// passes.
+/// 0's pairs are given (aggregated during validation); each later pass aggregates
+/// the devices and programs the validation wrote for it under `by_pass`
+/// ([`split_by_pass`]).
+/// Each pass keys its own devices: the device at position i of pass p's sorted
+/// dictionary gets key i · passes + p, unique over all passes.
 ///
 /// # Errors
-/// When a pass fails to run or a part cannot be written.
-pub fn aggregate_pairs(
+/// When a pass fails to run or a part cannot be read or written.
+fn aggregate_pairs(
     parts: &PartFolder,
-    viewing: LazyFrame,
+    by_pass: &PartFolder,
     programs: DataFrame,
     first_pass_pairs: DataFrame,
     passes: u32,
@@ -179,7 +239,7 @@ pub fn aggregate_pairs(
         let pairs = match first_pass_pairs.take() {
             Some(pairs) => pairs,
             None => collect_streaming(
-                pairs_of_pass(viewing.clone(), &programs, pass, passes),
+                pairs_of(pass_rows(by_pass, pass)?, &programs),
                 "the viewing pairs",
             )?,
         };
@@ -239,11 +299,11 @@ mod tests {
     #[test]
     fn pair_passes_grow_with_size_in_powers_of_two() {
         let per_pass = PAIR_PASS_BYTES;
-        assert_eq!(pair_passes(0), 1);
-        assert_eq!(pair_passes(per_pass), 1);
-        assert_eq!(pair_passes(per_pass + 1), 2);
-        assert_eq!(pair_passes(3 * per_pass), 4);
-        assert_eq!(pair_passes(100 * per_pass), 16);
+        assert_eq!(pair_passes(0, per_pass), 1);
+        assert_eq!(pair_passes(per_pass, per_pass), 1);
+        assert_eq!(pair_passes(per_pass + 1, per_pass), 2);
+        assert_eq!(pair_passes(3 * per_pass, per_pass), 4);
+        assert_eq!(pair_passes(100 * per_pass, per_pass), 16);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
 
 use super::pairs::{
     device_events, pair_parts, program_popularity_by_part, validate_viewing, ViewingAggregate,
+    PAIR_PASS_BYTES,
 };
 use super::rules;
 use super::tables;
@@ -38,6 +39,25 @@ pub use super::datasets::TvOutputs;
 /// The domain's name: its folders under the data root and its report.
 pub const DOMAIN: &str = "tv";
 
+/// How a run is carried out (not what it computes: the tables are the same
+/// whatever these are).
+#[derive(Clone, Debug, Default)]
+pub struct TvOptions {
+    /// Viewing text per pass of the pair aggregation (default
+    /// [`super::pairs::PAIR_PASS_BYTES`]): smaller passes hold fewer pairs in memory at
+    /// once, and there are more of them (at most 16).
+    pub pair_pass_bytes: Option<u64>,
+}
+
+/// Runs the whole TV pipeline with the default [`TvOptions`] and writes its interim
+/// and output tables.
+///
+/// # Errors
+/// As [`run_with`].
+pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
+    run_with(paths, &TvOptions::default(), progress)
+}
+
 /// Runs the whole TV pipeline and writes its interim and output tables.
 ///
 /// # Errors
@@ -45,7 +65,11 @@ pub const DOMAIN: &str = "tv";
 /// lists the file names accepted), a rule fails to run (the message names it, such as
 /// `cannot compute T7 genre reach`), or an interim or output file cannot be written or
 /// read back (the message names it).
-pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
+pub fn run_with(
+    paths: &DomainPaths,
+    options: &TvOptions,
+    progress: &mut Progress,
+) -> Result<TvOutputs> {
     let (programs_count, _) = exec::validate(progress, paths, &tables::programs(), &[], vec![])?;
 
     let valid_programs = scan_parquet(&paths.valid("programs"))?;
@@ -65,7 +89,10 @@ pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<TvOutputs> {
     // the small tables' stages fill the cores the large one leaves idle.
     let mut beside = progress.beside();
     let (viewing, (markets, beside)) = exec::beside(
-        || validate_viewing(paths, &program_table, progress),
+        || {
+            let pass_bytes = options.pair_pass_bytes.unwrap_or(PAIR_PASS_BYTES);
+            validate_viewing(paths, &program_table, pass_bytes, progress)
+        },
         move || {
             let markets = market_tables(paths, valid_programs, &mut beside);
             (markets, beside)
