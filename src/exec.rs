@@ -52,6 +52,30 @@ pub fn rule(progress: &mut Progress, rule: &str, lf: LazyFrame) -> Result<DataFr
     Ok(frame)
 }
 
+/// glibc's malloc arenas a process may use ([`limit_malloc_arenas`]).
+const MALLOC_ARENAS: i32 = 2;
+
+/// Caps glibc's malloc at [`MALLOC_ARENAS`] arenas (its default is eight per core),
+/// unless `MALLOC_ARENA_MAX` or `GLIBC_TUNABLES` says otherwise. Freed batches of
+/// the streaming engine's threads stay cached in their arenas and fragment them,
+/// which raised a run's peak: at 5M rows retail peaked at 450 MB and Customer 360 at
+/// 250 MB by default, at 235 MB and 190 MB with two arenas, in the same time
+/// (BENCHMARKS.md, issue 20). The binaries call it first, and so does
+/// [`crate::notebook::ready`]; elsewhere than glibc it does nothing.
+pub fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let chosen_by_user = std::env::var_os("MALLOC_ARENA_MAX").is_some()
+            || std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("arena_max"));
+        if !chosen_by_user {
+            // SAFETY: mallopt only sets a tuning parameter of the allocator.
+            unsafe {
+                libc::mallopt(libc::M_ARENA_MAX, MALLOC_ARENAS);
+            }
+        }
+    }
+}
+
 /// Hands heap memory that is free but still held by the allocator back to the
 /// operating system, so that a stage's peak does not stack on the leftovers of the
 /// stages before it. (glibc keeps freed memory in per-thread arenas; elsewhere this

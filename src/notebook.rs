@@ -47,8 +47,10 @@ impl KernelReady {
     }
 }
 
-/// The header's last line (see [`KernelReady`]).
+/// The header's last line (see [`KernelReady`]); it also caps the kernel's malloc
+/// arenas as the binaries do ([`crate::exec::limit_malloc_arenas`]).
 pub fn ready() -> KernelReady {
+    crate::exec::limit_malloc_arenas();
     KernelReady
 }
 

@@ -236,6 +236,7 @@ fn parse_years(text: &str) -> Result<(i32, i32)> {
 }
 
 fn main() -> ExitCode {
+    smartview::exec::limit_malloc_arenas();
     smartview::cli::exit_quietly_on_broken_pipe();
     let args = Args::parse();
     exit_code(run(&args))

@@ -547,6 +547,7 @@ fn parse_months(text: &str) -> Result<(i32, i32)> {
 }
 
 fn main() -> ExitCode {
+    smartview::exec::limit_malloc_arenas();
     smartview::cli::exit_quietly_on_broken_pipe();
     // Read local files in prefetched chunks rather than memory-mapping them whole:
     // mapped pages count as resident memory, which would then grow with the input.

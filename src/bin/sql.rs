@@ -117,6 +117,7 @@ fn print_table(df: &polars::prelude::DataFrame, max_rows: usize) {
 }
 
 fn main() -> ExitCode {
+    smartview::exec::limit_malloc_arenas();
     smartview::cli::exit_quietly_on_broken_pipe();
     // Show every row and column handed to the printer, and text in full.
     for (variable, value) in [

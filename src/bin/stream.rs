@@ -211,6 +211,7 @@ fn run(args: &Args) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    smartview::exec::limit_malloc_arenas();
     smartview::cli::exit_quietly_on_broken_pipe();
     // `history` shows every version, and text in full.
     for (variable, value) in [("POLARS_FMT_MAX_ROWS", "-1"), ("POLARS_FMT_STR_LEN", "60")] {
