@@ -221,6 +221,28 @@ fn a_wide_file_without_its_key_columns_is_an_error_naming_it() -> Result<()> {
     Ok(())
 }
 
+/// A header naming a year twice is an error naming the file, the column and both
+/// positions, not Polars' "duplicate output name" over the plan.
+#[test]
+fn a_wide_file_naming_a_column_twice_is_an_error_naming_it() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    std::fs::create_dir_all(&paths.raw)?;
+    std::fs::write(
+        paths.raw.join("WDICSV.csv"),
+        "\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"1960\",\"1961\",\"1961\"\n\
+         \"Canada\",\"CAN\",\"GDP growth\",\"NY.GDP.MKTP.KD.ZG\",\"1\",\"2\",\"3\"\n",
+    )?;
+    let error = format!("{:#}", run(&paths, &WdiOptions::default()).err().unwrap());
+    assert!(
+        error.contains("WDICSV.csv")
+            && error.contains("the column `1961` twice (columns 6 and 7)")
+            && !error.contains("duplicate"),
+        "{error}"
+    );
+    Ok(())
+}
+
 #[test]
 fn the_report_command_takes_the_country_and_indicator() -> Result<()> {
     let dir = tempfile::tempdir()?;

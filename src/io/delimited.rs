@@ -143,14 +143,26 @@ pub fn scan_one(
 }
 
 /// The checks of a file before its records are read: it can be opened and is not
-/// empty, its lines end in `\n` or `\r\n`, and its header (when the layout has
-/// one) names `columns` in order.
+/// empty, its lines end in `\n` or `\r\n`, `columns` has no name twice, and its
+/// header (when the layout has one) names `columns` in order.
 ///
 /// # Errors
 /// When a check fails; the message names the file (and the header found).
 pub fn check_file(file: &Path, columns: &[&str], layout: TextLayout) -> Result<()> {
     check_readable(file)?;
     check_line_ends(file)?;
+    // Columns taken from the file's own header (a wide file's years) may repeat.
+    for (position, column) in columns.iter().enumerate() {
+        if let Some(first) = columns[..position].iter().position(|c| c == column) {
+            bail!(
+                "{}: the header names the column `{column}` twice (columns {} and {}). \
+                 Consider removing or renaming one of them",
+                file.display(),
+                first + 1,
+                position + 1
+            );
+        }
+    }
     if layout.has_header {
         check_header(file, columns, layout)?;
     }
