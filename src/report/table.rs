@@ -1,8 +1,9 @@
 //! Frames as HTML and Markdown tables.
 //!
 //! Like Python Polars' notebook display: the shape, column names with their dtypes,
-//! numbers right-aligned with thousands separators (floats to at most 4 decimals),
-//! nulls shown as `null`, and long frames cut to their head and tail rows.
+//! numbers right-aligned with thousands separators (floats to at most 4 decimals)
+//! except in key columns such as years and ids ([`is_key_column`]), nulls shown as
+//! `null`, and long frames cut to their head and tail rows.
 
 use polars::prelude::{AnyValue, DataFrame, DataType};
 
@@ -28,6 +29,42 @@ pub fn format_value(value: &AnyValue) -> String {
         v if v.dtype().is_integer() => format_integer(v),
         v => v.to_string().trim_matches('"').to_string(),
     }
+}
+
+/// A cell of the column `column` as display text: as [`format_value`], except that
+/// numbers in a key column ([`is_key_column`]) keep their digits ungrouped (`1961`,
+/// `202206`, `12346`).
+pub fn format_cell(column: &str, value: &AnyValue) -> String {
+    match value {
+        AnyValue::Float32(_) | AnyValue::Float64(_) if is_key_column(column) => {
+            format_value(value).replace(',', "")
+        }
+        v if v.dtype().is_integer() && is_key_column(column) => v.to_string(),
+        v => format_value(v),
+    }
+}
+
+/// Whether a column holds keys rather than quantities, by the last word of its name
+/// (words split at `_`, spaces and lower-to-upper case changes): `year`, `yyyymm`,
+/// `month`, `id`, `code`, `key` or `nr`, as in `year`, `cohort_month`, `Customer ID`,
+/// `row_nr`.
+pub fn is_key_column(column: &str) -> bool {
+    let mut words = vec![String::new()];
+    let mut previous_lower = false;
+    for c in column.chars() {
+        if !c.is_alphanumeric() || (previous_lower && c.is_uppercase()) {
+            words.push(String::new());
+        }
+        if let (true, Some(word)) = (c.is_alphanumeric(), words.last_mut()) {
+            word.extend(c.to_lowercase());
+        }
+        previous_lower = c.is_lowercase();
+    }
+    let last = words.iter().rev().find(|word| !word.is_empty());
+    matches!(
+        last.map(String::as_str),
+        Some("year" | "yyyymm" | "month" | "id" | "code" | "key" | "nr")
+    )
 }
 
 fn format_integer(value: &AnyValue) -> String {
@@ -125,7 +162,7 @@ pub fn html_table(df: &DataFrame, max_rows: usize) -> String {
             };
             html.push_str(&format!(
                 "<td{class}>{}</td>",
-                escape_html(&format_value(&value))
+                escape_html(&format_cell(column.name(), &value))
             ));
         }
         html.push_str("</tr>\n");
@@ -159,7 +196,7 @@ pub fn markdown_table(df: &DataFrame, max_rows: usize) -> String {
         md.push('|');
         for column in columns {
             let value = column.get(row).unwrap_or(AnyValue::Null);
-            md.push_str(&format!(" {} |", cell(format_value(&value))));
+            md.push_str(&format!(" {} |", cell(format_cell(column.name(), &value))));
         }
         md.push('\n');
     }
@@ -185,6 +222,41 @@ mod tests {
         assert_eq!(format_value(&AnyValue::Float64(-0.00001)), "0");
         assert_eq!(format_value(&AnyValue::Null), "null");
         assert_eq!(format_value(&AnyValue::String("a|b")), "a|b");
+    }
+
+    #[test]
+    fn key_columns_keep_their_digits_ungrouped() {
+        for key in [
+            "year",
+            "peak_year",
+            "yyyymm",
+            "cohort_month",
+            "Customer ID",
+            "row_nr",
+            "countryCode",
+            "household_id",
+        ] {
+            assert!(is_key_column(key), "{key}");
+        }
+        for quantity in [
+            "rows",
+            "events",
+            "months_active",
+            "yearly_total",
+            "valid",
+            "Quantity",
+            "idle",
+        ] {
+            assert!(!is_key_column(quantity), "{quantity}");
+        }
+        assert_eq!(format_cell("year", &AnyValue::Int32(1961)), "1961");
+        assert_eq!(format_cell("yyyymm", &AnyValue::Int64(202206)), "202206");
+        assert_eq!(
+            format_cell("Customer ID", &AnyValue::Float64(12346.0)),
+            "12346"
+        );
+        assert_eq!(format_cell("rows", &AnyValue::Int64(1961)), "1,961");
+        assert_eq!(format_cell("year", &AnyValue::Null), "null");
     }
 
     #[test]
