@@ -66,18 +66,19 @@ pub fn validate_viewing(
     let first_pass: ValidAggregate =
         Box::new(|valid| Ok(pairs_of_pass(valid, &programs, 0, passes)));
     let later_passes = pass_parts(paths);
-    later_passes.clear()?;
     let mut aggregates = vec![first_pass];
     if passes > 1 {
+        later_passes.clear()?;
         let folder = later_passes.path().to_path_buf();
         let split: ValidAggregate = Box::new(move |valid| split_by_pass(valid, &folder, passes));
         aggregates.push(split);
     }
-    let (count, mut aggregated) =
+    let (count, aggregated) =
         exec::validate(progress, paths, &viewing, &[unknown_program], aggregates)?;
-    aggregated.truncate(1);
+    // The split, when there is one, collects nothing.
     let first_pass_pairs = aggregated
-        .pop()
+        .into_iter()
+        .next()
         .context("the viewing validation returned no pair aggregate")?;
     let keys = aggregate_pairs(
         &pair_parts(paths),
@@ -86,9 +87,11 @@ pub fn validate_viewing(
         first_pass_pairs,
         passes,
     )?;
-    clear_folder(later_passes.path())?;
-    std::fs::remove_dir(later_passes.path())
-        .with_context(|| format!("cannot remove {}", later_passes.path().display()))?;
+    if later_passes.path().exists() {
+        clear_folder(later_passes.path())?;
+        std::fs::remove_dir(later_passes.path())
+            .with_context(|| format!("cannot remove {}", later_passes.path().display()))?;
+    }
     sink_parquet_all(vec![
         (
             keys.devices.clone().lazy(),
@@ -220,9 +223,8 @@ fn pairs_of(viewing: LazyFrame, programs: &DataFrame) -> LazyFrame {
 /// keys, as one Parquet part per pass in `parts`, and returns the dictionaries. Pass
 /// 0's pairs are given (aggregated during validation); each later pass aggregates
 /// the devices and programs the validation wrote for it under `by_pass`
-/// ([`split_by_pass`]).
-/// Each pass keys its own devices: the device at position i of pass p's sorted
-/// dictionary gets key i · passes + p, unique over all passes.
+/// ([`split_by_pass`]). Each pass keys its own devices: the device at position i of
+/// pass p's sorted dictionary gets key i · passes + p, unique over all passes.
 ///
 /// # Errors
 /// When a pass fails to run or a part cannot be read or written.
