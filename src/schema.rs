@@ -818,8 +818,9 @@ pub fn quarantine_warnings(table_counts: &DataFrame) -> PolarsResult<Vec<String>
         let (rows, bad) = (rows.unwrap_or(0), bad.unwrap_or(0));
         if rows == 0 {
             warnings.push(format!(
-                "`{}` has no rows: its files hold no record, so every figure built on it \
-                 is empty",
+                "`{}` has no rows to validate: its files hold no record, or every record \
+                 was left out before validation (see the exclusions), so every figure \
+                 built on it is empty",
                 table.unwrap_or("")
             ));
         } else if bad as f64 > QUARANTINE_WARNING_SHARE * rows as f64 {
@@ -886,6 +887,35 @@ fn first_failed_rule(schema: &TableSchema, lookups: &[Rule]) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An empty table and a mostly quarantined one get a warning each; a table with a
+    /// quarantine of half its rows or less gets none.
+    #[test]
+    fn quarantine_warnings_name_empty_and_mostly_quarantined_tables() -> PolarsResult<()> {
+        let counts = table_counts(&[
+            TableCount {
+                table: "empty",
+                rows_valid: 0,
+                rows_quarantined: 0,
+            },
+            TableCount {
+                table: "bad",
+                rows_valid: 4,
+                rows_quarantined: 6,
+            },
+            TableCount {
+                table: "fine",
+                rows_valid: 5,
+                rows_quarantined: 5,
+            },
+        ])?;
+        let warnings = quarantine_warnings(&counts)?;
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("`empty` has no rows to validate"));
+        assert!(warnings[0].contains("or every record was left out before validation"));
+        assert!(warnings[1].starts_with("6 of the 10 rows of `bad` are quarantined (60%)"));
+        Ok(())
+    }
 
     fn schema() -> TableSchema {
         TableSchema::new(
