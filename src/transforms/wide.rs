@@ -74,9 +74,10 @@ pub fn nonzero_labels(categories: &[Category], separator: &str) -> Expr {
 /// Wide to long: one row per input row and column of `columns`, holding the `index`
 /// columns, `variable` (the column's name, as text) and `value` (its content, in the
 /// columns' common type), ordered by input row then by `columns`, as Spark's
-/// `unpivot` and Polars' `unpivot` give them. Streaming and order-preserving: each
-/// batch of input rows is turned around on its own by gathers (no per-row lists), so
-/// the input is read once and the output order does not depend on the batch size.
+/// `unpivot` gives them (Polars' own goes column by column). Streaming and
+/// order-preserving: each batch of input rows is turned around on its own by gathers
+/// (no per-row lists), so the input is read once and the output order does not
+/// depend on the batch size.
 ///
 /// # Errors
 /// When `columns` is empty (Polars `ComputeError`). A missing `index` or `columns`
