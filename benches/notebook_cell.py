@@ -21,13 +21,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
-import nbformat
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from notebooks import ROOT, cell_seconds, execute, failures, header_for  # noqa: E402
+from notebooks import ROOT, cell_seconds, header_for, run_cells  # noqa: E402
 
 # (table, interim file under data/, filter with `{}` for the literal that changes)
 TABLES = [
@@ -57,15 +54,11 @@ def main() -> int:
         for i in range(args.rounds):
             sources.append(cell(path, predicate.format(LITERALS[name] + i)))
             labels.append(name)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    started = time.monotonic()
-    executed = execute(nb, ROOT / "notebooks")
-    errors = failures(executed)
+    executed, errors, seconds = run_cells(sources)
     if errors:
         print(f"a cell failed:\n{errors[0]}")
         return 1
-    print(f"kernel run: {time.monotonic() - started:.1f} s")
+    print(f"kernel run: {seconds:.1f} s")
     seconds = [cell_seconds(c) for c in executed.cells]
     for label, s, source in zip(labels, seconds, sources):
         print(f"{s:8.3f} s  {label:14}  {source.splitlines()[0][:70]}")

@@ -237,20 +237,25 @@ def regenerate(paths: list[Path]) -> int:
     return 0
 
 
-def warm_up() -> int:
-    """Runs the header and one small frame, compiling everything the kernel needs."""
+def run_cells(sources: list[str]) -> tuple[nbformat.NotebookNode, list[str], float]:
+    """Runs `sources` as the code cells of a new notebook in notebooks/; returns the
+    executed notebook, the error text of every cell that failed, and the seconds the
+    whole run took."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell(header_for(ROOT / "notebooks")),
-        nbformat.v4.new_code_cell('show(&df!("n" => [1i64, 2, 3])?)'),
-    ]
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     started = time.monotonic()
     executed = execute(nb, ROOT / "notebooks")
-    errors = failures(executed)
+    return executed, failures(executed), time.monotonic() - started
+
+
+def warm_up() -> int:
+    """Runs the header and one small frame, compiling everything the kernel needs."""
+    executed, errors, seconds = run_cells(
+        [header_for(ROOT / "notebooks"), 'show(&df!("n" => [1i64, 2, 3])?)'])
     if errors:
         print(f"warm-up failed:\n{errors[0]}")
         return 1
-    print(f"warm-up done in {time.monotonic() - started:.1f} s ({timings(executed)})")
+    print(f"warm-up done in {seconds:.1f} s ({timings(executed)})")
     return 0
 
 
