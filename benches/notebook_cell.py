@@ -19,6 +19,7 @@ unless SMARTVIEW_KERNEL_OPT_LEVEL says otherwise, as in scripts/rust-kernel.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 from pathlib import Path
@@ -59,11 +60,12 @@ def main() -> int:
         print(f"a cell failed:\n{errors[0]}")
         return 1
     print(f"kernel run: {seconds:.1f} s")
-    seconds = [cell_seconds(c) for c in executed.cells]
-    for label, s, source in zip(labels, seconds, sources):
+    # nbclient records each cell's start and end; NaN if one is missing.
+    cell_times = [cell_seconds(c) or math.nan for c in executed.cells]
+    for label, s, source in zip(labels, cell_times, sources):
         print(f"{s:8.3f} s  {label:14}  {source.splitlines()[0][:70]}")
     # The first cell after the header loads the kernel library: not a warm cell.
-    warm = list(zip(labels, seconds))[2:]
+    warm = list(zip(labels, cell_times))[2:]
     for name, _, _ in TABLES:
         times = [s for label, s in warm if label == name]
         print(f"{name:14} warm cells: median {statistics.median(times):.3f} s, "
