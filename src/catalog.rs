@@ -314,12 +314,28 @@ impl Catalog {
     ///
     /// # Errors
     /// As [`Catalog::sql`], and when the plan fails to run (a missing column, an
-    /// unreadable Parquet file or another Polars error).
+    /// unreadable Parquet file or another Polars error). A query that makes Polars
+    /// panic (an operation it has not implemented for a type, such as `ORDER BY … LIMIT`
+    /// on a 128-bit integer in Polars 0.55) is an error with Polars' message, not a
+    /// crash.
     pub fn query(&mut self, query: &str) -> Result<DataFrame> {
         let plan = self.sql(query)?;
-        plan.collect_with_engine(Engine::Streaming)
-            .map(|result| result.unwrap_single())
-            .map_err(|error| self.explain(query, &error))
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            plan.collect_with_engine(Engine::Streaming)
+        }));
+        match run {
+            Ok(result) => result
+                .map(|result| result.unwrap_single())
+                .map_err(|error| self.explain(query, &error)),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|m| m.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".to_string());
+                bail!("the SQL query stopped inside Polars, which does not support what it asks: {message}")
+            }
+        }
     }
 
     /// A failed query's error in the catalog's terms: a table the query reads that is
