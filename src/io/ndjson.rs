@@ -68,21 +68,50 @@ impl NdjsonReader {
     /// Reads `files` in order and hands each batch to `consume`; returns the rows read.
     /// An error names the file that could not be read.
     ///
+    /// The files are read and parsed on a thread of their own, one batch ahead of
+    /// `consume`, so that reading the next batch overlaps consuming this one; memory
+    /// holds at most three batches (the one consumed, one waiting, one being read).
+    ///
     /// # Errors
     /// When a file cannot be opened or read, or `consume` fails on one of its batches;
-    /// the message names the file.
+    /// the message names the file. Reading stops at the first error.
     pub fn read(
         &self,
         files: &[NdjsonFile],
         mut consume: impl FnMut(DataFrame) -> Result<()>,
     ) -> Result<u64> {
-        let mut rows = 0u64;
-        for (index, file) in files.iter().enumerate() {
-            rows += self
-                .read_file(index, file, &mut consume)
-                .with_context(|| format!("cannot read {}", file.path.display()))?;
-        }
-        Ok(rows)
+        // A batch read, or the reason reading stopped, with the file it came from.
+        type Read = (usize, Result<DataFrame>);
+        let (batches, received) = std::sync::mpsc::sync_channel::<Read>(1);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || -> u64 {
+                let mut rows = 0u64;
+                for (index, file) in files.iter().enumerate() {
+                    // Sending fails only when the consumer has stopped: so does reading.
+                    let mut send = |frame: DataFrame| {
+                        batches
+                            .send((index, Ok(frame)))
+                            .map_err(|_| anyhow::anyhow!("the consumer stopped"))
+                    };
+                    match self.read_file(index, file, &mut send) {
+                        Ok(read) => rows += read,
+                        Err(error) => {
+                            let _ = batches.send((index, Err(error)));
+                            break;
+                        }
+                    }
+                }
+                rows
+            });
+            for (index, batch) in received {
+                batch
+                    .and_then(&mut consume)
+                    .with_context(|| format!("cannot read {}", files[index].path.display()))?;
+            }
+            reader
+                .join()
+                .map_err(|_| anyhow::anyhow!("the NDJSON reader thread panicked"))
+        })
     }
 
     fn read_file(
@@ -586,6 +615,57 @@ mod tests {
             "a line that is not an object holds no field"
         );
         assert!(extract(r#"{"_source":{"a":1}} trailing"#, &tree, &mut found).is_err());
+    }
+
+    /// The files are read a batch ahead of the consumer: batches still arrive in file
+    /// and line order, a consumer's error names the file of the batch it failed on,
+    /// and reading stops there instead of running through the other files.
+    #[test]
+    fn batches_arrive_in_order_and_a_consumer_error_stops_the_read() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let files: Vec<NdjsonFile> = (1..=3)
+            .map(|day| {
+                let path = dir.path().join(format!("2022060{day}.json"));
+                let lines: String = (0..5)
+                    .map(|i| format!("{{\"_source\":{{\"n\":{}}}}}\n", day * 10 + i))
+                    .collect();
+                std::fs::write(&path, lines)?;
+                Ok(NdjsonFile {
+                    path,
+                    constants: vec![format!("2022060{day}")],
+                })
+            })
+            .collect::<Result<_>>()?;
+        let mut seen = Vec::new();
+        let rows = reader(2).read(&files, |df| {
+            seen.extend(crate::values::texts(&df, "n", "<null>")?);
+            Ok(())
+        })?;
+        assert_eq!(rows, 15);
+        let expected: Vec<String> = [10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 30, 31, 32, 33, 34]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(seen, expected);
+
+        let mut consumed = 0;
+        let error = reader(2)
+            .read(&files, |df| {
+                consumed += 1;
+                match crate::values::texts(&df, "day", "")?[0].as_str() {
+                    "20220602" => anyhow::bail!("the sink is full"),
+                    _ => Ok(()),
+                }
+            })
+            .unwrap_err();
+        let message = format!("{error:#}");
+        assert!(message.contains("20220602.json"), "{message}");
+        assert!(message.contains("the sink is full"), "{message}");
+        assert_eq!(
+            consumed, 4,
+            "three batches of the first file, one of the second"
+        );
+        Ok(())
     }
 
     #[test]
