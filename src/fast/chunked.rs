@@ -4,9 +4,11 @@
 //! 1. A first sequential pass over the file ([`plan_chunks`]) cuts it into chunks of
 //!    about [`CHUNK_BYTES`] of whole records, each with the physical line it starts
 //!    on. Where a stretch of the file holds no quote character every newline ends a
-//!    record and the cut is a `memchr`; elsewhere csv-core follows the quoting, so a
-//!    quoted line break never splits a record. The same pass notes the first line
-//!    that is not UTF-8, for the run's notices.
+//!    record and the cut is a `memchr`; so does the newline of a line whose quoting
+//!    is well formed ([`quoting_is_well_formed`]); elsewhere (a quoted line break, a
+//!    quote left open or closed early) csv-core follows the quoting, so a quoted line
+//!    break never splits a record. The same pass notes the first line that is not
+//!    UTF-8, for the run's notices.
 //! 2. The chunk descriptions are the source of a lazy frame, and a streamable map
 //!    reads and splits one chunk per morsel ([`split_chunk`]), so every core parses
 //!    chunks while the rest of the query consumes them, and memory holds a few chunks
@@ -141,6 +143,7 @@ struct Planner {
     /// The line of the next byte to read (1 + newlines read so far).
     line: u64,
     csv: CsvReader,
+    separator: u8,
     /// Whether csv-core is inside a record (possibly in a quoted field).
     mid_record: bool,
     sink: Vec<u8>,
@@ -159,6 +162,7 @@ impl Planner {
             first_line: 1,
             line: 1,
             csv: csv_reader(layout.separator),
+            separator: layout.separator,
             mid_record: false,
             sink: vec![0; 1 << 16],
             ends: vec![0; 1 << 10],
@@ -197,15 +201,28 @@ impl Planner {
         }
         while pos < buffer.len() {
             let rest = &buffer[pos..];
-            if !self.mid_record && memchr(b'"', rest).is_none() {
-                // No quote ahead: every newline ends a record.
-                if let Some(last) = memrchr(b'\n', rest) {
-                    for newline in memchr_iter(b'\n', &rest[..=last]) {
+            if !self.mid_record {
+                // Before the line of the next quote, every newline ends a record.
+                let quote = memchr(b'"', rest);
+                let unquoted = &rest[..quote.unwrap_or(rest.len())];
+                if let Some(last) = memrchr(b'\n', unquoted) {
+                    for newline in memchr_iter(b'\n', &unquoted[..=last]) {
                         self.line += 1;
                         self.boundary(offset + (pos + newline + 1) as u64);
                     }
                     pos += last + 1;
                     continue;
+                }
+                // The line of that quote ends its record when its quoting is well
+                // formed: csv-core is then outside any quoted field at its newline.
+                // Other lines (a quoted line break, a quote closed early) go to csv-core.
+                if let (Some(_), Some(newline)) = (quote, memchr(b'\n', rest)) {
+                    if quoting_is_well_formed(&rest[..newline], self.separator, false) {
+                        self.line += 1;
+                        pos += newline + 1;
+                        self.boundary(offset + pos as u64);
+                        continue;
+                    }
                 }
             }
             let (result, read, _, _) = self.csv.read_record(rest, &mut self.sink, &mut self.ends);
@@ -456,7 +473,8 @@ fn split_unquoted(
         if let Some(without_cr) = line.strip_suffix(b"\r") {
             line = without_cr;
         }
-        if line.is_empty() {
+        // A blank line (line ends only) is not a record, as in `split_quoted`.
+        if line.iter().all(|&byte| byte == b'\r') {
             continue;
         }
         let valid = checks.is_valid(line);
@@ -537,20 +555,18 @@ fn split_quoted(
     let mut line = first_line;
     let mut pos = 0;
     loop {
-        // Blank lines are not records.
-        while let Some(&byte) = bytes.get(pos) {
-            if byte != b'\n' && byte != b'\r' {
-                break;
-            }
-            line += u64::from(byte == b'\n');
-            pos += 1;
-        }
         if pos >= bytes.len() {
             return Ok(());
         }
+        let line_end = memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |at| pos + at);
+        // A blank line (line ends only) is not a record, as in `split_unquoted`.
+        if bytes[pos..line_end].iter().all(|&byte| byte == b'\r') {
+            line += u64::from(line_end < bytes.len());
+            pos = line_end + 1;
+            continue;
+        }
         // A line without a quote character is a record of its own, cut as the
         // unquoted path cuts it; csv-core reads the others.
-        let line_end = memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |at| pos + at);
         if memchr(b'"', &bytes[pos..line_end]).is_none() {
             let text = &bytes[pos..line_end];
             let text = text.strip_suffix(b"\r").unwrap_or(text);
@@ -581,9 +597,11 @@ fn split_quoted(
         let valid = checks.is_valid(raw);
         let quoting_ok = quoting_is_well_formed(raw, separator, layout.strict_quotes);
         let mut field_ends = ends[..fields].to_vec();
-        // A `\r` before the newline belongs to the line end, not the last field.
+        // A `\r` before the newline belongs to the line end, not the last field (an
+        // empty last field has none: the `\r` before it is the previous field's).
+        let last_start = fields.checked_sub(2).map_or(0, |before| ends[before]);
         if let Some(last) = field_ends.last_mut() {
-            if *last > 0 && output[*last - 1] == b'\r' {
+            if *last > last_start && output[*last - 1] == b'\r' {
                 *last -= 1;
             }
         }
@@ -1006,6 +1024,96 @@ pub(crate) mod tests {
         }
         assert_eq!(lines, expected_lines);
         assert_eq!(ids, (0..300).map(|i| i.to_string()).collect::<Vec<_>>());
+        Ok(())
+    }
+
+    fn rows(df: &DataFrame) -> Vec<Vec<String>> {
+        (0..df.height())
+            .map(|i| {
+                df.get_row(i)
+                    .unwrap()
+                    .0
+                    .iter()
+                    .map(|v| format!("{v}"))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A chunk's records do not depend on whether another of its lines holds a quote:
+    /// a line of line ends only (`\r\r\n`) is blank in both paths, a leading `\r` is
+    /// text in both, and a quoted field closed early by `\r` before an empty last field
+    /// is quarantined instead of panicking.
+    #[test]
+    fn carriage_returns_read_alike_with_and_without_quotes() -> Result<()> {
+        let columns = ["a", "b"];
+        let unquoted: &[u8] = b"x,y\n\r\r\n\ry,z\n";
+        let mut quoted = unquoted.to_vec();
+        quoted.extend_from_slice(b"\"q\",w\n");
+        let plain = split_chunk(unquoted, 2, &columns, &CSV)?;
+        let with_quote = split_chunk(&quoted, 2, &columns, &CSV)?;
+        assert_eq!(rows(&plain), rows(&with_quote.head(Some(2))));
+        assert_eq!(
+            optional_texts(&plain, "a")?,
+            [Some("x".into()), Some("\ry".into())]
+        );
+        assert_eq!(lines_of(&plain)?, [2, 4]);
+
+        let closed_early = split_chunk(b"\"q\"\r,\n", 2, &columns, &CSV)?;
+        assert_eq!(
+            optional_texts(&closed_early, LAYOUT_ERROR)?,
+            [Some(MALFORMED_QUOTES.to_string())]
+        );
+        Ok(())
+    }
+
+    /// The planner's cuts on `bytes` fed in buffers of `buffer` bytes, with chunks
+    /// of at least `chunk_bytes`.
+    fn plan_bytes(bytes: &[u8], chunk_bytes: u64, buffer: usize) -> Vec<Chunk> {
+        let mut planner = Planner::new(&CSV, chunk_bytes);
+        for (i, piece) in bytes.chunks(buffer).enumerate() {
+            planner.feed(piece, (i * buffer) as u64);
+        }
+        planner.finish(bytes.len() as u64).chunks
+    }
+
+    /// Whatever the quoting (well formed, a quoted line break, a quote left open or
+    /// closed early, a stray quote in an unquoted field, CRLF, blank lines), reading
+    /// the planned chunks one by one gives the records, lines and layout errors of
+    /// csv-core reading the whole body in one go: the planner cuts only where
+    /// csv-core ends a record, also where it skips csv-core for a well-formed line.
+    #[test]
+    fn chunks_read_apart_equal_the_whole_body_on_random_quoting() -> Result<()> {
+        use rand::{Rng, SeedableRng};
+        let tokens: [&[u8]; 10] = [
+            b"x", b"yz", b",", b"\"", b"\"\"", b"\n", b"\r\n", b"\",\"", b"\r", b"\n\"",
+        ];
+        let columns = ["a", "b", "c"];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
+        for case in 0..400 {
+            let mut body = b"a,b,c\n".to_vec();
+            for _ in 0..rng.random_range(1..60) {
+                body.extend_from_slice(tokens[rng.random_range(0..tokens.len())]);
+                if rng.random_bool(0.3) {
+                    body.extend_from_slice(b"\n");
+                }
+            }
+            let header = 6;
+            let whole = split_chunk(&body[header..], 2, &columns, &CSV)?;
+            let buffer = rng.random_range(1..40);
+            let mut apart = DataFrame::empty_with_schema(&split_schema(&columns));
+            for chunk in plan_bytes(&body, 1, buffer) {
+                let bytes = &body[chunk.start as usize..chunk.end as usize];
+                apart.vstack_mut_owned(split_chunk(bytes, chunk.first_line, &columns, &CSV)?)?;
+            }
+            assert!(
+                apart.equals_missing(&whole),
+                "case {case}, buffers of {buffer}: {:?}\n{:?}\n{:?}",
+                String::from_utf8_lossy(&body),
+                rows(&apart),
+                rows(&whole)
+            );
+        }
         Ok(())
     }
 
