@@ -221,6 +221,30 @@ fn the_workbook_gives_the_same_tables_as_the_csv_files() -> Result<()> {
     Ok(())
 }
 
+/// The invoice months aggregated in ten passes over disjoint invoices (the first as
+/// the lines are validated, nine reading them back) give the same output tables as
+/// one pass, and ten interim parts.
+#[test]
+fn ten_invoice_month_passes_give_the_tables_of_one() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let one = DomainPaths::in_folder(&dir.path().join("one"));
+    generate(&one.raw, 3_000, false)?;
+    let ten = DomainPaths {
+        raw: one.raw.clone(),
+        ..DomainPaths::in_folder(&dir.path().join("ten"))
+    };
+    let in_one = run(&one)?;
+    let in_ten = retail::pipeline::run_in_passes(&ten, 1, &mut Progress::new("retail", true))?;
+    for ((name, a), (_, b)) in in_one.tables().iter().zip(in_ten.tables().iter()) {
+        assert!(a.equals_missing(b), "{name}:\n{a}\n{b}");
+    }
+    let parts = |paths: &DomainPaths| -> Result<usize> {
+        Ok(std::fs::read_dir(paths.interim.join(retail::pipeline::INVOICE_MONTHS))?.count())
+    };
+    assert_eq!((parts(&one)?, parts(&ten)?), (1, 10));
+    Ok(())
+}
+
 #[test]
 fn the_output_tables_and_manifest_are_written() -> Result<()> {
     let dir = tempfile::tempdir()?;

@@ -7,12 +7,14 @@
 //!    (R1) and stream the valid rows to `<interim>/online_retail.parquet` and the
 //!    quarantine to `<interim>/quarantine/online_retail.parquet`;
 //! 2. reduce the valid lines to invoice months with streaming aggregations, one pass
-//!    per 5M lines over disjoint sets of invoices (`<interim>/invoice_months/`);
+//!    per [`BYTES_PER_PASS`] of raw lines over disjoint sets of invoices
+//!    (`<interim>/invoice_months/`): the first pass as the lines are validated, the
+//!    others reading the valid lines back;
 //! 3. the rules R2–R8 on the invoice months;
 //! 4. the eight output tables as Parquet + CSV under `<processed>/`, with a
 //!    `_SUCCESS` manifest.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use polars::prelude::{col, DataFrame, IntoLazy, LazyFrame};
 
 use super::rules;
@@ -20,7 +22,7 @@ use super::tables::{self, LINES};
 use crate::exec::{self, PartFolder};
 use crate::io::{
     check_day_month, collect_streaming, resolve_day_month, scan_parquet, union,
-    validate_to_parquet, write_tables, DomainPaths, RawTable,
+    validate_to_parquet_and_aggregate, write_tables, DomainPaths, RawTable, ValidAggregate,
 };
 use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, TableCount};
@@ -40,10 +42,28 @@ pub const INVOICE_MONTHS: &str = "invoice_months";
 /// When no invoice file is found or one cannot be read, a file mixes day-first and
 /// month-first dates, or a table cannot be written; the message names the file.
 pub fn run(paths: &DomainPaths, progress: &mut Progress) -> Result<RetailOutputs> {
+    run_in_passes(paths, BYTES_PER_PASS, progress)
+}
+
+/// [`run`] with one invoice-month pass per `bytes_per_pass` of raw lines: the output
+/// tables are the same for any value, which only changes the passes and so memory.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_in_passes(
+    paths: &DomainPaths,
+    bytes_per_pass: u64,
+    progress: &mut Progress,
+) -> Result<RetailOutputs> {
+    let passes = aggregation_passes(tables::lines().size_bytes(&paths.raw)?, bytes_per_pass);
+    let mut first_pass = None;
     let count = validate_lines(paths, progress, |table, parts, _| {
-        validate_here(paths, table, parts)
+        let (count, months) = validate_here(paths, table, parts, passes)?;
+        first_pass = Some(months);
+        Ok(count)
     })?;
-    aggregate_invoice_months(paths, count.rows_valid)?;
+    let first_pass = first_pass.context("the validation returned no invoice months")?;
+    aggregate_invoice_months(paths, passes, first_pass)?;
     progress.done("aggregate invoice months", Some(count.rows_valid));
 
     let outputs = apply_rules(paths, count, paths.reading.notices.all())?;
@@ -123,19 +143,28 @@ fn validate_lines(
     Ok(count)
 }
 
-/// R1's validation on this machine: the files' raw frames through the resolved schema.
+/// R1's validation on this machine: the files' raw frames through the resolved
+/// schema, with the invoice months of the first of `passes` aggregated from the valid
+/// lines as they are written.
 fn validate_here(
     paths: &DomainPaths,
     table: &RawTable,
     parts: Vec<LazyFrame>,
-) -> Result<TableCount> {
-    validate_to_parquet(
+    passes: u32,
+) -> Result<(TableCount, DataFrame)> {
+    let first_pass: ValidAggregate = Box::new(|valid| Ok(invoice_months_of_pass(valid, 0, passes)));
+    let (count, mut aggregated) = validate_to_parquet_and_aggregate(
         union(parts)?,
         &table.schema,
         &[],
         &paths.valid(LINES),
         &paths.quarantine(LINES),
-    )
+        vec![first_pass],
+    )?;
+    let months = aggregated
+        .pop()
+        .context("the validation returned no invoice months")?;
+    Ok((count, months))
 }
 
 /// The quarantine summary of the invoice lines.
@@ -147,18 +176,29 @@ fn lines_quarantine_summary(paths: &DomainPaths) -> Result<DataFrame> {
     )
 }
 
-/// Valid lines per pass of the invoice-month aggregation. More lines are aggregated
-/// in several passes over disjoint sets of invoices, because a streaming group-by's
-/// memory grows with the rows it reads.
-const LINES_PER_PASS: u64 = 5_000_000;
+/// Raw lines per pass of the invoice-month aggregation, about 5M lines of CSV. More
+/// lines are aggregated in several passes over disjoint sets of invoices, because a
+/// streaming group-by's memory grows with the rows it reads. Counted in bytes, known
+/// before the lines are read, so that the first pass can run as they are validated.
+pub const BYTES_PER_PASS: u64 = 400 << 20;
 
 /// The characters an invoice number ends in: the passes split invoices by them.
 const INVOICE_DIGITS: &str = "0123456789";
 
-/// Passes for `rows` valid lines: 1, 2, 5 or 10, so that the passes, split by an
+/// Passes for `bytes` of raw lines: 1, 2, 5 or 10, so that the passes, split by an
 /// invoice number's last digit, are of equal size.
-fn aggregation_passes(rows: u64) -> u32 {
-    passes_for(rows, LINES_PER_PASS, INVOICE_DIGITS)
+fn aggregation_passes(bytes: u64, bytes_per_pass: u64) -> u32 {
+    passes_for(bytes, bytes_per_pass, INVOICE_DIGITS)
+}
+
+/// The invoice months of the invoices of pass `pass` of `passes`, sorted, so that the
+/// interim part is the same bytes on every run.
+fn invoice_months_of_pass(lines: LazyFrame, pass: u32, passes: u32) -> LazyFrame {
+    let in_pass = key_in_pass(col("Invoice"), INVOICE_DIGITS, pass, passes);
+    rules::invoice_months(lines.filter(in_pass)).sort(
+        ["Invoice", rules::MONTH, rules::CUSTOMER],
+        Default::default(),
+    )
 }
 
 /// The invoice months' parts, one per pass.
@@ -166,22 +206,23 @@ fn invoice_month_parts(paths: &DomainPaths) -> PartFolder {
     PartFolder::new(paths.interim.join(INVOICE_MONTHS))
 }
 
-/// Aggregates the valid lines to invoice months (R1's aggregate), one pass per set
-/// of invoices, into `<interim>/invoice_months/part-NNN.parquet`.
-fn aggregate_invoice_months(paths: &DomainPaths, rows: u64) -> Result<()> {
-    let passes = aggregation_passes(rows);
+/// Writes the invoice months (R1's aggregate), one part per pass over a set of
+/// invoices, to `<interim>/invoice_months/part-NNN.parquet`: the first pass's are
+/// given (aggregated as the lines were validated), the others aggregate the valid
+/// lines read back.
+fn aggregate_invoice_months(paths: &DomainPaths, passes: u32, first_pass: DataFrame) -> Result<()> {
+    let mut first_pass = Some(first_pass);
     exec::aggregate_in_partitions(
         &invoice_month_parts(paths),
         passes,
         "the invoice lines to invoice months",
-        |pass| {
-            let in_pass = key_in_pass(col("Invoice"), INVOICE_DIGITS, pass, passes);
-            // Sorted, so that the interim part is the same bytes on every run.
-            let lines = scan_parquet(&paths.valid(LINES))?.filter(in_pass);
-            Ok(rules::invoice_months(lines).sort(
-                ["Invoice", rules::MONTH, rules::CUSTOMER],
-                Default::default(),
-            ))
+        |pass| match first_pass.take() {
+            Some(months) => Ok(months.lazy()),
+            None => Ok(invoice_months_of_pass(
+                scan_parquet(&paths.valid(LINES))?,
+                pass,
+                passes,
+            )),
         },
     )
 }
@@ -241,11 +282,12 @@ mod tests {
 
     #[test]
     fn passes_divide_the_ten_last_digits_evenly() {
-        assert_eq!(aggregation_passes(0), 1);
-        assert_eq!(aggregation_passes(5_000_000), 1);
-        assert_eq!(aggregation_passes(5_000_001), 2);
-        assert_eq!(aggregation_passes(20_000_000), 5);
-        assert_eq!(aggregation_passes(26_000_000), 10);
-        assert_eq!(aggregation_passes(500_000_000), 10);
+        let passes = |bytes| aggregation_passes(bytes, 5_000_000);
+        assert_eq!(passes(0), 1);
+        assert_eq!(passes(5_000_000), 1);
+        assert_eq!(passes(5_000_001), 2);
+        assert_eq!(passes(20_000_000), 5);
+        assert_eq!(passes(26_000_000), 10);
+        assert_eq!(passes(500_000_000), 10);
     }
 }
