@@ -102,6 +102,113 @@ pub fn key_in_pass(key: Expr, alphabet: &str, pass: u32, passes: u32) -> Expr {
     pass_of_key(key, alphabet, passes).eq(lit(pass))
 }
 
+/// The most hex digits [`hex_code`] packs: 4 bits of value and 1 of case each.
+pub const HEX_CODE_MAX_DIGITS: usize = 12;
+
+/// A text of exactly `digits` hexadecimal characters (at most
+/// [`HEX_CODE_MAX_DIGITS`]) as a `UInt64` code that keeps it whole: its value in the
+/// high bits and, in the low `digits` bits, which characters are upper-case letters
+/// (bit i for the i-th character). Different texts, `0a` and `0A` included, have
+/// different codes, and [`hex_text`] gives the text back. Null stays null. Computed
+/// without string kernels: an aggregation on the code hashes one integer instead of
+/// a text.
+///
+/// # Errors
+/// When the plan runs and a text is not `digits` hex characters (a compute error
+/// that shows the text), or `digits` is above the maximum.
+pub fn hex_code(text: Expr, digits: usize) -> Expr {
+    text.map(
+        move |texts| {
+            if digits > HEX_CODE_MAX_DIGITS {
+                polars_bail!(ComputeError: "hex codes hold at most {HEX_CODE_MAX_DIGITS} digits, not {digits}");
+            }
+            let texts_ca = texts.str()?;
+            let codes = if texts_ca.null_count() == 0 {
+                let mut codes = Vec::with_capacity(texts_ca.len());
+                for array in texts_ca.downcast_iter() {
+                    for text in array.values_iter() {
+                        codes.push(hex_code_of(text, digits)?);
+                    }
+                }
+                UInt64Chunked::from_vec(texts.name().clone(), codes)
+            } else {
+                texts_ca
+                    .iter()
+                    .map(|t| t.map(|t| hex_code_of(t, digits)).transpose())
+                    .collect::<PolarsResult<UInt64Chunked>>()?
+                    .with_name(texts.name().clone())
+            };
+            Ok(codes.into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::UInt64)),
+    )
+}
+
+/// Each byte's hex value, with bit 4 set for `A`–`F`; 0xFF for a byte that is not a
+/// hex digit.
+const HEX_NIBBLES: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 0x10 | (10 + i as u8);
+        i += 1;
+    }
+    table
+};
+
+fn hex_code_of(text: &str, digits: usize) -> PolarsResult<u64> {
+    let bytes = text.as_bytes();
+    let (mut value, mut upper, mut invalid) = (0u64, 0u64, bytes.len() != digits);
+    for (i, &byte) in bytes.iter().take(digits).enumerate() {
+        let nibble = HEX_NIBBLES[usize::from(byte)];
+        invalid |= nibble == 0xFF;
+        upper |= u64::from(nibble >> 4 & 1) << i;
+        value = value << 4 | u64::from(nibble & 0xF);
+    }
+    if invalid {
+        polars_bail!(ComputeError: "`{text}` is not {digits} hex digits");
+    }
+    Ok(value << digits | upper)
+}
+
+/// The text of a [`hex_code`] of `digits` digits (`String`); null stays null.
+pub fn hex_text(code: Expr, digits: usize) -> Expr {
+    code.map(
+        move |codes| {
+            let mut text = String::with_capacity(digits);
+            let texts: StringChunked = codes
+                .u64()?
+                .iter()
+                .map(|c| {
+                    c.map(|c| {
+                        text.clear();
+                        let value = c >> digits;
+                        for i in 0..digits {
+                            let nibble = (value >> (4 * (digits - 1 - i))) & 0xF;
+                            let upper = c >> i & 1 == 1;
+                            let digit = b"0123456789abcdef"[nibble as usize];
+                            text.push(if upper {
+                                digit.to_ascii_uppercase()
+                            } else {
+                                digit
+                            } as char);
+                        }
+                        text.clone()
+                    })
+                })
+                .collect();
+            Ok(texts.with_name(codes.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
+}
+
 /// The bucket, out of `buckets`, of `key`: its FNV-1a hash (64 bits, over its UTF-8
 /// bytes) modulo `buckets`, the same on every run and machine; a null key is in
 /// bucket 0.
@@ -139,6 +246,47 @@ pub fn key_hash_in_pass(key: Expr, pass: u32, passes: u32) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `00aB` is value 0x00ab = 171 with the upper-case bit of its 4th character
+    /// (bit 3): code 171 · 2⁴ + 8 = 2744; `00ab` is 2736. The texts come back whole.
+    #[test]
+    fn hex_codes_keep_value_and_case_and_give_the_text_back() -> PolarsResult<()> {
+        let texts = df!("id" => [Some("00aB"), Some("00ab"), None, Some("FfFf")])?;
+        let codes = texts
+            .clone()
+            .lazy()
+            .select([hex_code(col("id"), 4)])
+            .collect()?;
+        let values: Vec<Option<u64>> = codes.column("id")?.u64()?.iter().collect();
+        assert_eq!(
+            values,
+            [Some(2744), Some(2736), None, Some(0xFFFF * 16 + 0b0101)]
+        );
+        let back = codes.lazy().select([hex_text(col("id"), 4)]).collect()?;
+        assert!(back.equals_missing(&texts));
+
+        let twelve = df!("id" => ["0123456789aB", "FEDCBA987654"])?;
+        let round_trip = twelve
+            .clone()
+            .lazy()
+            .select([hex_text(hex_code(col("id"), 12), 12)])
+            .collect()?;
+        assert_eq!(round_trip, twelve);
+        Ok(())
+    }
+
+    #[test]
+    fn a_text_that_is_not_the_hex_digits_is_an_error_showing_it() -> PolarsResult<()> {
+        for bad in ["00g1", "00a", "00a12", "00 1"] {
+            let error = df!("id" => [bad])?
+                .lazy()
+                .select([hex_code(col("id"), 4)])
+                .collect()
+                .unwrap_err();
+            assert!(error.to_string().contains(&format!("`{bad}`")), "{error}");
+        }
+        Ok(())
+    }
 
     /// FNV-1a of "a" is 0xaf63dc4c8601ec8c (≡ 6 mod 10, 5 mod 7); of "S000000001"
     /// 0x02174b82241e11e9 (≡ 1 mod 10, 6 mod 7), worked out by hand.

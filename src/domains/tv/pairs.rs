@@ -11,7 +11,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    col, concat, df, lit, DataFrame, DataType, Expr, Field, IdxSize, IntoLazy, LazyFrame,
+    col, concat, df, len, lit, DataFrame, DataType, Expr, Field, IdxSize, IntoLazy, LazyFrame,
     PolarsResult, Schema, UnionArgs, IDX_DTYPE,
 };
 
@@ -64,7 +64,7 @@ pub fn validate_viewing(
     let viewing = tables::viewing();
     let passes = pair_passes(viewing.size_bytes(&paths.raw)?, pass_bytes);
     let first_pass: ValidAggregate =
-        Box::new(|valid| Ok(pairs_of_pass(valid, &programs, 0, passes)));
+        Box::new(|valid| Ok(pairs_of(pass_viewing(valid, 0, passes), &programs)));
     let later_passes = pass_parts(paths);
     let mut aggregates = vec![first_pass];
     if passes > 1 {
@@ -76,10 +76,22 @@ pub fn validate_viewing(
     let (count, aggregated) =
         exec::validate(progress, paths, &viewing, &[unknown_program], aggregates)?;
     // The split, when there is one, collects nothing.
-    let first_pass_pairs = aggregated
+    let collected = aggregated
         .into_iter()
         .next()
         .context("the viewing validation returned no pair aggregate")?;
+    let first_pass_pairs = match finish_pairs(collected, &programs)? {
+        Some(pairs) => pairs,
+        // Two of the pass's devices differ only in case: the pass again, from the
+        // valid viewing written, on the text ids.
+        None => collect_streaming(
+            text_pairs_of(
+                pass_viewing(scan_parquet(&paths.valid(viewing.schema.name))?, 0, passes),
+                &programs,
+            ),
+            "the viewing pairs",
+        )?,
+    };
     let keys = aggregate_pairs(
         &pair_parts(paths),
         &later_passes,
@@ -196,27 +208,121 @@ fn pass_rows(folder: &PartFolder, pass: u32) -> Result<LazyFrame> {
     Ok(scan_parquet(&part)?.select([col("device_id"), col("prog_code")]))
 }
 
-/// The distinct (device, program) pairs of the devices of pass `pass` of `passes`,
-/// with their tune events; the programs as their keys in `programs`, the devices as
-/// text.
-pub fn pairs_of_pass(
-    viewing: LazyFrame,
-    programs: &DataFrame,
-    pass: u32,
-    passes: u32,
-) -> LazyFrame {
-    pairs_of(
-        viewing
-            .select([col("device_id"), col("prog_code")])
-            .filter(devices_of_pass(pass, passes)),
-        programs,
-    )
+/// The (`device_id`, `prog_code`) rows of `viewing` whose device is in pass `pass`
+/// of `passes`.
+fn pass_viewing(viewing: LazyFrame, pass: u32, passes: u32) -> LazyFrame {
+    viewing
+        .select([col("device_id"), col("prog_code")])
+        .filter(devices_of_pass(pass, passes))
 }
 
 /// The distinct (device, program) pairs of `viewing` (`device_id`, `prog_code`),
-/// with their tune events; the programs as their keys in `programs`.
+/// with their tune events; the programs as their keys in `programs`. The plan groups
+/// by one packed integer when there are few enough programs ([`packed_pairs`]); its
+/// collected result goes through [`finish_pairs`].
 fn pairs_of(viewing: LazyFrame, programs: &DataFrame) -> LazyFrame {
+    let encoded = keys::encode(viewing, programs.clone().lazy(), "prog_code");
+    if packs_pairs(programs) {
+        packed_pairs(encoded)
+    } else {
+        rules::viewing_pairs(encoded)
+    }
+}
+
+/// [`pairs_of`] on the text device ids, whatever the programs.
+fn text_pairs_of(viewing: LazyFrame, programs: &DataFrame) -> LazyFrame {
     rules::viewing_pairs(keys::encode(viewing, programs.clone().lazy(), "prog_code"))
+}
+
+/// The programs a packed pair key holds: their keys take its low 16 bits.
+const PACKED_PROGRAMS: usize = 1 << 16;
+/// Hex digits of a device id (validated in T1).
+const DEVICE_ID_DIGITS: usize = 12;
+/// The packed (device, program) key and the device's case bits (see [`packed_pairs`]).
+const PAIR: &str = "__pair";
+const CASE: &str = "__case";
+const CASE_MAX: &str = "__case_max";
+
+/// Whether [`pairs_of`] packs its key for these programs.
+fn packs_pairs(programs: &DataFrame) -> bool {
+    programs.height() <= PACKED_PROGRAMS
+}
+
+/// [`rules::viewing_pairs`] on one `UInt64` key, which a group-by hashes far faster
+/// than a (text, integer) pair: the device id's 48-bit value ([`keys::hex_code`]
+/// without its case bits) above the program's key. Device ids that differ only in
+/// case (`…0a`, `…0A`) share a key, so each pair keeps the smallest and largest case
+/// bits of its rows: when they are equal, the pair is one device, whose id the value
+/// and the case bits give back ([`finish_pairs`]).
+fn packed_pairs(encoded: LazyFrame) -> LazyFrame {
+    let code = keys::hex_code(col("device_id"), DEVICE_ID_DIGITS);
+    let case_bits = lit(1u64 << DEVICE_ID_DIGITS);
+    encoded
+        .select([
+            ((code.clone() / case_bits.clone()) * lit(PACKED_PROGRAMS as u64)
+                + col("prog_code").cast(DataType::UInt64))
+            .alias(PAIR),
+            (code % case_bits).alias(CASE),
+        ])
+        .group_by([col(PAIR)])
+        .agg([
+            len().cast(DataType::UInt64).alias("events"),
+            col(CASE).min().alias(CASE),
+            col(CASE).max().alias(CASE_MAX),
+        ])
+}
+
+/// The pairs (`device_id`, `prog_code`, `events`) from the collected result of
+/// [`pairs_of`] for `programs`, or `None` when a packed key held two devices that
+/// differ only in case: those rows must then be aggregated on the text ids
+/// ([`text_pairs_of`]).
+///
+/// # Errors
+/// When the unpacking fails to run (Polars error).
+fn finish_pairs(collected: DataFrame, programs: &DataFrame) -> Result<Option<DataFrame>> {
+    if !packs_pairs(programs) {
+        return Ok(Some(collected));
+    }
+    let clashes = collected
+        .clone()
+        .lazy()
+        .filter(col(CASE).neq(col(CASE_MAX)))
+        .select([len().alias("clashes")])
+        .collect()?;
+    if crate::values::u64s(&clashes, "clashes", 0)?[0] > 0 {
+        return Ok(None);
+    }
+    let programs = lit(PACKED_PROGRAMS as u64);
+    let code = (col(PAIR) / programs.clone()) * lit(1u64 << DEVICE_ID_DIGITS) + col(CASE);
+    Ok(Some(
+        collected
+            .lazy()
+            .select([
+                keys::hex_text(code, DEVICE_ID_DIGITS).alias("device_id"),
+                (col(PAIR) % programs)
+                    .cast(DataType::UInt32)
+                    .alias("prog_code"),
+                col("events"),
+            ])
+            .collect()?,
+    ))
+}
+
+/// The pairs of the rows `viewing` plans ([`pairs_of`]), collected on the streaming
+/// engine: packed, or on the text ids when the packed key cannot tell two of their
+/// devices apart (the rows are then read again).
+///
+/// # Errors
+/// When `viewing` fails, or a plan fails to run.
+fn collect_pairs(
+    viewing: impl Fn() -> Result<LazyFrame>,
+    programs: &DataFrame,
+) -> Result<DataFrame> {
+    let collected = collect_streaming(pairs_of(viewing()?, programs), "the viewing pairs")?;
+    match finish_pairs(collected, programs)? {
+        Some(pairs) => Ok(pairs),
+        None => collect_streaming(text_pairs_of(viewing()?, programs), "the viewing pairs"),
+    }
 }
 
 /// Writes the distinct (device, program) pairs with their tune events, on integer
@@ -240,10 +346,7 @@ fn aggregate_pairs(
     let device_parts = exec::in_partitions(passes, |pass| {
         let pairs = match first_pass_pairs.take() {
             Some(pairs) => pairs,
-            None => collect_streaming(
-                pairs_of(pass_rows(by_pass, pass)?, &programs),
-                "the viewing pairs",
-            )?,
+            None => collect_pairs(|| pass_rows(by_pass, pass), &programs)?,
         };
         write_pair_part(parts, pairs, pass, passes)
     })?;
@@ -325,6 +428,68 @@ mod tests {
             }
             assert!(hits.iter().all(|&h| h == 1), "{passes} passes: {hits:?}");
         }
+        Ok(())
+    }
+
+    /// The pairs sorted, for comparing.
+    fn sorted(pairs: DataFrame) -> Result<DataFrame> {
+        Ok(pairs
+            .lazy()
+            .sort(["device_id", "prog_code"], Default::default())
+            .collect()?)
+    }
+
+    /// The packed pairs equal the pairs on the text ids, worked out by hand: device
+    /// `00000000000a` tuned twice to P2 and once to P1, `0000000000f0` once to P2.
+    /// When `…0a` and `…0A` both tune to P2, one packed key holds both: the pairs
+    /// are then taken on the text ids, and the two devices stay apart.
+    #[test]
+    fn packed_pairs_equal_the_text_pairs_and_devices_differing_in_case_stay_apart() -> Result<()> {
+        let programs =
+            keys::dictionary(df!("prog_code" => ["P1", "P2"])?.lazy(), "prog_code").collect()?;
+        assert!(packs_pairs(&programs));
+        let pairs = |devices: &[&str], progs: &[&str]| {
+            let viewing = df!("device_id" => devices, "prog_code" => progs)?;
+            collect_pairs(|| Ok(viewing.clone().lazy()), &programs).and_then(sorted)
+        };
+        let plain = pairs(
+            &[
+                "00000000000a",
+                "0000000000f0",
+                "00000000000a",
+                "00000000000a",
+            ],
+            &["P2", "P2", "P1", "P2"],
+        )?;
+        let expected = df!(
+            "device_id" => ["00000000000a", "00000000000a", "0000000000f0"],
+            "prog_code" => [0u32, 1, 1],
+            "events" => [1u64, 2, 1],
+        )?;
+        assert_eq!(plain, expected);
+
+        let clash = pairs(
+            &["00000000000a", "00000000000A", "00000000000a"],
+            &["P2", "P2", "P2"],
+        )?;
+        let expected = df!(
+            "device_id" => ["00000000000A", "00000000000a"],
+            "prog_code" => [1u32, 1],
+            "events" => [1u64, 2],
+        )?;
+        assert_eq!(clash, expected);
+        let packed = collect_streaming(
+            pairs_of(
+                df!("device_id" => ["00000000000a", "00000000000A"], "prog_code" => ["P2", "P2"])?
+                    .lazy(),
+                &programs,
+            ),
+            "packed pairs",
+        )?;
+        assert!(
+            finish_pairs(packed, &programs)?.is_none(),
+            "one packed key, two devices"
+        );
         Ok(())
     }
 }
