@@ -81,8 +81,8 @@ impl NdjsonReader {
         mut consume: impl FnMut(DataFrame) -> Result<()>,
     ) -> Result<u64> {
         // A batch read, or the reason reading stopped, with the file it came from.
-        type Read = (usize, Result<DataFrame>);
-        let (batches, received) = std::sync::mpsc::sync_channel::<Read>(1);
+        type Batch = (usize, Result<DataFrame>);
+        let (batches, received) = std::sync::mpsc::sync_channel::<Batch>(1);
         std::thread::scope(|scope| {
             let reader = scope.spawn(move || -> u64 {
                 let mut rows = 0u64;

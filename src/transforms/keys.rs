@@ -4,9 +4,11 @@
 //! stores every string; on integer keys it needs a fraction of the memory. A
 //! dictionary maps each distinct value, in sorted order, to a `UInt32` key, so the
 //! keys are the same on every run; [`encode`] and [`decode`] swap a column between
-//! its values and its keys, keeping the column's name. [`key_in_pass`] splits a
-//! table by key into disjoint passes, so that an aggregation by that key can run one
-//! pass at a time; [`passes_for`] says how many passes a table needs.
+//! its values and its keys, keeping the column's name. [`hex_code`] packs a short
+//! hex id (a device id) into one integer that keeps it whole, without a dictionary,
+//! and [`hex_text`] unpacks it. [`key_in_pass`] splits a table by key into disjoint
+//! passes, so that an aggregation by that key can run one pass at a time;
+//! [`passes_for`] says how many passes a table needs.
 
 use polars::prelude::*;
 

@@ -58,8 +58,9 @@ pub fn run_in_passes(
     let passes = aggregation_passes(tables::lines().size_bytes(&paths.raw)?, bytes_per_pass);
     let mut first_pass = None;
     let count = validate_lines(paths, progress, |table, parts, _| {
-        let (count, months) = validate_here(paths, table, parts, passes)?;
-        first_pass = Some(months);
+        let months: ValidAggregate = Box::new(|valid| Ok(invoice_months_of_pass(valid, 0, passes)));
+        let (count, aggregated) = validate_here(paths, table, parts, vec![months])?;
+        first_pass = aggregated.into_iter().next();
         Ok(count)
     })?;
     let first_pass = first_pass.context("the validation returned no invoice months")?;
@@ -97,7 +98,9 @@ pub fn run_on(
         paths,
         progress,
         |table, parts, progress| match validate_on {
-            crate::remote::ValidateOn::Here => validate_here(paths, table, parts),
+            crate::remote::ValidateOn::Here => {
+                validate_here(paths, table, parts, Vec::new()).map(|(count, _)| count)
+            }
             crate::remote::ValidateOn::Engine => {
                 crate::remote::validate_on(engine, paths, table, &[], progress)
             }
@@ -144,27 +147,22 @@ fn validate_lines(
 }
 
 /// R1's validation on this machine: the files' raw frames through the resolved
-/// schema, with the invoice months of the first of `passes` aggregated from the valid
-/// lines as they are written.
+/// schema, with `aggregates` of the valid lines computed as they are written
+/// ([`validate_to_parquet_and_aggregate`]).
 fn validate_here(
     paths: &DomainPaths,
     table: &RawTable,
     parts: Vec<LazyFrame>,
-    passes: u32,
-) -> Result<(TableCount, DataFrame)> {
-    let first_pass: ValidAggregate = Box::new(|valid| Ok(invoice_months_of_pass(valid, 0, passes)));
-    let (count, mut aggregated) = validate_to_parquet_and_aggregate(
+    aggregates: Vec<ValidAggregate<'_>>,
+) -> Result<(TableCount, Vec<DataFrame>)> {
+    validate_to_parquet_and_aggregate(
         union(parts)?,
         &table.schema,
         &[],
         &paths.valid(LINES),
         &paths.quarantine(LINES),
-        vec![first_pass],
-    )?;
-    let months = aggregated
-        .pop()
-        .context("the validation returned no invoice months")?;
-    Ok((count, months))
+        aggregates,
+    )
 }
 
 /// The quarantine summary of the invoice lines.

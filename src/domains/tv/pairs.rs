@@ -1,7 +1,9 @@
 //! The viewing pair aggregate that T7, T10 and T11 share: the distinct (device,
 //! program) pairs of the valid viewing with their tune events, on integer keys, one
 //! part per pass over disjoint sets of devices (`<interim>/viewing_pairs/`), and the
-//! dictionaries of those keys ([`validate_viewing`]). The first pass runs as the
+//! dictionaries of those keys ([`validate_viewing`]). A pass groups on one packed
+//! integer per (device, program) ([`packed_pairs`]), unless two of its devices differ
+//! only in case. The first pass runs as the
 //! viewing is validated, which also writes each later pass's (device, program) rows
 //! to a folder of their own (`<interim>/viewing_by_pass/`), so that a pass reads its
 //! devices only. T10 runs one part at a time ([`program_popularity_by_part`]); T11
