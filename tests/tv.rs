@@ -16,6 +16,19 @@ fn run(paths: &DomainPaths) -> Result<tv::TvOutputs> {
     tv::run(paths, &mut Progress::new("tv", true))
 }
 
+/// Generated raw TV files in `raw`: `viewing_rows` over `viewing_files` files.
+fn generate(raw: &Path, viewing_rows: u64, seed: u64, viewing_files: usize) -> Result<()> {
+    datagen::generate(
+        raw,
+        &datagen::TvGenConfig {
+            viewing_rows,
+            seed,
+            viewing_files,
+        },
+    )?;
+    Ok(())
+}
+
 fn demographic_line(id: &str, edit: impl FnOnce(&mut Vec<String>)) -> String {
     let mut fields: Vec<String> = (0..45).map(|i| format!("{}", i % 10)).collect();
     fields[0] = id.to_string();
@@ -491,14 +504,7 @@ fn files_under(root: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
 fn two_runs_give_byte_identical_tables_and_reports() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let raw = dir.path().join("raw");
-    datagen::generate(
-        &raw,
-        &datagen::TvGenConfig {
-            viewing_rows: 5_000,
-            seed: 3,
-            viewing_files: 1,
-        },
-    )?;
+    generate(&raw, 5_000, 3, 1)?;
     let mut runs = Vec::new();
     for name in ["first", "second"] {
         let root = dir.path().join(name);
@@ -538,14 +544,7 @@ fn two_runs_give_byte_identical_tables_and_reports() -> Result<()> {
 fn pair_passes_give_the_tables_of_one_pass() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let raw = dir.path().join("raw");
-    datagen::generate(
-        &raw,
-        &datagen::TvGenConfig {
-            viewing_rows: 40_000,
-            seed: 11,
-            viewing_files: 2,
-        },
-    )?;
+    generate(&raw, 40_000, 11, 2)?;
     let viewing_bytes: u64 = std::fs::read_dir(&raw)?
         .filter_map(|entry| entry.ok())
         .filter(|entry| entry.file_name().to_string_lossy().contains("viewing"))
@@ -589,14 +588,7 @@ fn pair_passes_give_the_tables_of_one_pass() -> Result<()> {
 fn devices_differing_only_in_case_are_counted_apart() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let raw = dir.path().join("raw");
-    datagen::generate(
-        &raw,
-        &datagen::TvGenConfig {
-            viewing_rows: 20_000,
-            seed: 5,
-            viewing_files: 1,
-        },
-    )?;
+    generate(&raw, 20_000, 5, 1)?;
     let viewing = std::fs::read_dir(&raw)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .find(|path| path.to_string_lossy().contains("viewing"))
@@ -737,14 +729,7 @@ fn tv_tables_translated_to_spark_sql_equal_the_local_run_on_sail() -> Result<()>
         ..DomainPaths::in_folder(&dir.path().join("sample"))
     };
     let generated = DomainPaths::in_folder(&dir.path().join("generated"));
-    datagen::generate(
-        &generated.raw,
-        &datagen::TvGenConfig {
-            viewing_rows: 20_000,
-            seed: 11,
-            viewing_files: 2,
-        },
-    )?;
+    generate(&generated.raw, 20_000, 11, 2)?;
     for (i, paths) in [sample, generated].iter().enumerate() {
         let outputs = run(paths)?;
         let work = dir.path().join(format!("engine-{i}"));
@@ -841,14 +826,7 @@ fn tv_validation_on_the_engine_equals_the_local_one() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir()?;
     let generated = dir.path().join("generated");
-    datagen::generate(
-        &generated,
-        &datagen::TvGenConfig {
-            viewing_rows: 20_000,
-            seed: 11,
-            viewing_files: 2,
-        },
-    )?;
+    generate(&generated, 20_000, 11, 2)?;
     let edges = dir.path().join("edges");
     write_edge_raw(&edges)?;
     let reading = smartview::io::Reading::new(None, None)?;
