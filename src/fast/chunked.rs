@@ -1027,19 +1027,6 @@ pub(crate) mod tests {
         Ok(())
     }
 
-    fn rows(df: &DataFrame) -> Vec<Vec<String>> {
-        (0..df.height())
-            .map(|i| {
-                df.get_row(i)
-                    .unwrap()
-                    .0
-                    .iter()
-                    .map(|v| format!("{v}"))
-                    .collect()
-            })
-            .collect()
-    }
-
     /// A chunk's records do not depend on whether another of its lines holds a quote:
     /// a line of line ends only (`\r\r\n`) is blank in both paths, a leading `\r` is
     /// text in both, and a quoted field closed early by `\r` before an empty last field
@@ -1052,7 +1039,7 @@ pub(crate) mod tests {
         quoted.extend_from_slice(b"\"q\",w\n");
         let plain = split_chunk(unquoted, 2, &columns, &CSV)?;
         let with_quote = split_chunk(&quoted, 2, &columns, &CSV)?;
-        assert_eq!(rows(&plain), rows(&with_quote.head(Some(2))));
+        crate::assert_frame_eq!(plain, with_quote.head(Some(2)));
         assert_eq!(
             optional_texts(&plain, "a")?,
             [Some("x".into()), Some("\ry".into())]
@@ -1106,13 +1093,12 @@ pub(crate) mod tests {
                 let bytes = &body[chunk.start as usize..chunk.end as usize];
                 apart.vstack_mut_owned(split_chunk(bytes, chunk.first_line, &columns, &CSV)?)?;
             }
-            assert!(
-                apart.equals_missing(&whole),
-                "case {case}, buffers of {buffer}: {:?}\n{:?}\n{:?}",
-                String::from_utf8_lossy(&body),
-                rows(&apart),
-                rows(&whole)
-            );
+            if let Some(difference) = crate::testing::frame_difference(&apart, &whole) {
+                panic!(
+                    "case {case}, buffers of {buffer}: {:?}: {difference}\n{apart}\n{whole}",
+                    String::from_utf8_lossy(&body)
+                );
+            }
         }
         Ok(())
     }
