@@ -61,9 +61,10 @@ use crate::schema::{LAYOUT_ERROR, LINE};
 
 pub use crate::schema::{COLUMN_COUNT, INVALID_ENCODING, INVALID_UTF8, MALFORMED_QUOTES};
 
-/// The bytes a chunk holds before it is cut at the next record boundary: enough that
-/// the per-morsel overhead vanishes, small enough that a few chunks in flight per
-/// core stay a few tens of MB.
+/// The bytes a chunk holds before it is cut at the next record boundary, unless the
+/// layout says otherwise ([`TextLayout::chunk_bytes`]): enough that the per-morsel
+/// overhead vanishes, small enough that a few chunks in flight per core stay a few
+/// tens of MB.
 pub const CHUNK_BYTES: u64 = 4 << 20;
 
 /// Names of the chunk description columns, the map's input.
@@ -724,12 +725,13 @@ pub struct ChunkedScan {
 }
 
 /// Scans `file` lazily as the declared `columns` (text), `line` and
-/// `__layout_error`, laid out as `layout` says.
+/// `__layout_error`, laid out as `layout` says, in chunks of about
+/// [`TextLayout::chunk_bytes`].
 ///
 /// # Errors
 /// When the file cannot be opened or read; the message names it.
 pub fn scan_chunked(file: &Path, columns: &[&str], layout: &TextLayout) -> Result<ChunkedScan> {
-    scan_chunked_with(file, columns, layout, CHUNK_BYTES)
+    scan_chunked_with(file, columns, layout, layout.chunk_bytes)
 }
 
 /// [`scan_chunked`] with chunks of about `chunk_bytes`.

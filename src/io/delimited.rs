@@ -28,7 +28,7 @@ use polars::prelude::{col, concat, lit, LazyFrame, UnionArgs};
 
 use super::files::{check_text_file, quoted_input};
 use super::reading::Notices;
-use crate::fast::chunked::{scan_chunked, BYTE_ORDER_MARK};
+use crate::fast::chunked::{scan_chunked, BYTE_ORDER_MARK, CHUNK_BYTES};
 use crate::schema::{row_nr, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
 /// How a delimited text file is laid out.
@@ -48,6 +48,10 @@ pub struct TextLayout {
     /// `layout|quoting`, as strict RFC 4180 has it; otherwise it is text, as most
     /// readers (csv-core, Spark, DuckDB) take it.
     pub strict_quotes: bool,
+    /// The bytes of records a chunk holds, the unit the reader hands the streaming
+    /// engine ([`CHUNK_BYTES`] unless the table says otherwise, see
+    /// [`TextLayout::with_chunk_bytes`]).
+    pub chunk_bytes: u64,
 }
 
 impl TextLayout {
@@ -58,6 +62,7 @@ impl TextLayout {
         preamble_lines: 0,
         encoding: None,
         strict_quotes: false,
+        chunk_bytes: CHUNK_BYTES,
     };
     /// Comma-separated values with a header line.
     pub const CSV_WITH_HEADER: TextLayout = TextLayout {
@@ -66,11 +71,22 @@ impl TextLayout {
         preamble_lines: 0,
         encoding: None,
         strict_quotes: false,
+        chunk_bytes: CHUNK_BYTES,
     };
 
     /// This layout, with text decoded from `encoding` (`None`: UTF-8).
     pub fn with_encoding(self, encoding: Option<&'static Encoding>) -> Self {
         TextLayout { encoding, ..self }
+    }
+
+    /// This layout, read in chunks of about `chunk_bytes`: fewer than
+    /// [`CHUNK_BYTES`] for a table whose every row becomes many rows downstream (a
+    /// wide file unpivoted), so that what a chunk becomes stays a few tens of MB.
+    pub const fn with_chunk_bytes(self, chunk_bytes: u64) -> TextLayout {
+        TextLayout {
+            chunk_bytes,
+            ..self
+        }
     }
 
     /// The layout with [`TextLayout::strict_quotes`] on.

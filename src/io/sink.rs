@@ -223,12 +223,13 @@ pub fn validate_to_parquet_and_aggregate(
     )
 }
 
-/// [`validate_to_parquet`] of the rows of `raw` that `left_out` (a boolean) does not
-/// match; the rows it matches are neither valid nor quarantined but counted, in the
-/// same pass over the raw rows. Returns the validation's counts and the rows left out.
+/// [`validate_to_parquet_and_aggregate`] of the rows of `raw` that `left_out` (a
+/// boolean) does not match; the rows it matches are neither valid nor quarantined
+/// but counted, in the same pass over the raw rows. Returns the validation's counts,
+/// the rows left out and the collected `aggregates` of the valid rows, in order.
 ///
 /// # Errors
-/// As [`validate_to_parquet`].
+/// As [`validate_to_parquet`]; a failing aggregate fails the whole pass.
 pub fn validate_to_parquet_leaving_out(
     raw: LazyFrame,
     schema: &TableSchema,
@@ -236,7 +237,8 @@ pub fn validate_to_parquet_leaving_out(
     valid: &Path,
     quarantine: &Path,
     left_out: Expr,
-) -> Result<(TableCount, u64)> {
+    aggregates: Vec<ValidAggregate<'_>>,
+) -> Result<(TableCount, u64, Vec<DataFrame>)> {
     let raw = raw.cache();
     // A sum of flags rather than `len()` of the matching rows: `len()` over an
     // unpivoted union fails in Polars 0.55 ("casting from UInt32 to UInt128").
@@ -249,14 +251,14 @@ pub fn validate_to_parquet_leaving_out(
         lookups,
         valid,
         quarantine,
-        Vec::new(),
+        aggregates,
         vec![counted],
     )?;
     let counted = results
         .pop()
         .context("the count of the rows left out is missing")?;
     // A sum over no rows is one row holding 0.
-    Ok((count, crate::values::u64s(&counted, "rows", 0)?[0]))
+    Ok((count, crate::values::u64s(&counted, "rows", 0)?[0], results))
 }
 
 /// Validates `raw` into `valid` and `quarantine`, collecting `aggregates` of the valid

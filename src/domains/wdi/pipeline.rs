@@ -8,17 +8,19 @@
 //!    wide layout lazily, each file after its own preamble, drop the empty values
 //!    (counted) and validate the rest (W1), streaming the valid rows to
 //!    `<interim>/wdi.parquet` (the catalog's `wdi`, W5) and the quarantine to
-//!    `<interim>/quarantine/wdi.parquet`;
+//!    `<interim>/quarantine/wdi.parquet`, and keeping the chosen indicator's valid
+//!    rows in memory, which is all W2–W4 read;
 //! 2. check that the chosen country and indicator have values;
-//! 3. W2–W4, written as Parquet + CSV under `<processed>/` with a `_SUCCESS` manifest.
+//! 3. W2–W4 on the indicator's rows, written as Parquet + CSV under `<processed>/` with a `_SUCCESS` manifest.
 
-use anyhow::{bail, Result};
-use polars::prelude::{col, df, len, DataFrame, DataType, LazyFrame};
+use anyhow::{bail, Context, Result};
+use polars::prelude::{col, df, len, DataFrame, DataType, IntoLazy, LazyFrame};
 
 use super::rules::{self, DEFAULT_COUNTRY, DEFAULT_INDICATOR};
 use super::tables::{self, long_schema, VALUE, WDI};
 use crate::io::{
     collect_streaming, scan_parquet, validate_to_parquet_leaving_out, write_tables, DomainPaths,
+    ValidAggregate,
 };
 use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, LAYOUT_ERROR};
@@ -100,10 +102,12 @@ pub fn run_on(
 }
 
 /// The three W2–W4 tables (`country_series`, `indicator_panel`, `peak_year`) of the
-/// validated long table, however they are computed.
+/// validated long table, however they are computed; given the table's rows of the
+/// chosen indicator, which is all the rules read of it.
 type RuleTables<'a> = dyn FnMut(LazyFrame, &mut Progress) -> Result<[DataFrame; 3]> + 'a;
 
-/// W1 here, then `rules` on the validated table, then the outputs written.
+/// W1 here, keeping the chosen indicator's valid rows as the long table is written,
+/// then `rules` on those rows, then the outputs written.
 fn run_with(
     paths: &DomainPaths,
     options: &WdiOptions,
@@ -114,29 +118,40 @@ fn run_with(
     // The readers' notices (ignored files, text that is not UTF-8), then the run's.
     let mut notices = paths.reading.notices.all();
     let empty = col(VALUE).is_null().and(col(LAYOUT_ERROR).is_null());
-    let (count, empty_values) = validate_to_parquet_leaving_out(
+    let (country, indicator) = (options.country(), options.indicator());
+    // Every rule reads the chosen indicator's rows only: they are kept as the long
+    // table is written, instead of read back from it.
+    let of_indicator: ValidAggregate =
+        Box::new(|valid| Ok(valid.filter(rules::is_indicator(indicator))));
+    let (count, empty_values, kept) = validate_to_parquet_leaving_out(
         raw,
         &long_schema(),
         &[],
         &paths.valid(WDI),
         &paths.quarantine(WDI),
         empty,
+        vec![of_indicator],
     )?;
     progress.done(
         "validate the long table (W1)",
         Some(count.rows_in() + empty_values),
     );
 
-    let wdi = scan_parquet(&paths.valid(WDI))?;
-    let (country, indicator) = (options.country(), options.indicator());
-    let indicator_name = match check_selection(wdi.clone(), options)? {
+    let of_indicator = kept
+        .into_iter()
+        .next()
+        .context("the validation returned no rows of the indicator")?
+        .lazy();
+    let indicator_name = match check_selection(of_indicator.clone(), options, || {
+        scan_parquet(&paths.valid(WDI))
+    })? {
         Ok(name) => name,
         Err(missing) => {
             notices.push(missing);
             indicator.to_string()
         }
     };
-    let [country_series, indicator_panel, peak_year] = rules(wdi, progress)?;
+    let [country_series, indicator_panel, peak_year] = rules(of_indicator, progress)?;
     let outputs = WdiOutputs {
         country_series,
         indicator_panel,
@@ -157,12 +172,17 @@ fn run_with(
     Ok(outputs)
 }
 
-/// The indicator's name when the chosen country and indicator both have values.
-/// Otherwise: an error when the missing one was given explicitly, else `Err` with a
-/// notice. Either message lists some of the countries or indicators present.
-fn check_selection(wdi: LazyFrame, options: &WdiOptions) -> Result<Result<String, String>> {
+/// The indicator's name when the chosen country and indicator both have values,
+/// given the indicator's rows of the long table (`of_indicator`) and the whole
+/// table (`wdi`, read only when the indicator has no rows). Otherwise: an error
+/// when the missing one was given explicitly, else `Err` with a notice. Either
+/// message lists some of the countries or indicators present.
+fn check_selection(
+    of_indicator: LazyFrame,
+    options: &WdiOptions,
+    wdi: impl FnOnce() -> Result<LazyFrame>,
+) -> Result<Result<String, String>> {
     let (country, indicator) = (options.country(), options.indicator());
-    let of_indicator = wdi.clone().filter(rules::is_indicator(indicator));
     let names = collect_streaming(
         of_indicator.clone().select([
             len().alias("rows"),
@@ -171,7 +191,7 @@ fn check_selection(wdi: LazyFrame, options: &WdiOptions) -> Result<Result<String
         "the indicator's name",
     )?;
     let missing = if values::u64s(&names, "rows", 0)?[0] == 0 {
-        let present = some_values(wdi, "indicatorCode")?;
+        let present = some_values(wdi()?, "indicatorCode")?;
         Some((
             options.indicator.is_some(),
             format!("no value of the indicator `{indicator}` in the data; indicators present include: {present}"),

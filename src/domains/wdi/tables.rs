@@ -138,6 +138,12 @@ fn scan_wide_files(files: &[PathBuf], reading: &Reading) -> Result<LazyFrame> {
     Ok(concat(parts, union)?)
 }
 
+/// The bytes of a wide file's chunk: a quarter of the reader's default. Each of its
+/// rows becomes one long row per year (about 60), so a default chunk of some 5,000
+/// rows would be some 300,000 long rows of six columns in flight per core (see
+/// BENCHMARKS.md, "Issue 20, fifth stop").
+const WIDE_CHUNK_BYTES: u64 = 1 << 20;
+
 /// One wide file, unpivoted to the long layout's raw text columns; its preamble
 /// (the lines before its header) is found by [`preamble_lines`].
 fn scan_wide(
@@ -150,7 +156,8 @@ fn scan_wide(
     let layout = TextLayout {
         preamble_lines: preamble.unwrap_or(0),
         ..layout
-    };
+    }
+    .with_chunk_bytes(WIDE_CHUNK_BYTES);
     let header = header_columns(file, layout)?;
     let keys: Vec<&str> = WIDE_KEYS.iter().map(|(wide, _)| *wide).collect();
     if header.len() < keys.len() || header[..keys.len()] != keys {
