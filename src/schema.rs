@@ -478,8 +478,13 @@ impl Column {
                     outside.or(value.is_nan())
                 }
                 Check::Years { min, max } => {
-                    let year = parsed.clone().dt().year();
-                    year.clone().lt(lit(*min)).or(year.gt(lit(*max)))
+                    // Against the years' first days rather than each value's year:
+                    // comparisons of integers, without per-row calendar work.
+                    let day = parsed.clone().cast(DataType::Date);
+                    let before = first_day(*min).map_or(lit(false), |first| day.clone().lt(first));
+                    let after =
+                        first_day(max.saturating_add(1)).map_or(lit(false), |end| day.gt_eq(end));
+                    before.or(after)
                 }
             };
             // A null value passes every value check.
@@ -560,16 +565,26 @@ pub fn parse_datetime(text: Expr, formats: &[&str], order: DateOrder) -> Expr {
             .map(|format| parse_temporal(text.clone(), datetime.clone(), &order.format(format)))
             .collect::<Vec<_>>(),
     );
+    let year_1000 = first_day(1000).expect("the year 1000 is in the calendar");
     when(
         parsed
             .clone()
-            .dt()
-            .year()
-            .gt_eq(lit(1000))
+            .cast(DataType::Date)
+            .gt_eq(year_1000)
             .and(has_second_60(text).not()),
     )
     .then(parsed)
     .otherwise(lit(NULL).cast(datetime))
+}
+
+/// 1 January of `year` as a `Date` literal (Polars' `lit` of a `NaiveDate` is a
+/// timestamp, which a comparison with a date would cast the date to); `None` past
+/// the calendar's range. A date, or a timestamp cast to its date, is in `year` or
+/// later when it is on or after this day.
+fn first_day(year: i32) -> Option<Expr> {
+    let day = chrono::NaiveDate::from_ymd_opt(year, 1, 1)?;
+    let days = i32::try_from((day - chrono::NaiveDate::default()).num_days()).ok()?;
+    Some(lit(Scalar::new(DataType::Date, AnyValue::Date(days))))
 }
 
 /// Whether a timestamp's text holds `:60`, a minute or second that no clock shows
@@ -1077,6 +1092,146 @@ mod tests {
         );
         // No 29 February in 2011, no time, no month 13.
         assert_eq!(reasons(&quarantine.collect()?)?, ["at|dtype"; 3]);
+        Ok(())
+    }
+
+    /// `parse_datetime` as it was written before its year check compared dates:
+    /// the year through Polars' calendar functions.
+    fn coalesced_datetime(text: Expr, formats: &[&str], order: DateOrder) -> Expr {
+        let datetime = DataType::Datetime(TimeUnit::Microseconds, None);
+        let parsed = coalesce(
+            &formats
+                .iter()
+                .map(|f| parse_temporal(text.clone(), datetime.clone(), &order.format(f)))
+                .collect::<Vec<_>>(),
+        );
+        when(
+            parsed
+                .clone()
+                .dt()
+                .year()
+                .gt_eq(lit(1000))
+                .and(has_second_60(text).not()),
+        )
+        .then(parsed)
+        .otherwise(lit(NULL).cast(datetime))
+    }
+
+    /// Random timestamps in and around both layouts (fields of one to five digits
+    /// and out of range, mixed separators, spaces, seconds of 60, years before 1000,
+    /// stray letters) parse to exactly what the calendar's year check gave, for one
+    /// and two formats, in both day/month orders.
+    #[test]
+    fn timestamps_parse_as_with_the_calendar_year_check() -> PolarsResult<()> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let number = |rng: &mut rand_chacha::ChaCha8Rng, low: u32, high: u32| {
+            let value = rng.random_range(low..=high);
+            match rng.random_range(0..4) {
+                0 => format!("{value:02}"),
+                1 => format!("{value:04}"),
+                _ => value.to_string(),
+            }
+        };
+        let texts: Vec<Option<String>> = (0..30_000)
+            .map(|_| {
+                let (y, m, d) = (
+                    number(&mut rng, 0, 2200),
+                    number(&mut rng, 0, 13),
+                    number(&mut rng, 0, 32),
+                );
+                let (h, mi, sec) = (
+                    number(&mut rng, 0, 25),
+                    number(&mut rng, 0, 61),
+                    number(&mut rng, 0, 61),
+                );
+                let separators = ["-", "/", " ", ":", "x", ""];
+                let picks: Vec<&str> = (0..4)
+                    .map(|_| separators[rng.random_range(0..separators.len())])
+                    .collect();
+                let text = match rng.random_range(0..6) {
+                    0 => format!("{y}-{m}-{d} {h}:{mi}:{sec}"),
+                    1 => format!("{m}/{d}/{y} {h}:{mi}"),
+                    2 => format!("{m}/{d}/{y}"),
+                    3 => format!(
+                        "{y}{}{m}{}{d}{}{h}{}{mi}",
+                        picks[0], picks[1], picks[2], picks[3]
+                    ),
+                    4 => format!(" {m}/{d}/{y} {h}:{mi} "),
+                    _ => format!("{y}-{m}-{d}T{h}:{mi}:{sec}"),
+                };
+                (rng.random_range(0..50) > 0).then_some(text)
+            })
+            .collect();
+        let mut texts = texts;
+        // The edges of the year check: the last second before the year 1000, and
+        // its first.
+        for edge in [
+            "0999-12-31 23:59:59",
+            "1000-01-01 00:00:00",
+            "12/31/0999 23:59",
+            "1/1/1000 0:00",
+        ] {
+            texts.push(Some(edge.to_string()));
+        }
+        let df = df!("t" => texts)?;
+        let retail: &[&str] = &["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"];
+        let second_first: &[&str] = &["%m/%d/%Y %H:%M", "%Y-%m-%d %H:%M:%S"];
+        let one: &[&str] = &["%Y-%m-%d %H:%M:%S"];
+        for formats in [retail, second_first, one] {
+            for order in [DateOrder::Mdy, DateOrder::Dmy] {
+                let ours = df
+                    .clone()
+                    .lazy()
+                    .select([parse_datetime(col("t"), formats, order)])
+                    .collect()?;
+                let theirs = df
+                    .clone()
+                    .lazy()
+                    .select([coalesced_datetime(col("t"), formats, order)])
+                    .collect()?;
+                assert!(ours.equals_missing(&theirs), "{formats:?} {order:?}");
+                let parsed = ours.column("t")?.len() - ours.column("t")?.null_count();
+                assert!(parsed > 300, "{formats:?} {order:?}: only {parsed} parsed");
+            }
+        }
+        Ok(())
+    }
+
+    /// The year check keeps the first and last instants of its years and nothing
+    /// outside them, for dates and timestamps.
+    #[test]
+    fn year_checks_keep_exactly_their_years() -> PolarsResult<()> {
+        let schema = TableSchema::new(
+            "t",
+            vec![
+                Column::new("day", ColumnType::Date("%Y%m%d")).required(),
+                Column::new("at", ColumnType::Datetime(&["%Y-%m-%d %H:%M:%S"])).required(),
+            ],
+        );
+        let days = [
+            "19000101", "21001231", "18991231", "21010101", "20000101", "20000101",
+        ];
+        let ats = [
+            "1900-01-01 00:00:00",
+            "2100-12-31 23:59:59",
+            "2000-01-01 00:00:00",
+            "2000-01-01 00:00:00",
+            "1899-12-31 23:59:59",
+            "2101-01-01 00:00:00",
+        ];
+        let n = days.len();
+        let raw = df!(
+            SOURCE_FILE => vec!["f"; n], LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
+            ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(), LAYOUT_ERROR => vec![None::<&str>; n],
+            "day" => days, "at" => ats,
+        )?;
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        assert_eq!(valid.collect()?.height(), 2);
+        assert_eq!(
+            reasons(&quarantine.collect()?)?,
+            ["day|range", "day|range", "at|range", "at|range"]
+        );
         Ok(())
     }
 
