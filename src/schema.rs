@@ -551,30 +551,94 @@ impl Column {
 }
 
 /// Parses text as a timestamp (microseconds) in the first of `formats`, read in
-/// `order`, that parses it; null where none does.
+/// `order`, that parses it; null where none does. Each format is Polars' `strptime`
+/// (exact, not strict), tried only on the values the formats before it left
+/// unparsed, so a file in the second layout does not also pay for the first on
+/// every row, nor a file in the first for the second.
 ///
 /// `%Y` takes a year of any number of digits: a year before 1000 (`01/02/10 10:00`
 /// read as the year 10) is taken for a two-digit year and does not parse. A second
 /// of 60 (`23:59:60`, which the parser would carry into the next minute) does not
 /// parse either.
 pub fn parse_datetime(text: Expr, formats: &[&str], order: DateOrder) -> Expr {
-    let datetime = DataType::Datetime(TimeUnit::Microseconds, None);
-    let parsed = coalesce(
-        &formats
-            .iter()
-            .map(|format| parse_temporal(text.clone(), datetime.clone(), &order.format(format)))
-            .collect::<Vec<_>>(),
+    let formats: Vec<String> = formats.iter().map(|format| order.format(format)).collect();
+    let name = format!("{PARSE_DATETIME}{}", formats.join(FORMAT_SEPARATOR));
+    let mut parsed = text.map(
+        move |texts| Ok(first_format_timestamps(texts.str()?, &formats)?.into_column()),
+        |_, field| {
+            Ok(Field::new(
+                field.name().clone(),
+                DataType::Datetime(TimeUnit::Microseconds, None),
+            ))
+        },
     );
-    let year_1000 = first_day(1000).expect("the year 1000 is in the calendar");
-    when(
-        parsed
-            .clone()
-            .cast(DataType::Date)
-            .gt_eq(year_1000)
-            .and(has_second_60(text).not()),
+    // Named, so that a plan's translation to another engine knows what it computes
+    // (`remote::sql`).
+    if let Expr::AnonymousFunction { fmt_str, .. } = &mut parsed {
+        **fmt_str = PlSmallStr::from(name);
+    }
+    parsed
+}
+
+/// The plan name's prefix of [`parse_datetime`]'s kernel; the formats follow it,
+/// joined by [`FORMAT_SEPARATOR`].
+pub const PARSE_DATETIME: &str = "smartview.datetime:";
+/// Between two formats in the plan name of [`parse_datetime`].
+pub const FORMAT_SEPARATOR: &str = "\u{1f}";
+
+/// The first year [`parse_datetime`] reads: 1000-01-01 00:00:00 in microseconds
+/// since the Unix epoch (so that a year of four digits or more compares as one
+/// integer, without working out each timestamp's year).
+const FIRST_READ_TIMESTAMP_US: i64 = -30_610_224_000_000_000;
+
+/// [`parse_datetime`] on one column of text.
+fn first_format_timestamps(
+    texts: &StringChunked,
+    formats: &[String],
+) -> PolarsResult<DatetimeChunked> {
+    let ambiguous = StringChunked::from_slice(PlSmallStr::EMPTY, &["raise"]);
+    let parse = |texts: &StringChunked, format: &str| {
+        texts.as_datetime(
+            Some(format),
+            TimeUnit::Microseconds,
+            true,
+            false,
+            None,
+            &ambiguous,
+        )
+    };
+    let Some((first, others)) = formats.split_first() else {
+        return Ok(Int64Chunked::full_null(texts.name().clone(), texts.len())
+            .into_datetime(TimeUnit::Microseconds, None));
+    };
+    let mut parsed: Vec<Option<i64>> = parse(texts, first)?.phys.iter().collect();
+    for format in others {
+        let pending: Vec<IdxSize> = parsed
+            .iter()
+            .zip(texts.iter())
+            .enumerate()
+            .filter(|(_, (value, text))| value.is_none() && text.is_some())
+            .map(|(row, _)| row as IdxSize)
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        let retried = texts.take(&IdxCa::from_vec(PlSmallStr::EMPTY, pending.clone()))?;
+        for (row, value) in pending.iter().zip(parse(&retried, format)?.phys.iter()) {
+            parsed[*row as usize] = value;
+        }
+    }
+    for (value, text) in parsed.iter_mut().zip(texts.iter()) {
+        if value.is_some_and(|at| at < FIRST_READ_TIMESTAMP_US)
+            || text.is_some_and(|text| text.contains(":60"))
+        {
+            *value = None;
+        }
+    }
+    Ok(
+        Int64Chunked::from_iter_options(texts.name().clone(), parsed.into_iter())
+            .into_datetime(TimeUnit::Microseconds, None),
     )
-    .then(parsed)
-    .otherwise(lit(NULL).cast(datetime))
 }
 
 /// 1 January of `year` as a `Date` literal (Polars' `lit` of a `NaiveDate` is a
@@ -1095,8 +1159,8 @@ mod tests {
         Ok(())
     }
 
-    /// `parse_datetime` as it was written before its year check compared dates:
-    /// the year through Polars' calendar functions.
+    /// `parse_datetime` as Polars expressions: every format on every row, coalesced,
+    /// then the year and second checks through Polars' calendar functions.
     fn coalesced_datetime(text: Expr, formats: &[&str], order: DateOrder) -> Expr {
         let datetime = DataType::Datetime(TimeUnit::Microseconds, None);
         let parsed = coalesce(
@@ -1119,10 +1183,10 @@ mod tests {
 
     /// Random timestamps in and around both layouts (fields of one to five digits
     /// and out of range, mixed separators, spaces, seconds of 60, years before 1000,
-    /// stray letters) parse to exactly what the calendar's year check gave, for one
+    /// stray letters) parse to exactly what coalescing every format gave, for one
     /// and two formats, in both day/month orders.
     #[test]
-    fn timestamps_parse_as_with_the_calendar_year_check() -> PolarsResult<()> {
+    fn timestamps_parse_as_coalescing_every_format_did() -> PolarsResult<()> {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let number = |rng: &mut rand_chacha::ChaCha8Rng, low: u32, high: u32| {
@@ -1196,6 +1260,14 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn the_first_year_read_starts_at_its_first_microsecond() {
+        let first = chrono::NaiveDate::from_ymd_opt(1000, 1, 1)
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .map(|at| at.and_utc().timestamp_micros());
+        assert_eq!(first, Some(FIRST_READ_TIMESTAMP_US));
     }
 
     /// The year check keeps the first and last instants of its years and nothing

@@ -1090,6 +1090,18 @@ impl Translator<'_> {
                         arg(1),
                         arg(2)
                     ),
+                    // `yyyymm` of a date or timestamp (`transforms::month_key`).
+                    crate::transforms::trend::MONTH_KEY => {
+                        format!("CAST(year({0}) * 100 + month({0}) AS INT)", arg(0))
+                    }
+                    // Text read in the first of several formats that reads it
+                    // (`schema::parse_datetime`).
+                    other if other.starts_with(crate::schema::PARSE_DATETIME) => {
+                        let formats: Vec<&str> = other[crate::schema::PARSE_DATETIME.len()..]
+                            .split(crate::schema::FORMAT_SEPARATOR)
+                            .collect();
+                        self.first_format_timestamp(&arg(0), &formats)?
+                    }
                     // The byte-by-byte check of a whole-value pattern
                     // (`crate::fast::matches_regex`): the pattern itself.
                     other if other.starts_with(crate::fast::regex::WHOLE_VALUE_REGEX) => {
@@ -1642,6 +1654,28 @@ impl Translator<'_> {
                 return Err(self.unsupported(format!("the literal {other} ({})", other.dtype())))
             }
         })
+    }
+
+    /// [`crate::schema::parse_datetime`] of the text `text` in `formats`: the first
+    /// format that reads it, null before the year 1000 or with a minute or second of
+    /// 60, as the local kernel has it.
+    fn first_format_timestamp(&self, text: &str, formats: &[&str]) -> Result<String> {
+        let parsed = formats
+            .iter()
+            .map(|format| {
+                let pattern = java_parse_pattern(format)
+                    .map_err(|e| self.unsupported(format!("the date format `{format}` ({e})")))?;
+                Ok(format!(
+                    "try_to_timestamp({text}, {})",
+                    string_literal(&pattern)
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let parsed = format!("coalesce({})", parsed.join(", "));
+        Ok(format!(
+            "CASE WHEN CAST({parsed} AS DATE) >= DATE '1000-01-01' AND NOT \
+             coalesce(contains({text}, ':60'), false) THEN {parsed} END"
+        ))
     }
 
     fn spark_type(&self, dtype: &DataType) -> Result<&'static str> {

@@ -5,11 +5,86 @@ use polars::prelude::*;
 
 use super::exact::ratio;
 
-/// The month of a date or datetime as the integer `yyyymm`.
+/// The month of a date or datetime as the integer `yyyymm` (`Int32`, named `month`),
+/// null where the input is; its year × 100 + its month, without Polars' per-row
+/// calendar conversion. A date or a datetime without a time zone is split into
+/// its civil year and month with integer arithmetic on its days since the epoch
+/// ([`civil_year_month`]); a zoned datetime takes its local year and month from Polars.
 pub fn month_key(date: Expr) -> Expr {
-    (date.clone().dt().year() * lit(100) + date.dt().month().cast(DataType::Int32))
-        .cast(DataType::Int32)
-        .alias("month")
+    let mut key = date.map(
+        |dates| Ok(month_keys(dates.as_materialized_series())?.into_column()),
+        |_, field| Ok(Field::new(field.name().clone(), DataType::Int32)),
+    );
+    // Named, so that a plan's translation to another engine knows what it computes
+    // (`remote::sql`: year × 100 + month).
+    if let Expr::AnonymousFunction { fmt_str, .. } = &mut key {
+        **fmt_str = PlSmallStr::from_static(MONTH_KEY);
+    }
+    key.alias("month")
+}
+
+/// The plan name of [`month_key`]'s kernel.
+pub const MONTH_KEY: &str = "smartview.month_key";
+
+/// [`month_key`] of one column.
+fn month_keys(dates: &Series) -> PolarsResult<Int32Chunked> {
+    let days_per = |unit: &TimeUnit| match unit {
+        TimeUnit::Nanoseconds => 86_400_000_000_000,
+        TimeUnit::Microseconds => 86_400_000_000,
+        TimeUnit::Milliseconds => 86_400_000,
+    };
+    let key = |days: i64| {
+        let (year, month) = civil_year_month(days);
+        // Years past ±21 million do not fit `yyyymm`; no Polars date reaches them.
+        i32::try_from(year * 100 + i64::from(month)).ok()
+    };
+    let keys: Int32Chunked = match dates.dtype() {
+        DataType::Date => dates
+            .date()?
+            .phys
+            .iter()
+            .map(|days| days.and_then(|days| key(i64::from(days))))
+            .collect(),
+        DataType::Datetime(unit, None) => {
+            let per_day = days_per(unit);
+            dates
+                .datetime()?
+                .phys
+                .iter()
+                .map(|at| at.and_then(|at| key(at.div_euclid(per_day))))
+                .collect()
+        }
+        _ => {
+            let years = dates.year()?;
+            let months = dates.month()?;
+            years
+                .iter()
+                .zip(months.iter())
+                .map(|(year, month)| Some(year? * 100 + i32::from(month?)))
+                .collect()
+        }
+    };
+    Ok(keys.with_name(dates.name().clone()))
+}
+
+/// The proleptic Gregorian year and month (1–12) of the day `days` after 1970-01-01
+/// (negative before it): H. Hinnant's `civil_from_days`, exact for every `i64` day
+/// whose year fits.
+pub fn civil_year_month(days: i64) -> (i64, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month as u32)
 }
 
 /// The `yyyymm` month after `month`.
@@ -161,6 +236,89 @@ mod tests {
                 .collect::<Vec<_>>(),
             [202206, 202301]
         );
+        Ok(())
+    }
+
+    /// By hand: the epoch, the day before it, a leap day, the day after a
+    /// century's missing leap day, and a day before the common era.
+    #[test]
+    fn civil_months_by_hand() {
+        assert_eq!(civil_year_month(0), (1970, 1));
+        assert_eq!(civil_year_month(-1), (1969, 12));
+        assert_eq!(civil_year_month(11_016), (2000, 2), "2000-02-29");
+        assert_eq!(civil_year_month(-25_508), (1900, 3), "1900-03-01");
+        assert_eq!(civil_year_month(-719_163), (0, 12), "0000-12-31");
+        assert_eq!(civil_year_month(-719_529), (-1, 12), "-0001-12-31");
+    }
+
+    /// The integer path gives Polars' own year × 100 + month on random dates (five
+    /// millennia either side of the epoch, leap days and century ends included) and
+    /// on datetimes in every unit, before and after midnight and the epoch; a zoned
+    /// datetime keeps its local month.
+    #[test]
+    fn month_keys_equal_polars_year_and_month() -> PolarsResult<()> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
+        let mut days: Vec<Option<i32>> = (0..20_000)
+            .map(|_| Some(rng.random_range(-2_600_000..2_600_000)))
+            .collect();
+        days.extend([
+            Some(0),
+            Some(-1),
+            Some(11_016),
+            Some(-25_508),
+            Some(-719_529),
+            None,
+        ]);
+        let micros: Vec<Option<i64>> = (0..20_000)
+            .map(|_| Some(rng.random_range(-200_000_000_000_000_000..200_000_000_000_000_000)))
+            .chain([
+                Some(-1),
+                Some(0),
+                Some(86_399_999_999),
+                Some(86_400_000_000),
+                None,
+            ])
+            .collect();
+        let polars_key = |dates: Expr| {
+            (dates.clone().dt().year() * lit(100) + dates.dt().month().cast(DataType::Int32))
+                .cast(DataType::Int32)
+                .alias("month")
+        };
+        let mut frames = vec![
+            Int32Chunked::from_iter_options("d".into(), days.into_iter())
+                .into_date()
+                .into_series(),
+        ];
+        for unit in [
+            TimeUnit::Nanoseconds,
+            TimeUnit::Microseconds,
+            TimeUnit::Milliseconds,
+        ] {
+            let scale = match unit {
+                TimeUnit::Nanoseconds => 1,
+                TimeUnit::Microseconds => 1_000,
+                TimeUnit::Milliseconds => 1_000_000,
+            };
+            let values = micros.iter().map(|at| at.map(|at| at / scale));
+            frames.push(
+                Int64Chunked::from_iter_options("d".into(), values)
+                    .into_datetime(unit, None)
+                    .into_series(),
+            );
+        }
+        let zoned = frames[2].cast(&DataType::Datetime(
+            TimeUnit::Microseconds,
+            Some(TimeZone::opt_try_new(Some("Asia/Kolkata"))?.unwrap()),
+        ))?;
+        frames.push(zoned);
+        for dates in frames {
+            let dtype = dates.dtype().clone();
+            let df = DataFrame::new_infer_height(vec![dates.into_column()])?;
+            let ours = df.clone().lazy().select([month_key(col("d"))]).collect()?;
+            let theirs = df.lazy().select([polars_key(col("d"))]).collect()?;
+            assert!(ours.equals_missing(&theirs), "{dtype:?}");
+        }
         Ok(())
     }
 
