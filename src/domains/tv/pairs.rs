@@ -66,7 +66,7 @@ pub fn validate_viewing(
     let viewing = tables::viewing();
     let passes = pair_passes(viewing.size_bytes(&paths.raw)?, pass_bytes);
     let first_pass: ValidAggregate =
-        Box::new(|valid| Ok(pairs_of(pass_viewing(valid, 0, passes), &programs)));
+        Box::new(|valid| pairs_of(pass_viewing(valid, 0, passes), &programs));
     let later_passes = pass_parts(paths);
     let mut aggregates = vec![first_pass];
     if passes > 1 {
@@ -90,7 +90,7 @@ pub fn validate_viewing(
             text_pairs_of(
                 pass_viewing(scan_parquet(&paths.valid(viewing.schema.name))?, 0, passes),
                 &programs,
-            ),
+            )?,
             "the viewing pairs",
         )?,
     };
@@ -219,21 +219,32 @@ fn pass_viewing(viewing: LazyFrame, pass: u32, passes: u32) -> LazyFrame {
 }
 
 /// The distinct (device, program) pairs of `viewing` (`device_id`, `prog_code`),
-/// with their tune events; the programs as their keys in `programs`. The plan groups
-/// by one packed integer when there are few enough programs ([`packed_pairs`]); its
+/// with their tune events; the programs as their keys in `programs`, looked up in a
+/// hash map of that dictionary rather than joined with it. The plan groups by one
+/// packed integer when there are few enough programs ([`packed_pairs`]); its
 /// collected result goes through [`finish_pairs`].
-fn pairs_of(viewing: LazyFrame, programs: &DataFrame) -> LazyFrame {
-    let encoded = keys::encode(viewing, programs.clone().lazy(), "prog_code");
-    if packs_pairs(programs) {
+///
+/// # Errors
+/// When `programs` is not a dictionary of `prog_code` ([`keys::encode_in_memory`]).
+fn pairs_of(viewing: LazyFrame, programs: &DataFrame) -> PolarsResult<LazyFrame> {
+    let encoded = keys::encode_in_memory(viewing, programs, "prog_code")?;
+    Ok(if packs_pairs(programs) {
         packed_pairs(encoded)
     } else {
         rules::viewing_pairs(encoded)
-    }
+    })
 }
 
 /// [`pairs_of`] on the text device ids, whatever the programs.
-fn text_pairs_of(viewing: LazyFrame, programs: &DataFrame) -> LazyFrame {
-    rules::viewing_pairs(keys::encode(viewing, programs.clone().lazy(), "prog_code"))
+///
+/// # Errors
+/// As [`pairs_of`].
+fn text_pairs_of(viewing: LazyFrame, programs: &DataFrame) -> PolarsResult<LazyFrame> {
+    Ok(rules::viewing_pairs(keys::encode_in_memory(
+        viewing,
+        programs,
+        "prog_code",
+    )?))
 }
 
 /// The programs a packed pair key holds: their keys take its low 16 bits.
@@ -320,10 +331,10 @@ fn collect_pairs(
     viewing: impl Fn() -> Result<LazyFrame>,
     programs: &DataFrame,
 ) -> Result<DataFrame> {
-    let collected = collect_streaming(pairs_of(viewing()?, programs), "the viewing pairs")?;
+    let collected = collect_streaming(pairs_of(viewing()?, programs)?, "the viewing pairs")?;
     match finish_pairs(collected, programs)? {
         Some(pairs) => Ok(pairs),
-        None => collect_streaming(text_pairs_of(viewing()?, programs), "the viewing pairs"),
+        None => collect_streaming(text_pairs_of(viewing()?, programs)?, "the viewing pairs"),
     }
 }
 
@@ -485,7 +496,7 @@ mod tests {
                 df!("device_id" => ["00000000000a", "00000000000A"], "prog_code" => ["P2", "P2"])?
                     .lazy(),
                 &programs,
-            ),
+            )?,
             "packed pairs",
         )?;
         assert!(
