@@ -11,7 +11,8 @@
 //!    `<interim>/quarantine/wdi.parquet`, and keeping the chosen indicator's valid
 //!    rows in memory, which is all W2–W4 read;
 //! 2. check that the chosen country and indicator have values;
-//! 3. W2–W4 on the indicator's rows, written as Parquet + CSV under `<processed>/` with a `_SUCCESS` manifest.
+//! 3. W2–W4 on the indicator's rows, written as Parquet + CSV under `<processed>/`
+//!    with a `_SUCCESS` manifest.
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::{col, df, len, DataFrame, DataType, IntoLazy, LazyFrame};
