@@ -623,9 +623,10 @@ fn first_format_timestamps(
         if pending.is_empty() {
             break;
         }
-        let retried = texts.take(&IdxCa::from_vec(PlSmallStr::EMPTY, pending.clone()))?;
-        for (row, value) in pending.iter().zip(parse(&retried, format)?.phys.iter()) {
-            parsed[*row as usize] = value;
+        let pending = IdxCa::from_vec(PlSmallStr::EMPTY, pending);
+        let retried = parse(&texts.take(&pending)?, format)?;
+        for (row, value) in pending.into_no_null_iter().zip(retried.phys.iter()) {
+            parsed[row as usize] = value;
         }
     }
     for (value, text) in parsed.iter_mut().zip(texts.iter()) {
@@ -1023,6 +1024,22 @@ mod tests {
         crate::values::texts(quarantine, REASON, "<null>")
     }
 
+    /// Raw rows of one file `f` holding the text `columns` (name, values of equal
+    /// length), with their positions and no layout error.
+    fn raw_of(columns: &[(&str, &[&str])]) -> PolarsResult<DataFrame> {
+        let n = columns.first().map_or(0, |(_, values)| values.len());
+        let mut raw = df!(
+            SOURCE_FILE => vec!["f"; n],
+            LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
+            ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(),
+            LAYOUT_ERROR => vec![None::<&str>; n],
+        )?;
+        for (name, values) in columns {
+            raw.with_column(Series::new((*name).into(), *values).into_column())?;
+        }
+        Ok(raw)
+    }
+
     fn raw() -> PolarsResult<DataFrame> {
         let n = 7;
         df!(
@@ -1136,12 +1153,7 @@ mod tests {
             "12/1/2010",
             "13/1/2010 8:26",
         ];
-        let n = texts.len();
-        let raw = df!(
-            SOURCE_FILE => vec!["f"; n], LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
-            ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(), LAYOUT_ERROR => vec![None::<&str>; n],
-            "at" => texts,
-        )?;
+        let raw = raw_of(&[("at", &texts)])?;
         let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
         let valid = valid
             .select([col("at").dt().to_string("%Y-%m-%d %H:%M:%S")])
@@ -1293,12 +1305,7 @@ mod tests {
             "1899-12-31 23:59:59",
             "2101-01-01 00:00:00",
         ];
-        let n = days.len();
-        let raw = df!(
-            SOURCE_FILE => vec!["f"; n], LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
-            ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(), LAYOUT_ERROR => vec![None::<&str>; n],
-            "day" => days, "at" => ats,
-        )?;
+        let raw = raw_of(&[("day", &days), ("at", &ats)])?;
         let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
         assert_eq!(valid.collect()?.height(), 2);
         assert_eq!(
@@ -1437,19 +1444,14 @@ mod tests {
             ],
         ];
         let column = |i: usize| rows.iter().map(|r| r[i]).collect::<Vec<_>>();
-        let n = rows.len();
-        let raw = df!(
-            SOURCE_FILE => vec!["f"; n],
-            LINE => (1..=n as IdxSize).collect::<Vec<_>>(),
-            ROW_NR => (0..n as IdxSize).collect::<Vec<_>>(),
-            LAYOUT_ERROR => vec![None::<&str>; n],
-            "price" => column(0),
-            "value" => column(1),
-            "qty" => column(2),
-            "day" => column(3),
-            "at" => column(4),
-            "iso" => column(5),
-        )?;
+        let names = ["price", "value", "qty", "day", "at", "iso"];
+        let values: Vec<Vec<&str>> = (0..names.len()).map(column).collect();
+        let columns: Vec<(&str, &[&str])> = names
+            .iter()
+            .zip(&values)
+            .map(|(name, values)| (*name, values.as_slice()))
+            .collect();
+        let raw = raw_of(&columns)?;
         let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
         assert_eq!(
             valid.collect()?.height(),
