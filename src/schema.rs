@@ -35,7 +35,7 @@
 
 use polars::prelude::*;
 
-use crate::fast::matches_regex;
+use crate::fast::{matches_regex, strip_whitespace};
 use crate::transforms::text::ascii_digits;
 
 /// Column holding the quarantine reason (the failed rule's name).
@@ -193,17 +193,17 @@ impl Prepare {
     fn apply(self, text: Expr) -> Expr {
         match self {
             Prepare::Trim => {
-                let trimmed = text.str().strip_chars(lit(NULL));
+                let trimmed = strip_whitespace(text);
                 when(trimmed.clone().eq(lit("")))
                     .then(lit(NULL).cast(DataType::String))
                     .otherwise(trimmed)
             }
             Prepare::AsciiDigits => ascii_digits(text),
             Prepare::Unit(unit) => {
-                let trimmed = text.str().strip_chars(lit(NULL));
+                let trimmed = strip_whitespace(text);
                 let number = trimmed.clone().str().strip_suffix(lit(unit));
                 when(trimmed.clone().str().ends_with(lit(unit)))
-                    .then(number.str().strip_chars(lit(NULL)))
+                    .then(strip_whitespace(number))
                     .otherwise(trimmed)
             }
             Prepare::Missing(marker) => when(text.clone().eq(lit(marker)))
@@ -526,11 +526,11 @@ impl Column {
         let raw = self.value();
         match self.ty {
             ColumnType::Text => raw,
-            ColumnType::Int => raw.str().strip_chars(lit(NULL)).cast(DataType::Int64),
-            ColumnType::Float => raw.str().strip_chars(lit(NULL)).cast(DataType::Float64),
+            ColumnType::Int => strip_whitespace(raw).cast(DataType::Int64),
+            ColumnType::Float => strip_whitespace(raw).cast(DataType::Float64),
             ColumnType::Date(format) => parse_temporal(raw, DataType::Date, format),
             ColumnType::Datetime(formats) => {
-                let trimmed = raw.str().strip_chars(lit(NULL));
+                let trimmed = strip_whitespace(raw);
                 match &self.day_month {
                     None => parse_datetime(trimmed, formats, DateOrder::Mdy),
                     Some(order) if order.other_order_files.is_empty() => {

@@ -12,7 +12,7 @@ use polars::prelude::{col, concat, lit, DataType, IntoLazy, LazyFrame, UnionArgs
 use super::delimited::{scan_one, TextLayout};
 use super::excel::{read_sheets, SheetSelection};
 use super::files::{matching_files, no_file_matching, total_bytes, NamePattern};
-use super::reading::Reading;
+use super::reading::{Notices, Reading};
 use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
 /// A reader the domain supplies for a layout of its own: the files found (in name
@@ -95,10 +95,9 @@ impl Source {
         match self {
             Source::Text { layout, .. } => {
                 let layout = layout.with_encoding(reading.encoding);
-                let read = |(index, file): (usize, &PathBuf)| {
-                    scan_one(file, index, &columns, layout, &reading.notices)
-                };
-                files.iter().enumerate().map(read).collect()
+                scan_side_by_side(files, &reading.notices, |index, file, notices| {
+                    scan_one(file, index, &columns, layout, notices)
+                })
             }
             Source::Parquet { .. } => Ok(vec![scan_parquet_as_text(files, dir, &columns)?]),
             Source::Workbook { sheets, .. } => {
@@ -110,6 +109,61 @@ impl Source {
             Source::Custom { read, .. } => Ok(vec![read(files, reading)?]),
         }
     }
+}
+
+/// `scan` of each of `files` (given its index and a place for its notices), the files
+/// side by side, one thread per core: a text file's first pass (its checks and chunk
+/// plan) reads it whole, sequentially. The frames come back in file order, and each
+/// file's notices reach `notices` in file order too, whatever thread finished first.
+///
+/// # Errors
+/// The first file's error, in file order.
+fn scan_side_by_side(
+    files: &[PathBuf],
+    notices: &Notices,
+    scan: impl Fn(usize, &Path, &Notices) -> Result<LazyFrame> + Sync,
+) -> Result<Vec<LazyFrame>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, files.len().max(1));
+    let scan = &scan;
+    let mut scanned: Vec<(usize, Result<LazyFrame>, Notices)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|first| {
+                scope.spawn(move || {
+                    (first..files.len())
+                        .step_by(threads)
+                        .map(|index| {
+                            let own = Notices::default();
+                            let frame = scan(index, &files[index], &own);
+                            (index, frame, own)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a thread reading the raw files panicked"))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
+    scanned.sort_by_key(|(index, ..)| *index);
+    scanned
+        .into_iter()
+        .map(|(_, frame, own)| {
+            own.all()
+                .into_iter()
+                .for_each(|notice| notices.push(notice));
+            frame
+        })
+        .collect()
 }
 
 /// `a, b or c`.
@@ -277,6 +331,40 @@ mod tests {
                 Source::text("sales", ".txt", TextLayout::PIPE_NO_HEADER),
             ],
         )
+    }
+
+    /// Files scanned side by side come back in file order with their notices in file
+    /// order, however the threads finish (the earlier files here finish last), and the
+    /// first failing file's error is the one returned.
+    #[test]
+    fn files_scanned_side_by_side_keep_file_order() -> Result<()> {
+        let files: Vec<PathBuf> = (0..5).map(|i| PathBuf::from(format!("f{i}.csv"))).collect();
+        let scan = |failing: Option<usize>| {
+            let notices = Notices::default();
+            let frames = scan_side_by_side(&files, &notices, |index, file, own| {
+                std::thread::sleep(std::time::Duration::from_millis(10 * (5 - index as u64)));
+                own.push(format!("{} read", file.display()));
+                if failing.is_some_and(|failing| index >= failing) {
+                    anyhow::bail!("{} is broken", file.display());
+                }
+                Ok(polars::df!("file" => [index as u32])?.lazy())
+            });
+            (frames, notices.all())
+        };
+        let (frames, notices) = scan(None);
+        let order = frames?
+            .into_iter()
+            .map(|frame| Ok(crate::values::u64s(&frame.collect()?, "file", 0)?[0]))
+            .collect::<Result<Vec<_>>>()?;
+        assert_eq!(order, [0, 1, 2, 3, 4]);
+        let expected: Vec<String> = (0..5).map(|i| format!("f{i}.csv read")).collect();
+        assert_eq!(notices, expected);
+
+        let (frames, notices) = scan(Some(2));
+        let error = frames.err().context("broken files must fail the scan")?;
+        assert_eq!(error.to_string(), "f2.csv is broken");
+        assert_eq!(notices, expected[..3]);
+        Ok(())
     }
 
     #[test]

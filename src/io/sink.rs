@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    col, len, lit, CsvWriter, DataFrame, DataType, Engine, Expr, FileWriteFormat, IdxCa, IdxSize,
-    IntoLazy, LazyFrame, ParquetCompression, ParquetWriteOptions, ParquetWriter, PartitionStrategy,
-    PlRefPath, PlSmallStr, PolarsError, PolarsResult, ScanArgsParquet, SerWriter, SinkDestination,
-    SinkTarget, StringChunked, UnifiedSinkArgs,
+    col, len, lit, CompatLevel, CsvWriter, DataFrame, DataType, Engine, Expr, FileWriteFormat,
+    IdxCa, IdxSize, IntoLazy, LazyFrame, ParquetCompression, ParquetWriteOptions, ParquetWriter,
+    PartitionStrategy, PlRefPath, PlSmallStr, PolarsError, PolarsResult, ScanArgsParquet,
+    SerWriter, SinkDestination, SinkTarget, StringChunked, UnifiedSinkArgs,
 };
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -74,6 +74,7 @@ fn interim_parquet_format() -> FileWriteFormat {
     FileWriteFormat::Parquet(Arc::new(ParquetWriteOptions {
         compression: ParquetCompression::Uncompressed,
         row_group_size: Some(INTERIM_ROW_GROUP_ROWS),
+        compat_level: Some(CompatLevel::newest()),
         ..ParquetWriteOptions::default()
     }))
 }

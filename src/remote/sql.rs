@@ -1094,6 +1094,9 @@ impl Translator<'_> {
                     crate::transforms::trend::MONTH_KEY => {
                         format!("CAST(year({0}) * 100 + month({0}) AS INT)", arg(0))
                     }
+                    // Whitespace stripped as Polars' `strip_chars(NULL)` strips it
+                    // (`crate::fast::strip_whitespace`).
+                    crate::fast::text::STRIP_WHITESPACE => strip_whitespace(&arg(0)),
                     // Text read in the first of several formats that reads it
                     // (`schema::parse_datetime`).
                     other if other.starts_with(crate::schema::PARSE_DATETIME) => {
@@ -1316,11 +1319,7 @@ impl Translator<'_> {
                     IRFunctionExpr::StringExpr(IRStringFunction::StripChars)
                         if self.is_null_literal(input[1].node()) =>
                     {
-                        format!(
-                            "regexp_replace({}, {}, '')",
-                            arg(0),
-                            string_literal(&format!("\\A{WHITE_SPACE}+|{WHITE_SPACE}+\\z"))
-                        )
+                        strip_whitespace(&arg(0))
                     }
                     // Polars' offset is 0-based and counts from the end when negative;
                     // Spark's position is 1-based, and counts from the end when negative.
@@ -1698,6 +1697,15 @@ impl Translator<'_> {
             other => return Err(self.unsupported(format!("a cast to {other}"))),
         })
     }
+}
+
+/// `text` without the Unicode whitespace around it, as Rust's `str::trim` (and
+/// so Polars' `strip_chars(NULL)`) strips it; Spark's `trim` strips spaces alone.
+fn strip_whitespace(text: &str) -> String {
+    format!(
+        "regexp_replace({text}, {}, '')",
+        string_literal(&format!("\\A{WHITE_SPACE}+|{WHITE_SPACE}+\\z"))
+    )
 }
 
 /// Unicode White_Space, which Rust's `char::is_whitespace` (Polars' `strip_chars`)

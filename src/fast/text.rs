@@ -1,0 +1,113 @@
+//! Whitespace stripping that leaves text without surrounding whitespace as it is: the
+//! answer of Polars' `str().strip_chars(lit(NULL))`, without copying a column whose
+//! values need no stripping, which is nearly every column of a real export (see the
+//! module [`crate::fast`] for what it relies on).
+
+use polars::prelude::*;
+
+/// The plan name of [`strip_whitespace`]'s kernel, which is how
+/// [`crate::remote::sql`] translates it.
+pub const STRIP_WHITESPACE: &str = "smartview.strip_whitespace";
+
+/// `text` (String) without leading and trailing whitespace (Unicode White_Space, as
+/// Rust's `str::trim`), null where it is null: the same values as Polars'
+/// `text.str().strip_chars(lit(NULL))`. A column none of whose values starts or ends
+/// with whitespace is returned as it is instead of being rebuilt string by string;
+/// otherwise Polars strips it. Measured on 5M retail lines, where the numbers and
+/// timestamps are trimmed before they are parsed: rebuilding the strings cost 6% of
+/// the run's CPU.
+///
+/// It relies on Polars' `strip_chars(NULL)` stripping exactly what `str::trim`
+/// strips; `whitespace_is_stripped_as_polars_strips_it` compares the two.
+pub fn strip_whitespace(text: Expr) -> Expr {
+    let mut expr = text.map(
+        |column| {
+            let strings = column.str()?;
+            if strings.iter().all(|value| value.is_none_or(is_trimmed)) {
+                return Ok(column);
+            }
+            let no_pattern = Column::full_null(PlSmallStr::EMPTY, 1, &DataType::String);
+            Ok(strings.strip_chars(&no_pattern)?.into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    );
+    if let Expr::AnonymousFunction { fmt_str, .. } = &mut expr {
+        **fmt_str = PlSmallStr::from_static(STRIP_WHITESPACE);
+    }
+    expr
+}
+
+/// Whether `value` neither starts nor ends with whitespace. An ASCII letter, digit or
+/// sign at both ends answers at once; other ends are checked by `str::trim`.
+fn is_trimmed(value: &str) -> bool {
+    let plain = |byte: u8| (b'!'..=b'~').contains(&byte);
+    match (value.as_bytes().first(), value.as_bytes().last()) {
+        (Some(&first), Some(&last)) if plain(first) && plain(last) => true,
+        (None, _) | (_, None) => true,
+        _ => value.trim().len() == value.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernel against Polars' `strip_chars(NULL)` on values with every kind of
+    /// Unicode whitespace at either end, inside, or none, in one column and one value
+    /// at a time (a column that needs no stripping takes the kernel's shortcut).
+    #[test]
+    fn whitespace_is_stripped_as_polars_strips_it() -> PolarsResult<()> {
+        let spaces = [
+            " ", "\t", "\n", "\r", "\u{b}", "\u{c}", "\u{85}", "\u{a0}", "\u{1680}", "\u{2000}",
+            "\u{200a}", "\u{2028}", "\u{2029}", "\u{202f}", "\u{205f}", "\u{3000}",
+        ];
+        // Not whitespace to `str::trim`: zero-width space, BOM, DEL.
+        let not_spaces = ["\u{200b}", "\u{feff}", "\u{7f}", "é", "x"];
+        let mut values: Vec<Option<String>> = vec![None, Some(String::new())];
+        for space in spaces.iter().chain(&not_spaces) {
+            values.extend([
+                Some(format!("{space}12")),
+                Some(format!("12{space}")),
+                Some(format!("1{space}2")),
+                Some(format!("{space}{space}")),
+                Some((*space).to_string()),
+            ]);
+        }
+        let by_polars = |values: &[Option<String>]| -> PolarsResult<DataFrame> {
+            df!("t" => values)?
+                .lazy()
+                .select([col("t").str().strip_chars(lit(NULL))])
+                .collect()
+        };
+        let by_kernel = |values: &[Option<String>]| -> PolarsResult<DataFrame> {
+            df!("t" => values)?
+                .lazy()
+                .select([strip_whitespace(col("t"))])
+                .collect()
+        };
+        crate::assert_frame_eq!(by_kernel(&values)?, by_polars(&values)?);
+        for value in &values {
+            let one = [value.clone()];
+            crate::assert_frame_eq!(by_kernel(&one)?, by_polars(&one)?);
+        }
+
+        let trimmed = vec![Some("13085.0".to_string()), None, Some("a b".to_string())];
+        let out = by_kernel(&trimmed)?;
+        crate::assert_frame_eq!(out.clone(), by_polars(&trimmed)?);
+        assert_eq!(
+            out.column("t")?.str()?.iter().collect::<Vec<_>>(),
+            [Some("13085.0"), None, Some("a b")]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn only_values_with_whitespace_at_an_end_need_stripping() {
+        for trimmed in ["", "x", "12.5", "a b", "é", "\u{200b}x", "x\u{feff}"] {
+            assert!(is_trimmed(trimmed), "{trimmed:?}");
+        }
+        for untrimmed in [" x", "x ", "\tx", "x\r\n", "\u{a0}x", "x\u{3000}", " "] {
+            assert!(!is_trimmed(untrimmed), "{untrimmed:?}");
+        }
+    }
+}
