@@ -12,7 +12,7 @@
 //! | [`catalog`] | every domain's tables under stable SQL names, queried with Polars SQL |
 //! | [`io`] | raw layouts in, Parquet/CSV out, atomic writes, manifests |
 //! | [`exec`] | partitioned aggregation, folders of parts, validation and rule stages, stages beside each other, memory release |
-//! | [`fast`] | the two fenced fast paths beside Polars (chunked text reader, ASCII class matching) and the Polars behaviours they rely on |
+//! | [`fast`] | the three fenced fast paths beside Polars (chunked text reader, ASCII class matching, whitespace stripping) and the Polars behaviours they rely on |
 //! | [`transforms`] | domain-free lazy transforms (dedup, clashes, ranks, picks, stats) |
 //! | [`domains`] | one folder per domain: tables, rules, pipeline, data generator, report |
 //! | [`report`] | charts (plotters → SVG) and tables assembled into HTML and Markdown |
