@@ -370,7 +370,9 @@ fn aggregate_pairs(
 }
 
 /// Keys the devices of pass `pass`'s pairs and writes them as part `pass` of
-/// `parts`; returns the pass's device dictionary.
+/// `parts`, sorted by device key and program so that the part is the same bytes on
+/// every run (a group-by and a join emit rows in an order that depends on the
+/// threads); returns the pass's device dictionary.
 fn write_pair_part(
     parts: &PartFolder,
     pairs: DataFrame,
@@ -380,7 +382,8 @@ fn write_pair_part(
     let devices = keys::dictionary(pairs.clone().lazy(), "device_id")
         .with_column((col(keys::KEY) * lit(passes) + lit(pass)).alias(keys::KEY))
         .collect()?;
-    let keyed = keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id");
+    let keyed = keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id")
+        .sort(["device_id", "prog_code"], Default::default());
     sink_parquet_all(vec![(keyed, parts.part(pass))]).context("cannot write the viewing pairs")?;
     Ok(devices.lazy())
 }
@@ -450,6 +453,33 @@ mod tests {
             .lazy()
             .sort(["device_id", "prog_code"], Default::default())
             .collect()?)
+    }
+
+    /// A pair part is written sorted by device key, then program, whatever order
+    /// the pairs come in: the same bytes on every run.
+    #[test]
+    fn pair_parts_are_written_in_key_order() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let parts = PartFolder::new(dir.path().join("pairs"));
+        parts.clear()?;
+        // 600 pairs of 200 devices and 3 programs, in a scrambled order.
+        let order: Vec<u32> = (0..600u32).map(|i| (i * 389) % 600).collect();
+        let pairs = df!(
+            "device_id" => order.iter().map(|i| format!("{:012x}", i / 3 * 7919 % 200)).collect::<Vec<_>>(),
+            "prog_code" => order.iter().map(|i| i % 3).collect::<Vec<_>>(),
+            "events" => order.iter().map(|i| u64::from(*i)).collect::<Vec<_>>(),
+        )?;
+        write_pair_part(&parts, pairs.clone(), 1, 2)?;
+        let written = scan_parquet(&parts.part(1))?.collect()?;
+        let devices = crate::values::u64s(&written, "device_id", u64::MAX)?;
+        let programs = crate::values::u64s(&written, "prog_code", u64::MAX)?;
+        let keys: Vec<(u64, u64)> = devices.into_iter().zip(programs).collect();
+        assert_eq!(keys.len(), 600);
+        assert!(keys.windows(2).all(|pair| pair[0] < pair[1]), "{keys:?}");
+        // Device keys of pass 1 of 2 are odd: position in the sorted ids · 2 + 1.
+        assert_eq!(keys[0], (1, 0));
+        assert_eq!(keys[599], (199 * 2 + 1, 2));
+        Ok(())
     }
 
     /// The packed pairs equal the pairs on the text ids, worked out by hand: device
