@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{col, concat, lit, DataType, IntoLazy, LazyFrame, UnionArgs, NULL};
+use rayon::prelude::*;
 
 use super::delimited::{scan_one, TextLayout};
 use super::excel::{read_sheets, SheetSelection};
@@ -112,9 +113,10 @@ impl Source {
 }
 
 /// `scan` of each of `files` (given its index and a place for its notices), the files
-/// side by side, one thread per core: a text file's first pass (its checks and chunk
-/// plan) reads it whole, sequentially. The frames come back in file order, and each
-/// file's notices reach `notices` in file order too, whatever thread finished first.
+/// side by side on rayon's threads, one per core: a text file's first pass (its
+/// checks and chunk plan) reads it whole, sequentially. The frames come back in file
+/// order, and each file's notices reach `notices` in file order too, whatever file
+/// finished first.
 ///
 /// # Errors
 /// The first file's error, in file order.
@@ -123,41 +125,17 @@ fn scan_side_by_side(
     notices: &Notices,
     scan: impl Fn(usize, &Path, &Notices) -> Result<LazyFrame> + Sync,
 ) -> Result<Vec<LazyFrame>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, files.len().max(1));
-    let scan = &scan;
-    let mut scanned: Vec<(usize, Result<LazyFrame>, Notices)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|first| {
-                scope.spawn(move || {
-                    (first..files.len())
-                        .step_by(threads)
-                        .map(|index| {
-                            let own = Notices::default();
-                            let frame = scan(index, &files[index], &own);
-                            (index, frame, own)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("a thread reading the raw files panicked"))
-            })
-            .collect::<Result<Vec<_>>>()
-    })?
-    .into_iter()
-    .flatten()
-    .collect();
-    scanned.sort_by_key(|(index, ..)| *index);
+    let scanned: Vec<(Result<LazyFrame>, Notices)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(index, file)| {
+            let own = Notices::default();
+            (scan(index, file, &own), own)
+        })
+        .collect();
     scanned
         .into_iter()
-        .map(|(_, frame, own)| {
+        .map(|(frame, own)| {
             own.all()
                 .into_iter()
                 .for_each(|notice| notices.push(notice));

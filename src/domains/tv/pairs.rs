@@ -464,12 +464,15 @@ mod tests {
         parts.clear()?;
         // 600 pairs of 200 devices and 3 programs, in a scrambled order.
         let order: Vec<u32> = (0..600u32).map(|i| (i * 389) % 600).collect();
-        let pairs = df!(
-            "device_id" => order.iter().map(|i| format!("{:012x}", i / 3 * 7919 % 200)).collect::<Vec<_>>(),
-            "prog_code" => order.iter().map(|i| i % 3).collect::<Vec<_>>(),
-            "events" => order.iter().map(|i| u64::from(*i)).collect::<Vec<_>>(),
-        )?;
-        write_pair_part(&parts, pairs.clone(), 1, 2)?;
+        let devices: Vec<String> = order
+            .iter()
+            .map(|i| format!("{:012x}", i / 3 * 7919 % 200))
+            .collect();
+        let programs: Vec<u32> = order.iter().map(|i| i % 3).collect();
+        let events: Vec<u64> = order.iter().map(|i| u64::from(*i)).collect();
+        let pairs = df!("device_id" => devices, "prog_code" => programs, "events" => events)?;
+        let dictionary = write_pair_part(&parts, pairs, 1, 2)?.collect()?;
+        assert_eq!(dictionary.height(), 200);
         let written = scan_parquet(&parts.part(1))?.collect()?;
         let devices = crate::values::u64s(&written, "device_id", u64::MAX)?;
         let programs = crate::values::u64s(&written, "prog_code", u64::MAX)?;
