@@ -35,7 +35,7 @@
 
 use polars::prelude::*;
 
-use crate::fast::{matches_regex, strip_whitespace};
+use crate::fast::{matches_regex, strip_whitespace, trim_to_null};
 use crate::transforms::text::ascii_digits;
 
 /// Column holding the quarantine reason (the failed rule's name).
@@ -192,12 +192,7 @@ pub enum Prepare {
 impl Prepare {
     fn apply(self, text: Expr) -> Expr {
         match self {
-            Prepare::Trim => {
-                let trimmed = strip_whitespace(text);
-                when(trimmed.clone().eq(lit("")))
-                    .then(lit(NULL).cast(DataType::String))
-                    .otherwise(trimmed)
-            }
+            Prepare::Trim => trim_to_null(text),
             Prepare::AsciiDigits => ascii_digits(text),
             Prepare::Unit(unit) => {
                 let trimmed = strip_whitespace(text);
@@ -313,7 +308,10 @@ pub struct Column {
 
 impl Column {
     /// A nullable column of the given type with no checks but, for a date or
-    /// timestamp, the [`PLAUSIBLE_YEARS`].
+    /// timestamp, the [`PLAUSIBLE_YEARS`]. A column of any type but text is
+    /// [`Prepare::Trim`]med first, as Spark's casts trim: whitespace around a number,
+    /// date or time is not part of it, and a whitespace-only value is a missing one
+    /// (null: `required` fails, the value checks pass).
     pub fn new(name: &'static str, ty: ColumnType) -> Self {
         let temporal = matches!(
             ty,
@@ -330,14 +328,21 @@ impl Column {
                 Vec::new()
             },
             day_month: None,
-            prepare: Vec::new(),
+            prepare: if ty == ColumnType::Text {
+                Vec::new()
+            } else {
+                vec![Prepare::Trim]
+            },
             keep_written: false,
         }
     }
 
-    /// Adds a preparation step (see [`Prepare`]), applied before every rule.
+    /// Adds a preparation step (see [`Prepare`]), applied before every rule. A step
+    /// that repeats the one before it is not applied twice.
     pub fn prepared(mut self, step: Prepare) -> Self {
-        self.prepare.push(step);
+        if self.prepare.last() != Some(&step) {
+            self.prepare.push(step);
+        }
         self
     }
 
@@ -521,29 +526,27 @@ impl Column {
         parts.join("; ")
     }
 
-    /// The parsed value of the (prepared) text column, null where it does not parse.
+    /// The parsed value of the prepared (for a typed column, at least trimmed) text,
+    /// null where it does not parse.
     fn parsed(&self) -> Expr {
         let raw = self.value();
         match self.ty {
             ColumnType::Text => raw,
-            ColumnType::Int => strip_whitespace(raw).cast(DataType::Int64),
-            ColumnType::Float => strip_whitespace(raw).cast(DataType::Float64),
+            ColumnType::Int => raw.cast(DataType::Int64),
+            ColumnType::Float => raw.cast(DataType::Float64),
             ColumnType::Date(format) => parse_temporal(raw, DataType::Date, format),
-            ColumnType::Datetime(formats) => {
-                let trimmed = strip_whitespace(raw);
-                match &self.day_month {
-                    None => parse_datetime(trimmed, formats, DateOrder::Mdy),
-                    Some(order) if order.other_order_files.is_empty() => {
-                        parse_datetime(trimmed, formats, order.default)
-                    }
-                    Some(order) => {
-                        let files = Series::new("files".into(), order.other_order_files.clone());
-                        when(col(SOURCE_FILE).is_in(lit(files).implode(false), false))
-                            .then(parse_datetime(trimmed.clone(), formats, order.other()))
-                            .otherwise(parse_datetime(trimmed, formats, order.default))
-                    }
+            ColumnType::Datetime(formats) => match &self.day_month {
+                None => parse_datetime(raw, formats, DateOrder::Mdy),
+                Some(order) if order.other_order_files.is_empty() => {
+                    parse_datetime(raw, formats, order.default)
                 }
-            }
+                Some(order) => {
+                    let files = Series::new("files".into(), order.other_order_files.clone());
+                    when(col(SOURCE_FILE).is_in(lit(files).implode(false), false))
+                        .then(parse_datetime(raw.clone(), formats, order.other()))
+                        .otherwise(parse_datetime(raw, formats, order.default))
+                }
+            },
             ColumnType::TimeHms => parse_time_hms(raw),
             ColumnType::IsoTimestamp => parse_iso_timestamp(raw),
         }
@@ -1091,6 +1094,86 @@ mod tests {
         )?;
         let Validation { valid, .. } = validate(raw.lazy(), &schema());
         assert_eq!(valid.collect()?.height(), 1);
+        Ok(())
+    }
+
+    /// Typed values are trimmed before every rule: whitespace around a number, date,
+    /// time or timestamp is not part of it, and a whitespace-only value is missing, so
+    /// it fails `required` and passes the value checks (a regex too) as a null does.
+    #[test]
+    fn blank_typed_values_are_missing_and_padded_ones_parse() -> PolarsResult<()> {
+        let schema = TableSchema::new(
+            "t",
+            vec![
+                Column::new("q", ColumnType::Int).required(),
+                Column::new("customer", ColumnType::Float)
+                    .regex(r"^\d+(\.0*)?$")
+                    .range(0.0, 1e15),
+                Column::new("day", ColumnType::Date("%Y-%m-%d")),
+                Column::new("at", ColumnType::TimeHms),
+                Column::new("ts", ColumnType::Datetime(&["%Y-%m-%d %H:%M:%S"])),
+            ],
+        );
+        let raw = raw_of(&[
+            ("q", &["1", " 2\t", "  ", "3", "4"]),
+            ("customer", &["13085.0", "\u{a0}", " 12.0 ", "x", "1"]),
+            (
+                "day",
+                &[
+                    "2024-01-02",
+                    " 2024-01-03 ",
+                    "2024-01-04",
+                    "2024-01-05",
+                    " ",
+                ],
+            ),
+            ("at", &["100000", " 93015 ", "100000", "100000", "\t"]),
+            (
+                "ts",
+                &[
+                    "2024-01-02 10:00:00",
+                    " 2024-01-03 10:00:00\r",
+                    "",
+                    "",
+                    "  ",
+                ],
+            ),
+        ])?;
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let quarantine = quarantine.collect()?;
+        assert_eq!(reasons(&quarantine)?, ["q|required", "customer|dtype"]);
+        assert_eq!(
+            quarantine
+                .column(LINE)?
+                .idx()?
+                .into_no_null_iter()
+                .collect::<Vec<_>>(),
+            [3, 4]
+        );
+        let valid = valid.collect()?;
+        assert_eq!(
+            valid.column("q")?.i64()?.to_vec(),
+            [Some(1), Some(2), Some(4)]
+        );
+        assert_eq!(
+            valid.column("customer")?.f64()?.to_vec(),
+            [Some(13085.0), None, Some(1.0)]
+        );
+        let days = valid.column("day")?.cast(&DataType::Int32)?;
+        assert_eq!(days.i32()?.to_vec(), [Some(19724), Some(19725), None]);
+        assert_eq!(
+            valid.column("at")?.i32()?.to_vec(),
+            [Some(100000), Some(93015), None]
+        );
+        let ts = valid.column("ts")?.cast(&DataType::Int64)?;
+        assert_eq!(
+            ts.i64()?.to_vec(),
+            [
+                Some(1_704_189_600_000_000),
+                Some(1_704_276_000_000_000),
+                None
+            ]
+        );
         Ok(())
     }
 

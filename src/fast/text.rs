@@ -9,6 +9,10 @@ use polars::prelude::*;
 /// [`crate::remote::sql`] translates it.
 pub const STRIP_WHITESPACE: &str = "smartview.strip_whitespace";
 
+/// The plan name of [`trim_to_null`]'s kernel, which is how [`crate::remote::sql`]
+/// translates it.
+pub const TRIM_TO_NULL: &str = "smartview.trim_to_null";
+
 /// `text` (String) without leading and trailing whitespace (Unicode White_Space, as
 /// Rust's `str::trim`), null where it is null: the same values as Polars'
 /// `text.str().strip_chars(lit(NULL))`. A column none of whose values starts or ends
@@ -20,19 +24,54 @@ pub const STRIP_WHITESPACE: &str = "smartview.strip_whitespace";
 /// It relies on Polars' `strip_chars(NULL)` stripping exactly what `str::trim`
 /// strips; `whitespace_is_stripped_as_polars_strips_it` compares the two.
 pub fn strip_whitespace(text: Expr) -> Expr {
+    named_kernel(text, STRIP_WHITESPACE, |strings| {
+        if strings.iter().all(|value| value.is_none_or(is_trimmed)) {
+            return Ok(None);
+        }
+        Ok(Some(stripped(strings)?))
+    })
+}
+
+/// [`strip_whitespace`], and then null where nothing is left: a whitespace-only or
+/// empty value is a missing one, as Spark's casts and Polars' `strip_chars` followed
+/// by a test for `""` treat it. A column none of whose values is empty or starts or
+/// ends with whitespace is returned as it is.
+pub fn trim_to_null(text: Expr) -> Expr {
+    named_kernel(text, TRIM_TO_NULL, |strings| {
+        let kept = |value: &str| !value.is_empty() && is_trimmed(value);
+        if strings.iter().all(|value| value.is_none_or(kept)) {
+            return Ok(None);
+        }
+        let trimmed: StringChunked = stripped(strings)?
+            .iter()
+            .map(|value| value.filter(|value| !value.is_empty()))
+            .collect();
+        Ok(Some(trimmed.with_name(strings.name().clone())))
+    })
+}
+
+/// Polars' own stripping of Unicode whitespace at both ends.
+fn stripped(strings: &StringChunked) -> PolarsResult<StringChunked> {
+    let no_pattern = Column::full_null(PlSmallStr::EMPTY, 1, &DataType::String);
+    strings.strip_chars(&no_pattern)
+}
+
+/// A String → String map under the plan name `name`: `kernel` answers `None` when
+/// the column is to be returned as it is.
+fn named_kernel(
+    text: Expr,
+    name: &'static str,
+    kernel: fn(&StringChunked) -> PolarsResult<Option<StringChunked>>,
+) -> Expr {
     let mut expr = text.map(
-        |column| {
-            let strings = column.str()?;
-            if strings.iter().all(|value| value.is_none_or(is_trimmed)) {
-                return Ok(column);
-            }
-            let no_pattern = Column::full_null(PlSmallStr::EMPTY, 1, &DataType::String);
-            Ok(strings.strip_chars(&no_pattern)?.into_column())
+        move |column| match kernel(column.str()?)? {
+            None => Ok(column),
+            Some(strings) => Ok(strings.into_column()),
         },
         |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
     );
     if let Expr::AnonymousFunction { fmt_str, .. } = &mut expr {
-        **fmt_str = PlSmallStr::from_static(STRIP_WHITESPACE);
+        **fmt_str = PlSmallStr::from_static(name);
     }
     expr
 }
@@ -97,6 +136,66 @@ mod tests {
         assert_eq!(
             out.column("t")?.str()?.iter().collect::<Vec<_>>(),
             [Some("13085.0"), None, Some("a b")]
+        );
+        Ok(())
+    }
+
+    /// `trim_to_null` against Polars' stripping followed by `""` → null, on the same
+    /// values as the test above, and its shortcut on a column that needs nothing.
+    #[test]
+    fn blank_values_trim_to_null_as_polars_would_make_them() -> PolarsResult<()> {
+        let by_polars = |values: &[Option<&str>]| -> PolarsResult<DataFrame> {
+            let stripped = col("t").str().strip_chars(lit(NULL));
+            df!("t" => values)?
+                .lazy()
+                .select([when(stripped.clone().eq(lit("")))
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(stripped)
+                    .alias("t")])
+                .collect()
+        };
+        let by_kernel = |values: &[Option<&str>]| -> PolarsResult<DataFrame> {
+            df!("t" => values)?
+                .lazy()
+                .select([trim_to_null(col("t"))])
+                .collect()
+        };
+        let values = [
+            None,
+            Some(""),
+            Some(" "),
+            Some("\t\u{3000}"),
+            Some(" 12 "),
+            Some("12"),
+            Some("1 2"),
+            Some("\u{200b}"),
+        ];
+        crate::assert_frame_eq!(by_kernel(&values)?, by_polars(&values)?);
+        for value in values {
+            crate::assert_frame_eq!(by_kernel(&[value])?, by_polars(&[value])?);
+        }
+        let out = by_kernel(&values)?;
+        assert_eq!(
+            out.column("t")?.str()?.iter().collect::<Vec<_>>(),
+            [
+                None,
+                None,
+                None,
+                None,
+                Some("12"),
+                Some("12"),
+                Some("1 2"),
+                Some("\u{200b}")
+            ]
+        );
+        let plain = [Some("13085.0"), None, Some("a b")];
+        assert_eq!(
+            by_kernel(&plain)?
+                .column("t")?
+                .str()?
+                .iter()
+                .collect::<Vec<_>>(),
+            plain
         );
         Ok(())
     }

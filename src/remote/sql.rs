@@ -1097,6 +1097,11 @@ impl Translator<'_> {
                     // Whitespace stripped as Polars' `strip_chars(NULL)` strips it
                     // (`crate::fast::strip_whitespace`).
                     crate::fast::text::STRIP_WHITESPACE => strip_whitespace(&arg(0)),
+                    // The same, and null where nothing is left
+                    // (`crate::fast::trim_to_null`).
+                    crate::fast::text::TRIM_TO_NULL => {
+                        format!("nullif({}, '')", strip_whitespace(&arg(0)))
+                    }
                     // Text read in the first of several formats that reads it
                     // (`schema::parse_datetime`).
                     other if other.starts_with(crate::schema::PARSE_DATETIME) => {

@@ -95,13 +95,10 @@ pub fn imdb() -> RawTable {
                     .required()
                     .range(0.0, RUNTIME_LIMIT),
                 Column::text("certificate"),
-                Column::new("rating", ColumnType::Float)
-                    .prepared(Prepare::Trim)
-                    .range(0.0, 10.0),
+                Column::new("rating", ColumnType::Float).range(0.0, 10.0),
                 Column::text("stars"),
                 Column::text("description"),
                 Column::new("votes", ColumnType::Int)
-                    .prepared(Prepare::Trim)
                     .prepared(Prepare::NoThousandsSeparators)
                     .range(0.0, 1e12),
                 Column::text("director"),
@@ -123,7 +120,6 @@ pub fn cpi() -> RawTable {
                     .required()
                     .years(1900, 2100),
                 Column::new("CPIAUCSL", ColumnType::Float)
-                    .prepared(Prepare::Trim)
                     .prepared(Prepare::Missing("."))
                     .range(0.0, 1e6),
             ],
