@@ -111,6 +111,37 @@ fn compressed_and_binary_inputs_are_refused_by_name() -> Result<()> {
     Ok(())
 }
 
+/// A run stopped by a later file still prints what the readers noticed in the files
+/// before it: here the first file's bytes that are not UTF-8, then the second file's
+/// error. Before, the notice was lost with the run.
+#[test]
+fn a_failed_run_still_prints_the_earlier_files_notices() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw)?;
+    let mut latin1 = format!("{HEADER}\n").into_bytes();
+    latin1.extend_from_slice(
+        b"536365,85123A,CAF\xc9 MUG,6,2010-12-01 08:26:00,2.55,17850.0,France\n",
+    );
+    std::fs::write(raw.join("online_retail_2010.csv"), latin1)?;
+    std::fs::write(
+        raw.join("online_retail_2011.csv"),
+        b"\x1f\x8b\x08\x00\x1b\x1b\x00\x00junk\n",
+    )?;
+    let output = report(&raw, &dir.path().join("data"), "retail", &["--quiet"])?;
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    let notice = message
+        .find("[retail] note: online_retail_2010.csv is not UTF-8 (first at line 2)")
+        .unwrap_or_else(|| panic!("no notice of the first file: {message}"));
+    let error = message
+        .find("online_retail_2011.csv")
+        .unwrap_or_else(|| panic!("no error naming the second file: {message}"));
+    assert!(notice < error, "{message}");
+    assert_eq!(message.matches("not UTF-8").count(), 1, "{message}");
+    Ok(())
+}
+
 /// Fault 7: most rows quarantined is a warning on standard error and in the
 /// report; with `--strict` the run fails and publishes nothing.
 #[test]

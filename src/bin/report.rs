@@ -274,14 +274,19 @@ fn run(args: &Args) -> Result<()> {
             ..published.clone()
         };
         let report = publication.staging(2);
-        let table_counts = match domain {
-            Domain::Tv => run_tv(args, &paths, report, &mut progress)?,
-            Domain::Customer360 => run_customer360(args, &paths, report, &mut progress)?,
-            Domain::Retail => run_retail(args, &paths, report, &mut progress)?,
-            Domain::Wdi => run_wdi(args, &paths, report, &mut progress)?,
-            Domain::Movies => run_movies(args, &paths, report, &mut progress)?,
-            Domain::Stream => run_stream(&paths, report, &mut progress)?,
+        let ran = match domain {
+            Domain::Tv => run_tv(args, &paths, report, &mut progress),
+            Domain::Customer360 => run_customer360(args, &paths, report, &mut progress),
+            Domain::Retail => run_retail(args, &paths, report, &mut progress),
+            Domain::Wdi => run_wdi(args, &paths, report, &mut progress),
+            Domain::Movies => run_movies(args, &paths, report, &mut progress),
+            Domain::Stream => run_stream(&paths, report, &mut progress),
         };
+        // A run that fails still says what its readers noticed (a file that is not
+        // UTF-8 before the one that stopped it): each domain prints its notices last,
+        // so they are printed here only when it did not get there.
+        let table_counts =
+            ran.inspect_err(|_| print_notices(domain.name(), &paths.reading.notices.all()))?;
         let warnings = quarantine_warnings(&table_counts)?;
         if args.strict && !warnings.is_empty() {
             bail!(
@@ -339,9 +344,9 @@ fn run_tv(
             tv::pipeline::run_on(paths, &engine, validate_on, progress)
         }),
     };
-    print_notices(tv::DOMAIN, &paths.reading.notices.all());
     tv::report::build(&outputs)?.write(report, tv::DOMAIN)?;
     progress.done("write report", None);
+    print_notices(tv::DOMAIN, &paths.reading.notices.all());
     Ok(outputs.table_counts)
 }
 
@@ -387,9 +392,9 @@ fn run_customer360(
         }),
         Engine::Local => customer360::run(paths, &options, progress)?,
     };
-    print_notices(customer360::DOMAIN, &outputs.notices);
     customer360::report::build(&outputs)?.write(report, customer360::DOMAIN)?;
     progress.done("write report", None);
+    print_notices(customer360::DOMAIN, &outputs.notices);
     Ok(outputs.table_counts)
 }
 
@@ -449,9 +454,9 @@ fn run_retail(
             retail::pipeline::run_on(paths, &engine, validate_on, progress)
         }),
     };
-    print_notices(retail::DOMAIN, &outputs.notices);
     retail::report::build(&outputs)?.write(report, retail::DOMAIN)?;
     progress.done("write report", None);
+    print_notices(retail::DOMAIN, &outputs.notices);
     Ok(outputs.table_counts)
 }
 
@@ -468,9 +473,9 @@ fn run_wdi(
             wdi::pipeline::run_on(paths, &options, &engine, progress)
         }),
     };
-    print_notices(wdi::DOMAIN, &outputs.notices);
     wdi::report::build(&outputs)?.write(report, wdi::DOMAIN)?;
     progress.done("write report", None);
+    print_notices(wdi::DOMAIN, &outputs.notices);
     Ok(outputs.table_counts)
 }
 
@@ -494,17 +499,17 @@ fn run_movies(
         }),
         Engine::Local => movies::run(paths, &options, progress)?,
     };
-    print_notices(movies::DOMAIN, &paths.reading.notices.all());
     movies::report::build(&outputs)?.write(report, movies::DOMAIN)?;
     progress.done("write report", None);
+    print_notices(movies::DOMAIN, &paths.reading.notices.all());
     Ok(outputs.table_counts)
 }
 
 fn run_stream(paths: &DomainPaths, report: &Path, progress: &mut Progress) -> Result<DataFrame> {
     let outputs = stream::run(paths, progress)?;
-    print_notices(stream::DOMAIN, &paths.reading.notices.all());
     stream::report::build(&outputs)?.write(report, stream::DOMAIN)?;
     progress.done("write report", None);
+    print_notices(stream::DOMAIN, &paths.reading.notices.all());
     Ok(outputs.table_counts)
 }
 
