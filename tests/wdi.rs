@@ -99,6 +99,41 @@ fn w1_the_wide_download_is_unpivoted_with_empties_dropped_and_bad_values_quarant
     Ok(())
 }
 
+/// W1 on cells and year names as spreadsheets leave them: a cell of whitespace only
+/// (spaces, a tab, a no-break space) is empty, dropped and counted like `""`, not
+/// quarantined; a year name with whitespace around it is still a year; a named column
+/// that is not a year is left out with a notice. Before, the blank cells were
+/// quarantined and the padded years' values dropped without a word.
+#[test]
+fn w1_blank_cells_are_empty_and_padded_year_names_are_years() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    std::fs::create_dir_all(&paths.raw)?;
+    let wide = "\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\" 1960\",\"1961\u{a0}\",\"1962\",\"Notes\",
+\"Canada\",\"CAN\",\"GDP growth (annual %)\",\"NY.GDP.MKTP.KD.ZG\",\"   \",\"3.5\",\"\t\",\"revised\",
+\"Korea, Rep.\",\"KOR\",\"GDP growth (annual %)\",\"NY.GDP.MKTP.KD.ZG\",\"6.9\",\"\u{a0}\",\" 3.9 \",\"\",
+";
+    std::fs::write(paths.raw.join("WDIData.csv"), wide)?;
+    let outputs = run(&paths, &WdiOptions::default())?;
+
+    // 2 lines × 3 years: 3 blank cells dropped, 3 kept, none quarantined.
+    assert_eq!(outputs.empty_values, 3);
+    assert_eq!(values::u64s(&outputs.table_counts, "rows_in", 0)?, [3]);
+    assert_eq!(values::u64s(&outputs.table_counts, "rows_valid", 0)?, [3]);
+    assert_eq!(outputs.quarantine_summary.height(), 0);
+    let long = scan_parquet(&paths.valid("wdi"))?.collect()?;
+    assert_eq!(values::i64s(&long, "year", 0)?, [1961, 1960, 1962]);
+    assert_eq!(
+        values::f64s(&long, "indicatorValue")?,
+        [Some(3.5), Some(6.9), Some(3.9)]
+    );
+    assert_eq!(
+        outputs.notices,
+        ["WDIData.csv: the column `Notes` after `Indicator Code` is not a year and is not read"]
+    );
+    Ok(())
+}
+
 #[test]
 fn the_long_layout_gives_the_same_tables_as_the_wide_one() -> Result<()> {
     let dir = tempfile::tempdir()?;

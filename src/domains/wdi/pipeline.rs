@@ -19,6 +19,7 @@ use polars::prelude::{col, df, len, DataFrame, DataType, IntoLazy, LazyFrame};
 
 use super::rules::{self, DEFAULT_COUNTRY, DEFAULT_INDICATOR};
 use super::tables::{self, long_schema, VALUE, WDI};
+use crate::fast::trim_to_null;
 use crate::io::{
     collect_streaming, scan_parquet, validate_to_parquet_leaving_out, write_tables, DomainPaths,
     ValidAggregate,
@@ -118,7 +119,11 @@ fn run_with(
     let raw = tables::indicators().scan(&paths.raw, &paths.reading)?;
     // The readers' notices (ignored files, text that is not UTF-8), then the run's.
     let mut notices = paths.reading.notices.all();
-    let empty = col(VALUE).is_null().and(col(LAYOUT_ERROR).is_null());
+    // Empty as the schema's trimming sees it: a cell of whitespace only holds no value
+    // either.
+    let empty = trim_to_null(col(VALUE))
+        .is_null()
+        .and(col(LAYOUT_ERROR).is_null());
     let (country, indicator) = (options.country(), options.indicator());
     // Every rule reads the chosen indicator's rows only: they are kept as the long
     // table is written, instead of read back from it.

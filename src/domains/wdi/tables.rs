@@ -34,9 +34,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use polars::prelude::{col, concat, LazyFrame, UnionArgs};
 
+use crate::io::delimited::file_name;
 use crate::io::{
     first_lines, header_columns, scan_one, split_record, NamePattern, RawTable, Reading, Source,
-    TextLayout,
+    TextLayout, UNNAMED,
 };
 use crate::schema::{Column, ColumnType, TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 use crate::transforms::unpivot;
@@ -184,11 +185,28 @@ fn scan_wide(
             keys.join(",")
         );
     }
-    let years: Vec<&str> = header[keys.len()..]
+    // A year column's name is a year, whitespace around it allowed (the year is
+    // trimmed when it is validated). Other named columns are left out, with a notice;
+    // the unnamed one of a trailing comma silently.
+    let (years, others): (Vec<&str>, Vec<&str>) = header[keys.len()..]
         .iter()
         .map(String::as_str)
-        .filter(|name| name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
-        .collect();
+        .filter(|name| !name.starts_with(UNNAMED))
+        .partition(|name| is_year(name));
+    if !others.is_empty() {
+        reading.notices.push(format!(
+            "{}: the column{} {} after `Indicator Code` {} not a year and {} not read",
+            file_name(file),
+            if others.len() == 1 { "" } else { "s" },
+            others
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if others.len() == 1 { "is" } else { "are" },
+            if others.len() == 1 { "is" } else { "are" },
+        ));
+    }
     if years.is_empty() {
         bail!(
             "{}: no year column (such as `1960`) after `Indicator Code` in the header",
@@ -206,6 +224,13 @@ fn scan_wide(
     selected.extend(WIDE_KEYS.iter().map(|(wide, long)| col(*wide).alias(*long)));
     selected.push(col(VALUE));
     Ok(long.select(selected))
+}
+
+/// Whether a wide header's column name is a year: four ASCII digits, whitespace
+/// around them allowed.
+fn is_year(name: &str) -> bool {
+    let name = name.trim();
+    name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The number of lines before a wide file's header: the header is the first of the
