@@ -534,7 +534,14 @@ impl Column {
             ColumnType::Text => raw,
             ColumnType::Int => raw.cast(DataType::Int64),
             ColumnType::Float => raw.cast(DataType::Float64),
-            ColumnType::Date(format) => parse_temporal(raw, DataType::Date, format),
+            ColumnType::Date(format) => match digits_only_width(format) {
+                // Without separators the widths must be exact: Polars' `strptime`
+                // reads `2015121` as 2015-12-01 and `2015 12 3` as 2015-12-03.
+                Some(width) => when(matches_regex(raw.clone(), &format!("^[0-9]{{{width}}}$")))
+                    .then(parse_temporal(raw, DataType::Date, format))
+                    .otherwise(lit(NULL).cast(DataType::Date)),
+                None => parse_temporal(raw, DataType::Date, format),
+            },
             ColumnType::Datetime(formats) => match &self.day_month {
                 None => parse_datetime(raw, formats, DateOrder::Mdy),
                 Some(order) if order.other_order_files.is_empty() => {
@@ -664,6 +671,24 @@ fn has_second_60(text: Expr) -> Expr {
 }
 
 /// Parses text in one `strftime` format exactly; null where it does not parse.
+/// The number of digits text in `format` has when the format is numeric fields only,
+/// without separators (`%Y%m%d`: 8): each field's width is then fixed. `None` for
+/// other formats, whose separators delimit the fields.
+fn digits_only_width(format: &str) -> Option<usize> {
+    let bytes = format.as_bytes();
+    if bytes.is_empty() || bytes.len() % 2 != 0 {
+        return None;
+    }
+    bytes
+        .chunks(2)
+        .map(|field| match field {
+            [b'%', b'Y'] => Some(4),
+            [b'%', b'm' | b'd' | b'H' | b'M' | b'S'] => Some(2),
+            _ => None,
+        })
+        .sum()
+}
+
 fn parse_temporal(raw: Expr, to: DataType, format: &str) -> Expr {
     raw.str().strptime(
         to,
@@ -1408,6 +1433,62 @@ mod tests {
         Ok(())
     }
 
+    /// A date format without separators (`%Y%m%d`) takes exactly its digits: Polars'
+    /// `strptime` alone reads `2015121` as 2015-12-01 and `2015 12 3` as 2015-12-03,
+    /// silently. A format with separators still takes one-digit months and days.
+    #[test]
+    fn dates_without_separators_take_exactly_their_digits() -> PolarsResult<()> {
+        assert_eq!(digits_only_width("%Y%m%d"), Some(8));
+        assert_eq!(digits_only_width("%H%M%S"), Some(6));
+        assert_eq!(digits_only_width("%Y-%m-%d"), None);
+        assert_eq!(digits_only_width(""), None);
+        let schema = TableSchema::new(
+            "t",
+            vec![
+                Column::new("compact", ColumnType::Date("%Y%m%d")),
+                Column::new("dashed", ColumnType::Date("%Y-%m-%d")),
+            ],
+        );
+        let raw = raw_of(&[
+            (
+                "compact",
+                &[
+                    "20151203",
+                    " 20151204 ",
+                    "2015121",
+                    "2015 12 3",
+                    "201512 3",
+                    "2015120３",
+                    "201512031",
+                ],
+            ),
+            ("dashed", &["2015-1-5", "2015-12-04", "", "", "", "", ""]),
+        ])?;
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let quarantine = quarantine.collect()?;
+        assert_eq!(reasons(&quarantine)?, ["compact|dtype"; 5]);
+        assert_eq!(
+            quarantine
+                .column(LINE)?
+                .idx()?
+                .into_no_null_iter()
+                .collect::<Vec<_>>(),
+            [3, 4, 5, 6, 7]
+        );
+        let valid = valid.collect()?;
+        let days = |column: &str| -> PolarsResult<Vec<Option<i32>>> {
+            Ok(valid
+                .column(column)?
+                .cast(&DataType::Int32)?
+                .i32()?
+                .to_vec())
+        };
+        // 2015-12-03 is day 16,772 since 1970-01-01; 2015-01-05 is day 16,440.
+        assert_eq!(days("compact")?, [Some(16_772), Some(16_773)]);
+        assert_eq!(days("dashed")?, [Some(16_440), Some(16_773)]);
+        Ok(())
+    }
+
     #[test]
     fn rule_names_follow_declaration_order() {
         let rules = schema().rule_names();
@@ -1549,7 +1630,9 @@ mod tests {
                 "price|range",
                 "value|range",
                 "qty|range",
-                "day|range",
+                // `-20151202` is not eight digits (`dates_without_separators_take_
+                // exactly_their_digits`); `99991231` is, but past the plausible years.
+                "day|dtype",
                 "day|range",
                 "at|dtype",
                 "iso|dtype",
