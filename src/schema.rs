@@ -21,7 +21,7 @@
 //! | `layout|invalid_encoding` | the line does not decode in the named encoding | – |
 //! | `layout|quoting` | a quoted field is left open or closed before other text | – |
 //! | `layout|invalid_json` | an NDJSON line is not a JSON value | – |
-//! | `<col>|required` | a required column is empty | fails |
+//! | `<col>|required` | a required column is empty or whitespace only | fails |
 //! | `<col>|dtype` | the text does not parse as the declared type | passes |
 //! | `<col>|one_of` | the value is not among the allowed values | passes |
 //! | `<col>|none_of` | the value is one of the excluded values | passes |
@@ -379,7 +379,8 @@ impl Column {
         Self::new(name, ColumnType::Text)
     }
 
-    /// Marks the column as required: an empty value fails `<col>|required`.
+    /// Marks the column as required: an empty or whitespace-only value fails
+    /// `<col>|required`.
     pub fn required(mut self) -> Self {
         self.required = true;
         self
@@ -453,7 +454,14 @@ impl Column {
         };
         let mut rules = Vec::new();
         if self.required {
-            rules.push(rule("required", raw.clone().is_null()));
+            // Blank is missing: a typed value is trimmed already, a text value is
+            // checked trimmed (and kept as written).
+            let missing = if self.ty == ColumnType::Text && !self.prepare.contains(&Prepare::Trim) {
+                trim_to_null(raw.clone()).is_null()
+            } else {
+                raw.clone().is_null()
+            };
+            rules.push(rule("required", missing));
         }
         if self.ty != ColumnType::Text {
             rules.push(rule(
@@ -1198,6 +1206,42 @@ mod tests {
                 Some(1_704_276_000_000_000),
                 None
             ]
+        );
+        Ok(())
+    }
+
+    /// A required text value of whitespace only is missing (`required`), as the
+    /// peers' `trim(x) = ''` has it; the text of the rows kept is as written, and an
+    /// optional text column keeps a blank value.
+    #[test]
+    fn blank_required_text_is_missing() -> PolarsResult<()> {
+        let schema = TableSchema::new(
+            "t",
+            vec![Column::text("id").required(), Column::text("note")],
+        );
+        let raw = raw_of(&[
+            ("id", &["a", "   ", "\u{3000}", " b ", "\u{200b}"]),
+            ("note", &["x", "y", "z", "\t", " "]),
+        ])?;
+        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let quarantine = quarantine.collect()?;
+        assert_eq!(reasons(&quarantine)?, ["id|required", "id|required"]);
+        assert_eq!(
+            quarantine
+                .column(LINE)?
+                .idx()?
+                .into_no_null_iter()
+                .collect::<Vec<_>>(),
+            [2, 3]
+        );
+        let valid = valid.collect()?;
+        assert_eq!(
+            valid.column("id")?.str()?.iter().collect::<Vec<_>>(),
+            [Some("a"), Some(" b "), Some("\u{200b}")]
+        );
+        assert_eq!(
+            valid.column("note")?.str()?.iter().collect::<Vec<_>>(),
+            [Some("x"), Some("\t"), Some(" ")]
         );
         Ok(())
     }
