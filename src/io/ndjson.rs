@@ -31,6 +31,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use super::files::check_text_file;
+use super::reading::Notices;
 use crate::fast::chunked::BYTE_ORDER_MARK;
 use crate::schema::{
     row_nr_value, INVALID_JSON, INVALID_UTF8, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE,
@@ -59,6 +60,9 @@ pub struct NdjsonReader {
     pub constant_columns: Vec<&'static str>,
     /// Rows per batch handed to the consumer.
     pub batch_rows: usize,
+    /// Where each file's first line that is not UTF-8 is noted (the run's
+    /// [`crate::io::Reading::notices`]; the default is heard by nobody).
+    pub notices: Notices,
 }
 
 /// Lines parsed per task on one core.
@@ -126,6 +130,20 @@ impl NdjsonReader {
         let mut batch = LineBatch::default();
         let mut line_no: u32 = 0;
         let mut rows = 0u64;
+        let mut noted = false;
+        let mut consume = |frame: DataFrame| -> Result<()> {
+            if !noted {
+                if let Some(line) = first_invalid_utf8_line(&frame)? {
+                    self.notices.push(format!(
+                        "{name} is not UTF-8 (first at line {line}): its lines with such \
+                         bytes are quarantined as layout|invalid_utf8. JSON text is UTF-8 \
+                         (RFC 8259): consider exporting the file again as UTF-8"
+                    ));
+                    noted = true;
+                }
+            }
+            consume(frame)
+        };
         loop {
             let start = batch.bytes.len();
             let read = reader.read_until(b'\n', &mut batch.bytes)?;
@@ -243,6 +261,15 @@ impl NdjsonReader {
             values: builders.into_iter().map(|b| b.finish()).collect(),
         }
     }
+}
+
+/// The line of a batch's first record that is not UTF-8, if any.
+fn first_invalid_utf8_line(batch: &DataFrame) -> Result<Option<IdxSize>> {
+    let errors = batch.column(LAYOUT_ERROR)?.str()?;
+    let Some(at) = errors.iter().position(|error| error == Some(INVALID_UTF8)) else {
+        return Ok(None);
+    };
+    Ok(batch.column(LINE)?.idx()?.get(at))
 }
 
 /// The lines of one batch: their bytes back to back and (start, end, line number).
@@ -494,6 +521,7 @@ mod tests {
             ],
             constant_columns: vec!["day"],
             batch_rows,
+            notices: Notices::default(),
         }
     }
 
@@ -511,11 +539,24 @@ mod tests {
             constants: vec!["20220601".into()],
         }];
         let mut frames = Vec::new();
-        let rows = reader(3).read(&files, |df| {
+        let notices = Notices::default();
+        let rows = NdjsonReader {
+            notices: notices.clone(),
+            ..reader(3)
+        }
+        .read(&files, |df| {
             frames.push(df);
             Ok(())
         })?;
         assert_eq!(rows, 5, "the blank line is not a row");
+        // The line that is not UTF-8 is in the second batch; noted once, as a
+        // delimited file's is.
+        let noted = notices.all();
+        assert_eq!(noted.len(), 1, "{noted:?}");
+        assert!(
+            noted[0].starts_with("20220601.json is not UTF-8 (first at line 5): its lines"),
+            "{noted:?}"
+        );
         assert_eq!(
             frames.iter().map(DataFrame::height).collect::<Vec<_>>(),
             [3, 2]

@@ -73,7 +73,8 @@ pub fn validate_content(
         part += 1;
         Ok(())
     };
-    let rows_read = tables::content_reader(options.batch_rows).read(&files, &mut write_batch)?;
+    let rows_read = tables::content_reader(options.batch_rows, &paths.reading.notices)
+        .read(&files, &mut write_batch)?;
     if rows_read == 0 {
         // Only empty files: an empty quarantine part keeps that folder scannable.
         write_batch(empty_content_batch()?)?;
@@ -140,7 +141,7 @@ pub fn aggregate_contracts(paths: &DomainPaths, buckets: u32) -> Result<rules::C
 
 /// A raw content batch without rows, with the reader's columns.
 fn empty_content_batch() -> Result<DataFrame> {
-    let reader = tables::content_reader(1);
+    let reader = tables::content_reader(1, &Default::default());
     let mut columns = vec![
         crate::schema::SOURCE_FILE,
         crate::schema::LINE,

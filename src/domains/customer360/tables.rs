@@ -8,7 +8,7 @@
 //! - `mapping.xlsx` (first sheet) or `mapping.csv`: `search, category`;
 //! - `contract_users.csv`: `contract, user_id` (optional).
 
-use crate::io::{JsonField, NdjsonReader, RawTable, SheetSelection, Source, TextLayout};
+use crate::io::{JsonField, NdjsonReader, Notices, RawTable, SheetSelection, Source, TextLayout};
 use crate::schema::{Column, ColumnType, Prepare, TableSchema};
 
 /// The content logs' folder under the raw folder.
@@ -53,8 +53,9 @@ pub fn content() -> TableSchema {
     )
 }
 
-/// Reads the content logs' JSON fields; `Date` is a per-file constant.
-pub fn content_reader(batch_rows: usize) -> NdjsonReader {
+/// Reads the content logs' JSON fields; `Date` is a per-file constant. Notices go
+/// to `notices`.
+pub fn content_reader(batch_rows: usize, notices: &Notices) -> NdjsonReader {
     let field = |column, pointer| JsonField { column, pointer };
     NdjsonReader {
         fields: vec![
@@ -65,6 +66,7 @@ pub fn content_reader(batch_rows: usize) -> NdjsonReader {
         ],
         constant_columns: vec!["Date"],
         batch_rows,
+        notices: notices.clone(),
     }
 }
 

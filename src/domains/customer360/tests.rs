@@ -58,7 +58,7 @@ fn c1_quarantines_each_fault_with_its_line() -> Result<()> {
         constants: vec!["20220401".into()],
     }];
     let mut frames = Vec::new();
-    tables::content_reader(100).read(&files, |df| {
+    tables::content_reader(100, &Default::default()).read(&files, |df| {
         frames.push(df);
         Ok(())
     })?;
