@@ -40,12 +40,16 @@ impl DateRange {
     }
 }
 
-/// Parses `YYYYMMDD`.
+/// Parses `YYYYMMDD`: exactly eight ASCII digits (chrono alone reads `2022061` as
+/// 2022-06-01 and `2022 6 1` too).
 ///
 /// # Errors
 /// When `text` is not a valid date written `YYYYMMDD`; the message quotes it.
 pub fn parse_day(text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y%m%d")
+    let digits = text.len() == 8 && text.bytes().all(|byte| byte.is_ascii_digit());
+    digits
+        .then(|| NaiveDate::parse_from_str(text, "%Y%m%d").ok())
+        .flatten()
         .with_context(|| format!("`{text}` is not a date written YYYYMMDD (for example 20220601)"))
 }
 
@@ -82,8 +86,8 @@ pub fn daily_entries(dir: &Path, suffix: &str, range: Option<DateRange>) -> Resu
         };
         let date = name
             .strip_suffix(suffix)
-            .filter(|stem| stem.len() == 8 && is_wanted_kind)
-            .and_then(|stem| NaiveDate::parse_from_str(stem, "%Y%m%d").ok());
+            .filter(|_| is_wanted_kind)
+            .and_then(|stem| parse_day(stem).ok());
         let Some(date) = date else {
             let kind = if suffix.is_empty() {
                 "folder YYYYMMDD"
@@ -164,6 +168,12 @@ mod tests {
         assert!(daily_entries(dir.path(), "", Some(july)).is_err());
         assert!(DateRange::parse("20220702", "20220701").is_err());
         assert!(DateRange::parse("2022-07-01", "20220701").is_err());
+        // Eight digits exactly, which chrono alone does not ask for.
+        for lenient in ["2022071", "2022 7 1", "+20220701", "20220701 "] {
+            assert!(DateRange::parse(lenient, "20220731").is_err(), "{lenient}");
+        }
+        std::fs::create_dir(dir.path().join("2022 6 2"))?;
+        assert!(daily_entries(dir.path(), "", None).is_err());
         Ok(())
     }
 }
