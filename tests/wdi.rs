@@ -131,6 +131,28 @@ fn w1_blank_cells_are_empty_and_padded_year_names_are_years() -> Result<()> {
         outputs.notices,
         ["WDIData.csv: the column `Notes` after `Indicator Code` is not a year and is not read"]
     );
+
+    // An unnamed column that is not the trailing comma's, and a DataBank-style name,
+    // are named in the notice (by position when unnamed); the year columns are read.
+    let wide = "\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"1960\",\"\",\"1961 [YR1961]\",\"1962\",
+\"Canada\",\"CAN\",\"GDP growth (annual %)\",\"NY.GDP.MKTP.KD.ZG\",\"1.0\",\"5.5\",\"2.0\",\"3.0\",
+";
+    let dir = tempfile::tempdir()?;
+    let paths = DomainPaths::in_folder(dir.path());
+    std::fs::create_dir_all(&paths.raw)?;
+    std::fs::write(paths.raw.join("WDIData.csv"), wide)?;
+    let outputs = run(&paths, &WdiOptions::default())?;
+    assert_eq!(
+        outputs.notices,
+        [
+            "WDIData.csv: the columns 6 (unnamed), `1961 [YR1961]` after `Indicator Code` are \
+          not years and are not read"
+        ]
+    );
+    assert_eq!(
+        values::f64s(&outputs.country_series, "value")?,
+        [Some(1.0), Some(3.0)]
+    );
     Ok(())
 }
 
@@ -271,8 +293,19 @@ fn a_wide_file_naming_a_column_twice_is_an_error_naming_it() -> Result<()> {
     let error = format!("{:#}", run(&paths, &WdiOptions::default()).err().unwrap());
     assert!(
         error.contains("WDICSV.csv")
-            && error.contains("the column `1961` twice (columns 6 and 7)")
+            && error.contains("the year `1961` twice (columns 6 and 7)")
             && !error.contains("duplicate"),
+        "{error}"
+    );
+    // The same year once trimmed: its values would be read twice.
+    std::fs::write(
+        paths.raw.join("WDICSV.csv"),
+        "\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"1960\",\" 1960\",\"1961\"\n\
+         \"Canada\",\"CAN\",\"GDP growth\",\"NY.GDP.MKTP.KD.ZG\",\"1\",\"9\",\"3\"\n",
+    )?;
+    let error = format!("{:#}", run(&paths, &WdiOptions::default()).err().unwrap());
+    assert!(
+        error.contains("WDICSV.csv") && error.contains("the year `1960` twice (columns 5 and 6)"),
         "{error}"
     );
     Ok(())

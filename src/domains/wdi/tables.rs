@@ -36,8 +36,8 @@ use polars::prelude::{col, concat, LazyFrame, UnionArgs};
 
 use crate::io::delimited::file_name;
 use crate::io::{
-    first_lines, header_columns, scan_one, split_record, NamePattern, RawTable, Reading, Source,
-    TextLayout, UNNAMED,
+    first_lines, header_columns, scan_one, split_record, NamePattern, Notices, RawTable, Reading,
+    Source, TextLayout, UNNAMED,
 };
 use crate::schema::{Column, ColumnType, TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
 use crate::transforms::unpivot;
@@ -185,28 +185,7 @@ fn scan_wide(
             keys.join(",")
         );
     }
-    // A year column's name is a year, whitespace around it allowed (the year is
-    // trimmed when it is validated). Other named columns are left out, with a notice;
-    // the unnamed one of a trailing comma silently.
-    let (years, others): (Vec<&str>, Vec<&str>) = header[keys.len()..]
-        .iter()
-        .map(String::as_str)
-        .filter(|name| !name.starts_with(UNNAMED))
-        .partition(|name| is_year(name));
-    if !others.is_empty() {
-        reading.notices.push(format!(
-            "{}: the column{} {} after `Indicator Code` {} not a year and {} not read",
-            file_name(file),
-            if others.len() == 1 { "" } else { "s" },
-            others
-                .iter()
-                .map(|name| format!("`{name}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            if others.len() == 1 { "is" } else { "are" },
-            if others.len() == 1 { "is" } else { "are" },
-        ));
-    }
+    let years = year_columns(file, &header[keys.len()..], &reading.notices)?;
     if years.is_empty() {
         bail!(
             "{}: no year column (such as `1960`) after `Indicator Code` in the header",
@@ -226,11 +205,55 @@ fn scan_wide(
     Ok(long.select(selected))
 }
 
-/// Whether a wide header's column name is a year: four ASCII digits, whitespace
-/// around them allowed.
-fn is_year(name: &str) -> bool {
-    let name = name.trim();
-    name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit())
+/// The year columns among a wide header's columns after its keys. A year column's
+/// name is a year, whitespace around it allowed (the year is trimmed when it is
+/// validated). Other columns are left out with a notice, but for the unnamed last one
+/// a trailing comma makes.
+///
+/// # Errors
+/// When two names are the same year once trimmed (`1960` and ` 1960`): its values
+/// would be read twice. The message names the file and both columns' positions.
+fn year_columns<'h>(
+    file: &Path,
+    after_keys: &'h [String],
+    notices: &Notices,
+) -> Result<Vec<&'h str>> {
+    let mut years: Vec<(usize, &str)> = Vec::new();
+    let mut others = Vec::new();
+    for (position, name) in after_keys.iter().enumerate() {
+        let year = name.trim();
+        if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) {
+            if let Some((first, _)) = years.iter().find(|(_, seen)| seen.trim() == year) {
+                let column = |at: usize| at + WIDE_KEYS.len() + 1;
+                bail!(
+                    "{}: the header names the year `{year}` twice (columns {} and {}). \
+                     Consider removing or renaming one of them",
+                    file.display(),
+                    column(*first),
+                    column(position)
+                );
+            }
+            years.push((position, name));
+        } else if !(name.starts_with(UNNAMED) && position + 1 == after_keys.len()) {
+            others.push(match name.strip_prefix(UNNAMED) {
+                Some(_) => format!("{} (unnamed)", position + WIDE_KEYS.len() + 1),
+                None => format!("`{name}`"),
+            });
+        }
+    }
+    if !others.is_empty() {
+        let (s, are) = match others.len() {
+            1 => ("", "is not a year"),
+            _ => ("s", "are not years"),
+        };
+        notices.push(format!(
+            "{}: the column{s} {} after `Indicator Code` {are} and {} not read",
+            file_name(file),
+            others.join(", "),
+            if others.len() == 1 { "is" } else { "are" },
+        ));
+    }
+    Ok(years.into_iter().map(|(_, name)| name).collect())
 }
 
 /// The number of lines before a wide file's header: the header is the first of the
