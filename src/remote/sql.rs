@@ -1803,8 +1803,9 @@ fn java_datetime_pattern(format: &str) -> Result<String> {
 /// A strftime format as the Java pattern that parses what chrono (Polars' parser)
 /// parses: a month, day, hour, minute or second followed by other text takes one or
 /// two digits in chrono, and one letter (`M`, not `MM`) in Java; between two numbers
-/// (`%Y%m%d`) both take two. (chrono also reads `2015011` as `%Y%m%d`, taking the
-/// day's one digit; Java does not: the README lists this difference.)
+/// (`%Y%m%d`) both take two. (chrono alone reads `2015011` as `%Y%m%d`, taking the
+/// day's one digit; a date column without separators is first checked to be exactly
+/// its digits, `schema::digits_only_width`, on both engines.)
 fn java_parse_pattern(format: &str) -> Result<String> {
     let mut out = String::new();
     // Text between specifiers (with `%%`), converted whole so that it is quoted once.
