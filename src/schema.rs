@@ -1060,6 +1060,17 @@ mod tests {
         crate::values::texts(quarantine, REASON, "<null>")
     }
 
+    /// The reasons and lines of the quarantined rows, in order.
+    fn reasons_and_lines(quarantine: LazyFrame) -> PolarsResult<(Vec<String>, Vec<IdxSize>)> {
+        let quarantine = quarantine.collect()?;
+        let lines = quarantine
+            .column(LINE)?
+            .idx()?
+            .into_no_null_iter()
+            .collect();
+        Ok((reasons(&quarantine)?, lines))
+    }
+
     /// Raw rows of one file `f` holding the text `columns` (name, values of equal
     /// length), with their positions and no layout error.
     fn raw_of(columns: &[(&str, &[&str])]) -> PolarsResult<DataFrame> {
@@ -1173,16 +1184,9 @@ mod tests {
             ),
         ])?;
         let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
-        let quarantine = quarantine.collect()?;
-        assert_eq!(reasons(&quarantine)?, ["q|required", "customer|dtype"]);
-        assert_eq!(
-            quarantine
-                .column(LINE)?
-                .idx()?
-                .into_no_null_iter()
-                .collect::<Vec<_>>(),
-            [3, 4]
-        );
+        let (reasons, lines) = reasons_and_lines(quarantine)?;
+        assert_eq!(reasons, ["q|required", "customer|dtype"]);
+        assert_eq!(lines, [3, 4]);
         let valid = valid.collect()?;
         assert_eq!(
             valid.column("q")?.i64()?.to_vec(),
@@ -1224,16 +1228,9 @@ mod tests {
             ("note", &["x", "y", "z", "\t", " "]),
         ])?;
         let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
-        let quarantine = quarantine.collect()?;
-        assert_eq!(reasons(&quarantine)?, ["id|required", "id|required"]);
-        assert_eq!(
-            quarantine
-                .column(LINE)?
-                .idx()?
-                .into_no_null_iter()
-                .collect::<Vec<_>>(),
-            [2, 3]
-        );
+        let (reasons, lines) = reasons_and_lines(quarantine)?;
+        assert_eq!(reasons, ["id|required", "id|required"]);
+        assert_eq!(lines, [2, 3]);
         let valid = valid.collect()?;
         assert_eq!(
             valid.column("id")?.str()?.iter().collect::<Vec<_>>(),
@@ -1509,16 +1506,9 @@ mod tests {
             ("dashed", &["2015-1-5", "2015-12-04", "", "", "", "", ""]),
         ])?;
         let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
-        let quarantine = quarantine.collect()?;
-        assert_eq!(reasons(&quarantine)?, ["compact|dtype"; 5]);
-        assert_eq!(
-            quarantine
-                .column(LINE)?
-                .idx()?
-                .into_no_null_iter()
-                .collect::<Vec<_>>(),
-            [3, 4, 5, 6, 7]
-        );
+        let (reasons, lines) = reasons_and_lines(quarantine)?;
+        assert_eq!(reasons, ["compact|dtype"; 5]);
+        assert_eq!(lines, [3, 4, 5, 6, 7]);
         let valid = valid.collect()?;
         let days = |column: &str| -> PolarsResult<Vec<Option<i32>>> {
             Ok(valid
