@@ -9,7 +9,8 @@
 //! [`crate::io::delimited`]) and `__layout_error`:
 //!
 //! - `layout|invalid_json`: the line is not a JSON value (its fields are null);
-//! - `layout|invalid_utf8`: the line holds bytes that are not UTF-8.
+//! - `layout|invalid_utf8`: the line holds bytes that are not UTF-8 (the run's notices
+//!   name each such file and its first such line).
 //!
 //! A UTF-8 byte order mark before the first line is skipped, `\r\n` line ends are
 //! accepted, and blank lines are not records and are skipped (line numbers still
@@ -130,6 +131,8 @@ impl NdjsonReader {
         let mut batch = LineBatch::default();
         let mut line_no: u32 = 0;
         let mut rows = 0u64;
+        // Each batch goes on to `consume` once the file's first line that is not UTF-8,
+        // if it holds one, is noted.
         let mut noted = false;
         let mut consume = |frame: DataFrame| -> Result<()> {
             if !noted {

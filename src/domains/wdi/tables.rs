@@ -242,15 +242,14 @@ fn year_columns<'h>(
         }
     }
     if !others.is_empty() {
-        let (s, are) = match others.len() {
-            1 => ("", "is not a year"),
-            _ => ("s", "are not years"),
+        let (s, is, years) = match others.len() {
+            1 => ("", "is", "a year"),
+            _ => ("s", "are", "years"),
         };
         notices.push(format!(
-            "{}: the column{s} {} after `Indicator Code` {are} and {} not read",
+            "{}: the column{s} {} after `Indicator Code` {is} not {years} and {is} not read",
             file_name(file),
             others.join(", "),
-            if others.len() == 1 { "is" } else { "are" },
         ));
     }
     Ok(years.into_iter().map(|(_, name)| name).collect())
