@@ -1,7 +1,8 @@
 //! Whitespace stripping that leaves text without surrounding whitespace as it is: the
-//! answer of Polars' `str().strip_chars(lit(NULL))`, without copying a column whose
-//! values need no stripping, which is nearly every column of a real export (see the
-//! module [`crate::fast`] for what it relies on).
+//! answer of Polars' `str().strip_chars(lit(NULL))` ([`strip_whitespace`]), and of it
+//! with blank text made null ([`trim_to_null`]), without copying a column whose
+//! values need neither, which is nearly every column of a real export (see the module
+//! [`crate::fast`] for what it relies on).
 
 use polars::prelude::*;
 
