@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use smartview::domains::wdi::{self, datagen, WdiOptions};
 use smartview::io::{scan_parquet, DomainPaths};
 use smartview::progress::Progress;
@@ -285,12 +285,19 @@ fn a_wide_file_naming_a_column_twice_is_an_error_naming_it() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let paths = DomainPaths::in_folder(dir.path());
     std::fs::create_dir_all(&paths.raw)?;
-    std::fs::write(
-        paths.raw.join("WDICSV.csv"),
-        "\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"1960\",\"1961\",\"1961\"\n\
-         \"Canada\",\"CAN\",\"GDP growth\",\"NY.GDP.MKTP.KD.ZG\",\"1\",\"2\",\"3\"\n",
-    )?;
-    let error = format!("{:#}", run(&paths, &WdiOptions::default()).err().unwrap());
+    // The run's error on a WDICSV.csv whose year columns are `years`, one line.
+    let error_with_years = |years: &str| -> Result<String> {
+        std::fs::write(
+            paths.raw.join("WDICSV.csv"),
+            format!(
+                "\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",{years}\n\
+                 \"Canada\",\"CAN\",\"GDP growth\",\"NY.GDP.MKTP.KD.ZG\",\"1\",\"2\",\"3\"\n"
+            ),
+        )?;
+        let run = run(&paths, &WdiOptions::default());
+        Ok(format!("{:#}", run.err().context("the run must fail")?))
+    };
+    let error = error_with_years("\"1960\",\"1961\",\"1961\"")?;
     assert!(
         error.contains("WDICSV.csv")
             && error.contains("the year `1961` twice (columns 6 and 7)")
@@ -298,12 +305,7 @@ fn a_wide_file_naming_a_column_twice_is_an_error_naming_it() -> Result<()> {
         "{error}"
     );
     // The same year once trimmed: its values would be read twice.
-    std::fs::write(
-        paths.raw.join("WDICSV.csv"),
-        "\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"1960\",\" 1960\",\"1961\"\n\
-         \"Canada\",\"CAN\",\"GDP growth\",\"NY.GDP.MKTP.KD.ZG\",\"1\",\"9\",\"3\"\n",
-    )?;
-    let error = format!("{:#}", run(&paths, &WdiOptions::default()).err().unwrap());
+    let error = error_with_years("\"1960\",\" 1960\",\"1961\"")?;
     assert!(
         error.contains("WDICSV.csv") && error.contains("the year `1960` twice (columns 5 and 6)"),
         "{error}"
