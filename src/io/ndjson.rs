@@ -91,6 +91,9 @@ impl NdjsonReader {
         std::thread::scope(|scope| {
             let reader = scope.spawn(move || -> u64 {
                 let mut rows = 0u64;
+                // One buffer for every file: a fresh one per file would fault in
+                // (and grow by copying) each file's bytes again.
+                let mut batch = LineBatch::default();
                 for (index, file) in files.iter().enumerate() {
                     // Sending fails only when the consumer has stopped: so does reading.
                     let mut send = |frame: DataFrame| {
@@ -98,7 +101,7 @@ impl NdjsonReader {
                             .send((index, Ok(frame)))
                             .map_err(|_| anyhow::anyhow!("the consumer stopped"))
                     };
-                    match self.read_file(index, file, &mut send) {
+                    match self.read_file(index, file, &mut batch, &mut send) {
                         Ok(read) => rows += read,
                         Err(error) => {
                             let _ = batches.send((index, Err(error)));
@@ -123,12 +126,13 @@ impl NdjsonReader {
         &self,
         index: usize,
         file: &NdjsonFile,
+        batch: &mut LineBatch,
         consume: &mut impl FnMut(DataFrame) -> Result<()>,
     ) -> Result<u64> {
         check_text_file(&file.path)?;
         let mut reader = BufReader::with_capacity(1 << 20, File::open(&file.path)?);
         let name = display_name(&file.path);
-        let mut batch = LineBatch::default();
+        batch.clear();
         let mut line_no: u32 = 0;
         let mut rows = 0u64;
         // Each batch goes on to `consume` once the file's first line that is not UTF-8,
@@ -169,13 +173,13 @@ impl NdjsonReader {
             batch.lines.push((start, end, line_no));
             if batch.lines.len() >= self.batch_rows {
                 rows += batch.lines.len() as u64;
-                consume(self.frame(&batch, index, &name, file)?)?;
+                consume(self.frame(batch, index, &name, file)?)?;
                 batch.clear();
             }
         }
         if !batch.lines.is_empty() {
             rows += batch.lines.len() as u64;
-            consume(self.frame(&batch, index, &name, file)?)?;
+            consume(self.frame(batch, index, &name, file)?)?;
         }
         Ok(rows)
     }
