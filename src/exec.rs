@@ -4,8 +4,9 @@
 //! live in ([`PartFolder`]); two stages at once on two threads ([`beside`]); and the
 //! memory release itself ([`release_free_memory`]); and the two stage kinds every
 //! pipeline is made of, each timed in the run's [`Progress`]: validating a raw table
-//! ([`validate`]) and computing a rule's output ([`rule`]). Domain folders call these
-//! and never touch the file system, spawn a thread or trim the allocator themselves.
+//! ([`validate`]) and computing a rule's output ([`rule`], or its outputs in one run:
+//! [`rule_outputs`]). Domain folders call these and never touch the file system,
+//! spawn a thread or trim the allocator themselves.
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,7 @@ use polars::prelude::{concat, DataFrame, LazyFrame, UnionArgs};
 
 use crate::io::{
     clear_folder, collect_streaming, files_with_extension, scan_parquet, sink_parquet_all,
-    validate_table, DomainPaths, RawTable, ValidAggregate,
+    sink_parquet_and_collect, validate_table, DomainPaths, RawTable, ValidAggregate,
 };
 use crate::progress::Progress;
 use crate::schema::{Rule, TableCount};
@@ -50,6 +51,26 @@ pub fn rule(progress: &mut Progress, rule: &str, lf: LazyFrame) -> Result<DataFr
     let frame = collect_streaming(lf, rule)?;
     progress.done(rule, Some(frame.height() as u64));
     Ok(frame)
+}
+
+/// Computes several outputs of one rule in one run of the streaming engine, timed as
+/// the stage `rule`: a subplan they share ([`LazyFrame::cache`]) is computed once,
+/// where collecting them one by one would compute it again for each.
+///
+/// # Errors
+/// When the plans fail to run; the message names `rule`.
+pub fn rule_outputs<const N: usize>(
+    progress: &mut Progress,
+    rule: &str,
+    plans: [LazyFrame; N],
+) -> Result<[DataFrame; N]> {
+    let frames = sink_parquet_and_collect(Vec::new(), plans.into())
+        .with_context(|| format!("cannot compute {rule}"))?;
+    let frames: [DataFrame; N] = frames
+        .try_into()
+        .map_err(|_| anyhow!("{rule}: the engine returned another number of tables"))?;
+    progress.done(rule, frames.first().map(|f| f.height() as u64));
+    Ok(frames)
 }
 
 /// glibc's malloc arenas a process may use ([`limit_malloc_arenas`]).

@@ -210,11 +210,13 @@ fn market_tables(
     let demographics = rule(p, "T2 demographics", demographics)?.lazy();
     let valid_reference = scan_parquet(&paths.valid("reference"))?;
     let cleaned = rules::clean_reference(valid_reference, demographics.clone())?;
-    let reference = rule(p, "T5 reference", cleaned.table)?.lazy();
+    let [reference, reference_cleaning] =
+        exec::rule_outputs(p, "T5 reference", [cleaned.table, cleaned.dropped])?;
+    let reference = reference.lazy();
     Ok(MarketTables {
         demographics_count,
         reference_count,
-        reference_cleaning: rule(p, "T5 cleaning counts", cleaned.dropped)?,
+        reference_cleaning,
         program_clashes: rule(
             p,
             "T3 program clashes",
