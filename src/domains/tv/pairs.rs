@@ -379,13 +379,29 @@ fn write_pair_part(
     pass: u32,
     passes: u32,
 ) -> Result<LazyFrame> {
+    let programs_have_nulls = pairs.column("prog_code")?.null_count() > 0;
     let devices = keys::dictionary(pairs.clone().lazy(), "device_id")
         .with_column((col(keys::KEY) * lit(passes) + lit(pass)).alias(keys::KEY))
         .collect()?;
-    let keyed = keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id")
-        .sort(["device_id", "prog_code"], Default::default());
+    let keyed = sort_by_device_and_program(
+        keys::encode(pairs.lazy(), devices.clone().lazy(), "device_id"),
+        programs_have_nulls,
+    );
     sink_parquet_all(vec![(keyed, parts.part(pass))]).context("cannot write the viewing pairs")?;
     Ok(devices.lazy())
+}
+
+/// `pairs` keyed (`device_id` and `prog_code` both `UInt32` keys) sorted by device,
+/// then program. Without null programs, by one `UInt64` (the device above the
+/// program), the same order as sorting by the two columns but a single-key sort,
+/// which Polars runs several times faster than one comparing row by row.
+fn sort_by_device_and_program(pairs: LazyFrame, programs_have_nulls: bool) -> LazyFrame {
+    if programs_have_nulls {
+        return pairs.sort(["device_id", "prog_code"], Default::default());
+    }
+    let device_then_program = (col("device_id").cast(DataType::UInt64) * lit(1u64 << 32))
+        + col("prog_code").cast(DataType::UInt64);
+    pairs.sort_by_exprs([device_then_program], Default::default())
 }
 
 /// T10 one pair part at a time: the parts hold disjoint devices, so their distinct
@@ -482,6 +498,33 @@ mod tests {
         // Device keys of pass 1 of 2 are odd: position in the sorted ids · 2 + 1.
         assert_eq!(keys[0], (1, 0));
         assert_eq!(keys[599], (199 * 2 + 1, 2));
+        Ok(())
+    }
+
+    /// The one-key sort gives the order of sorting by device, then program, at the
+    /// edges of the `UInt32` keys; with a null program it sorts by the two columns,
+    /// the null first within its device.
+    #[test]
+    fn pairs_sort_by_device_then_program() -> Result<()> {
+        let max = u32::MAX;
+        let devices = [max, 0, 1, max, 0, 1, 0];
+        let programs = [0, max, 0, max, 0, max, 7];
+        let pairs = df!("device_id" => devices, "prog_code" => programs)?;
+        let order = |pairs: DataFrame, nulls: bool| -> Result<Vec<(u64, u64)>> {
+            let out = sort_by_device_and_program(pairs.lazy(), nulls).collect()?;
+            let d = crate::values::u64s(&out, "device_id", 99)?;
+            let p = crate::values::u64s(&out, "prog_code", 99)?;
+            Ok(d.into_iter().zip(p).collect())
+        };
+        let (m, z) = (u64::from(max), 0);
+        let expected = [(z, z), (z, 7), (z, m), (1, z), (1, m), (m, z), (m, m)];
+        assert_eq!(order(pairs.clone(), false)?, expected);
+        assert_eq!(order(pairs, true)?, expected);
+        let with_null = df!(
+            "device_id" => [1u32, 0, 1, 0],
+            "prog_code" => [Some(5u32), Some(2), None, None],
+        )?;
+        assert_eq!(order(with_null, true)?, [(z, 99), (z, 2), (1, 99), (1, 5)]);
         Ok(())
     }
 
