@@ -1,6 +1,7 @@
 //! How a run reads its raw text, set once per run and handed to every reader: the
 //! text encoding (`--encoding`), the order of day and month in ambiguous dates
-//! (`--date-order`), and the notices the readers leave for the run's summary.
+//! (`--date-order`), and what the readers leave for the run's summary: notices, and
+//! the count of empty cells they left out.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -8,6 +9,7 @@ use anyhow::{bail, Result};
 use encoding_rs::Encoding;
 
 use crate::schema::DateOrder;
+use crate::transforms::DroppedCells;
 
 /// A run's reading options and the notices its readers leave.
 #[derive(Clone, Debug, Default)]
@@ -20,6 +22,9 @@ pub struct Reading {
     pub date_order: Option<DateOrder>,
     /// What the readers found worth saying.
     pub notices: Notices,
+    /// Empty cells of wide files that readers left out as they unpivoted them
+    /// ([`crate::transforms::unpivot_dropping_empty`]), counted as their plans run.
+    pub dropped_cells: DroppedCells,
 }
 
 impl Reading {
@@ -39,6 +44,7 @@ impl Reading {
             encoding,
             date_order,
             notices: Notices::default(),
+            dropped_cells: DroppedCells::default(),
         })
     }
 }

@@ -65,4 +65,7 @@ pub use trend::{
     change_kind, compare_periods, fixed_periods, last_two_periods, month_index, month_key,
     month_over_month_growth, months_between, next_month, transition,
 };
-pub use wide::{arg_max_label, nonzero_labels, pivot_sums, unpivot, Category};
+pub use wide::{
+    arg_max_label, nonzero_labels, pivot_sums, unpivot, unpivot_dropping_empty, Category,
+    DroppedCells,
+};

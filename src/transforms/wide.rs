@@ -1,6 +1,9 @@
 //! Wide tables over a fixed set of categories: sums pivoted to one column per
 //! category, the arg-max over such columns with an explicit tie order, the list
-//! of categories a row has, and wide columns unpivoted to rows.
+//! of categories a row has, and wide columns unpivoted to rows (every cell, or only
+//! those holding a value).
+
+use std::sync::atomic::{self, AtomicU64};
 
 use polars::prelude::*;
 use polars_core::utils::try_get_supertype;
@@ -89,32 +92,96 @@ pub fn unpivot(
     variable: &str,
     value: &str,
 ) -> PolarsResult<LazyFrame> {
-    polars_ensure!(!columns.is_empty(), ComputeError: "unpivot over no columns. Consider passing at least one column to unpivot");
-    let shape = Unpivot {
-        index: index.iter().map(|c| PlSmallStr::from(*c)).collect(),
-        columns: columns.iter().map(|c| PlSmallStr::from(*c)).collect(),
-        variable: variable.into(),
-        value: value.into(),
-    };
-    let schema_of = shape.clone();
-    Ok(lf.map(
-        move |batch| shape.apply(&batch),
-        OptFlags::STREAMING,
-        Some(Arc::new(move |input: &Schema| schema_of.schema(input))),
-        Some("UNPIVOT (row order)"),
-    ))
+    Unpivot::new(index, columns, variable, value, None).plan(lf)
 }
 
-/// The names an [`unpivot`] works with.
+/// [`unpivot`] without its empty cells: those whose value is null or, as text, blank
+/// (whitespace only, as `str::trim` sees it), the way DuckDB's `UNPIVOT` leaves out
+/// nulls unless told `INCLUDE NULLS`. Rows whose `keep_all` column is not null keep
+/// every cell (a row quarantined whole, such as one with a layout error). Each batch
+/// adds the cells it leaves out to `dropped`, so once the plan has run, `dropped` has
+/// grown by their number. Cheaper than unpivoting every cell and filtering: the index
+/// columns are gathered only for the cells kept.
+///
+/// # Errors
+/// As [`unpivot`]; a missing `keep_all` column fails when the plan runs.
+pub fn unpivot_dropping_empty(
+    lf: LazyFrame,
+    index: &[&str],
+    columns: &[&str],
+    variable: &str,
+    value: &str,
+    keep_all: &str,
+    dropped: &DroppedCells,
+) -> PolarsResult<LazyFrame> {
+    let drop = DropEmpty {
+        keep_all: keep_all.into(),
+        dropped: dropped.clone(),
+    };
+    Unpivot::new(index, columns, variable, value, Some(drop)).plan(lf)
+}
+
+/// The cells [`unpivot_dropping_empty`] plans left out, counted as they run; clones
+/// share the count.
+#[derive(Clone, Debug, Default)]
+pub struct DroppedCells(Arc<AtomicU64>);
+
+impl DroppedCells {
+    /// The cells left out so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(atomic::Ordering::Relaxed)
+    }
+
+    fn add(&self, cells: u64) {
+        self.0.fetch_add(cells, atomic::Ordering::Relaxed);
+    }
+}
+
+/// The names an [`unpivot`] works with, and whether it leaves out empty cells.
 #[derive(Clone)]
 struct Unpivot {
     index: Vec<PlSmallStr>,
     columns: Vec<PlSmallStr>,
     variable: PlSmallStr,
     value: PlSmallStr,
+    drop_empty: Option<DropEmpty>,
+}
+
+/// What [`unpivot_dropping_empty`] adds to an [`Unpivot`].
+#[derive(Clone)]
+struct DropEmpty {
+    keep_all: PlSmallStr,
+    dropped: DroppedCells,
 }
 
 impl Unpivot {
+    fn new(
+        index: &[&str],
+        columns: &[&str],
+        variable: &str,
+        value: &str,
+        drop_empty: Option<DropEmpty>,
+    ) -> Self {
+        Unpivot {
+            index: index.iter().map(|c| PlSmallStr::from(*c)).collect(),
+            columns: columns.iter().map(|c| PlSmallStr::from(*c)).collect(),
+            variable: variable.into(),
+            value: value.into(),
+            drop_empty,
+        }
+    }
+
+    fn plan(self, lf: LazyFrame) -> PolarsResult<LazyFrame> {
+        polars_ensure!(!self.columns.is_empty(), ComputeError: "unpivot over no columns. Consider passing at least one column to unpivot");
+        let schema_of = self.clone();
+        Ok(lf.map(
+            move |batch| self.apply(&batch),
+            OptFlags::STREAMING,
+            Some(Arc::new(move |input: &Schema| schema_of.schema(input))),
+            Some("UNPIVOT (row order)"),
+        ))
+    }
+
     /// The output schema: the index columns as they are, `variable` text, `value` of
     /// the columns' supertype.
     fn schema(&self, input: &Schema) -> PolarsResult<SchemaRef> {
@@ -135,40 +202,79 @@ impl Unpivot {
         Ok(common)
     }
 
-    /// One batch turned around: the index columns gathered `n` times per row, the
-    /// column names repeated per row, and the values stacked column by column then
-    /// gathered in row order (row `i`, column `k` is at `k * height + i`).
+    /// One batch turned around: the values stacked column by column (row `i`, column
+    /// `k` at `k * height + i`), the cells kept chosen in row then column order, and
+    /// the index columns, the column names and the values gathered for them.
     fn apply(&self, batch: &DataFrame) -> PolarsResult<DataFrame> {
         let height = batch.height();
         let width = self.columns.len();
-        let positions = |of: fn(usize, usize, usize) -> usize| -> IdxCa {
-            let mut at = Vec::with_capacity(height * width);
-            for row in 0..height {
-                for k in 0..width {
-                    at.push(of(row, k, height) as IdxSize);
-                }
-            }
-            IdxCa::from_vec(PlSmallStr::EMPTY, at)
-        };
-        let mut out = batch
-            .select(self.index.iter().cloned())?
-            .take(&positions(|row, _, _| row))?;
-        let names = StringChunked::from_iter_values(
-            self.variable.clone(),
-            (0..height).flat_map(|_| self.columns.iter().map(PlSmallStr::as_str)),
-        );
         let dtype = self.value_type(batch.schema())?;
         let mut stacked = Series::new_empty(self.value.clone(), &dtype);
         for name in &self.columns {
             stacked.append(&batch.column(name)?.as_materialized_series().cast(&dtype)?)?;
         }
-        let values = stacked
-            .rechunk()
-            .take(&positions(|row, k, height| k * height + row))?;
+        let stacked = stacked.rechunk();
+        let kept = match &self.drop_empty {
+            None => None,
+            Some(drop) => Some((drop, filled_cells(&stacked, batch.column(&drop.keep_all)?)?)),
+        };
+        let capacity = kept.as_ref().map_or(height * width, |(_, filled)| {
+            filled.iter().filter(|&&f| f).count()
+        });
+        let (mut rows, mut cells, mut names) = (
+            Vec::with_capacity(capacity),
+            Vec::with_capacity(capacity),
+            Vec::with_capacity(capacity),
+        );
+        for row in 0..height {
+            for (k, name) in self.columns.iter().enumerate() {
+                let cell = k * height + row;
+                if kept.as_ref().is_none_or(|(_, filled)| filled[cell]) {
+                    rows.push(row as IdxSize);
+                    cells.push(cell as IdxSize);
+                    names.push(name.as_str());
+                }
+            }
+        }
+        if let Some((drop, _)) = &kept {
+            drop.dropped.add((height * width - cells.len()) as u64);
+        }
+        let mut out = batch
+            .select(self.index.iter().cloned())?
+            .take(&IdxCa::from_vec(PlSmallStr::EMPTY, rows))?;
+        let names = StringChunked::from_iter_values(self.variable.clone(), names.into_iter());
+        let values = stacked.take(&IdxCa::from_vec(PlSmallStr::EMPTY, cells))?;
         out.with_column(names.into_column())?;
         out.with_column(values.into_column())?;
         Ok(out)
     }
+}
+
+/// Per stacked cell (`k * height + row`), whether [`unpivot_dropping_empty`] keeps
+/// it: its value is neither null nor blank text, or its row's `keep_all` is not null.
+fn filled_cells(stacked: &Series, keep_all: &Column) -> PolarsResult<Vec<bool>> {
+    let mut filled: Vec<bool> = match stacked.dtype() {
+        DataType::String => stacked
+            .str()?
+            .iter()
+            .map(|v| v.is_some_and(|text| !text.trim().is_empty()))
+            .collect(),
+        _ => stacked
+            .is_not_null()
+            .iter()
+            .map(|v| v == Some(true))
+            .collect(),
+    };
+    let height = keep_all.len();
+    let keep_rows = keep_all.is_not_null();
+    for (row, keep) in keep_rows.iter().enumerate() {
+        if keep == Some(true) {
+            for cell in (row..filled.len()).step_by(height.max(1)) {
+                filled[cell] = true;
+            }
+        }
+    }
+    Ok(filled)
 }
 
 #[cfg(test)]
@@ -275,6 +381,80 @@ mod tests {
             assert_eq!(column.get(r), Some(["a", "b", "c"][k]), "row {r}");
             assert_eq!(v.get(r), expected, "row {r}");
         }
+        Ok(())
+    }
+
+    /// Null and blank cells are left out and counted, but for the rows that keep
+    /// every cell; the text kept is as written.
+    #[test]
+    fn empty_cells_are_left_out_and_counted_but_in_rows_kept_whole() -> PolarsResult<()> {
+        let df = df!(
+            "id" => [1i32, 2, 3],
+            "error" => [None, Some("layout"), None],
+            "a" => [Some("1.5"), None, None],
+            "b" => [Some(" \t"), Some(""), Some("\u{a0}2 ")],
+        )?;
+        let dropped = DroppedCells::default();
+        let plan = unpivot_dropping_empty(
+            df.lazy(),
+            &["id", "error"],
+            &["a", "b"],
+            "column",
+            "v",
+            "error",
+            &dropped,
+        )?;
+        assert_eq!(dropped.get(), 0, "nothing is counted before the plan runs");
+        let out = plan.collect()?;
+        assert_eq!(crate::values::i64s(&out, "id", 0)?, [1, 2, 2, 3]);
+        assert_eq!(
+            crate::values::texts(&out, "column", "")?,
+            ["a", "a", "b", "b"]
+        );
+        assert_eq!(
+            crate::values::texts(&out, "v", "<null>")?,
+            ["1.5", "<null>", "", "\u{a0}2 "]
+        );
+        assert_eq!(dropped.get(), 2, "1's blank b and 3's null a");
+        Ok(())
+    }
+
+    /// Across streaming batches, the cells kept are those of the whole unpivot that
+    /// are not empty, in the same order, and every other cell is counted once.
+    #[test]
+    fn dropping_empty_cells_equals_filtering_the_whole_unpivot() -> PolarsResult<()> {
+        let rows = 200_000u32;
+        let ids: Vec<u32> = (0..rows).collect();
+        let text = |m: u32| -> Vec<Option<String>> {
+            ids.iter()
+                .map(|i| match i % m {
+                    0 => None,
+                    1 => Some("  ".to_string()),
+                    _ => Some(i.to_string()),
+                })
+                .collect()
+        };
+        let errors: Vec<Option<&str>> = ids.iter().map(|i| (i % 11 == 0).then_some("x")).collect();
+        let df = df!("id" => &ids, "error" => errors, "a" => text(3), "b" => text(5))?;
+        let dropped = DroppedCells::default();
+        let kept = unpivot_dropping_empty(
+            df.clone().lazy(),
+            &["id", "error"],
+            &["a", "b"],
+            "column",
+            "v",
+            "error",
+            &dropped,
+        )?
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+        let filled = col("v").str().strip_chars(lit(NULL)).neq(lit(""));
+        let expected = unpivot(df.lazy(), &["id", "error"], &["a", "b"], "column", "v")?
+            .filter(filled.or(col("error").is_not_null()))
+            .collect()?;
+        assert!(kept.equals_missing(&expected));
+        assert_eq!(dropped.get(), 2 * u64::from(rows) - kept.height() as u64);
+        assert!(dropped.get() > 100_000, "{}", dropped.get());
         Ok(())
     }
 

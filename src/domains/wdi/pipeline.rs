@@ -117,6 +117,8 @@ fn run_with(
     rules: &mut RuleTables<'_>,
 ) -> Result<WdiOutputs> {
     let raw = tables::indicators().scan(&paths.raw, &paths.reading)?;
+    // The wide files' empty cells are left out as they are read, and counted there.
+    let dropped_before = paths.reading.dropped_cells.get();
     // The readers' notices (ignored files, text that is not UTF-8), then the run's.
     let mut notices = paths.reading.notices.all();
     // Empty as the schema's trimming sees it: a cell of whitespace only holds no value
@@ -129,7 +131,7 @@ fn run_with(
     // table is written, instead of read back from it.
     let of_indicator: ValidAggregate =
         Box::new(|valid| Ok(valid.filter(rules::is_indicator(indicator))));
-    let (count, empty_values, kept) = validate_to_parquet_leaving_out(
+    let (count, empty_long_values, kept) = validate_to_parquet_leaving_out(
         raw,
         &long_schema(),
         &[],
@@ -138,6 +140,7 @@ fn run_with(
         empty,
         vec![of_indicator],
     )?;
+    let empty_values = empty_long_values + paths.reading.dropped_cells.get() - dropped_before;
     progress.done(
         "validate the long table (W1)",
         Some(count.rows_in() + empty_values),

@@ -17,8 +17,11 @@
 //!   Each file's preamble is found, not assumed: its header is the first of its
 //!   first [`HEADER_SEARCH_LINES`] lines whose first field is `Country Name`; the
 //!   lines before it are skipped and still counted in `line`. Each file is unpivoted
-//!   lazily to the long layout: one row per (line, year), in line then year order,
-//!   every row of a line keeping the line's `source_file`, `line` and `row_nr`.
+//!   lazily to the long layout: one row per (line, year) holding a value, in line
+//!   then year order, every row of a line keeping the line's `source_file`, `line`
+//!   and `row_nr`. Empty cells (nothing, or whitespace only) are left out as they are
+//!   unpivoted and counted in the run's [`Reading::dropped_cells`], but on a line
+//!   with a layout error, whose every cell is kept for the quarantine.
 //! - **long**, `wdi*.csv`: `year, countryName, countryCode, indicatorName,
 //!   indicatorCode, indicatorValue` ([`LONG_FILES`]). The World Bank's own names
 //!   are never long, although they start with `wdi` too: the data tables above and
@@ -40,7 +43,7 @@ use crate::io::{
     Source, TextLayout, UNNAMED,
 };
 use crate::schema::{Column, ColumnType, TableSchema, LAYOUT_ERROR, LINE, ROW_NR, SOURCE_FILE};
-use crate::transforms::unpivot;
+use crate::transforms::unpivot_dropping_empty;
 
 /// The validated long table's name: in quarantines, the interim file and the SQL
 /// catalog (W5).
@@ -99,7 +102,9 @@ pub fn long_schema() -> TableSchema {
 /// The indicator table (W1): the wide downloads ([`WIDE_FILES`], unpivoted) when
 /// there are any, else the long files ([`LONG_FILES`]). Of the wide names, the first
 /// found of `WDICSV*`, `WDIData*` and `API_*` is read; files of the others, and long
-/// files beside wide ones, are ignored with a notice. Empty values are included, for W1 to drop and count.
+/// files beside wide ones, are ignored with a notice. The wide files' empty cells are
+/// left out and counted as they are read (see the module's notes); the long files'
+/// empty values are included, for W1 to drop and count.
 pub fn indicators() -> RawTable {
     RawTable::new(
         long_schema(),
@@ -197,7 +202,15 @@ fn scan_wide(
         .with_context(|| format!("cannot read the wide indicator table {}", file.display()))?;
     let mut index_columns = vec![SOURCE_FILE, LINE, ROW_NR, LAYOUT_ERROR];
     index_columns.extend(keys.iter().copied());
-    let long = unpivot(wide, &index_columns, &years, "year", VALUE)?;
+    let long = unpivot_dropping_empty(
+        wide,
+        &index_columns,
+        &years,
+        "year",
+        VALUE,
+        LAYOUT_ERROR,
+        &reading.dropped_cells,
+    )?;
     let mut selected = vec![col(SOURCE_FILE), col(LINE), col(ROW_NR), col(LAYOUT_ERROR)];
     selected.push(col("year"));
     selected.extend(WIDE_KEYS.iter().map(|(wide, long)| col(*wide).alias(*long)));
