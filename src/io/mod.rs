@@ -57,7 +57,7 @@ pub use sink::{
     bucket_dir, collect_streaming, count_rows, partitioned_parquet_sink, remove_table, scan_bucket,
     scan_parquet, sink_parquet_all, sink_parquet_and_collect, stable_buckets,
     summarize_quarantines, validate_table, validate_to_parquet, validate_to_parquet_and_aggregate,
-    validate_to_parquet_leaving_out, write_bucketed_parquet, write_file_atomically,
-    write_interim_parquet, write_manifest, write_partitioned, write_table, write_tables,
-    write_tables_partitioned, written_file, ValidAggregate, WrittenFile,
+    write_bucketed_parquet, write_file_atomically, write_interim_parquet, write_manifest,
+    write_partitioned, write_table, write_tables, write_tables_partitioned, written_file,
+    ValidAggregate, WrittenFile,
 };

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    col, len, lit, CompatLevel, CsvWriter, DataFrame, DataType, Engine, Expr, FileWriteFormat,
-    IdxCa, IdxSize, IntoLazy, LazyFrame, ParquetCompression, ParquetWriteOptions, ParquetWriter,
+    col, len, lit, CompatLevel, CsvWriter, DataFrame, DataType, Engine, FileWriteFormat, IdxCa,
+    IdxSize, IntoLazy, LazyFrame, ParquetCompression, ParquetWriteOptions, ParquetWriter,
     PartitionStrategy, PlRefPath, PlSmallStr, PolarsError, PolarsResult, ScanArgsParquet,
     SerWriter, SinkDestination, SinkTarget, StringChunked, UnifiedSinkArgs,
 };
@@ -226,44 +226,6 @@ pub fn validate_to_parquet_and_aggregate(
         aggregates,
         Vec::new(),
     )
-}
-
-/// [`validate_to_parquet_and_aggregate`] of the rows of `raw` that `left_out` (a
-/// boolean) does not match; the rows it matches are neither valid nor quarantined
-/// but counted, in the same pass over the raw rows. Returns the validation's counts,
-/// the rows left out and the collected `aggregates` of the valid rows, in order.
-///
-/// # Errors
-/// As [`validate_to_parquet`]; a failing aggregate fails the whole pass.
-pub fn validate_to_parquet_leaving_out(
-    raw: LazyFrame,
-    schema: &TableSchema,
-    lookups: &[Rule],
-    valid: &Path,
-    quarantine: &Path,
-    left_out: Expr,
-    aggregates: Vec<ValidAggregate<'_>>,
-) -> Result<(TableCount, u64, Vec<DataFrame>)> {
-    let raw = raw.cache();
-    // A sum of flags rather than `len()` of the matching rows: `len()` over an
-    // unpivoted union fails in Polars 0.55 ("casting from UInt32 to UInt128").
-    let counted = raw
-        .clone()
-        .select([left_out.clone().cast(DataType::UInt64).sum().alias("rows")]);
-    let (count, mut results) = validate_and_collect(
-        raw.filter(left_out.not()),
-        schema,
-        lookups,
-        valid,
-        quarantine,
-        aggregates,
-        vec![counted],
-    )?;
-    let counted = results
-        .pop()
-        .context("the count of the rows left out is missing")?;
-    // A sum over no rows is one row holding 0.
-    Ok((count, crate::values::u64s(&counted, "rows", 0)?[0], results))
 }
 
 /// Validates `raw` into `valid` and `quarantine`, collecting `aggregates` of the valid

@@ -21,7 +21,7 @@
 //! | [`cohort`] | cohort matrices: first months, activity and retention by month offset |
 //! | [`bucket`] | value → label buckets with inclusive bounds, bounds scaled to a period |
 //! | [`segments`] | inverted-CDF quantiles, rule tables by condition or by regex |
-//! | [`wide`] | sums pivoted to fixed category columns, arg-max with a tie order, unpivot |
+//! | [`wide`] | sums pivoted to fixed category columns, arg-max with a tie order, unpivot (dropping empty cells, counted) |
 //! | [`trend`] | month keys and arithmetic, month-over-month growth, change between periods |
 
 pub mod bucket;
@@ -66,6 +66,6 @@ pub use trend::{
     month_over_month_growth, months_between, next_month, transition,
 };
 pub use wide::{
-    arg_max_label, nonzero_labels, pivot_sums, unpivot, unpivot_dropping_empty, Category,
-    DroppedCells,
+    arg_max_label, drop_empty, nonzero_labels, pivot_sums, unpivot, unpivot_dropping_empty,
+    Category, DroppedCells,
 };

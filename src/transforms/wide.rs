@@ -121,8 +121,37 @@ pub fn unpivot_dropping_empty(
     Unpivot::new(index, columns, variable, value, Some(drop)).plan(lf)
 }
 
-/// The cells [`unpivot_dropping_empty`] plans left out, counted as they run; clones
-/// share the count.
+/// The rows of a long table `lf` whose `value` is not empty, as
+/// [`unpivot_dropping_empty`] judges a cell, but for rows whose `keep_all` column is
+/// not null, which are kept whatever their value. Each batch adds the rows it leaves
+/// out to `dropped`. Streaming and order-preserving.
+pub fn drop_empty(lf: LazyFrame, value: &str, keep_all: &str, dropped: &DroppedCells) -> LazyFrame {
+    let (value, keep_all, dropped) = (
+        PlSmallStr::from(value),
+        PlSmallStr::from(keep_all),
+        dropped.clone(),
+    );
+    lf.map(
+        move |batch| {
+            let filled = filled_cells(
+                batch.column(&value)?.as_materialized_series(),
+                batch.column(&keep_all)?,
+            )?;
+            let kept = filled.iter().filter(|&&f| f).count();
+            dropped.add((batch.height() - kept) as u64);
+            if kept == batch.height() {
+                return Ok(batch);
+            }
+            batch.filter(&BooleanChunked::from_slice(PlSmallStr::EMPTY, &filled))
+        },
+        OptFlags::STREAMING,
+        None,
+        Some("DROP EMPTY"),
+    )
+}
+
+/// The cells [`unpivot_dropping_empty`] and [`drop_empty`] plans left out, counted as
+/// they run; clones share the count.
 #[derive(Clone, Debug, Default)]
 pub struct DroppedCells(Arc<AtomicU64>);
 
@@ -455,6 +484,26 @@ mod tests {
         assert!(kept.equals_missing(&expected));
         assert_eq!(dropped.get(), 2 * u64::from(rows) - kept.height() as u64);
         assert!(dropped.get() > 100_000, "{}", dropped.get());
+        Ok(())
+    }
+
+    /// A long table's empty values are left out and counted as an unpivot's cells
+    /// are, and a row with a layout error is kept whatever its value.
+    #[test]
+    fn empty_values_of_a_long_table_are_left_out_and_counted() -> PolarsResult<()> {
+        let df = df!(
+            "id" => [1i32, 2, 3, 4, 5],
+            "error" => [None, None, Some("layout"), None, None],
+            "v" => [Some("1.5"), Some("\u{3000}"), None, None, Some(" 2")],
+        )?;
+        let dropped = DroppedCells::default();
+        let out = drop_empty(df.lazy(), "v", "error", &dropped).collect()?;
+        assert_eq!(crate::values::i64s(&out, "id", 0)?, [1, 3, 5]);
+        assert_eq!(
+            crate::values::texts(&out, "v", "<null>")?,
+            ["1.5", "<null>", " 2"]
+        );
+        assert_eq!(dropped.get(), 2);
         Ok(())
     }
 

@@ -19,13 +19,13 @@ use polars::prelude::{col, df, len, DataFrame, DataType, IntoLazy, LazyFrame};
 
 use super::rules::{self, DEFAULT_COUNTRY, DEFAULT_INDICATOR};
 use super::tables::{self, long_schema, VALUE, WDI};
-use crate::fast::trim_to_null;
 use crate::io::{
-    collect_streaming, scan_parquet, validate_to_parquet_leaving_out, write_tables, DomainPaths,
+    collect_streaming, scan_parquet, validate_to_parquet_and_aggregate, write_tables, DomainPaths,
     ValidAggregate,
 };
 use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, LAYOUT_ERROR};
+use crate::transforms::drop_empty;
 use crate::values;
 
 pub use super::datasets::WdiOutputs;
@@ -116,31 +116,28 @@ fn run_with(
     progress: &mut Progress,
     rules: &mut RuleTables<'_>,
 ) -> Result<WdiOutputs> {
+    // Empty values (nothing, or whitespace only) are left out and counted: the wide
+    // files' cells as they are unpivoted, the long files' rows here.
+    let dropped = &paths.reading.dropped_cells;
+    let dropped_before = dropped.get();
     let raw = tables::indicators().scan(&paths.raw, &paths.reading)?;
-    // The wide files' empty cells are left out as they are read, and counted there.
-    let dropped_before = paths.reading.dropped_cells.get();
+    let raw = drop_empty(raw, VALUE, LAYOUT_ERROR, dropped);
     // The readers' notices (ignored files, text that is not UTF-8), then the run's.
     let mut notices = paths.reading.notices.all();
-    // Empty as the schema's trimming sees it: a cell of whitespace only holds no value
-    // either.
-    let empty = trim_to_null(col(VALUE))
-        .is_null()
-        .and(col(LAYOUT_ERROR).is_null());
     let (country, indicator) = (options.country(), options.indicator());
     // Every rule reads the chosen indicator's rows only: they are kept as the long
     // table is written, instead of read back from it.
     let of_indicator: ValidAggregate =
         Box::new(|valid| Ok(valid.filter(rules::is_indicator(indicator))));
-    let (count, empty_long_values, kept) = validate_to_parquet_leaving_out(
+    let (count, kept) = validate_to_parquet_and_aggregate(
         raw,
         &long_schema(),
         &[],
         &paths.valid(WDI),
         &paths.quarantine(WDI),
-        empty,
         vec![of_indicator],
     )?;
-    let empty_values = empty_long_values + paths.reading.dropped_cells.get() - dropped_before;
+    let empty_values = dropped.get() - dropped_before;
     progress.done(
         "validate the long table (W1)",
         Some(count.rows_in() + empty_values),
