@@ -114,17 +114,21 @@ pub fn unpivot_dropping_empty(
     keep_all: &str,
     dropped: &DroppedCells,
 ) -> PolarsResult<LazyFrame> {
-    let drop = DropEmpty {
+    let dropping = DropEmpty {
         keep_all: keep_all.into(),
         dropped: dropped.clone(),
     };
-    Unpivot::new(index, columns, variable, value, Some(drop)).plan(lf)
+    Unpivot::new(index, columns, variable, value, Some(dropping)).plan(lf)
 }
 
 /// The rows of a long table `lf` whose `value` is not empty, as
 /// [`unpivot_dropping_empty`] judges a cell, but for rows whose `keep_all` column is
 /// not null, which are kept whatever their value. Each batch adds the rows it leaves
-/// out to `dropped`. Streaming and order-preserving.
+/// out to `dropped`. Streaming and order-preserving; the columns are `lf`'s.
+///
+/// # Errors
+/// None while planning; a missing `value` or `keep_all` column fails when the plan
+/// runs.
 pub fn drop_empty(lf: LazyFrame, value: &str, keep_all: &str, dropped: &DroppedCells) -> LazyFrame {
     let (value, keep_all, dropped) = (
         PlSmallStr::from(value),
@@ -245,7 +249,10 @@ impl Unpivot {
         let stacked = stacked.rechunk();
         let kept = match &self.drop_empty {
             None => None,
-            Some(drop) => Some((drop, filled_cells(&stacked, batch.column(&drop.keep_all)?)?)),
+            Some(dropping) => Some((
+                dropping,
+                filled_cells(&stacked, batch.column(&dropping.keep_all)?)?,
+            )),
         };
         let capacity = kept.as_ref().map_or(height * width, |(_, filled)| {
             filled.iter().filter(|&&f| f).count()
@@ -265,8 +272,8 @@ impl Unpivot {
                 }
             }
         }
-        if let Some((drop, _)) = &kept {
-            drop.dropped.add((height * width - cells.len()) as u64);
+        if let Some((dropping, _)) = &kept {
+            dropping.dropped.add((height * width - cells.len()) as u64);
         }
         let mut out = batch
             .select(self.index.iter().cloned())?
@@ -279,8 +286,10 @@ impl Unpivot {
     }
 }
 
-/// Per stacked cell (`k * height + row`), whether [`unpivot_dropping_empty`] keeps
-/// it: its value is neither null nor blank text, or its row's `keep_all` is not null.
+/// Per cell of `stacked` (a batch's columns one after another: row `row` of column
+/// `k` at `k * height + row`, `height` being `keep_all`'s length), whether it holds a
+/// value: neither null nor blank text. A row whose `keep_all` is not null counts all
+/// its cells as filled.
 fn filled_cells(stacked: &Series, keep_all: &Column) -> PolarsResult<Vec<bool>> {
     let mut filled: Vec<bool> = match stacked.dtype() {
         DataType::String => stacked
