@@ -352,18 +352,25 @@ pub fn split_schema(columns: &[&str]) -> Schema {
 /// Builds the columns of one chunk's records.
 struct Records {
     fields: Vec<StringChunkedBuilder>,
+    /// Per declared column, whether its text is kept; the others stay empty and
+    /// become all-null columns.
+    kept: Vec<bool>,
     lines: Vec<IdxSize>,
     errors: StringChunkedBuilder,
 }
 
 impl Records {
-    fn new(columns: &[&str], bytes: usize) -> Self {
+    fn new(columns: &[&str], kept: &[bool], bytes: usize) -> Self {
         let rows_estimate = bytes / 32 + 1;
         Records {
             fields: columns
                 .iter()
-                .map(|name| StringChunkedBuilder::new((*name).into(), rows_estimate))
+                .zip(kept)
+                .map(|(name, &kept)| {
+                    StringChunkedBuilder::new((*name).into(), if kept { rows_estimate } else { 0 })
+                })
                 .collect(),
+            kept: kept.to_vec(),
             lines: Vec::with_capacity(rows_estimate),
             errors: StringChunkedBuilder::new(LAYOUT_ERROR.into(), rows_estimate),
         }
@@ -378,10 +385,19 @@ impl Records {
     }
 
     fn finish(self) -> PolarsResult<DataFrame> {
+        let height = self.lines.len();
         let mut output: Vec<PlColumn> = self
             .fields
             .into_iter()
-            .map(|builder| builder.finish().into_column())
+            .zip(self.kept)
+            .map(|(builder, kept)| {
+                let column = builder.finish();
+                if kept {
+                    column.into_column()
+                } else {
+                    PlColumn::full_null(column.name().clone(), height, &DataType::String)
+                }
+            })
             .collect();
         output.push(IdxCa::from_vec(LINE.into(), self.lines).into_column());
         output.push(self.errors.finish().into_column());
@@ -401,7 +417,28 @@ pub fn split_chunk(
     columns: &[&str],
     layout: &TextLayout,
 ) -> PolarsResult<DataFrame> {
-    let mut records = Records::new(columns, bytes.len());
+    split_chunk_keeping(
+        bytes,
+        first_line,
+        columns,
+        &vec![true; columns.len()],
+        layout,
+    )
+}
+
+/// [`split_chunk`] keeping the text of the columns `kept` marks only: the others
+/// are all null. Every field is still cut, so that layout errors are the same.
+///
+/// # Errors
+/// As [`split_chunk`].
+fn split_chunk_keeping(
+    bytes: &[u8],
+    first_line: u64,
+    columns: &[&str],
+    kept: &[bool],
+    layout: &TextLayout,
+) -> PolarsResult<DataFrame> {
+    let mut records = Records::new(columns, kept, bytes.len());
     let (text, decode_error): (Cow<[u8]>, Option<&str>) = match layout.encoding {
         Some(encoding) => {
             let (text, _) = encoding.decode_without_bom_handling(bytes);
@@ -479,7 +516,7 @@ fn split_unquoted(
             continue;
         }
         let valid = checks.is_valid(line);
-        let count_ok = split_fields(line, separator, valid, &mut records.fields);
+        let count_ok = split_fields(line, separator, valid, &mut records.fields, &records.kept);
         records.push_line(number, layout_error(count_ok, valid, checks))?;
     }
     Ok(())
@@ -496,20 +533,24 @@ fn layout_error(count_ok: bool, valid: bool, checks: &LineChecks) -> Option<&'st
 }
 
 /// Appends the fields of one non-empty unquoted line to `fields` (null for empty and
-/// missing ones); returns whether the line had exactly as many fields as declared.
+/// missing ones), those that `kept` marks; returns whether the line had exactly as
+/// many fields as declared.
 fn split_fields(
     line: &[u8],
     separator: u8,
     utf8: bool,
     fields: &mut [StringChunkedBuilder],
+    kept: &[bool],
 ) -> bool {
     let declared = fields.len();
     let mut rest = Some(line);
     let mut count_ok = true;
-    for (index, builder) in fields.iter_mut().enumerate() {
+    for ((index, builder), &keep) in fields.iter_mut().enumerate().zip(kept) {
         let Some(remaining) = rest else {
             // The line ended before this field.
-            builder.append_null();
+            if keep {
+                builder.append_null();
+            }
             count_ok = false;
             continue;
         };
@@ -521,7 +562,9 @@ fn split_fields(
             // A separator after the last declared field: more fields than declared.
             count_ok = false;
         }
-        append_field(builder, field, utf8);
+        if keep {
+            append_field(builder, field, utf8);
+        }
         rest = after;
     }
     count_ok
@@ -572,7 +615,7 @@ fn split_quoted(
             let text = &bytes[pos..line_end];
             let text = text.strip_suffix(b"\r").unwrap_or(text);
             let valid = checks.is_valid(text);
-            let count_ok = split_fields(text, separator, valid, &mut records.fields);
+            let count_ok = split_fields(text, separator, valid, &mut records.fields, &records.kept);
             records.push_line(line, layout_error(count_ok, valid, checks))?;
             line += u64::from(line_end < bytes.len());
             pos = line_end + 1;
@@ -608,13 +651,16 @@ fn split_quoted(
         }
         let count_ok = fields == records.fields.len();
         let mut field_start = 0;
-        for (index, builder) in records.fields.iter_mut().enumerate() {
+        for ((index, builder), &keep) in records.fields.iter_mut().enumerate().zip(&records.kept) {
             match field_ends.get(index) {
                 Some(&end) => {
-                    append_field(builder, &output[field_start..end], valid);
+                    if keep {
+                        append_field(builder, &output[field_start..end], valid);
+                    }
                     field_start = ends[index];
                 }
-                None => builder.append_null(),
+                None if keep => builder.append_null(),
+                None => {}
             }
         }
         let error = if quoting_ok {
@@ -679,6 +725,7 @@ fn read_chunk(
     file: &Path,
     chunk: Chunk,
     columns: &[&str],
+    kept: &[bool],
     layout: &TextLayout,
 ) -> PolarsResult<DataFrame> {
     thread_local! {
@@ -693,7 +740,7 @@ fn read_chunk(
         handle
             .read_exact_at(bytes, chunk.start)
             .map_err(|e| io_error(file, e))?;
-        split_chunk(bytes, chunk.first_line, columns, layout)
+        split_chunk_keeping(bytes, chunk.first_line, columns, kept, layout)
     })
 }
 
@@ -722,6 +769,74 @@ pub struct ChunkedScan {
     pub first_invalid_utf8_line: Option<u64>,
     /// See [`ChunkPlan::utf8_despite_encoding_line`].
     pub utf8_despite_encoding_line: Option<u64>,
+    /// How `records` are read, for [`ChunkedScan::records_keeping`]; `None` when the
+    /// file holds no records.
+    reader: Option<ChunkReader>,
+}
+
+impl ChunkedScan {
+    /// [`ChunkedScan::records`] with the text of the `kept` columns only, the other
+    /// declared columns all null: for a query that reads a few columns, since no
+    /// projection reaches the splitting. Every field is still cut, so `line` and
+    /// `__layout_error` are those of `records`; the chunks are the same, planned once.
+    pub fn records_keeping(&self, kept: &[&str]) -> LazyFrame {
+        match &self.reader {
+            Some(reader) => reader.records(
+                reader
+                    .columns
+                    .iter()
+                    .map(|c| kept.contains(&c.as_str()))
+                    .collect(),
+            ),
+            None => self.records.clone(),
+        }
+    }
+}
+
+/// The planned chunks of a file and how to split them.
+#[derive(Clone)]
+struct ChunkReader {
+    /// One row per chunk: its start, end and first line.
+    descriptions: LazyFrame,
+    path: PathBuf,
+    columns: Vec<String>,
+    layout: TextLayout,
+    schema: SchemaRef,
+}
+
+impl ChunkReader {
+    /// The records of every chunk, in order, with the text of the columns `kept`
+    /// marks.
+    fn records(&self, kept: Vec<bool>) -> LazyFrame {
+        let reader = self.clone();
+        let output_schema = self.schema.clone();
+        self.descriptions.clone().map(
+            move |described: DataFrame| {
+                let columns: Vec<&str> = reader.columns.iter().map(String::as_str).collect();
+                let starts = described.column(CHUNK_START)?.u64()?.clone();
+                let ends = described.column(CHUNK_END)?.u64()?.clone();
+                let first_lines = described.column(CHUNK_FIRST_LINE)?.u64()?.clone();
+                let mut parsed = DataFrame::empty_with_schema(&reader.schema);
+                for ((start, end), first_line) in starts
+                    .into_no_null_iter()
+                    .zip(ends.into_no_null_iter())
+                    .zip(first_lines.into_no_null_iter())
+                {
+                    let chunk = Chunk {
+                        start,
+                        end,
+                        first_line,
+                    };
+                    let records = read_chunk(&reader.path, chunk, &columns, &kept, &reader.layout)?;
+                    parsed.vstack_mut_owned(records)?;
+                }
+                Ok(parsed)
+            },
+            OptFlags::STREAMING,
+            Some(Arc::new(move |_: &Schema| Ok(output_schema.clone()))),
+            Some("split delimited records"),
+        )
+    }
 }
 
 /// Scans `file` lazily as the declared `columns` (text), `line` and
@@ -750,6 +865,7 @@ fn scan_chunked_with(
             records: DataFrame::empty_with_schema(&schema).lazy(),
             first_invalid_utf8_line,
             utf8_despite_encoding_line,
+            reader: None,
         });
     }
     // The streaming engine splits an in-memory source into one morsel per thread:
@@ -774,39 +890,18 @@ fn scan_chunked_with(
             ..Default::default()
         },
     )?;
-    let path: PathBuf = file.to_path_buf();
-    let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-    let output_schema = schema.clone();
-    let layout = *layout;
-    let records = descriptions.map(
-        move |described: DataFrame| {
-            let columns: Vec<&str> = names.iter().map(String::as_str).collect();
-            let starts = described.column(CHUNK_START)?.u64()?.clone();
-            let ends = described.column(CHUNK_END)?.u64()?.clone();
-            let first_lines = described.column(CHUNK_FIRST_LINE)?.u64()?.clone();
-            let mut parsed = DataFrame::empty_with_schema(&output_schema);
-            for ((start, end), first_line) in starts
-                .into_no_null_iter()
-                .zip(ends.into_no_null_iter())
-                .zip(first_lines.into_no_null_iter())
-            {
-                let chunk = Chunk {
-                    start,
-                    end,
-                    first_line,
-                };
-                parsed.vstack_mut_owned(read_chunk(&path, chunk, &columns, &layout)?)?;
-            }
-            Ok(parsed)
-        },
-        OptFlags::STREAMING,
-        Some(Arc::new(move |_: &Schema| Ok(schema.clone()))),
-        Some("split delimited records"),
-    );
+    let reader = ChunkReader {
+        descriptions,
+        path: file.to_path_buf(),
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        layout: *layout,
+        schema,
+    };
     Ok(ChunkedScan {
-        records,
+        records: reader.records(vec![true; columns.len()]),
         first_invalid_utf8_line,
         utf8_despite_encoding_line,
+        reader: Some(reader),
     })
 }
 
@@ -861,6 +956,45 @@ pub(crate) mod tests {
             .unwrap_single();
         assert_eq!(reads_of(&path) - before, chunks, "each chunk read once");
         assert_eq!(lines_of(&df)?, (2..3002).collect::<Vec<IdxSize>>());
+        Ok(())
+    }
+
+    /// Records keeping one column are the records, with that column's text and the
+    /// others null: the same lines and layout errors, quoted or not, short or long.
+    #[test]
+    fn records_keeping_a_column_are_the_records_with_the_others_null() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("kept.csv");
+        let body: String = (0..2000)
+            .map(|i| match i % 7 {
+                0 => format!("{i},\"a, \"\"quoted\"\" {i}\",{i}\n"),
+                1 => format!("{i},short\n"),
+                2 => format!("{i},long,{i},extra\n"),
+                3 => format!("{i},\"open,{i}\n"),
+                4 => "\r\n".to_string(),
+                5 => format!("{i},,\n"),
+                _ => format!("{i},text {i},{i}\n"),
+            })
+            .collect();
+        std::fs::write(&path, format!("id,text,n\n{body}"))?;
+        let scan = scan_chunked_with(&path, &["id", "text", "n"], &CSV, 700)?;
+        let streaming = |lf: LazyFrame| -> PolarsResult<DataFrame> {
+            Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
+        };
+        let all = streaming(scan.records.clone())?;
+        let kept = streaming(scan.records_keeping(&["text"]))?;
+        assert_eq!(kept.get_column_names(), all.get_column_names());
+        for name in ["text", LINE, LAYOUT_ERROR] {
+            assert!(
+                kept.column(name)?.equals_missing(all.column(name)?),
+                "{name}"
+            );
+        }
+        for name in ["id", "n"] {
+            assert_eq!(kept.column(name)?.null_count(), kept.height(), "{name}");
+        }
+        assert!(all.column(LAYOUT_ERROR)?.null_count() < all.height());
+        assert!(all.column("id")?.null_count() < all.height());
         Ok(())
     }
 
@@ -1017,7 +1151,7 @@ pub(crate) mod tests {
         let mut lines = Vec::new();
         let mut ids = Vec::new();
         for chunk in &plan.chunks {
-            let df = read_chunk(&path, *chunk, &["id", "v"], &CSV)?;
+            let df = read_chunk(&path, *chunk, &["id", "v"], &[true, true], &CSV)?;
             assert!(optional_texts(&df, LAYOUT_ERROR)?
                 .iter()
                 .all(Option::is_none));

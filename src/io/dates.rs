@@ -29,7 +29,8 @@ const VALUE: &str = "__value";
 
 /// `schema` with every multi-layout timestamp column's order decided per file:
 /// `parts` are the table's raw frames, one per file (see
-/// [`super::RawTable::scan_parts`]).
+/// [`super::RawTable::scan_parts`]; [`super::RawTable::scan_parts_keeping`] of the
+/// [`day_month_columns`] gives frames that build only the columns read here).
 ///
 /// # Errors
 /// When a file cannot be read (Polars error, naming the column).
@@ -54,6 +55,17 @@ pub fn resolve_day_month(
         }
     }
     Ok(resolved)
+}
+
+/// The columns of `schema` whose day/month order [`resolve_day_month`] decides: the
+/// only ones its queries read.
+pub fn day_month_columns(schema: &TableSchema) -> Vec<&'static str> {
+    schema
+        .columns
+        .iter()
+        .filter(|c| c.day_month.is_some() && matches!(c.ty, ColumnType::Datetime(_)))
+        .map(|c| c.name)
+        .collect()
 }
 
 /// The first row of `part` where `condition` holds (over `__value`, the trimmed text

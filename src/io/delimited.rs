@@ -134,6 +134,23 @@ pub fn scan_one(
     layout: TextLayout,
     notices: &Notices,
 ) -> Result<LazyFrame> {
+    Ok(scan_one_keeping(file, index, columns, layout, notices, &[])?.0)
+}
+
+/// [`scan_one`], and the same rows with the text of the `kept` columns only, the
+/// others null ([`crate::fast::chunked::ChunkedScan::records_keeping`]), from one first pass over the file:
+/// for a query that reads a few columns of it before the whole is read.
+///
+/// # Errors
+/// As [`scan_delimited`].
+pub fn scan_one_keeping(
+    file: &Path,
+    index: usize,
+    columns: &[&str],
+    layout: TextLayout,
+    notices: &Notices,
+    kept: &[&str],
+) -> Result<(LazyFrame, LazyFrame)> {
     check_file(file, columns, layout)?;
     let file_name = file_name(file);
     let scan = scan_chunked(file, columns, &layout)?;
@@ -155,7 +172,10 @@ pub fn scan_one(
     let mut exprs = vec![lit(file_name.as_str()).alias(SOURCE_FILE), col(LINE)];
     exprs.extend(columns.iter().map(|c| col(*c)));
     exprs.extend([col(LAYOUT_ERROR), row_nr(index)]);
-    Ok(scan.records.select(exprs))
+    Ok((
+        scan.records.clone().select(exprs.clone()),
+        scan.records_keeping(kept).select(exprs),
+    ))
 }
 
 /// The checks of a file before its records are read: it can be opened and is not

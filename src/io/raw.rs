@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use polars::prelude::{col, concat, lit, DataType, IntoLazy, LazyFrame, UnionArgs, NULL};
 use rayon::prelude::*;
 
-use super::delimited::{scan_one, TextLayout};
+use super::delimited::{scan_one_keeping, TextLayout};
 use super::excel::{read_sheets, SheetSelection};
 use super::files::{matching_files, no_file_matching, total_bytes, NamePattern};
 use super::reading::{Notices, Reading};
@@ -84,30 +84,34 @@ impl Source {
     }
 
     /// Reads `files` of this source as `schema`'s raw text columns: one frame per
-    /// file, in order (one for all of them from a custom reader).
+    /// file, in order (one for all of them from a custom reader), each with the same
+    /// rows holding the text of the `kept` columns only, which a delimited file gives
+    /// more cheaply (elsewhere it is the same frame).
     fn read(
         &self,
         files: &[PathBuf],
         dir: &Path,
         schema: &TableSchema,
         reading: &Reading,
-    ) -> Result<Vec<LazyFrame>> {
+        kept: &[&str],
+    ) -> Result<Vec<(LazyFrame, LazyFrame)>> {
         let columns = schema.column_names();
+        let twice = |frame: LazyFrame| (frame.clone(), frame);
         match self {
             Source::Text { layout, .. } => {
                 let layout = layout.with_encoding(reading.encoding);
                 scan_side_by_side(files, &reading.notices, |index, file, notices| {
-                    scan_one(file, index, &columns, layout, notices)
+                    scan_one_keeping(file, index, &columns, layout, notices, kept)
                 })
             }
-            Source::Parquet { .. } => Ok(vec![scan_parquet_as_text(files, dir, &columns)?]),
+            Source::Parquet { .. } => Ok(vec![twice(scan_parquet_as_text(files, dir, &columns)?)]),
             Source::Workbook { sheets, .. } => {
-                let read = |(index, file): (usize, &PathBuf)| -> Result<LazyFrame> {
-                    Ok(read_sheets(file, &columns, index, *sheets)?.lazy())
+                let read = |(index, file): (usize, &PathBuf)| -> Result<_> {
+                    Ok(twice(read_sheets(file, &columns, index, *sheets)?.lazy()))
                 };
                 files.iter().enumerate().map(read).collect()
             }
-            Source::Custom { read, .. } => Ok(vec![read(files, reading)?]),
+            Source::Custom { read, .. } => Ok(vec![twice(read(files, reading)?)]),
         }
     }
 }
@@ -120,12 +124,12 @@ impl Source {
 ///
 /// # Errors
 /// The first file's error, in file order.
-fn scan_side_by_side(
+fn scan_side_by_side<T: Send>(
     files: &[PathBuf],
     notices: &Notices,
-    scan: impl Fn(usize, &Path, &Notices) -> Result<LazyFrame> + Sync,
-) -> Result<Vec<LazyFrame>> {
-    let scanned: Vec<(Result<LazyFrame>, Notices)> = files
+    scan: impl Fn(usize, &Path, &Notices) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
+    let scanned: Vec<(Result<T>, Notices)> = files
         .par_iter()
         .enumerate()
         .map(|(index, file)| {
@@ -209,11 +213,34 @@ impl RawTable {
     /// # Errors
     /// As [`RawTable::scan`].
     pub fn scan_parts(&self, dir: &Path, reading: &Reading) -> Result<Vec<LazyFrame>> {
-        self.scan_found(dir, reading)
-            .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))
+        Ok(self.scan_parts_keeping(dir, reading, &[])?.0)
     }
 
-    fn scan_found(&self, dir: &Path, reading: &Reading) -> Result<Vec<LazyFrame>> {
+    /// [`RawTable::scan_parts`], and the same frames with the text of the `kept`
+    /// columns only (the others null), which delimited files give without building
+    /// the other columns: for a query that reads a few columns before the whole table
+    /// is read, such as the day/month decision. Each file is planned once for both.
+    ///
+    /// # Errors
+    /// As [`RawTable::scan_parts`].
+    pub fn scan_parts_keeping(
+        &self,
+        dir: &Path,
+        reading: &Reading,
+        kept: &[&str],
+    ) -> Result<(Vec<LazyFrame>, Vec<LazyFrame>)> {
+        let parts = self
+            .scan_found(dir, reading, kept)
+            .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))?;
+        Ok(parts.into_iter().unzip())
+    }
+
+    fn scan_found(
+        &self,
+        dir: &Path,
+        reading: &Reading,
+        kept: &[&str],
+    ) -> Result<Vec<(LazyFrame, LazyFrame)>> {
         let (chosen, files) = self.found(dir)?;
         let source = &self.sources[chosen];
         for later in &self.sources[chosen + 1..] {
@@ -227,7 +254,7 @@ impl RawTable {
                 }
             }
         }
-        source.read(&files, dir, &self.schema, reading)
+        source.read(&files, dir, &self.schema, reading, kept)
     }
 
     /// The total size of the table's files in `dir`: known before they are read, it

@@ -21,7 +21,7 @@ use super::rules;
 use super::tables::{self, LINES};
 use crate::exec::{self, PartFolder};
 use crate::io::{
-    check_day_month, collect_streaming, resolve_day_month, scan_parquet, union,
+    check_day_month, collect_streaming, day_month_columns, resolve_day_month, scan_parquet, union,
     validate_to_parquet_and_aggregate, write_tables, DomainPaths, RawTable, ValidAggregate,
 };
 use crate::progress::Progress;
@@ -137,8 +137,14 @@ fn validate_lines(
     validate: impl FnOnce(&RawTable, Vec<LazyFrame>, &mut Progress) -> Result<TableCount>,
 ) -> Result<TableCount> {
     let table = tables::lines();
-    let parts = table.scan_parts(&paths.raw, &paths.reading)?;
-    let schema = resolve_day_month(&parts, &table.schema, &paths.reading)?;
+    // The day/month decision reads the date columns of every file before the whole
+    // is read: those columns only.
+    let (parts, dates) = table.scan_parts_keeping(
+        &paths.raw,
+        &paths.reading,
+        &day_month_columns(&table.schema),
+    )?;
+    let schema = resolve_day_month(&dates, &table.schema, &paths.reading)?;
     let table = RawTable { schema, ..table };
     let count = validate(&table, parts, progress)?;
     check_day_month(scan_parquet(&paths.quarantine(LINES))?, &table.schema)?;
