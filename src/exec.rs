@@ -54,8 +54,9 @@ pub fn rule(progress: &mut Progress, rule: &str, lf: LazyFrame) -> Result<DataFr
 }
 
 /// Computes several outputs of one rule in one run of the streaming engine, timed as
-/// the stage `rule`: a subplan they share ([`LazyFrame::cache`]) is computed once,
-/// where collecting them one by one would compute it again for each.
+/// the stage `rule` (with the first output's rows): a subplan they share
+/// ([`LazyFrame::cache`]) is computed once, where collecting them one by one would
+/// compute it again for each.
 ///
 /// # Errors
 /// When the plans fail to run; the message names `rule`.

@@ -138,8 +138,9 @@ pub fn scan_one(
 }
 
 /// [`scan_one`], and the same rows with the text of the `kept` columns only, the
-/// others null ([`crate::fast::chunked::ChunkedScan::records_keeping`]), from one first pass over the file:
-/// for a query that reads a few columns of it before the whole is read.
+/// others null ([`crate::fast::chunked::ChunkedScan::records_keeping`]), from one
+/// first pass over the file: for a query that reads a few columns of it before the
+/// whole is read.
 ///
 /// # Errors
 /// As [`scan_delimited`].
