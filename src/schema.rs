@@ -572,7 +572,8 @@ impl Column {
 /// `order`, that parses it; null where none does. Each format is Polars' `strptime`
 /// (exact, not strict), tried only on the values the formats before it left
 /// unparsed, so a file in the second layout does not also pay for the first on
-/// every row, nor a file in the first for the second.
+/// every row, nor a file in the first for the second. Equal consecutive texts (the
+/// lines of one invoice) are parsed once.
 ///
 /// `%Y` takes a year of any number of digits: a year before 1000 (`01/02/10 10:00`
 /// read as the year 10) is taken for a two-digit year and does not parse. A second
@@ -614,6 +615,46 @@ fn first_format_timestamps(
     texts: &StringChunked,
     formats: &[String],
 ) -> PolarsResult<DatetimeChunked> {
+    // Consecutive rows often share a timestamp (the lines of one invoice): each run of
+    // equal texts is parsed once, unless runs are too short to pay for the gather.
+    let (firsts, run_lengths) = runs_of_equal_texts(texts);
+    let timestamps = if firsts.len() <= texts.len() / 2 {
+        let firsts = IdxCa::from_vec(PlSmallStr::EMPTY, firsts);
+        let parsed = timestamps_of_each(&texts.take(&firsts)?, formats)?;
+        parsed
+            .into_iter()
+            .zip(run_lengths)
+            .flat_map(|(value, length)| std::iter::repeat_n(value, length as usize))
+            .collect()
+    } else {
+        timestamps_of_each(texts, formats)?
+    };
+    Ok(
+        Int64Chunked::from_iter_options(texts.name().clone(), timestamps.into_iter())
+            .into_datetime(TimeUnit::Microseconds, None),
+    )
+}
+
+/// The runs of equal consecutive values of `texts` (nulls equal nulls): the row each
+/// starts on, and its length.
+fn runs_of_equal_texts(texts: &StringChunked) -> (Vec<IdxSize>, Vec<IdxSize>) {
+    let (mut firsts, mut lengths): (Vec<IdxSize>, Vec<IdxSize>) = (Vec::new(), Vec::new());
+    let mut previous: Option<Option<&str>> = None;
+    for (row, text) in texts.iter().enumerate() {
+        match lengths.last_mut() {
+            Some(length) if previous == Some(text) => *length += 1,
+            _ => {
+                firsts.push(row as IdxSize);
+                lengths.push(1);
+                previous = Some(text);
+            }
+        }
+    }
+    (firsts, lengths)
+}
+
+/// [`first_format_timestamps`] of every value of `texts`, as microseconds.
+fn timestamps_of_each(texts: &StringChunked, formats: &[String]) -> PolarsResult<Vec<Option<i64>>> {
     let ambiguous = StringChunked::from_slice(PlSmallStr::EMPTY, &["raise"]);
     let parse = |texts: &StringChunked, format: &str| {
         texts.as_datetime(
@@ -626,8 +667,7 @@ fn first_format_timestamps(
         )
     };
     let Some((first, others)) = formats.split_first() else {
-        return Ok(Int64Chunked::full_null(texts.name().clone(), texts.len())
-            .into_datetime(TimeUnit::Microseconds, None));
+        return Ok(vec![None; texts.len()]);
     };
     let mut parsed: Vec<Option<i64>> = parse(texts, first)?.phys.iter().collect();
     for format in others {
@@ -654,10 +694,7 @@ fn first_format_timestamps(
             *value = None;
         }
     }
-    Ok(
-        Int64Chunked::from_iter_options(texts.name().clone(), parsed.into_iter())
-            .into_datetime(TimeUnit::Microseconds, None),
-    )
+    Ok(parsed)
 }
 
 /// 1 January of `year` as a `Date` literal (Polars' `lit` of a `NaiveDate` is a
@@ -1320,6 +1357,29 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn runs_of_equal_texts_cover_every_row_once() {
+        let texts = StringChunked::new(
+            "t".into(),
+            [
+                Some("a"),
+                Some("a"),
+                None,
+                None,
+                Some("b"),
+                Some("a"),
+                Some("a"),
+                Some("a"),
+            ],
+        );
+        assert_eq!(
+            runs_of_equal_texts(&texts),
+            (vec![0, 2, 4, 5], vec![2, 2, 1, 3])
+        );
+        let empty = StringChunked::new("t".into(), Vec::<Option<&str>>::new());
+        assert_eq!(runs_of_equal_texts(&empty), (vec![], vec![]));
+    }
+
     /// `parse_datetime` as Polars expressions: every format on every row, coalesced,
     /// then the year and second checks through Polars' calendar functions.
     fn coalesced_datetime(text: Expr, formats: &[&str], order: DateOrder) -> Expr {
@@ -1398,11 +1458,19 @@ mod tests {
         ] {
             texts.push(Some(edge.to_string()));
         }
-        let df = df!("t" => texts)?;
+        // The same texts in runs of one to six equal rows, as the lines of an invoice
+        // share its timestamp: each run is parsed once.
+        let in_runs: Vec<Option<String>> = texts
+            .iter()
+            .flat_map(|text| std::iter::repeat_n(text.clone(), rng.random_range(1..=6)))
+            .collect();
         let retail: &[&str] = &["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"];
         let second_first: &[&str] = &["%m/%d/%Y %H:%M", "%Y-%m-%d %H:%M:%S"];
         let one: &[&str] = &["%Y-%m-%d %H:%M:%S"];
-        for formats in [retail, second_first, one] {
+        for (df, formats) in [df!("t" => texts)?, df!("t" => in_runs)?]
+            .iter()
+            .flat_map(|df| [retail, second_first, one].map(|formats| (df, formats)))
+        {
             for order in [DateOrder::Mdy, DateOrder::Dmy] {
                 let ours = df
                     .clone()
