@@ -49,7 +49,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use csv_core::{ReadRecordResult, Reader as CsvReader, ReaderBuilder, Terminator};
-use memchr::{memchr, memchr_iter, memrchr};
+use memchr::{memchr, memchr2, memchr3, memchr_iter, memrchr};
 use polars::prelude::{
     concat, df, Column as PlColumn, DataFrame, DataType, IdxCa, IdxSize, IntoColumn, IntoLazy,
     LazyFrame, OptFlags, PolarsError, PolarsResult, Schema, SchemaRef, StringChunkedBuilder,
@@ -355,12 +355,15 @@ struct Records {
     /// Per declared column, whether its text is kept; the others stay empty and
     /// become all-null columns.
     kept: Vec<bool>,
+    /// See [`Narrowing::lines_holding`].
+    lines_holding: Vec<u8>,
     lines: Vec<IdxSize>,
     errors: StringChunkedBuilder,
 }
 
 impl Records {
-    fn new(columns: &[&str], kept: &[bool], bytes: usize) -> Self {
+    fn new(columns: &[&str], narrowing: &ChunkNarrowing, bytes: usize) -> Self {
+        let kept = &narrowing.kept;
         let rows_estimate = bytes / 32 + 1;
         Records {
             fields: columns
@@ -371,8 +374,20 @@ impl Records {
                 })
                 .collect(),
             kept: kept.to_vec(),
+            lines_holding: narrowing.lines_holding.clone(),
             lines: Vec::with_capacity(rows_estimate),
             errors: StringChunkedBuilder::new(LAYOUT_ERROR.into(), rows_estimate),
+        }
+    }
+
+    /// Whether an unquoted line is left out by [`Narrowing::lines_holding`].
+    fn leaves_out(&self, line: &[u8]) -> bool {
+        match self.lines_holding.as_slice() {
+            [] => false,
+            [a] => memchr(*a, line).is_none(),
+            [a, b] => memchr2(*a, *b, line).is_none(),
+            [a, b, c] => memchr3(*a, *b, *c, line).is_none(),
+            bytes => !line.iter().any(|byte| bytes.contains(byte)),
         }
     }
 
@@ -417,28 +432,46 @@ pub fn split_chunk(
     columns: &[&str],
     layout: &TextLayout,
 ) -> PolarsResult<DataFrame> {
-    split_chunk_keeping(
+    split_chunk_narrowed(
         bytes,
         first_line,
         columns,
-        &vec![true; columns.len()],
+        &ChunkNarrowing::whole(columns.len()),
         layout,
     )
 }
 
-/// [`split_chunk`] keeping the text of the columns `kept` marks only: the others
-/// are all null. Every field is still cut, so that layout errors are the same.
+/// A [`Narrowing`] as the splitting applies it: whether each declared column is kept.
+#[derive(Clone)]
+struct ChunkNarrowing {
+    kept: Vec<bool>,
+    lines_holding: Vec<u8>,
+}
+
+impl ChunkNarrowing {
+    /// Every column of every record.
+    fn whole(columns: usize) -> Self {
+        ChunkNarrowing {
+            kept: vec![true; columns],
+            lines_holding: Vec::new(),
+        }
+    }
+}
+
+/// [`split_chunk`] keeping the text of the columns `narrowing` marks only (the others
+/// are all null) and leaving out the unquoted lines it says. Every field of the
+/// other lines is still cut, so that their layout errors are the same.
 ///
 /// # Errors
 /// As [`split_chunk`].
-fn split_chunk_keeping(
+fn split_chunk_narrowed(
     bytes: &[u8],
     first_line: u64,
     columns: &[&str],
-    kept: &[bool],
+    narrowing: &ChunkNarrowing,
     layout: &TextLayout,
 ) -> PolarsResult<DataFrame> {
-    let mut records = Records::new(columns, kept, bytes.len());
+    let mut records = Records::new(columns, narrowing, bytes.len());
     let (text, decode_error): (Cow<[u8]>, Option<&str>) = match layout.encoding {
         Some(encoding) => {
             let (text, _) = encoding.decode_without_bom_handling(bytes);
@@ -512,7 +545,7 @@ fn split_unquoted(
             line = without_cr;
         }
         // A blank line (line ends only) is not a record, as in `split_quoted`.
-        if line.iter().all(|&byte| byte == b'\r') {
+        if line.iter().all(|&byte| byte == b'\r') || records.leaves_out(line) {
             continue;
         }
         let valid = checks.is_valid(line);
@@ -614,6 +647,11 @@ fn split_quoted(
         if memchr(b'"', &bytes[pos..line_end]).is_none() {
             let text = &bytes[pos..line_end];
             let text = text.strip_suffix(b"\r").unwrap_or(text);
+            if records.leaves_out(text) {
+                line += u64::from(line_end < bytes.len());
+                pos = line_end + 1;
+                continue;
+            }
             let valid = checks.is_valid(text);
             let count_ok = split_fields(text, separator, valid, &mut records.fields, &records.kept);
             records.push_line(line, layout_error(count_ok, valid, checks))?;
@@ -725,7 +763,7 @@ fn read_chunk(
     file: &Path,
     chunk: Chunk,
     columns: &[&str],
-    kept: &[bool],
+    narrowing: &ChunkNarrowing,
     layout: &TextLayout,
 ) -> PolarsResult<DataFrame> {
     thread_local! {
@@ -740,7 +778,7 @@ fn read_chunk(
         handle
             .read_exact_at(bytes, chunk.start)
             .map_err(|e| io_error(file, e))?;
-        split_chunk_keeping(bytes, chunk.first_line, columns, kept, layout)
+        split_chunk_narrowed(bytes, chunk.first_line, columns, narrowing, layout)
     })
 }
 
@@ -769,25 +807,39 @@ pub struct ChunkedScan {
     pub first_invalid_utf8_line: Option<u64>,
     /// See [`ChunkPlan::utf8_despite_encoding_line`].
     pub utf8_despite_encoding_line: Option<u64>,
-    /// How `records` are read, for [`ChunkedScan::records_keeping`]; `None` when the
+    /// How `records` are read, for [`ChunkedScan::records_narrowed`]; `None` when the
     /// file holds no records.
     reader: Option<ChunkReader>,
 }
 
+/// What a query that reads a few columns of a file, on some of its lines, needs of
+/// its records ([`ChunkedScan::records_narrowed`]), since no projection or filter
+/// reaches the splitting. The default narrows nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Narrowing {
+    /// The declared columns whose text is built; the others are all null. Empty:
+    /// every column.
+    pub kept: Vec<String>,
+    /// When not empty, a line without a quote character that holds none of these
+    /// bytes is left out (its line is still counted), for a query that looks only at
+    /// values holding one of them. Records with quoted fields are all kept.
+    pub lines_holding: Vec<u8>,
+}
+
 impl ChunkedScan {
-    /// [`ChunkedScan::records`] with the text of the `kept` columns only, the other
-    /// declared columns all null: for a query that reads a few columns, since no
-    /// projection reaches the splitting. Every field is still cut, so `line` and
-    /// `__layout_error` are those of `records`; the chunks are the same, planned once.
-    pub fn records_keeping(&self, kept: &[&str]) -> LazyFrame {
+    /// [`ChunkedScan::records`] narrowed as `narrowing` says. Every field of the lines
+    /// kept is still cut, so their `line` and `__layout_error` are those of
+    /// `records`; the chunks are the same, planned once.
+    pub fn records_narrowed(&self, narrowing: &Narrowing) -> LazyFrame {
         match &self.reader {
-            Some(reader) => reader.records(
-                reader
+            Some(reader) => reader.records(ChunkNarrowing {
+                kept: reader
                     .columns
                     .iter()
-                    .map(|c| kept.contains(&c.as_str()))
+                    .map(|c| narrowing.kept.is_empty() || narrowing.kept.contains(c))
                     .collect(),
-            ),
+                lines_holding: narrowing.lines_holding.clone(),
+            }),
             None => self.records.clone(),
         }
     }
@@ -805,9 +857,8 @@ struct ChunkReader {
 }
 
 impl ChunkReader {
-    /// The records of every chunk, in order, with the text of the columns `kept`
-    /// marks.
-    fn records(&self, kept: Vec<bool>) -> LazyFrame {
+    /// The records of every chunk, in order, narrowed as `narrowing` says.
+    fn records(&self, narrowing: ChunkNarrowing) -> LazyFrame {
         let reader = self.clone();
         let output_schema = self.schema.clone();
         self.descriptions.clone().map(
@@ -827,7 +878,8 @@ impl ChunkReader {
                         end,
                         first_line,
                     };
-                    let records = read_chunk(&reader.path, chunk, &columns, &kept, &reader.layout)?;
+                    let records =
+                        read_chunk(&reader.path, chunk, &columns, &narrowing, &reader.layout)?;
                     parsed.vstack_mut_owned(records)?;
                 }
                 Ok(parsed)
@@ -898,7 +950,7 @@ fn scan_chunked_with(
         schema,
     };
     Ok(ChunkedScan {
-        records: reader.records(vec![true; columns.len()]),
+        records: reader.records(ChunkNarrowing::whole(columns.len())),
         first_invalid_utf8_line,
         utf8_despite_encoding_line,
         reader: Some(reader),
@@ -909,7 +961,7 @@ fn scan_chunked_with(
 pub(crate) mod tests {
     use super::*;
     use crate::values::optional_texts;
-    use polars::prelude::Engine;
+    use polars::prelude::{BooleanChunked, Engine};
     use std::collections::HashMap;
     use std::sync::Mutex;
 
@@ -961,8 +1013,10 @@ pub(crate) mod tests {
 
     /// Records keeping one column are the records, with that column's text and the
     /// others null: the same lines and layout errors, quoted or not, short or long.
+    /// Leaving out the lines without a byte leaves out exactly the unquoted records
+    /// without it.
     #[test]
-    fn records_keeping_a_column_are_the_records_with_the_others_null() -> Result<()> {
+    fn narrowed_records_are_the_records_with_the_others_null() -> Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("kept.csv");
         let body: String = (0..2000)
@@ -982,7 +1036,11 @@ pub(crate) mod tests {
             Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
         };
         let all = streaming(scan.records.clone())?;
-        let kept = streaming(scan.records_keeping(&["text"]))?;
+        let text_only = Narrowing {
+            kept: vec!["text".to_string()],
+            lines_holding: Vec::new(),
+        };
+        let kept = streaming(scan.records_narrowed(&text_only))?;
         assert_eq!(kept.get_column_names(), all.get_column_names());
         for name in ["text", LINE, LAYOUT_ERROR] {
             assert!(
@@ -995,6 +1053,23 @@ pub(crate) mod tests {
         }
         assert!(all.column(LAYOUT_ERROR)?.null_count() < all.height());
         assert!(all.column("id")?.null_count() < all.height());
+
+        // The records on a line holding a 7 or a 9, and every record starting on a
+        // line with a quote character (csv-core's, which may run over several lines).
+        let holding = Narrowing {
+            kept: Vec::new(),
+            lines_holding: b"79".to_vec(),
+        };
+        let narrowed = streaming(scan.records_narrowed(&holding))?;
+        let file = std::fs::read_to_string(&path)?;
+        let physical: Vec<&str> = file.split('\n').collect();
+        let holds = all.column(LINE)?.idx()?.into_no_null_iter().map(|line| {
+            let text = physical[line as usize - 1];
+            text.contains(['"', '7', '9'])
+        });
+        let all_holding = all.filter(&BooleanChunked::from_iter(holds))?;
+        assert!(all_holding.height() < all.height() && narrowed.height() > 100);
+        assert!(narrowed.equals_missing(&all_holding));
         Ok(())
     }
 
@@ -1151,7 +1226,7 @@ pub(crate) mod tests {
         let mut lines = Vec::new();
         let mut ids = Vec::new();
         for chunk in &plan.chunks {
-            let df = read_chunk(&path, *chunk, &["id", "v"], &[true, true], &CSV)?;
+            let df = read_chunk(&path, *chunk, &["id", "v"], &ChunkNarrowing::whole(2), &CSV)?;
             assert!(optional_texts(&df, LAYOUT_ERROR)?
                 .iter()
                 .all(Option::is_none));

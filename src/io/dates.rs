@@ -21,6 +21,7 @@ use polars::prelude::{col, lit, DataFrame, Expr, IdxSize, LazyFrame, NULL};
 
 use super::reading::Reading;
 use super::sink::collect_streaming;
+use crate::fast::chunked::Narrowing;
 use crate::schema::{
     parse_datetime, ColumnType, DateOrder, DayMonthOrder, TableSchema, LINE, REASON, SOURCE_FILE,
 };
@@ -29,8 +30,8 @@ const VALUE: &str = "__value";
 
 /// `schema` with every multi-layout timestamp column's order decided per file:
 /// `parts` are the table's raw frames, one per file (see
-/// [`super::RawTable::scan_parts`]; [`super::RawTable::scan_parts_keeping`] of the
-/// [`day_month_columns`] gives frames that build only the columns read here).
+/// [`super::RawTable::scan_parts`]; [`super::RawTable::scan_parts_narrowed`] by the
+/// [`day_month_narrowing`] gives frames of only the columns and lines read here).
 ///
 /// # Errors
 /// When a file cannot be read (Polars error, naming the column).
@@ -57,15 +58,31 @@ pub fn resolve_day_month(
     Ok(resolved)
 }
 
-/// The columns of `schema` whose day/month order [`resolve_day_month`] decides: the
-/// only ones its queries read.
-pub fn day_month_columns(schema: &TableSchema) -> Vec<&'static str> {
-    schema
-        .columns
-        .iter()
-        .filter(|c| c.day_month.is_some() && matches!(c.ty, ColumnType::Datetime(_)))
-        .map(|c| c.name)
-        .collect()
+/// What [`resolve_day_month`]'s queries read of `schema`'s raw files: the columns
+/// whose day/month order it decides, on the lines holding a character that follows
+/// `%m` or `%d` in their formats (see [`could_depend`]; every line when some format
+/// has none, or it is not ASCII).
+pub fn day_month_narrowing(schema: &TableSchema) -> Narrowing {
+    let mut narrowing = Narrowing::default();
+    let mut every_line = false;
+    for column in &schema.columns {
+        let (Some(_), ColumnType::Datetime(formats)) = (&column.day_month, column.ty) else {
+            continue;
+        };
+        narrowing.kept.push(column.name.to_string());
+        match separators(formats) {
+            Some(separators) if separators.iter().all(char::is_ascii) => narrowing
+                .lines_holding
+                .extend(separators.iter().map(|&c| c as u8)),
+            _ => every_line = true,
+        }
+    }
+    if every_line {
+        narrowing.lines_holding.clear();
+    }
+    narrowing.lines_holding.sort_unstable();
+    narrowing.lines_holding.dedup();
+    narrowing
 }
 
 /// The first row of `part` where `condition` holds (over `__value`, the trimmed text
@@ -103,19 +120,7 @@ const CONDITION: &str = "__condition";
 /// holding the character that follows `%m` or `%d` in a format that puts them next to
 /// each other (the `/` of `%m/%d/%Y`); every value when some such format has none.
 fn could_depend(formats: &[&str]) -> Expr {
-    let swappable: Vec<&str> = formats
-        .iter()
-        .copied()
-        .filter(|f| DateOrder::Dmy.format(f) != *f)
-        .collect();
-    let separators: Option<Vec<char>> = swappable
-        .iter()
-        .map(|f| {
-            let after = f.find("%m").map(|at| &f[at + 2..])?;
-            after.chars().next().filter(|c| *c != '%')
-        })
-        .collect();
-    match separators {
+    match separators(formats) {
         Some(separators) if !separators.is_empty() => separators
             .into_iter()
             .map(|c| col(VALUE).str().contains_literal(lit(c.to_string())))
@@ -125,6 +130,20 @@ fn could_depend(formats: &[&str]) -> Expr {
         Some(_) => lit(false),
         None => lit(true),
     }
+}
+
+/// The characters that follow `%m` in the formats that put `%m` and `%d` next to
+/// each other (none when no format does); `None` when some such format has none.
+fn separators(formats: &[&str]) -> Option<Vec<char>> {
+    formats
+        .iter()
+        .copied()
+        .filter(|f| DateOrder::Dmy.format(f) != *f)
+        .map(|f| {
+            let after = f.find("%m").map(|at| &f[at + 2..])?;
+            after.chars().next().filter(|c| *c != '%')
+        })
+        .collect()
 }
 
 /// File, line and value of row `row` of a frame of `source_file`, `line` and
@@ -265,5 +284,32 @@ mod tests {
             "no separator: every value is looked at"
         );
         Ok(())
+    }
+
+    /// The decision reads its columns only, on the lines holding a separator that
+    /// follows `%m` in one of their formats; on every line when a format has none.
+    #[test]
+    fn the_decision_reads_its_columns_on_lines_with_their_separators() {
+        use crate::schema::Column;
+        let table = |formats: [&'static [&'static str]; 2]| {
+            TableSchema::new(
+                "t",
+                vec![
+                    Column::new("id", ColumnType::Text),
+                    Column::new("a", ColumnType::Datetime(formats[0])).day_month(DateOrder::Mdy),
+                    Column::new("b", ColumnType::Datetime(formats[1])).day_month(DateOrder::Dmy),
+                    Column::new("c", ColumnType::Datetime(formats[1])),
+                ],
+            )
+        };
+        let narrowing = day_month_narrowing(&table([
+            &["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"],
+            &["%m.%d.%Y", "%m/%d/%Y"],
+        ]));
+        assert_eq!(narrowing.kept, ["a", "b"]);
+        assert_eq!(narrowing.lines_holding, b"./");
+        let narrowing = day_month_narrowing(&table([&["%m/%d/%Y"], &["%m%d%Y"]]));
+        assert_eq!(narrowing.kept, ["a", "b"]);
+        assert!(narrowing.lines_holding.is_empty(), "every line");
     }
 }

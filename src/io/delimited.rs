@@ -28,7 +28,7 @@ use polars::prelude::{col, concat, lit, LazyFrame, UnionArgs};
 
 use super::files::{check_text_file, quoted_input};
 use super::reading::Notices;
-use crate::fast::chunked::{scan_chunked, BYTE_ORDER_MARK, CHUNK_BYTES};
+use crate::fast::chunked::{scan_chunked, Narrowing, BYTE_ORDER_MARK, CHUNK_BYTES};
 use crate::schema::{row_nr, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
 /// How a delimited text file is laid out.
@@ -134,23 +134,23 @@ pub fn scan_one(
     layout: TextLayout,
     notices: &Notices,
 ) -> Result<LazyFrame> {
-    Ok(scan_one_keeping(file, index, columns, layout, notices, &[])?.0)
+    Ok(scan_one_narrowed(file, index, columns, layout, notices, &Narrowing::default())?.0)
 }
 
-/// [`scan_one`], and the same rows with the text of the `kept` columns only, the
-/// others null ([`crate::fast::chunked::ChunkedScan::records_keeping`]), from one
-/// first pass over the file: for a query that reads a few columns of it before the
-/// whole is read.
+/// [`scan_one`], and its rows narrowed as `narrowing` says (the text of some
+/// columns only, some lines left out: [`crate::fast::chunked::ChunkedScan::records_narrowed`]),
+/// from one first pass over the file: for a query that reads a few columns of it
+/// before the whole is read.
 ///
 /// # Errors
 /// As [`scan_delimited`].
-pub fn scan_one_keeping(
+pub fn scan_one_narrowed(
     file: &Path,
     index: usize,
     columns: &[&str],
     layout: TextLayout,
     notices: &Notices,
-    kept: &[&str],
+    narrowing: &Narrowing,
 ) -> Result<(LazyFrame, LazyFrame)> {
     check_file(file, columns, layout)?;
     let file_name = file_name(file);
@@ -175,7 +175,7 @@ pub fn scan_one_keeping(
     exprs.extend([col(LAYOUT_ERROR), row_nr(index)]);
     Ok((
         scan.records.clone().select(exprs.clone()),
-        scan.records_keeping(kept).select(exprs),
+        scan.records_narrowed(narrowing).select(exprs),
     ))
 }
 

@@ -36,7 +36,7 @@ pub mod sink;
 
 pub use daily::{daily_entries, DateRange, Day};
 pub use database::{load_tables, DatabaseSink};
-pub use dates::{check_day_month, day_month_columns, resolve_day_month};
+pub use dates::{check_day_month, day_month_narrowing, resolve_day_month};
 pub use delimited::{
     first_lines, header_columns, scan_delimited, scan_one, split_record, TextLayout, UNNAMED,
 };

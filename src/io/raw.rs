@@ -10,10 +10,11 @@ use anyhow::{Context, Result};
 use polars::prelude::{col, concat, lit, DataType, IntoLazy, LazyFrame, UnionArgs, NULL};
 use rayon::prelude::*;
 
-use super::delimited::{scan_one_keeping, TextLayout};
+use super::delimited::{scan_one_narrowed, TextLayout};
 use super::excel::{read_sheets, SheetSelection};
 use super::files::{matching_files, no_file_matching, total_bytes, NamePattern};
 use super::reading::{Notices, Reading};
+use crate::fast::chunked::Narrowing;
 use crate::schema::{TableSchema, LAYOUT_ERROR, LINE, SOURCE_FILE};
 
 /// A reader the domain supplies for a layout of its own: the files found (in name
@@ -84,16 +85,16 @@ impl Source {
     }
 
     /// Reads `files` of this source as `schema`'s raw text columns: one frame per
-    /// file, in order (one for all of them from a custom reader), each with the same
-    /// rows holding the text of the `kept` columns only, which a delimited file gives
-    /// more cheaply (elsewhere it is the same frame).
+    /// file, in order (one for all of them from a custom reader), each with its rows
+    /// narrowed as `narrowing` says, which a delimited file gives more cheaply
+    /// (elsewhere it is the same frame).
     fn read(
         &self,
         files: &[PathBuf],
         dir: &Path,
         schema: &TableSchema,
         reading: &Reading,
-        kept: &[&str],
+        narrowing: &Narrowing,
     ) -> Result<Vec<(LazyFrame, LazyFrame)>> {
         let columns = schema.column_names();
         let twice = |frame: LazyFrame| (frame.clone(), frame);
@@ -101,7 +102,7 @@ impl Source {
             Source::Text { layout, .. } => {
                 let layout = layout.with_encoding(reading.encoding);
                 scan_side_by_side(files, &reading.notices, |index, file, notices| {
-                    scan_one_keeping(file, index, &columns, layout, notices, kept)
+                    scan_one_narrowed(file, index, &columns, layout, notices, narrowing)
                 })
             }
             Source::Parquet { .. } => Ok(vec![twice(scan_parquet_as_text(files, dir, &columns)?)]),
@@ -213,24 +214,27 @@ impl RawTable {
     /// # Errors
     /// As [`RawTable::scan`].
     pub fn scan_parts(&self, dir: &Path, reading: &Reading) -> Result<Vec<LazyFrame>> {
-        Ok(self.scan_parts_keeping(dir, reading, &[])?.0)
+        Ok(self
+            .scan_parts_narrowed(dir, reading, &Narrowing::default())?
+            .0)
     }
 
-    /// [`RawTable::scan_parts`], and the same frames with the text of the `kept`
-    /// columns only (the others null), which delimited files give without building
-    /// the other columns: for a query that reads a few columns before the whole table
-    /// is read, such as the day/month decision. Each file is planned once for both.
+    /// [`RawTable::scan_parts`], and the same frames narrowed as `narrowing` says (the
+    /// text of some columns only, the others null; some lines left out), which
+    /// delimited files give without building the rest: for a query that reads a few
+    /// columns before the whole table is read, such as the day/month decision. Each
+    /// file is planned once for both.
     ///
     /// # Errors
     /// As [`RawTable::scan_parts`].
-    pub fn scan_parts_keeping(
+    pub fn scan_parts_narrowed(
         &self,
         dir: &Path,
         reading: &Reading,
-        kept: &[&str],
+        narrowing: &Narrowing,
     ) -> Result<(Vec<LazyFrame>, Vec<LazyFrame>)> {
         let parts = self
-            .scan_found(dir, reading, kept)
+            .scan_found(dir, reading, narrowing)
             .with_context(|| format!("cannot read the raw table `{}`", self.schema.name))?;
         Ok(parts.into_iter().unzip())
     }
@@ -239,7 +243,7 @@ impl RawTable {
         &self,
         dir: &Path,
         reading: &Reading,
-        kept: &[&str],
+        narrowing: &Narrowing,
     ) -> Result<Vec<(LazyFrame, LazyFrame)>> {
         let (chosen, files) = self.found(dir)?;
         let source = &self.sources[chosen];
@@ -254,7 +258,7 @@ impl RawTable {
                 }
             }
         }
-        source.read(&files, dir, &self.schema, reading, kept)
+        source.read(&files, dir, &self.schema, reading, narrowing)
     }
 
     /// The total size of the table's files in `dir`: known before they are read, it

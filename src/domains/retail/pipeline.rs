@@ -21,8 +21,8 @@ use super::rules;
 use super::tables::{self, LINES};
 use crate::exec::{self, PartFolder};
 use crate::io::{
-    check_day_month, collect_streaming, day_month_columns, resolve_day_month, scan_parquet, union,
-    validate_to_parquet_and_aggregate, write_tables, DomainPaths, RawTable, ValidAggregate,
+    check_day_month, collect_streaming, day_month_narrowing, resolve_day_month, scan_parquet,
+    union, validate_to_parquet_and_aggregate, write_tables, DomainPaths, RawTable, ValidAggregate,
 };
 use crate::progress::Progress;
 use crate::schema::{quarantine_summary, table_counts, TableCount};
@@ -138,11 +138,11 @@ fn validate_lines(
 ) -> Result<TableCount> {
     let table = tables::lines();
     // The day/month decision reads the date columns of every file before the whole
-    // is read: those columns only.
-    let (parts, dates) = table.scan_parts_keeping(
+    // is read: those columns only, on the lines that could hold a date it reads.
+    let (parts, dates) = table.scan_parts_narrowed(
         &paths.raw,
         &paths.reading,
-        &day_month_columns(&table.schema),
+        &day_month_narrowing(&table.schema),
     )?;
     let schema = resolve_day_month(&dates, &table.schema, &paths.reading)?;
     let table = RawTable { schema, ..table };
