@@ -317,7 +317,7 @@ impl Utf8Scan {
         if self.first_bad.is_some() {
             return;
         }
-        if let Err(error) = std::str::from_utf8(bytes) {
+        if let Err(error) = simdutf8::compat::from_utf8(bytes) {
             let before = &bytes[..error.valid_up_to()];
             self.first_bad = Some(line + memchr_iter(b'\n', before).count() as u64);
         }
@@ -482,7 +482,7 @@ fn split_chunk_narrowed(
         }
         None => (Cow::Borrowed(bytes), Some(INVALID_UTF8)),
     };
-    let all_valid = std::str::from_utf8(&text).is_ok()
+    let all_valid = simdutf8::basic::from_utf8(&text).is_ok()
         && !(layout.encoding.is_some() && decoded_with_errors(&text));
     let checks = LineChecks {
         all_valid,
