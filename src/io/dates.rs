@@ -60,8 +60,8 @@ pub fn resolve_day_month(
 
 /// What [`resolve_day_month`]'s queries read of `schema`'s raw files: the columns
 /// whose day/month order it decides, on the lines holding a character that follows
-/// `%m` or `%d` in their formats (see [`could_depend`]; every line when some format
-/// has none, or it is not ASCII).
+/// `%m` in one of their formats that swap with the order (see [`could_depend`]; every
+/// line when some such format has none, or it is not ASCII).
 pub fn day_month_narrowing(schema: &TableSchema) -> Narrowing {
     let mut narrowing = Narrowing::default();
     let mut every_line = false;
