@@ -1,7 +1,8 @@
 //! How big work runs on one machine, so that domain pipelines stay wiring: a large
 //! table aggregated in disjoint key partitions, one part at a time with free memory
 //! handed back to the OS between parts ([`in_partitions`]); the folders those parts
-//! live in ([`PartFolder`]); two stages at once on two threads ([`beside`]); and the
+//! live in ([`PartFolder`]), and the rows of the later passes, split as the table is
+//! validated ([`PassSplit`]); two stages at once on two threads ([`beside`]); and the
 //! memory release itself ([`release_free_memory`]); and the two stage kinds every
 //! pipeline is made of, each timed in the run's [`Progress`]: validating a raw table
 //! ([`validate`]) and computing a rule's output ([`rule`], or its outputs in one run:
@@ -11,11 +12,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
-use polars::prelude::{concat, DataFrame, LazyFrame, UnionArgs};
+use polars::prelude::{col, concat, lit, DataFrame, Expr, LazyFrame, PolarsResult, UnionArgs};
 
 use crate::io::{
-    clear_folder, collect_streaming, files_with_extension, scan_parquet, sink_parquet_all,
-    sink_parquet_and_collect, validate_table, DomainPaths, RawTable, ValidAggregate,
+    clear_folder, collect_streaming, files_with_extension, partitioned_parquet_sink, scan_parquet,
+    sink_parquet_all, sink_parquet_and_collect, validate_table, DomainPaths, RawTable,
+    ValidAggregate,
 };
 use crate::progress::Progress;
 use crate::schema::{Rule, TableCount};
@@ -226,6 +228,79 @@ impl PartFolder {
     }
 }
 
+/// The rows of a table's later aggregation passes, written as the table is validated
+/// so that each pass reads its own rows instead of the whole table again: one Hive
+/// partition per pass under a folder, `<folder>/__pass=<p>/`, for the passes 1 and
+/// up (pass 0 is aggregated as the rows stream by). Written by [`PassSplit::sink`],
+/// read by [`PassSplit::rows`], removed once every pass has run.
+#[derive(Clone, Debug)]
+pub struct PassSplit {
+    folder: PathBuf,
+    columns: Vec<String>,
+}
+
+/// The pass column of a [`PassSplit`], named in its folders.
+const PASS: &str = "__pass";
+
+impl PassSplit {
+    /// A split of `columns` into `folder`.
+    pub fn new(folder: impl Into<PathBuf>, columns: &[&str]) -> Self {
+        PassSplit {
+            folder: folder.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    /// Removes what an earlier run left in the folder and creates it empty.
+    ///
+    /// # Errors
+    /// When the folder cannot be removed or created; the message names it.
+    pub fn clear(&self) -> Result<()> {
+        clear_folder(&self.folder)
+    }
+
+    /// The plan that writes the split's columns of the rows of `valid` whose `pass`
+    /// (a `UInt32` expression, such as [`crate::transforms::pass_of_key`]) is not 0:
+    /// run beside the validation as one of its aggregates ([`ValidAggregate`]), it
+    /// writes them as the valid rows stream by, one writer per pass, and collects
+    /// nothing.
+    ///
+    /// # Errors
+    /// When the plan cannot be built (Polars error).
+    pub fn sink(&self, valid: LazyFrame, pass: Expr) -> PolarsResult<LazyFrame> {
+        let mut columns: Vec<Expr> = self.columns.iter().map(|c| col(c.as_str())).collect();
+        columns.push(pass.alias(PASS));
+        let rows = valid.select(columns).filter(col(PASS).neq(lit(0u32)));
+        partitioned_parquet_sink(rows, &self.folder, PASS)
+    }
+
+    /// The rows [`PassSplit::sink`] wrote for pass `pass`, or `empty` (the same
+    /// columns without rows) when it wrote none: no key of the table is in the pass.
+    ///
+    /// # Errors
+    /// When the pass's folder cannot be read, or `empty` fails.
+    pub fn rows(&self, pass: u32, empty: impl FnOnce() -> Result<LazyFrame>) -> Result<LazyFrame> {
+        let part = self.folder.join(format!("{PASS}={pass}"));
+        if !part.exists() {
+            return empty();
+        }
+        let columns: Vec<Expr> = self.columns.iter().map(|c| col(c.as_str())).collect();
+        Ok(scan_parquet(&part)?.select(columns))
+    }
+
+    /// Removes the folder and its rows, once every pass has read them.
+    ///
+    /// # Errors
+    /// When the folder cannot be removed; the message names it.
+    pub fn remove(&self) -> Result<()> {
+        if self.folder.exists() {
+            std::fs::remove_dir_all(&self.folder)
+                .with_context(|| format!("cannot remove {}", self.folder.display()))?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +317,48 @@ mod tests {
         assert!(parts.part(7).ends_with("part-007.parquet"));
         parts.clear()?;
         assert!(parts.parts()?.is_empty(), "a new run starts empty");
+        Ok(())
+    }
+
+    /// Each later pass reads back exactly its own rows, a pass without rows reads the
+    /// empty frame given, and pass 0's rows are not written.
+    #[test]
+    fn a_pass_split_gives_each_later_pass_its_rows() -> Result<()> {
+        use polars::prelude::{df, IntoLazy};
+        let dir = tempfile::tempdir()?;
+        let split = PassSplit::new(dir.path().join("by_pass"), &["key", "value"]);
+        split.clear()?;
+        let valid = df!(
+            "key" => ["a", "b", "c", "d", "e", "f"],
+            "value" => [1i64, 2, 3, 4, 5, 6],
+            "other" => [true; 6],
+        )?;
+        // Passes 0, 1, 0, 1, 0, 1 of 3: pass 2 has no rows.
+        let pass = (col("value") % lit(2i64)).cast(polars::prelude::DataType::UInt32);
+        collect_streaming(split.sink(valid.clone().lazy(), pass)?, "the split")?;
+        let empty = || {
+            Ok(valid
+                .clone()
+                .lazy()
+                .select([col("key"), col("value")])
+                .limit(0))
+        };
+        let rows = |pass| -> Result<DataFrame> {
+            Ok(split
+                .rows(pass, empty)?
+                .sort(["value"], Default::default())
+                .collect()?)
+        };
+        assert_eq!(
+            rows(1)?,
+            df!("key" => ["a", "c", "e"], "value" => [1i64, 3, 5])?
+        );
+        assert_eq!(rows(2)?.height(), 0);
+        assert_eq!(rows(2)?.get_column_names(), ["key", "value"]);
+        assert!(!split.folder.join(format!("{PASS}=0")).exists());
+        split.remove()?;
+        assert!(!split.folder.exists());
+        split.remove()?;
         Ok(())
     }
 

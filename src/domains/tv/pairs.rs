@@ -9,8 +9,6 @@
 //! devices only. T10 runs one part at a time ([`program_popularity_by_part`]); T11
 //! gets each device's events back under its id ([`device_events`]).
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
 use polars::prelude::{
     col, concat, df, len, lit, DataFrame, DataType, Expr, Field, IdxSize, IntoLazy, LazyFrame,
@@ -18,11 +16,8 @@ use polars::prelude::{
 };
 
 use super::{rules, tables};
-use crate::exec::{self, PartFolder};
-use crate::io::{
-    clear_folder, collect_streaming, partitioned_parquet_sink, scan_parquet, sink_parquet_all,
-    DomainPaths, ValidAggregate,
-};
+use crate::exec::{self, PartFolder, PassSplit};
+use crate::io::{collect_streaming, scan_parquet, sink_parquet_all, DomainPaths, ValidAggregate};
 use crate::progress::Progress;
 use crate::schema::TableCount;
 use crate::transforms::{key_in_pass, keys, pass_of_key, passes_for};
@@ -35,8 +30,11 @@ pub fn pair_parts(paths: &DomainPaths) -> PartFolder {
 /// The valid viewing's (device, program) rows of each pass after the first, written
 /// as the viewing is validated and removed once the pairs are aggregated:
 /// `<interim>/viewing_by_pass/__pass=<p>/`.
-fn pass_parts(paths: &DomainPaths) -> PartFolder {
-    PartFolder::new(paths.interim.join("viewing_by_pass"))
+fn pass_split(paths: &DomainPaths) -> PassSplit {
+    PassSplit::new(
+        paths.interim.join("viewing_by_pass"),
+        &["device_id", "prog_code"],
+    )
 }
 
 /// What the viewing stage hands to the rules: the valid viewing's count and the
@@ -67,12 +65,14 @@ pub fn validate_viewing(
     let passes = pair_passes(viewing.size_bytes(&paths.raw)?, pass_bytes);
     let first_pass: ValidAggregate =
         Box::new(|valid| pairs_of(pass_viewing(valid, 0, passes), &programs));
-    let later_passes = pass_parts(paths);
+    let later_passes = pass_split(paths);
     let mut aggregates = vec![first_pass];
     if passes > 1 {
         later_passes.clear()?;
-        let folder = later_passes.path().to_path_buf();
-        let split: ValidAggregate = Box::new(move |valid| split_by_pass(valid, &folder, passes));
+        let split = later_passes.clone();
+        let split: ValidAggregate = Box::new(move |valid| {
+            split.sink(valid, pass_of_key(col("device_id"), HEX_DIGITS, passes))
+        });
         aggregates.push(split);
     }
     let (count, aggregated) =
@@ -101,11 +101,7 @@ pub fn validate_viewing(
         first_pass_pairs,
         passes,
     )?;
-    if later_passes.path().exists() {
-        clear_folder(later_passes.path())?;
-        std::fs::remove_dir(later_passes.path())
-            .with_context(|| format!("cannot remove {}", later_passes.path().display()))?;
-    }
+    later_passes.remove()?;
     sink_parquet_all(vec![
         (
             keys.devices.clone().lazy(),
@@ -175,39 +171,19 @@ fn devices_of_pass(pass: u32, passes: u32) -> Expr {
     key_in_pass(col("device_id"), HEX_DIGITS, pass, passes)
 }
 
-/// The plan that writes the valid `viewing`'s `device_id` and `prog_code` of each
-/// pass from 1 to `passes - 1` under `folder`, a folder per pass (`__pass=<p>/`,
-/// [`pass_rows`]): run beside the validation as one of its aggregates, it writes
-/// them as the viewing streams by, in one writer per pass, and collects nothing.
-fn split_by_pass(valid: LazyFrame, folder: &Path, passes: u32) -> PolarsResult<LazyFrame> {
-    let rows = valid
-        .select([
-            col("device_id"),
-            col("prog_code"),
-            pass_of_key(col("device_id"), HEX_DIGITS, passes).alias(PASS),
-        ])
-        .filter(col(PASS).neq(lit(0u32)));
-    partitioned_parquet_sink(rows, folder, PASS)
-}
-
-/// The pass column of [`split_by_pass`], named in its folders.
-const PASS: &str = "__pass";
-
-/// The rows [`split_by_pass`] wrote for pass `pass` (`device_id`, `prog_code`).
+/// The rows [`PassSplit::sink`] wrote for pass `pass` (`device_id`, `prog_code`).
 ///
 /// # Errors
 /// When the pass's folder cannot be read.
-fn pass_rows(folder: &PartFolder, pass: u32) -> Result<LazyFrame> {
-    let part = folder.path().join(format!("{PASS}={pass}"));
-    if !part.exists() {
+fn pass_rows(split: &PassSplit, pass: u32) -> Result<LazyFrame> {
+    split.rows(pass, || {
         // No device of the valid viewing is in this pass.
-        return Ok(DataFrame::empty_with_schema(&Schema::from_iter([
+        Ok(DataFrame::empty_with_schema(&Schema::from_iter([
             Field::new("device_id".into(), DataType::String),
             Field::new("prog_code".into(), DataType::String),
         ]))
-        .lazy());
-    }
-    Ok(scan_parquet(&part)?.select([col("device_id"), col("prog_code")]))
+        .lazy())
+    })
 }
 
 /// The (`device_id`, `prog_code`) rows of `viewing` whose device is in pass `pass`
@@ -341,15 +317,14 @@ fn collect_pairs(
 /// Writes the distinct (device, program) pairs with their tune events, on integer
 /// keys, as one Parquet part per pass in `parts`, and returns the dictionaries. Pass
 /// 0's pairs are given (aggregated during validation); each later pass aggregates
-/// the devices and programs the validation wrote for it under `by_pass`
-/// ([`split_by_pass`]). Each pass keys its own devices: the device at position i of
+/// the devices and programs the validation wrote for it in `by_pass`. Each pass keys its own devices: the device at position i of
 /// pass p's sorted dictionary gets key i · passes + p, unique over all passes.
 ///
 /// # Errors
 /// When a pass fails to run or a part cannot be read or written.
 fn aggregate_pairs(
     parts: &PartFolder,
-    by_pass: &PartFolder,
+    by_pass: &PassSplit,
     programs: DataFrame,
     first_pass_pairs: DataFrame,
     passes: u32,
