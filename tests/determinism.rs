@@ -11,6 +11,10 @@
 //! group of a streaming aggregation in one morsel, eight split them into many small
 //! ones, so a sum or a division whose bits depend on the morsels shows up here.
 //!
+//! On a committed sample the report files must also be those committed under
+//! `reports/<domain>/`, so that the reports in the repository are what the report
+//! command writes from the shipped data (they had gone stale once).
+//!
 //! The committed samples have too many groups per table for the morsels to differ
 //! much; a generated retail set of three months, where each month's group is alone
 //! in its morsel with several threads, is what showed issue 14's fault (sales such
@@ -128,8 +132,8 @@ fn duckdb_contents(database: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
     Ok(contents)
 }
 
-/// The files that differ between two runs, with the first differing CSV line when
-/// there is one.
+/// The files that differ between two runs, with the first differing line of a CSV
+/// or Markdown file when there is one.
 fn differences(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {
     let mut names: Vec<&PathBuf> = a.keys().chain(b.keys()).collect();
     names.sort();
@@ -150,7 +154,7 @@ fn differences(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -
                 .zip(right.lines())
                 .find(|(l, r)| l != r)
                 .map(|(l, r)| format!(": `{l}` vs `{r}`"))
-                .filter(|_| name.extension().is_some_and(|e| e == "csv"));
+                .filter(|_| name.extension().is_some_and(|e| e == "csv" || e == "md"));
             format!("{}{}", name.display(), first.unwrap_or_default())
         })
         .collect()
@@ -163,8 +167,39 @@ fn sample(domain: &str) -> PathBuf {
         .join(domain)
 }
 
-/// Runs `domain` on `raw` with every thread count and asserts identical bytes.
-fn assert_same_bytes_for_any_thread_count(domain: &str, raw: &Path, extra: &[&str]) -> Result<()> {
+/// Runs `domain` on its committed sample with every thread count, asserts identical
+/// bytes, and that the report files are the committed ones.
+fn assert_sample_outputs_and_committed_reports(domain: &str, extra: &[&str]) -> Result<()> {
+    // The run's own index lists this domain only: the domain's folder is compared.
+    let reports: BTreeMap<PathBuf, Vec<u8>> =
+        assert_same_bytes_for_any_thread_count(domain, &sample(domain), extra)?
+            .into_iter()
+            .filter(|(path, _)| path.starts_with(domain))
+            .collect();
+    let committed = files_under(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("reports"),
+        &["html", "md", "svg"],
+    )?
+    .into_iter()
+    .filter(|(path, _)| path.starts_with(domain))
+    .collect();
+    let stale = differences(&committed, &reports);
+    assert!(
+        stale.is_empty(),
+        "reports/{domain} is not what the report command writes from data/raw/{domain}; \
+         regenerate it with `scripts/report` and commit it:\n{}",
+        stale.join("\n")
+    );
+    Ok(())
+}
+
+/// Runs `domain` on `raw` with every thread count and asserts identical bytes;
+/// returns the report files of a run.
+fn assert_same_bytes_for_any_thread_count(
+    domain: &str,
+    raw: &Path,
+    extra: &[&str],
+) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
     let dir = tempfile::tempdir()?;
     let mut runs = Vec::new();
     for threads in THREADS {
@@ -188,26 +223,22 @@ fn assert_same_bytes_for_any_thread_count(domain: &str, raw: &Path, extra: &[&st
         "{domain}: outputs differ with the thread count:\n{}",
         problems.join("\n")
     );
-    Ok(())
+    Ok(runs.swap_remove(0).1 .1)
 }
 
 #[test]
 fn tv_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
-    assert_same_bytes_for_any_thread_count("tv", &sample("tv"), &[])
+    assert_sample_outputs_and_committed_reports("tv", &[])
 }
 
 #[test]
 fn customer360_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
-    assert_same_bytes_for_any_thread_count(
-        "customer360",
-        &sample("customer360"),
-        &["--sink", "none"],
-    )
+    assert_sample_outputs_and_committed_reports("customer360", &["--sink", "none"])
 }
 
 #[test]
 fn retail_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
-    assert_same_bytes_for_any_thread_count("retail", &sample("retail"), &[])
+    assert_sample_outputs_and_committed_reports("retail", &[])
 }
 
 #[test]
@@ -226,20 +257,20 @@ fn retail_outputs_of_three_generated_months_are_identical_for_1_2_and_8_threads(
             seed: 5,
         },
     )?;
-    assert_same_bytes_for_any_thread_count("retail", &raw, &[])
+    assert_same_bytes_for_any_thread_count("retail", &raw, &[]).map(|_| ())
 }
 
 #[test]
 fn wdi_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
-    assert_same_bytes_for_any_thread_count("wdi", &sample("wdi"), &[])
+    assert_sample_outputs_and_committed_reports("wdi", &[])
 }
 
 #[test]
 fn stream_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
-    assert_same_bytes_for_any_thread_count("stream", &sample("stream"), &[])
+    assert_sample_outputs_and_committed_reports("stream", &[])
 }
 
 #[test]
 fn movies_outputs_are_identical_for_1_2_and_8_threads() -> Result<()> {
-    assert_same_bytes_for_any_thread_count("movies", &sample("movies"), &[])
+    assert_sample_outputs_and_committed_reports("movies", &[])
 }
