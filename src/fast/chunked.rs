@@ -31,6 +31,11 @@
 //! query read the source once (`io::sink`'s
 //! `validation_reads_the_raw_file_once_for_both_sinks_and_an_aggregate`).
 //!
+//! A narrowed read ([`ChunkedScan::records_narrowed`], for a query that looks at a
+//! few columns of some lines, such as the day/month decision) builds only some
+//! columns and leaves out the unquoted lines holding none of a few bytes, skipping
+//! to the next line that holds one (or a quote) with one `memchr` over the chunk.
+//!
 //! Each record yields the declared columns (empty fields as null), its `line` (the
 //! physical line it starts on, 1-based, with preamble, header, blank lines and quoted
 //! line breaks counted) and `__layout_error`: [`COLUMN_COUNT`] when it has more or
@@ -391,6 +396,22 @@ impl Records {
         }
     }
 
+    /// Whether a narrowed read skips lines it can find with [`Records::next_candidate`]:
+    /// one or two bytes to hold.
+    fn skips_lines(&self) -> bool {
+        matches!(self.lines_holding.len(), 1 | 2)
+    }
+
+    /// Where in `text` the first quote character or byte a line must hold is, when
+    /// [`Records::skips_lines`]; `None` otherwise, or when `text` holds neither.
+    fn next_candidate(&self, text: &[u8]) -> Option<usize> {
+        match self.lines_holding.as_slice() {
+            [a] => memchr2(b'"', *a, text),
+            [a, b] => memchr3(b'"', *a, *b, text),
+            _ => None,
+        }
+    }
+
     fn push_line(&mut self, line: u64, error: Option<&str>) -> PolarsResult<()> {
         self.lines.push(IdxSize::try_from(line).map_err(|_| {
             PolarsError::ComputeError(format!("line {line} is past the largest line index").into())
@@ -489,7 +510,9 @@ fn split_chunk_narrowed(
         invalid: decode_error.unwrap_or(INVALID_UTF8),
         encoding: layout.encoding.is_some(),
     };
-    if memchr(b'"', &text).is_none() {
+    // A narrowed read skips to its lines through `split_quoted`, which reads a line
+    // without quotes as `split_unquoted` does.
+    if memchr(b'"', &text).is_none() && narrowing.lines_holding.is_empty() {
         split_unquoted(&text, first_line, layout.separator, &checks, &mut records)?;
     } else {
         split_quoted(&text, first_line, *layout, &checks, &mut records)?;
@@ -633,6 +656,16 @@ fn split_quoted(
     let mut pos = 0;
     loop {
         if pos >= bytes.len() {
+            return Ok(());
+        }
+        // A narrowed read jumps to the next line holding a quote or one of its bytes:
+        // the lines before it are left out (counted, not cut).
+        if let Some(next) = records.next_candidate(&bytes[pos..]) {
+            let at = pos + next;
+            let line_start = memrchr(b'\n', &bytes[pos..at]).map_or(pos, |i| pos + i + 1);
+            line += memchr_iter(b'\n', &bytes[pos..line_start]).count() as u64;
+            pos = line_start;
+        } else if records.skips_lines() {
             return Ok(());
         }
         let line_end = memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |at| pos + at);
@@ -1070,6 +1103,46 @@ pub(crate) mod tests {
         let all_holding = all.filter(&BooleanChunked::from_iter(holds))?;
         assert!(all_holding.height() < all.height() && narrowed.height() > 100);
         assert!(narrowed.equals_missing(&all_holding));
+        Ok(())
+    }
+
+    /// A narrowed read of a file without quotes, with blank and CRLF lines, leaves out
+    /// exactly the lines without its bytes, and numbers the others as the full read.
+    #[test]
+    fn narrowed_records_of_unquoted_text_are_the_lines_holding_a_byte() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("plain.csv");
+        let body: String = (0..3000)
+            .map(|i| match i % 5 {
+                0 => "\r\n".to_string(),
+                1 => format!("{i},a/b,{i}\r\n"),
+                2 => format!("{i},x\n"),
+                3 => format!("{i},2010-01-0{},{i}\n", i % 9),
+                _ => format!("{i},c,{i}/\n"),
+            })
+            .collect();
+        std::fs::write(&path, format!("id,text,n\n{body}"))?;
+        let scan = scan_chunked_with(&path, &["id", "text", "n"], &CSV, 700)?;
+        let streaming = |lf: LazyFrame| -> PolarsResult<DataFrame> {
+            Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
+        };
+        let all = streaming(scan.records.clone())?;
+        for bytes in [&b"/"[..], b"/9", b"/9x"] {
+            let narrowing = Narrowing {
+                kept: Vec::new(),
+                lines_holding: bytes.to_vec(),
+            };
+            let narrowed = streaming(scan.records_narrowed(&narrowing))?;
+            let file = std::fs::read_to_string(&path)?;
+            let physical: Vec<&str> = file.split('\n').collect();
+            let holds = all.column(LINE)?.idx()?.into_no_null_iter().map(|line| {
+                let text = physical[line as usize - 1];
+                text.bytes().any(|byte| bytes.contains(&byte))
+            });
+            let all_holding = all.filter(&BooleanChunked::from_iter(holds))?;
+            assert!(narrowed.height() > 1000 && narrowed.height() < all.height());
+            assert!(narrowed.equals_missing(&all_holding), "{bytes:?}");
+        }
         Ok(())
     }
 
