@@ -1044,6 +1044,33 @@ pub(crate) mod tests {
         Ok(())
     }
 
+    /// `body` written after the header `id,text,n`, scanned in chunks of 700 bytes, and
+    /// all its records.
+    fn scanned(dir: &Path, body: &str) -> Result<(PathBuf, ChunkedScan, DataFrame)> {
+        let path = dir.join("narrowed.csv");
+        std::fs::write(&path, format!("id,text,n\n{body}"))?;
+        let scan = scan_chunked_with(&path, &["id", "text", "n"], &CSV, 700)?;
+        let all = streaming(scan.records.clone())?;
+        Ok((path, scan, all))
+    }
+
+    fn streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
+        Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
+    }
+
+    /// The records of `all` (read from `path`) that a narrowed read keeps: those
+    /// starting on a line that holds a quote or one of `bytes`.
+    fn records_holding(path: &Path, all: &DataFrame, bytes: &[u8]) -> Result<DataFrame> {
+        let file = std::fs::read_to_string(path)?;
+        let physical: Vec<&str> = file.split('\n').collect();
+        let holds = all.column(LINE)?.idx()?.into_no_null_iter().map(|line| {
+            physical[line as usize - 1]
+                .bytes()
+                .any(|byte| byte == b'"' || bytes.contains(&byte))
+        });
+        Ok(all.filter(&BooleanChunked::from_iter(holds))?)
+    }
+
     /// Records keeping one column are the records, with that column's text and the
     /// others null: the same lines and layout errors, quoted or not, short or long.
     /// Leaving out the lines without a byte leaves out exactly the unquoted records
@@ -1051,7 +1078,6 @@ pub(crate) mod tests {
     #[test]
     fn narrowed_records_are_the_records_with_the_others_null() -> Result<()> {
         let dir = tempfile::tempdir()?;
-        let path = dir.path().join("kept.csv");
         let body: String = (0..2000)
             .map(|i| match i % 7 {
                 0 => format!("{i},\"a, \"\"quoted\"\" {i}\",{i}\n"),
@@ -1063,12 +1089,7 @@ pub(crate) mod tests {
                 _ => format!("{i},text {i},{i}\n"),
             })
             .collect();
-        std::fs::write(&path, format!("id,text,n\n{body}"))?;
-        let scan = scan_chunked_with(&path, &["id", "text", "n"], &CSV, 700)?;
-        let streaming = |lf: LazyFrame| -> PolarsResult<DataFrame> {
-            Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
-        };
-        let all = streaming(scan.records.clone())?;
+        let (path, scan, all) = scanned(dir.path(), &body)?;
         let text_only = Narrowing {
             kept: vec!["text".to_string()],
             lines_holding: Vec::new(),
@@ -1094,13 +1115,7 @@ pub(crate) mod tests {
             lines_holding: b"79".to_vec(),
         };
         let narrowed = streaming(scan.records_narrowed(&holding))?;
-        let file = std::fs::read_to_string(&path)?;
-        let physical: Vec<&str> = file.split('\n').collect();
-        let holds = all.column(LINE)?.idx()?.into_no_null_iter().map(|line| {
-            let text = physical[line as usize - 1];
-            text.contains(['"', '7', '9'])
-        });
-        let all_holding = all.filter(&BooleanChunked::from_iter(holds))?;
+        let all_holding = records_holding(&path, &all, b"79")?;
         assert!(all_holding.height() < all.height() && narrowed.height() > 100);
         assert!(narrowed.equals_missing(&all_holding));
         Ok(())
@@ -1111,7 +1126,6 @@ pub(crate) mod tests {
     #[test]
     fn narrowed_records_of_unquoted_text_are_the_lines_holding_a_byte() -> Result<()> {
         let dir = tempfile::tempdir()?;
-        let path = dir.path().join("plain.csv");
         let body: String = (0..3000)
             .map(|i| match i % 5 {
                 0 => "\r\n".to_string(),
@@ -1121,25 +1135,14 @@ pub(crate) mod tests {
                 _ => format!("{i},c,{i}/\n"),
             })
             .collect();
-        std::fs::write(&path, format!("id,text,n\n{body}"))?;
-        let scan = scan_chunked_with(&path, &["id", "text", "n"], &CSV, 700)?;
-        let streaming = |lf: LazyFrame| -> PolarsResult<DataFrame> {
-            Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
-        };
-        let all = streaming(scan.records.clone())?;
+        let (path, scan, all) = scanned(dir.path(), &body)?;
         for bytes in [&b"/"[..], b"/9", b"/9x"] {
             let narrowing = Narrowing {
                 kept: Vec::new(),
                 lines_holding: bytes.to_vec(),
             };
             let narrowed = streaming(scan.records_narrowed(&narrowing))?;
-            let file = std::fs::read_to_string(&path)?;
-            let physical: Vec<&str> = file.split('\n').collect();
-            let holds = all.column(LINE)?.idx()?.into_no_null_iter().map(|line| {
-                let text = physical[line as usize - 1];
-                text.bytes().any(|byte| bytes.contains(&byte))
-            });
-            let all_holding = all.filter(&BooleanChunked::from_iter(holds))?;
+            let all_holding = records_holding(&path, &all, bytes)?;
             assert!(narrowed.height() > 1000 && narrowed.height() < all.height());
             assert!(narrowed.equals_missing(&all_holding), "{bytes:?}");
         }
