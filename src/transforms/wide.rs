@@ -422,6 +422,20 @@ mod tests {
         Ok(())
     }
 
+    /// `unpivot_dropping_empty` of the test frames: `id` and `error` kept, `a` and `b`
+    /// unpivoted to `column` and `v`, `error` marking the rows kept whole.
+    fn unpivot_ab_dropping_empty(df: LazyFrame, dropped: &DroppedCells) -> PolarsResult<LazyFrame> {
+        unpivot_dropping_empty(
+            df,
+            &["id", "error"],
+            &["a", "b"],
+            "column",
+            "v",
+            "error",
+            dropped,
+        )
+    }
+
     /// Null and blank cells are left out and counted, but for the rows that keep
     /// every cell; the text kept is as written.
     #[test]
@@ -433,15 +447,7 @@ mod tests {
             "b" => [Some(" \t"), Some(""), Some("\u{a0}2 ")],
         )?;
         let dropped = DroppedCells::default();
-        let plan = unpivot_dropping_empty(
-            df.lazy(),
-            &["id", "error"],
-            &["a", "b"],
-            "column",
-            "v",
-            "error",
-            &dropped,
-        )?;
+        let plan = unpivot_ab_dropping_empty(df.lazy(), &dropped)?;
         assert_eq!(dropped.get(), 0, "nothing is counted before the plan runs");
         let out = plan.collect()?;
         assert_eq!(crate::values::i64s(&out, "id", 0)?, [1, 2, 2, 3]);
@@ -475,17 +481,9 @@ mod tests {
         let errors: Vec<Option<&str>> = ids.iter().map(|i| (i % 11 == 0).then_some("x")).collect();
         let df = df!("id" => &ids, "error" => errors, "a" => text(3), "b" => text(5))?;
         let dropped = DroppedCells::default();
-        let kept = unpivot_dropping_empty(
-            df.clone().lazy(),
-            &["id", "error"],
-            &["a", "b"],
-            "column",
-            "v",
-            "error",
-            &dropped,
-        )?
-        .collect_with_engine(Engine::Streaming)?
-        .unwrap_single();
+        let kept = unpivot_ab_dropping_empty(df.clone().lazy(), &dropped)?
+            .collect_with_engine(Engine::Streaming)?
+            .unwrap_single();
         let filled = col("v").str().strip_chars(lit(NULL)).neq(lit(""));
         let expected = unpivot(df.lazy(), &["id", "error"], &["a", "b"], "column", "v")?
             .filter(filled.or(col("error").is_not_null()))
