@@ -114,9 +114,25 @@ fn amount(units: Expr) -> Expr {
 /// it lacks `Invoice` or `lines`) or the summed `lines` is not an integer column
 /// ([`distribution_summary`]).
 pub fn invoice_size(invoice_months: LazyFrame) -> PolarsResult<LazyFrame> {
-    let sizes = invoice_months
+    invoice_size_of(invoice_lines(invoice_months))
+}
+
+/// R2's input: the lines of each invoice, over its invoice months (`lines`, Int64,
+/// one row per invoice, unsorted, without the invoice).
+pub fn invoice_lines(invoice_months: LazyFrame) -> LazyFrame {
+    invoice_months
         .group_by([col("Invoice")])
-        .agg([col("lines").sum()]);
+        .agg([col("lines").sum()])
+        .select([col("lines")])
+}
+
+/// R2 from [`invoice_lines`]: the `all` and `trimmed` summaries of [`invoice_size`].
+/// `sizes` is read five times (the cut-off and two summaries of two parts each):
+/// collect it first when it is a plan.
+///
+/// # Errors
+/// When `sizes` has no integer `lines` column ([`distribution_summary`]).
+pub fn invoice_size_of(sizes: LazyFrame) -> PolarsResult<LazyFrame> {
     let cutoff = sizes
         .clone()
         .select([inverted_cdf_quantile(col("lines"), TRIM_PERCENT).alias("__cutoff")]);

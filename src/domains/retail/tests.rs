@@ -92,6 +92,38 @@ fn r2_invoice_sizes_all_and_trimmed_above_the_85th_percentile() -> Result<()> {
             "mean" => [13.0 / 7.0, 8.0 / 6.0],
         )?
     );
+    // The pipeline's two steps: the line counts collected, then summarised.
+    let counts = rules::invoice_lines(invoice_months()?).collect()?;
+    let mut sorted = values::i64s(&counts, "lines", -1)?;
+    sorted.sort_unstable();
+    assert_eq!(sorted, [1, 1, 1, 1, 2, 2, 5]);
+    assert_frame_eq!(rules::invoice_size_of(counts.lazy())?.collect()?, out);
+    Ok(())
+}
+
+#[test]
+fn r2_an_invoice_over_two_months_and_customers_is_one_invoice() -> Result<()> {
+    // 2001 has a line in December for 13085, one in January for 13085 and one in
+    // January without a customer: three invoice months, one invoice of 3 lines.
+    let df = df!(
+        "Invoice" => ["2001", "2001", "2001", "2002"],
+        "Quantity" => [1i64, 1, 1, 1],
+        "InvoiceDate" => ["2010-12-31 23:59:00", "2011-01-01 00:01:00", "2011-01-01 00:02:00", "2011-01-02 10:00:00"],
+        "Price" => [1.0, 1.0, 1.0, 1.0],
+        "Customer ID" => [Some(13085.0), Some(13085.0), None, Some(12346.0)],
+    )?;
+    let lines = df.lazy().with_column(col("InvoiceDate").str().to_datetime(
+        Some(TimeUnit::Microseconds),
+        None,
+        StrptimeOptions::default(),
+        lit("raise"),
+    ));
+    let months = rules::invoice_months(lines).collect()?;
+    assert_eq!(months.height(), 4);
+    let counts = rules::invoice_lines(months.lazy()).collect()?;
+    let mut sorted = values::i64s(&counts, "lines", -1)?;
+    sorted.sort_unstable();
+    assert_eq!(sorted, [1, 3]);
     Ok(())
 }
 
