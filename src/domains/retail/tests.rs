@@ -61,12 +61,17 @@ fn lines() -> PolarsResult<LazyFrame> {
         "Price" => price,
         "Customer ID" => customer,
     )?;
-    Ok(df.lazy().with_column(col("InvoiceDate").str().to_datetime(
+    Ok(validated(df))
+}
+
+/// Hand-made lines as R1 hands them over: `InvoiceDate` parsed from its text.
+fn validated(df: DataFrame) -> LazyFrame {
+    df.lazy().with_column(col("InvoiceDate").str().to_datetime(
         Some(TimeUnit::Microseconds),
         None,
         StrptimeOptions::default(),
         lit("raise"),
-    )))
+    ))
 }
 
 fn invoice_months() -> PolarsResult<LazyFrame> {
@@ -112,12 +117,7 @@ fn r2_an_invoice_over_two_months_and_customers_is_one_invoice() -> Result<()> {
         "Price" => [1.0, 1.0, 1.0, 1.0],
         "Customer ID" => [Some(13085.0), Some(13085.0), None, Some(12346.0)],
     )?;
-    let lines = df.lazy().with_column(col("InvoiceDate").str().to_datetime(
-        Some(TimeUnit::Microseconds),
-        None,
-        StrptimeOptions::default(),
-        lit("raise"),
-    ));
+    let lines = validated(df);
     let months = rules::invoice_months(lines).collect()?;
     assert_eq!(months.height(), 4);
     let counts = rules::invoice_lines(months.lazy()).collect()?;
@@ -173,12 +173,7 @@ fn r4_sales_are_summed_exactly_and_divided_once() -> Result<()> {
         "Price" => [2.55, 4.95, 3.39],
         "Customer ID" => [Some(17850.0), Some(17850.0), Some(13047.0)],
     )?;
-    let lines = df.lazy().with_column(col("InvoiceDate").str().to_datetime(
-        Some(TimeUnit::Microseconds),
-        None,
-        StrptimeOptions::default(),
-        lit("raise"),
-    ));
+    let lines = validated(df);
     let months = rules::invoice_months(lines).collect()?.lazy();
     let out = rules::monthly_sales(months.clone()).collect()?;
     let sales = values::f64s(&out, "sales")?;
@@ -297,12 +292,7 @@ fn r7_scores_are_quintiles_with_the_first_groups_one_larger() -> Result<()> {
         "Price" => (1..=7).rev().map(f64::from).collect::<Vec<_>>(),
         "Customer ID" => ids,
     )?;
-    let lines = df.lazy().with_column(col("InvoiceDate").str().to_datetime(
-        Some(TimeUnit::Microseconds),
-        None,
-        StrptimeOptions::default(),
-        lit("raise"),
-    ));
+    let lines = validated(df);
     let out = rules::rfm(rules::invoice_months(lines))?.collect()?;
     assert_frame_eq!(
         out.select(["recency_days", "r_score", "f_score", "m_score"])?,
