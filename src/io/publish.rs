@@ -268,10 +268,36 @@ impl Drop for Publication {
         if !self.committed {
             // The run failed: its staging folders go (best effort; the next run's
             // `begin` clears what is left).
-            for folder in &self.folders {
-                let _ = std::fs::remove_dir_all(&folder.staging);
+            let staging: Vec<&Path> = self.folders.iter().map(|f| f.staging.as_path()).collect();
+            remove_until_settled(&staging);
+        }
+    }
+}
+
+/// How long the staging folders of a failed run must stay gone before
+/// [`remove_until_settled`] stops watching them, and how long it watches at most.
+const SETTLE_QUIET: std::time::Duration = std::time::Duration::from_millis(50);
+const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Removes `folders` and keeps removing them until none has come back for
+/// [`SETTLE_QUIET`] (at most [`SETTLE_LIMIT`]). When a query fails, Polars returns
+/// its error while the file tasks of its other sinks may still be finishing on its
+/// I/O runtime, and such a task can create its file (and folder) after a first
+/// removal: a run whose writes failed then left a staging folder behind.
+fn remove_until_settled(folders: &[&Path]) {
+    let started = std::time::Instant::now();
+    loop {
+        let mut present = false;
+        for folder in folders {
+            if folder.symlink_metadata().is_ok() {
+                present = true;
+                let _ = std::fs::remove_dir_all(folder);
             }
         }
+        if (!present && started.elapsed() >= SETTLE_QUIET) || started.elapsed() >= SETTLE_LIMIT {
+            return;
+        }
+        std::thread::sleep(SETTLE_QUIET);
     }
 }
 
@@ -491,6 +517,30 @@ fn exchange_unsupported(error: &std::io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A write that lands after a failed run's first removal of its staging folder
+    /// (a sink still finishing) is removed too.
+    #[test]
+    fn staging_written_after_its_removal_is_removed_too() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let staging = dir.path().join(".out.staging");
+        std::fs::create_dir_all(staging.join("quarantine"))?;
+        let late = staging.join("quarantine/viewing.parquet.1.tmp");
+        let writer = {
+            let (staging, late) = (staging.clone(), late.clone());
+            std::thread::spawn(move || -> std::io::Result<()> {
+                while staging.exists() {
+                    std::thread::yield_now();
+                }
+                std::fs::create_dir_all(late.parent().expect("a parent"))?;
+                std::fs::write(&late, b"late")
+            })
+        };
+        remove_until_settled(&[staging.as_path()]);
+        writer.join().expect("the late writer")?;
+        assert!(!staging.exists(), "{} is left", late.display());
+        Ok(())
+    }
 
     /// A lock file shows the command line: a connection string's token, password
     /// and other parameters stay out of it.
