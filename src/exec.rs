@@ -268,7 +268,7 @@ impl PassSplit {
     /// # Errors
     /// When the plan cannot be built (Polars error).
     pub fn sink(&self, valid: LazyFrame, pass: Expr) -> PolarsResult<LazyFrame> {
-        let mut columns: Vec<Expr> = self.columns.iter().map(|c| col(c.as_str())).collect();
+        let mut columns = self.column_exprs();
         columns.push(pass.alias(PASS));
         let rows = valid.select(columns).filter(col(PASS).neq(lit(0u32)));
         partitioned_parquet_sink(rows, &self.folder, PASS)
@@ -284,8 +284,11 @@ impl PassSplit {
         if !part.exists() {
             return empty();
         }
-        let columns: Vec<Expr> = self.columns.iter().map(|c| col(c.as_str())).collect();
-        Ok(scan_parquet(&part)?.select(columns))
+        Ok(scan_parquet(&part)?.select(self.column_exprs()))
+    }
+
+    fn column_exprs(&self) -> Vec<Expr> {
+        self.columns.iter().map(|c| col(c.as_str())).collect()
     }
 
     /// Removes the folder and its rows, once every pass has read them.

@@ -275,8 +275,9 @@ impl Drop for Publication {
 }
 
 /// How long the staging folders of a failed run must stay gone before
-/// [`remove_until_settled`] stops watching them, and how long it watches at most.
+/// [`remove_until_settled`] stops watching them.
 const SETTLE_QUIET: std::time::Duration = std::time::Duration::from_millis(50);
+/// How long [`remove_until_settled`] watches them at most.
 const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Removes `folders` and keeps removing them until none has come back for

@@ -317,8 +317,9 @@ fn collect_pairs(
 /// Writes the distinct (device, program) pairs with their tune events, on integer
 /// keys, as one Parquet part per pass in `parts`, and returns the dictionaries. Pass
 /// 0's pairs are given (aggregated during validation); each later pass aggregates
-/// the devices and programs the validation wrote for it in `by_pass`. Each pass keys its own devices: the device at position i of
-/// pass p's sorted dictionary gets key i · passes + p, unique over all passes.
+/// the devices and programs the validation wrote for it in `by_pass`. Each pass keys
+/// its own devices: the device at position i of pass p's sorted dictionary gets key
+/// i · passes + p, unique over all passes.
 ///
 /// # Errors
 /// When a pass fails to run or a part cannot be read or written.
