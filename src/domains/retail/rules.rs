@@ -252,10 +252,15 @@ fn customer_totals(invoice_months: LazyFrame) -> LazyFrame {
         ])
 }
 
-/// Customers with an id but no placed invoice, whom R7 excludes.
+/// Customers with an id but no placed invoice, whom R7 excludes: one row, one Int64
+/// column `customers`: those whose R7 `frequency` would be 0, found without counting
+/// anyone's distinct invoices.
 pub fn customers_without_placed_invoice(invoice_months: LazyFrame) -> LazyFrame {
-    customer_totals(invoice_months)
-        .filter(col("frequency").eq(lit(0i64)))
+    invoice_months
+        .filter(col(CUSTOMER).is_not_null())
+        .group_by([col(CUSTOMER)])
+        .agg([col("cancelled").min().alias("__only_cancelled")])
+        .filter(col("__only_cancelled"))
         .select([len().cast(DataType::Int64).alias("customers")])
 }
 
