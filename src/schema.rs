@@ -28,6 +28,7 @@
 //! | `<col>|regex` | the value does not match the pattern | passes |
 //! | `<col>|range` | the parsed number lies outside `[min, max]` | passes |
 //! | `<col>|lookup` | the value is not among another table's keys ([`Rule::lookup`]) | passes |
+//! | `<col>|duplicate` | the value of the table's unique key ([`TableSchema::unique_key`]) is on an earlier row | passes |
 //!
 //! A row is checked against the rules in declaration order and quarantined under the
 //! first rule it fails, so every raw row is counted exactly once:
@@ -361,6 +362,16 @@ impl Column {
             col(self.name)
         } else {
             col(prepared_name(self.name))
+        }
+    }
+
+    /// The value the checks compare: the parsed twin of a typed column, the
+    /// prepared text of a text one.
+    fn checked_value(&self) -> Expr {
+        if self.ty == ColumnType::Text {
+            self.value()
+        } else {
+            col(parsed_name(self.name))
         }
     }
 
@@ -785,16 +796,45 @@ fn parse_time_hms(raw: Expr) -> Expr {
         .otherwise(lit(NULL).cast(DataType::Int32))
 }
 
-/// A raw table's declaration: its name and its columns in file order.
+/// A raw table's declaration: its name, its columns in file order and the column
+/// whose values must be unique, if any.
 #[derive(Clone, Debug)]
 pub struct TableSchema {
     pub name: &'static str,
     pub columns: Vec<Column>,
+    /// See [`TableSchema::unique_key`].
+    pub unique: Option<&'static str>,
 }
 
 impl TableSchema {
     pub fn new(name: &'static str, columns: Vec<Column>) -> Self {
-        TableSchema { name, columns }
+        TableSchema {
+            name,
+            columns,
+            unique: None,
+        }
+    }
+
+    /// Declares `column` the table's key: a row whose value (parsed, for a typed
+    /// column) is on an earlier row (smaller `row_nr`) fails `<column>|duplicate`, so
+    /// the first in file order is kept, as every "first" of the rules. The check is
+    /// a window over the whole table, for small tables such as a monthly series.
+    ///
+    /// # Panics
+    /// When the table declares no such column (a mistake in the declaration).
+    pub fn unique_key(mut self, column: &'static str) -> Self {
+        assert!(
+            self.columns.iter().any(|c| c.name == column),
+            "{}: the unique key {column} is not a declared column",
+            self.name
+        );
+        self.unique = Some(column);
+        self
+    }
+
+    /// The declared column named `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
     }
 
     /// Column names in file order.
@@ -806,6 +846,7 @@ impl TableSchema {
     pub fn rule_names(&self) -> Vec<String> {
         let mut rules = vec![COLUMN_COUNT.to_string(), INVALID_UTF8.into()];
         rules.extend(self.columns.iter().flat_map(Column::rule_names));
+        rules.extend(self.unique.map(duplicate_rule_name));
         rules
     }
 
@@ -886,9 +927,42 @@ fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> LazyFrame 
         .fold(col(LAYOUT_ERROR).is_not_null(), |any, rule| {
             any.or(rule.fails)
         });
-    raw.with_columns(prepared)
-        .with_columns(parsed)
-        .with_column(failed.alias(FAILED))
+    let mut checked = raw.with_columns(prepared).with_columns(parsed);
+    if let Some(key) = schema.unique.and_then(|key| schema.column(key)) {
+        // Computed before the rows are split: the first row of each key is found
+        // among every row.
+        checked = checked.with_column(key.checked_value().alias(KEY));
+        let firsts = checked
+            .clone()
+            .filter(col(KEY).is_not_null())
+            .group_by([col(KEY)])
+            .agg([col(ROW_NR).min().alias(FIRST)]);
+        checked = checked
+            .join(
+                firsts,
+                [col(KEY)],
+                [col(KEY)],
+                crate::transforms::keeping_left_order(JoinType::Left),
+            )
+            .with_column(
+                col(ROW_NR)
+                    .gt(col(FIRST))
+                    .fill_null(lit(false))
+                    .alias(DUPLICATE),
+            )
+            .drop(cols([KEY, FIRST]));
+    }
+    checked.with_column(failed.alias(FAILED))
+}
+
+/// Column flagging the rows whose unique key is on an earlier row, and the two it
+/// is computed from: the key's checked value and the first `row_nr` holding it.
+const DUPLICATE: &str = "__duplicate";
+const KEY: &str = "__unique_key";
+const FIRST: &str = "__first_row_nr";
+
+fn duplicate_rule_name(column: &str) -> String {
+    format!("{column}|duplicate")
 }
 
 /// Splits checked rows into the typed valid rows and the raw quarantined rows, the
@@ -1018,6 +1092,10 @@ fn prepared_name(column: &str) -> String {
 /// `__layout_error`.
 fn rule_checks(schema: &TableSchema, lookups: &[Rule]) -> Vec<Rule> {
     let mut checks: Vec<Rule> = schema.columns.iter().flat_map(Column::rules).collect();
+    checks.extend(schema.unique.map(|key| Rule {
+        name: duplicate_rule_name(key),
+        fails: col(DUPLICATE),
+    }));
     checks.extend(lookups.iter().map(|rule| Rule {
         name: rule.name.clone(),
         fails: rule.fails.clone().fill_null(lit(false)),
@@ -1163,6 +1241,66 @@ mod tests {
         );
         assert_eq!(valid.column("at")?.i32()?.get(0), Some(93015));
         assert_eq!(valid.column("day")?.dtype(), &DataType::Date);
+        Ok(())
+    }
+
+    /// A key's value on an earlier row, once parsed (` 2000-03-01` is 2000-03-01),
+    /// fails `|duplicate`, rows in `row_nr` order whatever order they arrive in; a
+    /// missing key and a row failing an earlier rule are not duplicates themselves.
+    #[test]
+    fn a_unique_key_keeps_the_first_row_in_file_order() -> PolarsResult<()> {
+        let schema = TableSchema::new(
+            "series",
+            vec![
+                Column::new("day", ColumnType::Date("%Y-%m-%d")),
+                Column::new("value", ColumnType::Float),
+            ],
+        )
+        .unique_key("day");
+        assert_eq!(
+            schema.rule_names(),
+            [
+                "layout|column_count",
+                "layout|invalid_utf8",
+                "day|dtype",
+                "day|range",
+                "value|dtype",
+                "day|duplicate"
+            ]
+        );
+        let raw = raw_of(&[
+            (
+                "day",
+                &[
+                    "2000-02-01",
+                    "2000-03-01",
+                    " 2000-03-01",
+                    "",
+                    "",
+                    "2000-02-01",
+                    "2000-04-01",
+                ],
+            ),
+            ("value", &["1", "2", "3", "4", "5", "x", "7"]),
+        ])?;
+        // Rows arrive out of file order: line 2 must still be the one kept.
+        let shuffled = raw.lazy().sort(
+            [LINE],
+            SortMultipleOptions::default().with_order_descending(true),
+        );
+        let Validation { valid, quarantine } = validate(shuffled, &schema);
+        let (reasons, lines) = reasons_and_lines(quarantine.sort([LINE], Default::default()))?;
+        assert_eq!(reasons, ["day|duplicate", "value|dtype"]);
+        assert_eq!(lines, [3, 6]);
+        let valid = valid.sort([ROW_NR], Default::default()).collect()?;
+        assert_eq!(
+            valid
+                .column("value")?
+                .f64()?
+                .into_no_null_iter()
+                .collect::<Vec<_>>(),
+            [1.0, 2.0, 4.0, 5.0, 7.0]
+        );
         Ok(())
     }
 

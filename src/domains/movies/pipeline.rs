@@ -14,7 +14,7 @@
 //! [`run_on`] runs stage 2's V3–V6 and stage 3 on a Spark Connect engine instead.
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{DataFrame, IntoLazy, LazyFrame};
+use polars::prelude::{concat, DataFrame, IntoLazy, LazyFrame, UnionArgs};
 
 use super::rules;
 use super::serving;
@@ -203,12 +203,16 @@ fn local_rules(
         let imdb = rules::imdb_movies(in_pass(valid("imdb")?))?;
         let imdb = rule(progress, &stage("V2-V4 IMDB movies"), imdb)?;
         let matched = rules::match_catalogues(tmdb.lazy(), imdb.lazy(), cpi.clone())?;
-        let movies = rules::constant_dollars(matched.movies, base.clone().lazy());
-        let movies = rule(progress, &stage("V5-V6 movies enriched"), movies)?;
+        // Collected once: V6 and V7's bridge both read the matched movies.
+        let movies = rule(progress, &stage("V5 matched movies"), matched.movies)?;
+        let genres = movies.select(["id", "genres"])?;
+        let movies = rules::constant_dollars(movies.lazy(), base.clone().lazy());
+        let movies = rule(progress, &stage("V6 constant dollars"), movies)?;
         let counts = rule(progress, &stage("V5 match counts"), matched.counts)?;
-        Ok((movies, counts))
+        Ok((movies, (genres, counts)))
     })?;
-    let (mut movies, mut match_counts): (Vec<_>, Vec<_>) = matched.into_iter().unzip();
+    let (mut movies, rest): (Vec<_>, Vec<_>) = matched.into_iter().unzip();
+    let (genres, mut match_counts): (Vec<_>, Vec<_>) = rest.into_iter().unzip();
     let (movies_enriched, match_counts) = if passes == 1 {
         (movies.remove(0), match_counts.remove(0))
     } else {
@@ -226,10 +230,11 @@ fn local_rules(
         )
     };
     let enriched = movies_enriched.clone().lazy();
+    let genres: Vec<LazyFrame> = genres.into_iter().map(IntoLazy::lazy).collect();
     let movie_genres = rule(
         progress,
         "V7 movie genres",
-        rules::movie_genres(valid("tmdb")?, enriched.clone()),
+        rules::movie_genres(concat(genres, UnionArgs::default())?),
     )?;
     Ok(RuleTables {
         genre_revenue: rule(

@@ -29,14 +29,13 @@ pub fn output_plans(
     base_month: Option<i32>,
 ) -> Result<Vec<(&'static str, LazyFrame)>> {
     let cpi = table("cpi")?;
-    let tmdb = table("tmdb_repaired")?;
     let matched = rules::match_catalogues(
-        rules::deduplicated_tmdb(tmdb.clone())?,
+        rules::deduplicated_tmdb(table("tmdb_repaired")?)?,
         rules::deduplicated_imdb(table("imdb_repaired")?)?,
         cpi.clone(),
     )?;
+    let genres = rules::movie_genres(matched.movies.clone());
     let enriched = rules::constant_dollars(matched.movies, rules::base_cpi(cpi, base_month));
-    let genres = rules::movie_genres(tmdb, enriched.clone());
     Ok(vec![
         ("movies_enriched", enriched.clone()),
         ("movie_genres", genres.clone()),

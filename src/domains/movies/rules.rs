@@ -63,8 +63,8 @@ pub fn map_certificates(lf: LazyFrame) -> PolarsResult<LazyFrame> {
 /// V2 and V4 on the validated TMDB rows: titles repaired; only `Released` movies with
 /// a title and a runtime above 0; then one movie per (lower(title), runtime), the
 /// one with the most votes (no vote count counts as 0), ties to the lowest id.
-/// Columns: `id`, `title`, `runtime`, `release_date`, `revenue`, `budget` and the
-/// match key `__title_key`.
+/// Columns: `id`, `title`, `runtime`, `release_date`, `revenue`, `budget`, `genres`
+/// (the kept row's, for V7's bridge) and the match key `__title_key`.
 ///
 /// # Errors
 /// When the ranking cannot be planned (a Polars error).
@@ -103,6 +103,7 @@ pub fn deduplicated_tmdb(repaired: LazyFrame) -> PolarsResult<LazyFrame> {
         "release_date",
         "revenue",
         "budget",
+        "genres",
         TITLE_KEY,
     ];
     let kept: Vec<Expr> = kept.into_iter().map(col).collect();
@@ -332,13 +333,13 @@ pub fn constant_dollars(movies: LazyFrame, base: LazyFrame) -> LazyFrame {
         )
 }
 
-/// V7's bridge: one row per movie of `enriched` and genre of its TMDB `genres`
-/// (split on `,`, trimmed, empty items and repeats dropped): `movie_id`, `genre`,
-/// sorted by both.
-pub fn movie_genres(tmdb: LazyFrame, enriched: LazyFrame) -> LazyFrame {
-    let genres = tmdb.select([col("id").alias("movie_id"), col("genres").alias("genre")]);
+/// V7's bridge: one row per movie and genre of its TMDB `genres` (split on `,`,
+/// trimmed, empty items and repeats dropped): `movie_id`, `genre`, sorted by both.
+/// `movies` are V5's matched movies ([`Matched::movies`], columns `id` and `genres`):
+/// the genres are those of the TMDB row V4 kept, not of other rows with the same id.
+pub fn movie_genres(movies: LazyFrame) -> LazyFrame {
+    let genres = movies.select([col("id").alias("movie_id"), col("genres").alias("genre")]);
     explode_trimmed(genres, "genre", ",")
-        .semi_join(enriched, col("movie_id"), col("movie_id"))
         .unique_stable(None, UniqueKeepStrategy::First)
         .sort(["movie_id", "genre"], Default::default())
 }

@@ -40,6 +40,10 @@ const RELEASE_YEARS: (i32, i32) = (1870, 2100);
 /// few billion; past 10¹³ a value is broken, and sums stay within 64 bits.
 pub const MONEY_LIMIT: f64 = 1e13;
 
+/// The smallest CPI read: an index value is positive (CPIAUCSL is 21.5 in 1947 and
+/// near 320 in 2025).
+const CPI_MIN: f64 = 0.001;
+
 /// The longest runtime read, in minutes (the longest films run for days).
 const RUNTIME_LIMIT: f64 = 100_000.0;
 
@@ -63,9 +67,10 @@ pub fn tmdb() -> RawTable {
             "revenue" | "budget" => Column::new(name, ColumnType::Int)
                 .required()
                 .range(-MONEY_LIMIT, MONEY_LIMIT),
+            // Below 1 minute the runtime is read, and V4's filter leaves it out.
             "runtime" => Column::new(name, ColumnType::Int)
                 .required()
-                .range(0.0, RUNTIME_LIMIT),
+                .range(-RUNTIME_LIMIT, RUNTIME_LIMIT),
             "popularity" => Column::new(name, ColumnType::Float).finite(),
             _ => Column::text(name),
         })
@@ -110,7 +115,10 @@ pub fn imdb() -> RawTable {
 
 /// `CPI*.csv`: FRED's CPIAUCSL, `observation_date,CPIAUCSL`, one row per month
 /// (`YYYY-MM-01`); `.` is FRED's missing value, read as null (the month then has no
-/// CPI, V5).
+/// CPI, V5). A month is read once: a date that is not a month's first day, or a month
+/// already listed (the first in file order is kept), is quarantined, so that no
+/// movie is joined to two CPI values. An index is positive: a CPI of 0 or below
+/// (which would divide by zero or flip the sign of V6's real dollars) is quarantined.
 pub fn cpi() -> RawTable {
     RawTable::new(
         TableSchema::new(
@@ -118,12 +126,14 @@ pub fn cpi() -> RawTable {
             vec![
                 Column::new("observation_date", ColumnType::Date("%Y-%m-%d"))
                     .required()
+                    .regex(r"^\d{4}-\d{2}-01$")
                     .years(1900, 2100),
                 Column::new("CPIAUCSL", ColumnType::Float)
                     .prepared(Prepare::Missing("."))
-                    .range(0.0, 1e6),
+                    .range(CPI_MIN, 1e6),
             ],
-        ),
+        )
+        .unique_key("observation_date"),
         vec![Source::text("CPI", ".csv", TextLayout::CSV_WITH_HEADER)],
     )
 }

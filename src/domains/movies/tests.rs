@@ -55,16 +55,18 @@ fn v1_tmdb_types_money_above_2_31_and_quarantines_the_first_bad_column() -> Pola
             fields
         }),
         tmdb_row(&with("vote_average", "11")),
+        // A runtime below 1 is read: V4's `runtime > 0` leaves it out.
+        tmdb_row(&with("runtime", "-5")),
     ];
     let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
     let valid = valid.collect()?;
     assert_frame_eq!(
         valid.select(["id", "revenue", "budget", "runtime"])?,
         df!(
-            "id" => [27205i64, 27205],
-            "revenue" => [825532764i64, 2923706026],
-            "budget" => [160000000i64, 160000000],
-            "runtime" => [148i64, 148],
+            "id" => [27205i64, 27205, 27205],
+            "revenue" => [825532764i64, 2923706026, 825532764],
+            "budget" => [160000000i64, 160000000, 160000000],
+            "runtime" => [148i64, 148, -5],
         )?
     );
     assert_eq!(
@@ -129,6 +131,40 @@ fn v1_imdb_runtime_votes_and_rating_and_cpi_missing_values() -> PolarsResult<()>
         quarantine.collect()?.height(),
         0,
         "a `.` is a missing value"
+    );
+    Ok(())
+}
+
+/// The CPI holds one positive value per month at most: a month listed again (the
+/// first in file order is kept), a day other than the first, and a CPI of 0 or below
+/// are quarantined, so that V5 joins a movie to one CPI and V6 divides by a positive
+/// one.
+#[test]
+fn v1_cpi_months_are_unique_first_days_and_values_positive() -> PolarsResult<()> {
+    let schema = tables::cpi().schema;
+    let rows = [
+        vec![Some("2000-03-01"), Some("101.0")],
+        vec![Some("2000-04-01"), Some("0")],
+        vec![Some("2000-03-01"), Some("999.0")],
+        vec![Some("2000-05-15"), Some("102.0")],
+        vec![Some("2000-06-01"), Some("-5")],
+        vec![Some("2000-07-01"), Some("103.0")],
+        vec![Some(" 2000-07-01 "), Some("103.0")],
+    ];
+    let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
+    assert_frame_eq!(
+        valid.collect()?.select(["CPIAUCSL"])?,
+        df!("CPIAUCSL" => [101.0, 103.0])?
+    );
+    assert_eq!(
+        values::texts(&quarantine.collect()?, REASON, "")?,
+        [
+            "CPIAUCSL|range",
+            "observation_date|duplicate",
+            "observation_date|regex",
+            "CPIAUCSL|range",
+            "observation_date|duplicate"
+        ]
     );
     Ok(())
 }
@@ -209,8 +245,15 @@ fn tmdb(rows: &[TmdbRow]) -> PolarsResult<LazyFrame> {
         "release_date" => rows.iter().map(|r| date(r.5)).collect::<Vec<_>>(),
         "revenue" => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
         "budget" => rows.iter().map(|r| r.7).collect::<Vec<_>>(),
+        "genres" => vec![None::<&str>; rows.len()],
     )?
     .lazy())
+}
+
+/// [`tmdb`] with each row's `genres`.
+fn tmdb_with_genres(rows: &[TmdbRow], genres: &[&str]) -> PolarsResult<LazyFrame> {
+    let genres = Series::new("genres".into(), genres);
+    Ok(tmdb(rows)?.with_column(lit(genres)))
 }
 
 /// Validated IMDB rows in file order: (movie, runtime, certificate, rating, director).
@@ -408,11 +451,59 @@ fn v5_v6_join_on_title_and_runtime_then_cpi_in_base_month_dollars() -> PolarsRes
 }
 
 #[test]
+fn v7_the_bridge_takes_the_genres_of_the_kept_tmdb_row() -> PolarsResult<()> {
+    // Each id is on two TMDB rows with other genres: id 5's second row loses V4's
+    // deduplication (fewer votes), id 6's is not released, id 7's is another title,
+    // which IMDB does not list. Only the rows kept and matched give genres.
+    let rows: [TmdbRow; 6] = [
+        (5, "Heat", "Released", 170, Some(10), "1995-12-15", 100, 10),
+        (5, "Heat", "Released", 170, Some(1), "1995-12-15", 100, 10),
+        (6, "Up", "Released", 96, Some(1), "2009-05-29", 100, 10),
+        (
+            6,
+            "Up",
+            "Post Production",
+            96,
+            Some(1),
+            "2009-05-29",
+            100,
+            10,
+        ),
+        (7, "Alien", "Released", 117, Some(1), "1995-12-15", 100, 10),
+        (7, "Lonely", "Released", 90, Some(1), "1995-12-15", 100, 10),
+    ];
+    let genres = ["Action", "Horror", "Comedy", "Western", "Drama", "Music"];
+    let imdb_rows = [
+        ("Heat", 170, "R", None, "Michael Mann"),
+        ("Up", 96, "PG", None, "Pete Docter"),
+        ("Alien", 117, "R", None, "Ridley Scott"),
+    ];
+    let cpi = df!(
+        "observation_date" => [
+            chrono::NaiveDate::from_ymd_opt(1995, 12, 1),
+            chrono::NaiveDate::from_ymd_opt(2009, 5, 1),
+        ],
+        "CPIAUCSL" => [Some(153.1), Some(213.856)],
+    )?
+    .lazy();
+    let matched = match_catalogues(
+        tmdb_movies(tmdb_with_genres(&rows, &genres)?)?,
+        imdb_movies(imdb(&imdb_rows)?)?,
+        cpi,
+    )?;
+    assert_frame_eq!(
+        movie_genres(matched.movies).collect()?,
+        df!("movie_id" => [5i64, 6, 7], "genre" => ["Action", "Comedy", "Drama"])?
+    );
+    Ok(())
+}
+
+#[test]
 fn v7_the_genre_bridge_counts_each_movie_once_per_genre() -> PolarsResult<()> {
-    // Three enriched movies; movie 9 is not enriched (left out by V5).
-    let tmdb = df!(
-        "id" => [1i64, 2, 3, 9],
-        "genres" => [Some("Action, Drama, Action"), Some(" Drama ,, "), None, Some("Action")],
+    // Three matched movies; movie 3 has no genres.
+    let movies = df!(
+        "id" => [1i64, 2, 3],
+        "genres" => [Some("Action, Drama, Action"), Some(" Drama ,, "), None],
     )?
     .lazy();
     let enriched = df!(
@@ -426,7 +517,7 @@ fn v7_the_genre_bridge_counts_each_movie_once_per_genre() -> PolarsResult<()> {
         "roi" => [Some(2.0), Some(0.0), None],
     )?
     .lazy();
-    let genres = movie_genres(tmdb, enriched.clone()).collect()?;
+    let genres = movie_genres(movies).collect()?;
     // Movie 1's repeated Action counts once; movie 3 has no genre.
     assert_frame_eq!(
         genres,
