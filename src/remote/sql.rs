@@ -1077,19 +1077,16 @@ impl Translator<'_> {
                     crate::transforms::exact::CHECKED_SUM => {
                         format!("(({}) * 4294967296L + ({}))", arg(0), arg(1))
                     }
-                    // Whole parts + the fraction's 2⁻³² and 2⁻⁶⁴ steps, exact as
-                    // integers: the total in 2⁻⁶⁴ units is an exact DECIMAL(38, 0),
-                    // rounded to DOUBLE once, then scaled by a power of two (exact):
-                    // the nearest double to the exact sum, as Polars' kernel gives.
-                    crate::transforms::exact::ORDER_INDEPENDENT_SUM => format!(
-                        "(CAST(CAST({} AS DECIMAL(38, 0)) * CAST(18446744073709551616 AS \
-                         DECIMAL(38, 0)) + CAST({} AS DECIMAL(38, 0)) * CAST(4294967296 AS \
-                         DECIMAL(38, 0)) + CAST({} AS DECIMAL(38, 0)) AS DOUBLE) / \
-                         18446744073709551616.0D)",
-                        arg(0),
-                        arg(1),
-                        arg(2)
-                    ),
+                    crate::transforms::exact::ORDER_INDEPENDENT_SUM => {
+                        order_independent_sum(&[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)])
+                    }
+                    name if crate::transforms::exact::SUM_LIMBS.contains(&name) => {
+                        let k = crate::transforms::exact::SUM_LIMBS
+                            .iter()
+                            .position(|limb| *limb == name)
+                            .unwrap_or_default();
+                        sum_limb(&arg(0), k)
+                    }
                     // `yyyymm` of a date or timestamp (`transforms::month_key`).
                     crate::transforms::trend::MONTH_KEY => {
                         format!("CAST(year({0}) * 100 + month({0}) AS INT)", arg(0))
@@ -1887,6 +1884,70 @@ fn keep_order(order: Option<Vec<OrderKey>>, names: &[String]) -> Option<Vec<Orde
         keys.iter()
             .all(|k| names.iter().any(|n| ident(n) == k.column))
     })
+}
+
+/// Part `k` of `transforms::exact::sum_limbs` of `value` in Spark SQL, by the same
+/// exact steps on DOUBLE: the magnitude's whole part (`floor` is a BIGINT) as its
+/// high and low 32 bits, then its fraction scaled by 2³² and floored, four times,
+/// each part with the value's sign.
+fn sum_limb(value: &str, k: usize) -> String {
+    let sign = format!("(CASE WHEN CAST({value} AS DOUBLE) < 0 THEN -1L ELSE 1L END)");
+    let magnitude = format!("abs(CAST({value} AS DOUBLE))");
+    let part = match k {
+        0 => format!("(floor({magnitude}) div 4294967296L)"),
+        1 => format!("pmod(floor({magnitude}), 4294967296L)"),
+        _ => {
+            let mut rest = format!("({magnitude} - CAST(floor({magnitude}) AS DOUBLE))");
+            let mut scaled = String::new();
+            for _ in 2..=k {
+                scaled = format!("({rest} * 4294967296.0D)");
+                rest = format!("({scaled} - CAST(floor({scaled}) AS DOUBLE))");
+            }
+            format!("floor({scaled})")
+        }
+    };
+    format!("({sign} * {part})")
+}
+
+/// `transforms::exact::order_independent_sum`'s total in Spark SQL, rounded as its
+/// kernel rounds it: `parts` are the sums of the six parts of each value (the whole
+/// part's high and low 32 bits, the fraction's 2⁻³², 2⁻⁶⁴, 2⁻⁹⁶ and 2⁻¹²⁸ steps).
+/// The exact total is `high + low / 2⁶⁴` in 2⁻⁶⁴ units: the last two parts carried
+/// into `low` in [0, 2⁶⁴) (floor division and `pmod` on BIGINT, as `checked_sum`'s
+/// translation) and the rest into `high`, both exact DECIMAL(38, 0) integers. It is
+/// rounded to DOUBLE once: exactly when `low` is 0; as `high · 2⁶⁴ + low` (below
+/// 2¹¹⁸) when `high` is below 2⁵⁴; otherwise as `high + ½` (the total lies strictly
+/// between `high` and `high + 1`, and rounds as their midpoint does when `high` has
+/// 55 bits or more). Each scaling by a power of two is exact.
+fn order_independent_sum(parts: &[String; 6]) -> String {
+    let decimal = |part: &str| format!("CAST({part} AS DECIMAL(38, 0))");
+    // The floor of x / 2³² and x mod 2³² in [0, 2³²): `div` truncates toward zero,
+    // and the parts of negative values are negative.
+    let carry = |x: &str| format!("((({x}) - pmod({x}, 4294967296L)) div 4294967296L)");
+    let third = format!("(({}) + {})", parts[4], carry(&parts[5]));
+    let low = format!(
+        "({} * CAST(4294967296 AS DECIMAL(38, 0)) + {})",
+        decimal(&format!("pmod({third}, 4294967296L)")),
+        decimal(&format!("pmod({}, 4294967296L)", parts[5]))
+    );
+    let two_32 = "CAST(4294967296 AS DECIMAL(38, 0))";
+    let two_64 = "CAST(18446744073709551616 AS DECIMAL(38, 0))";
+    let high = format!(
+        "(({} * {two_32} + {}) * {two_64} + {} * {two_32} + {} + {})",
+        decimal(&parts[0]),
+        decimal(&parts[1]),
+        decimal(&parts[2]),
+        decimal(&parts[3]),
+        decimal(&carry(&third))
+    );
+    format!(
+        "(CASE WHEN {low} = 0 THEN CAST({high} AS DOUBLE) / 18446744073709551616.0D \
+         WHEN abs({high}) < CAST(18014398509481984 AS DECIMAL(38, 0)) THEN \
+         CAST({high} * {two_64} + {low} AS DOUBLE) / \
+         340282366920938463463374607431768211456.0D \
+         ELSE CAST({high} * CAST(2 AS DECIMAL(38, 0)) + CAST(1 AS DECIMAL(38, 0)) AS DOUBLE) \
+         / 36893488147419103232.0D END)"
+    )
 }
 
 #[cfg(test)]

@@ -189,32 +189,34 @@ fn join_high_and_low(columns: &mut [Column]) -> PolarsResult<Column> {
 }
 
 /// Σ `value` (a float column) as an aggregation that gives the same bits in any row
-/// order: each value is split into its whole part and its fraction, the fraction in
-/// two parts of 32 bits (2⁻³² and 2⁻⁶⁴ steps; exact integers, summed exactly as
-/// [`checked_sum`] does), and the total is rounded to Float64 once. So the result is
-/// the Float64 nearest the exact sum of the values: exact for every value of
-/// magnitude 2⁻¹² or more (a single 0.8 sums to 0.8), and within 2⁻⁶⁴ per value
-/// below that. Null values are skipped; an empty or all-null group sums to 0.
+/// order. Each value is split into exact integer parts ([`SUM_LIMBS`]): its whole part
+/// as two 32-bit halves and its fraction as four 32-bit parts (2⁻³², 2⁻⁶⁴, 2⁻⁹⁶ and
+/// 2⁻¹²⁸ steps), each with the value's sign. The parts are summed as Int64 (exact
+/// in any order), joined exactly, and the total is rounded to Float64 once, to
+/// nearest, ties to even. So the result is the Float64 nearest the exact sum of the
+/// values (what Python's `math.fsum` gives): exact for every value of magnitude
+/// 2⁻⁷⁶ (1.3·10⁻²³) or more (a single 0.8 or 0.0001 sums to itself), and within
+/// 2⁻¹²⁸ per value below that. Null values are skipped; an empty or all-null group
+/// sums to 0. The parts' sums stay within 64 bits up to 2³¹ rows per group.
 ///
 /// # Errors
-/// When the plan runs: the whole parts' sum beyond 64 bits, or a value that is not
-/// finite (its whole part does not fit).
+/// When the plan runs: a value that is not finite, or of magnitude 2⁶³ or more.
 pub fn order_independent_sum(value: Expr) -> Expr {
     let value = value.cast(DataType::Float64);
-    let whole = value.clone().floor();
-    // Each step is exact in Float64: v − floor(v), scaling by 2³², floor, subtraction.
-    let high = (value - whole.clone()) * lit(FRACTION_STEPS);
-    let high_steps = high.clone().floor();
-    let low_steps = ((high - high_steps.clone()) * lit(FRACTION_STEPS)).floor();
-    let sums = [
-        checked_sum(whole.strict_cast(DataType::Int64)),
-        high_steps.cast(DataType::Int64).sum(),
-        low_steps.cast(DataType::Int64).sum(),
-    ];
+    let limb = |name: &'static str, kernel: fn(&mut [Column]) -> PolarsResult<Column>| {
+        column_map(name, kernel, [value.clone()], DataType::Int64).sum()
+    };
     column_map(
         ORDER_INDEPENDENT_SUM,
-        join_whole_and_fraction,
-        sums,
+        join_sum_limbs,
+        [
+            limb(SUM_LIMBS[0], sum_limb::<0>),
+            limb(SUM_LIMBS[1], sum_limb::<1>),
+            limb(SUM_LIMBS[2], sum_limb::<2>),
+            limb(SUM_LIMBS[3], sum_limb::<3>),
+            limb(SUM_LIMBS[4], sum_limb::<4>),
+            limb(SUM_LIMBS[5], sum_limb::<5>),
+        ],
         DataType::Float64,
     )
 }
@@ -230,34 +232,154 @@ pub fn order_independent_mean(value: Expr) -> Expr {
         .otherwise(lit(NULL).cast(DataType::Float64))
 }
 
-/// 2³²: the steps of each of [`order_independent_sum`]'s two fraction parts.
+/// 2³²: the steps of each of [`order_independent_sum`]'s fraction parts.
 const FRACTION_STEPS: f64 = 4_294_967_296.0;
 
-/// [`order_independent_sum`]'s kernel: Σwhole + Σhigh / 2³² + Σlow / 2⁶⁴, joined in
-/// 128 bits and rounded to Float64 once (the division by a power of two is exact).
-fn join_whole_and_fraction(columns: &mut [Column]) -> PolarsResult<Column> {
+/// The plan names of [`order_independent_sum`]'s parts of each value, in order: the
+/// whole part's high and low 32 bits, then the fraction's 2⁻³², 2⁻⁶⁴, 2⁻⁹⁶ and 2⁻¹²⁸
+/// steps ([`sum_limbs`]).
+pub const SUM_LIMBS: [&str; 6] = [
+    "smartview.sum_limb.0",
+    "smartview.sum_limb.1",
+    "smartview.sum_limb.2",
+    "smartview.sum_limb.3",
+    "smartview.sum_limb.4",
+    "smartview.sum_limb.5",
+];
+
+/// `value` as six integers with its sign, `value = (l₀ · 2³² + l₁) + l₂ · 2⁻³² +
+/// l₃ · 2⁻⁶⁴ + l₄ · 2⁻⁹⁶ + l₅ · 2⁻¹²⁸` exactly for |value| ≥ 2⁻⁷⁶ (below, the
+/// last part is floored), each |lᵢ| < 2³². Each step on the magnitude is exact in
+/// Float64: |v| − floor(|v|) drops leading bits, scaling by 2³² is exact, so are
+/// floor and the subtraction (v − floor(v) of a negative v, 1 − 0.3, would round).
+/// `None` when the value is not finite or its magnitude is 2⁶³ or more.
+pub fn sum_limbs(value: f64) -> Option<[i64; 6]> {
+    Some([
+        sum_limb_of::<0>(value)?,
+        sum_limb_of::<1>(value)?,
+        sum_limb_of::<2>(value)?,
+        sum_limb_of::<3>(value)?,
+        sum_limb_of::<4>(value)?,
+        sum_limb_of::<5>(value)?,
+    ])
+}
+
+/// Part `K` of [`sum_limbs`], computing only the steps it needs.
+#[inline]
+fn sum_limb_of<const K: usize>(value: f64) -> Option<i64> {
+    let magnitude = value.abs();
+    if !(magnitude < 9_223_372_036_854_775_808.0) {
+        return None;
+    }
+    let sign = if value < 0.0 { -1 } else { 1 };
+    let whole = magnitude.floor();
+    let part = match K {
+        0 => (whole as i64) >> 32,
+        1 => (whole as i64) & 0xFFFF_FFFF,
+        _ => {
+            let mut rest = magnitude - whole;
+            let mut steps = 0.0;
+            for _ in 2..=K {
+                let scaled = rest * FRACTION_STEPS;
+                steps = scaled.floor();
+                rest = scaled - steps;
+            }
+            steps as i64
+        }
+    };
+    Some(sign * part)
+}
+
+/// Part `K` of [`sum_limbs`] of each value (Int64, null for null).
+fn sum_limb<const K: usize>(columns: &mut [Column]) -> PolarsResult<Column> {
+    let column = &columns[0];
+    let values = column.cast(&DataType::Float64)?;
+    let values = values.f64()?;
+    let mut unsummable = None;
+    let mut limb = |value: f64| {
+        sum_limb_of::<K>(value).unwrap_or_else(|| {
+            unsummable.get_or_insert(value);
+            0
+        })
+    };
+    let limbs: Int64Chunked = if values.null_count() == 0 {
+        let limbs: Vec<i64> = values.into_no_null_iter().map(&mut limb).collect();
+        Int64Chunked::from_vec(column.name().clone(), limbs)
+    } else {
+        values.iter().map(|value| value.map(&mut limb)).collect()
+    };
+    if let Some(value) = unsummable {
+        polars_bail!(
+            ComputeError: "cannot sum `{}` exactly: {} is not a finite number below 2⁶³. Consider checking the input's ranges",
+            column.name(), value
+        );
+    }
+    Ok(limbs.with_name(column.name().clone()).into_column())
+}
+
+/// [`order_independent_sum`]'s kernel: the sums of the six parts of [`sum_limbs`],
+/// joined exactly and rounded to Float64 once ([`round_fixed_point`]).
+fn join_sum_limbs(columns: &mut [Column]) -> PolarsResult<Column> {
     polars_ensure!(
-        columns.len() == 3,
-        ComputeError: "order_independent_sum takes 3 columns, got {}", columns.len()
+        columns.len() == SUM_LIMBS.len(),
+        ComputeError: "order_independent_sum takes {} columns, got {}", SUM_LIMBS.len(), columns.len()
     );
     let name = columns[0].name().clone();
     let parts = columns
         .iter()
         .map(|c| c.cast(&DataType::Int64))
         .collect::<PolarsResult<Vec<_>>>()?;
-    let (whole, high, low) = (parts[0].i64()?, parts[1].i64()?, parts[2].i64()?);
-    let sums: Float64Chunked = whole
+    let parts = parts
         .iter()
-        .zip(high.iter())
-        .zip(low.iter())
-        .map(|((w, h), l)| {
-            let steps = (i128::from(w.unwrap_or(0)) << 64)
-                + (i128::from(h.unwrap_or(0)) << 32)
-                + i128::from(l.unwrap_or(0));
-            Some(steps as f64 / (FRACTION_STEPS * FRACTION_STEPS))
+        .map(|c| c.i64())
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let sums: Float64Chunked = (0..parts[0].len())
+        .map(|row| {
+            let part = |i: usize| i128::from(parts[i].get(row).unwrap_or(0));
+            // Carry each fraction sum's bits above 32 (and its borrows: the parts of
+            // negative values are negative) into the part above it.
+            let mut carry = 0i128;
+            let mut fraction = 0u128;
+            for i in (2..SUM_LIMBS.len()).rev() {
+                let total = part(i) + carry;
+                let shift = 32 * (SUM_LIMBS.len() - 1 - i);
+                fraction |= (total.rem_euclid(1 << 32) as u128) << shift;
+                carry = total >> 32;
+            }
+            let whole = (part(0) << 32) + part(1) + carry;
+            Some(round_fixed_point(whole, fraction))
         })
         .collect();
     Ok(sums.with_name(name).into_column())
+}
+
+/// `whole + fraction / 2¹²⁸` as the nearest Float64 (ties to even): the exact sum
+/// [`order_independent_sum`] builds, `whole` being any 128-bit integer.
+fn round_fixed_point(whole: i128, fraction: u128) -> f64 {
+    // The magnitude as a 256-bit number high · 2¹²⁸ + low.
+    let (negative, high, low) = match (whole < 0, fraction) {
+        (false, _) => (false, whole.unsigned_abs(), fraction),
+        (true, 0) => (true, whole.unsigned_abs(), 0),
+        (true, _) => (true, whole.unsigned_abs() - 1, fraction.wrapping_neg()),
+    };
+    // Narrowed to 128 bits, the bits shifted out kept as a sticky last bit: 128 bits
+    // hold the 53 kept, the rounding bit and the sticky one, so the one correctly
+    // rounded conversion below rounds as the 256-bit number would.
+    let (bits, shift) = if high == 0 {
+        (low, 0)
+    } else {
+        let shift = 128 - high.leading_zeros();
+        let lost = low & 1u128.checked_shl(shift).map_or(u128::MAX, |bit| bit - 1) != 0;
+        let kept = (high << (128 - shift)) | low.checked_shr(shift).unwrap_or(0);
+        (kept | u128::from(lost), shift)
+    };
+    // u128 → f64 rounds to nearest, ties to even; scaling by a power of two is exact.
+    let magnitude = bits as f64 * 2f64.powi(shift as i32 - 128);
+    if negative {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
 /// A number of 10^−`decimals` units (see [`to_fixed_units`]) as a Float64 amount:
@@ -533,6 +655,69 @@ mod tests {
             Some(999_999_999_997.75)
         );
         assert_eq!(sum(vec![None, None])?, Some(0.0));
+        Ok(())
+    }
+
+    /// Values too small for 2⁻⁶⁴ steps (below 2⁻¹²) sum exactly too: one 0.0001 is
+    /// its own mean, so it is not above it (it was 9.999999999999999e-5 with two
+    /// fraction parts).
+    #[test]
+    fn small_values_sum_and_average_to_themselves() -> PolarsResult<()> {
+        let both = |values: Vec<f64>| -> PolarsResult<(f64, f64)> {
+            let out = df!("g" => vec![1; values.len()], "v" => values)?
+                .lazy()
+                .group_by([col("g")])
+                .agg([
+                    order_independent_sum(col("v")).alias("sum"),
+                    order_independent_mean(col("v")).alias("mean"),
+                ])
+                .collect()?;
+            let get = |c: &str| -> PolarsResult<f64> {
+                Ok(out.column(c)?.f64()?.get(0).unwrap_or(f64::NAN))
+            };
+            Ok((get("sum")?, get("mean")?))
+        };
+        for value in [1e-4, -1e-4, 3e-7, 1e-20, -2.5e-23, 5e-310] {
+            let (sum, mean) = both(vec![value])?;
+            if value.abs() >= 2f64.powi(-76) {
+                assert_eq!((sum, mean), (value, value), "{value}");
+            } else {
+                // Below 2⁻⁷⁶, within 2⁻¹²⁸ (its floor in 2⁻¹²⁸ steps).
+                assert!((sum - value).abs() <= 2f64.powi(-128), "{value}: {sum}");
+            }
+        }
+        // The Float64 nearest the exact sum (Python's `math.fsum`): 1e-5 + 2e-5 + 3e-5
+        // is 6.000000000000001e-5 left to right and 6e-5 right to left; fsum 6e-5.
+        assert_eq!(both(vec![1e-5, 2e-5, 3e-5])?.0, 6e-5);
+        assert_eq!(both(vec![3e-5, 2e-5, 1e-5])?.0, 6e-5);
+        assert_eq!(both(vec![-1e-5, -2e-5, -3e-5])?.0, -6e-5);
+        assert_eq!(both(vec![7e-6, 3e-5, 1e-6])?.0, 3.8e-5);
+        // A large whole part and a tiny fraction: 2⁵³ + 1.5 is not a Float64; the
+        // exact total rounds to the even neighbour 2⁵³ + 2.
+        assert_eq!(
+            both(vec![9_007_199_254_740_992.0, 1.0, 0.5])?.0,
+            9_007_199_254_740_994.0
+        );
+        // 2⁵³ + 1 + 2⁻⁷⁰ lies just above the tie between 2⁵³ and 2⁵³ + 2: it rounds up,
+        // which a sum that dropped the tiny part would not do (the tie goes to 2⁵³).
+        assert_eq!(
+            both(vec![9_007_199_254_740_992.0, 1.0, 2f64.powi(-70)])?.0,
+            9_007_199_254_740_994.0
+        );
+        assert_eq!(
+            both(vec![9_007_199_254_740_992.0, 1.0])?.0,
+            9_007_199_254_740_992.0
+        );
+        // A value that is not finite, or too large for the whole part, is an error.
+        for value in [f64::INFINITY, f64::NAN, 1e19] {
+            let error = both(vec![1.0, value]).map(|_| ()).unwrap_err().to_string();
+            assert!(error.contains("cannot sum `v` exactly"), "{value}: {error}");
+        }
+        // Negative totals round by magnitude, the same way.
+        assert_eq!(
+            both(vec![-9_007_199_254_740_992.0, -1.0, -(2f64.powi(-70))])?.0,
+            -9_007_199_254_740_994.0
+        );
         Ok(())
     }
 }
