@@ -47,7 +47,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -128,11 +128,23 @@ pub fn plan_chunks(file: &Path, layout: &TextLayout, chunk_bytes: u64) -> Result
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             read => read.with_context(|| format!("cannot read {}", file.display()))?,
         };
-        if read == 0 {
-            break;
+        // A malformed record over several lines is read again from its second line
+        // (see `Planner::rewind`), which may lie in an earlier buffer.
+        let resume = if read == 0 {
+            planner.end_of_input()
+        } else {
+            planner.feed(&buffer[..read], offset)
+        };
+        match resume {
+            Some(at) => {
+                reader
+                    .seek(SeekFrom::Start(at))
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                offset = at;
+            }
+            None if read == 0 => break,
+            None => offset += read as u64,
         }
-        planner.feed(&buffer[..read], offset);
-        offset += read as u64;
     }
     Ok(planner.finish(offset))
 }
@@ -152,6 +164,9 @@ struct Planner {
     separator: u8,
     /// Whether csv-core is inside a record (possibly in a quoted field).
     mid_record: bool,
+    /// The record csv-core is reading, while it is.
+    record: Option<RecordScan>,
+    strict_quotes: bool,
     sink: Vec<u8>,
     ends: Vec<usize>,
     utf8: Option<Utf8Scan>,
@@ -170,19 +185,24 @@ impl Planner {
             csv: csv_reader(layout.separator),
             separator: layout.separator,
             mid_record: false,
+            record: None,
+            strict_quotes: layout.strict_quotes,
             sink: vec![0; 1 << 16],
             ends: vec![0; 1 << 10],
             utf8: Some(Utf8Scan {
                 track_non_ascii: layout.encoding.is_some(),
+                next_line: 1,
                 ..Utf8Scan::default()
             }),
             encoding_named: layout.encoding.is_some(),
         }
     }
 
-    fn feed(&mut self, buffer: &[u8], offset: u64) {
+    /// Plans `buffer`, the file's bytes from `offset`; `Some(at)` when planning goes
+    /// on from the earlier offset `at` instead of the buffer's end (a rewind).
+    fn feed(&mut self, buffer: &[u8], offset: u64) -> Option<u64> {
         if let Some(utf8) = &mut self.utf8 {
-            utf8.feed(buffer, self.line);
+            utf8.feed_at(buffer, offset);
         }
         let mut pos = 0;
         if offset == 0 && buffer.starts_with(BYTE_ORDER_MARK) {
@@ -199,7 +219,7 @@ impl Planner {
             }
         }
         if self.lines_to_skip > 0 {
-            return;
+            return None;
         }
         if self.start.is_none() {
             self.start = Some(offset + pos as u64);
@@ -231,15 +251,33 @@ impl Planner {
                     }
                 }
             }
+            if !self.mid_record {
+                self.record = Some(RecordScan::new(
+                    self.line,
+                    self.separator,
+                    self.strict_quotes,
+                ));
+            }
             let (result, read, _, _) = self.csv.read_record(rest, &mut self.sink, &mut self.ends);
             let consumed = &rest[..read];
+            if let Some(record) = &mut self.record {
+                record.feed(consumed, offset + pos as u64);
+            }
             self.line += memchr_iter(b'\n', consumed).count() as u64;
             pos += read;
             match result {
                 ReadRecordResult::Record => {
                     self.mid_record = false;
+                    let end = offset + pos as u64;
+                    if let Some(at) = self.rewind(end, false) {
+                        match at.checked_sub(offset) {
+                            Some(within) => pos = within as usize,
+                            None => return Some(at),
+                        }
+                        continue;
+                    }
                     if consumed.last() == Some(&b'\n') {
-                        self.boundary(offset + pos as u64);
+                        self.boundary(end);
                     }
                 }
                 ReadRecordResult::End => break,
@@ -248,6 +286,35 @@ impl Planner {
                 _ => self.mid_record = true,
             }
         }
+        None
+    }
+
+    /// When the record csv-core just read (ending before `end`, or at the end of the
+    /// file when `at_end`) runs over several lines and its quoting is not well formed
+    /// (a quote left open or closed early pulled later lines into it), the offset of
+    /// its second line, where reading starts again: its first line alone is the
+    /// malformed record, as [`split_quoted`] reads it, so that a stray quote costs
+    /// one line and not the lines up to the next quote.
+    fn rewind(&mut self, end: u64, at_end: bool) -> Option<u64> {
+        let record = self.record.take()?;
+        let second_line = record.second_line.filter(|&at| at < end)?;
+        if record.well_formed(at_end) {
+            return None;
+        }
+        self.csv.reset();
+        self.mid_record = false;
+        self.line = record.line + 1;
+        self.boundary(second_line);
+        Some(second_line)
+    }
+
+    /// At the end of the file: a record left unfinished there (a quote left open) is
+    /// rewound as [`Planner::rewind`] does; `Some(at)` to read on from `at`.
+    fn end_of_input(&mut self) -> Option<u64> {
+        if !self.mid_record {
+            return None;
+        }
+        self.rewind(u64::MAX, true)
     }
 
     /// A record ends just before `after`: the current chunk ends there when full.
@@ -294,9 +361,30 @@ struct Utf8Scan {
     /// Whether to note the first line with a byte beyond ASCII.
     track_non_ascii: bool,
     first_non_ascii: Option<u64>,
+    /// For [`Utf8Scan::feed_at`]: the line of the next byte, and how many bytes of
+    /// the file were checked.
+    next_line: u64,
+    seen: u64,
 }
 
 impl Utf8Scan {
+    /// Checks the bytes of `buffer` (the file's from `offset`) that were not checked
+    /// yet: after a rewind, the planner reads some bytes again.
+    fn feed_at(&mut self, buffer: &[u8], offset: u64) {
+        let Some(new) = self
+            .seen
+            .checked_sub(offset)
+            .map_or(Some(buffer), |checked| buffer.get(checked as usize..))
+        else {
+            return;
+        };
+        if new.is_empty() {
+            return;
+        }
+        self.seen = offset + buffer.len() as u64;
+        self.feed(new, self.next_line);
+    }
+
     /// Checks `buffer`, whose first byte is on line `line`.
     fn feed(&mut self, buffer: &[u8], line: u64) {
         if self.first_bad.is_some() {
@@ -307,6 +395,7 @@ impl Utf8Scan {
         }
         let (Some(first), Some(last)) = (memchr(b'\n', buffer), memrchr(b'\n', buffer)) else {
             self.pending.extend_from_slice(buffer);
+            self.next_line = line;
             return;
         };
         self.pending.extend_from_slice(&buffer[..=first]);
@@ -316,6 +405,7 @@ impl Utf8Scan {
         let after = line + memchr_iter(b'\n', &buffer[..=last]).count() as u64;
         self.pending.extend_from_slice(&buffer[last + 1..]);
         self.pending_line = after;
+        self.next_line = after;
     }
 
     fn check(&mut self, bytes: &[u8], line: u64) {
@@ -709,8 +799,24 @@ fn split_quoted(
             }
         }
         let raw = &bytes[record_start..pos];
-        let valid = checks.is_valid(raw);
         let quoting_ok = quoting_is_well_formed(raw, separator, layout.strict_quotes);
+        // A malformed record is its first line alone, its fields cut as written: a
+        // quote left open or closed early may have pulled later lines into it, and
+        // reading starts again on the next line (as the planner does, see
+        // `Planner::rewind`), so that a stray quote costs one line.
+        if !quoting_ok {
+            let first_end = memchr(b'\n', raw).unwrap_or(raw.len());
+            let text = &raw[..first_end];
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            let valid = checks.is_valid(text);
+            split_fields(text, separator, valid, &mut records.fields, &records.kept);
+            records.push_line(line, Some(MALFORMED_QUOTES))?;
+            line += u64::from(first_end < raw.len());
+            pos = record_start + (first_end + 1).min(raw.len());
+            csv.reset();
+            continue;
+        }
+        let valid = checks.is_valid(raw);
         let mut field_ends = ends[..fields].to_vec();
         // A `\r` before the newline belongs to the line end, not the last field (an
         // empty last field has none: the `\r` before it is the previous field's).
@@ -741,6 +847,86 @@ fn split_quoted(
         };
         records.push_line(line, error)?;
         line += memchr_iter(b'\n', raw).count() as u64;
+    }
+}
+
+/// The planner's view of one record csv-core reads, possibly over several buffers:
+/// where it starts, its line, where its second line starts, and its quoting checked
+/// byte by byte as [`quoting_is_well_formed`] checks it whole.
+struct RecordScan {
+    line: u64,
+    /// The offset just after the record's first newline, once read.
+    second_line: Option<u64>,
+    quoting: QuotingState,
+    separator: u8,
+    strict: bool,
+    well_formed: bool,
+}
+
+/// Where a [`RecordScan`] is in the record's quoting.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QuotingState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// Just after a quote inside a quoted field: a doubled quote, or the field's end.
+    AfterQuote,
+    /// After a closing quote and `\r`: only line ends may follow.
+    AfterQuoteLineEnd,
+}
+
+impl RecordScan {
+    fn new(line: u64, separator: u8, strict: bool) -> Self {
+        RecordScan {
+            line,
+            second_line: None,
+            quoting: QuotingState::FieldStart,
+            separator,
+            strict,
+            well_formed: true,
+        }
+    }
+
+    /// Reads the record's next bytes, the file's from `offset`.
+    fn feed(&mut self, bytes: &[u8], offset: u64) {
+        if self.second_line.is_none() {
+            self.second_line = memchr(b'\n', bytes).map(|at| offset + at as u64 + 1);
+        }
+        if !self.well_formed {
+            return;
+        }
+        let (separator, strict) = (self.separator, self.strict);
+        for &byte in bytes {
+            use QuotingState::*;
+            self.quoting = match (self.quoting, byte) {
+                (FieldStart, b'"') => Quoted,
+                (FieldStart | Unquoted | AfterQuote, b'\n') | (AfterQuoteLineEnd, b'\n') => {
+                    FieldStart
+                }
+                (FieldStart | Unquoted, b) if b == separator => FieldStart,
+                (FieldStart, _) => Unquoted,
+                (Unquoted, b'"') if strict => {
+                    self.well_formed = false;
+                    return;
+                }
+                (Unquoted, _) => Unquoted,
+                (Quoted, b'"') => AfterQuote,
+                (Quoted, _) => Quoted,
+                (AfterQuote, b'"') => Quoted,
+                (AfterQuote | AfterQuoteLineEnd, b'\r') => AfterQuoteLineEnd,
+                (AfterQuote, b) if b == separator => FieldStart,
+                (AfterQuote | AfterQuoteLineEnd, _) => {
+                    self.well_formed = false;
+                    return;
+                }
+            };
+        }
+    }
+
+    /// Whether the record read so far is well formed; `at_end`: it ends there (the
+    /// end of the file), so a quoted field still open is not.
+    fn well_formed(&self, at_end: bool) -> bool {
+        self.well_formed && !(at_end && self.quoting == QuotingState::Quoted)
     }
 }
 
@@ -1344,9 +1530,30 @@ pub(crate) mod tests {
     /// The planner's cuts on `bytes` fed in buffers of `buffer` bytes, with chunks
     /// of at least `chunk_bytes`.
     fn plan_bytes(bytes: &[u8], chunk_bytes: u64, buffer: usize) -> Vec<Chunk> {
-        let mut planner = Planner::new(&CSV, chunk_bytes);
-        for (i, piece) in bytes.chunks(buffer).enumerate() {
-            planner.feed(piece, (i * buffer) as u64);
+        plan_bytes_with(bytes, chunk_bytes, buffer, &CSV)
+    }
+
+    /// [`plan_bytes`] for `layout`, rewinds followed as [`plan_chunks`] follows them.
+    fn plan_bytes_with(
+        bytes: &[u8],
+        chunk_bytes: u64,
+        buffer: usize,
+        layout: &TextLayout,
+    ) -> Vec<Chunk> {
+        let mut planner = Planner::new(layout, chunk_bytes);
+        let mut offset = 0;
+        loop {
+            let piece = &bytes[offset..(offset + buffer).min(bytes.len())];
+            let resume = if piece.is_empty() {
+                planner.end_of_input()
+            } else {
+                planner.feed(piece, offset as u64)
+            };
+            match resume {
+                Some(at) => offset = at as usize,
+                None if piece.is_empty() => break,
+                None => offset += piece.len(),
+            }
         }
         planner.finish(bytes.len() as u64).chunks
     }
@@ -1385,6 +1592,55 @@ pub(crate) mod tests {
                     "case {case}, buffers of {buffer}: {:?}: {difference}\n{apart}\n{whole}",
                     String::from_utf8_lossy(&body)
                 );
+            }
+        }
+        Ok(())
+    }
+
+    /// The same on many short bodies, fed to the planner in buffers of every size
+    /// from 1 byte (so that records and rewinds cross buffers), with RFC 4180's
+    /// quoting and with strict quotes (a quote inside an unquoted field malformed).
+    #[test]
+    fn short_bodies_read_apart_equal_the_whole_at_every_buffer_size() -> Result<()> {
+        use rand::{Rng, SeedableRng};
+        let tokens: [&[u8]; 10] = [
+            b"x", b"yz", b",", b"\"", b"\"\"", b"\n", b"\r\n", b"\",\"", b"\r", b"\n\"",
+        ];
+        let columns = ["a", "b", "c"];
+        let strict = TextLayout {
+            strict_quotes: true,
+            ..CSV
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for case in 0..1500 {
+            let mut body = b"a,b,c\n".to_vec();
+            for _ in 0..rng.random_range(1..8) {
+                body.extend_from_slice(tokens[rng.random_range(0..tokens.len())]);
+                if rng.random_bool(0.3) {
+                    body.extend_from_slice(b"\n");
+                }
+            }
+            for layout in [CSV, strict] {
+                let whole = split_chunk(&body[6..], 2, &columns, &layout)?;
+                for buffer in 1..8 {
+                    let mut apart = DataFrame::empty_with_schema(&split_schema(&columns));
+                    for chunk in plan_bytes_with(&body, 1, buffer, &layout) {
+                        let bytes = &body[chunk.start as usize..chunk.end as usize];
+                        apart.vstack_mut_owned(split_chunk(
+                            bytes,
+                            chunk.first_line,
+                            &columns,
+                            &layout,
+                        )?)?;
+                    }
+                    if let Some(difference) = crate::testing::frame_difference(&apart, &whole) {
+                        panic!(
+                            "case {case}, buffers of {buffer}, strict {}: {:?}: {difference}",
+                            layout.strict_quotes,
+                            String::from_utf8_lossy(&body)
+                        );
+                    }
+                }
             }
         }
         Ok(())
@@ -1465,15 +1721,47 @@ pub(crate) mod tests {
         Ok(())
     }
 
+    /// A quote left open pulls the next lines into its record up to the next quote;
+    /// that record's first line alone is quarantined, and the lines after it are
+    /// read as records of their own, the quoted field of line 3 included.
     #[test]
-    fn a_quote_left_open_quarantines_the_record_it_swallows() -> PolarsResult<()> {
+    fn a_quote_left_open_quarantines_its_own_line_only() -> PolarsResult<()> {
         let text = b"1,A,\"OPEN,1\n2,A,\"X\",5\n3,B,ok,7\n";
         let df = split_chunk(text, 2, &["id", "code", "text", "n"], &CSV)?;
-        assert_eq!(lines_of(&df)?, [2, 4]);
+        assert_eq!(lines_of(&df)?, [2, 3, 4]);
         assert_eq!(
             optional_texts(&df, LAYOUT_ERROR)?,
-            [Some(MALFORMED_QUOTES.to_string()), None]
+            [Some(MALFORMED_QUOTES.to_string()), None, None]
         );
+        assert_eq!(
+            optional_texts(&df, "text")?,
+            [
+                Some("\"OPEN".to_string()),
+                Some("X".to_string()),
+                Some("ok".to_string())
+            ]
+        );
+        // Left open to the end of the file: the same, the lines after it read.
+        let df = split_chunk(
+            b"1,A,\"OPEN,1\n2,A,B,5\n3,B,ok,7",
+            2,
+            &["id", "code", "text", "n"],
+            &CSV,
+        )?;
+        assert_eq!(lines_of(&df)?, [2, 3, 4]);
+        assert_eq!(
+            optional_texts(&df, LAYOUT_ERROR)?,
+            [Some(MALFORMED_QUOTES.to_string()), None, None]
+        );
+        // A quoted line break that is well formed stays one record.
+        let df = split_chunk(
+            b"1,A,\"two\nlines\",1\n2,A,B,5\n",
+            2,
+            &["id", "code", "text", "n"],
+            &CSV,
+        )?;
+        assert_eq!(lines_of(&df)?, [2, 4]);
+        assert_eq!(optional_texts(&df, LAYOUT_ERROR)?, [None, None]);
         Ok(())
     }
 }
