@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use polars::prelude::{col, concat, lit, DataType, IntoLazy, LazyFrame, UnionArgs, NULL};
 use rayon::prelude::*;
 
@@ -299,11 +299,32 @@ impl RawTable {
 /// the 1-based row in the file.
 ///
 /// # Errors
-/// When a file's scan cannot be set up; a file that cannot be read fails when the
-/// frame is collected, naming it.
+/// When a file is not Parquet (its footer does not read: empty, cut short, or other
+/// data under a `.parquet` name) or lacks a declared column; the message names the
+/// file. Each file's footer is read here, before any query runs, so that the error
+/// is not reported as one of the query's writes.
 pub fn scan_parquet_as_text(files: &[PathBuf], root: &Path, columns: &[&str]) -> Result<LazyFrame> {
     let mut parts = Vec::with_capacity(files.len());
     for (index, file) in files.iter().enumerate() {
+        let schema = super::sink::scan_parquet(file)?
+            .collect_schema()
+            .with_context(|| format!("cannot read {} as Parquet", file.display()))?;
+        let missing: Vec<&str> = columns
+            .iter()
+            .copied()
+            .filter(|column| schema.get(column).is_none())
+            .collect();
+        if !missing.is_empty() {
+            let found: Vec<&str> = schema.iter_names().map(|name| name.as_str()).collect();
+            bail!(
+                "{} has no column {} (its columns: {}). Consider writing the table with \
+                 the columns {}",
+                file.display(),
+                missing.join(", "),
+                found.join(", "),
+                columns.join(", ")
+            );
+        }
         let name = file
             .strip_prefix(root)
             .map(|relative| relative.to_string_lossy().to_string())
@@ -416,6 +437,50 @@ mod tests {
             ) && error.contains("other.csv"),
             "{error}"
         );
+        Ok(())
+    }
+
+    /// A Parquet input cut short, empty, of other data, or without a declared column
+    /// is an error naming the file before anything is read; a good one scans.
+    #[test]
+    fn a_bad_parquet_input_is_an_error_naming_the_file() -> Result<()> {
+        use polars::prelude::{df, ParquetWriter};
+        let dir = tempfile::tempdir()?;
+        let good = dir.path().join("good.parquet");
+        let mut frame = df!("region" => ["north"], "amount" => ["1"])?;
+        ParquetWriter::new(std::fs::File::create(&good)?).finish(&mut frame)?;
+        let bytes = std::fs::read(&good)?;
+        let cut = dir.path().join("cut.parquet");
+        std::fs::write(&cut, &bytes[..bytes.len() - 10])?;
+        let empty = dir.path().join("empty.parquet");
+        std::fs::write(&empty, b"")?;
+        let text = dir.path().join("text.parquet");
+        std::fs::write(&text, b"region,amount\nnorth,1\n")?;
+        let columns = ["region", "amount", "keyword"];
+        for file in [&cut, &empty, &text] {
+            let error =
+                scan_parquet_as_text(&[good.clone(), file.clone()], dir.path(), &columns[..2])
+                    .err()
+                    .map(|e| format!("{e:#}"))
+                    .unwrap_or_default();
+            assert!(
+                error.starts_with(&format!("cannot read {} as Parquet", file.display())),
+                "{error}"
+            );
+        }
+        let error = scan_parquet_as_text(&[good.clone()], dir.path(), &columns)
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(
+            error.starts_with(&format!(
+                "{} has no column keyword (its columns: region, amount)",
+                good.display()
+            )),
+            "{error}"
+        );
+        let rows = scan_parquet_as_text(&[good], dir.path(), &columns[..2])?.collect()?;
+        assert_eq!(rows.height(), 1);
         Ok(())
     }
 }
