@@ -858,7 +858,16 @@ impl TableSchema {
     pub fn dictionary(&self) -> PolarsResult<DataFrame> {
         df!(
             "column" => self.columns.iter().map(|c| c.name).collect::<Vec<_>>(),
-            "declared as" => self.columns.iter().map(Column::describe).collect::<Vec<_>>(),
+            "declared as" => self
+                .columns
+                .iter()
+                .map(|c| match self.unique {
+                    Some(key) if key == c.name => {
+                        format!("{}; unique (a later row with its value is quarantined)", c.describe())
+                    }
+                    _ => c.describe(),
+                })
+                .collect::<Vec<_>>(),
         )
     }
 }
