@@ -181,6 +181,12 @@ impl NdjsonReader {
             rows += batch.lines.len() as u64;
             consume(self.frame(batch, index, &name, file)?)?;
         }
+        if rows == 0 {
+            self.notices.push(format!(
+                "{name} holds no JSON line: no rows were read from it (an export that did \
+                 not finish?)"
+            ));
+        }
         Ok(rows)
     }
 
@@ -530,6 +536,44 @@ mod tests {
             batch_rows,
             notices: Notices::default(),
         }
+    }
+
+    /// An empty file (0 bytes, or blank lines only) gives no rows and a notice naming
+    /// it; the file beside it is read.
+    #[test]
+    fn an_empty_file_is_noted() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let empty = dir.path().join("20220601.json");
+        std::fs::write(&empty, b"")?;
+        let blank = dir.path().join("20220602.json");
+        std::fs::write(&blank, b"\n\r\n")?;
+        let full = dir.path().join("20220603.json");
+        std::fs::write(&full, b"{\"_source\":{\"name\":\"a\"}}\n")?;
+        let files: Vec<NdjsonFile> = [empty, blank, full]
+            .into_iter()
+            .map(|path| NdjsonFile {
+                path,
+                constants: vec!["day".into()],
+            })
+            .collect();
+        let notices = Notices::default();
+        let rows = NdjsonReader {
+            notices: notices.clone(),
+            ..reader(3)
+        }
+        .read(&files, |_| Ok(()))?;
+        assert_eq!(rows, 1);
+        let noted = notices.all();
+        assert_eq!(noted.len(), 2, "{noted:?}");
+        assert!(
+            noted[0].starts_with("20220601.json holds no JSON line"),
+            "{noted:?}"
+        );
+        assert!(
+            noted[1].starts_with("20220602.json holds no JSON line"),
+            "{noted:?}"
+        );
+        Ok(())
     }
 
     #[test]

@@ -168,7 +168,15 @@ pub fn validate_search(paths: &DomainPaths) -> Result<TableCount> {
     let root = paths.raw.join(tables::SEARCH_DIR);
     let mut files = Vec::new();
     for day in daily_entries(&root, "", None)? {
-        files.extend(files_with_extension(&day.path, "parquet")?);
+        let day_files = files_with_extension(&day.path, "parquet")?;
+        if day_files.is_empty() {
+            paths.reading.notices.push(format!(
+                "{} holds no Parquet file: that day has no search rows (an export that \
+                 did not finish?)",
+                day.path.display()
+            ));
+        }
+        files.extend(day_files);
     }
     if files.is_empty() {
         bail!("no Parquet file in the daily folders of {}", root.display());
