@@ -152,8 +152,17 @@ pub fn scan_one_narrowed(
     notices: &Notices,
     narrowing: &Narrowing,
 ) -> Result<(LazyFrame, LazyFrame)> {
-    check_file(file, columns, layout)?;
     let file_name = file_name(file);
+    let named = layout.encoding;
+    let layout = file_layout(file, layout)?;
+    if let (Some(encoding), None) = (named, layout.encoding) {
+        notices.push(format!(
+            "{file_name} starts with a UTF-8 byte order mark: read as UTF-8, not as {} \
+             (--encoding), as the byte order mark decides in the WHATWG Encoding standard",
+            encoding.name()
+        ));
+    }
+    check_file(file, columns, layout)?;
     let scan = scan_chunked(file, columns, &layout)?;
     if let Some(line) = scan.first_invalid_utf8_line {
         notices.push(format!(
@@ -271,6 +280,28 @@ pub fn first_lines(
     Ok(lines)
 }
 
+/// `layout` for `file`: a file that starts with a UTF-8 byte order mark is read as
+/// UTF-8 whatever encoding the layout names (the byte order mark decides, as in the
+/// WHATWG Encoding standard's decode and in browsers).
+///
+/// # Errors
+/// When the file cannot be opened or read; the message names it.
+pub fn file_layout(file: &Path, layout: TextLayout) -> Result<TextLayout> {
+    if layout.encoding.is_none() {
+        return Ok(layout);
+    }
+    let mut start = [0u8; 3];
+    let mut handle =
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let read = std::io::Read::read(&mut handle, &mut start)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    Ok(if start[..read].starts_with(BYTE_ORDER_MARK) {
+        layout.with_encoding(None)
+    } else {
+        layout
+    })
+}
+
 /// The column names of a file's header line (the line after its preamble), quotes
 /// removed; an empty field is named `__unnamed_<position>`.
 ///
@@ -279,6 +310,7 @@ pub fn first_lines(
 /// message names it.
 pub fn header_columns(file: &Path, layout: TextLayout) -> Result<Vec<String>> {
     check_readable(file)?;
+    let layout = file_layout(file, layout)?;
     let header_line = layout.preamble_lines as usize + 1;
     let lines = first_lines(file, header_line, layout.encoding)?;
     let Some(line) = lines.get(header_line - 1) else {
@@ -711,6 +743,31 @@ mod tests {
         assert!(
             said.len() == 1
                 && said[0].starts_with("sales.csv is valid UTF-8 with text beyond ASCII (first at line 3), but was read as windows-1252"),
+            "{said:?}"
+        );
+        Ok(())
+    }
+
+    /// A file that starts with a UTF-8 byte order mark is read as UTF-8 under
+    /// `--encoding windows-1252`, with a notice; its header and values are not
+    /// garbled. A file beside it without one is read in the named encoding.
+    #[test]
+    fn a_utf8_byte_order_mark_overrides_the_named_encoding() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let marked = dir.path().join("a.csv");
+        std::fs::write(&marked, "\u{feff}café\nCAFÉ\n")?;
+        let legacy = dir.path().join("b.csv");
+        std::fs::write(&legacy, b"caf\xe9\nCAF\xc9\n")?;
+        let notices = Notices::default();
+        let latin1 = TextLayout::CSV_WITH_HEADER.with_encoding(Some(encoding_rs::WINDOWS_1252));
+        let rows = scan_delimited(&[marked, legacy], &["café"], latin1, &notices)?.collect()?;
+        assert_eq!(crate::values::texts(&rows, "café", "")?, ["CAFÉ", "CAFÉ"]);
+        let said = notices.all();
+        assert!(
+            said.len() == 1
+                && said[0].starts_with(
+                    "a.csv starts with a UTF-8 byte order mark: read as UTF-8, not as windows-1252"
+                ),
             "{said:?}"
         );
         Ok(())
