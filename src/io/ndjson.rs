@@ -170,6 +170,9 @@ impl NdjsonReader {
                 batch.bytes.truncate(start);
                 continue;
             }
+            if rows == 0 && batch.lines.is_empty() {
+                self.note_other_json(&name, batch.bytes[start..end].trim_ascii());
+            }
             batch.lines.push((start, end, line_no));
             if batch.lines.len() >= self.batch_rows {
                 rows += batch.lines.len() as u64;
@@ -188,6 +191,24 @@ impl NdjsonReader {
             ));
         }
         Ok(rows)
+    }
+
+    /// A notice when a file's first line shows JSON that is not JSON Lines: one array
+    /// (`[` first), or objects over several lines (`{` alone); each of its lines is
+    /// then quarantined as `layout|invalid_json`, and the notice says why.
+    fn note_other_json(&self, name: &str, first_line: &[u8]) {
+        let shape = if first_line.starts_with(b"[") {
+            "one JSON array"
+        } else if first_line == b"{" {
+            "JSON objects over several lines (pretty-printed)"
+        } else {
+            return;
+        };
+        self.notices.push(format!(
+            "{name} looks like {shape}, not JSON Lines (one object per line): its lines are \
+             quarantined as layout|invalid_json. Consider exporting one object per line, \
+             for example with `jq -c '.[]'` or `jq -c .`"
+        ));
     }
 
     fn frame(
@@ -571,6 +592,46 @@ mod tests {
         );
         assert!(
             noted[1].starts_with("20220602.json holds no JSON line"),
+            "{noted:?}"
+        );
+        Ok(())
+    }
+
+    /// A JSON array and pretty-printed objects are noted by name (their lines are
+    /// quarantined); JSON Lines are not.
+    #[test]
+    fn json_that_is_not_json_lines_is_noted() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let array = dir.path().join("20220601.json");
+        std::fs::write(
+            &array,
+            b"[{\"_source\":{\"name\":\"a\"}},\n{\"_source\":{}}]\n",
+        )?;
+        let pretty = dir.path().join("20220602.json");
+        std::fs::write(&pretty, b"\n{\n  \"_source\": {\"name\": \"a\"}\n}\n")?;
+        let lines = dir.path().join("20220603.json");
+        std::fs::write(&lines, b"{\"_source\":{\"name\":\"a\"}}\n")?;
+        let files: Vec<NdjsonFile> = [array, pretty, lines]
+            .into_iter()
+            .map(|path| NdjsonFile {
+                path,
+                constants: vec!["day".into()],
+            })
+            .collect();
+        let notices = Notices::default();
+        NdjsonReader {
+            notices: notices.clone(),
+            ..reader(3)
+        }
+        .read(&files, |_| Ok(()))?;
+        let noted = notices.all();
+        assert_eq!(noted.len(), 2, "{noted:?}");
+        assert!(
+            noted[0].starts_with("20220601.json looks like one JSON array"),
+            "{noted:?}"
+        );
+        assert!(
+            noted[1].starts_with("20220602.json looks like JSON objects over several lines"),
             "{noted:?}"
         );
         Ok(())
