@@ -816,9 +816,10 @@ impl TableSchema {
     }
 
     /// Declares `column` the table's key: a row whose value (parsed, for a typed
-    /// column) is on an earlier row (smaller `row_nr`) fails `<column>|duplicate`, so
-    /// the first in file order is kept, as every "first" of the rules. The check is
-    /// a window over the whole table, for small tables such as a monthly series.
+    /// column) is on an earlier row (smaller `row_nr`) that passes the columns'
+    /// rules fails `<column>|duplicate`, so the first valid row in file order is
+    /// kept, as every "first" of the rules. The check groups the whole table, for
+    /// small tables such as a monthly series.
     ///
     /// # Panics
     /// When the table declares no such column (a mistake in the declaration).
@@ -939,11 +940,19 @@ fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> LazyFrame 
     let mut checked = raw.with_columns(prepared).with_columns(parsed);
     if let Some(key) = schema.unique.and_then(|key| schema.column(key)) {
         // Computed before the rows are split: the first row of each key is found
-        // among every row.
+        // among every row that passes the columns' rules, so that a key's first
+        // valid row is kept when an earlier one is quarantined for another reason.
+        let passes_columns = schema
+            .columns
+            .iter()
+            .flat_map(Column::rules)
+            .fold(col(LAYOUT_ERROR).is_null(), |all, rule| {
+                all.and(rule.fails.not())
+            });
         checked = checked.with_column(key.checked_value().alias(KEY));
         let firsts = checked
             .clone()
-            .filter(col(KEY).is_not_null())
+            .filter(col(KEY).is_not_null().and(passes_columns))
             .group_by([col(KEY)])
             .agg([col(ROW_NR).min().alias(FIRST)]);
         checked = checked
@@ -1288,9 +1297,12 @@ mod tests {
                     "",
                     "2000-02-01",
                     "2000-04-01",
+                    "2000-05-01",
+                    "2000-05-01",
                 ],
             ),
-            ("value", &["1", "2", "3", "4", "5", "x", "7"]),
+            // Line 8's 2000-05-01 is quarantined for its value: line 9's is kept.
+            ("value", &["1", "2", "3", "4", "5", "x", "7", "y", "9"]),
         ])?;
         // Rows arrive out of file order: line 2 must still be the one kept.
         let shuffled = raw.lazy().sort(
@@ -1299,8 +1311,8 @@ mod tests {
         );
         let Validation { valid, quarantine } = validate(shuffled, &schema);
         let (reasons, lines) = reasons_and_lines(quarantine.sort([LINE], Default::default()))?;
-        assert_eq!(reasons, ["day|duplicate", "value|dtype"]);
-        assert_eq!(lines, [3, 6]);
+        assert_eq!(reasons, ["day|duplicate", "value|dtype", "value|dtype"]);
+        assert_eq!(lines, [3, 6, 8]);
         let valid = valid.sort([ROW_NR], Default::default()).collect()?;
         assert_eq!(
             valid
@@ -1308,7 +1320,7 @@ mod tests {
                 .f64()?
                 .into_no_null_iter()
                 .collect::<Vec<_>>(),
-            [1.0, 2.0, 4.0, 5.0, 7.0]
+            [1.0, 2.0, 4.0, 5.0, 7.0, 9.0]
         );
         Ok(())
     }
