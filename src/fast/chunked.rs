@@ -112,16 +112,22 @@ fn csv_reader(separator: u8) -> CsvReader {
         .build()
 }
 
-/// Cuts `file` into chunks of about `chunk_bytes` of whole records each, after its
-/// byte order mark, preamble lines and header (see [`TextLayout`]). One sequential
-/// read.
+/// Cuts `file`, whose records hold `fields` fields, into chunks of about
+/// `chunk_bytes` of whole records each, after its byte order mark, preamble lines
+/// and header (see [`TextLayout`]). One sequential read, but for the rewinds of
+/// records over several lines that are malformed ([`Planner::rewind`]).
 ///
 /// # Errors
 /// When the file cannot be opened or read; the message names it.
-pub fn plan_chunks(file: &Path, layout: &TextLayout, chunk_bytes: u64) -> Result<ChunkPlan> {
+pub fn plan_chunks(
+    file: &Path,
+    layout: &TextLayout,
+    fields: usize,
+    chunk_bytes: u64,
+) -> Result<ChunkPlan> {
     let mut reader = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let mut buffer = vec![0u8; 1 << 20];
-    let mut planner = Planner::new(layout, chunk_bytes);
+    let mut planner = Planner::new(layout, fields, chunk_bytes);
     let mut offset = 0u64;
     loop {
         let read = match reader.read(&mut buffer) {
@@ -167,6 +173,8 @@ struct Planner {
     /// The record csv-core is reading, while it is.
     record: Option<RecordScan>,
     strict_quotes: bool,
+    /// The fields a record holds.
+    fields: usize,
     sink: Vec<u8>,
     ends: Vec<usize>,
     utf8: Option<Utf8Scan>,
@@ -174,8 +182,9 @@ struct Planner {
 }
 
 impl Planner {
-    fn new(layout: &TextLayout, chunk_bytes: u64) -> Self {
+    fn new(layout: &TextLayout, fields: usize, chunk_bytes: u64) -> Self {
         Planner {
+            fields,
             chunk_bytes,
             chunks: Vec::new(),
             lines_to_skip: layout.preamble_lines + u64::from(layout.has_header),
@@ -290,15 +299,16 @@ impl Planner {
     }
 
     /// When the record csv-core just read (ending before `end`, or at the end of the
-    /// file when `at_end`) runs over several lines and its quoting is not well formed
-    /// (a quote left open or closed early pulled later lines into it), the offset of
-    /// its second line, where reading starts again: its first line alone is the
-    /// malformed record, as [`split_quoted`] reads it, so that a stray quote costs
-    /// one line and not the lines up to the next quote.
+    /// file when `at_end`) runs over several lines and either its quoting is not well
+    /// formed or it holds another number of fields than declared (a stray quote
+    /// pulled later lines into it, up to a quote that may even close it well), the
+    /// offset of its second line, where reading starts again: its first line alone
+    /// is the malformed record, as [`split_quoted`] reads it, so that a stray quote
+    /// costs one line and not the lines up to the next quote.
     fn rewind(&mut self, end: u64, at_end: bool) -> Option<u64> {
         let record = self.record.take()?;
         let second_line = record.second_line.filter(|&at| at < end)?;
-        if record.well_formed(at_end) {
+        if record.well_formed(at_end) && record.fields == self.fields {
             return None;
         }
         self.csv.reset();
@@ -803,13 +813,18 @@ fn split_quoted(
         // A malformed record is its first line alone, its fields cut as written: a
         // quote left open or closed early may have pulled later lines into it, and
         // reading starts again on the next line (as the planner does, see
-        // `Planner::rewind`), so that a stray quote costs one line.
-        if !quoting_ok {
+        // `Planner::rewind`), so that a stray quote costs one line. So is a record
+        // over several lines with another number of fields than declared: a stray
+        // quote closed by a later one that ends a field.
+        let first_end = memchr(b'\n', raw).filter(|&at| at + 1 < raw.len());
+        let count_ok = fields == records.fields.len();
+        if !quoting_ok || (first_end.is_some() && !count_ok) {
             let first_end = memchr(b'\n', raw).unwrap_or(raw.len());
             let text = &raw[..first_end];
             let text = text.strip_suffix(b"\r").unwrap_or(text);
             let valid = checks.is_valid(text);
             split_fields(text, separator, valid, &mut records.fields, &records.kept);
+            // Its first line alone holds a quote left open: malformed either way.
             records.push_line(line, Some(MALFORMED_QUOTES))?;
             line += u64::from(first_end < raw.len());
             pos = record_start + (first_end + 1).min(raw.len());
@@ -826,7 +841,6 @@ fn split_quoted(
                 *last -= 1;
             }
         }
-        let count_ok = fields == records.fields.len();
         let mut field_start = 0;
         for ((index, builder), &keep) in records.fields.iter_mut().enumerate().zip(&records.kept) {
             match field_ends.get(index) {
@@ -861,6 +875,8 @@ struct RecordScan {
     separator: u8,
     strict: bool,
     well_formed: bool,
+    /// Its fields so far: one more than the separators outside quoted fields.
+    fields: usize,
 }
 
 /// Where a [`RecordScan`] is in the record's quoting.
@@ -884,6 +900,7 @@ impl RecordScan {
             separator,
             strict,
             well_formed: true,
+            fields: 1,
         }
     }
 
@@ -903,7 +920,10 @@ impl RecordScan {
                 (FieldStart | Unquoted | AfterQuote, b'\n') | (AfterQuoteLineEnd, b'\n') => {
                     FieldStart
                 }
-                (FieldStart | Unquoted, b) if b == separator => FieldStart,
+                (FieldStart | Unquoted, b) if b == separator => {
+                    self.fields += 1;
+                    FieldStart
+                }
                 (FieldStart, _) => Unquoted,
                 (Unquoted, b'"') if strict => {
                     self.well_formed = false;
@@ -914,7 +934,10 @@ impl RecordScan {
                 (Quoted, _) => Quoted,
                 (AfterQuote, b'"') => Quoted,
                 (AfterQuote | AfterQuoteLineEnd, b'\r') => AfterQuoteLineEnd,
-                (AfterQuote, b) if b == separator => FieldStart,
+                (AfterQuote, b) if b == separator => {
+                    self.fields += 1;
+                    FieldStart
+                }
                 (AfterQuote | AfterQuoteLineEnd, _) => {
                     self.well_formed = false;
                     return;
@@ -1127,7 +1150,7 @@ fn scan_chunked_with(
     layout: &TextLayout,
     chunk_bytes: u64,
 ) -> Result<ChunkedScan> {
-    let plan = plan_chunks(file, layout, chunk_bytes)?;
+    let plan = plan_chunks(file, layout, columns.len(), chunk_bytes)?;
     let schema: SchemaRef = Arc::new(split_schema(columns));
     let first_invalid_utf8_line = plan.first_invalid_utf8_line;
     let utf8_despite_encoding_line = plan.utf8_despite_encoding_line;
@@ -1218,7 +1241,7 @@ pub(crate) mod tests {
         let body: String = (0..3000).map(|i| format!("{i},x\n")).collect();
         std::fs::write(&path, format!("id,v\n{body}"))?;
         let scan = scan_chunked_with(&path, &["id", "v"], &CSV, 512)?;
-        let chunks = plan_chunks(&path, &CSV, 512)?.chunks.len();
+        let chunks = plan_chunks(&path, &CSV, 2, 512)?.chunks.len();
         assert!(chunks > 20, "{chunks} chunks");
         let before = reads_of(&path);
         let df = scan
@@ -1481,7 +1504,7 @@ pub(crate) mod tests {
             }
         }
         std::fs::write(&path, body)?;
-        let plan = plan_chunks(&path, &CSV, 64)?;
+        let plan = plan_chunks(&path, &CSV, 2, 64)?;
         assert!(plan.chunks.len() > 20);
         assert_eq!(plan.chunks[0].start, 3 + 5, "after the mark and the header");
         assert_eq!(plan.first_invalid_utf8_line, None);
@@ -1533,14 +1556,26 @@ pub(crate) mod tests {
         plan_bytes_with(bytes, chunk_bytes, buffer, &CSV)
     }
 
-    /// [`plan_bytes`] for `layout`, rewinds followed as [`plan_chunks`] follows them.
+    /// [`plan_bytes`] for `layout` (three fields), rewinds followed as
+    /// [`plan_chunks`] follows them.
     fn plan_bytes_with(
         bytes: &[u8],
         chunk_bytes: u64,
         buffer: usize,
         layout: &TextLayout,
     ) -> Vec<Chunk> {
-        let mut planner = Planner::new(layout, chunk_bytes);
+        plan_bytes_of(bytes, chunk_bytes, buffer, layout, 3)
+    }
+
+    /// [`plan_bytes_with`] for records of `fields` fields.
+    fn plan_bytes_of(
+        bytes: &[u8],
+        chunk_bytes: u64,
+        buffer: usize,
+        layout: &TextLayout,
+        fields: usize,
+    ) -> Vec<Chunk> {
+        let mut planner = Planner::new(layout, fields, chunk_bytes);
         let mut offset = 0;
         loop {
             let piece = &bytes[offset..(offset + buffer).min(bytes.len())];
@@ -1667,9 +1702,9 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("t.csv");
         std::fs::write(&path, "id,v\n")?;
-        assert!(plan_chunks(&path, &CSV, 64)?.chunks.is_empty());
+        assert!(plan_chunks(&path, &CSV, 2, 64)?.chunks.is_empty());
         std::fs::write(&path, "id,v")?;
-        assert!(plan_chunks(&path, &CSV, 64)?.chunks.is_empty());
+        assert!(plan_chunks(&path, &CSV, 2, 64)?.chunks.is_empty());
         Ok(())
     }
 
@@ -1718,6 +1753,45 @@ pub(crate) mod tests {
             optional_texts(&strict, LAYOUT_ERROR)?,
             [Some(MALFORMED_QUOTES.to_string()), None]
         );
+        Ok(())
+    }
+
+    /// A stray quote closed by a later quote that ends a field makes a record of well
+    /// formed quoting over many lines, with another number of fields: its first line
+    /// alone is quarantined, and the lines after it are read. (With the declared
+    /// number of fields, such a record cannot be told from a quoted line break.)
+    #[test]
+    fn a_stray_quote_closed_at_a_field_end_costs_one_line() -> PolarsResult<()> {
+        let columns = ["id", "code", "text", "n"];
+        let text = b"1,A,\"OPEN,1\n2,A,B,5\n3,B,ok\",7,x\n4,C,D,8\n";
+        let df = split_chunk(text, 2, &columns, &CSV)?;
+        assert_eq!(lines_of(&df)?, [2, 3, 4, 5]);
+        // Line 4 read alone has a quote inside an unquoted field (text) and 5 fields.
+        assert_eq!(
+            optional_texts(&df, LAYOUT_ERROR)?,
+            [
+                Some(MALFORMED_QUOTES.to_string()),
+                None,
+                Some(COLUMN_COUNT.to_string()),
+                None
+            ]
+        );
+        // Planned in buffers of every size, the chunks read the same records.
+        let mut body = b"id,code,text,n\n".to_vec();
+        body.extend_from_slice(text);
+        for buffer in 1..body.len() {
+            let mut apart = DataFrame::empty_with_schema(&split_schema(&columns));
+            let layout = TextLayout::CSV_WITH_HEADER;
+            for chunk in plan_bytes_of(&body, 1, buffer, &layout, columns.len()) {
+                let bytes = &body[chunk.start as usize..chunk.end as usize];
+                apart.vstack_mut_owned(split_chunk(bytes, chunk.first_line, &columns, &CSV)?)?;
+            }
+            assert_eq!(lines_of(&apart)?, [2, 3, 4, 5], "buffers of {buffer}");
+            assert_eq!(
+                optional_texts(&apart, LAYOUT_ERROR)?,
+                optional_texts(&df, LAYOUT_ERROR)?
+            );
+        }
         Ok(())
     }
 
