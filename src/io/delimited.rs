@@ -165,10 +165,16 @@ pub fn scan_one_narrowed(
     check_file(file, columns, layout)?;
     let scan = scan_chunked(file, columns, &layout)?;
     if let Some(line) = scan.first_invalid_utf8_line {
+        let advice = if named.is_some() {
+            "Its byte order mark says UTF-8 while other bytes are not: consider saving \
+             it again in one encoding"
+        } else {
+            "Consider --encoding with the file's encoding, for example --encoding \
+             windows-1252 (Latin-1)"
+        };
         notices.push(format!(
             "{file_name} is not UTF-8 (first at line {line}): its lines with such bytes \
-             are quarantined as layout|invalid_utf8. Consider --encoding with the file's \
-             encoding, for example --encoding windows-1252 (Latin-1)"
+             are quarantined as layout|invalid_utf8. {advice}"
         ));
     }
     if let (Some(line), Some(encoding)) = (scan.utf8_despite_encoding_line, layout.encoding) {
@@ -768,6 +774,17 @@ mod tests {
                 && said[0].starts_with(
                     "a.csv starts with a UTF-8 byte order mark: read as UTF-8, not as windows-1252"
                 ),
+            "{said:?}"
+        );
+        // A marked file with bytes that are not UTF-8 is told to be saved in one
+        // encoding, not to use the --encoding it was given.
+        let mixed = dir.path().join("c.csv");
+        std::fs::write(&mixed, b"\xef\xbb\xbfcaf\xc3\xa9\nCAF\xc9\n")?;
+        let notices = Notices::default();
+        let _rows = scan_delimited(&[mixed], &["café"], latin1, &notices)?.collect()?;
+        let said = notices.all();
+        assert!(
+            said.len() == 2 && said[1].ends_with("consider saving it again in one encoding"),
             "{said:?}"
         );
         Ok(())
