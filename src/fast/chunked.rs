@@ -7,8 +7,9 @@
 //!    record and the cut is a `memchr`; so does the newline of a line whose quoting
 //!    is well formed ([`quoting_is_well_formed`]); elsewhere (a quoted line break, a
 //!    quote left open or closed early) csv-core follows the quoting, so a quoted line
-//!    break never splits a record. The same pass notes the first line that is not
-//!    UTF-8, for the run's notices.
+//!    break never splits a record. A record over several lines that is malformed
+//!    (see below) is planned again from its second line, as the chunks are read. The
+//!    same pass notes the first line that is not UTF-8, for the run's notices.
 //! 2. The chunk descriptions are the source of a lazy frame, and a streamable map
 //!    reads and splits one chunk per morsel ([`split_chunk`]), so every core parses
 //!    chunks while the rest of the query consumes them, and memory holds a few chunks
@@ -43,7 +44,10 @@
 //! UTF-8 (its fields are then read lossily, with U+FFFD in place of those bytes), or
 //! [`INVALID_ENCODING`] when it does not decode in the named encoding; a record whose
 //! quotes are not well formed (left open, or closed before other text) is
-//! [`MALFORMED_QUOTES`], whatever its field count.
+//! [`MALFORMED_QUOTES`], whatever its field count. Such a record, and a record over
+//! several lines with another number of fields than declared, is its first line
+//! alone (fields cut as written): reading goes on at its next line, so that a stray
+//! quote costs one line and not every line up to the next quote.
 
 use std::borrow::Cow;
 use std::fs::File;

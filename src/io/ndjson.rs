@@ -559,32 +559,35 @@ mod tests {
         }
     }
 
-    /// An empty file (0 bytes, or blank lines only) gives no rows and a notice naming
-    /// it; the file beside it is read.
-    #[test]
-    fn an_empty_file_is_noted() -> Result<()> {
+    /// The rows read from `contents` (each written as a daily file, in order) and
+    /// the notices the reading leaves.
+    fn rows_and_notices(contents: &[&[u8]]) -> Result<(u64, Vec<String>)> {
         let dir = tempfile::tempdir()?;
-        let empty = dir.path().join("20220601.json");
-        std::fs::write(&empty, b"")?;
-        let blank = dir.path().join("20220602.json");
-        std::fs::write(&blank, b"\n\r\n")?;
-        let full = dir.path().join("20220603.json");
-        std::fs::write(&full, b"{\"_source\":{\"name\":\"a\"}}\n")?;
-        let files: Vec<NdjsonFile> = [empty, blank, full]
-            .into_iter()
-            .map(|path| NdjsonFile {
+        let mut files = Vec::new();
+        for (day, content) in contents.iter().enumerate() {
+            let path = dir.path().join(format!("2022060{}.json", day + 1));
+            std::fs::write(&path, content)?;
+            files.push(NdjsonFile {
                 path,
                 constants: vec!["day".into()],
-            })
-            .collect();
+            });
+        }
         let notices = Notices::default();
         let rows = NdjsonReader {
             notices: notices.clone(),
             ..reader(3)
         }
         .read(&files, |_| Ok(()))?;
+        Ok((rows, notices.all()))
+    }
+
+    /// An empty file (0 bytes, or blank lines only) gives no rows and a notice naming
+    /// it; the file beside it is read.
+    #[test]
+    fn an_empty_file_is_noted() -> Result<()> {
+        let (rows, noted) =
+            rows_and_notices(&[b"", b"\n\r\n", b"{\"_source\":{\"name\":\"a\"}}\n"])?;
         assert_eq!(rows, 1);
-        let noted = notices.all();
         assert_eq!(noted.len(), 2, "{noted:?}");
         assert!(
             noted[0].starts_with("20220601.json holds no JSON line"),
@@ -601,30 +604,11 @@ mod tests {
     /// quarantined); JSON Lines are not.
     #[test]
     fn json_that_is_not_json_lines_is_noted() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        let array = dir.path().join("20220601.json");
-        std::fs::write(
-            &array,
+        let (_, noted) = rows_and_notices(&[
             b"[{\"_source\":{\"name\":\"a\"}},\n{\"_source\":{}}]\n",
-        )?;
-        let pretty = dir.path().join("20220602.json");
-        std::fs::write(&pretty, b"\n{\n  \"_source\": {\"name\": \"a\"}\n}\n")?;
-        let lines = dir.path().join("20220603.json");
-        std::fs::write(&lines, b"{\"_source\":{\"name\":\"a\"}}\n")?;
-        let files: Vec<NdjsonFile> = [array, pretty, lines]
-            .into_iter()
-            .map(|path| NdjsonFile {
-                path,
-                constants: vec!["day".into()],
-            })
-            .collect();
-        let notices = Notices::default();
-        NdjsonReader {
-            notices: notices.clone(),
-            ..reader(3)
-        }
-        .read(&files, |_| Ok(()))?;
-        let noted = notices.all();
+            b"\n{\n  \"_source\": {\"name\": \"a\"}\n}\n",
+            b"{\"_source\":{\"name\":\"a\"}}\n",
+        ])?;
         assert_eq!(noted.len(), 2, "{noted:?}");
         assert!(
             noted[0].starts_with("20220601.json looks like one JSON array"),

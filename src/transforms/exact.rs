@@ -292,7 +292,9 @@ fn sum_limb_of<const K: usize>(value: f64) -> Option<i64> {
 
 /// Part `K` of [`sum_limbs`] of each value (Int64, null for null).
 fn sum_limb<const K: usize>(columns: &mut [Column]) -> PolarsResult<Column> {
-    let column = &columns[0];
+    let Some(column) = columns.first() else {
+        polars_bail!(ComputeError: "order_independent_sum's parts take 1 column, got none");
+    };
     let values = column.cast(&DataType::Float64)?;
     let values = values.f64()?;
     let mut unsummable = None;
