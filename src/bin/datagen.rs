@@ -38,10 +38,11 @@ struct Args {
     #[arg(long, default_value_t = 42)]
     seed: u64,
 
-    /// Number of files the fact table is spread over (customer360: days, one
-    /// content file each).
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    files: usize,
+    /// tv, retail, customer360: number of files the fact table is spread over
+    /// (customer360: days, one content file each) [default: 2]. The other domains
+    /// write one file per table.
+    #[arg(long, value_name = "N")]
+    files: Option<usize>,
 
     /// customer360: contracts [default: one per 25 content rows a day].
     #[arg(long, value_name = "N")]
@@ -151,20 +152,29 @@ fn run(args: &Args) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("data/raw").join(args.domain.name()));
+    let files = match (args.domain, args.files) {
+        (Domain::Tv | Domain::Retail | Domain::Customer360, files) => files.unwrap_or(2),
+        (domain, Some(_)) => bail!(
+            "--files applies to tv, retail and customer360: {} writes one file per table. \
+             Consider leaving --files out",
+            domain.name()
+        ),
+        (_, None) => 1,
+    };
     let summary: GenSummary = match args.domain {
         Domain::Tv => tv::datagen::generate(
             &out,
             &tv::datagen::TvGenConfig {
                 viewing_rows: args.rows,
                 seed: args.seed,
-                viewing_files: args.files,
+                viewing_files: files,
             },
         )?,
         Domain::Retail => retail::datagen::generate(
             &out,
             &retail::datagen::RetailGenConfig {
                 lines: args.rows,
-                files: args.files,
+                files,
                 first_month: parse_day(&format!("{}01", args.first_month))?,
                 months: args.months,
                 customers: args.customers,
@@ -203,7 +213,7 @@ fn run(args: &Args) -> Result<()> {
             &out,
             &customer360::datagen::Customer360GenConfig {
                 content_rows: args.rows,
-                days: args.files as u32,
+                days: files as u32,
                 first_day: parse_day(&args.first_day)?,
                 contracts: args.contracts,
                 seed: args.seed,
