@@ -942,10 +942,8 @@ fn checked(raw: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> LazyFrame 
         // Computed before the rows are split: the first row of each key is found
         // among every row that passes the columns' rules, so that a key's first
         // valid row is kept when an earlier one is quarantined for another reason.
-        let passes_columns = schema
-            .columns
-            .iter()
-            .flat_map(Column::rules)
+        let passes_columns = column_rules(schema)
+            .into_iter()
             .fold(col(LAYOUT_ERROR).is_null(), |all, rule| {
                 all.and(rule.fails.not())
             });
@@ -1105,11 +1103,16 @@ fn prepared_name(column: &str) -> String {
     format!("__prepared_{column}")
 }
 
+/// The columns' rules, in declaration order.
+fn column_rules(schema: &TableSchema) -> Vec<Rule> {
+    schema.columns.iter().flat_map(Column::rules).collect()
+}
+
 /// Every rule of the schema and then every lookup, in the order rows are checked.
 /// The layout rules come first and are not listed: the reader names them in
 /// `__layout_error`.
 fn rule_checks(schema: &TableSchema, lookups: &[Rule]) -> Vec<Rule> {
-    let mut checks: Vec<Rule> = schema.columns.iter().flat_map(Column::rules).collect();
+    let mut checks = column_rules(schema);
     checks.extend(schema.unique.map(|key| Rule {
         name: duplicate_rule_name(key),
         fails: col(DUPLICATE),

@@ -118,8 +118,8 @@ fn csv_reader(separator: u8) -> CsvReader {
 
 /// Cuts `file`, whose records hold `fields` fields, into chunks of about
 /// `chunk_bytes` of whole records each, after its byte order mark, preamble lines
-/// and header (see [`TextLayout`]). One sequential read, but for the rewinds of
-/// records over several lines that are malformed ([`Planner::rewind`]).
+/// and header (see [`TextLayout`]). One sequential read, but for going back to the
+/// second line of a malformed record over several lines (see the module's notes).
 ///
 /// # Errors
 /// When the file cannot be opened or read; the message names it.
@@ -820,10 +820,10 @@ fn split_quoted(
         // `Planner::rewind`), so that a stray quote costs one line. So is a record
         // over several lines with another number of fields than declared: a stray
         // quote closed by a later one that ends a field.
-        let first_end = memchr(b'\n', raw).filter(|&at| at + 1 < raw.len());
+        let first_end = memchr(b'\n', raw).unwrap_or(raw.len());
+        let several_lines = first_end + 1 < raw.len();
         let count_ok = fields == records.fields.len();
-        if !quoting_ok || (first_end.is_some() && !count_ok) {
-            let first_end = memchr(b'\n', raw).unwrap_or(raw.len());
+        if !quoting_ok || (several_lines && !count_ok) {
             let text = &raw[..first_end];
             let text = text.strip_suffix(b"\r").unwrap_or(text);
             let valid = checks.is_valid(text);

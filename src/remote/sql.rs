@@ -1886,7 +1886,7 @@ fn keep_order(order: Option<Vec<OrderKey>>, names: &[String]) -> Option<Vec<Orde
     })
 }
 
-/// Part `k` of `transforms::exact::sum_limbs` of `value` in Spark SQL, by the same
+/// Part `k` (`transforms::exact::SUM_LIMBS`) of `value` in Spark SQL, by the same
 /// exact steps on DOUBLE: the magnitude's whole part (`floor` is a BIGINT) as its
 /// high and low 32 bits, then its fraction scaled by 2³² and floored, four times,
 /// each part with the value's sign.

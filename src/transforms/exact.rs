@@ -237,7 +237,7 @@ const FRACTION_STEPS: f64 = 4_294_967_296.0;
 
 /// The plan names of [`order_independent_sum`]'s parts of each value, in order: the
 /// whole part's high and low 32 bits, then the fraction's 2⁻³², 2⁻⁶⁴, 2⁻⁹⁶ and 2⁻¹²⁸
-/// steps ([`sum_limbs`]).
+/// steps, each exact and with the value's sign.
 pub const SUM_LIMBS: [&str; 6] = [
     "smartview.sum_limb.0",
     "smartview.sum_limb.1",
@@ -247,24 +247,13 @@ pub const SUM_LIMBS: [&str; 6] = [
     "smartview.sum_limb.5",
 ];
 
-/// `value` as six integers with its sign, `value = (l₀ · 2³² + l₁) + l₂ · 2⁻³² +
-/// l₃ · 2⁻⁶⁴ + l₄ · 2⁻⁹⁶ + l₅ · 2⁻¹²⁸` exactly for |value| ≥ 2⁻⁷⁶ (below, the
-/// last part is floored), each |lᵢ| < 2³². Each step on the magnitude is exact in
+/// Part `K` (lₖ) of `value` written as six integers with its sign, `value = (l₀ · 2³²
+/// + l₁) + l₂ · 2⁻³² + l₃ · 2⁻⁶⁴ + l₄ · 2⁻⁹⁶ + l₅ · 2⁻¹²⁸` exactly for |value| ≥
+/// 2⁻⁷⁶ (below, the last part is floored), each |lᵢ| < 2³². Each step on the magnitude is exact in
 /// Float64: |v| − floor(|v|) drops leading bits, scaling by 2³² is exact, so are
 /// floor and the subtraction (v − floor(v) of a negative v, 1 − 0.3, would round).
-/// `None` when the value is not finite or its magnitude is 2⁶³ or more.
-pub fn sum_limbs(value: f64) -> Option<[i64; 6]> {
-    Some([
-        sum_limb_of::<0>(value)?,
-        sum_limb_of::<1>(value)?,
-        sum_limb_of::<2>(value)?,
-        sum_limb_of::<3>(value)?,
-        sum_limb_of::<4>(value)?,
-        sum_limb_of::<5>(value)?,
-    ])
-}
-
-/// Part `K` of [`sum_limbs`], computing only the steps it needs.
+/// Only part `K`'s steps are computed. `None` when the value is not finite or its
+/// magnitude is 2⁶³ or more.
 #[inline]
 fn sum_limb_of<const K: usize>(value: f64) -> Option<i64> {
     let magnitude = value.abs();
@@ -290,7 +279,7 @@ fn sum_limb_of<const K: usize>(value: f64) -> Option<i64> {
     Some(sign * part)
 }
 
-/// Part `K` of [`sum_limbs`] of each value (Int64, null for null).
+/// Part `K` of each value ([`sum_limb_of`]; Int64, null for null).
 fn sum_limb<const K: usize>(columns: &mut [Column]) -> PolarsResult<Column> {
     let Some(column) = columns.first() else {
         polars_bail!(ComputeError: "order_independent_sum's parts take 1 column, got none");
@@ -319,7 +308,7 @@ fn sum_limb<const K: usize>(columns: &mut [Column]) -> PolarsResult<Column> {
     Ok(limbs.with_name(column.name().clone()).into_column())
 }
 
-/// [`order_independent_sum`]'s kernel: the sums of the six parts of [`sum_limbs`],
+/// [`order_independent_sum`]'s kernel: the sums of the six parts ([`sum_limb_of`]),
 /// joined exactly and rounded to Float64 once ([`round_fixed_point`]).
 fn join_sum_limbs(columns: &mut [Column]) -> PolarsResult<Column> {
     polars_ensure!(
