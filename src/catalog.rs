@@ -76,7 +76,7 @@ impl Dataset {
             name,
             "quarantine_summary",
             "quarantined rows by table and rule",
-            &[("table", "str"), ("reason", "str"), ("rows", "u64")],
+            &[("table", "str"), ("reason", "str"), ("rows", "i64")],
         )
     }
 

@@ -1078,8 +1078,8 @@ pub fn quarantine_warnings(table_counts: &DataFrame) -> PolarsResult<Vec<String>
     Ok(warnings)
 }
 
-/// `quarantine_summary`: `table`, `reason`, `rows` (UInt64) over each named table's
-/// quarantine, sorted by table and reason.
+/// `quarantine_summary`: `table`, `reason`, `rows` (Int64, a count as Spark and DuckDB
+/// type it) over each named table's quarantine, sorted by table and reason.
 ///
 /// # Errors
 /// When `quarantines` is empty (Polars `NoData`). A quarantine without `reason` fails
@@ -1091,7 +1091,7 @@ pub fn quarantine_summary(quarantines: Vec<(&'static str, LazyFrame)>) -> Polars
         .collect();
     Ok(concat(parts, UnionArgs::default())?
         .group_by([col("table"), col(REASON)])
-        .agg([len().cast(DataType::UInt64).alias("rows")])
+        .agg([len().cast(DataType::Int64).alias("rows")])
         .sort(["table", REASON], Default::default()))
 }
 

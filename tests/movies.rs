@@ -133,7 +133,7 @@ fn catalogues_become_enriched_movies_in_constant_dollars_partitioned_by_year() -
     );
     assert_frame_eq!(
         outputs.quarantine_summary.clone(),
-        df!("table" => ["tmdb"], "reason" => ["revenue|dtype"], "rows" => [1u64])?
+        df!("table" => ["tmdb"], "reason" => ["revenue|dtype"], "rows" => [1i64])?
     );
     // V8: one folder per year, the year in the folder name only; listed in _SUCCESS.
     let part = paths

@@ -61,7 +61,7 @@ pub const DATASETS: &[Dataset] = &[
         &[
             ("channel_id", "str"),
             ("channel_name", "str"),
-            ("sessions", "u32"),
+            ("sessions", "i64"),
             ("total_minutes", "f64"),
         ],
     ),
@@ -69,7 +69,7 @@ pub const DATASETS: &[Dataset] = &[
         "device_engagement",
         "device_engagement",
         "engagement by device (S6)",
-        &[("device", "str"), ("sessions", "u32"), ("avg_engagement", "f64")],
+        &[("device", "str"), ("sessions", "i64"), ("avg_engagement", "f64")],
     ),
     Dataset::output(
         "daily_ad_revenue",
@@ -81,7 +81,7 @@ pub const DATASETS: &[Dataset] = &[
         "gender_completion",
         "gender_completion",
         "completion by gender (S6)",
-        &[("gender", "str"), ("sessions", "u32"), ("avg_completion", "f64")],
+        &[("gender", "str"), ("sessions", "i64"), ("avg_completion", "f64")],
     ),
     Dataset::output(
         "region_top_genre",
@@ -93,13 +93,13 @@ pub const DATASETS: &[Dataset] = &[
         "top_channels_7d",
         "top_channels_7d",
         "top 5 channels by ad revenue over the last 7 days (S6)",
-        &[("rank", "u32"), ("channel_id", "str"), ("ad_revenue", "f64")],
+        &[("rank", "i64"), ("channel_id", "str"), ("ad_revenue", "f64")],
     ),
     Dataset::output(
         "region_peak_hour",
         "region_peak_hour",
         "peak viewing hour per region (S6)",
-        &[("region", "str"), ("hour", "i8"), ("sessions", "u32")],
+        &[("region", "str"), ("hour", "i64"), ("sessions", "i64")],
     ),
     Dataset::output(
         "live_by_age_group",
@@ -107,7 +107,7 @@ pub const DATASETS: &[Dataset] = &[
         "live viewing by age group (S6)",
         &[
             ("age_group", "str"),
-            ("live_sessions", "u32"),
+            ("live_sessions", "i64"),
             ("live_minutes", "f64"),
         ],
     ),
@@ -127,8 +127,8 @@ pub const DATASETS: &[Dataset] = &[
         "sessions with completion > 90 and duration > 1 minute, per channel (S6)",
         &[
             ("channel_id", "str"),
-            ("sessions", "u32"),
-            ("high_engagement", "u32"),
+            ("sessions", "i64"),
+            ("high_engagement", "i64"),
             ("share", "f64"),
         ],
     ),
@@ -149,7 +149,7 @@ pub const DATASETS: &[Dataset] = &[
         "ad revenue against completion by genre (S6)",
         &[
             ("genre", "str"),
-            ("sessions", "u32"),
+            ("sessions", "i64"),
             ("ad_revenue", "f64"),
             ("avg_completion", "f64"),
         ],
@@ -170,7 +170,7 @@ pub const DATASETS: &[Dataset] = &[
         "average viewing time per user by region (S6)",
         &[
             ("region", "str"),
-            ("users", "u32"),
+            ("users", "i64"),
             ("total_minutes", "f64"),
             ("minutes_per_user", "f64"),
         ],
@@ -181,7 +181,7 @@ pub const DATASETS: &[Dataset] = &[
         "Mobile against Smart TV (S6)",
         &[
             ("device", "str"),
-            ("sessions", "u32"),
+            ("sessions", "i64"),
             ("total_minutes", "f64"),
             ("avg_engagement", "f64"),
             ("avg_completion", "f64"),
@@ -194,7 +194,7 @@ pub const DATASETS: &[Dataset] = &[
         &[
             ("gender", "str"),
             ("genre", "str"),
-            ("sessions", "u32"),
+            ("sessions", "i64"),
             ("total_minutes", "f64"),
         ],
     ),
@@ -204,7 +204,7 @@ pub const DATASETS: &[Dataset] = &[
         "channels popular with Premium subscribers (S6)",
         &[
             ("channel_id", "str"),
-            ("premium_sessions", "u32"),
+            ("premium_sessions", "i64"),
             ("premium_minutes", "f64"),
         ],
     ),
@@ -212,7 +212,7 @@ pub const DATASETS: &[Dataset] = &[
         "dedup_counts",
         "dedup_counts",
         "rows each deduplication dropped: repeated channels, users and sessions, superseded ad revenue (S2)",
-        &[("table", "str"), ("reason", "str"), ("rows", "u64")],
+        &[("table", "str"), ("reason", "str"), ("rows", "i64")],
     ),
 ];
 

@@ -192,7 +192,7 @@ pub fn quarantine_path(lake: &Path, table: &str, file_name: &str, sha256: &str) 
 
 /// The rows kept in the lake's quarantine by `stream merge` and `stream ingest`
 /// (`<lake>/_quarantine/<table>/*.parquet`): `table`, `source` (the merged file's
-/// name, or `nats:<stream>` for live events), `reason` (str) and `rows` (u64), sorted
+/// name, or `nats:<stream>` for live events), `reason` (str) and `rows` (i64), sorted
 /// by table, source and reason. No rows when nothing was quarantined.
 ///
 /// # Errors
@@ -232,12 +232,12 @@ pub fn lake_quarantine_summary(lake: &Path) -> Result<polars::prelude::DataFrame
             "table" => Vec::<String>::new(),
             "source" => Vec::<String>::new(),
             "reason" => Vec::<String>::new(),
-            "rows" => Vec::<u64>::new(),
+            "rows" => Vec::<i64>::new(),
         )?);
     }
     Ok(polars::prelude::concat(parts, UnionArgs::default())?
         .group_by([col("table"), col("source"), col(REASON)])
-        .agg([polars::prelude::len().cast(DataType::UInt64).alias("rows")])
+        .agg([polars::prelude::len().cast(DataType::Int64).alias("rows")])
         .sort(["table", "source", REASON], Default::default())
         .collect()?)
 }

@@ -182,7 +182,7 @@ pub fn run_in_passes(
     let dedup_counts = df!(
         "table" => dropped.iter().map(|(raw, _, _)| *raw).collect::<Vec<_>>(),
         "reason" => dropped.iter().map(|(_, reason, _)| *reason).collect::<Vec<_>>(),
-        "rows" => dropped.iter().map(|(_, _, rows)| *rows).collect::<Vec<_>>(),
+        "rows" => dropped.iter().map(|(_, _, rows)| *rows as i64).collect::<Vec<_>>(),
     )?;
     progress.done("S2 curated tables", None);
 

@@ -4,7 +4,8 @@
 //!
 //! Every sum treats null as 0 and every average ignores nulls (null when nothing is
 //! left); both give the same bits in any row order ([`order_independent_sum`],
-//! [`order_independent_mean`]). Counts are UInt32. A session whose grouping column
+//! [`order_independent_mean`]). Integers are Int64 ("Integers are 64-bit signed"):
+//! counts, ranks and hours. A session whose grouping column
 //! is null is left out of the tables grouped by it; `gender` and `age_group` come
 //! from the users (`Unknown` without a profile or value).
 
@@ -30,8 +31,9 @@ fn columns(names: &[&str]) -> Vec<Expr> {
     names.iter().map(|name| col(*name)).collect()
 }
 
-fn count_u32() -> Expr {
-    len().cast(DataType::UInt32)
+/// The rows of the group as Int64 (Polars counts in UInt32).
+fn row_count() -> Expr {
+    len().cast(DataType::Int64)
 }
 
 /// `channels`: the first valid row of each channel_id in file order (later ones are
@@ -169,7 +171,7 @@ fn minutes() -> Expr {
 pub fn channel_minutes(viewership: LazyFrame, channels: LazyFrame) -> LazyFrame {
     let per_channel = viewership.group_by([col("channel_id")]).agg([
         col("channel_name").min().alias("session_name"),
-        count_u32().alias("sessions"),
+        row_count().alias("sessions"),
         minutes(),
     ]);
     let named = per_channel
@@ -195,7 +197,7 @@ pub fn device_engagement(viewership: LazyFrame) -> LazyFrame {
         .filter(col("device").is_not_null())
         .group_by([col("device")])
         .agg([
-            count_u32().alias("sessions"),
+            row_count().alias("sessions"),
             order_independent_mean(col("engagement_score")).alias("avg_engagement"),
         ]);
     sorted(per_device, &["avg_engagement", "device"], &[true, false])
@@ -214,7 +216,7 @@ pub fn daily_ad_revenue(ad_revenue: LazyFrame) -> LazyFrame {
 /// Completion by gender: gender, sessions, avg_completion; sorted by gender.
 pub fn gender_completion(profiled: LazyFrame) -> LazyFrame {
     let per_gender = profiled.group_by([col("gender")]).agg([
-        count_u32().alias("sessions"),
+        row_count().alias("sessions"),
         order_independent_mean(col("completion_percentage")).alias("avg_completion"),
     ]);
     sorted(per_gender, &["gender"], &[false])
@@ -241,7 +243,7 @@ pub fn region_top_genre(viewership: LazyFrame) -> PolarsResult<LazyFrame> {
 
 /// The top 5 channels by ad revenue over the last 7 days of the `ad_revenue` table
 /// (dates d with max(date) − 6 ≤ d ≤ max(date); ties channel_id ascending): rank
-/// (UInt32, 1–5), channel_id, ad_revenue; sorted by rank.
+/// (Int64, 1–5), channel_id, ad_revenue; sorted by rank.
 ///
 /// # Errors
 /// When the ranking cannot be planned (a Polars error).
@@ -259,25 +261,32 @@ pub fn top_channels_7d(ad_revenue: LazyFrame) -> PolarsResult<LazyFrame> {
         .agg([order_independent_sum(col("ad_revenue")).alias("ad_revenue")]);
     let order = [SortKey::desc("ad_revenue"), SortKey::asc("channel_id")];
     let top = top_k_within(per_channel, &[], &order, 5, "rank")?.select([
-        col("rank"),
+        col("rank").cast(DataType::Int64),
         col("channel_id"),
         col("ad_revenue"),
     ]);
     Ok(sorted(top, &["rank"], &[false]))
 }
 
-/// Sessions per region and hour of day (0–23 of timestamp, Int8), sessions without a
+/// Sessions per region and hour of day (0–23 of timestamp, Int64), sessions without a
 /// region left out: region, hour, sessions; sorted by region, hour.
 pub fn sessions_by_region_hour(viewership: LazyFrame) -> LazyFrame {
     let per_hour = viewership
         .filter(col("region").is_not_null())
-        .group_by([col("region"), col("timestamp").dt().hour().alias("hour")])
-        .agg([count_u32().alias("sessions")]);
+        .group_by([
+            col("region"),
+            col("timestamp")
+                .dt()
+                .hour()
+                .cast(DataType::Int64)
+                .alias("hour"),
+        ])
+        .agg([row_count().alias("sessions")]);
     sorted(per_hour, &["region", "hour"], &[false, false])
 }
 
 /// The peak viewing hour per region (the hour with the most sessions; ties the
-/// earliest hour): region, hour (Int8), sessions; sorted by region.
+/// earliest hour): region, hour (Int64), sessions; sorted by region.
 ///
 /// # Errors
 /// When the ranking cannot be planned (a Polars error).
@@ -302,7 +311,7 @@ pub fn live_by_age_group(profiled: LazyFrame) -> LazyFrame {
         .filter(col("is_live").fill_null(lit(false)))
         .group_by([col("age_group")])
         .agg([
-            count_u32().alias("live_sessions"),
+            row_count().alias("live_sessions"),
             order_independent_sum(col("duration_minutes")).alias("live_minutes"),
         ]);
     sorted(live, &["live_minutes", "age_group"], &[true, false])
@@ -332,7 +341,7 @@ pub fn channel_top_subscription(viewership: LazyFrame) -> PolarsResult<LazyFrame
 }
 
 /// Sessions with completion above 90 and duration above 1 minute, per channel:
-/// channel_id, sessions, high_engagement (UInt32), share (high_engagement /
+/// channel_id, sessions, high_engagement (Int64), share (high_engagement /
 /// sessions); sorted by share descending, channel_id.
 pub fn high_engagement_sessions(viewership: LazyFrame) -> LazyFrame {
     let high = col("completion_percentage")
@@ -342,8 +351,8 @@ pub fn high_engagement_sessions(viewership: LazyFrame) -> LazyFrame {
     let per_channel = viewership
         .group_by([col("channel_id")])
         .agg([
-            count_u32().alias("sessions"),
-            high.cast(DataType::UInt32).sum().alias("high_engagement"),
+            row_count().alias("sessions"),
+            high.cast(DataType::Int64).sum().alias("high_engagement"),
         ])
         .with_column(ratio(col("high_engagement"), col("sessions")).alias("share"));
     sorted(per_channel, &["share", "channel_id"], &[true, false])
@@ -375,7 +384,7 @@ pub fn genre_revenue_completion(viewership: LazyFrame) -> LazyFrame {
         .filter(col("genre").is_not_null())
         .group_by([col("genre")])
         .agg([
-            count_u32().alias("sessions"),
+            row_count().alias("sessions"),
             order_independent_sum(col("ad_revenue")).alias("ad_revenue"),
             order_independent_mean(col("completion_percentage")).alias("avg_completion"),
         ]);
@@ -417,7 +426,7 @@ pub fn buffering_but_engaged(viewership: LazyFrame) -> LazyFrame {
 }
 
 /// Average viewing time per user by region: region, users (distinct user_id of the
-/// region's sessions, UInt32), total_minutes, minutes_per_user; sorted by
+/// region's sessions, Int64), total_minutes, minutes_per_user; sorted by
 /// minutes_per_user descending, region.
 pub fn region_user_minutes(viewership: LazyFrame) -> LazyFrame {
     let per_region = viewership
@@ -426,7 +435,7 @@ pub fn region_user_minutes(viewership: LazyFrame) -> LazyFrame {
         .agg([
             col("user_id")
                 .n_unique()
-                .cast(DataType::UInt32)
+                .cast(DataType::Int64)
                 .alias("users"),
             minutes(),
         ])
@@ -449,7 +458,7 @@ pub fn mobile_vs_smart_tv(viewership: LazyFrame) -> PolarsResult<LazyFrame> {
         ))
         .group_by([col("device")])
         .agg([
-            count_u32().alias("sessions"),
+            row_count().alias("sessions"),
             minutes(),
             order_independent_mean(col("engagement_score")).alias("avg_engagement"),
             order_independent_mean(col("completion_percentage")).alias("avg_completion"),
@@ -462,7 +471,7 @@ pub fn mobile_vs_smart_tv(viewership: LazyFrame) -> PolarsResult<LazyFrame> {
             JoinArgs::new(JoinType::Left),
         )
         .with_columns([
-            col("sessions").fill_null(lit(0u32)),
+            col("sessions").fill_null(lit(0i64)),
             col("total_minutes").fill_null(lit(0.0)),
         ]);
     Ok(sorted(both, &["device"], &[false]))
@@ -474,7 +483,7 @@ pub fn gender_genre(profiled: LazyFrame) -> LazyFrame {
     let per_pair = profiled
         .filter(col("genre").is_not_null())
         .group_by([col("gender"), col("genre")])
-        .agg([count_u32().alias("sessions"), minutes()]);
+        .agg([row_count().alias("sessions"), minutes()]);
     sorted(
         per_pair,
         &["gender", "sessions", "genre"],
@@ -490,7 +499,7 @@ pub fn premium_channels(viewership: LazyFrame) -> LazyFrame {
         .filter(col("subscription_type").eq(lit("Premium")))
         .group_by([col("channel_id")])
         .agg([
-            count_u32().alias("premium_sessions"),
+            row_count().alias("premium_sessions"),
             order_independent_sum(col("duration_minutes")).alias("premium_minutes"),
         ]);
     sorted(premium, &["premium_minutes", "channel_id"], &[true, false])

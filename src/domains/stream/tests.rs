@@ -236,7 +236,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         df!(
             "channel_id" => ["CH1", "CH2", "CH3"],
             "channel_name" => ["One", "Two", "Three-a"],
-            "sessions" => [2u32, 1, 2],
+            "sessions" => [2i64, 1, 2],
             "total_minutes" => [30.0, 30.0, 5.5],
         )?
     );
@@ -245,7 +245,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         answer("device_engagement"),
         df!(
             "device" => ["Tablet", "Mobile", "Smart TV"],
-            "sessions" => [1u32, 2, 1],
+            "sessions" => [1i64, 2, 1],
             "avg_engagement" => [0.9, 0.8, 0.4],
         )?
     );
@@ -255,7 +255,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         answer("gender_completion"),
         df!(
             "gender" => ["Female", "Unknown"],
-            "sessions" => [2u32, 3],
+            "sessions" => [2i64, 3],
             "avg_completion" => [72.5, 95.0],
         )?
     );
@@ -272,7 +272,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
     assert_frame_eq!(
         answer("top_channels_7d"),
         df!(
-            "rank" => [1u32, 2, 3, 4, 5],
+            "rank" => [1i64, 2, 3, 4, 5],
             "channel_id" => ["CH3", "CH5", "CH4", "CH1", "CH2"],
             "ad_revenue" => [40.0, 32.0, 21.0, 15.0, 15.0],
         )?
@@ -281,8 +281,8 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         answer("region_peak_hour"),
         df!(
             "region" => ["North", "South"],
-            "hour" => [10i8, 11],
-            "sessions" => [2u32, 1],
+            "hour" => [10i64, 11],
+            "sessions" => [2i64, 1],
         )?
     );
     // s4's missing live flag is not live.
@@ -290,7 +290,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         answer("live_by_age_group"),
         df!(
             "age_group" => ["26-35", "18-25", "Unknown"],
-            "live_sessions" => [1u32, 1, 1],
+            "live_sessions" => [1i64, 1, 1],
             "live_minutes" => [30.0, 10.0, 5.0],
         )?
     );
@@ -308,8 +308,8 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         answer("high_engagement_sessions"),
         df!(
             "channel_id" => ["CH2", "CH1", "CH3"],
-            "sessions" => [1u32, 2, 2],
-            "high_engagement" => [1u32, 1, 0],
+            "sessions" => [1i64, 2, 2],
+            "high_engagement" => [1i64, 1, 0],
             "share" => [1.0, 0.5, 0.0],
         )?
     );
@@ -327,7 +327,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         answer("genre_revenue_completion"),
         df!(
             "genre" => ["Sports", "News"],
-            "sessions" => [2u32, 2],
+            "sessions" => [2i64, 2],
             "ad_revenue" => [5.0, 1.0],
             "avg_completion" => [70.5, 97.0],
         )?
@@ -346,7 +346,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         answer("region_user_minutes"),
         df!(
             "region" => ["North", "South"],
-            "users" => [2u32, 1],
+            "users" => [2i64, 1],
             "total_minutes" => [60.0, 0.5],
             "minutes_per_user" => [30.0, 0.5],
         )?
@@ -355,7 +355,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         answer("mobile_vs_smart_tv"),
         df!(
             "device" => ["Mobile", "Smart TV"],
-            "sessions" => [2u32, 1],
+            "sessions" => [2i64, 1],
             "total_minutes" => [40.0, 20.0],
             "avg_engagement" => [0.8, 0.4],
             "avg_completion" => [93.0, 50.0],
@@ -366,7 +366,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         df!(
             "gender" => ["Female", "Female", "Unknown", "Unknown"],
             "genre" => ["News", "Sports", "News", "Sports"],
-            "sessions" => [1u32, 1, 1, 1],
+            "sessions" => [1i64, 1, 1, 1],
             "total_minutes" => [10.0, 20.0, 0.5, 30.0],
         )?
     );
@@ -374,7 +374,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         answer("premium_channels"),
         df!(
             "channel_id" => ["CH2", "CH1", "CH3"],
-            "premium_sessions" => [1u32, 1, 1],
+            "premium_sessions" => [1i64, 1, 1],
             "premium_minutes" => [30.0, 10.0, 5.0],
         )?
     );
@@ -395,7 +395,7 @@ fn s6_every_question_on_five_sessions() -> anyhow::Result<()> {
         both,
         df!(
             "device" => ["Mobile", "Smart TV"],
-            "sessions" => [2u32, 0],
+            "sessions" => [2i64, 0],
             "total_minutes" => [40.0, 0.0],
             "avg_engagement" => [Some(0.8), none],
             "avg_completion" => [Some(93.0), none],
@@ -520,7 +520,7 @@ fn ingest_batches_commit_each_event_once_with_the_stream_position() -> anyhow::R
         "table" => ["viewership", "viewership"],
         "source" => ["nats:T", "nats:T"],
         "reason" => ["duration_minutes|dtype", "layout|column_count"],
-        "rows" => [1u64, 1],
+        "rows" => [1i64, 1],
     )?;
     assert_frame_eq!(summary, expected);
     Ok(())
