@@ -137,6 +137,10 @@ pub struct ValidationReport {
     pub rules: DataFrame,
     /// The first quarantined rows, with their file, line and reason.
     pub examples: DataFrame,
+    /// Values of valid rows read as null (columns declared
+    /// [`crate::schema::Column::null_when_invalid`]): one Int64 column per rule, one
+    /// row; `None` when the schema nulls nothing.
+    pub nulled: Option<DataFrame>,
 }
 
 impl ValidationReport {
@@ -145,11 +149,19 @@ impl ValidationReport {
         self.rows_valid + self.rows_quarantined
     }
 
-    /// The report as HTML: counts, rows per failed rule, example rows.
+    /// The report as HTML: counts, rows per failed rule, example rows, and the values
+    /// read as null when the schema nulls any.
     pub fn html(&self) -> String {
+        let nulled = match &self.nulled {
+            Some(counts) => format!(
+                "<p>Values read as null, their rows kept (per rule):</p>{}",
+                html_table(counts, SHOWN_ROWS)
+            ),
+            None => String::new(),
+        };
         format!(
             "<style>{TABLE_CSS}</style><div><p><b>{}</b>: {} rows read, {} valid, {} quarantined</p>\
-             {}<p>First quarantined rows:</p>{}</div>",
+             {}<p>First quarantined rows:</p>{}{nulled}</div>",
             self.table,
             thousands(self.rows_in()),
             thousands(self.rows_valid),
@@ -178,10 +190,18 @@ impl ValidationReport {
 /// message names the table.
 pub fn validation_report(table: &RawTable, raw_dir: &Path) -> Result<ValidationReport> {
     let name = table.schema.name;
-    let Validation { valid, quarantine } = validate(
+    let Validation {
+        valid,
+        quarantine,
+        nulled,
+    } = validate(
         table.scan(raw_dir, &crate::io::Reading::default())?,
         &table.schema,
     );
+    let nulled = nulled
+        .map(LazyFrame::collect)
+        .transpose()
+        .with_context(|| format!("cannot count the values of `{name}` read as null"))?;
     let quarantined = quarantine
         .collect()
         .with_context(|| format!("cannot validate the raw table `{name}`"))?;
@@ -199,6 +219,7 @@ pub fn validation_report(table: &RawTable, raw_dir: &Path) -> Result<ValidationR
         rows_quarantined: quarantined.height() as u64,
         rules: rule_counts(quarantined.clone().lazy())?,
         examples: quarantined.head(Some(QUARANTINE_EXAMPLES)),
+        nulled,
     })
 }
 

@@ -305,6 +305,9 @@ pub struct Column {
     /// Whether the valid table keeps the text as written (the rules still see it
     /// prepared): see [`Column::checked_prepared`].
     pub keep_written: bool,
+    /// Whether a value failing its dtype or value checks is read as null instead of
+    /// quarantining the row: see [`Column::null_when_invalid`].
+    pub null_when_invalid: bool,
 }
 
 impl Column {
@@ -335,6 +338,7 @@ impl Column {
                 vec![Prepare::Trim]
             },
             keep_written: false,
+            null_when_invalid: false,
         }
     }
 
@@ -397,6 +401,15 @@ impl Column {
         self
     }
 
+    /// Reads a value that fails the column's dtype or value checks as null, keeping
+    /// its row, as Spark's permissive reads and `TRY_CAST` do, for an optional field
+    /// whose row is worth more than the field. The values nulled are counted per rule
+    /// ([`Validation::nulled`]) and the run says so; `required` still quarantines.
+    pub fn null_when_invalid(mut self) -> Self {
+        self.null_when_invalid = true;
+        self
+    }
+
     /// Adds an allowed-values check.
     pub fn one_of(mut self, values: &[&'static str]) -> Self {
         self.checks.push(Check::OneOf(values.to_vec()));
@@ -448,9 +461,35 @@ impl Column {
         self
     }
 
-    /// The names of the rules this column contributes, in the order they are checked.
+    /// The names of the rules that quarantine a row of this column, in the order
+    /// they are checked.
     pub fn rule_names(&self) -> Vec<String> {
-        self.rules().into_iter().map(|rule| rule.name).collect()
+        self.quarantining_rules()
+            .into_iter()
+            .map(|rule| rule.name)
+            .collect()
+    }
+
+    /// The rules whose failure quarantines the row: every rule, or only `required` for
+    /// a column read [`Column::null_when_invalid`].
+    fn quarantining_rules(&self) -> Vec<Rule> {
+        let mut rules = self.rules();
+        if self.null_when_invalid {
+            rules.retain(|rule| rule.name.ends_with("|required"));
+        }
+        rules
+    }
+
+    /// The rules whose failure nulls the value instead (see
+    /// [`Column::null_when_invalid`]); none for other columns.
+    fn nulling_rules(&self) -> Vec<Rule> {
+        let mut rules = if self.null_when_invalid {
+            self.rules()
+        } else {
+            Vec::new()
+        };
+        rules.retain(|rule| !rule.name.ends_with("|required"));
+        rules
     }
 
     /// The rules this column contributes, in the order they are checked: each rule's
@@ -542,6 +581,9 @@ impl Column {
             ));
         }
         parts.extend(self.checks.iter().map(Check::describe));
+        if self.null_when_invalid {
+            parts.push("a value failing these is read as null (counted)".into());
+        }
         parts.join("; ")
     }
 
@@ -873,12 +915,18 @@ impl TableSchema {
     }
 }
 
-/// The two halves of a validated table, both lazy.
+/// The two halves of a validated table, both lazy, and the count of values read as
+/// null.
 pub struct Validation {
     /// Rows that passed every rule: `row_nr` then the declared columns, typed.
     pub valid: LazyFrame,
     /// Rows that failed: `source_file`, `line`, `reason`, then the raw text columns.
     pub quarantine: LazyFrame,
+    /// For a schema with columns read [`Column::null_when_invalid`]: one row, one
+    /// Int64 column per such rule (`<column>|<rule>`), the valid rows' values that
+    /// failed it and were read as null (a value is counted under its first failed
+    /// rule). `None` for other schemas.
+    pub nulled: Option<LazyFrame>,
 }
 
 /// Splits a raw frame into valid typed rows and quarantined raw rows.
@@ -910,7 +958,9 @@ pub fn validate_batch(
     lookups: &[Rule],
 ) -> PolarsResult<(DataFrame, DataFrame)> {
     let checked = checked(raw, schema, lookups).collect()?;
-    let Validation { valid, quarantine } = split(checked.lazy(), schema, lookups);
+    let Validation {
+        valid, quarantine, ..
+    } = split(checked.lazy(), schema, lookups);
     Ok((valid.collect()?, quarantine.collect()?))
 }
 
@@ -985,19 +1035,63 @@ fn duplicate_rule_name(column: &str) -> String {
 /// latter with the first rule each failed in `reason`.
 fn split(checked: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> Validation {
     let mut typed = vec![col(ROW_NR)];
-    typed.extend(schema.columns.iter().map(|c| match c.ty {
-        ColumnType::Text if c.keep_written => col(c.name),
-        ColumnType::Text => c.value().alias(c.name),
-        _ => col(parsed_name(c.name)).alias(c.name),
+    typed.extend(schema.columns.iter().map(|c| {
+        let value = match c.ty {
+            ColumnType::Text if c.keep_written => col(c.name),
+            ColumnType::Text => c.value(),
+            _ => col(parsed_name(c.name)),
+        };
+        match invalid_value(c) {
+            Some(invalid) => when(invalid).then(lit(NULL)).otherwise(value).alias(c.name),
+            None => value.alias(c.name),
+        }
     }));
-    let valid = checked.clone().filter(col(FAILED).not()).select(typed);
+    let passed = checked.clone().filter(col(FAILED).not());
+    let nulled = nulled_counts(schema).map(|counts| passed.clone().select(counts));
+    let valid = passed.select(typed);
     let mut raw_columns = vec![copied_text(SOURCE_FILE), col(LINE), col(REASON)];
     raw_columns.extend(schema.columns.iter().map(|c| copied_text(c.name)));
     let quarantine = checked
         .filter(col(FAILED))
         .with_column(first_failed_rule(schema, lookups).alias(REASON))
         .select(raw_columns);
-    Validation { valid, quarantine }
+    Validation {
+        valid,
+        quarantine,
+        nulled,
+    }
+}
+
+/// True where a column read [`Column::null_when_invalid`] holds a value that fails
+/// one of its rules; `None` for other columns.
+fn invalid_value(column: &Column) -> Option<Expr> {
+    column
+        .nulling_rules()
+        .into_iter()
+        .map(|rule| rule.fails)
+        .reduce(Expr::or)
+}
+
+/// The counts of [`Validation::nulled`]: per nulling rule, the values failing it and
+/// no rule before it; `None` when no column nulls.
+fn nulled_counts(schema: &TableSchema) -> Option<Vec<Expr>> {
+    let counts: Vec<Expr> = schema
+        .columns
+        .iter()
+        .flat_map(|column| {
+            let mut earlier = lit(false);
+            column
+                .nulling_rules()
+                .into_iter()
+                .map(move |rule| {
+                    let first = rule.fails.clone().and(earlier.clone().not());
+                    earlier = earlier.clone().or(rule.fails);
+                    first.cast(DataType::Int64).sum().alias(rule.name)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    (!counts.is_empty()).then_some(counts)
 }
 
 /// A fresh copy of a text column's strings. Polars' strings are views into shared
@@ -1103,9 +1197,13 @@ fn prepared_name(column: &str) -> String {
     format!("__prepared_{column}")
 }
 
-/// The columns' rules, in declaration order.
+/// The columns' rules that quarantine a row, in declaration order.
 fn column_rules(schema: &TableSchema) -> Vec<Rule> {
-    schema.columns.iter().flat_map(Column::rules).collect()
+    schema
+        .columns
+        .iter()
+        .flat_map(Column::quarantining_rules)
+        .collect()
 }
 
 /// Every rule of the schema and then every lookup, in the order rows are checked.
@@ -1240,7 +1338,9 @@ mod tests {
 
     #[test]
     fn the_first_failed_rule_names_the_row() -> PolarsResult<()> {
-        let Validation { valid, quarantine } = validate(raw()?.lazy(), &schema());
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw()?.lazy(), &schema());
         let quarantine = quarantine.collect()?;
         // Row 2 fails `id|required` before `n|dtype`; row 3 fails `id|regex` before
         // `n|dtype`; row 4 fails `n|range` before `code|one_of`; the rest one rule each.
@@ -1312,7 +1412,9 @@ mod tests {
             [LINE],
             SortMultipleOptions::default().with_order_descending(true),
         );
-        let Validation { valid, quarantine } = validate(shuffled, &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(shuffled, &schema);
         let (reasons, lines) = reasons_and_lines(quarantine.sort([LINE], Default::default()))?;
         assert_eq!(reasons, ["day|duplicate", "value|dtype", "value|dtype"]);
         assert_eq!(lines, [3, 6, 8]);
@@ -1324,6 +1426,70 @@ mod tests {
                 .into_no_null_iter()
                 .collect::<Vec<_>>(),
             [1.0, 2.0, 4.0, 5.0, 7.0, 9.0]
+        );
+        Ok(())
+    }
+
+    /// A column read `null_when_invalid` keeps every row: a value that does not parse
+    /// or is out of range becomes null and is counted under its first failed rule, an
+    /// empty one is null and not counted; `required` and the other columns still
+    /// quarantine. Rows in = valid + quarantined.
+    #[test]
+    fn invalid_values_of_a_nulling_column_are_nulled_and_counted() -> PolarsResult<()> {
+        let schema = TableSchema::new(
+            "t",
+            vec![
+                Column::text("id").required(),
+                Column::new("votes", ColumnType::Int)
+                    .range(0.0, 100.0)
+                    .null_when_invalid(),
+                Column::new("score", ColumnType::Float)
+                    .required()
+                    .range(0.0, 1.0)
+                    .null_when_invalid(),
+            ],
+        );
+        let rows = [
+            vec![Some("a"), Some("7"), Some("0.5")],
+            vec![Some("b"), Some("seven"), Some("2")],
+            vec![Some("c"), Some("-1"), Some("x")],
+            vec![Some("d"), None, Some("0.1")],
+            vec![None, Some("oops"), Some("0.2")],
+            vec![Some("f"), Some("1e9"), None],
+        ];
+        let Validation {
+            valid,
+            quarantine,
+            nulled,
+        } = validate(crate::testing::raw_rows(&schema, &rows)?, &schema);
+        let valid = valid.collect()?;
+        assert_frame_eq!(
+            valid.drop(ROW_NR)?,
+            df!(
+                "id" => ["a", "b", "c", "d"],
+                "votes" => [Some(7i64), None, None, None],
+                "score" => [Some(0.5), None, None, Some(0.1)],
+            )?
+        );
+        let quarantine = quarantine.collect()?;
+        assert_eq!(
+            crate::values::texts(&quarantine, REASON, "")?,
+            ["id|required", "score|required"]
+        );
+        assert_eq!(valid.height() + quarantine.height(), rows.len());
+        let nulled = nulled.expect("the schema nulls").collect()?;
+        assert_frame_eq!(
+            nulled,
+            df!(
+                "votes|dtype" => [1i64],
+                "votes|range" => [1i64],
+                "score|dtype" => [1i64],
+                "score|range" => [1i64],
+            )?
+        );
+        assert_eq!(
+            schema.rule_names(),
+            [COLUMN_COUNT, INVALID_UTF8, "id|required", "score|required"]
         );
         Ok(())
     }
@@ -1382,7 +1548,9 @@ mod tests {
                 ],
             ),
         ])?;
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw.lazy(), &schema);
         let (reasons, lines) = reasons_and_lines(quarantine)?;
         assert_eq!(reasons, ["q|required", "customer|dtype"]);
         assert_eq!(lines, [3, 4]);
@@ -1426,7 +1594,9 @@ mod tests {
             ("id", &["a", "   ", "\u{3000}", " b ", "\u{200b}"]),
             ("note", &["x", "y", "z", "\t", " "]),
         ])?;
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw.lazy(), &schema);
         let (reasons, lines) = reasons_and_lines(quarantine)?;
         assert_eq!(reasons, ["id|required", "id|required"]);
         assert_eq!(lines, [2, 3]);
@@ -1446,11 +1616,15 @@ mod tests {
     fn lookup_rules_come_after_the_schema_rules() -> PolarsResult<()> {
         let unknown = Rule::lookup("id", Series::new("known".into(), ["a"]));
         assert_eq!(unknown.name, "id|lookup");
-        let Validation { valid, quarantine } = validate_with(raw()?.lazy(), &schema(), &[unknown]);
+        let Validation {
+            valid, quarantine, ..
+        } = validate_with(raw()?.lazy(), &schema(), &[unknown]);
         assert_eq!(valid.collect()?.height(), 1, "row 1 (id a) is known");
         // Row 3 (id AB) fails `id|regex` first; rows 4–6 fail their own rules first.
         assert_eq!(reasons(&quarantine.collect()?)?, RAW_REASONS);
-        let Validation { valid, quarantine } = validate_with(
+        let Validation {
+            valid, quarantine, ..
+        } = validate_with(
             raw()?.lazy(),
             &schema(),
             &[Rule {
@@ -1477,7 +1651,9 @@ mod tests {
             LAYOUT_ERROR => [None::<&str>, None, None],
             "id" => [Some("0"), Some("00"), None],
         )?;
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw.lazy(), &schema);
         assert_eq!(crate::values::texts(&valid.collect()?, "id", "")?, ["00"]);
         assert_eq!(
             reasons(&quarantine.collect()?)?,
@@ -1502,7 +1678,9 @@ mod tests {
             "13/1/2010 8:26",
         ];
         let raw = raw_of(&[("at", &texts)])?;
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw.lazy(), &schema);
         let valid = valid
             .select([col("at").dt().to_string("%Y-%m-%d %H:%M:%S")])
             .collect()?;
@@ -1685,7 +1863,9 @@ mod tests {
             "2101-01-01 00:00:00",
         ];
         let raw = raw_of(&[("day", &days), ("at", &ats)])?;
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw.lazy(), &schema);
         assert_eq!(valid.collect()?.height(), 2);
         assert_eq!(
             reasons(&quarantine.collect()?)?,
@@ -1735,7 +1915,9 @@ mod tests {
             ),
             ("dashed", &["2015-1-5", "2015-12-04", "", "", "", "", ""]),
         ])?;
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw.lazy(), &schema);
         let (reasons, lines) = reasons_and_lines(quarantine)?;
         assert_eq!(reasons, ["compact|dtype"; 5]);
         assert_eq!(lines, [3, 4, 5, 6, 7]);
@@ -1880,7 +2062,9 @@ mod tests {
             .map(|(name, values)| (*name, values.as_slice()))
             .collect();
         let raw = raw_of(&columns)?;
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw.lazy(), &schema);
         assert_eq!(
             valid.collect()?.height(),
             1,
@@ -1928,7 +2112,9 @@ mod tests {
             ],
             "user" => [Some(" u1 "), Some("u2"), Some("u3"), Some("u4"), Some("   "), Some("u6")],
         )?;
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw.lazy(), &schema);
         let valid = valid.collect()?;
         assert_eq!(
             crate::values::texts(&valid, "user", "")?,
@@ -1984,7 +2170,9 @@ mod tests {
             LAYOUT_ERROR => [None::<&str>; 3],
             "user" => [Some(" u1 "), Some("  "), Some("u2")],
         )?;
-        let Validation { valid, quarantine } = validate(raw.lazy(), &schema);
+        let Validation {
+            valid, quarantine, ..
+        } = validate(raw.lazy(), &schema);
         assert_eq!(
             crate::values::texts(&valid.collect()?, "user", "")?,
             [" u1 ", "u2"]

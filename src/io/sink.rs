@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use super::paths::DomainPaths;
 use super::raw::RawTable;
+use super::reading::Notices;
 use crate::schema::{validate_with, Rule, TableCount, TableSchema, Validation};
 
 /// A file written by [`write_table`], for the manifest.
@@ -194,8 +195,9 @@ pub fn validate_to_parquet(
     lookups: &[Rule],
     valid: &Path,
     quarantine: &Path,
+    notices: &Notices,
 ) -> Result<TableCount> {
-    validate_to_parquet_and_aggregate(raw, schema, lookups, valid, quarantine, Vec::new())
+    validate_to_parquet_and_aggregate(raw, schema, lookups, valid, quarantine, notices, Vec::new())
         .map(|(count, _)| count)
 }
 
@@ -205,7 +207,9 @@ pub type ValidAggregate<'a> = Box<dyn FnOnce(LazyFrame) -> PolarsResult<LazyFram
 
 /// [`validate_to_parquet`] that also computes each of `aggregates` over the valid
 /// rows in the same pass over the raw rows, instead of reading the valid rows back;
-/// returns the counts and the collected aggregates, in order.
+/// returns the counts and the collected aggregates, in order. Values read as null
+/// (columns declared [`crate::schema::Column::null_when_invalid`]) are counted in
+/// the same pass and left in `notices`, one per rule that nulled any.
 ///
 /// # Errors
 /// As [`validate_to_parquet`]; a failing aggregate fails the whole pass.
@@ -215,41 +219,22 @@ pub fn validate_to_parquet_and_aggregate(
     lookups: &[Rule],
     valid: &Path,
     quarantine: &Path,
+    notices: &Notices,
     aggregates: Vec<ValidAggregate<'_>>,
-) -> Result<(TableCount, Vec<DataFrame>)> {
-    validate_and_collect(
-        raw,
-        schema,
-        lookups,
-        valid,
-        quarantine,
-        aggregates,
-        Vec::new(),
-    )
-}
-
-/// Validates `raw` into `valid` and `quarantine`, collecting `aggregates` of the valid
-/// rows and then `results` in the same run.
-fn validate_and_collect(
-    raw: LazyFrame,
-    schema: &TableSchema,
-    lookups: &[Rule],
-    valid: &Path,
-    quarantine: &Path,
-    aggregates: Vec<ValidAggregate<'_>>,
-    results: Vec<LazyFrame>,
 ) -> Result<(TableCount, Vec<DataFrame>)> {
     let Validation {
         valid: valid_rows,
         quarantine: quarantined_rows,
+        nulled,
     } = validate_with(raw, schema, lookups);
     let mut collected = aggregates
         .into_iter()
         .map(|aggregate| aggregate(valid_rows.clone()))
         .collect::<PolarsResult<Vec<_>>>()
         .with_context(|| format!("cannot plan the aggregates of `{}`", schema.name))?;
-    collected.extend(results);
-    let aggregated = sink_parquet_and_collect(
+    let counts_nulled = nulled.is_some();
+    collected.extend(nulled);
+    let mut aggregated = sink_parquet_and_collect(
         vec![
             (valid_rows, valid.to_path_buf()),
             (quarantined_rows, quarantine.to_path_buf()),
@@ -257,12 +242,35 @@ fn validate_and_collect(
         collected,
     )
     .with_context(|| format!("cannot validate the raw table `{}`", schema.name))?;
+    if counts_nulled {
+        if let Some(nulled) = aggregated.pop() {
+            nulled_notices(schema.name, &nulled, notices)?;
+        }
+    }
     let count = TableCount {
         table: schema.name,
         rows_valid: count_rows(valid)?,
         rows_quarantined: count_rows(quarantine)?,
     };
     Ok((count, aggregated))
+}
+
+/// A notice per rule of [`Validation::nulled`] that nulled a value: `` `tmdb`: 2
+/// values of vote_count were read as null (vote_count|dtype) ``.
+fn nulled_notices(table: &str, nulled: &DataFrame, notices: &Notices) -> Result<()> {
+    for column in nulled.get_columns() {
+        let values = column.cast(&DataType::Int64)?.i64()?.get(0).unwrap_or(0);
+        if values > 0 {
+            let rule = column.name().as_str();
+            let field = rule.split('|').next().unwrap_or(rule);
+            let noun = if values == 1 { "value" } else { "values" };
+            notices.push(format!(
+                "`{table}`: {values} {noun} of {field} failed {rule} and were read as null \
+                 (their rows are kept)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Validates a domain's raw `table` (its schema's rules, then `lookups`) from the raw
@@ -286,6 +294,7 @@ pub fn validate_table(
         lookups,
         &paths.valid(name),
         &paths.quarantine(name),
+        &paths.reading.notices,
         aggregates,
     )
 }

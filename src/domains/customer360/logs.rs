@@ -190,6 +190,7 @@ pub fn validate_search(paths: &DomainPaths) -> Result<TableCount> {
         &[],
         &paths.valid(name),
         &paths.quarantine(name),
+        &paths.reading.notices,
     )
     .with_context(|| format!("cannot validate the search logs in {}", root.display()))
 }

@@ -62,7 +62,9 @@ fn c1_quarantines_each_fault_with_its_line() -> Result<()> {
         frames.push(df);
         Ok(())
     })?;
-    let Validation { valid, quarantine } = validate(frames.remove(0).lazy(), &tables::content());
+    let Validation {
+        valid, quarantine, ..
+    } = validate(frames.remove(0).lazy(), &tables::content());
     let quarantine = quarantine.collect()?;
     assert_eq!(
         texts(&quarantine, REASON, "")?,
@@ -308,7 +310,9 @@ fn c8_parses_normalised_datetimes_and_nothing_else() -> PolarsResult<()> {
     ];
     let n = datetimes.len();
     let raw = raw_search(&datetimes, &vec![Some("u1"); n], &vec![Some("k"); n])?;
-    let Validation { valid, quarantine } = validate(raw.lazy(), &tables::search());
+    let Validation {
+        valid, quarantine, ..
+    } = validate(raw.lazy(), &tables::search());
     let events = search_events(valid).collect()?;
     assert_frame_eq!(
         events.select(["month"])?,
@@ -353,7 +357,9 @@ fn c8_quarantines_bad_datetimes_then_empty_users_and_keywords() -> PolarsResult<
             Some("x"),
         ],
     )?;
-    let Validation { valid, quarantine } = validate(raw.lazy(), &tables::search());
+    let Validation {
+        valid, quarantine, ..
+    } = validate(raw.lazy(), &tables::search());
     let quarantine = quarantine.collect()?;
     assert_eq!(
         texts(&quarantine, REASON, "")?,

@@ -50,7 +50,10 @@ const RUNTIME_LIMIT: f64 = 100_000.0;
 /// `TMDB_movie_dataset*.csv`: one movie per record, with header; quoted fields may
 /// hold commas and line breaks. V1: id, vote_count and runtime integers; revenue and
 /// budget 64-bit integers (whole dollars, above 2³¹); release_date a date;
-/// vote_average a float. Required: id, title, release_date, revenue, budget, runtime.
+/// vote_average a float. Required: id, title, release_date, revenue, budget, runtime;
+/// a row whose required field fails is quarantined. An optional number (vote_average,
+/// vote_count, popularity) that does not parse or is out of range is read as null,
+/// counted, and its row kept: V1 quarantines on required fields only.
 pub fn tmdb() -> RawTable {
     let columns = TMDB_COLUMNS
         .iter()
@@ -59,8 +62,12 @@ pub fn tmdb() -> RawTable {
                 .required()
                 .range(0.0, 1e12),
             "title" => Column::text(name).required(),
-            "vote_average" => Column::new(name, ColumnType::Float).range(0.0, 10.0),
-            "vote_count" => Column::new(name, ColumnType::Int).range(0.0, 1e12),
+            "vote_average" => Column::new(name, ColumnType::Float)
+                .range(0.0, 10.0)
+                .null_when_invalid(),
+            "vote_count" => Column::new(name, ColumnType::Int)
+                .range(0.0, 1e12)
+                .null_when_invalid(),
             "release_date" => Column::new(name, ColumnType::Date("%Y-%m-%d"))
                 .required()
                 .years(RELEASE_YEARS.0, RELEASE_YEARS.1),
@@ -71,7 +78,9 @@ pub fn tmdb() -> RawTable {
             "runtime" => Column::new(name, ColumnType::Int)
                 .required()
                 .range(-RUNTIME_LIMIT, RUNTIME_LIMIT),
-            "popularity" => Column::new(name, ColumnType::Float).finite(),
+            "popularity" => Column::new(name, ColumnType::Float)
+                .finite()
+                .null_when_invalid(),
             _ => Column::text(name),
         })
         .collect();
@@ -87,7 +96,8 @@ pub fn tmdb() -> RawTable {
 
 /// `IMDB*.csv`: `movie,genre,runtime,certificate,rating,stars,description,votes,
 /// director`. V1: runtime the number of `105 min`, rating a float (may be empty),
-/// votes an integer written `1,234`. Required: movie, runtime.
+/// votes an integer written `1,234`. Required: movie, runtime; a rating or votes that
+/// does not parse or is out of range is read as null and counted, the row kept.
 pub fn imdb() -> RawTable {
     RawTable::new(
         TableSchema::new(
@@ -100,12 +110,15 @@ pub fn imdb() -> RawTable {
                     .required()
                     .range(0.0, RUNTIME_LIMIT),
                 Column::text("certificate"),
-                Column::new("rating", ColumnType::Float).range(0.0, 10.0),
+                Column::new("rating", ColumnType::Float)
+                    .range(0.0, 10.0)
+                    .null_when_invalid(),
                 Column::text("stars"),
                 Column::text("description"),
                 Column::new("votes", ColumnType::Int)
                     .prepared(Prepare::NoThousandsSeparators)
-                    .range(0.0, 1e12),
+                    .range(0.0, 1e12)
+                    .null_when_invalid(),
                 Column::text("director"),
             ],
         ),

@@ -21,6 +21,9 @@ fn tmdb_row<'a>(fields: &[(&str, &'a str)]) -> Vec<Option<&'a str>> {
         .collect()
 }
 
+/// V1 quarantines a row on its required fields only: an optional number that does
+/// not parse or is out of range (vote_average 11, vote_count `many`, popularity
+/// `inf`) is read as null and counted, and the movie stays.
 #[test]
 fn v1_tmdb_types_money_above_2_31_and_quarantines_the_first_bad_column() -> PolarsResult<()> {
     let schema = tables::tmdb().schema;
@@ -57,27 +60,49 @@ fn v1_tmdb_types_money_above_2_31_and_quarantines_the_first_bad_column() -> Pola
         tmdb_row(&with("vote_average", "11")),
         // A runtime below 1 is read: V4's `runtime > 0` leaves it out.
         tmdb_row(&with("runtime", "-5")),
+        tmdb_row(&with("vote_count", "many")),
+        tmdb_row(&{
+            let mut fields = with("vote_average", "n/a");
+            fields.push(("popularity", "inf"));
+            fields
+        }),
     ];
-    let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
+    let Validation {
+        valid,
+        quarantine,
+        nulled,
+    } = validate(raw_rows(&schema, &rows)?, &schema);
     let valid = valid.collect()?;
     assert_frame_eq!(
-        valid.select(["id", "revenue", "budget", "runtime"])?,
+        valid.select([
+            "id",
+            "revenue",
+            "budget",
+            "runtime",
+            "vote_average",
+            "vote_count"
+        ])?,
         df!(
-            "id" => [27205i64, 27205, 27205],
-            "revenue" => [825532764i64, 2923706026, 825532764],
-            "budget" => [160000000i64, 160000000, 160000000],
-            "runtime" => [148i64, 148, -5],
+            "id" => [27205i64; 6],
+            "revenue" => [825532764i64, 2923706026, 825532764, 825532764, 825532764, 825532764],
+            "budget" => [160000000i64; 6],
+            "runtime" => [148i64, 148, 148, -5, 148, 148],
+            "vote_average" => [Some(8.364), Some(8.364), None, Some(8.364), Some(8.364), None],
+            "vote_count" => [Some(34495i64), Some(34495), Some(34495), Some(34495), None, Some(34495)],
         )?
     );
     assert_eq!(
         values::texts(&quarantine.collect()?, REASON, "")?,
-        [
-            "revenue|dtype",
-            "runtime|required",
-            "release_date|dtype",
-            "vote_average|range"
-        ]
+        ["revenue|dtype", "runtime|required", "release_date|dtype"]
     );
+    let nulled = nulled
+        .expect("TMDB nulls invalid optional numbers")
+        .collect()?;
+    let count = |rule: &str| values::i64s(&nulled, rule, -1);
+    assert_eq!(count("vote_average|dtype")?, [1]);
+    assert_eq!(count("vote_average|range")?, [1]);
+    assert_eq!(count("vote_count|dtype")?, [1]);
+    assert_eq!(count("popularity|range")?, [1]);
     Ok(())
 }
 
@@ -100,21 +125,24 @@ fn v1_imdb_runtime_votes_and_rating_and_cpi_missing_values() -> PolarsResult<()>
     let rows = [
         row("148 min", "8.8", "2,345,678"),
         row(" 90 min ", " ", "987"),
-        row("148", "7.0", "1,2"),
+        // `1,2` is no number of votes and `N/A` no rating: read as null, row kept.
+        row("148", "N/A", "1,2"),
         row("two hours", "7.0", "1"),
     ];
-    let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
+    let Validation {
+        valid, quarantine, ..
+    } = validate(raw_rows(&schema, &rows)?, &schema);
     assert_frame_eq!(
         valid.collect()?.select(["runtime", "rating", "votes"])?,
         df!(
-            "runtime" => [148i64, 90],
-            "rating" => [Some(8.8), None],
-            "votes" => [2345678i64, 987],
+            "runtime" => [148i64, 90, 148],
+            "rating" => [Some(8.8), None, None],
+            "votes" => [Some(2345678i64), Some(987), None],
         )?
     );
     assert_eq!(
         values::texts(&quarantine.collect()?, REASON, "")?,
-        ["votes|dtype", "runtime|dtype"]
+        ["runtime|dtype"]
     );
 
     let schema = tables::cpi().schema;
@@ -122,7 +150,9 @@ fn v1_imdb_runtime_votes_and_rating_and_cpi_missing_values() -> PolarsResult<()>
         vec![Some("2010-07-01"), Some("218.011")],
         vec![Some("2010-08-01"), Some(".")],
     ];
-    let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
+    let Validation {
+        valid, quarantine, ..
+    } = validate(raw_rows(&schema, &rows)?, &schema);
     assert_frame_eq!(
         valid.collect()?.select(["CPIAUCSL"])?,
         df!("CPIAUCSL" => [Some(218.011), None])?
@@ -151,7 +181,9 @@ fn v1_cpi_months_are_unique_first_days_and_values_positive() -> PolarsResult<()>
         vec![Some("2000-07-01"), Some("103.0")],
         vec![Some(" 2000-07-01 "), Some("103.0")],
     ];
-    let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
+    let Validation {
+        valid, quarantine, ..
+    } = validate(raw_rows(&schema, &rows)?, &schema);
     assert_frame_eq!(
         valid.collect()?.select(["CPIAUCSL"])?,
         df!("CPIAUCSL" => [101.0, 103.0])?

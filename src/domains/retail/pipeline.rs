@@ -167,6 +167,7 @@ fn validate_here(
         &[],
         &paths.valid(LINES),
         &paths.quarantine(LINES),
+        &paths.reading.notices,
         aggregates,
     )
 }

@@ -67,7 +67,9 @@ fn viewing_fields_validate_is_live_in_any_case_and_the_first_bad_column_names_a_
             row
         },
     ];
-    let Validation { valid, quarantine } = validate(raw_rows(&schema, &rows)?, &schema);
+    let Validation {
+        valid, quarantine, ..
+    } = validate(raw_rows(&schema, &rows)?, &schema);
     let valid = valid.collect()?;
     assert_eq!(
         crate::values::texts(&valid, "is_live", "<null>")?,

@@ -135,6 +135,7 @@ fn run_with(
         &[],
         &paths.valid(WDI),
         &paths.quarantine(WDI),
+        &paths.reading.notices,
         vec![of_indicator],
     )?;
     let empty_values = dropped.get() - dropped_before;
