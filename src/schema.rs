@@ -1237,6 +1237,7 @@ fn first_failed_rule(schema: &TableSchema, lookups: &[Rule]) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assert_frame_eq;
 
     /// An empty table and a mostly quarantined one get a warning each; a table with a
     /// quarantine of half its rows or less gets none.

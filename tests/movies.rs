@@ -74,7 +74,8 @@ fn write_raw(raw: &Path) -> Result<()> {
     let imdb = [
         "movie,genre,runtime,certificate,rating,stars,description,votes,director",
         "Heat,\"Action, Crime\",170 min,R,8.3,\"['Al Pacino', 'Robert De Niro']\",A heist,\"700,000\",Michael Mann",
-        "Amélie,Comedy,122 min,U/A 7+,8.3,['Audrey Tautou'],Paris,\"780,000\",Jean-Pierre Jeunet",
+        // An optional number that does not read is null, its movie kept (V1).
+        "Amélie,Comedy,122 min,U/A 7+,N/A,['Audrey Tautou'],Paris,\"780,000\",Jean-Pierre Jeunet",
         "Avatar,Action,162 min,PG-13,7.9,['Sam Worthington'],Pandora,\"1,300,000\",James Cameron",
     ];
     std::fs::write(raw.join("IMDB_movies.csv"), imdb.join("\n") + "\n")?;
@@ -121,6 +122,17 @@ fn catalogues_become_enriched_movies_in_constant_dollars_partitioned_by_year() -
             "director" => ["Michael Mann", "Jean-Pierre Jeunet"],
             "revenue" => [187_436_818i64, 173_921_954],
         )?
+    );
+    assert_frame_eq!(
+        enriched.select(["rating"])?,
+        df!("rating" => [Some(8.3), None])?
+    );
+    assert_eq!(
+        paths.reading.notices.all(),
+        [
+            "`imdb`: 1 value of rating failed rating|dtype and was read as null (the rows are \
+          kept)"
+        ]
     );
     let revenue_real = enriched.column("revenue_real")?.f64()?.get(0);
     assert_eq!(revenue_real, Some(187_436_818.0 * 308.417 / 153.5));

@@ -256,17 +256,22 @@ pub fn validate_to_parquet_and_aggregate(
 }
 
 /// A notice per rule of [`Validation::nulled`] that nulled a value: `` `tmdb`: 2
-/// values of vote_count were read as null (vote_count|dtype) ``.
+/// values of vote_count failed vote_count|dtype and were read as null (the rows are
+/// kept) ``.
 fn nulled_notices(table: &str, nulled: &DataFrame, notices: &Notices) -> Result<()> {
-    for column in nulled.get_columns() {
+    for column in nulled.columns() {
         let values = column.cast(&DataType::Int64)?.i64()?.get(0).unwrap_or(0);
         if values > 0 {
             let rule = column.name().as_str();
             let field = rule.split('|').next().unwrap_or(rule);
-            let noun = if values == 1 { "value" } else { "values" };
+            let (noun, verb) = if values == 1 {
+                ("value", "was")
+            } else {
+                ("values", "were")
+            };
             notices.push(format!(
-                "`{table}`: {values} {noun} of {field} failed {rule} and were read as null \
-                 (their rows are kept)"
+                "`{table}`: {values} {noun} of {field} failed {rule} and {verb} read as \
+                 null (the rows are kept)"
             ));
         }
     }
@@ -735,6 +740,7 @@ mod tests {
             &[],
             &dir.path().join("valid.parquet"),
             &dir.path().join("quarantine.parquet"),
+            &Notices::default(),
             vec![Box::new(|valid: LazyFrame| {
                 Ok(valid.select([polars::prelude::col("n").sum()]))
             })],
@@ -742,6 +748,64 @@ mod tests {
         assert_eq!(reads_of(&raw) - before, 1, "one chunk, read once");
         assert_eq!((count.rows_valid, count.rows_quarantined), (2, 1));
         assert_eq!(aggregates[0].column("n")?.i64()?.get(0), Some(4));
+        Ok(())
+    }
+
+    /// Values read as null are counted in the validating pass and said in a notice
+    /// per rule; the aggregates come back without the counts, and the rows stay.
+    #[test]
+    fn values_read_as_null_leave_a_notice_per_rule() -> Result<()> {
+        use crate::io::{scan_delimited, Notices, TextLayout};
+        use crate::schema::{Column, ColumnType};
+        let dir = tempfile::tempdir()?;
+        let raw = dir.path().join("movies.csv");
+        std::fs::write(&raw, "id,votes\na,1\nb,x\nc,-3\nd,y\n,2\n")?;
+        let schema = TableSchema::new(
+            "movies",
+            vec![
+                Column::text("id").required(),
+                Column::new("votes", ColumnType::Int)
+                    .range(0.0, 10.0)
+                    .null_when_invalid(),
+            ],
+        );
+        let notices = Notices::default();
+        let scan = scan_delimited(
+            &[raw],
+            &["id", "votes"],
+            TextLayout::CSV_WITH_HEADER,
+            &notices,
+        )?;
+        let (count, aggregates) = validate_to_parquet_and_aggregate(
+            scan,
+            &schema,
+            &[],
+            &dir.path().join("valid.parquet"),
+            &dir.path().join("quarantine.parquet"),
+            &notices,
+            vec![Box::new(|valid: LazyFrame| {
+                Ok(valid.select([polars::prelude::col("votes").count()]))
+            })],
+        )?;
+        assert_eq!((count.rows_valid, count.rows_quarantined), (4, 1));
+        assert_eq!(aggregates.len(), 1);
+        assert_eq!(
+            aggregates[0]
+                .column("votes")?
+                .cast(&DataType::Int64)?
+                .i64()?
+                .get(0),
+            Some(1)
+        );
+        assert_eq!(
+            notices.all(),
+            [
+                "`movies`: 2 values of votes failed votes|dtype and were read as null (the \
+                 rows are kept)",
+                "`movies`: 1 value of votes failed votes|range and was read as null (the \
+                 rows are kept)",
+            ]
+        );
         Ok(())
     }
 
