@@ -951,12 +951,19 @@ pub fn validate_with(raw: LazyFrame, schema: &TableSchema, lookups: &[Rule]) -> 
 /// # Errors
 /// When the checks fail to run: `raw` lacks a declared column or a position column
 /// (`source_file`, `line`, `row_nr`, `__layout_error`), or a lookup names a missing
-/// column (Polars error).
+/// column (Polars error); or when the schema reads some column's invalid values as
+/// null ([`Column::null_when_invalid`]), whose counts only [`validate_with`] returns.
 pub fn validate_batch(
     raw: LazyFrame,
     schema: &TableSchema,
     lookups: &[Rule],
 ) -> PolarsResult<(DataFrame, DataFrame)> {
+    if let Some(column) = schema.columns.iter().find(|c| c.null_when_invalid) {
+        polars_bail!(
+            InvalidOperation: "`{}`: column {} reads invalid values as null; validate the \
+            table with validate_with, which counts them", schema.name, column.name
+        );
+    }
     let checked = checked(raw, schema, lookups).collect()?;
     let Validation {
         valid, quarantine, ..
@@ -1492,6 +1499,9 @@ mod tests {
             schema.rule_names(),
             [COLUMN_COUNT, INVALID_UTF8, "id|required", "score|required"]
         );
+        // The batch validation returns no counts, so it refuses to null uncounted.
+        let batch = validate_batch(crate::testing::raw_rows(&schema, &rows)?, &schema, &[]);
+        assert!(batch.is_err_and(|e| e.to_string().contains("column votes reads invalid")));
         Ok(())
     }
 

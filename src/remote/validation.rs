@@ -63,12 +63,22 @@ pub fn raw_schema(schema: &TableSchema) -> Schema {
 /// same plans as the local run's ([`validate_with`] with `lookups`).
 ///
 /// # Errors
-/// When a check has no translation (the message names the table and the check).
+/// When a check has no translation (the message names the table and the check), or
+/// the schema reads some column's invalid values as null: their counts, which the
+/// run must report, are computed by the local validation only.
 pub fn validation_sql(
     schema: &TableSchema,
     raw_view: &str,
     lookups: &[Rule],
 ) -> Result<(String, String)> {
+    if let Some(column) = schema.columns.iter().find(|c| c.null_when_invalid) {
+        bail!(
+            "`{}`: column {} reads invalid values as null, and their count is only kept \
+             by the local validation: validate this table here",
+            schema.name,
+            column.name
+        );
+    }
     let mut tables = SparkTables::new();
     let raw: LazyFrame = tables.table(raw_view, raw_schema(schema));
     let halves = validate_with(raw, schema, lookups);
