@@ -127,8 +127,9 @@ fn catalogues_become_enriched_movies_in_constant_dollars_partitioned_by_year() -
         enriched.select(["rating"])?,
         df!("rating" => [Some(8.3), None])?
     );
+    // The notice is printed at the end of the run and written in the report.
     assert_eq!(
-        paths.reading.notices.all(),
+        outputs.notices,
         [
             "`imdb`: 1 value of rating failed rating|dtype and was read as null (the rows are \
           kept)"

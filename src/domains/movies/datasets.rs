@@ -118,6 +118,9 @@ pub struct MoviesOutputs {
     /// The base month of the constant dollars (yyyymm) and its CPI.
     pub base_month: i32,
     pub base_cpi: f64,
+    /// What the readers and the validation found worth saying (such as optional
+    /// numbers read as null), for the report.
+    pub notices: Vec<String>,
 }
 
 impl MoviesOutputs {

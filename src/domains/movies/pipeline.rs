@@ -281,6 +281,7 @@ fn publish(
         match_counts: tables.match_counts,
         base_month: validated.base_month,
         base_cpi: validated.base_cpi,
+        notices: paths.reading.notices.all(),
     };
     write_tables_partitioned(
         &paths.processed,
