@@ -86,6 +86,14 @@ impl Document {
         self.blocks.push(Block::Text(text.into()));
     }
 
+    /// The run's notices (what the readers and the validation found worth saying),
+    /// one `Note:` paragraph each.
+    pub fn notes(&mut self, notices: &[String]) {
+        for notice in notices {
+            self.text(format!("Note: {notice}."));
+        }
+    }
+
     pub fn table(&mut self, caption: impl Into<String>, frame: &DataFrame, max_rows: usize) {
         self.blocks.push(Block::Table {
             caption: caption.into(),

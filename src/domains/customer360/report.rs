@@ -183,9 +183,7 @@ pub fn build(outputs: &Customer360Outputs) -> Result<Document> {
          are scaled to a period of {} days.",
         outputs.period_days
     ));
-    for notice in &outputs.notices {
-        doc.text(format!("Note: {notice}."));
-    }
+    doc.notes(&outputs.notices);
 
     doc.data_quality(&outputs.table_counts, &outputs.quarantine_summary, "C1, C8");
 

@@ -70,9 +70,7 @@ pub fn build(outputs: &MoviesOutputs) -> Result<Document> {
         outputs.base_month % 100,
         outputs.base_cpi
     ));
-    for notice in &outputs.notices {
-        doc.text(format!("Note: {notice}."));
-    }
+    doc.notes(&outputs.notices);
     doc.data_quality(&outputs.table_counts, &outputs.quarantine_summary, "V1");
     doc.output(
         dataset("match_counts")?,

@@ -81,9 +81,7 @@ pub fn build(outputs: &RetailOutputs) -> Result<Document> {
          spec/retail.md). Sales count cancellations, so returns net out; customer figures count \
          placed (not cancelled) invoices of lines with a customer id.",
     );
-    for notice in &outputs.notices {
-        doc.text(format!("Note: {notice}."));
-    }
+    doc.notes(&outputs.notices);
 
     doc.data_quality(&outputs.table_counts, &outputs.quarantine_summary, "R1");
     doc.table(

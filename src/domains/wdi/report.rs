@@ -220,9 +220,7 @@ pub fn build(outputs: &WdiOutputs) -> Result<Document> {
          long table is registered as `wdi` for SQL (W5): `cargo run --release --bin sql -- \"SELECT …\"`.",
         outputs.country
     ));
-    for notice in &outputs.notices {
-        doc.text(format!("Note: {notice}."));
-    }
+    doc.notes(&outputs.notices);
 
     doc.data_quality(&outputs.table_counts, &outputs.quarantine_summary, "W1");
     doc.table("Values left out (W1).", &exclusions(outputs)?, 5);
