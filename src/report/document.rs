@@ -294,3 +294,25 @@ pub fn write_index(dir: &Path) -> Result<()> {
     html.push_str("</ul>\n<p>Regenerate with <code>scripts/report</code>.</p>\n</body>\n</html>\n");
     write_file_atomically(&dir.join("index.html"), html.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each notice of the run is one `Note:` paragraph, in order, before the data
+    /// quality section that follows it.
+    #[test]
+    fn notes_are_one_paragraph_each_in_order() {
+        let mut doc = Document::new("T");
+        doc.notes(&[
+            "`imdb`: 1 value of rating was read as null".into(),
+            "b".into(),
+        ]);
+        doc.heading("Data quality");
+        assert_eq!(
+            doc.to_markdown("t"),
+            "# T\n\nNote: `imdb`: 1 value of rating was read as null.\n\nNote: b.\n\n\
+             ## Data quality\n\n"
+        );
+    }
+}

@@ -234,6 +234,8 @@ pub struct StreamOutputs {
     /// The rows `stream merge` and `stream ingest` quarantined in the lake
     /// ([`super::merge::lake_quarantine_summary`]).
     pub lake_quarantine: DataFrame,
+    /// What the readers found worth saying, for the report.
+    pub notices: Vec<String>,
 }
 
 impl StreamOutputs {

@@ -273,6 +273,7 @@ pub fn run_in_passes(
         lake_tables,
         last_ingest: super::ingest::last_ingest(&paths.lake.join("viewership"))?,
         lake_quarantine: super::merge::lake_quarantine_summary(&paths.lake)?,
+        notices: paths.reading.notices.all(),
     };
     write_tables(&paths.processed, &outputs.tables())?;
     progress.done("S6 write outputs", None);

@@ -26,6 +26,7 @@ pub fn build(outputs: &StreamOutputs) -> Result<Document> {
         "A streaming-TV platform's channels, subscribers, daily ad revenue and viewing \
          sessions: the curated tables and the seventeen answers of S6 (spec/stream.md).",
     );
+    doc.notes(&outputs.notices);
     doc.data_quality(&outputs.table_counts, table("quarantine_summary")?, "S2");
     doc.output(
         dataset("dedup_counts")?,

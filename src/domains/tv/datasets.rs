@@ -132,6 +132,8 @@ pub struct TvOutputs {
     pub table_counts: DataFrame,
     /// `step`, `rows`: what each T5 cleaning step dropped from the reference.
     pub reference_cleaning: DataFrame,
+    /// What the readers found worth saying, for the report.
+    pub notices: Vec<String>,
 }
 
 impl TvOutputs {

@@ -180,6 +180,7 @@ pub fn run_on(
             scan_parquet(&paths.quarantine(table))
         })?,
         table_counts: table_counts(&counts)?,
+        notices: paths.reading.notices.all(),
     };
     write_tables(&paths.processed, &outputs.tables())?;
     progress.done("write outputs", None);
@@ -277,5 +278,6 @@ fn apply_viewing_rules(
             scan_parquet(&paths.quarantine(table))
         })?,
         table_counts: table_counts(counts)?,
+        notices: paths.reading.notices.all(),
     })
 }

@@ -55,6 +55,7 @@ pub fn build(outputs: &TvOutputs) -> Result<Document> {
          potential lies. Rules T1–T11 of spec/tv.md.",
     );
 
+    doc.notes(&outputs.notices);
     doc.data_quality(&outputs.table_counts, &outputs.quarantine_summary, "T1, T4");
     doc.table(
         "Reference rows dropped by each cleaning step, in order (T5).",
