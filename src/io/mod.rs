@@ -51,7 +51,10 @@ pub use files::{
 pub use ndjson::{JsonField, NdjsonFile, NdjsonReader};
 pub use paths::DomainPaths;
 pub use publish::{Publication, RunLock};
-pub use raw::{scan_parquet_as_text, union, CustomReader, RawTable, Source};
+pub use raw::{
+    first_unreadable_parquet, naming_unreadable_parquet, scan_parquet_as_text, union, CustomReader,
+    RawTable, Source,
+};
 pub use reading::{encoding_for_label, Notices, Reading};
 pub use sink::{
     bucket_dir, collect_streaming, count_rows, partitioned_parquet_sink, remove_table, scan_bucket,

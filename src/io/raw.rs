@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{col, concat, lit, DataType, IntoLazy, LazyFrame, UnionArgs, NULL};
+use polars::prelude::{
+    col, concat, lit, DataType, IntoLazy, LazyFrame, ParquetReader, SerReader, UnionArgs, NULL,
+};
 use rayon::prelude::*;
 
 use super::delimited::{scan_one_narrowed, TextLayout};
@@ -294,6 +296,32 @@ impl RawTable {
     }
 }
 
+/// The first of `files` whose Parquet data does not read, as an error naming it; `None`
+/// when every file reads. For the error path of a query over Parquet inputs: the
+/// footers are checked before it runs ([`scan_parquet_as_text`]), but a data page
+/// that does not decode fails the query, whose error names only its output. Reads
+/// each file whole, one at a time.
+pub fn first_unreadable_parquet(files: &[PathBuf]) -> Option<anyhow::Error> {
+    files.iter().find_map(|file| {
+        let read = std::fs::File::open(file)
+            .map_err(anyhow::Error::from)
+            .and_then(|opened| Ok(ParquetReader::new(opened).finish()?));
+        read.err().map(|error| {
+            error.context(format!(
+                "{} does not read as Parquet: its data is damaged (its footer reads)",
+                file.display()
+            ))
+        })
+    })
+}
+
+/// For `error` of a query over the Parquet `files`: the error of the first file that
+/// does not read ([`first_unreadable_parquet`]), which names the input where the
+/// query's names its output; `error` itself when every file reads.
+pub fn naming_unreadable_parquet(error: anyhow::Error, files: &[PathBuf]) -> anyhow::Error {
+    first_unreadable_parquet(files).unwrap_or(error)
+}
+
 /// Scans Parquet files (in the given order) as text columns, with the same position
 /// columns as delimited text: `source_file` is the path relative to `root`, `line`
 /// the 1-based row in the file.
@@ -481,6 +509,43 @@ mod tests {
         );
         let rows = scan_parquet_as_text(&[good], dir.path(), &columns[..2])?.collect()?;
         assert_eq!(rows.height(), 1);
+        Ok(())
+    }
+
+    /// A Parquet input whose footer reads but whose data pages are damaged passes the
+    /// scan and fails the query; the query's error is then replaced by one naming the
+    /// input, and an error over inputs that all read is kept as it is.
+    #[test]
+    fn damaged_parquet_data_is_named_after_the_query_fails() -> Result<()> {
+        use polars::prelude::{df, ParquetCompression, ParquetWriter};
+        let dir = tempfile::tempdir()?;
+        let good = dir.path().join("good.parquet");
+        let damaged = dir.path().join("damaged.parquet");
+        let keywords: Vec<String> = (0..2_000).map(|i| format!("keyword {i}")).collect();
+        for file in [&good, &damaged] {
+            let mut frame = df!("keyword" => keywords.clone())?;
+            ParquetWriter::new(std::fs::File::create(file)?)
+                .with_compression(ParquetCompression::Uncompressed)
+                .finish(&mut frame)?;
+        }
+        // The page headers and values after the leading `PAR1`; the footer stays.
+        let mut bytes = std::fs::read(&damaged)?;
+        bytes[4..200].fill(0xAB);
+        std::fs::write(&damaged, &bytes)?;
+        let files = [good.clone(), damaged.clone()];
+        let query = scan_parquet_as_text(&files, dir.path(), &["keyword"])?.collect();
+        assert!(query.is_err(), "the damaged pages should fail the query");
+        assert!(first_unreadable_parquet(&[good.clone()]).is_none());
+        let named = naming_unreadable_parquet(anyhow::anyhow!("writing staging"), &files);
+        assert!(
+            format!("{named:#}").starts_with(&format!(
+                "{} does not read as Parquet: its data is damaged",
+                damaged.display()
+            )),
+            "{named:#}"
+        );
+        let kept = naming_unreadable_parquet(anyhow::anyhow!("writing staging"), &[good]);
+        assert_eq!(format!("{kept:#}"), "writing staging");
         Ok(())
     }
 }

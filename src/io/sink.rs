@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 use super::paths::DomainPaths;
-use super::raw::RawTable;
+use super::raw::{naming_unreadable_parquet, RawTable, Source};
 use super::reading::Notices;
 use crate::schema::{validate_with, Rule, TableCount, TableSchema, Validation};
 
@@ -302,6 +302,12 @@ pub fn validate_table(
         &paths.reading.notices,
         aggregates,
     )
+    .map_err(|error| match table.found(&paths.raw) {
+        Ok((chosen, files)) if matches!(table.sources[chosen], Source::Parquet { .. }) => {
+            naming_unreadable_parquet(error, &files)
+        }
+        _ => error,
+    })
 }
 
 /// `quarantine_summary` (`table`, `reason`, `rows`) over the quarantines of the

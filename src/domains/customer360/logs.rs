@@ -14,8 +14,8 @@ use super::rules;
 use super::tables;
 use crate::exec::{self, PartFolder};
 use crate::io::{
-    bucket_dir, daily_entries, files_with_extension, scan_bucket, scan_parquet,
-    scan_parquet_as_text, total_bytes, validate_to_parquet, write_bucketed_parquet,
+    bucket_dir, daily_entries, files_with_extension, naming_unreadable_parquet, scan_bucket,
+    scan_parquet, scan_parquet_as_text, total_bytes, validate_to_parquet, write_bucketed_parquet,
     write_interim_parquet, DomainPaths, NdjsonFile,
 };
 use crate::schema::{validate_batch, TableCount};
@@ -192,6 +192,7 @@ pub fn validate_search(paths: &DomainPaths) -> Result<TableCount> {
         &paths.quarantine(name),
         &paths.reading.notices,
     )
+    .map_err(|error| naming_unreadable_parquet(error, &files))
     .with_context(|| format!("cannot validate the search logs in {}", root.display()))
 }
 
